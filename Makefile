@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# tracesmith-bpf: make [all|static|test|unit|bpf-test|lint|format|bench|clean]
+
+OUT      := build
+ARCH     := x86
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+            -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
+LDLIBS   := -lbpf -lelf -lz -lstdc++
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
+              -Wall -Wno-unused-function
+
+# The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
+CORE_SRCS := hooks.c util.c outbuf.c hashmap.c demangle.c decode.c correlate.c gpu_track.c \
+             json_writer.c writer.c live.c capture.c
+TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c trace.c replay.c main.c
+CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
+TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o))
+
+BIN      := $(OUT)/tracesmith-bpf
+FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
+FAKEAPP  := $(OUT)/fakeapp
+UNIT_TESTS := $(OUT)/test_unit
+BPF_TESTS  := $(OUT)/test_bpf
+
+.PHONY: all static test unit bpf-test lint format bench clean demo
+all: $(BIN) tracesmith-bpf
+
+tracesmith-bpf: $(BIN)
+	ln -sf $(BIN) $@
+
+$(OUT):
+	mkdir -p $(OUT) $(OUT)/fakecuda
+
+$(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/tracesmith.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/tracesmith.skel.h: $(OUT)/tracesmith.bpf.o
+	$(BPFTOOL) gen skeleton $< name tracesmith_bpf > $@
+
+$(OUT)/%.o: user/%.c user/*.h bpf/tracesmith.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/loader.o: $(OUT)/tracesmith.skel.h
+
+$(BIN): $(TOOL_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# One file to copy to a GPU node: libbpf, libelf, zlib and libstdc++ linked in.
+static: $(TOOL_OBJS)
+	$(CC) $(CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(LDLIBS) -lzstd -lpthread
+	@echo "built $(OUT)/tracesmith-bpf-static"
+
+# --- tests -----------------------------------------------------------------
+TEST_CFLAGS := $(CFLAGS) -Itests
+TEST_LIBS   := -lcmocka -ljson-c
+
+$(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h | $(OUT)
+	$(CC) -O2 -g -fPIC -shared -Wall -Itests/fakecuda -Wl,-soname,libcuda.so.1 $< -o $@ -lpthread
+
+$(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h | $(OUT)
+	$(CC) -O1 -g -Wall -Itests/fakecuda $< -o $@ -ldl -lpthread
+
+$(OUT)/test_unit: tests/test_unit.c tests/canned.c tests/canned.h tests/trace_json.c \
+		  tests/trace_json.h $(CORE_OBJS)
+	$(CC) $(TEST_CFLAGS) tests/test_unit.c tests/canned.c tests/trace_json.c $(CORE_OBJS) \
+		-o $@ $(TEST_LIBS) -lz -lstdc++
+
+$(OUT)/test_bpf: tests/test_bpf.c tests/trace_json.c tests/trace_json.h | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_bpf.c tests/trace_json.c -o $@ $(TEST_LIBS)
+
+unit: $(UNIT_TESTS)
+	$(UNIT_TESTS)
+
+bpf-test: $(BIN) $(FAKECUDA) $(FAKEAPP) $(BPF_TESTS)
+	TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
+	TS_FAKEAPP=$(abspath $(FAKEAPP)) $(BPF_TESTS)
+
+test: all unit bpf-test
+
+demo: $(BIN) $(FAKECUDA) $(FAKEAPP)
+	$(BIN) --lib $(FAKECUDA) -o demo.json -- $(FAKEAPP) --lib $(FAKECUDA) all
+	@echo "open demo.json in https://ui.perfetto.dev"
+
+# --- style -----------------------------------------------------------------
+C_FILES := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*.c tests/*.h tests/*/*.c \
+             tests/*/*.h bench/*.c bench/*.h)
+
+lint:
+	clang-format --dry-run --Werror $(C_FILES)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -Ibpf -Iuser user tests
+
+format:
+	clang-format -i $(C_FILES)
+
+clean:
+	rm -rf $(OUT) tracesmith-bpf

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * CUDA driver API probes: one generic entry and one generic return program,
+ * told apart by the attach cookie (symbol id, hook row). What to capture for
+ * each hook is data (hook_specs, filled from user/hooks.c before load).
+ *
+ * Cost is the product: a call emits exactly one record, at return, with no
+ * wakeup unless the ring buffer is filling up.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "tracesmith.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile bool filter_pids = false;
+const volatile __u64 wakeup_bytes = 1 << 20;
+const volatile struct ts_hook_spec hook_specs[TS_MAX_HOOKS] = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Processes to trace when filter_pids is set; children join on fork. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TS_MAX_TRACED);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
+
+/* The hooked call in flight on a thread, and the record being built. */
+struct ts_thread {
+	__u64 sp; /* entry rsp of the outermost hooked call; 0 when none */
+	__u32 hook;
+	__u32 seen;
+	__u64 raw[TS_MAX_VALS];
+	struct ts_rec_api rec;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ts_thread);
+} threads SEC(".maps");
+
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* Wake the consumer only when the buffer is filling; it drains on a timer. */
+static __always_inline __u64 rb_flags(void)
+{
+	return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									 : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline bool is_traced(__u32 pid)
+{
+	return !filter_pids || bpf_map_lookup_elem(&traced, &pid);
+}
+
+static __always_inline void emit_thread(__u32 pid, __u32 tid)
+{
+	struct ts_rec_thread *r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
+
+	if (!r) {
+		count_drop();
+		return;
+	}
+	r->hdr.size = sizeof(*r);
+	r->hdr.kind = TS_REC_THREAD;
+	r->hdr.flags = 0;
+	r->hdr.pid = pid;
+	r->hdr.ts = bpf_ktime_get_ns();
+	r->hdr.tid = tid;
+	r->hdr.aux = 0;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_ringbuf_submit(r, rb_flags());
+}
+
+static __always_inline __u64 read_arg(const __u64 *regs, __u32 arg, __u64 sp)
+{
+	__u64 v = 0;
+
+	if (arg < 6)
+		return regs[arg];
+	/* [rsp] is the return address: argument 7 sits at [rsp + 8] */
+	bpf_probe_read_user(&v, sizeof(v), (void *)(sp + 8 * (arg - 5)));
+	return v;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ts_api_entry)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	__u64 cookie, sp = PT_REGS_SP(ctx);
+	const volatile struct ts_hook_spec *spec;
+	struct ts_thread *t;
+	__u64 regs[6];
+	__u32 hook, i;
+
+	if (!is_traced(pid))
+		return 0;
+	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return 0;
+	/*
+	 * A hooked function called (or tail-called) from inside another one runs
+	 * on a deeper or equal stack: it belongs to the outer call.
+	 */
+	if (t->sp && sp <= t->sp)
+		return 0;
+	if (!t->seen) {
+		t->seen = 1;
+		emit_thread(pid, tid);
+	}
+	cookie = bpf_get_attach_cookie(ctx);
+	hook = TS_COOKIE_HOOK(cookie);
+	if (hook >= TS_MAX_HOOKS)
+		return 0;
+	spec = &hook_specs[hook];
+	/* copied out first: the verifier refuses ctx reads at a computed offset */
+	regs[0] = PT_REGS_PARM1(ctx);
+	regs[1] = PT_REGS_PARM2(ctx);
+	regs[2] = PT_REGS_PARM3(ctx);
+	regs[3] = PT_REGS_PARM4(ctx);
+	regs[4] = PT_REGS_PARM5(ctx);
+	regs[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
+	for (i = 0; i < TS_MAX_VALS && i < spec->nvals; i++) {
+		if (spec->vals[i].op != TS_OP_NONE)
+			t->raw[i] = read_arg(regs, spec->vals[i].arg, sp);
+	}
+	t->sp = sp;
+	t->hook = hook;
+	t->rec.hdr.kind = TS_REC_API;
+	t->rec.hdr.pid = pid;
+	t->rec.hdr.tid = tid;
+	t->rec.hdr.aux = TS_COOKIE_SYM(cookie);
+	t->rec.hdr.ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* CUlaunchConfig, per the CUDA 12/13 headers (56 bytes) */
+struct cu_launch_cfg {
+	__u32 grid[3];
+	__u32 block[3];
+	__u32 shmem;
+	__u32 pad;
+	__u64 stream;
+	__u64 attrs;
+	__u32 nattrs;
+};
+
+#define CU_LAUNCH_ATTR_CLUSTER_DIMENSION 4
+#define CU_LAUNCH_ATTR_SIZE		 72
+#define TS_MAX_LAUNCH_ATTRS		 8
+
+static __always_inline int read_launch_cfg(__u64 *vals, __u64 ucfg)
+{
+	struct cu_launch_cfg cfg;
+	__u32 a[4];
+	int i, err;
+
+	err = bpf_probe_read_user(&cfg, sizeof(cfg), (void *)ucfg);
+	if (err)
+		return err;
+	vals[0] = cfg.grid[0] | (__u64)cfg.grid[1] << 32;
+	vals[1] = cfg.grid[2] | (__u64)cfg.block[0] << 32;
+	vals[2] = cfg.block[1] | (__u64)cfg.block[2] << 32;
+	vals[3] = cfg.shmem;
+	vals[4] = cfg.stream;
+	vals[5] = 0;
+	for (i = 0; i < TS_MAX_LAUNCH_ATTRS && i < cfg.nattrs; i++) {
+		/* id@0, then the value union at 8: x, y, z as u32 */
+		if (bpf_probe_read_user(a, sizeof(a),
+					(void *)(cfg.attrs + i * CU_LAUNCH_ATTR_SIZE)))
+			return -1;
+		if (a[0] == CU_LAUNCH_ATTR_CLUSTER_DIMENSION) {
+			if (bpf_probe_read_user(a, sizeof(a) - 4,
+						(void *)(cfg.attrs + i * CU_LAUNCH_ATTR_SIZE + 8)))
+				return -1;
+			vals[5] = (a[0] & 0xffff) | (__u64)(a[1] & 0xffff) << 16 |
+				  (__u64)(a[2] & 0xffff) << 32;
+		}
+	}
+	return 0;
+}
+
+/* Copy a user string right after vals[nvals]; returns bytes stored. */
+static __always_inline __u32 read_str(struct ts_thread *t, __u32 nvals, __u64 ustr)
+{
+	char *dst;
+	long n;
+
+	if (nvals > TS_MAX_VALS)
+		return 0;
+	dst = (char *)t->rec.vals + nvals * 8;
+	n = bpf_probe_read_user_str(dst, TS_MAX_STR, (void *)ustr);
+	if (n <= 0) {
+		t->rec.hdr.flags |= TS_API_F_READ_ERR;
+		return 0;
+	}
+	if (n == TS_MAX_STR)
+		t->rec.hdr.flags |= TS_API_F_STR_TRUNC;
+	return n - 1;
+}
+
+static __always_inline __u32 fill_vals(struct ts_thread *t,
+				       const volatile struct ts_hook_spec *spec)
+{
+	__u32 i, nvals = spec->nvals, str_len = 0;
+	__u64 p;
+
+	for (i = 0; i < TS_MAX_VALS && i < nvals; i++) {
+		__u64 raw = t->raw[i], v = 0;
+		__u32 v32 = 0, off = spec->vals[i].off;
+		long err = 0;
+
+		switch (spec->vals[i].op) {
+		case TS_OP_ARG:
+		case TS_OP_STR:
+			v = raw;
+			break;
+		case TS_OP_DEREF_U32:
+			err = bpf_probe_read_user(&v32, sizeof(v32), (void *)(raw + off));
+			v = v32;
+			break;
+		case TS_OP_DEREF_U64:
+		case TS_OP_OUT:
+		case TS_OP_OUT_STR:
+			err = bpf_probe_read_user(&v, sizeof(v), (void *)(raw + off));
+			break;
+		case TS_OP_LAUNCH_CFG:
+			if (i + TS_LAUNCH_CFG_NVALS <= TS_MAX_VALS)
+				err = read_launch_cfg(&t->rec.vals[i], raw);
+			continue;
+		default:
+			continue;
+		}
+		if (err)
+			t->rec.hdr.flags |= TS_API_F_READ_ERR;
+		t->rec.vals[i] = v;
+	}
+	/* At most one string per hook: the decoder finds it after the values. */
+	for (i = 0; i < TS_MAX_VALS && i < nvals; i++) {
+		__u8 op = spec->vals[i].op;
+
+		if (op != TS_OP_STR && op != TS_OP_OUT_STR)
+			continue;
+		p = t->rec.vals[i];
+		if (p)
+			str_len = read_str(t, nvals, p);
+		break;
+	}
+	return str_len;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ts_api_return)
+{
+	__u64 now = bpf_ktime_get_ns();
+	const volatile struct ts_hook_spec *spec;
+	struct ts_thread *t;
+	__u64 size, flags;
+	__u32 nvals, str_len;
+
+	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	if (!t || !t->sp)
+		return 0;
+	/* ret popped the return address: the outer call returns at its entry rsp + 8 */
+	if (PT_REGS_SP(ctx) != t->sp + 8)
+		return 0;
+	t->sp = 0;
+	if (t->hook >= TS_MAX_HOOKS)
+		return 0;
+	spec = &hook_specs[t->hook];
+	nvals = spec->nvals;
+	if (nvals > TS_MAX_VALS)
+		return 0;
+	t->rec.hdr.flags = 0;
+	t->rec.dur = now - t->rec.hdr.ts;
+	t->rec.ret = (__s32)PT_REGS_RC(ctx);
+	t->rec.nvals = nvals;
+	t->rec.pad = 0;
+	str_len = fill_vals(t, spec);
+	t->rec.str_len = str_len;
+	size = (TS_API_BASE_SIZE + nvals * 8 + str_len + 7) & ~7ull;
+	t->rec.hdr.size = size;
+	flags = rb_flags();
+	/* keep the bound check next to its use, where the verifier can see it */
+	barrier_var(size);
+	if (size > sizeof(t->rec))
+		return 0;
+	if (bpf_ringbuf_output(&rb, &t->rec, size, flags))
+		count_drop();
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ts_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = BPF_CORE_READ(parent, tgid), cpid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (!filter_pids || ppid == cpid)
+		return 0;
+	if (bpf_map_lookup_elem(&traced, &ppid))
+		bpf_map_update_elem(&traced, &cpid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ts_exit, struct task_struct *p)
+{
+	__u32 pid = BPF_CORE_READ(p, tgid);
+	struct ts_rec_hdr *r;
+
+	if (BPF_CORE_READ(p, pid) != pid)
+		return 0;
+	if (filter_pids) {
+		if (bpf_map_delete_elem(&traced, &pid))
+			return 0;
+	} else if (!bpf_task_storage_get(&threads, p, 0, 0)) {
+		return 0; /* never called the driver */
+	}
+	r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
+	if (!r) {
+		count_drop();
+		return 0;
+	}
+	r->size = sizeof(*r);
+	r->kind = TS_REC_EXIT;
+	r->flags = 0;
+	r->pid = pid;
+	r->tid = pid;
+	r->aux = BPF_CORE_READ(p, exit_code);
+	r->ts = bpf_ktime_get_ns();
+	/* an exit always wakes: the consumer may be waiting for exactly this */
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}

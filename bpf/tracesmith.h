@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Types shared by the BPF programs and user space.
+ *
+ * Every record in the ring buffer (and in a .tsbpf capture, which stores the
+ * records byte for byte) starts with struct ts_rec_hdr: size, kind, timestamp.
+ * Enum values are part of the capture format: never renumber them, only add.
+ */
+#ifndef TRACESMITH_H
+#define TRACESMITH_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define TS_MAX_VALS   10   /* values captured per API call */
+#define TS_MAX_STR    512  /* longest kernel/symbol name captured */
+#define TS_MAX_HOOKS  128  /* rows of the hook table */
+#define TS_MAX_TRACED 8192 /* processes followed in pid-filter mode */
+#define TS_COMM_LEN   16
+
+/* Record kinds. Values are fixed by the capture format. */
+enum ts_kind {
+	TS_REC_API = 1,	   /* a hooked CUDA driver call, emitted at return */
+	TS_REC_THREAD = 2, /* first sight of a thread: its comm */
+	TS_REC_EXIT = 3,   /* a traced process exited */
+	TS_REC_DRIVER = 4, /* an ioctl/mmap on an NVIDIA device file */
+	/* 64 and up are written by user space, never by BPF */
+	TS_REC_META_START = 64, /* clock base and tool version */
+	TS_REC_META_SYM = 65,	/* symbol id -> hooked function name */
+	TS_REC_META_PROC = 66,	/* pid -> command line */
+	TS_REC_META_DROPS = 67, /* events lost in the ring buffer */
+	TS_REC_META_END = 68,	/* clean end of the stream */
+};
+
+/* Header common to every record. 24 bytes, 8-byte aligned. */
+struct ts_rec_hdr {
+	__u16 size; /* whole record, header included */
+	__u8 kind;  /* enum ts_kind */
+	__u8 flags; /* kind-specific */
+	__u32 pid;  /* tgid, as the host sees it */
+	__u64 ts;   /* CLOCK_MONOTONIC ns */
+	__u32 tid;
+	__u32 aux; /* kind-specific: symbol id for TS_REC_API */
+};
+
+/* ts_rec_api.flags */
+#define TS_API_F_STR_TRUNC 0x1 /* the string did not fit TS_MAX_STR */
+#define TS_API_F_READ_ERR  0x2 /* a user-memory read failed */
+
+/*
+ * One hooked call: entry time in hdr.ts, values per the hook's spec, then an
+ * optional NUL-less string of str_len bytes right after vals[nvals].
+ */
+struct ts_rec_api {
+	struct ts_rec_hdr hdr;
+	__u64 dur; /* ns from entry to return */
+	__s32 ret; /* CUresult */
+	__u8 nvals;
+	__u8 pad;
+	__u16 str_len;
+	__u64 vals[TS_MAX_VALS];
+	char str[TS_MAX_STR];
+};
+#define TS_API_BASE_SIZE 40 /* offsetof(struct ts_rec_api, vals) */
+
+struct ts_rec_thread {
+	struct ts_rec_hdr hdr;
+	char comm[TS_COMM_LEN];
+};
+
+/*
+ * How a value is captured. An argument index 0..5 is a register (SysV rdi,
+ * rsi, rdx, rcx, r8, r9); 6 and up are stack slots (arg 7 at [rsp+8]).
+ * Pointer reads happen at return, from the argument saved at entry: the
+ * argument registers are gone by then, the memory is not.
+ */
+enum ts_val_op {
+	TS_OP_NONE = 0,
+	TS_OP_ARG = 1,	      /* the argument itself */
+	TS_OP_DEREF_U32 = 2,  /* u32 at arg + off, read at return */
+	TS_OP_DEREF_U64 = 3,  /* u64 at arg + off, read at return */
+	TS_OP_OUT = 4,	      /* u64 the callee stored through the arg pointer */
+	TS_OP_LAUNCH_CFG = 5, /* CUlaunchConfig: fills 6 values, see below */
+	TS_OP_STR = 6,	      /* arg is a char *: copy the string */
+	TS_OP_OUT_STR = 7,    /* arg is a const char **: copy *arg as string */
+};
+
+/*
+ * TS_OP_LAUNCH_CFG values: [0] gridX | gridY << 32, [1] gridZ | blockX << 32,
+ * [2] blockY | blockZ << 32, [3] sharedMemBytes, [4] hStream,
+ * [5] cluster x | y << 16 | z << 32 (0 when no cluster attribute).
+ */
+#define TS_LAUNCH_CFG_NVALS 6
+
+struct ts_val_spec {
+	__u8 op;  /* enum ts_val_op */
+	__u8 arg; /* argument index */
+	__u16 off;
+};
+
+struct ts_hook_spec {
+	__u8 nvals;
+	__u8 pad[3];
+	struct ts_val_spec vals[TS_MAX_VALS];
+};
+
+/* The attach cookie: symbol id in the high half, hook row in the low half. */
+#define TS_COOKIE(sym, hook) (((__u64)(sym) << 32) | (hook))
+#define TS_COOKIE_SYM(c)     ((__u32)((c) >> 32))
+#define TS_COOKIE_HOOK(c)    ((__u32)(c))
+
+#endif /* TRACESMITH_H */

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Test programs that drive a libcuda the way real clients do: the CUDA
+ * runtime (cuGetProcAddress_v2, per-thread default stream), PyTorch (CUDA 13
+ * lazy loading: cuLibraryGetKernel -> cuKernelGetFunction), Triton
+ * (cuModuleGetFunction), cuLaunchKernelEx, many threads, failing calls.
+ * libcuda is dlopen'ed after start-up, as the runtime does.
+ *
+ * Usage: fakeapp [--lib PATH] [--wait-file F] [--preload] [--forever] MODE...
+ * MODE: runtime torch triton launchex threads fail all, or storm N
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cuda_types.h"
+#include "../workloads.h"
+
+static void *lib;
+
+#define CK(call)                                                                                   \
+	do {                                                                                       \
+		CUresult r_ = (call);                                                              \
+		if (r_) {                                                                          \
+			fprintf(stderr, "fakeapp: %s failed: %d\n", #call, r_);                    \
+			exit(1);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+/* Resolve a symbol exactly as named (what code linking the driver API gets). */
+static void *sym(const char *name)
+{
+	void *p = dlsym(lib, name);
+
+	if (!p) {
+		fprintf(stderr, "fakeapp: %s not exported\n", name);
+		exit(1);
+	}
+	return p;
+}
+
+/* Driver entry points by exported name, for the modes that call them directly. */
+#define D(fn) ((__typeof__(&fn##_t))sym(#fn))
+
+/* Prototypes, to give D() and the runtime table their types. */
+CUresult cuInit_t(unsigned int);
+CUresult cuDevicePrimaryCtxRetain_t(CUcontext *, CUdevice);
+CUresult cuCtxSetCurrent_t(CUcontext);
+CUresult cuModuleLoadData_t(CUmodule *, const void *);
+CUresult cuModuleGetFunction_t(CUfunction *, CUmodule, const char *);
+CUresult cuLaunchKernel_t(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+			  unsigned, CUstream, void **, void **);
+CUresult cuLaunchKernelEx_t(const CUlaunchConfig *, CUfunction, void **, void **);
+CUresult cuStreamCreate_t(CUstream *, unsigned int);
+CUresult cuStreamSynchronize_t(CUstream);
+CUresult cuCtxSynchronize_t(void);
+CUresult cuLibraryLoadData_t(CUlibrary *, const void *, CUjit_option *, void **, unsigned,
+			     CUlibraryOption *, void **, unsigned);
+CUresult cuLibraryGetKernel_t(CUkernel *, CUlibrary, const char *);
+CUresult cuKernelGetFunction_t(CUfunction *, CUkernel);
+CUresult cuKernelGetName_t(const char **, CUkernel);
+CUresult cuFuncGetName_t(const char **, CUfunction);
+CUresult cuMemAlloc_v2_t(CUdeviceptr *, size_t);
+CUresult cuMemFree_v2_t(CUdeviceptr);
+CUresult cuMemcpyHtoDAsync_v2_t(CUdeviceptr, const void *, size_t, CUstream);
+CUresult cuGetProcAddress_v2_t(const char *, void **, int, cuuint64_t,
+			       CUdriverProcAddressQueryResult *);
+
+static void init_ctx(int dev)
+{
+	CUcontext ctx;
+
+	CK(D(cuDevicePrimaryCtxRetain)(&ctx, dev));
+	CK(D(cuCtxSetCurrent)(ctx));
+}
+
+/* ---- the CUDA runtime's way: every entry point from cuGetProcAddress_v2 ---- */
+
+struct rt {
+	CUresult (*init)(unsigned int);
+	CUresult (*retain)(CUcontext *, CUdevice);
+	CUresult (*set_ctx)(CUcontext);
+	CUresult (*malloc)(CUdeviceptr *, size_t);
+	CUresult (*free)(CUdeviceptr);
+	CUresult (*htod)(CUdeviceptr, const void *, size_t);
+	CUresult (*dtoh)(void *, CUdeviceptr, size_t);
+	CUresult (*dtod_async)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
+	CUresult (*dtoh_async)(void *, CUdeviceptr, size_t, CUstream);
+	CUresult (*memset8_async)(CUdeviceptr, unsigned char, size_t, CUstream);
+	CUresult (*stream_create)(CUstream *, unsigned int);
+	CUresult (*stream_sync)(CUstream);
+	CUresult (*mod_load)(CUmodule *, const void *);
+	CUresult (*get_func)(CUfunction *, CUmodule, const char *);
+	CUresult (*launch)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+			   unsigned, CUstream, void **, void **);
+	CUresult (*event_create)(CUevent *, unsigned int);
+	CUresult (*event_record)(CUevent, CUstream);
+	CUresult (*wait_event)(CUstream, CUevent, unsigned int);
+	CUresult (*event_sync)(CUevent);
+	CUresult (*malloc_async)(CUdeviceptr *, size_t, CUstream);
+	CUresult (*free_async)(CUdeviceptr, CUstream);
+	CUresult (*graph_inst)(CUgraphExec *, CUgraph, unsigned long long);
+	CUresult (*graph_launch)(CUgraphExec, CUstream);
+	CUresult (*ctx_sync)(CUcontext);
+	CUresult (*malloc_host)(void **, size_t);
+	CUresult (*free_host)(void *);
+};
+
+static void rt_get(struct rt *rt)
+{
+	static const char *const names[] = {
+		"cuInit",
+		"cuDevicePrimaryCtxRetain",
+		"cuCtxSetCurrent",
+		"cuMemAlloc",
+		"cuMemFree",
+		"cuMemcpyHtoD",
+		"cuMemcpyDtoH",
+		"cuMemcpyDtoDAsync",
+		"cuMemcpyDtoHAsync",
+		"cuMemsetD8Async",
+		"cuStreamCreate",
+		"cuStreamSynchronize",
+		"cuModuleLoadData",
+		"cuModuleGetFunction",
+		"cuLaunchKernel",
+		"cuEventCreate",
+		"cuEventRecord",
+		"cuStreamWaitEvent",
+		"cuEventSynchronize",
+		"cuMemAllocAsync",
+		"cuMemFreeAsync",
+		"cuGraphInstantiateWithFlags",
+		"cuGraphLaunch",
+		"cuCtxSynchronize",
+		"cuMemAllocHost",
+		"cuMemFreeHost",
+	};
+	__typeof__(&cuGetProcAddress_v2_t) gpa = D(cuGetProcAddress_v2);
+	void **slots = (void **)rt;
+	unsigned int i;
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(struct rt) / sizeof(void *),
+		       "one name per entry point");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CK(gpa(names[i], &slots[i], 13000, CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM,
+		       NULL));
+}
+
+static void mode_runtime(void)
+{
+	CUdeviceptr a, b, c, d;
+	CUfunction vec_add, empty;
+	CUstream s1, s2;
+	CUcontext ctx;
+	CUmodule mod;
+	CUevent ev;
+	CUgraphExec ge;
+	char *h = calloc(1, RT_BYTES), *hp;
+	struct rt rt;
+	int i;
+
+	rt_get(&rt);
+	CK(rt.init(0));
+	CK(rt.retain(&ctx, 0));
+	CK(rt.set_ctx(ctx));
+	CK(rt.malloc(&a, RT_BYTES));
+	CK(rt.malloc(&b, RT_BYTES));
+	CK(rt.malloc(&c, RT_BYTES));
+	CK(rt.htod(a, h, RT_BYTES));
+	CK(rt.htod(b, h, RT_BYTES));
+	CK(rt.stream_create(&s1, 0));
+	CK(rt.stream_create(&s2, 1));
+	CK(rt.mod_load(&mod, "fatbin"));
+	CK(rt.get_func(&vec_add, mod, RT_VEC_ADD));
+	CK(rt.get_func(&empty, mod, RT_EMPTY));
+	for (i = 0; i < RT_ITERS; i++) {
+		CK(rt.launch(vec_add, RT_VEC_GRID, 1, 1, RT_VEC_BLOCK, 1, 1, 0, s1, NULL, NULL));
+		CK(rt.launch(empty, 1, 1, 1, 1, 1, 1, 0, s2, NULL, NULL));
+	}
+	CK(rt.memset8_async(c, 0, RT_BYTES, s2));
+	CK(rt.dtod_async(c, a, RT_BYTES, s1));
+	CK(rt.dtoh_async(h, c, RT_BYTES, s1));
+	CK(rt.stream_sync(s1));
+	CK(rt.event_create(&ev, 0));
+	CK(rt.event_record(ev, s1));
+	CK(rt.wait_event(s2, ev, 0));
+	CK(rt.event_sync(ev));
+	CK(rt.malloc_async(&d, RT_BYTES, s2));
+	CK(rt.free_async(d, s2));
+	CK(rt.graph_inst(&ge, NULL, 0));
+	for (i = 0; i < RT_GRAPH_LAUNCHES; i++)
+		CK(rt.graph_launch(ge, s1));
+	CK(rt.ctx_sync(ctx));
+	CK(rt.malloc_host((void **)&hp, RT_BYTES));
+	CK(rt.dtoh(hp, a, RT_BYTES));
+	CK(rt.free_host(hp));
+	CK(rt.free(a));
+	CK(rt.free(b));
+	CK(rt.free(c));
+	free(h);
+}
+
+static void mode_torch(void)
+{
+	CUkernel fill, reduce, gemm;
+	CUfunction f_fill, f_reduce;
+	CUlibrary l;
+	const char *name;
+	int i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuLibraryLoadData)(&l, "fatbin", NULL, NULL, 0, NULL, NULL, 0));
+	CK(D(cuLibraryGetKernel)(&fill, l, TORCH_FILL));
+	CK(D(cuLibraryGetKernel)(&reduce, l, TORCH_REDUCE));
+	CK(D(cuLibraryGetKernel)(&gemm, l, TORCH_GEMM));
+	CK(D(cuKernelGetFunction)(&f_fill, fill));
+	CK(D(cuKernelGetFunction)(&f_reduce, reduce));
+	CK(D(cuKernelGetName)(&name, fill));
+	for (i = 0; i < TORCH_FILL_N; i++)
+		CK(D(cuLaunchKernel)(f_fill, 1024, 1, 1, 128, 1, 1, 0, NULL, NULL, NULL));
+	for (i = 0; i < TORCH_REDUCE_N; i++)
+		CK(D(cuLaunchKernel)(f_reduce, 1, 1, 1, 512, 1, 1, TORCH_REDUCE_SHMEM, NULL, NULL,
+				     NULL));
+	for (i = 0; i < TORCH_GEMM_N; i++)
+		CK(D(cuLaunchKernel)((CUfunction)gemm, 16, 8, 1, 128, 1, 1, 0, NULL, NULL, NULL));
+	CK(D(cuCtxSynchronize)());
+}
+
+static void mode_triton(void)
+{
+	CUmodule mod;
+	CUfunction f;
+	CUstream s;
+	const char *name;
+	int i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuStreamCreate)(&s, 0));
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&f, mod, TRITON_KERNEL));
+	CK(D(cuFuncGetName)(&name, f));
+	for (i = 0; i < TRITON_N; i++)
+		CK(D(cuLaunchKernel)(f, TRITON_GRID, 1, 1, TRITON_BLOCK, 1, 1, 0, s, NULL, NULL));
+	CK(D(cuStreamSynchronize)(s));
+}
+
+static void mode_launchex(void)
+{
+	CUlaunchAttribute attrs[2] = { { .id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE },
+				       { .id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION } };
+	CUlaunchConfig cfg = { 8, 4, 2, 128, 1, 1, LAUNCHEX_SHMEM, NULL, attrs, 2 };
+	CUmodule mod;
+	CUfunction f;
+	CUstream s;
+	int i;
+
+	attrs[0].value.cooperative = 1;
+	attrs[1].value.clusterDim.x = 2;
+	attrs[1].value.clusterDim.y = 1;
+	attrs[1].value.clusterDim.z = 1;
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuStreamCreate)(&s, 0));
+	cfg.hStream = s;
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&f, mod, LAUNCHEX_KERNEL));
+	for (i = 0; i < LAUNCHEX_N; i++)
+		CK(D(cuLaunchKernelEx)(&cfg, f, NULL, NULL));
+	CK(D(cuStreamSynchronize)(s));
+}
+
+static CUfunction worker_fn;
+
+static void *worker(void *arg)
+{
+	long id = (long)arg;
+	char name[16], *buf = calloc(1, THREADS_COPY_BYTES);
+	CUdeviceptr d;
+	CUstream s;
+	int i;
+
+	snprintf(name, sizeof(name), "worker-%ld", id);
+	pthread_setname_np(pthread_self(), name);
+	init_ctx(id % 2);
+	CK(D(cuStreamCreate)(&s, 0));
+	CK(D(cuMemAlloc_v2)(&d, THREADS_COPY_BYTES));
+	CK(D(cuMemcpyHtoDAsync_v2)(d, buf, THREADS_COPY_BYTES, s));
+	for (i = 0; i < THREADS_LAUNCHES; i++)
+		CK(D(cuLaunchKernel)(worker_fn, 32, 1, 1, 64, 1, 1, 0, s, NULL, NULL));
+	CK(D(cuStreamSynchronize)(s));
+	CK(D(cuMemFree_v2)(d));
+	free(buf);
+	return NULL;
+}
+
+static void mode_threads(void)
+{
+	pthread_t t[THREADS_N];
+	CUmodule mod;
+	long i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&worker_fn, mod, THREADS_KERNEL));
+	for (i = 0; i < THREADS_N; i++)
+		pthread_create(&t[i], NULL, worker, (void *)i);
+	for (i = 0; i < THREADS_N; i++)
+		pthread_join(t[i], NULL);
+}
+
+static void mode_fail(void)
+{
+	CUdeviceptr p;
+	CUmodule mod;
+	CUfunction f;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	if (D(cuMemAlloc_v2)(&p, FAIL_ALLOC_BYTES) != CUDA_ERROR_OUT_OF_MEMORY)
+		exit(2);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	if (D(cuModuleGetFunction)(&f, mod, "no_such_kernel") != CUDA_ERROR_NOT_FOUND)
+		exit(2);
+}
+
+/* Many empty launches, timed: the benchmark's traced loop. */
+static void mode_storm(long n)
+{
+	__typeof__(&cuLaunchKernel_t) launch = D(cuLaunchKernel);
+	struct timespec t0, t1;
+	CUmodule mod;
+	CUfunction f;
+	long i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&f, mod, "empty_kernel"));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		launch(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("storm launches=%ld ns_per_launch=%.1f\n", n,
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} modes[] = {
+	{ "runtime", mode_runtime },   { "torch", mode_torch },	    { "triton", mode_triton },
+	{ "launchex", mode_launchex }, { "threads", mode_threads }, { "fail", mode_fail },
+};
+
+static void run_mode(const char *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(m, "all") || !strcmp(m, modes[i].name))
+			modes[i].fn();
+}
+
+static void wait_file(const char *f)
+{
+	while (access(f, F_OK))
+		usleep(10000);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = "libcuda.so.1", *wait = NULL;
+	int i = 1, preload = 0, forever = 0;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--lib") && i + 1 < argc)
+			path = argv[++i];
+		else if (!strcmp(argv[i], "--wait-file") && i + 1 < argc)
+			wait = argv[++i];
+		else if (!strcmp(argv[i], "--preload"))
+			preload = 1;
+		else if (!strcmp(argv[i], "--forever"))
+			forever = 1;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: fakeapp [--lib PATH] [--wait-file F] [--preload] "
+				"[--forever] MODE... | storm N\n");
+		return 1;
+	}
+	if (preload)
+		lib = dlopen(path, RTLD_NOW);
+	if (wait)
+		wait_file(wait);
+	if (!lib)
+		lib = dlopen(path, RTLD_NOW);
+	if (!lib) {
+		fprintf(stderr, "fakeapp: %s\n", dlerror());
+		return 1;
+	}
+	if (!strcmp(argv[i], "storm")) {
+		mode_storm(i + 1 < argc ? atol(argv[i + 1]) : 100000);
+		return 0;
+	}
+	do {
+		int j;
+
+		for (j = i; j < argc; j++)
+			run_mode(argv[j]);
+	} while (forever);
+	printf("fakeapp ok\n");
+	return 0;
+}

@@ -1,0 +1,746 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A stand-in libcuda.so.1 for tests on machines without a GPU. It exports
+ * the driver API symbols tracesmith-bpf hooks, with the real signatures and
+ * versioned/per-thread variants, and behaves enough like the driver for a
+ * trace to be checked: "device" memory is host memory, copies and memsets
+ * really copy, synchronize calls block for FAKE_SYNC_US, names round-trip.
+ *
+ * Some per-thread variants call their base function (as the real driver's
+ * wrappers do), some tail-call it: the tracer must count either as one call.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cuda_types.h"
+
+#define API __attribute__((visibility("default"), noinline))
+
+struct CUctx_st {
+	int device;
+};
+struct named {
+	char name[256];
+};
+struct CUstream_st {
+	int flags;
+};
+struct CUevent_st {
+	int recorded;
+};
+
+static struct CUctx_st primary[2] = { { 0 }, { 1 } };
+static __thread CUcontext cur_ctx;
+static int initialized;
+static volatile unsigned long nested_calls;
+
+static void block_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static void *new_named(const char *name)
+{
+	struct named *n = calloc(1, sizeof(*n));
+
+	if (n && name)
+		snprintf(n->name, sizeof(n->name), "%s", name);
+	return n;
+}
+
+/* ---- start-up ---------------------------------------------------------- */
+
+API CUresult cuInit(unsigned int flags)
+{
+	initialized = 1;
+	return flags ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+}
+
+API CUresult cuDriverGetVersion(int *v)
+{
+	*v = 13000;
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceGetCount(int *n)
+{
+	*n = 2;
+	return initialized ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED;
+}
+
+API CUresult cuDeviceGet(CUdevice *d, int ordinal)
+{
+	if (ordinal < 0 || ordinal > 1)
+		return CUDA_ERROR_INVALID_VALUE;
+	*d = ordinal;
+	return CUDA_SUCCESS;
+}
+
+/*
+ * Like the real driver: versioned and per-thread-stream variants are chosen
+ * from the request, and what comes back is an exported symbol.
+ */
+API CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int version, cuuint64_t flags,
+				 CUdriverProcAddressQueryResult *status)
+{
+	static const char *const pt_sfx[] = { "_v2_ptds", "_v2_ptsz", "_ptds", "_ptsz" };
+	static const char *const sfx[] = { "_v2", "" };
+	char name[256];
+	unsigned int i;
+
+	static void *self;
+	Dl_info info;
+
+	/* our own handle: we may have been dlopen'ed RTLD_LOCAL */
+	if (!self && dladdr((void *)cuInit, &info))
+		self = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+	*pfn = NULL;
+	if (flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM) {
+		for (i = 0; i < 4 && !*pfn; i++) {
+			snprintf(name, sizeof(name), "%s%s", symbol, pt_sfx[i]);
+			*pfn = dlsym(self, name);
+		}
+	}
+	for (i = 0; i < 2 && !*pfn; i++) {
+		snprintf(name, sizeof(name), "%s%s", symbol, sfx[i]);
+		*pfn = dlsym(self, name);
+	}
+	if (status)
+		*status = *pfn ? 0 : 1;
+	(void)version;
+	return *pfn ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
+}
+
+API CUresult cuGetProcAddress(const char *symbol, void **pfn, int version, cuuint64_t flags)
+{
+	return cuGetProcAddress_v2(symbol, pfn, version, flags, NULL);
+}
+
+/* ---- contexts ---------------------------------------------------------- */
+
+API CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice dev)
+{
+	if (dev < 0 || dev > 1)
+		return CUDA_ERROR_INVALID_VALUE;
+	*ctx = &primary[dev];
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev)
+{
+	return dev < 0 || dev > 1 ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+}
+
+API CUresult cuCtxSetCurrent(CUcontext ctx)
+{
+	cur_ctx = ctx;
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuCtxGetCurrent(CUcontext *ctx)
+{
+	*ctx = cur_ctx;
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuCtxPushCurrent_v2(CUcontext ctx)
+{
+	cur_ctx = ctx;
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuCtxPopCurrent_v2(CUcontext *ctx)
+{
+	if (ctx)
+		*ctx = cur_ctx;
+	cur_ctx = NULL;
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuCtxCreate_v2(CUcontext *ctx, unsigned int flags, CUdevice dev)
+{
+	struct CUctx_st *c = calloc(1, sizeof(*c));
+
+	(void)flags;
+	c->device = dev;
+	*ctx = cur_ctx = c;
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuCtxCreate_v3(CUcontext *ctx, void *params, int n, unsigned int flags, CUdevice dev)
+{
+	(void)params;
+	(void)n;
+	return cuCtxCreate_v2(ctx, flags, dev);
+}
+
+API CUresult cuCtxCreate_v4(CUcontext *ctx, void *params, unsigned int flags, CUdevice dev)
+{
+	(void)params;
+	return cuCtxCreate_v2(ctx, flags, dev);
+}
+
+API CUresult cuCtxDestroy_v2(CUcontext ctx)
+{
+	if (ctx != &primary[0] && ctx != &primary[1])
+		free(ctx);
+	return CUDA_SUCCESS;
+}
+
+/* ---- modules, libraries, names ---------------------------------------- */
+
+API CUresult cuModuleLoad(CUmodule *m, const char *fname)
+{
+	*m = new_named(fname);
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuModuleLoadData(CUmodule *m, const void *image)
+{
+	(void)image;
+	*m = new_named("module");
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuModuleLoadDataEx(CUmodule *m, const void *image, unsigned int n, CUjit_option *o,
+				void **v)
+{
+	(void)n;
+	(void)o;
+	(void)v;
+	return cuModuleLoadData(m, image);
+}
+
+API CUresult cuModuleLoadFatBinary(CUmodule *m, const void *fatbin)
+{
+	return cuModuleLoadData(m, fatbin);
+}
+
+API CUresult cuModuleUnload(CUmodule m)
+{
+	free(m);
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuModuleGetFunction(CUfunction *f, CUmodule m, const char *name)
+{
+	(void)m;
+	if (!strcmp(name, "no_such_kernel"))
+		return CUDA_ERROR_NOT_FOUND;
+	*f = new_named(name);
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuLibraryLoadData(CUlibrary *lib, const void *code, CUjit_option *jo, void **jv,
+			       unsigned int njo, CUlibraryOption *lo, void **lv, unsigned int nlo)
+{
+	(void)code;
+	(void)jo;
+	(void)jv;
+	(void)njo;
+	(void)lo;
+	(void)lv;
+	(void)nlo;
+	*lib = new_named("library");
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuLibraryLoadFromFile(CUlibrary *lib, const char *file, CUjit_option *jo, void **jv,
+				   unsigned int njo, CUlibraryOption *lo, void **lv,
+				   unsigned int nlo)
+{
+	return cuLibraryLoadData(lib, file, jo, jv, njo, lo, lv, nlo);
+}
+
+API CUresult cuLibraryUnload(CUlibrary lib)
+{
+	free(lib);
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuLibraryGetKernel(CUkernel *k, CUlibrary lib, const char *name)
+{
+	(void)lib;
+	*k = new_named(name);
+	return CUDA_SUCCESS;
+}
+
+/* The CUfunction of a CUkernel: a distinct handle, as in the real driver. */
+API CUresult cuKernelGetFunction(CUfunction *f, CUkernel k)
+{
+	*f = new_named(((struct named *)k)->name);
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuFuncGetName(const char **name, CUfunction f)
+{
+	*name = ((struct named *)f)->name;
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuKernelGetName(const char **name, CUkernel k)
+{
+	*name = ((struct named *)k)->name;
+	return CUDA_SUCCESS;
+}
+
+/* ---- launches ---------------------------------------------------------- */
+
+API CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
+			    unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem,
+			    CUstream s, void **params, void **extra)
+{
+	(void)s;
+	(void)params;
+	(void)extra;
+	(void)shmem;
+	if (!f || !gx || !gy || !gz || !bx || !by || !bz)
+		return CUDA_ERROR_INVALID_VALUE;
+	return CUDA_SUCCESS;
+}
+
+/* a wrapper that calls through, then does work of its own: no tail call */
+API CUresult cuLaunchKernel_ptsz(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
+				 unsigned int bx, unsigned int by, unsigned int bz,
+				 unsigned int shmem, CUstream s, void **params, void **extra)
+{
+	CUresult r = cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, s, params, extra);
+
+	nested_calls++;
+	return r;
+}
+
+API CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned int gx, unsigned int gy,
+				       unsigned int gz, unsigned int bx, unsigned int by,
+				       unsigned int bz, unsigned int shmem, CUstream s,
+				       void **params)
+{
+	return cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, s, params, NULL);
+}
+
+API CUresult cuLaunchCooperativeKernel_ptsz(CUfunction f, unsigned int gx, unsigned int gy,
+					    unsigned int gz, unsigned int bx, unsigned int by,
+					    unsigned int bz, unsigned int shmem, CUstream s,
+					    void **params)
+{
+	return cuLaunchCooperativeKernel(f, gx, gy, gz, bx, by, bz, shmem, s, params);
+}
+
+API CUresult cuLaunchKernelEx(const CUlaunchConfig *c, CUfunction f, void **params, void **extra)
+{
+	return cuLaunchKernel(f, c->gridDimX, c->gridDimY, c->gridDimZ, c->blockDimX, c->blockDimY,
+			      c->blockDimZ, c->sharedMemBytes, c->hStream, params, extra);
+}
+
+API CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig *c, CUfunction f, void **params,
+				   void **extra)
+{
+	return cuLaunchKernelEx(c, f, params, extra);
+}
+
+API CUresult cuGraphInstantiateWithFlags(CUgraphExec *exec, CUgraph g, unsigned long long flags)
+{
+	(void)g;
+	(void)flags;
+	*exec = new_named("graph");
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuGraphLaunch(CUgraphExec exec, CUstream s)
+{
+	(void)s;
+	return exec ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+API CUresult cuGraphLaunch_ptsz(CUgraphExec exec, CUstream s)
+{
+	return cuGraphLaunch(exec, s);
+}
+
+/* ---- copies and memsets ------------------------------------------------ */
+
+#define COPY_BODY(dst, src, n)                                                                     \
+	do {                                                                                       \
+		if (!(dst) || !(src))                                                              \
+			return CUDA_ERROR_INVALID_VALUE;                                           \
+		memmove((void *)(uintptr_t)(dst), (const void *)(uintptr_t)(src), (n));            \
+		return CUDA_SUCCESS;                                                               \
+	} while (0)
+
+API CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t n)
+{
+	COPY_BODY(dst, src, n);
+}
+API CUresult cuMemcpy_ptds(CUdeviceptr dst, CUdeviceptr src, size_t n)
+{
+	return cuMemcpy(dst, src, n);
+}
+API CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
+{
+	(void)s;
+	COPY_BODY(dst, src, n);
+}
+API CUresult cuMemcpyAsync_ptsz(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
+{
+	return cuMemcpyAsync(dst, src, n, s);
+}
+API CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t n)
+{
+	COPY_BODY(dst, src, n);
+}
+API CUresult cuMemcpyHtoD_v2_ptds(CUdeviceptr dst, const void *src, size_t n)
+{
+	return cuMemcpyHtoD_v2(dst, src, n);
+}
+API CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t n)
+{
+	COPY_BODY(dst, src, n);
+}
+API CUresult cuMemcpyDtoH_v2_ptds(void *dst, CUdeviceptr src, size_t n)
+{
+	return cuMemcpyDtoH_v2(dst, src, n);
+}
+API CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n)
+{
+	COPY_BODY(dst, src, n);
+}
+API CUresult cuMemcpyDtoD_v2_ptds(CUdeviceptr dst, CUdeviceptr src, size_t n)
+{
+	return cuMemcpyDtoD_v2(dst, src, n);
+}
+API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, CUstream s)
+{
+	(void)s;
+	COPY_BODY(dst, src, n);
+}
+API CUresult cuMemcpyHtoDAsync_v2_ptsz(CUdeviceptr dst, const void *src, size_t n, CUstream s)
+{
+	return cuMemcpyHtoDAsync_v2(dst, src, n, s);
+}
+API CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, CUstream s)
+{
+	(void)s;
+	COPY_BODY(dst, src, n);
+}
+API CUresult cuMemcpyDtoHAsync_v2_ptsz(void *dst, CUdeviceptr src, size_t n, CUstream s)
+{
+	return cuMemcpyDtoHAsync_v2(dst, src, n, s);
+}
+API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
+{
+	(void)s;
+	COPY_BODY(dst, src, n);
+}
+API CUresult cuMemcpyDtoDAsync_v2_ptsz(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
+{
+	return cuMemcpyDtoDAsync_v2(dst, src, n, s);
+}
+API CUresult cuMemcpyPeer(CUdeviceptr dst, CUcontext dc, CUdeviceptr src, CUcontext sc, size_t n)
+{
+	(void)dc;
+	(void)sc;
+	COPY_BODY(dst, src, n);
+}
+API CUresult cuMemcpyPeer_ptds(CUdeviceptr dst, CUcontext dc, CUdeviceptr src, CUcontext sc,
+			       size_t n)
+{
+	return cuMemcpyPeer(dst, dc, src, sc, n);
+}
+API CUresult cuMemcpyPeerAsync(CUdeviceptr dst, CUcontext dc, CUdeviceptr src, CUcontext sc,
+			       size_t n, CUstream s)
+{
+	(void)s;
+	return cuMemcpyPeer(dst, dc, src, sc, n);
+}
+API CUresult cuMemcpyPeerAsync_ptsz(CUdeviceptr dst, CUcontext dc, CUdeviceptr src, CUcontext sc,
+				    size_t n, CUstream s)
+{
+	return cuMemcpyPeerAsync(dst, dc, src, sc, n, s);
+}
+
+static CUresult copy2d(const CUDA_MEMCPY2D *p)
+{
+	const char *src = p->srcMemoryType == CU_MEMORYTYPE_HOST
+				  ? p->srcHost
+				  : (const char *)(uintptr_t)p->srcDevice;
+	char *dst = p->dstMemoryType == CU_MEMORYTYPE_HOST ? p->dstHost
+							   : (char *)(uintptr_t)p->dstDevice;
+	size_t y;
+
+	if (!src || !dst)
+		return CUDA_ERROR_INVALID_VALUE;
+	for (y = 0; y < p->Height; y++)
+		memmove(dst + y * p->dstPitch, src + y * p->srcPitch, p->WidthInBytes);
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuMemcpy2D_v2(const CUDA_MEMCPY2D *p)
+{
+	return copy2d(p);
+}
+API CUresult cuMemcpy2D_v2_ptds(const CUDA_MEMCPY2D *p)
+{
+	return copy2d(p);
+}
+API CUresult cuMemcpy2DUnaligned_v2(const CUDA_MEMCPY2D *p)
+{
+	return copy2d(p);
+}
+API CUresult cuMemcpy2DUnaligned_v2_ptds(const CUDA_MEMCPY2D *p)
+{
+	return copy2d(p);
+}
+API CUresult cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D *p, CUstream s)
+{
+	(void)s;
+	return copy2d(p);
+}
+API CUresult cuMemcpy2DAsync_v2_ptsz(const CUDA_MEMCPY2D *p, CUstream s)
+{
+	return cuMemcpy2DAsync_v2(p, s);
+}
+API CUresult cuMemcpy3D_v2(const CUDA_MEMCPY3D *p)
+{
+	return p->WidthInBytes ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+API CUresult cuMemcpy3D_v2_ptds(const CUDA_MEMCPY3D *p)
+{
+	return cuMemcpy3D_v2(p);
+}
+API CUresult cuMemcpy3DAsync_v2(const CUDA_MEMCPY3D *p, CUstream s)
+{
+	(void)s;
+	return cuMemcpy3D_v2(p);
+}
+API CUresult cuMemcpy3DAsync_v2_ptsz(const CUDA_MEMCPY3D *p, CUstream s)
+{
+	return cuMemcpy3DAsync_v2(p, s);
+}
+
+static CUresult memset_n(CUdeviceptr dst, unsigned int v, size_t n, size_t elem)
+{
+	size_t i;
+
+	if (!dst)
+		return CUDA_ERROR_INVALID_VALUE;
+	for (i = 0; i < n; i++)
+		memcpy((char *)(uintptr_t)dst + i * elem, &v, elem);
+	return CUDA_SUCCESS;
+}
+
+#define MEMSETS(bits, type, elem)                                                                  \
+	API CUresult cuMemsetD##bits##_v2(CUdeviceptr d, type v, size_t n)                         \
+	{                                                                                          \
+		return memset_n(d, v, n, elem);                                                    \
+	}                                                                                          \
+	API CUresult cuMemsetD##bits##_v2_ptds(CUdeviceptr d, type v, size_t n)                    \
+	{                                                                                          \
+		return cuMemsetD##bits##_v2(d, v, n);                                              \
+	}                                                                                          \
+	API CUresult cuMemsetD##bits##Async(CUdeviceptr d, type v, size_t n, CUstream s)           \
+	{                                                                                          \
+		(void)s;                                                                           \
+		return memset_n(d, v, n, elem);                                                    \
+	}                                                                                          \
+	API CUresult cuMemsetD##bits##Async_ptsz(CUdeviceptr d, type v, size_t n, CUstream s)      \
+	{                                                                                          \
+		return cuMemsetD##bits##Async(d, v, n, s);                                         \
+	}
+
+MEMSETS(8, unsigned char, 1)
+MEMSETS(16, unsigned short, 2)
+MEMSETS(32, unsigned int, 4)
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* more than any test machine has: the way to make an allocation fail */
+#define FAKE_MEM_LIMIT (1ull << 40)
+
+static CUresult alloc(CUdeviceptr *p, size_t n)
+{
+	void *m;
+
+	if (!n || n >= FAKE_MEM_LIMIT)
+		return n ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_ERROR_INVALID_VALUE;
+	m = malloc(n);
+	if (!m)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	*p = (uintptr_t)m;
+	return CUDA_SUCCESS;
+}
+
+API CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n)
+{
+	return alloc(p, n);
+}
+API CUresult cuMemAllocManaged(CUdeviceptr *p, size_t n, unsigned int flags)
+{
+	(void)flags;
+	return alloc(p, n);
+}
+API CUresult cuMemAllocAsync(CUdeviceptr *p, size_t n, CUstream s)
+{
+	(void)s;
+	return alloc(p, n);
+}
+API CUresult cuMemAllocAsync_ptsz(CUdeviceptr *p, size_t n, CUstream s)
+{
+	return cuMemAllocAsync(p, n, s);
+}
+API CUresult cuMemAllocFromPoolAsync(CUdeviceptr *p, size_t n, CUmemoryPool pool, CUstream s)
+{
+	(void)pool;
+	(void)s;
+	return alloc(p, n);
+}
+API CUresult cuMemAllocFromPoolAsync_ptsz(CUdeviceptr *p, size_t n, CUmemoryPool pool, CUstream s)
+{
+	return cuMemAllocFromPoolAsync(p, n, pool, s);
+}
+API CUresult cuMemFree_v2(CUdeviceptr p)
+{
+	free((void *)(uintptr_t)p);
+	return CUDA_SUCCESS;
+}
+API CUresult cuMemFreeAsync(CUdeviceptr p, CUstream s)
+{
+	(void)s;
+	return cuMemFree_v2(p);
+}
+API CUresult cuMemFreeAsync_ptsz(CUdeviceptr p, CUstream s)
+{
+	return cuMemFreeAsync(p, s);
+}
+API CUresult cuMemHostAlloc(void **p, size_t n, unsigned int flags)
+{
+	(void)flags;
+	return alloc((CUdeviceptr *)p, n);
+}
+API CUresult cuMemAllocHost_v2(void **p, size_t n)
+{
+	return alloc((CUdeviceptr *)p, n);
+}
+API CUresult cuMemFreeHost(void *p)
+{
+	free(p);
+	return CUDA_SUCCESS;
+}
+API CUresult cuMemCreate(CUmemGenericAllocationHandle *h, size_t n, const void *prop,
+			 unsigned long long flags)
+{
+	(void)prop;
+	(void)flags;
+	return alloc((CUdeviceptr *)h, n);
+}
+API CUresult cuMemRelease(CUmemGenericAllocationHandle h)
+{
+	return cuMemFree_v2(h);
+}
+API CUresult cuMemMap(CUdeviceptr p, size_t n, size_t off, CUmemGenericAllocationHandle h,
+		      unsigned long long flags)
+{
+	(void)p;
+	(void)n;
+	(void)off;
+	(void)flags;
+	return h ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+API CUresult cuMemUnmap(CUdeviceptr p, size_t n)
+{
+	(void)n;
+	return p ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+/* ---- streams, events, synchronization --------------------------------- */
+
+API CUresult cuStreamCreate(CUstream *s, unsigned int flags)
+{
+	*s = calloc(1, sizeof(**s));
+	(*s)->flags = flags;
+	return CUDA_SUCCESS;
+}
+API CUresult cuStreamCreateWithPriority(CUstream *s, unsigned int flags, int prio)
+{
+	(void)prio;
+	return cuStreamCreate(s, flags);
+}
+API CUresult cuStreamDestroy_v2(CUstream s)
+{
+	free(s);
+	return CUDA_SUCCESS;
+}
+API CUresult cuStreamSynchronize(CUstream s)
+{
+	(void)s;
+	block_us(FAKE_SYNC_US);
+	return CUDA_SUCCESS;
+}
+API CUresult cuStreamSynchronize_ptsz(CUstream s)
+{
+	return cuStreamSynchronize(s);
+}
+API CUresult cuCtxSynchronize(void)
+{
+	block_us(FAKE_SYNC_US);
+	return cur_ctx ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+}
+API CUresult cuCtxSynchronize_v2(CUcontext ctx)
+{
+	(void)ctx;
+	block_us(FAKE_SYNC_US);
+	return CUDA_SUCCESS;
+}
+API CUresult cuEventCreate(CUevent *e, unsigned int flags)
+{
+	(void)flags;
+	*e = calloc(1, sizeof(**e));
+	return CUDA_SUCCESS;
+}
+API CUresult cuEventDestroy_v2(CUevent e)
+{
+	free(e);
+	return CUDA_SUCCESS;
+}
+API CUresult cuEventRecord(CUevent e, CUstream s)
+{
+	(void)s;
+	e->recorded = 1;
+	return CUDA_SUCCESS;
+}
+API CUresult cuEventRecord_ptsz(CUevent e, CUstream s)
+{
+	return cuEventRecord(e, s);
+}
+API CUresult cuEventRecordWithFlags(CUevent e, CUstream s, unsigned int flags)
+{
+	(void)flags;
+	return cuEventRecord(e, s);
+}
+API CUresult cuEventRecordWithFlags_ptsz(CUevent e, CUstream s, unsigned int flags)
+{
+	return cuEventRecordWithFlags(e, s, flags);
+}
+API CUresult cuEventSynchronize(CUevent e)
+{
+	if (!e->recorded)
+		return CUDA_ERROR_INVALID_HANDLE;
+	block_us(FAKE_SYNC_US);
+	return CUDA_SUCCESS;
+}
+API CUresult cuStreamWaitEvent(CUstream s, CUevent e, unsigned int flags)
+{
+	(void)s;
+	(void)flags;
+	return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+API CUresult cuStreamWaitEvent_ptsz(CUstream s, CUevent e, unsigned int flags)
+{
+	return cuStreamWaitEvent(s, e, flags);
+}

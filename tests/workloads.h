@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What each fakeapp workload does, in numbers: fakeapp does exactly this,
+ * and the tests assert exactly this in the traces.
+ */
+#ifndef TS_WORKLOADS_H
+#define TS_WORKLOADS_H
+
+/* runtime: like the CUDA runtime, entry points from cuGetProcAddress_v2 */
+#define RT_BYTES	     (1u << 20)
+#define RT_ITERS	     100
+#define RT_GRAPH_LAUNCHES    5
+#define RT_VEC_ADD	     "_Z7vec_addPfPKfi"
+#define RT_VEC_ADD_DEMANGLED "vec_add(float*, float const*, int)"
+#define RT_EMPTY	     "_Z12empty_kernelv"
+#define RT_EMPTY_DEMANGLED   "empty_kernel()"
+#define RT_VEC_GRID	     4096
+#define RT_VEC_BLOCK	     256
+
+/* torch: cuLibraryGetKernel -> cuKernelGetFunction -> cuLaunchKernel */
+#define TORCH_FILL                                                                                 \
+	"_ZN2at6native29vectorized_elementwise_kernelILi4ENS0_11FillFunctorIfEESt5arrayIPcLm1EEEEviT0_T1_"
+#define TORCH_FILL_DEMANGLED                                                                       \
+	"void at::native::vectorized_elementwise_kernel<4, at::native::FillFunctor<float>, "       \
+	"std::array<char*, 1ul> >(int, at::native::FillFunctor<float>, std::array<char*, 1ul>)"
+#define TORCH_FILL_N	       10
+#define TORCH_REDUCE	       "_ZN2at6native13reduce_kernelILi512ELi1EEEvv"
+#define TORCH_REDUCE_DEMANGLED "void at::native::reduce_kernel<512, 1>()"
+#define TORCH_REDUCE_N	       5
+#define TORCH_REDUCE_SHMEM     2048
+/* launched by its CUkernel handle, never turned into a CUfunction */
+#define TORCH_GEMM   "ampere_sgemm_128x64_nn"
+#define TORCH_GEMM_N 3
+
+/* triton: cuModuleGetFunction -> cuLaunchKernel on a created stream */
+#define TRITON_KERNEL "triton_poi_fused_add_0"
+#define TRITON_N      7
+#define TRITON_GRID   64
+#define TRITON_BLOCK  128
+
+/* launchex: cuLaunchKernelEx with a cooperative and a cluster attribute */
+#define LAUNCHEX_KERNEL "cluster_kernel"
+#define LAUNCHEX_N	3
+#define LAUNCHEX_SHMEM	4096
+
+/* threads: each thread its own stream, threads alternate between 2 devices */
+#define THREADS_N	   4
+#define THREADS_LAUNCHES   25
+#define THREADS_KERNEL	   "worker_kernel"
+#define THREADS_COPY_BYTES 4096
+
+/* fail: an allocation too big, and an unknown kernel name */
+#define FAIL_ALLOC_BYTES (1ull << 41)
+
+#endif

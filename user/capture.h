@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * .tsbpf capture files: a header, then blocks of records exactly as BPF (and
+ * the live metadata side) produced them. See docs/capture-format.md.
+ */
+#ifndef TS_CAPTURE_H
+#define TS_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "sink.h"
+
+#define TS_CAP_MAGIC	    "TSBPFCAP"
+#define TS_CAP_VERSION	    1
+#define TS_CAP_BLOCK_MAGIC  0x4b4c4254u /* "TBLK" */
+#define TS_CAP_F_INCOMPLETE 0x1
+
+struct ts_cap_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t header_size;
+	uint32_t flags; /* TS_CAP_F_INCOMPLETE until a clean close */
+	uint32_t pad;
+	uint64_t clock_mono_ns; /* read back to back with clock_real_ns */
+	uint64_t clock_real_ns;
+	char hostname[64];
+	char kernel[64];
+	char tool_version[32];
+	char boot_id[40];
+};
+
+struct ts_cap_block {
+	uint32_t magic;
+	uint32_t len; /* payload bytes after this header */
+	uint32_t crc; /* zlib crc32 of the payload */
+	uint32_t nrecords;
+};
+
+bool ts_capture_path(const char *path);
+
+struct ts_capture;
+struct ts_capture *ts_capture_create(const char *path, int *err);
+struct ts_sink *ts_capture_sink(struct ts_capture *c);
+/* Write the last block and clear the incomplete flag. NULL-safe. */
+int ts_capture_close(struct ts_capture *c);
+
+/* Reading. */
+struct ts_cap_reader {
+	int fd;
+	struct ts_cap_header hdr;
+	uint64_t off; /* file offset of the next block */
+	uint64_t file_size;
+	uint8_t *block;
+	size_t block_cap;
+	uint64_t records;
+	char err[256]; /* what stopped the read, with its byte offset */
+};
+
+int ts_cap_open(struct ts_cap_reader *r, const char *path);
+/*
+ * Call fn for each record, in order. Returns 0 at a clean end, or -errno
+ * with r->err saying where the data went bad (records before it were
+ * delivered), or fn's own error.
+ */
+int ts_cap_read(struct ts_cap_reader *r, int (*fn)(void *ctx, const void *rec), void *ctx);
+void ts_cap_close(struct ts_cap_reader *r);
+
+#endif

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The host side of correlation: processes, threads, contexts, names, API slices. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "correlate_int.h"
+#include "demangle.h"
+
+#define MEM_COUNTER "GPU memory allocated (bytes)"
+
+struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version)
+{
+	struct ts_corr *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->w = w;
+	c->version = version;
+	c->next_corr = 1;
+	return c;
+}
+
+static void free_ptr_vals(struct ts_hmap *m, bool all, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->ents[i].used && (all || m->ents[i].key.a == pid))
+			free((void *)(uintptr_t)m->ents[i].val);
+	if (!all)
+		ts_hmap_del_all(m, pid);
+}
+
+void ts_corr_free(struct ts_corr *c)
+{
+	if (!c)
+		return;
+	free_ptr_vals(&c->procs, true, 0);
+	free_ptr_vals(&c->threads, true, 0);
+	free_ptr_vals(&c->streams, true, 0);
+	free_ptr_vals(&c->fnames, true, 0);
+	free_ptr_vals(&c->knames, true, 0);
+	ts_hmap_free(&c->procs);
+	ts_hmap_free(&c->threads);
+	ts_hmap_free(&c->ctxdev);
+	ts_hmap_free(&c->streams);
+	ts_hmap_free(&c->fnames);
+	ts_hmap_free(&c->knames);
+	ts_hmap_free(&c->allocs);
+	ts_symtab_free(&c->syms);
+	free(c->tracer_cmdline);
+	free(c);
+}
+
+const struct ts_corr_stats *ts_corr_stats(const struct ts_corr *c)
+{
+	return &c->stats;
+}
+
+/* Store a malloc'd pointer in a map, freeing the one it replaces. */
+static void put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p)
+{
+	uint64_t *old = ts_hmap_get(m, a, b);
+
+	if (old) {
+		free((void *)(uintptr_t)*old);
+		*old = (uintptr_t)p;
+	} else if (ts_hmap_put(m, a, b, (uintptr_t)p)) {
+		free(p);
+	}
+}
+
+static void *get_ptr(const struct ts_hmap *m, uint64_t a, uint64_t b)
+{
+	uint64_t *v = ts_hmap_get(m, a, b);
+
+	return v ? (void *)(uintptr_t)*v : NULL;
+}
+
+struct ts_proc *ts_corr_proc(struct ts_corr *c, uint32_t pid)
+{
+	struct ts_proc *p = get_ptr(&c->procs, pid, 0);
+	char name[32];
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p || ts_hmap_put(&c->procs, pid, 0, (uintptr_t)p)) {
+		free(p);
+		return NULL;
+	}
+	/* no META_PROC came first (the process was gone before we looked) */
+	snprintf(name, sizeof(name), "pid %u", pid);
+	c->w->ops->process(c->w, pid, name, TS_TRACK_HOST);
+	return p;
+}
+
+static struct ts_thr *thread_get(struct ts_corr *c, uint32_t pid, uint32_t tid, bool *created)
+{
+	struct ts_thr *t = get_ptr(&c->threads, pid, tid);
+
+	*created = false;
+	if (t)
+		return t;
+	if (!ts_corr_proc(c, pid))
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t || ts_hmap_put(&c->threads, pid, tid, (uintptr_t)t)) {
+		free(t);
+		return NULL;
+	}
+	*created = true;
+	return t;
+}
+
+struct ts_thr *ts_corr_thread(struct ts_corr *c, uint32_t pid, uint32_t tid)
+{
+	bool created;
+	struct ts_thr *t = thread_get(c, pid, tid, &created);
+	char name[32];
+
+	if (created) {
+		snprintf(name, sizeof(name), "thread %u", tid);
+		c->w->ops->thread(c->w, pid, tid, name, strlen(name));
+	}
+	return t;
+}
+
+uint32_t ts_corr_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid)
+{
+	struct ts_thr *t = ts_corr_thread(c, pid, tid);
+	uint64_t *dev;
+
+	/* a context made current before we attached: assume device 0 */
+	if (!t || !t->depth)
+		return 0;
+	dev = ts_hmap_get(&c->ctxdev, pid, t->ctx[t->depth - 1]);
+	return dev ? *dev : 0;
+}
+
+static void set_ctx(struct ts_thr *t, uint64_t ctx)
+{
+	if (!t->depth)
+		t->depth = 1;
+	t->ctx[t->depth - 1] = ctx;
+}
+
+static void track_context(struct ts_corr *c, const struct ts_call *call)
+{
+	const struct ts_rec_api *r = call->rec;
+	struct ts_thr *t = ts_corr_thread(c, r->hdr.pid, r->hdr.tid);
+	uint64_t ctx = 0, dev = 0;
+
+	if (!t || r->ret)
+		return;
+	switch (call->hook->sem) {
+	case TS_SEM_CTX_CREATE:
+	case TS_SEM_CTX_RETAIN:
+		if (!ts_call_val(call, ROLE_OUT_HANDLE, &ctx) ||
+		    !ts_call_val(call, ROLE_DEVICE, &dev))
+			return;
+		ts_hmap_put(&c->ctxdev, r->hdr.pid, ctx, dev % TS_MAX_DEVICES);
+		if (call->hook->sem == TS_SEM_CTX_CREATE)
+			set_ctx(t, ctx);
+		break;
+	case TS_SEM_CTX_SET:
+		if (ts_call_val(call, ROLE_CTX, &ctx))
+			set_ctx(t, ctx);
+		break;
+	case TS_SEM_CTX_PUSH:
+		if (ts_call_val(call, ROLE_CTX, &ctx) && t->depth < TS_CTX_STACK)
+			t->ctx[t->depth++] = ctx;
+		break;
+	case TS_SEM_CTX_POP:
+		if (t->depth)
+			t->depth--;
+		break;
+	default:
+		break;
+	}
+}
+
+static char *dup_name(const struct ts_call *call)
+{
+	char *raw = strndup(call->str, call->str_len), *d;
+
+	if (!raw)
+		return NULL;
+	d = ts_demangle(raw);
+	free(raw);
+	return d;
+}
+
+static void track_names(struct ts_corr *c, const struct ts_call *call)
+{
+	uint32_t pid = call->rec->hdr.pid;
+	uint64_t handle = 0, kernel = 0;
+	const char *kname;
+	char *name;
+
+	if (call->rec->ret)
+		return;
+	switch (call->hook->sem) {
+	case TS_SEM_NAME_FUNC:
+	case TS_SEM_NAME_KERNEL:
+		if (!call->str_len || !ts_call_val(call, ROLE_OUT_HANDLE, &handle))
+			return;
+		name = dup_name(call);
+		if (!name)
+			return;
+		if (call->hook->sem == TS_SEM_NAME_KERNEL) {
+			/* a CUkernel may itself be passed to cuLaunchKernel */
+			put_owned(&c->fnames, pid, handle, strdup(name));
+			put_owned(&c->knames, pid, handle, name);
+		} else {
+			put_owned(&c->fnames, pid, handle, name);
+		}
+		break;
+	case TS_SEM_KERNEL_TO_FUNC:
+		if (!ts_call_val(call, ROLE_OUT_HANDLE, &handle) ||
+		    !ts_call_val(call, ROLE_KERNEL, &kernel))
+			return;
+		kname = get_ptr(&c->knames, pid, kernel);
+		if (kname)
+			put_owned(&c->fnames, pid, handle, strdup(kname));
+		break;
+	case TS_SEM_GET_NAME:
+		if (!call->str_len || !ts_call_val(call, ROLE_FUNC, &handle))
+			return;
+		if (!get_ptr(&c->fnames, pid, handle))
+			put_owned(&c->fnames, pid, handle, dup_name(call));
+		break;
+	default:
+		break;
+	}
+}
+
+static void count_memory(struct ts_corr *c, const struct ts_call *call)
+{
+	const struct ts_rec_api *r = call->rec;
+	struct ts_proc *p = ts_corr_proc(c, r->hdr.pid);
+	uint64_t ptr = 0, size = 0;
+
+	if (!p || r->ret)
+		return;
+	if (call->hook->sem == TS_SEM_ALLOC) {
+		if (!ts_call_val(call, ROLE_OUT_PTR, &ptr) || !ts_call_val(call, ROLE_SIZE, &size))
+			return;
+		if (ts_hmap_put(&c->allocs, r->hdr.pid, ptr, size))
+			return;
+		p->dev_mem += size;
+	} else {
+		if (!ts_call_val(call, ROLE_PTR, &ptr) ||
+		    !ts_hmap_del(&c->allocs, r->hdr.pid, ptr, &size))
+			return; /* freed memory allocated before we attached */
+		p->dev_mem -= size;
+	}
+	c->w->ops->counter(c->w, r->hdr.pid, MEM_COUNTER, ts_rel(c, r->hdr.ts + r->dur),
+			   p->dev_mem);
+}
+
+/* Args any call gets: its captured values, its string, its result. */
+static void add_call_args(struct ts_slice *s, const struct ts_call *call)
+{
+	const struct ts_rec_api *r = call->rec;
+	unsigned int i;
+
+	for (i = 0; call->hook && i < call->hook->nvals; i++) {
+		const struct ts_val_def *v = &call->hook->vals[i];
+		const struct ts_role_info *ri = &ts_roles[v->role];
+
+		if (ri->fmt == TS_FMT_HIDDEN)
+			continue;
+		if (v->op == TS_OP_OUT && r->ret)
+			continue; /* the callee wrote nothing */
+		if (ri->fmt == TS_FMT_HEX)
+			ts_arg_hex(s, ri->key, r->vals[i]);
+		else
+			ts_arg_u64(s, ri->key, r->vals[i]);
+	}
+	if (call->str_len)
+		ts_arg_str(s, "name", call->str, call->str_len);
+	ts_arg_i64(s, "result", r->ret);
+	if (r->ret) {
+		const char *n = ts_cu_result_name(r->ret);
+
+		ts_arg_str(s, "result_name", n, strlen(n));
+	}
+	if (r->hdr.flags & TS_API_F_STR_TRUNC)
+		ts_arg_u64(s, "name_truncated", 1);
+}
+
+static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
+{
+	struct ts_slice s = { 0 };
+	struct ts_call call;
+	uint64_t corr = 0;
+
+	if (ts_decode_call(&c->syms, r, &call)) {
+		c->stats.unknown_syms++;
+		return;
+	}
+	c->stats.api_calls++;
+	if (!ts_corr_thread(c, r->hdr.pid, r->hdr.tid))
+		return;
+	if (call.hook) {
+		track_context(c, &call);
+		track_names(c, &call);
+		if (call.hook->sem == TS_SEM_ALLOC || call.hook->sem == TS_SEM_FREE)
+			count_memory(c, &call);
+		if (call.hook->sem == TS_SEM_STREAM_CREATE && !r->ret)
+			ts_gpu_stream_created(c, &call, r->vals[0]);
+		if (call.hook->sem == TS_SEM_STREAM_DESTROY && !r->ret)
+			ts_gpu_stream_destroyed(c, r->hdr.pid, r->vals[0]);
+		corr = ts_gpu_submit(c, &call);
+	}
+	s.pid = r->hdr.pid;
+	s.tid = r->hdr.tid;
+	s.ts = ts_rel(c, r->hdr.ts);
+	s.dur = r->dur;
+	s.name = call.sym;
+	s.name_len = strlen(call.sym);
+	s.cat = call.hook ? ts_cat_name(call.hook->cat) : "cuda";
+	s.flow_out = corr;
+	if (corr)
+		ts_arg_u64(&s, "correlation_id", corr);
+	add_call_args(&s, &call);
+	c->w->ops->slice(c->w, &s);
+}
+
+static void meta_start(struct ts_corr *c, const struct ts_rec_meta *m)
+{
+	size_t len;
+	const char *cmd = ts_meta_str(m, 1, &len);
+
+	c->base = m->hdr.ts;
+	c->have_base = true;
+	c->meta.clock_mono_ns = m->hdr.ts;
+	c->meta.clock_real_ns = m->v[0];
+	c->meta.mode = m->v[1];
+	free(c->tracer_cmdline);
+	c->tracer_cmdline = strndup(cmd, len);
+}
+
+static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
+{
+	size_t len;
+	const char *cmd = ts_meta_str(m, 0, &len);
+	char name[256];
+
+	snprintf(name, sizeof(name), "%.*s", (int)len, cmd);
+	if (!get_ptr(&c->procs, m->hdr.pid, 0)) {
+		struct ts_proc *p = calloc(1, sizeof(*p));
+
+		if (!p || ts_hmap_put(&c->procs, m->hdr.pid, 0, (uintptr_t)p))
+			free(p);
+	}
+	c->w->ops->process(c->w, m->hdr.pid, name[0] ? name : "?", TS_TRACK_HOST);
+}
+
+static void proc_exit(struct ts_corr *c, uint32_t pid)
+{
+	free_ptr_vals(&c->procs, false, pid);
+	free_ptr_vals(&c->threads, false, pid);
+	free_ptr_vals(&c->fnames, false, pid);
+	free_ptr_vals(&c->knames, false, pid);
+	ts_hmap_del_all(&c->ctxdev, pid);
+	ts_hmap_del_all(&c->allocs, pid);
+	ts_gpu_forget_pid(c, pid);
+}
+
+static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)
+{
+	bool created;
+
+	if (thread_get(c, t->hdr.pid, t->hdr.tid, &created))
+		c->w->ops->thread(c->w, t->hdr.pid, t->hdr.tid, t->comm,
+				  strnlen(t->comm, sizeof(t->comm)));
+}
+
+int ts_corr_feed(struct ts_corr *c, const void *rec)
+{
+	const struct ts_rec_hdr *h = rec;
+
+	c->stats.records++;
+	if (!c->have_base) {
+		c->base = h->ts;
+		c->have_base = true;
+	}
+	if (h->kind < TS_REC_META_START && h->ts > c->last_ts)
+		c->last_ts = h->ts;
+	switch (h->kind) {
+	case TS_REC_API:
+		if (h->ts + ((const struct ts_rec_api *)rec)->dur > c->last_ts)
+			c->last_ts = h->ts + ((const struct ts_rec_api *)rec)->dur;
+		api_call(c, rec);
+		break;
+	case TS_REC_THREAD:
+		thread_named(c, rec);
+		break;
+	case TS_REC_EXIT:
+		proc_exit(c, h->pid);
+		break;
+	case TS_REC_META_START:
+		meta_start(c, rec);
+		break;
+	case TS_REC_META_SYM:
+		return ts_symtab_add(&c->syms, rec);
+	case TS_REC_META_PROC:
+		meta_proc(c, rec);
+		break;
+	case TS_REC_META_DROPS:
+		c->stats.drops = ((const struct ts_rec_meta *)rec)->v[0];
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int ts_corr_finish(struct ts_corr *c, bool incomplete)
+{
+	c->meta.version = c->version;
+	c->meta.tracer_cmdline = c->tracer_cmdline ? c->tracer_cmdline : "";
+	c->meta.drops = c->stats.drops;
+	c->meta.records = c->stats.records;
+	c->meta.end_ns = ts_rel(c, c->last_ts);
+	c->meta.incomplete = incomplete;
+	return c->w->ops->finish(c->w, &c->meta);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The correlator: checked records in, trace events out (through a writer).
+ * It pairs nothing itself (BPF emits one record per call); it keeps the maps
+ * that give the records meaning: handle -> kernel name, stream -> context ->
+ * device, thread -> current context, pointer -> allocation size.
+ */
+#ifndef TS_CORRELATE_H
+#define TS_CORRELATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "writer.h"
+
+/* Synthetic pids of GPU devices: above PID_MAX_LIMIT (4M), so never a real pid. */
+#define TS_GPU_PID_BASE 0x7fff0000u
+
+struct ts_corr;
+
+struct ts_corr_stats {
+	uint64_t records;
+	uint64_t api_calls;
+	uint64_t gpu_ops;
+	uint64_t unknown_syms; /* calls whose symbol id the stream never defined */
+	uint64_t drops;	       /* from META_DROPS */
+};
+
+struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version);
+/* Feed one record that passed ts_rec_check. Returns 0 or -errno. */
+int ts_corr_feed(struct ts_corr *c, const void *rec);
+/* Close the trace: trailer, metadata; returns the writer's result. */
+int ts_corr_finish(struct ts_corr *c, bool incomplete);
+const struct ts_corr_stats *ts_corr_stats(const struct ts_corr *c);
+void ts_corr_free(struct ts_corr *c);
+
+#endif

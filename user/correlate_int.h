@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Correlator state shared by correlate.c (host side) and gpu_track.c (GPU side). */
+#ifndef TS_CORRELATE_INT_H
+#define TS_CORRELATE_INT_H
+
+#include "correlate.h"
+#include "decode.h"
+#include "hashmap.h"
+
+#define TS_MAX_DEVICES 64
+#define TS_MAX_LANES   8
+#define TS_CTX_STACK   8
+
+struct ts_proc {
+	int64_t dev_mem; /* device bytes allocated and not yet freed */
+};
+
+struct ts_thr {
+	uint64_t ctx[TS_CTX_STACK]; /* ctx[depth - 1] is current */
+	unsigned int depth;
+};
+
+struct ts_lane {
+	uint32_t tid;
+	uint64_t end; /* latest end of any slice on this lane */
+};
+
+struct ts_stream {
+	uint32_t dev;
+	unsigned int nlanes;
+	struct ts_lane lanes[TS_MAX_LANES];
+	char name[80];
+};
+
+struct ts_device {
+	bool announced;
+	uint32_t next_tid;
+};
+
+struct ts_corr {
+	struct ts_writer *w;
+	const char *version;
+	struct ts_symtab syms;
+	struct ts_corr_stats stats;
+	struct ts_trace_meta meta;
+	char *tracer_cmdline;
+	bool have_base;
+	uint64_t base; /* CLOCK_MONOTONIC ns of trace time 0 */
+	uint64_t last_ts;
+	uint64_t next_corr;
+	struct ts_hmap procs;	/* (pid, 0) -> struct ts_proc * */
+	struct ts_hmap threads; /* (pid, tid) -> struct ts_thr * */
+	struct ts_hmap ctxdev;	/* (pid, context) -> device */
+	struct ts_hmap streams; /* (pid, stream key) -> struct ts_stream * */
+	struct ts_hmap fnames;	/* (pid, CUfunction or CUkernel) -> char * */
+	struct ts_hmap knames;	/* (pid, CUkernel) -> char * */
+	struct ts_hmap allocs;	/* (pid, device pointer) -> bytes */
+	struct ts_device devs[TS_MAX_DEVICES];
+};
+
+static inline uint64_t ts_rel(struct ts_corr *c, uint64_t ts)
+{
+	return ts > c->base ? ts - c->base : 0;
+}
+
+struct ts_proc *ts_corr_proc(struct ts_corr *c, uint32_t pid);
+struct ts_thr *ts_corr_thread(struct ts_corr *c, uint32_t pid, uint32_t tid);
+uint32_t ts_corr_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid);
+
+/*
+ * The GPU side of a call that submits work: a slice on its stream's track,
+ * joined by a flow to the host slice. Returns the correlation id, 0 if the
+ * call submitted nothing.
+ */
+uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call);
+void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64_t stream);
+void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream);
+void ts_gpu_forget_pid(struct ts_corr *c, uint32_t pid);
+
+#endif

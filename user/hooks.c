@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The hooked CUDA driver API. Argument positions follow the CUDA 13 headers
+ * and ../shared/reference/nvidia-driver-abi.md (x86-64 SysV: 0..5 are
+ * registers, 6 is the first stack argument).
+ *
+ * Only versioned names are hooked where a versioned one exists: the bare
+ * cuMemAlloc, cuMemcpyHtoD, ... are the CUDA 2.x ABI with 32-bit sizes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "hooks.h"
+
+#define A(n, role)                                                                                 \
+	{                                                                                          \
+		TS_OP_ARG, n, 0, role                                                              \
+	}
+#define D32(n, off, role)                                                                          \
+	{                                                                                          \
+		TS_OP_DEREF_U32, n, off, role                                                      \
+	}
+#define D64(n, off, role)                                                                          \
+	{                                                                                          \
+		TS_OP_DEREF_U64, n, off, role                                                      \
+	}
+#define OUT(n, role)                                                                               \
+	{                                                                                          \
+		TS_OP_OUT, n, 0, role                                                              \
+	}
+#define STR(n)                                                                                     \
+	{                                                                                          \
+		TS_OP_STR, n, 0, ROLE_NAME                                                         \
+	}
+#define OUTSTR(n)                                                                                  \
+	{                                                                                          \
+		TS_OP_OUT_STR, n, 0, ROLE_NAME                                                     \
+	}
+/* a CUlaunchConfig fills six values; the five after it are placeholders */
+#define CFG(n)                                                                                     \
+	{ TS_OP_LAUNCH_CFG, n, 0, ROLE_LAUNCH_CFG }, {}, {}, {}, {},                               \
+	{                                                                                          \
+	}
+
+#define NVALS(...) (sizeof((struct ts_val_def[]){ __VA_ARGS__ }) / sizeof(struct ts_val_def))
+#define HOOKX(nm, syms, c, s, d, e, ...)                                                           \
+	{                                                                                          \
+		.name = nm, .symbols = syms, .cat = c, .sem = s, .dir = d, .elem = e,              \
+		.nvals = NVALS(__VA_ARGS__), .vals = {                                             \
+			__VA_ARGS__                                                                \
+		}                                                                                  \
+	}
+#define HOOK(nm, syms, c, s, ...) HOOKX(nm, syms, c, s, TS_DIR_NONE, 0, __VA_ARGS__)
+#define HOOK0(nm, syms, c, s)                                                                      \
+	{                                                                                          \
+		.name = nm, .symbols = syms, .cat = c, .sem = s                                    \
+	}
+
+/* cuLaunchKernel and cuLaunchCooperativeKernel share their first nine arguments */
+#define LAUNCH_ARGS                                                                                \
+	A(0, ROLE_FUNC), A(1, ROLE_GRID_X), A(2, ROLE_GRID_Y), A(3, ROLE_GRID_Z),                  \
+		A(4, ROLE_BLOCK_X), A(5, ROLE_BLOCK_Y), A(6, ROLE_BLOCK_Z), A(7, ROLE_SHMEM),      \
+		A(8, ROLE_STREAM)
+
+#define COPY(nm, syms, d) HOOKX(nm, syms, TS_CAT_MEMCPY, TS_SEM_COPY, d, 0, COPY_ARGS)
+#define COPY_ASYNC(nm, syms, d)                                                                    \
+	HOOKX(nm, syms, TS_CAT_MEMCPY, TS_SEM_COPY, d, 0, COPY_ARGS, A(3, ROLE_STREAM))
+#define COPY_ARGS A(0, ROLE_DST), A(1, ROLE_SRC), A(2, ROLE_BYTES)
+
+/* CUDA_MEMCPY2D: srcMemoryType@16 srcHost@24 srcDevice@32 dstMemoryType@72 ... */
+#define COPY2D_ARGS                                                                                \
+	D32(0, 16, ROLE_SRC_TYPE), D64(0, 24, ROLE_SRC_HOST), D64(0, 32, ROLE_SRC_DEVICE),         \
+		D32(0, 72, ROLE_DST_TYPE), D64(0, 80, ROLE_DST_HOST), D64(0, 88, ROLE_DST_DEVICE), \
+		D64(0, 112, ROLE_WIDTH), D64(0, 120, ROLE_HEIGHT)
+/* CUDA_MEMCPY3D: srcMemoryType@32 srcHost@40 srcDevice@48 dstMemoryType@120 ... */
+#define COPY3D_ARGS                                                                                \
+	D32(0, 32, ROLE_SRC_TYPE), D64(0, 40, ROLE_SRC_HOST), D64(0, 48, ROLE_SRC_DEVICE),         \
+		D32(0, 120, ROLE_DST_TYPE), D64(0, 128, ROLE_DST_HOST),                            \
+		D64(0, 136, ROLE_DST_DEVICE), D64(0, 176, ROLE_WIDTH), D64(0, 184, ROLE_HEIGHT),   \
+		D64(0, 192, ROLE_DEPTH)
+
+#define MEMSET(nm, syms, e)                                                                        \
+	HOOKX(nm, syms, TS_CAT_MEMSET, TS_SEM_MEMSET, TS_DIR_NONE, e, A(0, ROLE_DST),              \
+	      A(1, ROLE_VALUE), A(2, ROLE_COUNT))
+#define MEMSET_ASYNC(nm, syms, e)                                                                  \
+	HOOKX(nm, syms, TS_CAT_MEMSET, TS_SEM_MEMSET, TS_DIR_NONE, e, A(0, ROLE_DST),              \
+	      A(1, ROLE_VALUE), A(2, ROLE_COUNT), A(3, ROLE_STREAM))
+
+const struct ts_hook ts_hooks[] = {
+	/* start-up */
+	HOOK("cuInit", "cuInit", TS_CAT_INIT, TS_SEM_NONE, A(0, ROLE_FLAGS)),
+	HOOK("cuGetProcAddress", "cuGetProcAddress cuGetProcAddress_v2", TS_CAT_INIT, TS_SEM_NONE,
+	     STR(0), OUT(1, ROLE_OUT_FUNC_PTR), A(2, ROLE_VERSION), A(3, ROLE_FLAGS)),
+
+	/* launches */
+	HOOK("cuLaunchKernel", "cuLaunchKernel cuLaunchKernel_ptsz", TS_CAT_LAUNCH, TS_SEM_LAUNCH,
+	     LAUNCH_ARGS),
+	HOOK("cuLaunchCooperativeKernel",
+	     "cuLaunchCooperativeKernel cuLaunchCooperativeKernel_ptsz", TS_CAT_LAUNCH,
+	     TS_SEM_LAUNCH, LAUNCH_ARGS),
+	HOOK("cuLaunchKernelEx", "cuLaunchKernelEx cuLaunchKernelEx_ptsz", TS_CAT_LAUNCH,
+	     TS_SEM_LAUNCH, CFG(0), A(1, ROLE_FUNC)),
+	HOOK("cuGraphLaunch", "cuGraphLaunch cuGraphLaunch_ptsz", TS_CAT_LAUNCH,
+	     TS_SEM_GRAPH_LAUNCH, A(0, ROLE_GRAPH_EXEC), A(1, ROLE_STREAM)),
+
+	/* copies */
+	COPY("cuMemcpy", "cuMemcpy cuMemcpy_ptds", TS_DIR_DEFAULT),
+	COPY_ASYNC("cuMemcpyAsync", "cuMemcpyAsync cuMemcpyAsync_ptsz", TS_DIR_DEFAULT),
+	COPY("cuMemcpyHtoD", "cuMemcpyHtoD_v2 cuMemcpyHtoD_v2_ptds", TS_DIR_HTOD),
+	COPY("cuMemcpyDtoH", "cuMemcpyDtoH_v2 cuMemcpyDtoH_v2_ptds", TS_DIR_DTOH),
+	COPY("cuMemcpyDtoD", "cuMemcpyDtoD_v2 cuMemcpyDtoD_v2_ptds", TS_DIR_DTOD),
+	COPY_ASYNC("cuMemcpyHtoDAsync", "cuMemcpyHtoDAsync_v2 cuMemcpyHtoDAsync_v2_ptsz",
+		   TS_DIR_HTOD),
+	COPY_ASYNC("cuMemcpyDtoHAsync", "cuMemcpyDtoHAsync_v2 cuMemcpyDtoHAsync_v2_ptsz",
+		   TS_DIR_DTOH),
+	COPY_ASYNC("cuMemcpyDtoDAsync", "cuMemcpyDtoDAsync_v2 cuMemcpyDtoDAsync_v2_ptsz",
+		   TS_DIR_DTOD),
+	HOOKX("cuMemcpyPeer", "cuMemcpyPeer cuMemcpyPeer_ptds", TS_CAT_MEMCPY, TS_SEM_COPY,
+	      TS_DIR_PEER, 0, A(0, ROLE_DST), A(1, ROLE_DST_CTX), A(2, ROLE_SRC),
+	      A(3, ROLE_SRC_CTX), A(4, ROLE_BYTES)),
+	HOOKX("cuMemcpyPeerAsync", "cuMemcpyPeerAsync cuMemcpyPeerAsync_ptsz", TS_CAT_MEMCPY,
+	      TS_SEM_COPY, TS_DIR_PEER, 0, A(0, ROLE_DST), A(1, ROLE_DST_CTX), A(2, ROLE_SRC),
+	      A(3, ROLE_SRC_CTX), A(4, ROLE_BYTES), A(5, ROLE_STREAM)),
+	HOOK("cuMemcpy2D",
+	     "cuMemcpy2D_v2 cuMemcpy2D_v2_ptds cuMemcpy2DUnaligned_v2 cuMemcpy2DUnaligned_v2_ptds",
+	     TS_CAT_MEMCPY, TS_SEM_COPY_2D, COPY2D_ARGS),
+	HOOK("cuMemcpy2DAsync", "cuMemcpy2DAsync_v2 cuMemcpy2DAsync_v2_ptsz", TS_CAT_MEMCPY,
+	     TS_SEM_COPY_2D, COPY2D_ARGS, A(1, ROLE_STREAM)),
+	HOOK("cuMemcpy3D", "cuMemcpy3D_v2 cuMemcpy3D_v2_ptds", TS_CAT_MEMCPY, TS_SEM_COPY_2D,
+	     COPY3D_ARGS),
+	HOOK("cuMemcpy3DAsync", "cuMemcpy3DAsync_v2 cuMemcpy3DAsync_v2_ptsz", TS_CAT_MEMCPY,
+	     TS_SEM_COPY_2D, COPY3D_ARGS, A(1, ROLE_STREAM)),
+
+	/* memsets */
+	MEMSET("cuMemsetD8", "cuMemsetD8_v2 cuMemsetD8_v2_ptds", 1),
+	MEMSET("cuMemsetD16", "cuMemsetD16_v2 cuMemsetD16_v2_ptds", 2),
+	MEMSET("cuMemsetD32", "cuMemsetD32_v2 cuMemsetD32_v2_ptds", 4),
+	MEMSET_ASYNC("cuMemsetD8Async", "cuMemsetD8Async cuMemsetD8Async_ptsz", 1),
+	MEMSET_ASYNC("cuMemsetD16Async", "cuMemsetD16Async cuMemsetD16Async_ptsz", 2),
+	MEMSET_ASYNC("cuMemsetD32Async", "cuMemsetD32Async cuMemsetD32Async_ptsz", 4),
+
+	/* device memory */
+	HOOK("cuMemAlloc", "cuMemAlloc_v2", TS_CAT_MEMORY, TS_SEM_ALLOC, OUT(0, ROLE_OUT_PTR),
+	     A(1, ROLE_SIZE)),
+	HOOK("cuMemAllocManaged", "cuMemAllocManaged", TS_CAT_MEMORY, TS_SEM_ALLOC,
+	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_FLAGS)),
+	HOOK("cuMemAllocAsync", "cuMemAllocAsync cuMemAllocAsync_ptsz", TS_CAT_MEMORY, TS_SEM_ALLOC,
+	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_STREAM)),
+	HOOK("cuMemAllocFromPoolAsync", "cuMemAllocFromPoolAsync cuMemAllocFromPoolAsync_ptsz",
+	     TS_CAT_MEMORY, TS_SEM_ALLOC, OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_POOL),
+	     A(3, ROLE_STREAM)),
+	HOOK("cuMemFree", "cuMemFree_v2", TS_CAT_MEMORY, TS_SEM_FREE, A(0, ROLE_PTR)),
+	HOOK("cuMemFreeAsync", "cuMemFreeAsync cuMemFreeAsync_ptsz", TS_CAT_MEMORY, TS_SEM_FREE,
+	     A(0, ROLE_PTR), A(1, ROLE_STREAM)),
+	/* pinned host memory: traced, but not counted as device memory */
+	HOOK("cuMemHostAlloc", "cuMemHostAlloc", TS_CAT_MEMORY, TS_SEM_NONE, OUT(0, ROLE_OUT_PTR),
+	     A(1, ROLE_SIZE), A(2, ROLE_FLAGS)),
+	HOOK("cuMemAllocHost", "cuMemAllocHost_v2", TS_CAT_MEMORY, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE)),
+	HOOK("cuMemFreeHost", "cuMemFreeHost", TS_CAT_MEMORY, TS_SEM_NONE, A(0, ROLE_PTR)),
+	HOOK("cuMemCreate", "cuMemCreate", TS_CAT_MEMORY, TS_SEM_NONE, OUT(0, ROLE_OUT_HANDLE),
+	     A(1, ROLE_SIZE), A(3, ROLE_FLAGS)),
+	HOOK("cuMemRelease", "cuMemRelease", TS_CAT_MEMORY, TS_SEM_NONE, A(0, ROLE_HANDLE)),
+	HOOK("cuMemMap", "cuMemMap", TS_CAT_MEMORY, TS_SEM_NONE, A(0, ROLE_PTR), A(1, ROLE_SIZE),
+	     A(3, ROLE_HANDLE)),
+	HOOK("cuMemUnmap", "cuMemUnmap", TS_CAT_MEMORY, TS_SEM_NONE, A(0, ROLE_PTR),
+	     A(1, ROLE_SIZE)),
+
+	/* synchronization */
+	HOOK("cuStreamSynchronize", "cuStreamSynchronize cuStreamSynchronize_ptsz", TS_CAT_SYNC,
+	     TS_SEM_NONE, A(0, ROLE_STREAM)),
+	HOOK0("cuCtxSynchronize", "cuCtxSynchronize", TS_CAT_SYNC, TS_SEM_NONE),
+	HOOK("cuCtxSynchronize_v2", "cuCtxSynchronize_v2", TS_CAT_SYNC, TS_SEM_NONE,
+	     A(0, ROLE_CTX)),
+	HOOK("cuEventSynchronize", "cuEventSynchronize", TS_CAT_SYNC, TS_SEM_NONE,
+	     A(0, ROLE_EVENT)),
+	HOOK("cuStreamWaitEvent", "cuStreamWaitEvent cuStreamWaitEvent_ptsz", TS_CAT_SYNC,
+	     TS_SEM_NONE, A(0, ROLE_STREAM), A(1, ROLE_EVENT), A(2, ROLE_FLAGS)),
+	HOOK("cuEventRecord", "cuEventRecord cuEventRecord_ptsz", TS_CAT_SYNC, TS_SEM_NONE,
+	     A(0, ROLE_EVENT), A(1, ROLE_STREAM)),
+	HOOK("cuEventRecordWithFlags", "cuEventRecordWithFlags cuEventRecordWithFlags_ptsz",
+	     TS_CAT_SYNC, TS_SEM_NONE, A(0, ROLE_EVENT), A(1, ROLE_STREAM), A(2, ROLE_FLAGS)),
+
+	/* streams */
+	HOOK("cuStreamCreate", "cuStreamCreate", TS_CAT_STREAM, TS_SEM_STREAM_CREATE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_FLAGS)),
+	HOOK("cuStreamCreateWithPriority", "cuStreamCreateWithPriority", TS_CAT_STREAM,
+	     TS_SEM_STREAM_CREATE, OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_FLAGS), A(2, ROLE_PRIORITY)),
+	HOOK("cuStreamDestroy", "cuStreamDestroy_v2", TS_CAT_STREAM, TS_SEM_STREAM_DESTROY,
+	     A(0, ROLE_STREAM)),
+
+	/* contexts */
+	HOOK("cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRetain", TS_CAT_CONTEXT,
+	     TS_SEM_CTX_RETAIN, OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_DEVICE)),
+	HOOK("cuDevicePrimaryCtxRelease", "cuDevicePrimaryCtxRelease_v2", TS_CAT_CONTEXT,
+	     TS_SEM_NONE, A(0, ROLE_DEVICE)),
+	HOOK("cuCtxSetCurrent", "cuCtxSetCurrent", TS_CAT_CONTEXT, TS_SEM_CTX_SET, A(0, ROLE_CTX)),
+	HOOK("cuCtxPushCurrent", "cuCtxPushCurrent_v2", TS_CAT_CONTEXT, TS_SEM_CTX_PUSH,
+	     A(0, ROLE_CTX)),
+	HOOK("cuCtxPopCurrent", "cuCtxPopCurrent_v2", TS_CAT_CONTEXT, TS_SEM_CTX_POP,
+	     OUT(0, ROLE_OUT_HANDLE)),
+	HOOK("cuCtxCreate", "cuCtxCreate_v2", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_FLAGS), A(2, ROLE_DEVICE)),
+	HOOK("cuCtxCreate_v3", "cuCtxCreate_v3", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
+	     OUT(0, ROLE_OUT_HANDLE), A(3, ROLE_FLAGS), A(4, ROLE_DEVICE)),
+	HOOK("cuCtxCreate_v4", "cuCtxCreate_v4", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
+	     OUT(0, ROLE_OUT_HANDLE), A(2, ROLE_FLAGS), A(3, ROLE_DEVICE)),
+	HOOK("cuCtxDestroy", "cuCtxDestroy_v2", TS_CAT_CONTEXT, TS_SEM_NONE, A(0, ROLE_CTX)),
+
+	/* where kernel names come from */
+	HOOK("cuModuleLoad", "cuModuleLoad", TS_CAT_MODULE, TS_SEM_NONE, OUT(0, ROLE_OUT_HANDLE),
+	     STR(1)),
+	HOOK("cuModuleLoadData", "cuModuleLoadData", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_IMAGE)),
+	HOOK("cuModuleLoadDataEx", "cuModuleLoadDataEx", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_IMAGE)),
+	HOOK("cuModuleLoadFatBinary", "cuModuleLoadFatBinary", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_IMAGE)),
+	HOOK("cuModuleUnload", "cuModuleUnload", TS_CAT_MODULE, TS_SEM_NONE, A(0, ROLE_MODULE)),
+	HOOK("cuModuleGetFunction", "cuModuleGetFunction", TS_CAT_MODULE, TS_SEM_NAME_FUNC,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_MODULE), STR(2)),
+	HOOK("cuLibraryLoadData", "cuLibraryLoadData", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_IMAGE)),
+	HOOK("cuLibraryLoadFromFile", "cuLibraryLoadFromFile", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), STR(1)),
+	HOOK("cuLibraryUnload", "cuLibraryUnload", TS_CAT_MODULE, TS_SEM_NONE, A(0, ROLE_LIBRARY)),
+	HOOK("cuLibraryGetKernel", "cuLibraryGetKernel", TS_CAT_MODULE, TS_SEM_NAME_KERNEL,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_LIBRARY), STR(2)),
+	HOOK("cuKernelGetFunction", "cuKernelGetFunction", TS_CAT_MODULE, TS_SEM_KERNEL_TO_FUNC,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_KERNEL)),
+	HOOK("cuFuncGetName", "cuFuncGetName", TS_CAT_MODULE, TS_SEM_GET_NAME, OUTSTR(0),
+	     A(1, ROLE_FUNC)),
+	HOOK("cuKernelGetName", "cuKernelGetName", TS_CAT_MODULE, TS_SEM_GET_NAME, OUTSTR(0),
+	     A(1, ROLE_FUNC)),
+};
+
+const unsigned int ts_nhooks = sizeof(ts_hooks) / sizeof(ts_hooks[0]);
+
+_Static_assert(sizeof(ts_hooks) / sizeof(ts_hooks[0]) <= TS_MAX_HOOKS, "hook table too big");
+
+const struct ts_role_info ts_roles[ROLE__COUNT] = {
+	[ROLE_NONE] = { "", TS_FMT_HIDDEN },
+	[ROLE_FUNC] = { "function", TS_FMT_HEX },
+	[ROLE_GRID_X] = { "grid_x", TS_FMT_HIDDEN },
+	[ROLE_GRID_Y] = { "grid_y", TS_FMT_HIDDEN },
+	[ROLE_GRID_Z] = { "grid_z", TS_FMT_HIDDEN },
+	[ROLE_BLOCK_X] = { "block_x", TS_FMT_HIDDEN },
+	[ROLE_BLOCK_Y] = { "block_y", TS_FMT_HIDDEN },
+	[ROLE_BLOCK_Z] = { "block_z", TS_FMT_HIDDEN },
+	[ROLE_SHMEM] = { "shared_memory_bytes", TS_FMT_DEC },
+	[ROLE_STREAM] = { "stream", TS_FMT_HEX },
+	[ROLE_LAUNCH_CFG] = { "config", TS_FMT_HIDDEN },
+	[ROLE_DST] = { "dst_address", TS_FMT_HEX },
+	[ROLE_SRC] = { "src_address", TS_FMT_HEX },
+	[ROLE_BYTES] = { "size_bytes", TS_FMT_DEC },
+	[ROLE_COUNT] = { "count", TS_FMT_DEC },
+	[ROLE_VALUE] = { "value", TS_FMT_HEX },
+	[ROLE_OUT_PTR] = { "ptr", TS_FMT_HEX },
+	[ROLE_SIZE] = { "size_bytes", TS_FMT_DEC },
+	[ROLE_PTR] = { "ptr", TS_FMT_HEX },
+	[ROLE_OUT_HANDLE] = { "handle", TS_FMT_HEX },
+	[ROLE_HANDLE] = { "handle", TS_FMT_HEX },
+	[ROLE_CTX] = { "context", TS_FMT_HEX },
+	[ROLE_DST_CTX] = { "dst_context", TS_FMT_HEX },
+	[ROLE_SRC_CTX] = { "src_context", TS_FMT_HEX },
+	[ROLE_DEVICE] = { "device", TS_FMT_DEC },
+	[ROLE_NAME] = { "name", TS_FMT_HIDDEN },
+	[ROLE_KERNEL] = { "kernel", TS_FMT_HEX },
+	[ROLE_EVENT] = { "event", TS_FMT_HEX },
+	[ROLE_GRAPH_EXEC] = { "graph_exec", TS_FMT_HEX },
+	[ROLE_FLAGS] = { "flags", TS_FMT_HEX },
+	[ROLE_PRIORITY] = { "priority", TS_FMT_DEC },
+	[ROLE_VERSION] = { "cuda_version", TS_FMT_DEC },
+	[ROLE_POOL] = { "pool", TS_FMT_HEX },
+	[ROLE_MODULE] = { "module", TS_FMT_HEX },
+	[ROLE_LIBRARY] = { "library", TS_FMT_HEX },
+	[ROLE_IMAGE] = { "image", TS_FMT_HEX },
+	[ROLE_OUT_FUNC_PTR] = { "pfn", TS_FMT_HEX },
+	[ROLE_SRC_TYPE] = { "src_memory_type", TS_FMT_DEC },
+	[ROLE_DST_TYPE] = { "dst_memory_type", TS_FMT_DEC },
+	[ROLE_SRC_HOST] = { "src_host", TS_FMT_HIDDEN },
+	[ROLE_SRC_DEVICE] = { "src_device", TS_FMT_HIDDEN },
+	[ROLE_DST_HOST] = { "dst_host", TS_FMT_HIDDEN },
+	[ROLE_DST_DEVICE] = { "dst_device", TS_FMT_HIDDEN },
+	[ROLE_WIDTH] = { "width_bytes", TS_FMT_DEC },
+	[ROLE_HEIGHT] = { "height", TS_FMT_DEC },
+	[ROLE_DEPTH] = { "depth", TS_FMT_DEC },
+};
+
+const char *ts_cat_name(enum ts_cat cat)
+{
+	static const char *const names[TS_CAT__COUNT] = {
+		[TS_CAT_INIT] = "init",	    [TS_CAT_LAUNCH] = "launch",
+		[TS_CAT_MEMCPY] = "memcpy", [TS_CAT_MEMSET] = "memset",
+		[TS_CAT_MEMORY] = "memory", [TS_CAT_SYNC] = "sync",
+		[TS_CAT_STREAM] = "stream", [TS_CAT_CONTEXT] = "context",
+		[TS_CAT_MODULE] = "module",
+	};
+	return (unsigned int)cat < TS_CAT__COUNT ? names[cat] : "unknown";
+}
+
+const char *ts_dir_name(enum ts_dir dir)
+{
+	static const char *const names[] = {
+		[TS_DIR_NONE] = "",	      [TS_DIR_HTOD] = "HtoD", [TS_DIR_DTOH] = "DtoH",
+		[TS_DIR_DTOD] = "DtoD",	      [TS_DIR_HTOH] = "HtoH", [TS_DIR_PEER] = "Peer",
+		[TS_DIR_DEFAULT] = "Default",
+	};
+	return (unsigned int)dir <= TS_DIR_DEFAULT ? names[dir] : "";
+}
+
+const char *ts_cu_result_name(int res)
+{
+	static const struct {
+		int code;
+		const char *name;
+	} names[] = {
+		{ 0, "CUDA_SUCCESS" },
+		{ 1, "CUDA_ERROR_INVALID_VALUE" },
+		{ 2, "CUDA_ERROR_OUT_OF_MEMORY" },
+		{ 3, "CUDA_ERROR_NOT_INITIALIZED" },
+		{ 4, "CUDA_ERROR_DEINITIALIZED" },
+		{ 100, "CUDA_ERROR_NO_DEVICE" },
+		{ 101, "CUDA_ERROR_INVALID_DEVICE" },
+		{ 200, "CUDA_ERROR_INVALID_IMAGE" },
+		{ 201, "CUDA_ERROR_INVALID_CONTEXT" },
+		{ 209, "CUDA_ERROR_NO_BINARY_FOR_GPU" },
+		{ 300, "CUDA_ERROR_INVALID_SOURCE" },
+		{ 400, "CUDA_ERROR_INVALID_HANDLE" },
+		{ 500, "CUDA_ERROR_NOT_FOUND" },
+		{ 600, "CUDA_ERROR_NOT_READY" },
+		{ 700, "CUDA_ERROR_ILLEGAL_ADDRESS" },
+		{ 701, "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES" },
+		{ 702, "CUDA_ERROR_LAUNCH_TIMEOUT" },
+		{ 719, "CUDA_ERROR_LAUNCH_FAILED" },
+		{ 801, "CUDA_ERROR_NOT_SUPPORTED" },
+		{ 999, "CUDA_ERROR_UNKNOWN" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].code == res)
+			return names[i].name;
+	return "CUDA_ERROR_UNRECOGNIZED";
+}
+
+void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
+{
+	unsigned int i;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->nvals = h->nvals;
+	for (i = 0; i < h->nvals; i++) {
+		spec->vals[i].op = h->vals[i].op;
+		spec->vals[i].arg = h->vals[i].arg;
+		spec->vals[i].off = h->vals[i].off;
+	}
+}
+
+int ts_hook_role(const struct ts_hook *h, enum ts_role role)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->nvals; i++)
+		if (h->vals[i].role == role)
+			return i;
+	return -1;
+}
+
+const struct ts_hook *ts_hook_by_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ts_nhooks; i++)
+		if (!strcmp(ts_hooks[i].name, name))
+			return &ts_hooks[i];
+	return NULL;
+}
+
+unsigned int ts_syms(const struct ts_sym **out)
+{
+	static struct ts_sym *syms;
+	static unsigned int nsyms;
+	unsigned int i, cap = 0;
+
+	if (!syms) {
+		for (i = 0; i < ts_nhooks; i++) {
+			const char *p = ts_hooks[i].symbols;
+
+			for (cap++; (p = strchr(p, ' ')); p++)
+				cap++;
+		}
+		syms = calloc(cap, sizeof(*syms));
+		if (!syms)
+			return 0;
+		for (i = 0; i < ts_nhooks; i++) {
+			char *copy = strdup(ts_hooks[i].symbols), *tok, *save = NULL;
+
+			if (!copy)
+				return 0;
+			/* the strings live as long as the program: syms is never freed */
+			for (tok = strtok_r(copy, " ", &save); tok;
+			     tok = strtok_r(NULL, " ", &save))
+				syms[nsyms++] = (struct ts_sym){ tok, i };
+		}
+	}
+	*out = syms;
+	return nsyms;
+}

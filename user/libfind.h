@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Finding libcuda.so.1 and the file offsets of the hooked symbols in it. */
+#ifndef TS_LIBFIND_H
+#define TS_LIBFIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TS_PATH_MAX 4096
+
+/*
+ * Where libcuda is, by the first that works: override; for pid > 0 the file
+ * mapped in /proc/PID/maps (through /proc/PID/root when the process lives in
+ * another mount namespace); LD_LIBRARY_PATH; the ld.so cache; standard paths.
+ * Returns 0, or -ENOENT with a message already printed.
+ */
+int ts_lib_find(pid_t pid, const char *override, char *path, size_t len);
+
+/*
+ * File offsets of the hooked symbols (ts_syms order; 0 = not exported) and
+ * the GNU build id as hex (empty if none). Returns how many were found, or
+ * -errno if the file is not a readable ELF.
+ */
+int ts_lib_symbols(const char *path, uint64_t *offsets, unsigned int nsyms, char *build_id,
+		   size_t build_id_len);
+
+#endif

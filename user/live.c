@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "decode.h"
+#include "hooks.h"
+#include "sink.h"
+#include "util.h"
+
+static int corr_put(struct ts_sink *s, const void *rec)
+{
+	return ts_corr_feed(((struct ts_corr_sink *)s)->corr, rec);
+}
+
+void ts_corr_sink_init(struct ts_corr_sink *s, struct ts_corr *corr)
+{
+	s->base.put = corr_put;
+	s->corr = corr;
+}
+
+static int put(struct ts_live *l, const void *rec)
+{
+	int err;
+
+	if (l->err)
+		return l->err;
+	err = l->sink->put(l->sink, rec);
+	if (err)
+		l->err = err;
+	return err;
+}
+
+int ts_live_start(struct ts_live *l, uint64_t mode, const char *version, const char *cmdline)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	const struct ts_sym *syms;
+	unsigned int i, n = ts_syms(&syms);
+	uint64_t mono = ts_now_ns(CLOCK_MONOTONIC), real = ts_now_ns(CLOCK_REALTIME);
+	int err;
+
+	ts_meta_build(buf, TS_REC_META_START, 0, mono, 0, real, mode, version, strlen(version),
+		      cmdline, strlen(cmdline));
+	err = put(l, buf);
+	for (i = 0; i < n && !err; i++) {
+		const char *hook = ts_hooks[syms[i].hook].name;
+
+		ts_meta_build(buf, TS_REC_META_SYM, 0, mono, i, 0, 0, syms[i].name,
+			      strlen(syms[i].name), hook, strlen(hook));
+		err = put(l, buf);
+	}
+	return err;
+}
+
+/* The process's command line, NULs turned to spaces; its comm if it has none. */
+static size_t proc_cmdline(uint32_t pid, char *buf, size_t len)
+{
+	char path[64];
+	int n, i;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	n = ts_read_file(path, buf, len);
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	if (n <= 0) {
+		snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+		n = ts_read_file(path, buf, len);
+		while (n > 0 && buf[n - 1] == '\n')
+			n--;
+	}
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	return n > 0 ? n : 0;
+}
+
+int ts_live_describe(struct ts_live *l, uint32_t pid, uint64_t ts, const char *cmd, size_t n)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+
+	if (ts_hmap_put(&l->seen, pid, 0, 1))
+		return -ENOMEM;
+	ts_meta_build(buf, TS_REC_META_PROC, pid, ts, 0, 0, 0, cmd, n, l->lib ? l->lib : "",
+		      l->lib ? strlen(l->lib) : 0);
+	return put(l, buf);
+}
+
+static int describe_pid(struct ts_live *l, uint32_t pid, uint64_t ts)
+{
+	char cmd[TS_META_MAX_STR];
+
+	if (ts_hmap_get(&l->seen, pid, 0))
+		return 0;
+	return ts_live_describe(l, pid, ts, cmd, proc_cmdline(pid, cmd, sizeof(cmd)));
+}
+
+int ts_live_on_record(void *ctx, void *data, size_t size)
+{
+	struct ts_live *l = ctx;
+	const struct ts_rec_hdr *h = data;
+	int err;
+
+	l->records++;
+	if (ts_rec_check(data, size) != TS_REC_OK) {
+		l->bad++;
+		return 0;
+	}
+	if (h->kind == TS_REC_EXIT) {
+		err = put(l, data);
+		ts_hmap_del(&l->seen, h->pid, 0, NULL);
+		return err;
+	}
+	err = describe_pid(l, h->pid, h->ts);
+	return err ? err : put(l, data);
+}
+
+int ts_live_end(struct ts_live *l, uint64_t drops)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	uint64_t now = ts_now_ns(CLOCK_MONOTONIC);
+	int err;
+
+	ts_meta_build(buf, TS_REC_META_DROPS, 0, now, 0, drops, l->bad, NULL, 0, NULL, 0);
+	err = put(l, buf);
+	if (err)
+		return err;
+	ts_meta_build(buf, TS_REC_META_END, 0, now, 0, 0, 0, NULL, 0, NULL, 0);
+	return put(l, buf);
+}
+
+void ts_live_free(struct ts_live *l)
+{
+	if (l)
+		ts_hmap_free(&l->seen);
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "hooks.h"
+#include "loader.h"
+#include "tracesmith.skel.h"
+#include "util.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#define CAP_BPF	    39
+#endif
+
+static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* tracefs is where tracepoint ids live; a fresh VM may not have it mounted. */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat("/sys/kernel/tracing/events", &st) ||
+	    !stat("/sys/kernel/debug/tracing/events", &st))
+		return;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY)
+		debug("could not mount tracefs on /sys/kernel/tracing: %s\n", strerror(errno));
+}
+
+int ts_probes_preflight(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = {};
+	struct rlimit rl;
+	struct stat st;
+
+	if (syscall(SYS_capget, &h, d) == 0 && !has_cap(d, CAP_SYS_ADMIN) &&
+	    !(has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON))) {
+		warn("tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON.\n"
+		     "  Run it with sudo, or: sudo setcap cap_bpf,cap_perfmon+ep $(which "
+		     "tracesmith-bpf)\n");
+		return -EPERM;
+	}
+	if (stat("/sys/kernel/btf/vmlinux", &st)) {
+		warn("this kernel has no BTF (/sys/kernel/btf/vmlinux is missing).\n"
+		     "  tracesmith-bpf needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.11+).\n");
+		return -ENOTSUP;
+	}
+	ensure_tracefs();
+	/* one perf event fd per probe: ~250 of them */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max &&
+	    (rl.rlim_cur = rl.rlim_max, setrlimit(RLIMIT_NOFILE, &rl)))
+		debug("could not raise RLIMIT_NOFILE: %s\n", strerror(errno));
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && ts_verbose < 2)
+		return 0;
+	if (level == LIBBPF_INFO && !ts_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int attach_syms(struct ts_probes *p, const struct ts_probe_opts *o)
+{
+	const struct ts_sym *syms;
+	unsigned int i, n = ts_syms(&syms);
+	int err;
+
+	p->links = calloc(2 * n, sizeof(*p->links));
+	if (!p->links)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = TS_COOKIE(i, syms[i].hook));
+		struct bpf_link *l;
+
+		if (!o->offsets[i])
+			continue;
+		/* by file and offset: it fires in processes that load libcuda later too */
+		l = bpf_program__attach_uprobe_opts(p->skel->progs.ts_api_entry, -1, o->lib,
+						    o->offsets[i], &uo);
+		if (!l)
+			goto fail;
+		p->links[p->nlinks++] = l;
+		uo.retprobe = true;
+		l = bpf_program__attach_uprobe_opts(p->skel->progs.ts_api_return, -1, o->lib,
+						    o->offsets[i], &uo);
+		if (!l)
+			goto fail;
+		p->links[p->nlinks++] = l;
+		p->nsyms_attached++;
+	}
+	return 0;
+fail:
+	err = -errno;
+	warn("cannot attach a uprobe to %s in %s: %s\n", syms[i].name, o->lib, strerror(-err));
+	return err;
+}
+
+int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
+{
+	unsigned int i;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	libbpf_set_print(libbpf_print);
+	p->skel = tracesmith_bpf__open();
+	if (!p->skel) {
+		err = -errno;
+		warn("cannot open the BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	p->skel->rodata->filter_pids = o->filter_pids;
+	p->skel->rodata->wakeup_bytes = o->rb_bytes / 4;
+	for (i = 0; i < ts_nhooks; i++)
+		ts_hook_spec(&ts_hooks[i], (struct ts_hook_spec *)&p->skel->rodata->hook_specs[i]);
+	err = bpf_map__set_max_entries(p->skel->maps.rb, o->rb_bytes);
+	if (!err)
+		err = tracesmith_bpf__load(p->skel);
+	if (err) {
+		warn("cannot load the BPF programs: %s (run with -vv for the verifier log)\n",
+		     strerror(-err));
+		return err;
+	}
+	err = tracesmith_bpf__attach(p->skel);
+	if (err) {
+		warn("cannot attach the scheduler tracepoints: %s\n", strerror(-err));
+		return err;
+	}
+	err = attach_syms(p, o);
+	if (err)
+		return err;
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.rb), o->on_record, o->ctx, NULL);
+	if (!p->rb) {
+		err = -errno;
+		warn("cannot open the ring buffer: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int ts_probes_trace_pid(struct ts_probes *p, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	return bpf_map__update_elem(p->skel->maps.traced, &key, sizeof(key), &one, sizeof(one),
+				    BPF_ANY);
+}
+
+uint64_t ts_probes_drops(const struct ts_probes *p)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	uint64_t total = 0, *vals;
+	__u32 zero = 0;
+
+	if (ncpu <= 0 || !p->skel)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map__lookup_elem(p->skel->maps.drops, &zero, sizeof(zero), vals,
+				  ncpu * sizeof(*vals), 0))
+		for (i = 0; i < ncpu; i++)
+			total += vals[i];
+	free(vals);
+	return total;
+}
+
+void ts_probes_close(struct ts_probes *p)
+{
+	unsigned int i;
+
+	if (!p)
+		return;
+	ring_buffer__free(p->rb);
+	for (i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	free(p->links);
+	tracesmith_bpf__destroy(p->skel);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Loading the BPF programs and attaching them to libcuda and the scheduler. */
+#ifndef TS_LOADER_H
+#define TS_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <bpf/libbpf.h>
+
+struct tracesmith_bpf;
+
+struct ts_probes {
+	struct tracesmith_bpf *skel;
+	struct bpf_link **links;
+	unsigned int nlinks;
+	unsigned int nsyms_attached;
+	struct ring_buffer *rb;
+};
+
+struct ts_probe_opts {
+	const char *lib;	 /* libcuda to hook */
+	const uint64_t *offsets; /* per ts_syms entry; 0 = not exported */
+	bool filter_pids;	 /* only processes added with ts_probes_trace_pid */
+	uint32_t rb_bytes;	 /* ring buffer size, a power of two */
+	ring_buffer_sample_fn on_record;
+	void *ctx;
+};
+
+/* Can this process load BPF at all? Prints what to do and returns -errno if not. */
+int ts_probes_preflight(void);
+
+int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o);
+int ts_probes_trace_pid(struct ts_probes *p, pid_t pid);
+uint64_t ts_probes_drops(const struct ts_probes *p);
+void ts_probes_close(struct ts_probes *p);
+
+#endif

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* `tracesmith-bpf replay`: a capture file through the same decode path as live. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "capture.h"
+#include "cli.h"
+#include "correlate.h"
+#include "decode.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: tracesmith-bpf replay FILE.tsbpf -o TRACE.json [--salvage]\n"
+		   "       tracesmith-bpf replay FILE.tsbpf --info\n"
+		   "\n"
+		   "Turn a capture recorded with `-o FILE.tsbpf` into a trace, on any machine:\n"
+		   "no root, BPF or GPU needed.\n"
+		   "\n"
+		   "  -o, --output FILE   the trace to write (.json)\n"
+		   "  -i, --info          describe the capture instead: header, processes,\n"
+		   "                      record counts, drops, time span\n"
+		   "  -s, --salvage       on corrupt or truncated data, keep what came before it\n"
+		   "                      and exit 0\n"
+		   "  -h, --help          this help\n");
+}
+
+struct info {
+	uint64_t kinds[256];
+	uint64_t first_ts, last_ts, drops;
+	bool ended;
+};
+
+static int info_rec(void *ctx, const void *rec)
+{
+	const struct ts_rec_hdr *h = rec;
+	struct info *in = ctx;
+	size_t len;
+	const char *s;
+
+	in->kinds[h->kind]++;
+	if (h->kind == TS_REC_META_PROC) {
+		s = ts_meta_str(rec, 0, &len);
+		printf("process  %u: %.*s\n", h->pid, (int)len, s);
+	} else if (h->kind == TS_REC_META_DROPS) {
+		in->drops = ((const struct ts_rec_meta *)rec)->v[0];
+	} else if (h->kind == TS_REC_META_END) {
+		in->ended = true;
+	} else if (h->kind < TS_REC_META_START) {
+		if (!in->first_ts || h->ts < in->first_ts)
+			in->first_ts = h->ts;
+		if (h->ts > in->last_ts)
+			in->last_ts = h->ts;
+	}
+	return 0;
+}
+
+static int print_info(struct ts_cap_reader *r, const char *path)
+{
+	static const char *const names[256] = {
+		[TS_REC_API] = "api",		[TS_REC_THREAD] = "thread",
+		[TS_REC_EXIT] = "exit",		[TS_REC_DRIVER] = "driver",
+		[TS_REC_META_START] = "start",	[TS_REC_META_SYM] = "symbol",
+		[TS_REC_META_PROC] = "process", [TS_REC_META_DROPS] = "drops",
+		[TS_REC_META_END] = "end",
+	};
+	struct info *in = calloc(1, sizeof(*in));
+	int err, i;
+
+	if (!in)
+		return -ENOMEM;
+	printf("file     %s\nformat   version %u\nhost     %s (kernel %s, boot %s)\n"
+	       "tool     tracesmith-bpf %s\nclock    monotonic %llu = realtime %llu\n",
+	       path, r->hdr.version, r->hdr.hostname, r->hdr.kernel, r->hdr.boot_id,
+	       r->hdr.tool_version, (unsigned long long)r->hdr.clock_mono_ns,
+	       (unsigned long long)r->hdr.clock_real_ns);
+	err = ts_cap_read(r, info_rec, in);
+	printf("records  %llu\n", (unsigned long long)r->records);
+	for (i = 0; i < 256; i++)
+		if (in->kinds[i])
+			printf("  %-8s %llu\n", names[i] ? names[i] : "?",
+			       (unsigned long long)in->kinds[i]);
+	printf("drops    %llu\nspan     %.6f s\ncomplete %s\n", (unsigned long long)in->drops,
+	       in->last_ts > in->first_ts ? (in->last_ts - in->first_ts) / 1e9 : 0.0,
+	       (r->hdr.flags & TS_CAP_F_INCOMPLETE) || !in->ended || err ? "no" : "yes");
+	free(in);
+	return err;
+}
+
+static int feed(void *ctx, const void *rec)
+{
+	return ts_corr_feed(ctx, rec);
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "info", no_argument, NULL, 'i' },
+		{ "salvage", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *out = NULL, *in;
+	bool info = false, salvage = false, incomplete;
+	struct ts_cap_reader r = { .fd = -1 };
+	struct ts_writer *w = NULL;
+	struct ts_corr *corr = NULL;
+	int c, err, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:ish", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'i':
+			info = true;
+			break;
+		case 's':
+			salvage = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc - 1 || (!out && !info)) {
+		usage(stderr);
+		return 1;
+	}
+	in = argv[optind];
+	err = ts_cap_open(&r, in);
+	if (err) {
+		warn("%s: %s\n", in, r.err);
+		goto cleanup;
+	}
+	if (info) {
+		err = print_info(&r, in);
+		if (err)
+			warn("%s: %s\n", in, r.err[0] ? r.err : strerror(-err));
+		ret = err ? 1 : 0;
+		goto cleanup;
+	}
+	err = ts_writer_open(out, &w);
+	if (err) {
+		warn("cannot write %s: %s\n", out, strerror(-err));
+		goto cleanup;
+	}
+	corr = ts_corr_new(w, TS_VERSION);
+	if (!corr)
+		goto cleanup;
+	err = ts_cap_read(&r, feed, corr);
+	if (err)
+		warn("%s: %s%s\n", in, r.err[0] ? r.err : strerror(-err),
+		     salvage ? "; kept the records before it (--salvage)"
+			     : "; use --salvage to keep the records before it");
+	incomplete = err || (r.hdr.flags & TS_CAP_F_INCOMPLETE);
+	if (!err && (r.hdr.flags & TS_CAP_F_INCOMPLETE))
+		warn("%s: the capture was not closed cleanly (the tracer was killed?); "
+		     "replayed everything up to its last block\n",
+		     in);
+	if (err && !salvage) {
+		ts_corr_finish(corr, true);
+		goto cleanup;
+	}
+	c = ts_corr_finish(corr, incomplete);
+	if (c) {
+		warn("writing %s failed: %s\n", out, strerror(-c));
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	ts_corr_free(corr);
+	ts_writer_destroy(w);
+	ts_cap_close(&r);
+	return ret;
+}

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* `tracesmith-bpf [trace]`: attach, run or follow the target, drain, write. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "cli.h"
+#include "correlate.h"
+#include "decode.h"
+#include "hooks.h"
+#include "libfind.h"
+#include "loader.h"
+#include "sink.h"
+#include "util.h"
+
+#define DRAIN_INTERVAL_MS 50
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+struct trace_opts {
+	pid_t pid;
+	bool all;
+	const char *out;
+	const char *lib;
+	double duration;
+	uint32_t rb_mb;
+	char **cmd;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tracesmith-bpf [trace] [OPTIONS] -- COMMAND [ARGS...]\n"
+		"       tracesmith-bpf [trace] [OPTIONS] -p PID\n"
+		"       tracesmith-bpf [trace] [OPTIONS] -a\n"
+		"\n"
+		"Trace the CUDA driver API of a command, a running process, or every process\n"
+		"that uses libcuda, and write a trace that opens in ui.perfetto.dev.\n"
+		"\n"
+		"  -p, --pid PID         attach to a running process (and the children it forks)\n"
+		"  -a, --all             trace every process that uses libcuda\n"
+		"  -o, --output FILE     trace file; the extension picks the format:\n"
+		"                          .json  Perfetto/Chrome JSON (default: trace.json)\n"
+		"                          .tsbpf raw capture, for `tracesmith-bpf replay`\n"
+		"  -d, --duration SECS   stop after SECS seconds\n"
+		"  -l, --lib PATH        the libcuda.so.1 to hook (default: found automatically)\n"
+		"      --ringbuf-mb N    ring buffer size in MiB, a power of two (default 16)\n"
+		"  -v, --verbose         more messages (-vv: libbpf debug output)\n"
+		"  -h, --help            this help\n"
+		"\n"
+		"Stops when the command or process exits, on Ctrl-C or SIGTERM, or after -d.\n"
+		"The trace is complete and valid in every case.\n");
+}
+
+static int parse_opts(int argc, char **argv, struct trace_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "lib", required_argument, NULL, 'l' },
+		{ "ringbuf-mb", required_argument, NULL, 'R' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->out = "trace.json";
+	o->rb_mb = 16;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:ao:d:l:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o->pid = strtol(optarg, &end, 10);
+			if (*end || o->pid <= 0) {
+				warn("-p %s: not a process id\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'd':
+			o->duration = strtod(optarg, &end);
+			if (*end || o->duration <= 0) {
+				warn("-d %s: not a positive number of seconds\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'l':
+			o->lib = optarg;
+			break;
+		case 'R':
+			o->rb_mb = strtoul(optarg, &end, 10);
+			if (*end || !o->rb_mb || (o->rb_mb & (o->rb_mb - 1)) || o->rb_mb > 1024) {
+				warn("--ringbuf-mb %s: must be a power of two up to 1024\n",
+				     optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'v':
+			ts_verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		o->cmd = &argv[optind];
+	if (!!o->pid + o->all + !!o->cmd != 1) {
+		warn("say what to trace: one of -p PID, -a, or -- COMMAND (see --help)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Fork the command, held before exec until the probes are in place. */
+static pid_t spawn_held(char **cmd, int *go_fd)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(p[1]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (read(p[0], &c, 1) != 1)
+			_exit(127); /* the tracer gave up */
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "tracesmith-bpf: cannot run %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[0]);
+	*go_fd = p[1];
+	return pid;
+}
+
+static void join_cmdline(int argc, char **argv, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < argc && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? " " : "", argv[i]);
+}
+
+/* Has the target gone? For a child, reap it and keep its status. */
+static bool target_gone(const struct trace_opts *o, pid_t child, int *status)
+{
+	if (child > 0)
+		return waitpid(child, status, WNOHANG) == child;
+	if (o->pid > 0)
+		return kill(o->pid, 0) && errno == ESRCH;
+	return false;
+}
+
+static int run_loop(const struct trace_opts *o, struct ts_probes *p, struct ts_live *live,
+		    pid_t child, int *status)
+{
+	uint64_t deadline =
+		o->duration > 0 ? ts_now_ns(CLOCK_MONOTONIC) + (uint64_t)(o->duration * 1e9) : 0;
+	int err;
+
+	while (!exiting) {
+		err = ring_buffer__poll(p->rb, DRAIN_INTERVAL_MS);
+		/* the probes never wake us per event: drain what the timer found */
+		if (err >= 0)
+			err = ring_buffer__consume(p->rb);
+		if (err < 0 && err != -EINTR)
+			return live->err ? live->err : err;
+		if (target_gone(o, child, status))
+			break;
+		if (deadline && ts_now_ns(CLOCK_MONOTONIC) >= deadline)
+			break;
+	}
+	err = ring_buffer__consume(p->rb);
+	return err < 0 ? (live->err ? live->err : err) : 0;
+}
+
+/* The output: a correlator feeding a trace writer, or a capture file. */
+struct output {
+	struct ts_writer *w;
+	struct ts_corr *corr;
+	struct ts_corr_sink cs;
+	struct ts_capture *cap;
+	struct ts_sink *sink;
+};
+
+static int output_open(struct output *out, const char *path)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (ts_capture_path(path)) {
+		out->cap = ts_capture_create(path, &err);
+		if (!out->cap)
+			return err;
+		out->sink = ts_capture_sink(out->cap);
+		return 0;
+	}
+	err = ts_writer_open(path, &out->w);
+	if (err)
+		return err;
+	out->corr = ts_corr_new(out->w, TS_VERSION);
+	if (!out->corr)
+		return -ENOMEM;
+	ts_corr_sink_init(&out->cs, out->corr);
+	out->sink = &out->cs.base;
+	return 0;
+}
+
+static int output_close(struct output *out, bool incomplete)
+{
+	int err = 0;
+
+	if (out->corr)
+		err = ts_corr_finish(out->corr, incomplete);
+	else if (out->cap)
+		err = ts_capture_close(out->cap);
+	out->cap = NULL;
+	ts_corr_free(out->corr);
+	ts_writer_destroy(out->w);
+	memset(out, 0, sizeof(*out));
+	return err;
+}
+
+static int resolve_lib(const struct trace_opts *o, char *lib, uint64_t **offsets, char *bid,
+		       size_t bidlen)
+{
+	const struct ts_sym *syms;
+	unsigned int n = ts_syms(&syms);
+	int found, err;
+
+	err = ts_lib_find(o->pid, o->lib, lib, TS_PATH_MAX);
+	if (err)
+		return err;
+	*offsets = calloc(n, sizeof(**offsets));
+	if (!*offsets)
+		return -ENOMEM;
+	found = ts_lib_symbols(lib, *offsets, n, bid, bidlen);
+	if (found < 0) {
+		warn("%s: not a readable ELF shared library: %s\n", lib, strerror(-found));
+		return found;
+	}
+	if (found == 0) {
+		warn("%s exports none of the CUDA driver API (no cuInit, cuLaunchKernel, ...).\n"
+		     "  Is it really libcuda.so.1? Point at the driver library with --lib.\n",
+		     lib);
+		return -ENOENT;
+	}
+	debug("%s: %d of %u hooked symbols exported\n", lib, found, n);
+	return 0;
+}
+
+static void report(const struct trace_opts *o, const struct ts_live *live, uint64_t drops)
+{
+	fprintf(stderr, "tracesmith-bpf: %llu events written to %s",
+		(unsigned long long)live->records, o->out);
+	if (drops)
+		fprintf(stderr, "; %llu events DROPPED (ring buffer full: try --ringbuf-mb %u)",
+			(unsigned long long)drops, o->rb_mb * 4 > 1024 ? 1024 : o->rb_mb * 4);
+	fputc('\n', stderr);
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct ts_probes probes = {};
+	struct trace_opts o;
+	struct output out = {};
+	struct ts_live live = {};
+	uint64_t *offsets = NULL, drops = 0;
+	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
+	int err, go_fd = -1, status = 0, ret = 1;
+	pid_t child = 0;
+	bool started = false;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	err = parse_opts(argc, argv, &o);
+	if (err)
+		return err > 0 ? 0 : 1;
+	join_cmdline(argc, argv, cmdline, sizeof(cmdline));
+	if (o.pid > 0 && kill(o.pid, 0) && errno == ESRCH) {
+		warn("no process with pid %d (has it exited?)\n", o.pid);
+		return 1;
+	}
+	if (ts_probes_preflight() || resolve_lib(&o, lib, &offsets, bid, sizeof(bid)))
+		goto cleanup;
+	live.lib = lib;
+	live.build_id = bid;
+	struct ts_probe_opts po = {
+		.lib = lib,
+		.offsets = offsets,
+		.filter_pids = !o.all,
+		.rb_bytes = o.rb_mb << 20,
+		.on_record = ts_live_on_record,
+		.ctx = &live,
+	};
+	/* records wait in the ring buffer until the first poll, after the output opens */
+	if (ts_probes_open(&probes, &po))
+		goto cleanup;
+	err = output_open(&out, o.out);
+	if (err) {
+		warn("cannot write %s: %s\n", o.out, strerror(-err));
+		goto cleanup;
+	}
+	live.sink = out.sink;
+	if (ts_live_start(&live, o.all ? TS_MODE_SYSTEM_WIDE : 0, TS_VERSION, cmdline))
+		goto cleanup;
+	if (o.cmd) {
+		child = spawn_held(o.cmd, &go_fd);
+		if (child < 0) {
+			warn("cannot start %s: %s\n", o.cmd[0], strerror(-child));
+			goto cleanup;
+		}
+		join_cmdline(argc - (o.cmd - argv), o.cmd, cmdline, sizeof(cmdline));
+		if (ts_live_describe(&live, child, ts_now_ns(CLOCK_MONOTONIC), cmdline,
+				     strlen(cmdline)))
+			goto cleanup;
+	}
+	if ((child || o.pid) && ts_probes_trace_pid(&probes, child ? child : o.pid)) {
+		warn("cannot add pid to the BPF filter: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	debug("attached %u symbols (%u probes) in %s\n", probes.nsyms_attached, probes.nlinks, lib);
+	if (child) {
+		if (write(go_fd, "g", 1) != 1)
+			goto cleanup;
+		close(go_fd);
+		go_fd = -1;
+	} else if (o.pid) {
+		fprintf(stderr, "tracesmith-bpf: tracing pid %d; Ctrl-C to stop\n", o.pid);
+	} else {
+		fprintf(stderr, "tracesmith-bpf: tracing every process using %s; Ctrl-C to stop\n",
+			lib);
+	}
+	started = true;
+	err = run_loop(&o, &probes, &live, child, &status);
+	if (err)
+		warn("stopped early: %s (%s is kept, as far as it got)\n", strerror(-err), o.out);
+	drops = ts_probes_drops(&probes);
+	ret = err ? 1 : 0;
+cleanup:
+	if (go_fd >= 0)
+		close(go_fd); /* an unreleased child exits without running the command */
+	if (started && !live.err)
+		ts_live_end(&live, drops);
+	ts_probes_close(&probes);
+	if (out.sink) {
+		err = output_close(&out, exiting || !started);
+		if (err) {
+			warn("writing %s failed: %s; the file is incomplete\n", o.out,
+			     strerror(-err));
+			ret = 1;
+		} else if (started) {
+			report(&o, &live, drops);
+		}
+	}
+	if (child > 0 && !started)
+		waitpid(child, NULL, 0);
+	else if (child > 0 && exiting && !waitpid(child, &status, WNOHANG))
+		debug("the command is still running\n");
+	ts_live_free(&live);
+	free(offsets);
+	return ret;
+}

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+#include "util.h"
+#include "writer.h"
+
+static bool has_ext(const char *path, const char *ext)
+{
+	size_t n = strlen(path), e = strlen(ext);
+
+	return n > e && !strcmp(path + n - e, ext);
+}
+
+int ts_writer_open(const char *path, struct ts_writer **out)
+{
+	int err = -EINVAL;
+
+	*out = NULL;
+	if (has_ext(path, ".json") || !strcmp(path, "-"))
+		*out = ts_json_writer_open(path, &err);
+	else
+		warn("%s: unknown output format; use .json or .tsbpf\n", path);
+	return *out ? 0 : err;
+}
+
+void ts_writer_destroy(struct ts_writer *w)
+{
+	if (w)
+		w->ops->destroy(w);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The interface between the correlator and the output formats. The
+ * correlator says what happened, in trace terms (tracks, slices, counters,
+ * flows); a writer says it in its format. Times are ns since the trace start.
+ */
+#ifndef TS_WRITER_H
+#define TS_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ts_arg_type {
+	TS_ARG_U64,
+	TS_ARG_I64,
+	TS_ARG_HEX, /* written as a "0x..." string */
+	TS_ARG_STR,
+	TS_ARG_DIM3,
+};
+
+struct ts_arg {
+	const char *key;
+	uint8_t type;
+	union {
+		uint64_t u;
+		int64_t i;
+		struct {
+			const char *s;
+			uint32_t len;
+		} str;
+		uint32_t dim[3];
+	};
+};
+
+#define TS_MAX_ARGS 24
+
+struct ts_slice {
+	uint32_t pid, tid; /* the track: a host thread, or a GPU device's stream lane */
+	uint64_t ts, dur;
+	const char *name;
+	size_t name_len;
+	const char *cat;
+	uint64_t flow_out; /* a flow starts here (0: none) */
+	uint64_t flow_in;  /* a flow ends here (0: none) */
+	unsigned int nargs;
+	struct ts_arg args[TS_MAX_ARGS];
+};
+
+/* What the trace says about itself: written once, at the end. */
+struct ts_trace_meta {
+	const char *version;
+	const char *tracer_cmdline;
+	uint64_t clock_mono_ns; /* CLOCK_MONOTONIC at trace time 0 */
+	uint64_t clock_real_ns; /* CLOCK_REALTIME read with it */
+	uint64_t drops;
+	uint64_t records;
+	uint64_t end_ns; /* the last time in the trace */
+	uint32_t mode;
+	bool incomplete; /* the input ended early (signal, salvage) */
+};
+
+enum ts_track_kind { TS_TRACK_HOST, TS_TRACK_GPU };
+
+struct ts_writer;
+
+struct ts_writer_ops {
+	const char *name;
+	void (*process)(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k);
+	void (*thread)(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name,
+		       size_t len);
+	void (*slice)(struct ts_writer *w, const struct ts_slice *s);
+	void (*counter)(struct ts_writer *w, uint32_t pid, const char *name, uint64_t ts,
+			int64_t value);
+	/* Write the trailer and close; returns 0 or -errno (full disk, ...). */
+	int (*finish)(struct ts_writer *w, const struct ts_trace_meta *m);
+	void (*destroy)(struct ts_writer *w);
+};
+
+struct ts_writer {
+	const struct ts_writer_ops *ops;
+};
+
+/* Pick the format from the file name's extension; -EINVAL if unknown. */
+int ts_writer_open(const char *path, struct ts_writer **out);
+void ts_writer_destroy(struct ts_writer *w);
+
+struct ts_writer *ts_json_writer_open(const char *path, int *err);
+
+/* Helpers to fill slice args. */
+static inline void ts_arg_u64(struct ts_slice *s, const char *k, uint64_t v)
+{
+	if (s->nargs < TS_MAX_ARGS)
+		s->args[s->nargs++] = (struct ts_arg){ .key = k, .type = TS_ARG_U64, .u = v };
+}
+static inline void ts_arg_i64(struct ts_slice *s, const char *k, int64_t v)
+{
+	if (s->nargs < TS_MAX_ARGS)
+		s->args[s->nargs++] = (struct ts_arg){ .key = k, .type = TS_ARG_I64, .i = v };
+}
+static inline void ts_arg_hex(struct ts_slice *s, const char *k, uint64_t v)
+{
+	if (s->nargs < TS_MAX_ARGS)
+		s->args[s->nargs++] = (struct ts_arg){ .key = k, .type = TS_ARG_HEX, .u = v };
+}
+static inline void ts_arg_str(struct ts_slice *s, const char *k, const char *v, size_t len)
+{
+	if (s->nargs < TS_MAX_ARGS)
+		s->args[s->nargs++] = (struct ts_arg){ .key = k,
+						       .type = TS_ARG_STR,
+						       .str = { v, (uint32_t)len } };
+}
+static inline void ts_arg_dim3(struct ts_slice *s, const char *k, const uint32_t d[3])
+{
+	if (s->nargs < TS_MAX_ARGS)
+		s->args[s->nargs++] = (struct ts_arg){ .key = k,
+						       .type = TS_ARG_DIM3,
+						       .dim = { d[0], d[1], d[2] } };
+}
+
+#endif
