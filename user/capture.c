@@ -188,7 +188,7 @@ int ts_cap_open(struct ts_cap_reader *r, const char *path)
 	if (r->hdr.version != TS_CAP_VERSION) {
 		snprintf(r->err, sizeof(r->err),
 			 "byte 8: capture format version %u; this build reads version %u",
-			 r->hdr.version, TS_CAP_VERSION);
+			 r->hdr.version, (unsigned int)TS_CAP_VERSION);
 		return -EPROTO;
 	}
 	if (r->hdr.header_size < sizeof(r->hdr) || r->hdr.header_size > r->file_size) {

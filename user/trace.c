@@ -11,13 +11,13 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "capture.h"
 #include "cli.h"
 #include "correlate.h"
 #include "decode.h"
 #include "hooks.h"
 #include "libfind.h"
 #include "loader.h"
+#include "outputs.h"
 #include "sink.h"
 #include "util.h"
 
@@ -34,7 +34,8 @@ static void on_signal(int sig)
 struct trace_opts {
 	pid_t pid;
 	bool all;
-	const char *out;
+	char *out[TS_MAX_OUTPUTS];
+	unsigned int nout;
 	const char *lib;
 	double duration;
 	uint32_t rb_mb;
@@ -56,6 +57,7 @@ static void usage(FILE *f)
 		"  -o, --output FILE     trace file; the extension picks the format:\n"
 		"                          .json  Perfetto/Chrome JSON (default: trace.json)\n"
 		"                          .tsbpf raw capture, for `tracesmith-bpf replay`\n"
+		"                        give -o up to 4 times to write several at once\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -l, --lib PATH        the libcuda.so.1 to hook (default: found automatically)\n"
 		"      --ringbuf-mb N    ring buffer size in MiB, a power of two (default 16)\n"
@@ -83,7 +85,6 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->out = "trace.json";
 	o->rb_mb = 16;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:ao:d:l:vh", longopts, NULL)) != -1) {
@@ -99,7 +100,11 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			o->all = true;
 			break;
 		case 'o':
-			o->out = optarg;
+			if (o->nout == TS_MAX_OUTPUTS) {
+				warn("at most %d outputs (-o)\n", TS_MAX_OUTPUTS);
+				return -EINVAL;
+			}
+			o->out[o->nout++] = optarg;
 			break;
 		case 'd':
 			o->duration = strtod(optarg, &end);
@@ -132,6 +137,8 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	}
 	if (optind < argc)
 		o->cmd = &argv[optind];
+	if (!o->nout)
+		o->out[o->nout++] = "trace.json";
 	if (!!o->pid + o->all + !!o->cmd != 1) {
 		warn("say what to trace: one of -p PID, -a, or -- COMMAND (see --help)\n");
 		return -EINVAL;
@@ -209,53 +216,6 @@ static int run_loop(const struct trace_opts *o, struct ts_probes *p, struct ts_l
 	return err < 0 ? (live->err ? live->err : err) : 0;
 }
 
-/* The output: a correlator feeding a trace writer, or a capture file. */
-struct output {
-	struct ts_writer *w;
-	struct ts_corr *corr;
-	struct ts_corr_sink cs;
-	struct ts_capture *cap;
-	struct ts_sink *sink;
-};
-
-static int output_open(struct output *out, const char *path)
-{
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	if (ts_capture_path(path)) {
-		out->cap = ts_capture_create(path, &err);
-		if (!out->cap)
-			return err;
-		out->sink = ts_capture_sink(out->cap);
-		return 0;
-	}
-	err = ts_writer_open(path, &out->w);
-	if (err)
-		return err;
-	out->corr = ts_corr_new(out->w, TS_VERSION);
-	if (!out->corr)
-		return -ENOMEM;
-	ts_corr_sink_init(&out->cs, out->corr);
-	out->sink = &out->cs.base;
-	return 0;
-}
-
-static int output_close(struct output *out, bool incomplete)
-{
-	int err = 0;
-
-	if (out->corr)
-		err = ts_corr_finish(out->corr, incomplete);
-	else if (out->cap)
-		err = ts_capture_close(out->cap);
-	out->cap = NULL;
-	ts_corr_free(out->corr);
-	ts_writer_destroy(out->w);
-	memset(out, 0, sizeof(*out));
-	return err;
-}
-
 static int resolve_lib(const struct trace_opts *o, char *lib, uint64_t **offsets, char *bid,
 		       size_t bidlen)
 {
@@ -286,19 +246,40 @@ static int resolve_lib(const struct trace_opts *o, char *lib, uint64_t **offsets
 
 static void report(const struct trace_opts *o, const struct ts_live *live, uint64_t drops)
 {
-	fprintf(stderr, "tracesmith-bpf: %llu events written to %s",
-		(unsigned long long)live->records, o->out);
+	unsigned int i;
+
+	fprintf(stderr, "tracesmith-bpf: %llu events written to",
+		(unsigned long long)live->records);
+	for (i = 0; i < o->nout; i++)
+		fprintf(stderr, " %s", o->out[i]);
 	if (drops)
 		fprintf(stderr, "; %llu events DROPPED (ring buffer full: try --ringbuf-mb %u)",
 			(unsigned long long)drops, o->rb_mb * 4 > 1024 ? 1024 : o->rb_mb * 4);
 	fputc('\n', stderr);
 }
 
+/* Stopped by a signal while our command still runs: it goes too. */
+static void stop_child(pid_t child)
+{
+	int i;
+
+	if (child <= 0 || waitpid(child, NULL, WNOHANG) == child)
+		return;
+	kill(child, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(child, NULL, WNOHANG) == child)
+			return;
+		usleep(20000);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct ts_probes probes = {};
 	struct trace_opts o;
-	struct output out = {};
+	struct ts_outputs outs = {};
 	struct ts_live live = {};
 	uint64_t *offsets = NULL, drops = 0;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
@@ -332,12 +313,9 @@ int cmd_trace(int argc, char **argv)
 	/* records wait in the ring buffer until the first poll, after the output opens */
 	if (ts_probes_open(&probes, &po))
 		goto cleanup;
-	err = output_open(&out, o.out);
-	if (err) {
-		warn("cannot write %s: %s\n", o.out, strerror(-err));
+	if (ts_outputs_open(&outs, o.out, o.nout))
 		goto cleanup;
-	}
-	live.sink = out.sink;
+	live.sink = &outs.base;
 	if (ts_live_start(&live, o.all ? TS_MODE_SYSTEM_WIDE : 0, TS_VERSION, cmdline))
 		goto cleanup;
 	if (o.cmd) {
@@ -370,7 +348,7 @@ int cmd_trace(int argc, char **argv)
 	started = true;
 	err = run_loop(&o, &probes, &live, child, &status);
 	if (err)
-		warn("stopped early: %s (%s is kept, as far as it got)\n", strerror(-err), o.out);
+		warn("stopped early: %s (the trace is kept, as far as it got)\n", strerror(-err));
 	drops = ts_probes_drops(&probes);
 	ret = err ? 1 : 0;
 cleanup:
@@ -379,20 +357,15 @@ cleanup:
 	if (started && !live.err)
 		ts_live_end(&live, drops);
 	ts_probes_close(&probes);
-	if (out.sink) {
-		err = output_close(&out, exiting || !started);
-		if (err) {
-			warn("writing %s failed: %s; the file is incomplete\n", o.out,
-			     strerror(-err));
-			ret = 1;
-		} else if (started) {
-			report(&o, &live, drops);
-		}
-	}
+	if (started && ts_outputs_close(&outs, ret != 0))
+		ret = 1;
+	else if (started)
+		report(&o, &live, drops);
+	ts_outputs_close(&outs, true);
 	if (child > 0 && !started)
 		waitpid(child, NULL, 0);
-	else if (child > 0 && exiting && !waitpid(child, &status, WNOHANG))
-		debug("the command is still running\n");
+	else if (exiting)
+		stop_child(child);
 	ts_live_free(&live);
 	free(offsets);
 	return ret;

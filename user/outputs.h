@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The files one run writes, all fed the same record stream: trace formats
+ * (through a correlator each) and raw captures. `-o run.tsbpf -o trace.json`
+ * records and converts in one go.
+ */
+#ifndef TS_OUTPUTS_H
+#define TS_OUTPUTS_H
+
+#include <stdbool.h>
+#include "capture.h"
+#include "correlate.h"
+#include "sink.h"
+
+#define TS_MAX_OUTPUTS 4
+
+struct ts_output {
+	const char *path;
+	struct ts_writer *w;
+	struct ts_corr *corr;
+	struct ts_corr_sink cs;
+	struct ts_capture *cap;
+	struct ts_sink *sink;
+};
+
+struct ts_outputs {
+	struct ts_sink base; /* feeds every output */
+	unsigned int n;
+	struct ts_output o[TS_MAX_OUTPUTS];
+};
+
+/* Open every path (the extension picks the format); -errno, with a message, if one fails. */
+int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n);
+/* Finish and close all; returns the first error, each one reported. NULL-safe. */
+int ts_outputs_close(struct ts_outputs *outs, bool incomplete);
+
+#endif
