@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Real BPF integration tests: load the programs, trace the test programs
+ * through the stand-in libcuda with --, -p and -a, and check the traces.
+ * They need root (CI runs as root). Outside CI, without root, they skip.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "trace_json.h"
+#include "workloads.h"
+#include "fakecuda/cuda_types.h"
+
+static const char *bin, *fakecuda, *fakeapp;
+static char dir[] = "/tmp/ts-bpf-test-XXXXXX";
+
+static char *path_in(const char *name)
+{
+	static char p[8][256];
+	static int k;
+
+	k = (k + 1) % 8;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+	return p[k];
+}
+
+/* Start argv with stderr on a pipe (when err_fd is set); returns the pid. */
+static pid_t start(char **argv, int *err_fd)
+{
+	int p[2] = { -1, -1 };
+	pid_t pid;
+
+	if (err_fd && pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (err_fd) {
+			dup2(p[1], 2);
+			close(p[0]);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (err_fd) {
+		close(p[1]);
+		*err_fd = p[0];
+	}
+	return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+	int st = 0;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Read fd until needle shows up; collects what it read into buf. */
+static bool wait_for(int fd, const char *needle, char *buf, size_t len, int timeout_ms)
+{
+	size_t off = strlen(buf);
+	struct pollfd pfd = { fd, POLLIN, 0 };
+
+	while (!strstr(buf, needle)) {
+		ssize_t n;
+
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return false;
+		n = read(fd, buf + off, len - 1 - off);
+		if (n <= 0)
+			return false;
+		off += n;
+		buf[off] = '\0';
+	}
+	return true;
+}
+
+/* Run the tracer to completion; returns its exit status, its stderr in err. */
+static int run_tracer(char **argv, char *err, size_t len)
+{
+	int fd, st;
+	pid_t pid = start(argv, &fd);
+
+	err[0] = '\0';
+	wait_for(fd, "\x01never", err, len, 60000);
+	close(fd);
+	st = wait_status(pid);
+	if (st)
+		fprintf(stderr, "tracer exited %d: %s\n", st, err);
+	return st;
+}
+
+/* tracesmith-bpf --lib fake -o out -- fakeapp --lib fake MODE */
+static int trace_mode(const char *out, const char *mode, struct trace *t)
+{
+	char *argv[] = {
+		(char *)bin,	 "--lib", (char *)fakecuda, "-o",	  (char *)out, "--",
+		(char *)fakeapp, "--lib", (char *)fakecuda, (char *)mode, NULL
+	};
+	char err[4096];
+	int st = run_tracer(argv, err, sizeof(err));
+
+	if (st)
+		return st;
+	if (!strstr(err, "events written to"))
+		return -2;
+	return t ? trace_load(t, out) : 0;
+}
+
+static void assert_sane(const struct trace *t)
+{
+	assert_int_equal(trace_partial_overlaps(t), 0);
+	assert_int_equal(trace_unmatched_flows(t), 0);
+	assert_int_equal(json_object_get_int64(trace_other(t, "dropped_events")), 0);
+}
+
+/* Every GPU slice of this name: count, and the same dims on all of them. */
+static void assert_kernels(const struct trace *t, const char *name, int n, const long long g[3],
+			   const long long b[3])
+{
+	int i;
+
+	assert_int_equal(trace_count(t, "X", name, GPU), n);
+	for (i = 0; i < n; i++) {
+		json_object *e = trace_find(t, "X", name, GPU, i);
+
+		assert_true(ev_arg_dim3(e, "grid_dim", g[0], g[1], g[2]));
+		assert_true(ev_arg_dim3(e, "block_dim", b[0], b[1], b[2]));
+		assert_string_equal(ev_arg_str(e, "track_name"), "GPU Compute");
+		assert_true(ev_arg_int(e, "correlation_id") > 0);
+	}
+}
+
+static void assert_copies(const struct trace *t, const char *name, const char *dir_name, int n,
+			  long long bytes)
+{
+	int i;
+
+	assert_int_equal(trace_count(t, "X", name, GPU), n);
+	for (i = 0; i < n; i++) {
+		json_object *e = trace_find(t, "X", name, GPU, i);
+
+		assert_string_equal(ev_arg_str(e, "direction"), dir_name);
+		assert_int_equal(ev_arg_int(e, "size_bytes"), bytes);
+		assert_non_null(strstr(ev_arg_str(e, "src_address"), "0x"));
+		assert_non_null(strstr(ev_arg_str(e, "dst_address"), "0x"));
+	}
+}
+
+/* The stand-in blocks FAKE_SYNC_US in every synchronize: the slice must cover it. */
+static void assert_sync_covers(const struct trace *t, const char *name, int n)
+{
+	int i;
+
+	assert_int_equal(trace_count(t, "X", name, HOST), n);
+	for (i = 0; i < n; i++)
+		assert_true(ev_num(trace_find(t, "X", name, HOST, i), "dur") >= FAKE_SYNC_US);
+}
+
+static void assert_runtime_trace(const struct trace *t)
+{
+	static const long long vg[3] = { RT_VEC_GRID, 1, 1 }, vb[3] = { RT_VEC_BLOCK, 1, 1 },
+			       one[3] = { 1, 1, 1 };
+	json_object *e;
+
+	assert_sane(t);
+	assert_kernels(t, RT_VEC_ADD_DEMANGLED, RT_ITERS, vg, vb);
+	assert_kernels(t, RT_EMPTY_DEMANGLED, RT_ITERS, one, one);
+	/* the runtime got cuLaunchKernel_ptsz; the cuLaunchKernel it calls is not a second launch */
+	assert_int_equal(trace_count(t, "X", "cuLaunchKernel_ptsz", HOST), 2 * RT_ITERS);
+	assert_int_equal(trace_count(t, "X", "cuLaunchKernel", HOST), 0);
+	assert_int_equal(trace_count(t, "X", "cuGetProcAddress_v2", HOST), 26);
+	assert_int_equal(trace_count(t, "X", "cuGraphLaunch_ptsz", HOST), RT_GRAPH_LAUNCHES);
+	assert_int_equal(trace_count(t, "X", NULL, GPU) - 2 * RT_ITERS - RT_GRAPH_LAUNCHES, 6);
+	assert_copies(t, "Memcpy HtoD", "HtoD", 2, RT_BYTES);
+	assert_copies(t, "Memcpy DtoH", "DtoH", 2, RT_BYTES);
+	assert_copies(t, "Memcpy DtoD", "DtoD", 1, RT_BYTES);
+	e = trace_find(t, "X", "Memcpy HtoD", GPU, 0);
+	assert_string_equal(ev_arg_str(e, "track_name"), "GPU Memory Copy (H\u2192D)");
+	e = trace_find(t, "X", "Memset", GPU, 0);
+	assert_int_equal(ev_arg_int(e, "size_bytes"), RT_BYTES);
+	assert_string_equal(ev_arg_str(e, "track_name"), "GPU Memory Ops");
+	/* sync copies on the per-thread default stream (the _ptds variants) */
+	e = trace_find(t, "X", "Memcpy HtoD", GPU, 0);
+	assert_non_null(strstr(trace_thread_name(t, ev_int(e, "pid"), ev_int(e, "tid")),
+			       "Per-thread default stream"));
+	assert_string_equal(trace_process_name(t, GPU_PID_BASE), "GPU Device 0");
+	assert_sync_covers(t, "cuStreamSynchronize_ptsz", 1);
+	assert_sync_covers(t, "cuEventSynchronize", 1);
+	assert_sync_covers(t, "cuCtxSynchronize_v2", 1);
+	/* 3 + 1 allocations, all freed: the counter peaks at 4 MiB and ends at 0 */
+	assert_int_equal(trace_count(t, "C", "GPU memory allocated (bytes)", HOST), 8);
+	e = trace_find(t, "C", "GPU memory allocated (bytes)", HOST, 7);
+	assert_int_equal(ev_arg_int(e, "value"), 0);
+	e = trace_find(t, "C", "GPU memory allocated (bytes)", HOST, 3);
+	assert_int_equal(ev_arg_int(e, "value"), 4 * RT_BYTES);
+}
+
+static void test_cmd_runtime(void **state)
+{
+	struct trace t;
+
+	assert_int_equal(trace_mode(path_in("runtime.json"), "runtime", &t), 0);
+	assert_runtime_trace(&t);
+	/* the host slice and the GPU slice it made share a correlation id and a flow */
+	json_object *h = trace_find(&t, "X", "cuMemsetD8Async_ptsz", HOST, 0);
+	json_object *g = trace_find(&t, "X", "Memset", GPU, 0);
+
+	assert_int_equal(ev_arg_int(h, "correlation_id"), ev_arg_int(g, "correlation_id"));
+	assert_true(ev_num(g, "ts") == ev_num(h, "ts"));
+	trace_free(&t);
+}
+
+static void test_cmd_torch(void **state)
+{
+	static const long long fg[3] = { 1024, 1, 1 }, fb[3] = { 128, 1, 1 }, rg[3] = { 1, 1, 1 },
+			       rb[3] = { 512, 1, 1 }, gg[3] = { 16, 8, 1 };
+	struct trace t;
+
+	assert_int_equal(trace_mode(path_in("torch.json"), "torch", &t), 0);
+	assert_sane(&t);
+	assert_kernels(&t, TORCH_FILL_DEMANGLED, TORCH_FILL_N, fg, fb);
+	assert_kernels(&t, TORCH_REDUCE_DEMANGLED, TORCH_REDUCE_N, rg, rb);
+	/* launched by CUkernel handle: named through cuLibraryGetKernel */
+	assert_kernels(&t, TORCH_GEMM, TORCH_GEMM_N, gg, fb);
+	assert_int_equal(ev_arg_int(trace_find(&t, "X", TORCH_REDUCE_DEMANGLED, GPU, 0),
+				    "shared_memory_bytes"),
+			 TORCH_REDUCE_SHMEM);
+	assert_int_equal(trace_count(&t, "X", NULL, GPU),
+			 TORCH_FILL_N + TORCH_REDUCE_N + TORCH_GEMM_N);
+	assert_string_equal(ev_arg_str(trace_find(&t, "X", "cuKernelGetName", HOST, 0), "name"),
+			    TORCH_FILL);
+	trace_free(&t);
+}
+
+static void test_cmd_triton(void **state)
+{
+	static const long long g[3] = { TRITON_GRID, 1, 1 }, b[3] = { TRITON_BLOCK, 1, 1 };
+	struct trace t;
+	json_object *e;
+
+	assert_int_equal(trace_mode(path_in("triton.json"), "triton", &t), 0);
+	assert_sane(&t);
+	assert_kernels(&t, TRITON_KERNEL, TRITON_N, g, b);
+	e = trace_find(&t, "X", TRITON_KERNEL, GPU, 0);
+	assert_non_null(
+		strstr(trace_thread_name(&t, ev_int(e, "pid"), ev_int(e, "tid")), "Stream 0x"));
+	assert_sync_covers(&t, "cuStreamSynchronize", 1);
+	trace_free(&t);
+}
+
+static void test_cmd_launchex(void **state)
+{
+	static const long long g[3] = { 8, 4, 2 }, b[3] = { 128, 1, 1 };
+	struct trace t;
+	int i;
+
+	assert_int_equal(trace_mode(path_in("launchex.json"), "launchex", &t), 0);
+	assert_sane(&t);
+	assert_kernels(&t, LAUNCHEX_KERNEL, LAUNCHEX_N, g, b);
+	for (i = 0; i < LAUNCHEX_N; i++) {
+		json_object *e = trace_find(&t, "X", LAUNCHEX_KERNEL, GPU, i);
+
+		assert_true(ev_arg_dim3(e, "cluster_dim", 2, 1, 1));
+		assert_int_equal(ev_arg_int(e, "shared_memory_bytes"), LAUNCHEX_SHMEM);
+		assert_non_null(strstr(ev_arg_str(e, "stream"), "0x"));
+	}
+	assert_int_equal(trace_count(&t, "X", "cuLaunchKernelEx", HOST), LAUNCHEX_N);
+	trace_free(&t);
+}
+
+static void test_cmd_threads(void **state)
+{
+	static const long long g[3] = { 32, 1, 1 }, b[3] = { 64, 1, 1 };
+	struct trace t;
+	json_object *e;
+	char name[16];
+	int i, dev1 = 0;
+
+	assert_int_equal(trace_mode(path_in("threads.json"), "threads", &t), 0);
+	assert_sane(&t);
+	assert_kernels(&t, THREADS_KERNEL, THREADS_N * THREADS_LAUNCHES, g, b);
+	for (i = 0; i < THREADS_N; i++) {
+		snprintf(name, sizeof(name), "worker-%d", i);
+		assert_non_null(trace_find(&t, "M", "thread_name", HOST, 0));
+		assert_true(strstr(json_object_to_json_string(t.root), name) != NULL);
+	}
+	for (i = 0; (e = trace_find(&t, "X", THREADS_KERNEL, GPU, i)); i++)
+		dev1 += ev_int(e, "pid") == GPU_PID_BASE + 1;
+	/* odd threads made device 1's context current */
+	assert_int_equal(dev1, THREADS_N / 2 * THREADS_LAUNCHES);
+	assert_string_equal(trace_process_name(&t, GPU_PID_BASE + 1), "GPU Device 1");
+	assert_copies(&t, "Memcpy HtoD", "HtoD", THREADS_N, THREADS_COPY_BYTES);
+	assert_sync_covers(&t, "cuStreamSynchronize", THREADS_N);
+	trace_free(&t);
+}
+
+static void test_cmd_fail(void **state)
+{
+	struct trace t;
+	json_object *e;
+
+	assert_int_equal(trace_mode(path_in("fail.json"), "fail", &t), 0);
+	e = trace_find(&t, "X", "cuMemAlloc_v2", HOST, 0);
+	assert_int_equal(ev_arg_int(e, "result"), CUDA_ERROR_OUT_OF_MEMORY);
+	assert_string_equal(ev_arg_str(e, "result_name"), "CUDA_ERROR_OUT_OF_MEMORY");
+	assert_int_equal(ev_arg_int(e, "size_bytes"), (long long)FAIL_ALLOC_BYTES);
+	e = trace_find(&t, "X", "cuModuleGetFunction", HOST, 0);
+	assert_int_equal(ev_arg_int(e, "result"), CUDA_ERROR_NOT_FOUND);
+	assert_string_equal(ev_arg_str(e, "name"), "no_such_kernel");
+	/* a failed allocation allocated nothing */
+	assert_int_equal(trace_count(&t, "C", NULL, ANY), 0);
+	assert_null(ev_arg(trace_find(&t, "X", "cuInit", HOST, 0), "result_name"));
+	trace_free(&t);
+}
+
+/* -p: attach to a process that has loaded libcuda; library found from its maps. */
+static void test_pid_mode(void **state)
+{
+	char *go = path_in("go-pid"), *out = path_in("pid.json"), pidstr[16], err[4096] = "";
+	char *app[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--preload",
+			"--wait-file",	 go,	  "runtime",	    NULL };
+	pid_t app_pid = start(app, NULL), tr;
+	char *argv[] = { (char *)bin, "-p", pidstr, "-o", out, NULL };
+	struct trace t;
+	int fd;
+
+	usleep(200000); /* let it dlopen */
+	snprintf(pidstr, sizeof(pidstr), "%d", app_pid);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
+	close(creat(go, 0644));
+	assert_int_equal(wait_status(app_pid), 0);
+	/* it stops by itself once the process is gone */
+	wait_for(fd, "\x01never", err, sizeof(err), 30000);
+	close(fd);
+	assert_int_equal(wait_status(tr), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_runtime_trace(&t);
+	trace_free(&t);
+}
+
+/* -a: every process using the library, including ones started after attach. */
+static void test_all_mode(void **state)
+{
+	char *out = path_in("all.json"), err[4096] = "";
+	char *argv[] = { (char *)bin, "-a", "--lib", (char *)fakecuda, "-o", out, NULL };
+	char *app[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "triton", NULL };
+	static const long long g[3] = { TRITON_GRID, 1, 1 }, b[3] = { TRITON_BLOCK, 1, 1 };
+	struct trace t;
+	pid_t tr, a1, a2;
+	int fd;
+
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing every process", err, sizeof(err), 30000));
+	a1 = start(app, NULL);
+	a2 = start(app, NULL);
+	assert_int_equal(wait_status(a1), 0);
+	assert_int_equal(wait_status(a2), 0);
+	usleep(200000);
+	kill(tr, SIGINT);
+	wait_for(fd, "\x01never", err, sizeof(err), 30000);
+	close(fd);
+	assert_int_equal(wait_status(tr), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_sane(&t);
+	assert_true(json_object_get_boolean(trace_other(&t, "system_wide")));
+	assert_kernels(&t, TRITON_KERNEL, 2 * TRITON_N, g, b);
+	assert_non_null(trace_process_name(&t, a1));
+	assert_non_null(trace_process_name(&t, a2));
+	trace_free(&t);
+}
+
+/* Ctrl-C mid-run: the trace is valid and holds what ran; the command is stopped. */
+static void test_sigint(void **state)
+{
+	char *out = path_in("sigint.json"), err[4096] = "";
+	char *argv[] = { (char *)bin,	  "--lib", (char *)fakecuda, "-o",	  out,	     "--",
+			 (char *)fakeapp, "--lib", (char *)fakecuda, "--forever", "threads", NULL };
+	struct trace t;
+	pid_t tr;
+	int fd;
+
+	tr = start(argv, &fd);
+	usleep(1500000);
+	kill(tr, SIGINT);
+	wait_for(fd, "\x01never", err, sizeof(err), 30000);
+	close(fd);
+	assert_int_equal(wait_status(tr), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_true(trace_count(&t, "X", THREADS_KERNEL, GPU) >= THREADS_LAUNCHES);
+	assert_int_equal(trace_partial_overlaps(&t), 0);
+	assert_non_null(trace_other(&t, "dropped_events"));
+	trace_free(&t);
+}
+
+static void expect_error(char **argv, const char *msg)
+{
+	char err[4096];
+	int fd, st;
+	pid_t pid = start(argv, &fd);
+
+	err[0] = '\0';
+	wait_for(fd, "\x01never", err, sizeof(err), 30000);
+	close(fd);
+	st = wait_status(pid);
+	if (st != 1 || !strstr(err, msg))
+		fprintf(stderr, "expected exit 1 with '%s', got %d: %s\n", msg, st, err);
+	assert_int_equal(st, 1);
+	assert_non_null(strstr(err, msg));
+}
+
+static void test_errors(void **state)
+{
+	char *out = path_in("err.json");
+	char *no_pid[] = { (char *)bin, "-p", "999999", "-o", out, NULL };
+	char *no_lib[] = { (char *)bin, "--lib", "/nonexistent/libcuda.so.1", "-o", out, "--",
+			   "/bin/true", NULL };
+	char *not_cuda[] = { (char *)bin, "--lib", "/bin/ls", "-o", out, "--", "/bin/true", NULL };
+	char *bad_ext[] = { (char *)bin,      "--lib", (char *)fakecuda, "-o",
+			    path_in("x.txt"), "--",    "/bin/true",	 NULL };
+	char *no_target[] = { (char *)bin, "-o", out, NULL };
+	char *bad_dir[] = { (char *)bin,	   "--lib", (char *)fakecuda, "-o",
+			    "/nonexistent/t.json", "--",    "/bin/true",      NULL };
+
+	expect_error(no_pid, "no process with pid 999999");
+	expect_error(no_lib, "no such file");
+	expect_error(not_cuda, "exports none of the CUDA driver API");
+	expect_error(bad_ext, "unknown output format");
+	expect_error(no_target, "say what to trace");
+	expect_error(bad_dir, "cannot write /nonexistent/t.json");
+	/* no file was left behind by a run that never started */
+	assert_int_equal(access(path_in("x.txt"), F_OK), -1);
+}
+
+/* Live JSON and JSON replayed from the capture of the same run are identical. */
+static void test_live_equals_replay(void **state)
+{
+	char *json = path_in("live.json"), *cap = path_in("live.tsbpf"), *rep = path_in("rep.json");
+	char *argv[] = { (char *)bin,	  "--lib", (char *)fakecuda, "-o",  json, "-o", cap, "--",
+			 (char *)fakeapp, "--lib", (char *)fakecuda, "all", NULL };
+	char *replay[] = { (char *)bin, "replay", cap, "-o", rep, NULL };
+	char err[4096], cmd[1024];
+
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(run_tracer(replay, err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", json, rep);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int setup(void **state)
+{
+	bin = getenv("TS_BIN");
+	fakecuda = getenv("TS_FAKECUDA");
+	fakeapp = getenv("TS_FAKEAPP");
+	if (!bin || !fakecuda || !fakeapp) {
+		fprintf(stderr, "set TS_BIN, TS_FAKECUDA and TS_FAKEAPP (make bpf-test does)\n");
+		return -1;
+	}
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cmd_runtime),
+		cmocka_unit_test(test_cmd_torch),
+		cmocka_unit_test(test_cmd_triton),
+		cmocka_unit_test(test_cmd_launchex),
+		cmocka_unit_test(test_cmd_threads),
+		cmocka_unit_test(test_cmd_fail),
+		cmocka_unit_test(test_pid_mode),
+		cmocka_unit_test(test_all_mode),
+		cmocka_unit_test(test_sigint),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_live_equals_replay),
+	};
+
+	if (geteuid() != 0) {
+		/* CI runs as root: there, a skip would hide a broken tracer */
+		if (getenv("CI")) {
+			fprintf(stderr, "test_bpf: CI must run these as root\n");
+			return 1;
+		}
+		fprintf(stderr,
+			"test_bpf: not root, skipping the BPF tests (run: sudo make test)\n");
+		return 0;
+	}
+	return cmocka_run_group_tests_name("bpf", tests, setup, NULL);
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include <string.h>
+#include "trace_json.h"
+
+int trace_load(struct trace *t, const char *path)
+{
+	memset(t, 0, sizeof(*t));
+	t->root = json_object_from_file(path);
+	if (!t->root || !json_object_object_get_ex(t->root, "traceEvents", &t->events) ||
+	    !json_object_is_type(t->events, json_type_array))
+		return -1;
+	t->n = json_object_array_length(t->events);
+	return 0;
+}
+
+void trace_free(struct trace *t)
+{
+	if (t->root)
+		json_object_put(t->root);
+	memset(t, 0, sizeof(*t));
+}
+
+json_object *trace_event(const struct trace *t, size_t i)
+{
+	return json_object_array_get_idx(t->events, i);
+}
+
+const char *ev_str(json_object *e, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(e, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+long long ev_int(json_object *e, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(e, key, &v) ? json_object_get_int64(v) : -1;
+}
+
+double ev_num(json_object *e, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(e, key, &v) ? json_object_get_double(v) : -1;
+}
+
+json_object *ev_arg(json_object *e, const char *key)
+{
+	json_object *args, *v;
+
+	if (!json_object_object_get_ex(e, "args", &args) ||
+	    !json_object_object_get_ex(args, key, &v))
+		return NULL;
+	return v;
+}
+
+const char *ev_arg_str(json_object *e, const char *key)
+{
+	json_object *v = ev_arg(e, key);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+long long ev_arg_int(json_object *e, const char *key)
+{
+	json_object *v = ev_arg(e, key);
+
+	return v ? json_object_get_int64(v) : -1;
+}
+
+bool ev_arg_dim3(json_object *e, const char *key, long long x, long long y, long long z)
+{
+	json_object *v = ev_arg(e, key);
+
+	return v && json_object_is_type(v, json_type_array) && json_object_array_length(v) == 3 &&
+	       json_object_get_int64(json_object_array_get_idx(v, 0)) == x &&
+	       json_object_get_int64(json_object_array_get_idx(v, 1)) == y &&
+	       json_object_get_int64(json_object_array_get_idx(v, 2)) == z;
+}
+
+static bool matches(json_object *e, const char *ph, const char *name, enum where w)
+{
+	const char *p = ev_str(e, "ph"), *n = ev_str(e, "name");
+	long long pid = ev_int(e, "pid");
+
+	if (ph && (!p || strcmp(p, ph)))
+		return false;
+	if (name && (!n || strcmp(n, name)))
+		return false;
+	if (w == GPU && pid < GPU_PID_BASE)
+		return false;
+	if (w == HOST && pid >= GPU_PID_BASE)
+		return false;
+	return true;
+}
+
+int trace_count(const struct trace *t, const char *ph, const char *name, enum where w)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < t->n; i++)
+		n += matches(trace_event(t, i), ph, name, w);
+	return n;
+}
+
+json_object *trace_find(const struct trace *t, const char *ph, const char *name, enum where w,
+			int nth)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (matches(trace_event(t, i), ph, name, w) && nth-- == 0)
+			return trace_event(t, i);
+	return NULL;
+}
+
+static const char *meta_name(const struct trace *t, const char *kind, long long pid, long long tid)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		json_object *e = trace_event(t, i);
+
+		if (matches(e, "M", kind, ANY) && ev_int(e, "pid") == pid &&
+		    (tid < 0 || ev_int(e, "tid") == tid))
+			return ev_arg_str(e, "name");
+	}
+	return NULL;
+}
+
+const char *trace_thread_name(const struct trace *t, long long pid, long long tid)
+{
+	return meta_name(t, "thread_name", pid, tid);
+}
+
+const char *trace_process_name(const struct trace *t, long long pid)
+{
+	return meta_name(t, "process_name", pid, -1);
+}
+
+json_object *trace_other(const struct trace *t, const char *key)
+{
+	json_object *o, *v;
+
+	if (!json_object_object_get_ex(t->root, "otherData", &o) ||
+	    !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+struct span {
+	long long pid, tid;
+	long long ts, end; /* ns */
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
+/* µs with three decimals, read back as exact ns */
+static long long ns_of(json_object *e, const char *key)
+{
+	return (long long)(ev_num(e, key) * 1000.0 + 0.5);
+}
+
+int trace_partial_overlaps(const struct trace *t)
+{
+	struct span *s = calloc(t->n + 1, sizeof(*s)), stack[64];
+	size_t i, n = 0;
+	int bad = 0, depth = 0;
+
+	for (i = 0; i < t->n; i++) {
+		json_object *e = trace_event(t, i);
+
+		if (!matches(e, "X", NULL, ANY))
+			continue;
+		s[n].pid = ev_int(e, "pid");
+		s[n].tid = ev_int(e, "tid");
+		s[n].ts = ns_of(e, "ts");
+		s[n].end = s[n].ts + ns_of(e, "dur");
+		n++;
+	}
+	qsort(s, n, sizeof(*s), cmp_span);
+	for (i = 0; i < n; i++) {
+		while (depth &&
+		       (stack[depth - 1].pid != s[i].pid || stack[depth - 1].tid != s[i].tid ||
+			stack[depth - 1].end <= s[i].ts))
+			depth--;
+		if (depth && s[i].end > stack[depth - 1].end)
+			bad++;
+		else if (depth < 64)
+			stack[depth++] = s[i];
+	}
+	free(s);
+	return bad;
+}
+
+int trace_unmatched_flows(const struct trace *t)
+{
+	size_t i, j;
+	int bad = 0;
+
+	for (i = 0; i < t->n; i++) {
+		json_object *e = trace_event(t, i);
+		bool found = false;
+
+		if (!matches(e, "s", NULL, ANY))
+			continue;
+		for (j = 0; j < t->n && !found; j++) {
+			json_object *f = trace_event(t, j);
+
+			found = matches(f, "f", NULL, GPU) && ev_int(f, "id") == ev_int(e, "id");
+		}
+		bad += !found;
+	}
+	return bad;
+}
