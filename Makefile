@@ -81,7 +81,7 @@ bpf-test: $(BIN) $(FAKECUDA) $(FAKEAPP) $(BPF_TESTS)
 	TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
 	TS_FAKEAPP=$(abspath $(FAKEAPP)) $(BPF_TESTS)
 
-test: all unit bpf-test
+test: all unit bpf-test lint
 
 demo: $(BIN) $(FAKECUDA) $(FAKEAPP)
 	$(BIN) --lib $(FAKECUDA) -o demo.json -- $(FAKEAPP) --lib $(FAKECUDA) all

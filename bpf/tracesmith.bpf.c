@@ -106,8 +106,7 @@ static __always_inline __u64 read_arg(const __u64 *regs, __u32 arg, __u64 sp)
 	return v;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(ts_api_entry)
+static __always_inline int api_entry(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
@@ -274,8 +273,7 @@ static __always_inline __u32 fill_vals(struct ts_thread *t,
 	return str_len;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(ts_api_return)
+static __always_inline int api_return(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_ns();
 	const volatile struct ts_hook_spec *spec;
@@ -357,4 +355,33 @@ int BPF_PROG(ts_exit, struct task_struct *p)
 	/* an exit always wakes: the consumer may be waiting for exactly this */
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	return 0;
+}
+
+/*
+ * Two ways to attach the same code. The uprobe_multi pair (kernel 6.6+) puts
+ * all ~200 probes behind two links, attached and detached in one step each;
+ * one perf-event link per probe costs a ~0.1 s RCU wait apiece at detach.
+ */
+SEC("uprobe")
+int ts_api_entry(struct pt_regs *ctx)
+{
+	return api_entry(ctx);
+}
+
+SEC("uretprobe")
+int ts_api_return(struct pt_regs *ctx)
+{
+	return api_return(ctx);
+}
+
+SEC("uprobe")
+int ts_api_entry_multi(struct pt_regs *ctx)
+{
+	return api_entry(ctx);
+}
+
+SEC("uprobe")
+int ts_api_return_multi(struct pt_regs *ctx)
+{
+	return api_return(ctx);
 }

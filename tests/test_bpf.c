@@ -226,6 +226,18 @@ static void test_cmd_runtime(void **state)
 	trace_free(&t);
 }
 
+/* The perf-event uprobe fallback (kernels before 6.6) traces the same. */
+static void test_perf_uprobes(void **state)
+{
+	struct trace t;
+
+	setenv("TRACESMITH_NO_UPROBE_MULTI", "1", 1);
+	assert_int_equal(trace_mode(path_in("perf.json"), "runtime", &t), 0);
+	unsetenv("TRACESMITH_NO_UPROBE_MULTI");
+	assert_runtime_trace(&t);
+	trace_free(&t);
+}
+
 static void test_cmd_torch(void **state)
 {
 	static const long long fg[3] = { 1024, 1, 1 }, fb[3] = { 128, 1, 1 }, rg[3] = { 1, 1, 1 },
@@ -489,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_sigint),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_live_equals_replay),
+		cmocka_unit_test(test_perf_uprobes),
 	};
 
 	if (geteuid() != 0) {

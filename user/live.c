@@ -31,13 +31,17 @@ static int put(struct ts_live *l, const void *rec)
 	return err;
 }
 
-int ts_live_start(struct ts_live *l, uint64_t mode, const char *version, const char *cmdline)
+int ts_live_start(struct ts_live *l, uint64_t mode, uint64_t mono, const char *version,
+		  const char *cmdline)
 {
 	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
 	const struct ts_sym *syms;
 	unsigned int i, n = ts_syms(&syms);
-	uint64_t mono = ts_now_ns(CLOCK_MONOTONIC), real = ts_now_ns(CLOCK_REALTIME);
+	uint64_t real = ts_now_ns(CLOCK_REALTIME);
 	int err;
+
+	if (!mono)
+		mono = ts_now_ns(CLOCK_MONOTONIC);
 
 	ts_meta_build(buf, TS_REC_META_START, 0, mono, 0, real, mode, version, strlen(version),
 		      cmdline, strlen(cmdline));

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "hooks.h"
 #include "loader.h"
 #include "tracesmith.skel.h"
@@ -73,39 +74,108 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static int attach_syms(struct ts_probes *p, const struct ts_probe_opts *o)
+/* The kernel's uprobe_multi link: not in libbpf 1.1, so called directly. */
+#define TS_BPF_TRACE_UPROBE_MULTI    48
+#define TS_BPF_F_UPROBE_MULTI_RETURN 1
+
+struct uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 mflags;
+	__u32 pid;
+	__u32 pad;
+};
+
+static bool have_uprobe_multi(void)
 {
-	const struct ts_sym *syms;
-	unsigned int i, n = ts_syms(&syms);
-	int err;
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool yes = btf && btf__find_by_name_kind(btf, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
+
+	btf__free(btf);
+	return yes;
+}
+
+static int attach_multi(struct ts_probes *p, const char *lib, const uint64_t *offs,
+			const uint64_t *cookies, unsigned int n)
+{
+	struct bpf_program *progs[2] = { p->skel->progs.ts_api_entry_multi,
+					 p->skel->progs.ts_api_return_multi };
+	int i, fd;
+
+	for (i = 0; i < 2; i++) {
+		struct uprobe_multi_attr a = {
+			.prog_fd = bpf_program__fd(progs[i]),
+			.attach_type = TS_BPF_TRACE_UPROBE_MULTI,
+			.path = (uintptr_t)lib,
+			.offsets = (uintptr_t)offs,
+			.cookies = (uintptr_t)cookies,
+			.cnt = n,
+			.mflags = i ? TS_BPF_F_UPROBE_MULTI_RETURN : 0,
+			.pid = 0, /* every process: BPF filters by pid */
+		};
+
+		fd = syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+		if (fd < 0)
+			return -errno;
+		p->fds[p->nfds++] = fd;
+	}
+	return 0;
+}
+
+static int attach_perf(struct ts_probes *p, const char *lib, const uint64_t *offs,
+		       const uint64_t *cookies, unsigned int n)
+{
+	unsigned int i;
 
 	p->links = calloc(2 * n, sizeof(*p->links));
 	if (!p->links)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = TS_COOKIE(i, syms[i].hook));
+	for (i = 0; i < 2 * n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookies[i / 2], .retprobe = i % 2);
+		struct bpf_program *prog =
+			i % 2 ? p->skel->progs.ts_api_return : p->skel->progs.ts_api_entry;
 		struct bpf_link *l;
 
-		if (!o->offsets[i])
-			continue;
 		/* by file and offset: it fires in processes that load libcuda later too */
-		l = bpf_program__attach_uprobe_opts(p->skel->progs.ts_api_entry, -1, o->lib,
-						    o->offsets[i], &uo);
+		l = bpf_program__attach_uprobe_opts(prog, -1, lib, offs[i / 2], &uo);
 		if (!l)
-			goto fail;
+			return -errno;
 		p->links[p->nlinks++] = l;
-		uo.retprobe = true;
-		l = bpf_program__attach_uprobe_opts(p->skel->progs.ts_api_return, -1, o->lib,
-						    o->offsets[i], &uo);
-		if (!l)
-			goto fail;
-		p->links[p->nlinks++] = l;
-		p->nsyms_attached++;
 	}
 	return 0;
-fail:
-	err = -errno;
-	warn("cannot attach a uprobe to %s in %s: %s\n", syms[i].name, o->lib, strerror(-err));
+}
+
+static int attach_syms(struct ts_probes *p, const struct ts_probe_opts *o)
+{
+	const struct ts_sym *syms;
+	unsigned int i, n = ts_syms(&syms), k = 0;
+	uint64_t *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
+	int err = -ENOMEM;
+
+	if (!offs || !cookies)
+		goto cleanup;
+	for (i = 0; i < n; i++) {
+		if (!o->offsets[i])
+			continue;
+		offs[k] = o->offsets[i];
+		cookies[k++] = TS_COOKIE(i, syms[i].hook);
+	}
+	err = p->multi ? attach_multi(p, o->lib, offs, cookies, k)
+		       : attach_perf(p, o->lib, offs, cookies, k);
+	if (err)
+		warn("cannot attach uprobes to %s: %s\n", o->lib, strerror(-err));
+	else
+		p->nsyms_attached = k;
+cleanup:
+	free(offs);
+	free(cookies);
 	return err;
 }
 
@@ -122,6 +192,16 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 		warn("cannot open the BPF object: %s\n", strerror(-err));
 		return err;
 	}
+	/* the fallback for kernels before 6.6, forced by tests to keep it working */
+	p->multi = have_uprobe_multi() && !getenv("TRACESMITH_NO_UPROBE_MULTI");
+	bpf_program__set_autoload(p->skel->progs.ts_api_entry, !p->multi);
+	bpf_program__set_autoload(p->skel->progs.ts_api_return, !p->multi);
+	bpf_program__set_autoload(p->skel->progs.ts_api_entry_multi, p->multi);
+	bpf_program__set_autoload(p->skel->progs.ts_api_return_multi, p->multi);
+	bpf_program__set_expected_attach_type(p->skel->progs.ts_api_entry_multi,
+					      TS_BPF_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(p->skel->progs.ts_api_return_multi,
+					      TS_BPF_TRACE_UPROBE_MULTI);
 	p->skel->rodata->filter_pids = o->filter_pids;
 	p->skel->rodata->wakeup_bytes = o->rb_bytes / 4;
 	for (i = 0; i < ts_nhooks; i++)
@@ -188,6 +268,8 @@ void ts_probes_close(struct ts_probes *p)
 	ring_buffer__free(p->rb);
 	for (i = 0; i < p->nlinks; i++)
 		bpf_link__destroy(p->links[i]);
+	for (i = 0; i < p->nfds; i++)
+		close(p->fds[i]);
 	free(p->links);
 	tracesmith_bpf__destroy(p->skel);
 	memset(p, 0, sizeof(*p));

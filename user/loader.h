@@ -12,6 +12,9 @@ struct tracesmith_bpf;
 
 struct ts_probes {
 	struct tracesmith_bpf *skel;
+	bool multi; /* attached with uprobe_multi links (fds), else perf links */
+	int fds[2];
+	unsigned int nfds;
 	struct bpf_link **links;
 	unsigned int nlinks;
 	unsigned int nsyms_attached;

@@ -36,8 +36,12 @@ struct ts_live {
 	const char *build_id;
 };
 
-/* The stream's opening: clock base, tracer command line, symbol table. */
-int ts_live_start(struct ts_live *l, uint64_t mode, const char *version, const char *cmdline);
+/*
+ * The stream's opening: clock base (CLOCK_MONOTONIC ns; 0 = now), tracer
+ * command line, symbol table.
+ */
+int ts_live_start(struct ts_live *l, uint64_t mode, uint64_t mono, const char *version,
+		  const char *cmdline);
 /*
  * Describe a process now (its META_PROC), for processes whose /proc entry may
  * be gone by the time their first record is drained: the command we started.

@@ -316,7 +316,7 @@ int cmd_trace(int argc, char **argv)
 	if (ts_outputs_open(&outs, o.out, o.nout))
 		goto cleanup;
 	live.sink = &outs.base;
-	if (ts_live_start(&live, o.all ? TS_MODE_SYSTEM_WIDE : 0, TS_VERSION, cmdline))
+	if (ts_live_start(&live, o.all ? TS_MODE_SYSTEM_WIDE : 0, 0, TS_VERSION, cmdline))
 		goto cleanup;
 	if (o.cmd) {
 		child = spawn_held(o.cmd, &go_fd);
@@ -333,7 +333,8 @@ int cmd_trace(int argc, char **argv)
 		warn("cannot add pid to the BPF filter: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	debug("attached %u symbols (%u probes) in %s\n", probes.nsyms_attached, probes.nlinks, lib);
+	debug("attached %u symbols in %s (%s)\n", probes.nsyms_attached, lib,
+	      probes.multi ? "uprobe_multi" : "perf-event uprobes");
 	if (child) {
 		if (write(go_fd, "g", 1) != 1)
 			goto cleanup;

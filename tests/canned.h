@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Canned record streams for tests without BPF: records built exactly as the
+ * BPF side and the live metadata side build them, fed to any sink.
+ */
+#ifndef TS_CANNED_H
+#define TS_CANNED_H
+
+#include <stdint.h>
+#include "sink.h"
+
+/* trace time 0 of every canned stream, in CLOCK_MONOTONIC ns */
+#define CANNED_BASE 1000000000ull
+
+struct canned {
+	struct ts_sink *sink;
+	struct ts_live live; /* writes START and the symbol table */
+	int err;
+};
+
+void canned_start(struct canned *c, struct ts_sink *sink, uint64_t mode);
+void canned_proc(struct canned *c, uint32_t pid, const char *cmd);
+void canned_thread(struct canned *c, uint32_t pid, uint32_t tid, const char *comm);
+/* A call of the exported symbol sym, at CANNED_BASE + ts; vals in the hook's order. */
+void canned_api(struct canned *c, uint32_t pid, uint32_t tid, uint64_t ts, uint64_t dur, int ret,
+		const char *sym, const uint64_t *vals, unsigned int nvals, const char *str);
+void canned_exit(struct canned *c, uint32_t pid);
+void canned_end(struct canned *c);
+void canned_free(struct canned *c);
+
+/* The symbol id of an exported name, or -1. */
+int canned_sym_id(const char *sym);
+
+#endif

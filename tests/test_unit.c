@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of everything past the ring buffer, on canned records: no root,
+ * no BPF, no GPU.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "canned.h"
+#include "capture.h"
+#include "correlate_int.h"
+#include "decode.h"
+#include "hooks.h"
+#include "outbuf.h"
+#include "trace_json.h"
+#include "workloads.h"
+
+static char dir[] = "/tmp/ts-unit-XXXXXX";
+
+static char *tmp(const char *name)
+{
+	static char p[4][256];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+	return p[k];
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* ---- output formatting ------------------------------------------------- */
+
+static char *format(void (*fn)(struct ts_out *, int64_t), int64_t v)
+{
+	struct ts_out o;
+
+	assert_int_equal(ts_out_open(&o, tmp("fmt")), 0);
+	fn(&o, v);
+	assert_int_equal(ts_out_close(&o), 0);
+	return slurp(tmp("fmt"));
+}
+
+static void test_usec_exact(void **state)
+{
+	assert_string_equal(format(ts_out_usec, 0), "0.000");
+	assert_string_equal(format(ts_out_usec, 1), "0.001");
+	assert_string_equal(format(ts_out_usec, 1234567), "1234.567");
+	assert_string_equal(format(ts_out_usec, 10000000000123ll), "10000000000.123");
+	assert_string_equal(format(ts_out_usec, -1500), "-1.500");
+	assert_string_equal(format(ts_out_i64, -42), "-42");
+}
+
+static void test_json_escape(void **state)
+{
+	static const char raw[] = "q\"b\\n\nt\tc\x01 del\x7f bad\xff ok\xc3\xa9";
+	json_object *o;
+	struct ts_out out;
+
+	assert_int_equal(ts_out_open(&out, tmp("esc.json")), 0);
+	ts_out_json_str(&out, raw, sizeof(raw) - 1);
+	assert_int_equal(ts_out_close(&out), 0);
+	o = json_object_from_file(tmp("esc.json"));
+	assert_non_null(o);
+	assert_string_equal(json_object_get_string(o),
+			    "q\"b\\n\nt\tc\x01 del\x7f bad\xef\xbf\xbd ok\xc3\xa9");
+	json_object_put(o);
+}
+
+static void test_out_full_disk(void **state)
+{
+	struct ts_out o;
+	int i;
+
+	if (access("/dev/full", W_OK))
+		skip();
+	assert_int_equal(ts_out_open(&o, "/dev/full"), 0);
+	for (i = 0; i < 100000; i++)
+		ts_out_puts(&o, "0123456789abcdef0123456789abcdef");
+	assert_int_equal(ts_out_close(&o), -ENOSPC);
+}
+
+/* ---- hash map ---------------------------------------------------------- */
+
+static void test_hashmap(void **state)
+{
+	struct ts_hmap m = { 0 };
+	uint64_t i, v;
+
+	for (i = 0; i < 20000; i++)
+		assert_int_equal(ts_hmap_put(&m, i % 7, i, i * 3), 0);
+	assert_int_equal(m.count, 20000);
+	for (i = 0; i < 20000; i += 2)
+		assert_true(ts_hmap_del(&m, i % 7, i, &v) && v == i * 3);
+	for (i = 0; i < 20000; i++) {
+		uint64_t *p = ts_hmap_get(&m, i % 7, i);
+
+		if (i % 2)
+			assert_true(p && *p == i * 3);
+		else
+			assert_null(p);
+	}
+	ts_hmap_del_all(&m, 3);
+	for (i = 1; i < 20000; i += 2)
+		assert_true(!ts_hmap_get(&m, i % 7, i) == (i % 7 == 3));
+	ts_hmap_free(&m);
+}
+
+/* ---- the hook table ---------------------------------------------------- */
+
+static void test_hook_table(void **state)
+{
+	const struct ts_sym *syms;
+	unsigned int i, j, n = ts_syms(&syms);
+
+	assert_true(n > 90);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			assert_string_not_equal(syms[i].name, syms[j].name);
+	for (i = 0; i < ts_nhooks; i++) {
+		const struct ts_hook *h = &ts_hooks[i];
+		int strs = 0;
+
+		assert_true(h->nvals <= TS_MAX_VALS);
+		for (j = 0; j < h->nvals; j++) {
+			strs += h->vals[j].op == TS_OP_STR || h->vals[j].op == TS_OP_OUT_STR;
+			assert_true(h->vals[j].arg < 12);
+			assert_true(h->vals[j].role < ROLE__COUNT);
+		}
+		assert_true(strs <= 1);
+		switch (h->sem) {
+		case TS_SEM_LAUNCH:
+			assert_true(ts_hook_role(h, ROLE_FUNC) >= 0);
+			assert_true(ts_hook_role(h, ROLE_GRID_X) >= 0 ||
+				    ts_hook_role(h, ROLE_LAUNCH_CFG) >= 0);
+			break;
+		case TS_SEM_COPY:
+			assert_true(ts_hook_role(h, ROLE_BYTES) >= 0 && h->dir);
+			break;
+		case TS_SEM_MEMSET:
+			assert_true(ts_hook_role(h, ROLE_COUNT) >= 0 && h->elem);
+			break;
+		case TS_SEM_ALLOC:
+			assert_true(ts_hook_role(h, ROLE_OUT_PTR) >= 0);
+			assert_true(ts_hook_role(h, ROLE_SIZE) >= 0);
+			break;
+		default:
+			break;
+		}
+	}
+	/* the variants the H200 survey saw the runtime use */
+	assert_true(canned_sym_id("cuMemcpyHtoD_v2_ptds") >= 0);
+	assert_true(canned_sym_id("cuLaunchKernel_ptsz") >= 0);
+	assert_true(canned_sym_id("cuMemAllocAsync_ptsz") >= 0);
+	assert_true(canned_sym_id("cuCtxSynchronize_v2") >= 0);
+	assert_true(canned_sym_id("cuGetProcAddress_v2") >= 0);
+	/* never the 32-bit legacy ABI */
+	assert_int_equal(canned_sym_id("cuMemAlloc"), -1);
+	assert_int_equal(canned_sym_id("cuMemcpyHtoD"), -1);
+}
+
+/* ---- record checks ----------------------------------------------------- */
+
+static void test_rec_check(void **state)
+{
+	struct ts_rec_api r;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.kind = TS_REC_API;
+	r.hdr.size = TS_API_BASE_SIZE + 16;
+	r.nvals = 2;
+	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_OK);
+	assert_int_equal(ts_rec_check(&r, 10), TS_REC_SHORT);
+	assert_int_equal(ts_rec_check(&r, TS_API_BASE_SIZE), TS_REC_SHORT);
+	r.nvals = 11;
+	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_BAD_FIELD);
+	r.nvals = 2;
+	r.str_len = 9;
+	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_BAD_FIELD);
+	r.str_len = 0;
+	r.hdr.size = 57;
+	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_BAD_SIZE);
+	r.hdr.size = 0;
+	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_BAD_SIZE);
+	r.hdr.size = 24;
+	r.hdr.kind = 200;
+	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_BAD_KIND);
+}
+
+/* ---- correlation, through the JSON writer ------------------------------ */
+
+struct pipe {
+	struct ts_writer *w;
+	struct ts_corr *corr;
+	struct ts_corr_sink cs;
+	struct canned c;
+	struct trace t;
+	const char *path;
+};
+
+static void pipe_open(struct pipe *p, const char *name, uint64_t mode)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->path = tmp(name);
+	p->w = ts_json_writer_open(p->path, &err);
+	assert_non_null(p->w);
+	p->corr = ts_corr_new(p->w, "test");
+	ts_corr_sink_init(&p->cs, p->corr);
+	canned_start(&p->c, &p->cs.base, mode);
+	canned_proc(&p->c, 100, "python train.py --lr \"0.1\"");
+	canned_thread(&p->c, 100, 100, "python");
+}
+
+static void pipe_close(struct pipe *p)
+{
+	canned_end(&p->c);
+	assert_int_equal(p->c.err, 0);
+	assert_int_equal(ts_corr_finish(p->corr, false), 0);
+	assert_int_equal(trace_load(&p->t, p->path), 0);
+}
+
+static void pipe_free(struct pipe *p)
+{
+	trace_free(&p->t);
+	canned_free(&p->c);
+	ts_corr_free(p->corr);
+	ts_writer_destroy(p->w);
+}
+
+static void launch(struct pipe *p, uint32_t tid, uint64_t ts, uint64_t dur, uint64_t f,
+		   uint64_t stream, int ret)
+{
+	uint64_t v[9] = { f, 2, 3, 4, 32, 1, 1, 128, stream };
+
+	canned_api(&p->c, 100, tid, ts, dur, ret, "cuLaunchKernel", v, 9, NULL);
+}
+
+static void test_names_torch_path(void **state)
+{
+	struct pipe p;
+	uint64_t v[3];
+
+	pipe_open(&p, "names.json", 0);
+	v[0] = 0x1000; /* out CUkernel */
+	v[1] = 0xabc;  /* library */
+	v[2] = 0x7777; /* name pointer */
+	canned_api(&p.c, 100, 100, 10, 5, 0, "cuLibraryGetKernel", v, 3, TORCH_FILL);
+	v[0] = 0x2000; /* out CUfunction */
+	v[1] = 0x1000;
+	canned_api(&p.c, 100, 100, 20, 5, 0, "cuKernelGetFunction", v, 2, NULL);
+	launch(&p, 100, 100, 10, 0x2000, 0, 0);
+	launch(&p, 100, 200, 10, 0x1000, 0, 0); /* the CUkernel itself */
+	launch(&p, 100, 300, 10, 0x9999, 0, 0); /* loaded before we attached */
+	launch(&p, 100, 400, 10, 0x2000, 0, 1); /* failed: no GPU work */
+	pipe_close(&p);
+	assert_int_equal(trace_count(&p.t, "X", TORCH_FILL_DEMANGLED, GPU), 2);
+	assert_int_equal(trace_count(&p.t, "X", "kernel@0x9999", GPU), 1);
+	assert_int_equal(trace_count(&p.t, "X", "cuLaunchKernel", HOST), 4);
+	assert_true(
+		ev_arg_dim3(trace_find(&p.t, "X", "kernel@0x9999", GPU, 0), "grid_dim", 2, 3, 4));
+	assert_string_equal(
+		ev_arg_str(trace_find(&p.t, "X", "cuLaunchKernel", HOST, 3), "result_name"),
+		"CUDA_ERROR_INVALID_VALUE");
+	assert_string_equal(trace_process_name(&p.t, 100), "python train.py --lr \"0.1\"");
+	assert_string_equal(trace_thread_name(&p.t, 100, 100), "python");
+	assert_int_equal(trace_unmatched_flows(&p.t), 0);
+	pipe_free(&p);
+}
+
+/* µs with ns precision: never truncated to whole µs */
+static void test_ns_precision(void **state)
+{
+	struct pipe p;
+
+	pipe_open(&p, "precision.json", 0);
+	launch(&p, 100, 1234567, 1001, 0x5, 0, 0);
+	pipe_close(&p);
+	assert_non_null(strstr(slurp(p.path), "\"ts\":1234.567,\"dur\":1.001"));
+	pipe_free(&p);
+}
+
+/* Two threads submitting to one stream at once: lanes, never broken nesting. */
+static void test_stream_lanes(void **state)
+{
+	struct pipe p;
+	uint64_t v[2] = { 0x5000, 0 };
+	json_object *e;
+	int i;
+
+	pipe_open(&p, "lanes.json", 0);
+	canned_thread(&p.c, 100, 101, "worker");
+	canned_api(&p.c, 100, 100, 1, 1, 0, "cuStreamCreate", v, 2, NULL);
+	for (i = 0; i < 10; i++) {
+		launch(&p, 100, 100 + i * 100, 80, 0x5, 0x5000, 0);
+		launch(&p, 101, 140 + i * 100, 80, 0x5, 0x5000, 0);
+	}
+	pipe_close(&p);
+	assert_int_equal(trace_partial_overlaps(&p.t), 0);
+	assert_int_equal(trace_count(&p.t, "X", NULL, GPU), 20);
+	e = trace_find(&p.t, "X", NULL, GPU, 1);
+	assert_string_equal(trace_thread_name(&p.t, ev_int(e, "pid"), ev_int(e, "tid")),
+			    "Stream 0x5000 (lane 2)");
+	pipe_free(&p);
+}
+
+static void test_name_escaping(void **state)
+{
+	static const char nasty[] = "k\"quoted\"\\back\nline\x01";
+	uint64_t v[3] = { 0x42, 0x1, 0x2 };
+	struct pipe p;
+
+	pipe_open(&p, "escape.json", 0);
+	canned_api(&p.c, 100, 100, 5, 5, 0, "cuModuleGetFunction", v, 3, nasty);
+	launch(&p, 100, 20, 5, 0x42, 0, 0);
+	pipe_close(&p);
+	assert_int_equal(trace_count(&p.t, "X", nasty, GPU), 1);
+	pipe_free(&p);
+}
+
+static void test_memory_counter_and_exit(void **state)
+{
+	uint64_t v[4];
+	struct pipe p;
+	uint32_t pid;
+
+	pipe_open(&p, "exit.json", TS_MODE_SYSTEM_WIDE);
+	for (pid = 200; pid < 1200; pid++) {
+		canned_proc(&p.c, pid, "worker");
+		v[0] = 0x10000 + pid; /* out pointer */
+		v[1] = 4096;
+		canned_api(&p.c, pid, pid, pid, 5, 0, "cuMemAlloc_v2", v, 2, NULL);
+		v[0] = 0x20000;
+		v[1] = 0x1;
+		v[2] = 0x3;
+		canned_api(&p.c, pid, pid, pid + 1, 5, 0, "cuModuleGetFunction", v, 3, "k");
+		canned_exit(&p.c, pid);
+	}
+	/* a process's state goes with it: memory stays bounded in a long -a run */
+	assert_int_equal(p.corr->allocs.count, 0);
+	assert_int_equal(p.corr->fnames.count, 0);
+	assert_int_equal(p.corr->procs.count, 1);
+	v[0] = 0x10000 + 100;
+	v[1] = 1 << 20;
+	canned_api(&p.c, 100, 100, 2000, 5, 0, "cuMemAlloc_v2", v, 2, NULL);
+	v[0] = 0x10000 + 100;
+	canned_api(&p.c, 100, 100, 2100, 5, 0, "cuMemFree_v2", v, 1, NULL);
+	pipe_close(&p);
+	assert_int_equal(trace_count(&p.t, "C", NULL, HOST), 1002);
+	assert_int_equal(ev_arg_int(trace_find(&p.t, "C", NULL, HOST, 1000), "value"), 1 << 20);
+	assert_int_equal(ev_arg_int(trace_find(&p.t, "C", NULL, HOST, 1001), "value"), 0);
+	pipe_free(&p);
+}
+
+static void test_unknown_symbol(void **state)
+{
+	struct ts_rec_api r;
+	struct pipe p;
+
+	pipe_open(&p, "unknown.json", 0);
+	memset(&r, 0, sizeof(r));
+	r.hdr.kind = TS_REC_API;
+	r.hdr.size = TS_API_BASE_SIZE;
+	r.hdr.aux = 9999;
+	r.hdr.pid = 100;
+	assert_int_equal(p.c.sink->put(p.c.sink, &r), 0);
+	pipe_close(&p);
+	assert_int_equal(ts_corr_stats(p.corr)->unknown_syms, 1);
+	pipe_free(&p);
+}
+
+/* ---- capture files ----------------------------------------------------- */
+
+static int count_rec(void *ctx, const void *rec)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int write_capture(const char *path)
+{
+	struct ts_capture *cap;
+	struct canned c;
+	int err, i;
+
+	cap = ts_capture_create(path, &err);
+	assert_non_null(cap);
+	canned_start(&c, ts_capture_sink(cap), 0);
+	canned_proc(&c, 100, "app");
+	for (i = 0; i < 1000; i++) {
+		uint64_t v[9] = { 0x5, 1, 1, 1, 1, 1, 1, 0, 0 };
+
+		canned_api(&c, 100, 100, i * 10, 5, 0, "cuLaunchKernel", v, 9, NULL);
+	}
+	canned_end(&c);
+	assert_int_equal(c.err, 0);
+	canned_free(&c);
+	return ts_capture_close(cap);
+}
+
+static int read_capture(const char *path, char *err, size_t len)
+{
+	struct ts_cap_reader r;
+	int n = 0, e;
+
+	e = ts_cap_open(&r, path);
+	if (!e)
+		e = ts_cap_read(&r, count_rec, &n);
+	snprintf(err, len, "%s", r.err);
+	ts_cap_close(&r);
+	return e ? e : n;
+}
+
+static void corrupt(const char *path, off_t off, const void *bytes, size_t n)
+{
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, bytes, n, off), n);
+	close(fd);
+}
+
+static void test_capture_roundtrip(void **state)
+{
+	const char *path = tmp("rt.tsbpf");
+	char err[256];
+	struct stat st;
+	uint32_t v = 99;
+
+	assert_int_equal(write_capture(path), 0);
+	/* START + symbols + PROC + 1000 calls + DROPS + END */
+	assert_int_equal(read_capture(path, err, sizeof(err)),
+			 1 + ts_syms(&(const struct ts_sym *){ 0 }) + 1 + 1000 + 2);
+	stat(path, &st);
+	/* truncated: what came before the cut still reads, the error names the offset */
+	assert_int_equal(truncate(path, st.st_size - 10), 0);
+	assert_true(read_capture(path, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "truncated"));
+	assert_non_null(strstr(err, "byte "));
+	/* wrong version */
+	assert_int_equal(write_capture(path), 0);
+	corrupt(path, 8, &v, 4);
+	assert_int_equal(read_capture(path, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "version 99"));
+	/* a flipped byte in a block */
+	assert_int_equal(write_capture(path), 0);
+	corrupt(path, st.st_size - 100, "\xff\xff", 2);
+	assert_true(read_capture(path, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "checksum"));
+	/* zero length */
+	assert_int_equal(truncate(path, 0), 0);
+	assert_int_equal(read_capture(path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "byte 0"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_usec_exact),
+		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_out_full_disk),
+		cmocka_unit_test(test_hashmap),
+		cmocka_unit_test(test_hook_table),
+		cmocka_unit_test(test_rec_check),
+		cmocka_unit_test(test_names_torch_path),
+		cmocka_unit_test(test_ns_precision),
+		cmocka_unit_test(test_stream_lanes),
+		cmocka_unit_test(test_name_escaping),
+		cmocka_unit_test(test_memory_counter_and_exit),
+		cmocka_unit_test(test_unknown_symbol),
+		cmocka_unit_test(test_capture_roundtrip),
+	};
+
+	if (!mkdtemp(dir))
+		return 1;
+	return cmocka_run_group_tests_name("unit", tests, NULL, NULL);
+}
