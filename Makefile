@@ -28,7 +28,7 @@ FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit
 BPF_TESTS  := $(OUT)/test_bpf
 
-.PHONY: all static test unit bpf-test lint format bench clean demo
+.PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures
 all: $(BIN) tracesmith-bpf
 
 tracesmith-bpf: $(BIN)
@@ -66,7 +66,7 @@ $(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h | $(OUT)
 $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h | $(OUT)
 	$(CC) -O1 -g -Wall -Itests/fakecuda $< -o $@ -ldl -lpthread
 
-$(OUT)/test_unit: tests/test_unit.c tests/canned.c tests/canned.h tests/trace_json.c \
+$(OUT)/test_unit: $(BIN) tests/test_unit.c tests/canned.c tests/canned.h tests/trace_json.c \
 		  tests/trace_json.h $(CORE_OBJS)
 	$(CC) $(TEST_CFLAGS) tests/test_unit.c tests/canned.c tests/trace_json.c $(CORE_OBJS) \
 		-o $@ $(TEST_LIBS) -lz -lstdc++
@@ -74,14 +74,39 @@ $(OUT)/test_unit: tests/test_unit.c tests/canned.c tests/canned.h tests/trace_js
 $(OUT)/test_bpf: tests/test_bpf.c tests/trace_json.c tests/trace_json.h | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_bpf.c tests/trace_json.c -o $@ $(TEST_LIBS)
 
+$(OUT)/gen_capture: tests/gen_capture.c tests/canned.c tests/canned.h $(CORE_OBJS)
+	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -lstdc++
+
+# libFuzzer on the capture parser and decoder, seeded with the fixtures.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(addprefix user/,$(CORE_SRCS))
+$(OUT)/fuzz_capture: tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) user/*.h | $(OUT)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Ibpf -Iuser -DTS_VERSION='"fuzz"' \
+		tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) -o $@ -lz -lstdc++
+
+fuzz: $(OUT)/fuzz_capture
+	rm -rf $(OUT)/fuzz-corpus && mkdir -p $(OUT)/fuzz-corpus
+	cp tests/fixtures/*.tsbpf $(OUT)/fuzz-corpus/
+	$(OUT)/fuzz_capture tests/fuzz/regressions/* >/dev/null 2>&1 || \
+		{ echo "fuzz: a regression input fails again"; exit 1; }
+	$(OUT)/fuzz_capture -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -timeout=10 \
+		-artifact_prefix=$(OUT)/fuzz- -print_final_stats=1 $(OUT)/fuzz-corpus \
+		>$(OUT)/fuzz.log 2>&1; st=$$?; tail -6 $(OUT)/fuzz.log; \
+		[ $$st -eq 0 ] || echo "fuzz: FAILED: a crashing input is in $(OUT)/fuzz-*; copy it to tests/fuzz/regressions/"; \
+		exit $$st
+
 unit: $(UNIT_TESTS)
-	$(UNIT_TESTS)
+	TS_BIN=$(abspath $(BIN)) $(UNIT_TESTS)
 
 bpf-test: $(BIN) $(FAKECUDA) $(FAKEAPP) $(BPF_TESTS)
 	TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
 	TS_FAKEAPP=$(abspath $(FAKEAPP)) $(BPF_TESTS)
 
-test: all unit bpf-test lint
+test: all unit bpf-test fuzz lint
+
+# Re-record tests/fixtures from the stand-in driver (root); review the golden diffs.
+fixtures: $(BIN) $(FAKECUDA) $(FAKEAPP)
+	scripts/record-fixtures.sh
 
 demo: $(BIN) $(FAKECUDA) $(FAKEAPP)
 	$(BIN) --lib $(FAKECUDA) -o demo.json -- $(FAKEAPP) --lib $(FAKECUDA) all

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(
-	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
+	make gcc clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 	libjson-c-dev libcmocka-dev protobuf-compiler pkg-config clang-format cppcheck
 )
 

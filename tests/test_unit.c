@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "canned.h"
@@ -420,7 +421,7 @@ static int write_capture(const char *path)
 
 static int read_capture(const char *path, char *err, size_t len)
 {
-	struct ts_cap_reader r;
+	struct ts_cap_reader r = { .fd = -1 };
 	int n = 0, e;
 
 	e = ts_cap_open(&r, path);
@@ -473,6 +474,153 @@ static void test_capture_roundtrip(void **state)
 	assert_non_null(strstr(err, "byte 0"));
 }
 
+/* ---- ring-buffer replay of checked-in captures ------------------------- */
+
+static int feed_corr(void *ctx, const void *rec)
+{
+	return ts_corr_feed(ctx, rec);
+}
+
+/* The trace minus the one field that differs between builds: the version. */
+static char *normalized(const char *path)
+{
+	char *s = strdup(slurp(path)), *v = strstr(s, "\"version\":\"");
+	char *end = v ? strchr(v + 11, '"') : NULL;
+
+	if (end)
+		memmove(v, end + 1, strlen(end + 1) + 1);
+	return s;
+}
+
+static void replay_fixture(const char *name, struct trace *t)
+{
+	struct ts_cap_reader r = { .fd = -1 };
+	char cap[256], golden[256];
+	struct ts_writer *w;
+	struct ts_corr *corr;
+	char *a, *b;
+	int err;
+
+	snprintf(cap, sizeof(cap), "tests/fixtures/%s.tsbpf", name);
+	snprintf(golden, sizeof(golden), "tests/fixtures/%s.json", name);
+	w = ts_json_writer_open(tmp("replayed.json"), &err);
+	assert_non_null(w);
+	corr = ts_corr_new(w, "test");
+	assert_int_equal(ts_cap_open(&r, cap), 0);
+	assert_int_equal(ts_cap_read(&r, feed_corr, corr), 0);
+	assert_int_equal(r.hdr.flags & TS_CAP_F_INCOMPLETE, 0);
+	assert_int_equal(ts_corr_finish(corr, false), 0);
+	ts_cap_close(&r);
+	ts_corr_free(corr);
+	ts_writer_destroy(w);
+	a = normalized(tmp("replayed.json"));
+	b = normalized(golden);
+	if (strcmp(a, b))
+		fprintf(stderr,
+			"%s replays differently from %s: a decoder change? "
+			"(`make fixtures` and review the diff)\n",
+			cap, golden);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	assert_int_equal(trace_load(t, tmp("replayed.json")), 0);
+	assert_int_equal(trace_partial_overlaps(t), 0);
+	assert_int_equal(trace_unmatched_flows(t), 0);
+}
+
+static void test_fixture_runtime(void **state)
+{
+	struct trace t;
+
+	replay_fixture("runtime", &t);
+	assert_int_equal(trace_count(&t, "X", RT_VEC_ADD_DEMANGLED, GPU), RT_ITERS);
+	assert_int_equal(trace_count(&t, "X", RT_EMPTY_DEMANGLED, GPU), RT_ITERS);
+	assert_int_equal(trace_count(&t, "X", "Memcpy HtoD", GPU), 2);
+	assert_int_equal(trace_count(&t, "X", "cuLaunchKernel_ptsz", HOST), 2 * RT_ITERS);
+	trace_free(&t);
+}
+
+static void test_fixture_frameworks(void **state)
+{
+	struct trace t;
+
+	replay_fixture("frameworks", &t);
+	assert_int_equal(trace_count(&t, "X", TORCH_FILL_DEMANGLED, GPU), TORCH_FILL_N);
+	assert_int_equal(trace_count(&t, "X", TORCH_GEMM, GPU), TORCH_GEMM_N);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	assert_int_equal(trace_count(&t, "X", LAUNCHEX_KERNEL, GPU), LAUNCHEX_N);
+	assert_string_equal(
+		ev_arg_str(trace_find(&t, "X", "cuMemAlloc_v2", HOST, 0), "result_name"),
+		"CUDA_ERROR_OUT_OF_MEMORY");
+	trace_free(&t);
+}
+
+static void test_fixture_threads(void **state)
+{
+	struct trace t;
+
+	replay_fixture("threads", &t);
+	assert_int_equal(trace_count(&t, "X", THREADS_KERNEL, GPU), THREADS_N * THREADS_LAUNCHES);
+	assert_string_equal(trace_process_name(&t, GPU_PID_BASE + 1), "GPU Device 1");
+	trace_free(&t);
+}
+
+/* ---- the replay command on bad input ------------------------------------ */
+
+static int run_cli(const char *args, char *out, size_t len)
+{
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", getenv("TS_BIN"), args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_replay_cli(void **state)
+{
+	char args[1024], out[8192], *cut = tmp("cut.tsbpf"), *json = tmp("salvaged.json");
+	struct trace t;
+	struct stat st;
+
+	if (!getenv("TS_BIN"))
+		skip();
+	snprintf(args, sizeof(args), "replay tests/fixtures/runtime.tsbpf --info");
+	assert_int_equal(run_cli(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "process"));
+	assert_non_null(strstr(out, "complete yes"));
+	/* cut in the middle of the last block */
+	snprintf(args, sizeof(args), "cp tests/fixtures/runtime.tsbpf %s", cut);
+	assert_int_equal(system(args), 0);
+	stat(cut, &st);
+	assert_int_equal(truncate(cut, st.st_size - 300), 0);
+	snprintf(args, sizeof(args), "replay %s -o %s", cut, json);
+	assert_int_equal(run_cli(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "byte "));
+	assert_non_null(strstr(out, "--salvage"));
+	snprintf(args, sizeof(args), "replay %s -o %s --salvage", cut, json);
+	assert_int_equal(run_cli(args, out, sizeof(out)), 0);
+	assert_int_equal(trace_load(&t, json), 0);
+	assert_true(json_object_get_boolean(trace_other(&t, "incomplete")));
+	assert_true(trace_count(&t, "X", NULL, HOST) > 0);
+	trace_free(&t);
+	snprintf(args, sizeof(args), "replay /nonexistent.tsbpf -o %s", json);
+	assert_int_equal(run_cli(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "cannot open"));
+	snprintf(args, sizeof(args), "replay /dev/null -o %s", json);
+	assert_int_equal(run_cli(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "byte 0"));
+	snprintf(args, sizeof(args), "replay tests/fixtures/runtime.tsbpf -o %s", tmp("x.bogus"));
+	assert_int_equal(run_cli(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "unknown output format"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +637,10 @@ int main(void)
 		cmocka_unit_test(test_memory_counter_and_exit),
 		cmocka_unit_test(test_unknown_symbol),
 		cmocka_unit_test(test_capture_roundtrip),
+		cmocka_unit_test(test_fixture_runtime),
+		cmocka_unit_test(test_fixture_frameworks),
+		cmocka_unit_test(test_fixture_threads),
+		cmocka_unit_test(test_replay_cli),
 	};
 
 	if (!mkdtemp(dir))

@@ -216,7 +216,11 @@ static int read_block(struct ts_cap_reader *r, struct ts_cap_block *b)
 			 "byte %llu: block of %u bytes runs past the end "
 			 "of the file (truncated capture)",
 			 (unsigned long long)r->off, b->len);
-		return -EBADMSG;
+		if (!r->salvage || b->len > MAX_BLOCK)
+			return -EBADMSG;
+		/* a block cut short by a crash: keep its whole records, unverified */
+		b->len = r->file_size - r->off - sizeof(*b);
+		r->partial = true;
 	}
 	if (b->len > r->block_cap) {
 		uint8_t *nb = realloc(r->block, b->len);
@@ -227,7 +231,7 @@ static int read_block(struct ts_cap_reader *r, struct ts_cap_block *b)
 		r->block_cap = b->len;
 	}
 	n = pread(r->fd, r->block, b->len, r->off + sizeof(*b));
-	if (n != (ssize_t)b->len || crc32(0, r->block, b->len) != b->crc) {
+	if (n != (ssize_t)b->len || (!r->partial && crc32(0, r->block, b->len) != b->crc)) {
 		snprintf(r->err, sizeof(r->err),
 			 "byte %llu: block checksum mismatch (corrupt data)",
 			 (unsigned long long)r->off);
@@ -248,6 +252,8 @@ int ts_cap_read(struct ts_cap_reader *r, int (*fn)(void *ctx, const void *rec), 
 		while (pos < b.len) {
 			enum ts_rec_err e = ts_rec_check(r->block + pos, b.len - pos);
 
+			if (e != TS_REC_OK && r->partial)
+				return -EBADMSG; /* r->err says where the file was cut */
 			if (e != TS_REC_OK) {
 				snprintf(r->err, sizeof(r->err), "byte %llu: %s",
 					 (unsigned long long)(boff + pos), ts_rec_err_str(e));
@@ -260,6 +266,8 @@ int ts_cap_read(struct ts_cap_reader *r, int (*fn)(void *ctx, const void *rec), 
 			pos += ((const struct ts_rec_hdr *)(r->block + pos))->size;
 		}
 		r->off = boff + b.len;
+		if (r->partial)
+			return -EBADMSG;
 	}
 	return err > 0 ? 0 : err;
 }
@@ -268,8 +276,9 @@ void ts_cap_close(struct ts_cap_reader *r)
 {
 	if (!r)
 		return;
-	if (r->fd > 0)
+	if (r->fd >= 0)
 		close(r->fd);
 	free(r->block);
 	memset(r, 0, sizeof(*r));
+	r->fd = -1;
 }

@@ -54,9 +54,12 @@ struct ts_cap_reader {
 	uint8_t *block;
 	size_t block_cap;
 	uint64_t records;
+	bool salvage; /* set before reading: keep the whole records of a cut block */
+	bool partial;
 	char err[256]; /* what stopped the read, with its byte offset */
 };
 
+/* On failure r->err says why; ts_cap_close is still owed. */
 int ts_cap_open(struct ts_cap_reader *r, const char *path);
 /*
  * Call fn for each record, in order. Returns 0 at a clean end, or -errno
@@ -64,6 +67,7 @@ int ts_cap_open(struct ts_cap_reader *r, const char *path);
  * delivered), or fn's own error.
  */
 int ts_cap_read(struct ts_cap_reader *r, int (*fn)(void *ctx, const void *rec), void *ctx);
+/* NULL-safe; r must have been through ts_cap_open or be { .fd = -1 }. */
 void ts_cap_close(struct ts_cap_reader *r);
 
 #endif

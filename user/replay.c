@@ -147,6 +147,7 @@ int cmd_replay(int argc, char **argv)
 		ret = err ? 1 : 0;
 		goto cleanup;
 	}
+	r.salvage = salvage;
 	err = ts_writer_open(out, &w);
 	if (err) {
 		warn("cannot write %s: %s\n", out, strerror(-err));

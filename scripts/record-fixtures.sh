@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Record the ring-buffer replay fixtures: a capture of each stand-in workload
+# (tests/fixtures/NAME.tsbpf) and its golden trace (NAME.json), replayed by
+# this build. Needs root. After a decoder change, `make fixtures` and review
+# `git diff tests/fixtures`: the diff is the change in what users see.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lib=build/fakecuda/libcuda.so.1
+mkdir -p tests/fixtures
+record() {
+	name=$1; shift
+	./build/tracesmith-bpf --lib "$lib" -o "tests/fixtures/$name.tsbpf" -- \
+		build/fakeapp --lib "$lib" "$@" >/dev/null
+	./build/tracesmith-bpf replay "tests/fixtures/$name.tsbpf" -o "tests/fixtures/$name.json"
+}
+record runtime runtime
+record frameworks torch triton launchex fail
+record threads threads
+ls -la tests/fixtures
