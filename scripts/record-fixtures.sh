@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Record the ring-buffer replay fixtures: a capture of each stand-in workload
 # (tests/fixtures/NAME.tsbpf) and its golden trace (NAME.json), replayed by
-# this build. Needs root. After a decoder change, `make fixtures` and review
+# this build. Needs root (except --goldens-only). After a decoder change, `make fixtures` and review
 # `git diff tests/fixtures`: the diff is the change in what users see.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,10 +9,15 @@ lib=build/fakecuda/libcuda.so.1
 mkdir -p tests/fixtures
 record() {
 	name=$1; shift
-	./build/tracesmith-bpf --lib "$lib" -o "tests/fixtures/$name.tsbpf" -- \
-		build/fakeapp --lib "$lib" "$@" >/dev/null
+	if [ "$goldens_only" = 0 ]; then
+		./build/tracesmith-bpf --lib "$lib" -o "tests/fixtures/$name.tsbpf" -- \
+			build/fakeapp --lib "$lib" "$@" >/dev/null
+	fi
 	./build/tracesmith-bpf replay "tests/fixtures/$name.tsbpf" -o "tests/fixtures/$name.json"
 }
+# --goldens-only: keep the captures, rewrite the goldens (no root needed)
+goldens_only=0
+[ "${1:-}" = "--goldens-only" ] && goldens_only=1
 record runtime runtime
 record frameworks torch triton launchex fail
 record threads threads

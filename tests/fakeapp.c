@@ -414,6 +414,8 @@ int main(int argc, char **argv)
 
 		for (j = i; j < argc; j++)
 			run_mode(argv[j]);
+		if (forever)
+			usleep(50000); /* a steady, modest rate: tests stop it mid-run */
 	} while (forever);
 	printf("fakeapp ok\n");
 	return 0;

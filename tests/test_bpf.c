@@ -226,6 +226,30 @@ static void test_cmd_runtime(void **state)
 	trace_free(&t);
 }
 
+/* Live protobuf output: structurally valid, same content as the JSON test asserts. */
+static void test_pftrace_live(void **state)
+{
+	char *pf = path_in("live.pftrace"), *js = path_in("live-pf.json"), cmd[2048], err[4096];
+	char *argv[] = { (char *)bin,	  "--lib", (char *)fakecuda, "-o",	pf,  "-o", js, "--",
+			 (char *)fakeapp, "--lib", (char *)fakecuda, "runtime", NULL };
+	struct stat ps, jst;
+
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	snprintf(
+		cmd, sizeof(cmd),
+		"tests/check_pftrace.py %s --expect '" RT_VEC_ADD_DEMANGLED "=%d' "
+		"--expect '" RT_EMPTY_DEMANGLED "=%d' --expect 'cuLaunchKernel_ptsz=%d' "
+		"--expect 'cuLaunchKernel=0' --expect 'Memcpy HtoD=2' --expect 'Memcpy DtoH=2' "
+		"--expect-arg '" RT_VEC_ADD_DEMANGLED ":grid_dim=[%d,1,1]' "
+		"--expect-arg 'Memcpy DtoH:size_bytes=%u' --expect-arg 'Memcpy DtoH:direction=DtoH' "
+		">/dev/null",
+		pf, RT_ITERS, RT_ITERS, 2 * RT_ITERS, RT_VEC_GRID, RT_BYTES);
+	assert_int_equal(system(cmd), 0);
+	stat(pf, &ps);
+	stat(js, &jst);
+	assert_true(ps.st_size * 3 <= jst.st_size);
+}
+
 /* The perf-event uprobe fallback (kernels before 6.6) traces the same. */
 static void test_perf_uprobes(void **state)
 {
@@ -402,9 +426,22 @@ static void test_all_mode(void **state)
 static void test_sigint(void **state)
 {
 	char *out = path_in("sigint.json"), err[4096] = "";
-	char *argv[] = { (char *)bin,	  "--lib", (char *)fakecuda, "-o",	  out,	     "--",
-			 (char *)fakeapp, "--lib", (char *)fakecuda, "--forever", "threads", NULL };
+	char *argv[] = { (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "-o",
+			 out,
+			 "-o",
+			 path_in("sigint.pftrace"),
+			 "--",
+			 (char *)fakeapp,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--forever",
+			 "threads",
+			 NULL };
 	struct trace t;
+	char cmd[512];
 	pid_t tr;
 	int fd;
 
@@ -419,6 +456,10 @@ static void test_sigint(void **state)
 	assert_int_equal(trace_partial_overlaps(&t), 0);
 	assert_non_null(trace_other(&t, "dropped_events"));
 	trace_free(&t);
+	/* the protobuf written alongside: every slice ended, still a valid trace */
+	snprintf(cmd, sizeof(cmd), "tests/check_pftrace.py %s >/dev/null",
+		 path_in("sigint.pftrace"));
+	assert_int_equal(system(cmd), 0);
 }
 
 static void expect_error(char **argv, const char *msg)
@@ -501,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_sigint),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_live_equals_replay),
+		cmocka_unit_test(test_pftrace_live),
 		cmocka_unit_test(test_perf_uprobes),
 	};
 

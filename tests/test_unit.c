@@ -22,6 +22,7 @@
 #include "decode.h"
 #include "hooks.h"
 #include "outbuf.h"
+#include "pbenc.h"
 #include "trace_json.h"
 #include "workloads.h"
 
@@ -474,6 +475,109 @@ static void test_capture_roundtrip(void **state)
 	assert_non_null(strstr(err, "byte 0"));
 }
 
+/* ---- the protobuf encoder and the .pftrace writer ---------------------- */
+
+static void test_pb_varints(void **state)
+{
+	struct pb p = { 0 };
+	static const uint8_t neg1[] = { 0x08, 0xff, 0xff, 0xff, 0xff, 0xff,
+					0xff, 0xff, 0xff, 0xff, 0x01 };
+	static const uint8_t f64[] = { 0x11, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01 };
+	uint8_t b[10];
+
+	assert_int_equal(pb_put_varint(b, 0), 1);
+	assert_int_equal(pb_put_varint(b, 127), 1);
+	assert_int_equal(pb_put_varint(b, 128), 2);
+	assert_true(b[0] == 0x80 && b[1] == 0x01);
+	assert_int_equal(pb_put_varint(b, UINT64_MAX), 10);
+	/* int64 -1: ten bytes, as protobuf encodes negative int32/int64 */
+	pb_int(&p, 1, -1);
+	assert_int_equal(p.len, sizeof(neg1));
+	assert_memory_equal(p.buf, neg1, sizeof(neg1));
+	/* fixed64 flow ids: little-endian, wire type 1 */
+	pb_reset(&p);
+	pb_fixed64(&p, 2, 0x0102030405060708ull);
+	assert_int_equal(p.len, sizeof(f64));
+	assert_memory_equal(p.buf, f64, sizeof(f64));
+	pb_free(&p);
+}
+
+static void test_pb_nested(void **state)
+{
+	struct pb p = { 0 };
+	char big[300];
+
+	memset(big, 'x', sizeof(big));
+	pb_begin(&p, 1);
+	pb_begin(&p, 2);
+	pb_bytes(&p, 3, big, sizeof(big)); /* 3 + 300 bytes: a 2-byte length */
+	pb_end(&p);
+	pb_varint(&p, 4, 5);
+	pb_end(&p);
+	assert_int_equal(p.err, 0);
+	/*
+	 * 1:{ 2:{ 3:"x"*300 } 4:5 }: field 3 is 1 + 2 + 300 = 303 bytes, message 2 is
+	 * 1 + 2 + 303 = 306, message 1 holds 306 + 2 = 308: lengths of two bytes each.
+	 */
+	assert_int_equal(p.buf[0], 0x0a);
+	assert_int_equal((p.buf[1] & 0x7f) | p.buf[2] << 7, 308);
+	assert_int_equal(p.buf[3], 0x12);
+	assert_int_equal((p.buf[4] & 0x7f) | p.buf[5] << 7, 303);
+	assert_int_equal(p.buf[6], 0x1a);
+	assert_int_equal((p.buf[7] & 0x7f) | p.buf[8] << 7, 300);
+	assert_int_equal(p.len, 311);
+	assert_int_equal(p.buf[p.len - 2], 0x20);
+	assert_int_equal(p.buf[p.len - 1], 5);
+	pb_free(&p);
+}
+
+static bool have_protoc(void)
+{
+	return !system("protoc --version >/dev/null 2>&1") &&
+	       !access("../shared/reference/perfetto_trace.proto", R_OK);
+}
+
+/* Replay a fixture to .json and .pftrace; the checker script validates the latter. */
+static void test_pftrace_fixtures(void **state)
+{
+	static const char *const names[] = { "runtime", "frameworks", "threads" };
+	char cmd[1024];
+	struct stat js, ps;
+	unsigned int i;
+
+	if (!getenv("TS_BIN") || !have_protoc())
+		skip();
+	for (i = 0; i < 3; i++) {
+		snprintf(cmd, sizeof(cmd), "%s replay tests/fixtures/%s.tsbpf -o %s -o %s",
+			 getenv("TS_BIN"), names[i], tmp("f.json"), tmp("f.pftrace"));
+		assert_int_equal(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "tests/check_pftrace.py %s >/dev/null",
+			 tmp("f.pftrace"));
+		assert_int_equal(system(cmd), 0);
+		stat(tmp("f.json"), &js);
+		stat(tmp("f.pftrace"), &ps);
+		fprintf(stderr, "%s: json %lld bytes, pftrace %lld bytes (%.2fx)\n", names[i],
+			(long long)js.st_size, (long long)ps.st_size,
+			(double)js.st_size / ps.st_size);
+	}
+	/* the demo-like runtime workload: at least 3x smaller */
+	snprintf(cmd, sizeof(cmd), "%s replay tests/fixtures/runtime.tsbpf -o %s -o %s",
+		 getenv("TS_BIN"), tmp("f.json"), tmp("f.pftrace"));
+	assert_int_equal(system(cmd), 0);
+	stat(tmp("f.json"), &js);
+	stat(tmp("f.pftrace"), &ps);
+	assert_true(ps.st_size * 3 <= js.st_size);
+	snprintf(
+		cmd, sizeof(cmd),
+		"tests/check_pftrace.py %s --expect '" RT_VEC_ADD_DEMANGLED "=%d' "
+		"--expect-arg '" RT_VEC_ADD_DEMANGLED ":grid_dim=[%d,1,1]' "
+		"--expect-arg '" RT_VEC_ADD_DEMANGLED ":block_dim=[%d,1,1]' "
+		"--expect-arg 'Memcpy HtoD:size_bytes=%u' --expect-arg 'Memcpy HtoD:direction=HtoD' "
+		">/dev/null",
+		tmp("f.pftrace"), RT_ITERS, RT_VEC_GRID, RT_VEC_BLOCK, RT_BYTES);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* ---- ring-buffer replay of checked-in captures ------------------------- */
 
 static int feed_corr(void *ctx, const void *rec)
@@ -641,6 +745,9 @@ int main(void)
 		cmocka_unit_test(test_fixture_frameworks),
 		cmocka_unit_test(test_fixture_threads),
 		cmocka_unit_test(test_replay_cli),
+		cmocka_unit_test(test_pb_varints),
+		cmocka_unit_test(test_pb_nested),
+		cmocka_unit_test(test_pftrace_fixtures),
 	};
 
 	if (!mkdtemp(dir))

@@ -341,6 +341,8 @@ static void meta_start(struct ts_corr *c, const struct ts_rec_meta *m)
 	c->meta.mode = m->v[1];
 	free(c->tracer_cmdline);
 	c->tracer_cmdline = strndup(cmd, len);
+	if (c->w->ops->start)
+		c->w->ops->start(c->w, c->meta.clock_mono_ns, c->meta.clock_real_ns);
 }
 
 static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)

@@ -220,7 +220,6 @@ static void launch_slice(struct ts_corr *c, const struct ts_call *call, struct t
 	if (l->cluster[0])
 		ts_arg_dim3(s, "cluster_dim", l->cluster);
 	ts_arg_u64(s, "shared_memory_bytes", l->shmem);
-	ts_arg_hex(s, "function", l->func);
 }
 
 /* Fill the GPU slice of a copy or memset; false if the call is neither. */
@@ -306,8 +305,6 @@ uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call)
 	s.flow_in = c->next_corr++;
 	ts_arg_u64(&s, "correlation_id", s.flow_in);
 	ts_arg_hex(&s, "stream", stream);
-	ts_arg_u64(&s, "pid", r->hdr.pid);
-	ts_arg_u64(&s, "tid", r->hdr.tid);
 	c->w->ops->slice(c->w, &s);
 	c->stats.gpu_ops++;
 	return s.flow_in;

@@ -7,24 +7,25 @@
 #include <string.h>
 #include "capture.h"
 #include "cli.h"
-#include "correlate.h"
+#include "outputs.h"
 #include "decode.h"
 #include "util.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: tracesmith-bpf replay FILE.tsbpf -o TRACE.json [--salvage]\n"
-		   "       tracesmith-bpf replay FILE.tsbpf --info\n"
-		   "\n"
-		   "Turn a capture recorded with `-o FILE.tsbpf` into a trace, on any machine:\n"
-		   "no root, BPF or GPU needed.\n"
-		   "\n"
-		   "  -o, --output FILE   the trace to write (.json)\n"
-		   "  -i, --info          describe the capture instead: header, processes,\n"
-		   "                      record counts, drops, time span\n"
-		   "  -s, --salvage       on corrupt or truncated data, keep what came before it\n"
-		   "                      and exit 0\n"
-		   "  -h, --help          this help\n");
+	fprintf(f,
+		"Usage: tracesmith-bpf replay FILE.tsbpf -o TRACE.json|.pftrace [-o ...] [--salvage]\n"
+		"       tracesmith-bpf replay FILE.tsbpf --info\n"
+		"\n"
+		"Turn a capture recorded with `-o FILE.tsbpf` into a trace, on any machine:\n"
+		"no root, BPF or GPU needed.\n"
+		"\n"
+		"  -o, --output FILE   the trace to write: .json, .pftrace (up to 4 -o)\n"
+		"  -i, --info          describe the capture instead: header, processes,\n"
+		"                      record counts, drops, time span\n"
+		"  -s, --salvage       on corrupt or truncated data, keep what came before it\n"
+		"                      and exit 0\n"
+		"  -h, --help          this help\n");
 }
 
 struct info {
@@ -91,7 +92,9 @@ static int print_info(struct ts_cap_reader *r, const char *path)
 
 static int feed(void *ctx, const void *rec)
 {
-	return ts_corr_feed(ctx, rec);
+	struct ts_sink *s = ctx;
+
+	return s->put(s, rec);
 }
 
 int cmd_replay(int argc, char **argv)
@@ -103,18 +106,23 @@ int cmd_replay(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *out = NULL, *in;
+	char *out[TS_MAX_OUTPUTS];
+	const char *in;
+	unsigned int nout = 0;
 	bool info = false, salvage = false, incomplete;
 	struct ts_cap_reader r = { .fd = -1 };
-	struct ts_writer *w = NULL;
-	struct ts_corr *corr = NULL;
+	struct ts_outputs outs = { 0 };
 	int c, err, ret = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:ish", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			out = optarg;
+			if (nout == TS_MAX_OUTPUTS) {
+				warn("at most %d outputs (-o)\n", TS_MAX_OUTPUTS);
+				return 1;
+			}
+			out[nout++] = optarg;
 			break;
 		case 'i':
 			info = true;
@@ -130,7 +138,7 @@ int cmd_replay(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (optind != argc - 1 || (!out && !info)) {
+	if (optind != argc - 1 || (!nout && !info)) {
 		usage(stderr);
 		return 1;
 	}
@@ -148,15 +156,9 @@ int cmd_replay(int argc, char **argv)
 		goto cleanup;
 	}
 	r.salvage = salvage;
-	err = ts_writer_open(out, &w);
-	if (err) {
-		warn("cannot write %s: %s\n", out, strerror(-err));
+	if (ts_outputs_open(&outs, out, nout))
 		goto cleanup;
-	}
-	corr = ts_corr_new(w, TS_VERSION);
-	if (!corr)
-		goto cleanup;
-	err = ts_cap_read(&r, feed, corr);
+	err = ts_cap_read(&r, feed, &outs.base);
 	if (err)
 		warn("%s: %s%s\n", in, r.err[0] ? r.err : strerror(-err),
 		     salvage ? "; kept the records before it (--salvage)"
@@ -166,19 +168,11 @@ int cmd_replay(int argc, char **argv)
 		warn("%s: the capture was not closed cleanly (the tracer was killed?); "
 		     "replayed everything up to its last block\n",
 		     in);
-	if (err && !salvage) {
-		ts_corr_finish(corr, true);
+	if (ts_outputs_close(&outs, incomplete))
 		goto cleanup;
-	}
-	c = ts_corr_finish(corr, incomplete);
-	if (c) {
-		warn("writing %s failed: %s\n", out, strerror(-c));
-		goto cleanup;
-	}
-	ret = 0;
+	ret = err && !salvage ? 1 : 0;
 cleanup:
-	ts_corr_free(corr);
-	ts_writer_destroy(w);
+	ts_outputs_close(&outs, true);
 	ts_cap_close(&r);
 	return ret;
 }

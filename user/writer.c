@@ -18,8 +18,10 @@ int ts_writer_open(const char *path, struct ts_writer **out)
 	*out = NULL;
 	if (has_ext(path, ".json") || !strcmp(path, "-"))
 		*out = ts_json_writer_open(path, &err);
+	else if (has_ext(path, ".pftrace") || has_ext(path, ".perfetto-trace"))
+		*out = ts_pftrace_writer_open(path, &err);
 	else
-		warn("%s: unknown output format; use .json or .tsbpf\n", path);
+		warn("%s: unknown output format; use .json, .pftrace or .tsbpf\n", path);
 	return *out ? 0 : err;
 }
 

@@ -66,6 +66,8 @@ struct ts_writer;
 
 struct ts_writer_ops {
 	const char *name;
+	/* Optional: the clock base, before any event (trace time 0 is mono_ns). */
+	void (*start)(struct ts_writer *w, uint64_t mono_ns, uint64_t real_ns);
 	void (*process)(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k);
 	void (*thread)(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name,
 		       size_t len);
@@ -86,6 +88,7 @@ int ts_writer_open(const char *path, struct ts_writer **out);
 void ts_writer_destroy(struct ts_writer *w);
 
 struct ts_writer *ts_json_writer_open(const char *path, int *err);
+struct ts_writer *ts_pftrace_writer_open(const char *path, int *err);
 
 /* Helpers to fill slice args. */
 static inline void ts_arg_u64(struct ts_slice *s, const char *k, uint64_t v)

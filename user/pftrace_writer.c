@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Native Perfetto protobuf (.pftrace): a stream of TracePackets on one
+ * sequence. Names, categories, annotation names and repeated string values
+ * are interned; every slice is a BEGIN/END pair written as soon as the
+ * correlator reports it, so no slice is ever left open, whenever the run ends.
+ * Field numbers: ../shared/reference/perfetto_trace.proto.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "outbuf.h"
+#include "pbenc.h"
+#include "writer.h"
+
+/* TracePacket */
+#define TP_CLOCK_SNAPSHOT	      6
+#define TP_TIMESTAMP		      8
+#define TP_SEQ_ID		      10
+#define TP_TRACK_EVENT		      11
+#define TP_INTERNED_DATA	      12
+#define TP_SEQ_FLAGS		      13
+#define TP_TRACK_DESCRIPTOR	      60
+#define TP_FIRST_ON_SEQ		      87
+#define SEQ_INCREMENTAL_STATE_CLEARED 1
+#define SEQ_NEEDS_INCREMENTAL_STATE   2
+/* TrackEvent */
+#define TE_CATEGORY_IIDS	3
+#define TE_DEBUG_ANNOTATIONS	4
+#define TE_TYPE			9
+#define TE_NAME_IID		10
+#define TE_TRACK_UUID		11
+#define TE_COUNTER_VALUE	30
+#define TE_FLOW_IDS		47
+#define TE_TERMINATING_FLOW_IDS 48
+#define TYPE_SLICE_BEGIN	1
+#define TYPE_SLICE_END		2
+#define TYPE_COUNTER		4
+/* TrackDescriptor and friends */
+#define TD_UUID		1
+#define TD_NAME		2
+#define TD_PROCESS	3
+#define TD_THREAD	4
+#define TD_PARENT_UUID	5
+#define TD_COUNTER	8
+#define PD_PID		1
+#define PD_PROCESS_NAME 6
+#define THD_PID		1
+#define THD_TID		2
+#define THD_THREAD_NAME 5
+#define CD_UNIT		3
+#define UNIT_SIZE_BYTES 3
+/* DebugAnnotation */
+#define DA_NAME_IID   1
+#define DA_UINT	      3
+#define DA_INT	      4
+#define DA_STRING     6
+#define DA_POINTER    7
+#define DA_STRING_IID 17
+/* InternedData */
+#define ID_CATEGORIES	    1
+#define ID_NAMES	    2
+#define ID_ANNOTATION_NAMES 3
+#define ID_STRING_VALUES    29
+#define INTERNED_IID	    1
+#define INTERNED_NAME	    2
+/* ClockSnapshot */
+#define CS_CLOCKS	   1
+#define CS_PRIMARY	   2
+#define CLK_ID		   1
+#define CLK_TS		   2
+#define CLOCK_REALTIME_ID  1
+#define CLOCK_MONOTONIC_ID 3
+
+#define SEQ_ID	     1
+#define TRACE_PACKET 1
+
+enum intern_kind { IK_NAME, IK_CATEGORY, IK_ANNOTATION, IK_STRING, IK__COUNT };
+
+static const uint32_t intern_field[IK__COUNT] = { ID_NAMES, ID_CATEGORIES, ID_ANNOTATION_NAMES,
+						  ID_STRING_VALUES };
+
+struct intern_ent {
+	uint64_t hash;
+	char *str;
+	uint32_t len;
+	uint32_t iid;
+};
+
+/* string -> iid, one table per kind; iids start at 1 */
+struct intern_tab {
+	struct intern_ent *ents;
+	size_t cap, count;
+};
+
+/* (pid, tid) or (pid, counter name) -> track uuid */
+struct track_ent {
+	uint64_t a, b;
+	uint64_t uuid;
+};
+
+struct pf_writer {
+	struct ts_writer base;
+	struct ts_out out;
+	struct pb pkt;	    /* the packet being built */
+	struct pb interned; /* InternedData for it */
+	struct intern_tab tabs[IK__COUNT];
+	struct track_ent *tracks;
+	size_t ntracks, track_cap;
+	uint64_t next_uuid;
+	uint64_t mono_base; /* CLOCK_MONOTONIC ns of trace time 0 */
+	bool started;
+};
+
+static uint64_t hash_str(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (n--)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
+}
+
+/* The iid of s; *fresh says it must be defined in this packet. 0 on ENOMEM. */
+static uint32_t intern(struct intern_tab *t, const char *s, size_t n, bool *fresh)
+{
+	uint64_t h = hash_str(s, n);
+	size_t i;
+
+	*fresh = false;
+	if ((t->count + 1) * 2 > t->cap) {
+		struct intern_tab nt = { .cap = t->cap ? t->cap * 2 : 256 };
+
+		nt.ents = calloc(nt.cap, sizeof(*nt.ents));
+		if (!nt.ents)
+			return 0;
+		for (i = 0; i < t->cap; i++) {
+			size_t j;
+
+			if (!t->ents[i].str)
+				continue;
+			for (j = t->ents[i].hash & (nt.cap - 1); nt.ents[j].str;
+			     j = (j + 1) & (nt.cap - 1))
+				;
+			nt.ents[j] = t->ents[i];
+		}
+		free(t->ents);
+		nt.count = t->count;
+		*t = nt;
+	}
+	for (i = h & (t->cap - 1); t->ents[i].str; i = (i + 1) & (t->cap - 1)) {
+		struct intern_ent *e = &t->ents[i];
+
+		if (e->hash == h && e->len == n && !memcmp(e->str, s, n))
+			return e->iid;
+	}
+	t->ents[i].str = malloc(n + 1);
+	if (!t->ents[i].str)
+		return 0;
+	memcpy(t->ents[i].str, s, n);
+	t->ents[i].str[n] = '\0';
+	t->ents[i].hash = h;
+	t->ents[i].len = n;
+	t->ents[i].iid = ++t->count;
+	*fresh = true;
+	return t->ents[i].iid;
+}
+
+/* Intern s, defining it in this packet's InternedData if it is new. */
+static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, size_t n)
+{
+	bool fresh;
+	uint32_t iid = intern(&p->tabs[k], s, n, &fresh);
+
+	if (fresh) {
+		pb_begin(&p->interned, intern_field[k]);
+		pb_varint(&p->interned, INTERNED_IID, iid);
+		pb_bytes(&p->interned, INTERNED_NAME, s, n);
+		pb_end(&p->interned);
+	}
+	return iid;
+}
+
+static void packet_begin(struct pf_writer *p, uint64_t rel_ts, bool has_ts)
+{
+	pb_reset(&p->pkt);
+	pb_reset(&p->interned);
+	if (has_ts)
+		pb_varint(&p->pkt, TP_TIMESTAMP, p->mono_base + rel_ts);
+	pb_varint(&p->pkt, TP_SEQ_ID, SEQ_ID);
+}
+
+/* Emit the packet as one Trace.packet field, InternedData first. */
+static void packet_end(struct pf_writer *p, bool uses_interning)
+{
+	uint8_t hdr[16];
+	unsigned int n;
+	size_t len;
+
+	if (uses_interning)
+		pb_varint(&p->pkt, TP_SEQ_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+	if (p->pkt.err || p->interned.err) {
+		p->out.err = p->out.err ? p->out.err : -ENOMEM;
+		return;
+	}
+	len = p->pkt.len;
+	if (p->interned.len)
+		len += pb_varint_size(TP_INTERNED_DATA << 3 | PB_LEN) +
+		       pb_varint_size(p->interned.len) + p->interned.len;
+	n = pb_put_varint(hdr, TRACE_PACKET << 3 | PB_LEN);
+	n += pb_put_varint(hdr + n, len);
+	ts_out_write(&p->out, hdr, n);
+	if (p->interned.len) {
+		n = pb_put_varint(hdr, TP_INTERNED_DATA << 3 | PB_LEN);
+		n += pb_put_varint(hdr + n, p->interned.len);
+		ts_out_write(&p->out, hdr, n);
+		ts_out_write(&p->out, p->interned.buf, p->interned.len);
+	}
+	ts_out_write(&p->out, p->pkt.buf, p->pkt.len);
+}
+
+static uint64_t *track_slot(struct pf_writer *p, uint64_t a, uint64_t b, bool *fresh)
+{
+	size_t i;
+
+	*fresh = false;
+	for (i = p->ntracks; i-- > 0;)
+		if (p->tracks[i].a == a && p->tracks[i].b == b)
+			return &p->tracks[i].uuid;
+	if (p->ntracks == p->track_cap) {
+		size_t cap = p->track_cap ? p->track_cap * 2 : 64;
+		struct track_ent *nt = realloc(p->tracks, cap * sizeof(*nt));
+
+		if (!nt)
+			return NULL;
+		p->tracks = nt;
+		p->track_cap = cap;
+	}
+	p->tracks[p->ntracks] = (struct track_ent){ a, b, ++p->next_uuid };
+	*fresh = true;
+	return &p->tracks[p->ntracks++].uuid;
+}
+
+/* uuid of a thread (or GPU stream lane) track; 0 if never described */
+static uint64_t thread_uuid(struct pf_writer *p, uint32_t pid, uint32_t tid)
+{
+	bool fresh;
+	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh);
+
+	return u ? *u : 0;
+}
+
+static uint64_t process_uuid(struct pf_writer *p, uint32_t pid)
+{
+	bool fresh;
+	uint64_t *u = track_slot(p, pid, 0, &fresh);
+
+	return u ? *u : 0;
+}
+
+static void pf_start(struct ts_writer *w, uint64_t mono_ns, uint64_t real_ns)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+
+	if (p->started)
+		return;
+	p->started = true;
+	p->mono_base = mono_ns;
+	packet_begin(p, 0, false);
+	pb_varint(&p->pkt, TP_SEQ_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED);
+	pb_varint(&p->pkt, TP_FIRST_ON_SEQ, 1);
+	pb_begin(&p->pkt, TP_CLOCK_SNAPSHOT);
+	pb_begin(&p->pkt, CS_CLOCKS);
+	pb_varint(&p->pkt, CLK_ID, CLOCK_MONOTONIC_ID);
+	pb_varint(&p->pkt, CLK_TS, mono_ns);
+	pb_end(&p->pkt);
+	pb_begin(&p->pkt, CS_CLOCKS);
+	pb_varint(&p->pkt, CLK_ID, CLOCK_REALTIME_ID);
+	pb_varint(&p->pkt, CLK_TS, real_ns);
+	pb_end(&p->pkt);
+	/* our timestamps are CLOCK_MONOTONIC: make it the trace's clock */
+	pb_varint(&p->pkt, CS_PRIMARY, CLOCK_MONOTONIC_ID);
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+static void pf_process(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	bool fresh;
+	uint64_t *u = track_slot(p, pid, 0, &fresh);
+
+	if (!u)
+		return;
+	packet_begin(p, 0, false);
+	pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
+	pb_varint(&p->pkt, TD_UUID, *u);
+	if (k == TS_TRACK_GPU) {
+		/* a GPU device: a plain track, its streams below it */
+		pb_string(&p->pkt, TD_NAME, name);
+	} else {
+		pb_begin(&p->pkt, TD_PROCESS);
+		pb_int(&p->pkt, PD_PID, pid);
+		pb_string(&p->pkt, PD_PROCESS_NAME, name);
+		pb_end(&p->pkt);
+	}
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+static void pf_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name, size_t len)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	bool fresh, gpu = pid >= 0x7fff0000u;
+	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh), uuid, parent;
+
+	if (!u)
+		return;
+	uuid = *u;
+	parent = process_uuid(p, pid);
+	packet_begin(p, 0, false);
+	pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
+	pb_varint(&p->pkt, TD_UUID, uuid);
+	if (gpu) {
+		pb_varint(&p->pkt, TD_PARENT_UUID, parent);
+		pb_bytes(&p->pkt, TD_NAME, name, len);
+	} else {
+		pb_begin(&p->pkt, TD_THREAD);
+		pb_int(&p->pkt, THD_PID, pid);
+		pb_int(&p->pkt, THD_TID, tid);
+		pb_bytes(&p->pkt, THD_THREAD_NAME, name, len);
+		pb_end(&p->pkt);
+	}
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+static void put_annotation(struct pf_writer *p, const struct ts_arg *a)
+{
+	char dim[40];
+	int n;
+
+	pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
+	pb_varint(&p->pkt, DA_NAME_IID, iid_of(p, IK_ANNOTATION, a->key, strlen(a->key)));
+	switch (a->type) {
+	case TS_ARG_U64:
+		pb_varint(&p->pkt, DA_UINT, a->u);
+		break;
+	case TS_ARG_I64:
+		pb_int(&p->pkt, DA_INT, a->i);
+		break;
+	case TS_ARG_HEX:
+		pb_varint(&p->pkt, DA_POINTER, a->u);
+		break;
+	case TS_ARG_STR:
+		/* short, repeated values (track names, directions) are interned */
+		if (a->str.len <= 32)
+			pb_varint(&p->pkt, DA_STRING_IID,
+				  iid_of(p, IK_STRING, a->str.s, a->str.len));
+		else
+			pb_bytes(&p->pkt, DA_STRING, a->str.s, a->str.len);
+		break;
+	case TS_ARG_DIM3:
+		/* "[x,y,z]", interned: launch shapes repeat, and take 2 bytes then */
+		n = snprintf(dim, sizeof(dim), "[%u,%u,%u]", a->dim[0], a->dim[1], a->dim[2]);
+		pb_varint(&p->pkt, DA_STRING_IID, iid_of(p, IK_STRING, dim, n));
+		break;
+	}
+	pb_end(&p->pkt);
+}
+
+static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	uint64_t uuid = thread_uuid(p, s->pid, s->tid);
+	unsigned int i;
+
+	packet_begin(p, s->ts, true);
+	pb_begin(&p->pkt, TP_TRACK_EVENT);
+	pb_varint(&p->pkt, TE_TYPE, TYPE_SLICE_BEGIN);
+	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
+	pb_varint(&p->pkt, TE_NAME_IID, iid_of(p, IK_NAME, s->name, s->name_len));
+	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_of(p, IK_CATEGORY, s->cat, strlen(s->cat)));
+	for (i = 0; i < s->nargs; i++)
+		put_annotation(p, &s->args[i]);
+	if (s->flow_out)
+		pb_fixed64(&p->pkt, TE_FLOW_IDS, s->flow_out);
+	if (s->flow_in)
+		pb_fixed64(&p->pkt, TE_TERMINATING_FLOW_IDS, s->flow_in);
+	pb_end(&p->pkt);
+	packet_end(p, true);
+
+	packet_begin(p, s->ts + s->dur, true);
+	pb_begin(&p->pkt, TP_TRACK_EVENT);
+	pb_varint(&p->pkt, TE_TYPE, TYPE_SLICE_END);
+	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+static void pf_counter(struct ts_writer *w, uint32_t pid, const char *name, uint64_t ts,
+		       int64_t value)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	bool fresh;
+	uint64_t *u = track_slot(p, pid, hash_str(name, strlen(name)) | 1ull << 63, &fresh), uuid;
+
+	if (!u)
+		return;
+	uuid = *u;
+	if (fresh) {
+		uint64_t parent = process_uuid(p, pid);
+
+		packet_begin(p, 0, false);
+		pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
+		pb_varint(&p->pkt, TD_UUID, uuid);
+		pb_varint(&p->pkt, TD_PARENT_UUID, parent);
+		pb_string(&p->pkt, TD_NAME, name);
+		pb_begin(&p->pkt, TD_COUNTER);
+		pb_varint(&p->pkt, CD_UNIT, UNIT_SIZE_BYTES);
+		pb_end(&p->pkt);
+		pb_end(&p->pkt);
+		packet_end(p, false);
+	}
+	packet_begin(p, ts, true);
+	pb_begin(&p->pkt, TP_TRACK_EVENT);
+	pb_varint(&p->pkt, TE_TYPE, TYPE_COUNTER);
+	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
+	pb_int(&p->pkt, TE_COUNTER_VALUE, value);
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+static int pf_finish(struct ts_writer *w, const struct ts_trace_meta *m)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+
+	/* a trace with no start record still gets its clock snapshot */
+	pf_start(w, m->clock_mono_ns, m->clock_real_ns);
+	return ts_out_close(&p->out);
+}
+
+static void pf_destroy(struct ts_writer *w)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	size_t i;
+	int k;
+
+	if (!p)
+		return;
+	ts_out_close(&p->out);
+	pb_free(&p->pkt);
+	pb_free(&p->interned);
+	for (k = 0; k < IK__COUNT; k++) {
+		for (i = 0; i < p->tabs[k].cap; i++)
+			free(p->tabs[k].ents[i].str);
+		free(p->tabs[k].ents);
+	}
+	free(p->tracks);
+	free(p);
+}
+
+static const struct ts_writer_ops pf_ops = {
+	.name = "pftrace",
+	.start = pf_start,
+	.process = pf_process,
+	.thread = pf_thread,
+	.slice = pf_slice,
+	.counter = pf_counter,
+	.finish = pf_finish,
+	.destroy = pf_destroy,
+};
+
+struct ts_writer *ts_pftrace_writer_open(const char *path, int *err)
+{
+	struct pf_writer *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = ts_out_open(&p->out, path);
+	if (*err) {
+		free(p);
+		return NULL;
+	}
+	p->base.ops = &pf_ops;
+	return &p->base;
+}
