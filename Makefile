@@ -17,6 +17,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
 CORE_SRCS := hooks.c util.c outbuf.c hashmap.c demangle.c decode.c correlate.c gpu_track.c \
+             driver_track.c nvdecode.c nvnames.c \
              json_writer.c pbenc.c pftrace_writer.c writer.c live.c capture.c \
              outputs.c
 TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c trace.c replay.c main.c

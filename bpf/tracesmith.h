@@ -69,6 +69,50 @@ struct ts_rec_thread {
 	char comm[TS_COMM_LEN];
 };
 
+/* TS_REC_DRIVER: what happened (hdr.aux) */
+enum ts_drv_op {
+	TS_DRV_IOCTL = 1,
+	TS_DRV_MMAP = 2,
+	TS_DRV_OPEN = 3,
+	TS_DRV_CLOSE = 4,
+};
+
+/* Which NVIDIA device file (hdr.flags of TS_REC_DRIVER) */
+enum ts_drv_dev {
+	TS_DEV_OTHER = 0, /* another /dev/nvidia* name: caps, modeset, ... */
+	TS_DEV_CTL = 1,	  /* nvidiactl */
+	TS_DEV_GPU = 2,	  /* nvidiaN */
+	TS_DEV_UVM = 3,	  /* nvidia-uvm */
+	TS_DEV_UVM_TOOLS = 4,
+};
+
+#define TS_DRV_DATA 96
+#define TS_DEV_NAME 16
+
+/*
+ * A syscall on an NVIDIA device file, emitted at syscall exit. For an ioctl,
+ * nr and size are those of the RM call after unwrapping IOCTL_XFER_CMD, and
+ * data holds the first bytes of its argument struct read at exit (inputs,
+ * outputs and the status field). api_ts/api_sym identify the hooked CUDA call
+ * in flight on the thread (0 when none). For open, data is the path.
+ */
+struct ts_rec_driver {
+	struct ts_rec_hdr hdr;
+	__u64 dur;
+	__s64 ret;    /* syscall return value */
+	__u64 cmd;    /* ioctl request; mmap length; open flags */
+	__u64 arg;    /* ioctl argument; mmap prot << 32 | flags */
+	__u64 api_ts; /* entry time of the enclosing API call */
+	__u32 api_sym;
+	__s32 fd;
+	__u32 nr;   /* RM escape / UVM ioctl number */
+	__u16 size; /* argument struct size */
+	__u16 data_len;
+	char dev[TS_DEV_NAME];
+	__u8 data[TS_DRV_DATA];
+};
+#define TS_DRV_BASE_SIZE 96 /* offsetof(struct ts_rec_driver, data) */
+
 /*
  * How a value is captured. An argument index 0..5 is a register (SysV rdi,
  * rsi, rdx, rcx, r8, r9); 6 and up are stack slots (arg 7 at [rsp+8]).

@@ -21,9 +21,11 @@
 #include "correlate_int.h"
 #include "decode.h"
 #include "hooks.h"
+#include "nvdecode.h"
 #include "outbuf.h"
 #include "pbenc.h"
 #include "trace_json.h"
+#include "util.h"
 #include "workloads.h"
 
 static char dir[] = "/tmp/ts-unit-XXXXXX";
@@ -540,14 +542,14 @@ static bool have_protoc(void)
 /* Replay a fixture to .json and .pftrace; the checker script validates the latter. */
 static void test_pftrace_fixtures(void **state)
 {
-	static const char *const names[] = { "runtime", "frameworks", "threads" };
+	static const char *const names[] = { "runtime", "frameworks", "threads", "driver" };
 	char cmd[1024];
 	struct stat js, ps;
 	unsigned int i;
 
 	if (!getenv("TS_BIN") || !have_protoc())
 		skip();
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		snprintf(cmd, sizeof(cmd), "%s replay tests/fixtures/%s.tsbpf -o %s -o %s",
 			 getenv("TS_BIN"), names[i], tmp("f.json"), tmp("f.pftrace"));
 		assert_int_equal(system(cmd), 0);
@@ -576,6 +578,110 @@ static void test_pftrace_fixtures(void **state)
 		">/dev/null",
 		tmp("f.pftrace"), RT_ITERS, RT_VEC_GRID, RT_VEC_BLOCK, RT_BYTES);
 	assert_int_equal(system(cmd), 0);
+}
+
+/* ---- NVIDIA driver decoding, on canned structs -------------------------- */
+
+static const char *arg_of(const struct ts_slice *s, const char *key)
+{
+	static char buf[64];
+	unsigned int i;
+
+	for (i = 0; i < s->nargs; i++) {
+		const struct ts_arg *a = &s->args[i];
+
+		if (strcmp(a->key, key))
+			continue;
+		if (a->type == TS_ARG_STR)
+			snprintf(buf, sizeof(buf), "%.*s", (int)a->str.len, a->str.s);
+		else if (a->type == TS_ARG_HEX)
+			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)a->u);
+		else
+			snprintf(buf, sizeof(buf), "%lld", (long long)a->i);
+		return buf;
+	}
+	return NULL;
+}
+
+static void drv(struct ts_rec_driver *r, uint8_t dev, uint32_t nr, uint16_t size, const void *data,
+		uint16_t len)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.kind = TS_REC_DRIVER;
+	r->hdr.aux = TS_DRV_IOCTL;
+	r->hdr.flags = dev;
+	r->nr = nr;
+	r->size = size;
+	r->cmd = dev == TS_DEV_UVM ? nr : (3u << 30 | (uint32_t)size << 16 | 'F' << 8 | nr);
+	memcpy(r->data, data, len);
+	r->data_len = len;
+	strcpy(r->dev, dev == TS_DEV_UVM ? "nvidia-uvm" : "nvidiactl");
+	r->hdr.size = (TS_DRV_BASE_SIZE + len + 7) & ~7u;
+}
+
+static void test_nv_decode(void **state)
+{
+	uint32_t nvos64[12] = { 1, 2, 3, 0xc86f }, nvos21[8] = { 1, 2, 3, 0x40 };
+	uint32_t nvos54[8] = { 1, 2, 0x20800110 }, reg[10] = { 0 };
+	uint64_t migrate[10] = { 0x7f0000000000ull, 1 << 21 };
+	struct ts_rec_driver r;
+	struct ts_drv_info info;
+	struct ts_slice s;
+
+	/* NVOS64 (535+): status at 40 */
+	nvos64[10] = 0x22;
+	drv(&r, TS_DEV_CTL, 0x2b, 48, nvos64, 48);
+	memset(&s, 0, sizeof(s));
+	ts_drv_decode(&r, &s, &info);
+	assert_string_equal(info.name, "RM_ALLOC HOPPER_CHANNEL_GPFIFO_A");
+	assert_int_equal(info.status, 0x22);
+	assert_string_equal(arg_of(&s, "status_name"), "NV_ERR_INVALID_CLASS");
+	assert_string_equal(arg_of(&s, "failed"), "1");
+	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_OK);
+	/* NVOS21 (the 32-byte form): status at 28 */
+	nvos21[7] = 0;
+	drv(&r, TS_DEV_CTL, 0x2b, 32, nvos21, 32);
+	memset(&s, 0, sizeof(s));
+	ts_drv_decode(&r, &s, &info);
+	assert_string_equal(info.name, "RM_ALLOC NV01_MEMORY_LOCAL_USER");
+	assert_true(info.has_status && info.status == 0);
+	assert_null(arg_of(&s, "failed"));
+	/* RM_CONTROL: cmd at 8, status at 28 */
+	nvos54[7] = 0x56;
+	drv(&r, TS_DEV_GPU, 0x2a, 32, nvos54, 32);
+	memset(&s, 0, sizeof(s));
+	ts_drv_decode(&r, &s, &info);
+	assert_string_equal(info.name, "RM_CONTROL NV2080_CTRL_CMD_GPU_GET_NAME_STRING");
+	assert_string_equal(arg_of(&s, "status_name"), "NV_ERR_NOT_SUPPORTED");
+	/* an unknown class and an unknown escape keep their numbers */
+	nvos64[3] = 0x1234;
+	drv(&r, TS_DEV_CTL, 0x2b, 48, nvos64, 48);
+	ts_drv_decode(&r, &s, &info);
+	assert_string_equal(info.name, "RM_ALLOC class 0x1234");
+	drv(&r, TS_DEV_CTL, 0x99, 8, nvos64, 8);
+	ts_drv_decode(&r, &s, &info);
+	assert_string_equal(info.name, "RM_ESCAPE 0x99");
+	/* UVM: plain numbers; MIGRATE base/length, status at 72 */
+	((uint32_t *)migrate)[18] = 0x1f;
+	drv(&r, TS_DEV_UVM, 51, 0, migrate, 80);
+	memset(&s, 0, sizeof(s));
+	ts_drv_decode(&r, &s, &info);
+	assert_string_equal(info.name, "UVM_MIGRATE");
+	assert_string_equal(arg_of(&s, "length"), "2097152");
+	assert_int_equal(info.status, 0x1f);
+	reg[9] = 0;
+	drv(&r, TS_DEV_UVM, 37, 0, reg, 40);
+	ts_drv_decode(&r, &s, &info);
+	assert_string_equal(info.name, "UVM_REGISTER_GPU");
+	drv(&r, TS_DEV_UVM, 0x30000001, 0, reg, 16);
+	ts_drv_decode(&r, &s, &info);
+	assert_string_equal(info.name, "UVM_INITIALIZE");
+	drv(&r, TS_DEV_UVM, 999, 0, reg, 16);
+	ts_drv_decode(&r, &s, &info);
+	assert_string_equal(info.name, "UVM_IOCTL 999");
+	/* a record claiming more data than it holds is refused */
+	r.data_len = 200;
+	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_BAD_FIELD);
 }
 
 /* ---- ring-buffer replay of checked-in captures ------------------------- */
@@ -669,6 +775,20 @@ static void test_fixture_threads(void **state)
 	trace_free(&t);
 }
 
+static void test_fixture_driver(void **state)
+{
+	struct trace t;
+	json_object *e;
+
+	replay_fixture("driver", &t);
+	assert_int_equal(trace_count(&t, "X", "RM_ALLOC HOPPER_CHANNEL_GPFIFO_A", HOST), 1);
+	assert_int_equal(trace_count(&t, "X", "UVM_REGISTER_GPU", HOST), 1);
+	e = trace_find(&t, "X", "RM_CONTROL NV2080_CTRL_CMD_GPU_GET_NAME_STRING", HOST, 0);
+	assert_string_equal(ev_arg_str(e, "api_call"), "cuInit");
+	assert_true(ev_arg_int(e, "correlation_id") > 0);
+	trace_free(&t);
+}
+
 /* ---- the replay command on bad input ------------------------------------ */
 
 static int run_cli(const char *args, char *out, size_t len)
@@ -744,10 +864,12 @@ int main(void)
 		cmocka_unit_test(test_fixture_runtime),
 		cmocka_unit_test(test_fixture_frameworks),
 		cmocka_unit_test(test_fixture_threads),
+		cmocka_unit_test(test_fixture_driver),
 		cmocka_unit_test(test_replay_cli),
 		cmocka_unit_test(test_pb_varints),
 		cmocka_unit_test(test_pb_nested),
 		cmocka_unit_test(test_pftrace_fixtures),
+		cmocka_unit_test(test_nv_decode),
 	};
 
 	if (!mkdtemp(dir))

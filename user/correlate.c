@@ -32,12 +32,29 @@ static void free_ptr_vals(struct ts_hmap *m, bool all, uint32_t pid)
 		ts_hmap_del_all(m, pid);
 }
 
+static void free_threads(struct ts_hmap *m, bool all, uint32_t pid)
+{
+	size_t i;
+	unsigned int j;
+
+	for (i = 0; i < m->cap; i++) {
+		struct ts_thr *t = (struct ts_thr *)(uintptr_t)m->ents[i].val;
+
+		if (!m->ents[i].used || !(all || m->ents[i].key.a == pid))
+			continue;
+		for (j = 0; j < t->npending; j++)
+			free(t->pending[j]);
+		t->npending = 0;
+	}
+	free_ptr_vals(m, all, pid);
+}
+
 void ts_corr_free(struct ts_corr *c)
 {
 	if (!c)
 		return;
 	free_ptr_vals(&c->procs, true, 0);
-	free_ptr_vals(&c->threads, true, 0);
+	free_threads(&c->threads, true, 0);
 	free_ptr_vals(&c->streams, true, 0);
 	free_ptr_vals(&c->fnames, true, 0);
 	free_ptr_vals(&c->knames, true, 0);
@@ -295,7 +312,8 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 {
 	struct ts_slice s = { 0 };
 	struct ts_call call;
-	uint64_t corr = 0;
+	struct ts_thr *t;
+	uint64_t corr = 0, gpu_corr = 0;
 
 	if (ts_decode_call(&c->syms, r, &call)) {
 		c->stats.unknown_syms++;
@@ -313,7 +331,14 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 			ts_gpu_stream_created(c, &call, r->vals[0]);
 		if (call.hook->sem == TS_SEM_STREAM_DESTROY && !r->ret)
 			ts_gpu_stream_destroyed(c, r->hdr.pid, r->vals[0]);
-		corr = ts_gpu_submit(c, &call);
+		corr = gpu_corr = ts_gpu_submit(c, &call);
+	}
+	t = ts_corr_thread(c, r->hdr.pid, r->hdr.tid);
+	if (t && t->npending) {
+		/* the driver calls made inside this one share its correlation id */
+		if (!corr && ts_drv_pending(t, r->hdr.ts))
+			corr = c->next_corr++;
+		ts_drv_flush(c, t, r->hdr.pid, r->hdr.tid, r->hdr.ts, corr, call.sym);
 	}
 	s.pid = r->hdr.pid;
 	s.tid = r->hdr.tid;
@@ -322,7 +347,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	s.name = call.sym;
 	s.name_len = strlen(call.sym);
 	s.cat = call.hook ? ts_cat_name(call.hook->cat) : "cuda";
-	s.flow_out = corr;
+	s.flow_out = gpu_corr;
 	if (corr)
 		ts_arg_u64(&s, "correlation_id", corr);
 	add_call_args(&s, &call);
@@ -363,8 +388,9 @@ static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
 
 static void proc_exit(struct ts_corr *c, uint32_t pid)
 {
+	ts_drv_forget(c, pid, false);
 	free_ptr_vals(&c->procs, false, pid);
-	free_ptr_vals(&c->threads, false, pid);
+	free_threads(&c->threads, false, pid);
 	free_ptr_vals(&c->fnames, false, pid);
 	free_ptr_vals(&c->knames, false, pid);
 	ts_hmap_del_all(&c->ctxdev, pid);
@@ -404,6 +430,11 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	case TS_REC_EXIT:
 		proc_exit(c, h->pid);
 		break;
+	case TS_REC_DRIVER:
+		if (h->ts + ((const struct ts_rec_driver *)rec)->dur > c->last_ts)
+			c->last_ts = h->ts + ((const struct ts_rec_driver *)rec)->dur;
+		ts_drv_record(c, rec);
+		break;
 	case TS_REC_META_START:
 		meta_start(c, rec);
 		break;
@@ -423,6 +454,7 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 
 int ts_corr_finish(struct ts_corr *c, bool incomplete)
 {
+	ts_drv_forget(c, 0, true);
 	c->meta.version = c->version;
 	c->meta.tracer_cmdline = c->tracer_cmdline ? c->tracer_cmdline : "";
 	c->meta.drops = c->stats.drops;

@@ -11,13 +11,21 @@
 #define TS_MAX_LANES   8
 #define TS_CTX_STACK   8
 
+#define TS_MAX_PENDING 64
+
 struct ts_proc {
 	int64_t dev_mem; /* device bytes allocated and not yet freed */
+	/* driver calls in the current one-second bucket of trace time */
+	uint64_t drv_bucket, drv_calls, drv_ns;
+	bool drv_seen;
 };
 
 struct ts_thr {
 	uint64_t ctx[TS_CTX_STACK]; /* ctx[depth - 1] is current */
 	unsigned int depth;
+	/* driver events inside the hooked call in flight, until its record comes */
+	struct ts_rec_driver *pending[TS_MAX_PENDING];
+	unsigned int npending;
 };
 
 struct ts_lane {
@@ -76,5 +84,15 @@ uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call);
 void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64_t stream);
 void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream);
 void ts_gpu_forget_pid(struct ts_corr *c, uint32_t pid);
+
+/* The driver layer (driver_track.c). */
+void ts_drv_record(struct ts_corr *c, const struct ts_rec_driver *r);
+/* Does the thread hold driver events from inside the call that began at api_ts? */
+bool ts_drv_pending(const struct ts_thr *t, uint64_t api_ts);
+/* Emit the thread's held driver events, joined to that call by corr. */
+void ts_drv_flush(struct ts_corr *c, struct ts_thr *t, uint32_t pid, uint32_t tid, uint64_t api_ts,
+		  uint64_t corr, const char *api_sym);
+/* Emit everything held for pid (all pids when all), and its last counters. */
+void ts_drv_forget(struct ts_corr *c, uint32_t pid, bool all);
 
 #endif

@@ -9,6 +9,8 @@ _Static_assert(sizeof(struct ts_rec_hdr) == 24, "capture format: header is 24 by
 _Static_assert(__builtin_offsetof(struct ts_rec_api, vals) == TS_API_BASE_SIZE,
 	       "capture format: API values start at byte 40");
 _Static_assert(sizeof(struct ts_rec_meta) == TS_META_BASE_SIZE, "meta header size");
+_Static_assert(__builtin_offsetof(struct ts_rec_driver, data) == TS_DRV_BASE_SIZE,
+	       "capture format: driver data starts at byte 96");
 
 const char *ts_rec_err_str(enum ts_rec_err err)
 {
@@ -49,6 +51,15 @@ static enum ts_rec_err check_meta(const struct ts_rec_meta *m)
 	return TS_REC_OK;
 }
 
+static enum ts_rec_err check_driver(const struct ts_rec_driver *r)
+{
+	if (r->hdr.size < TS_DRV_BASE_SIZE)
+		return TS_REC_BAD_SIZE;
+	if (r->data_len > TS_DRV_DATA || TS_DRV_BASE_SIZE + r->data_len > r->hdr.size)
+		return TS_REC_BAD_FIELD;
+	return TS_REC_OK;
+}
+
 enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 {
 	const struct ts_rec_hdr *h = rec;
@@ -62,6 +73,8 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 		return check_api(rec);
 	case TS_REC_THREAD:
 		return h->size >= sizeof(struct ts_rec_thread) ? TS_REC_OK : TS_REC_BAD_SIZE;
+	case TS_REC_DRIVER:
+		return check_driver(rec);
 	case TS_REC_EXIT:
 	case TS_REC_META_END:
 		return TS_REC_OK;

@@ -179,6 +179,30 @@ cleanup:
 	return err;
 }
 
+static bool have_syscall_tracepoints(void)
+{
+	struct stat st;
+
+	if (!stat("/sys/kernel/tracing/events/syscalls/sys_enter_ioctl", &st) ||
+	    !stat("/sys/kernel/debug/tracing/events/syscalls/sys_enter_ioctl", &st))
+		return true;
+	warn("no syscall tracepoints (CONFIG_FTRACE_SYSCALLS): tracing without the driver layer\n");
+	return false;
+}
+
+static void set_driver_autoload(struct tracesmith_bpf *skel, bool on)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.ts_ioctl_enter, skel->progs.ts_ioctl_exit,	 skel->progs.ts_mmap_enter,
+		skel->progs.ts_mmap_exit,   skel->progs.ts_openat_enter, skel->progs.ts_openat_exit,
+		skel->progs.ts_close_enter, skel->progs.ts_close_exit,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(progs); i++)
+		bpf_program__set_autoload(progs[i], on);
+}
+
 int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 {
 	unsigned int i;
@@ -203,6 +227,8 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 	bpf_program__set_expected_attach_type(p->skel->progs.ts_api_return_multi,
 					      TS_BPF_TRACE_UPROBE_MULTI);
 	p->skel->rodata->filter_pids = o->filter_pids;
+	p->skel->rodata->trace_driver = o->driver && have_syscall_tracepoints();
+	set_driver_autoload(p->skel, p->skel->rodata->trace_driver);
 	p->skel->rodata->wakeup_bytes = o->rb_bytes / 4;
 	for (i = 0; i < ts_nhooks; i++)
 		ts_hook_spec(&ts_hooks[i], (struct ts_hook_spec *)&p->skel->rodata->hook_specs[i]);
@@ -219,9 +245,11 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 		warn("cannot attach the scheduler tracepoints: %s\n", strerror(-err));
 		return err;
 	}
-	err = attach_syms(p, o);
-	if (err)
-		return err;
+	if (o->api) {
+		err = attach_syms(p, o);
+		if (err)
+			return err;
+	}
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.rb), o->on_record, o->ctx, NULL);
 	if (!p->rb) {
 		err = -errno;

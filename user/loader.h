@@ -25,6 +25,8 @@ struct ts_probe_opts {
 	const char *lib;	 /* libcuda to hook */
 	const uint64_t *offsets; /* per ts_syms entry; 0 = not exported */
 	bool filter_pids;	 /* only processes added with ts_probes_trace_pid */
+	bool api;		 /* hook libcuda */
+	bool driver;		 /* trace syscalls on NVIDIA device files */
 	uint32_t rb_bytes;	 /* ring buffer size, a power of two */
 	ring_buffer_sample_fn on_record;
 	void *ctx;

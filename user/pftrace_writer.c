@@ -418,7 +418,8 @@ static void pf_counter(struct ts_writer *w, uint32_t pid, const char *name, uint
 		pb_varint(&p->pkt, TD_PARENT_UUID, parent);
 		pb_string(&p->pkt, TD_NAME, name);
 		pb_begin(&p->pkt, TD_COUNTER);
-		pb_varint(&p->pkt, CD_UNIT, UNIT_SIZE_BYTES);
+		if (strstr(name, "(bytes)"))
+			pb_varint(&p->pkt, CD_UNIT, UNIT_SIZE_BYTES);
 		pb_end(&p->pkt);
 		pb_end(&p->pkt);
 		packet_end(p, false);

@@ -39,6 +39,7 @@ struct trace_opts {
 	const char *lib;
 	double duration;
 	uint32_t rb_mb;
+	bool no_driver, driver_only;
 	char **cmd;
 };
 
@@ -62,6 +63,8 @@ static void usage(FILE *f)
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -l, --lib PATH        the libcuda.so.1 to hook (default: found automatically)\n"
 		"      --ringbuf-mb N    ring buffer size in MiB, a power of two (default 16)\n"
+		"      --no-driver       skip the kernel driver layer (NVIDIA ioctl/mmap/open)\n"
+		"      --driver-only     trace only the driver layer: no libcuda needed\n"
 		"  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 		"  -h, --help            this help\n"
 		"\n"
@@ -78,6 +81,8 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "lib", required_argument, NULL, 'l' },
 		{ "ringbuf-mb", required_argument, NULL, 'R' },
+		{ "no-driver", no_argument, NULL, 'N' },
+		{ "driver-only", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -125,6 +130,12 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case 'N':
+			o->no_driver = true;
+			break;
+		case 'D':
+			o->driver_only = true;
+			break;
 		case 'v':
 			ts_verbose++;
 			break;
@@ -140,6 +151,10 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		o->cmd = &argv[optind];
 	if (!o->nout)
 		o->out[o->nout++] = "trace.json";
+	if (o->no_driver && o->driver_only) {
+		warn("--no-driver and --driver-only leave nothing to trace\n");
+		return -EINVAL;
+	}
 	if (!!o->pid + o->all + !!o->cmd != 1) {
 		warn("say what to trace: one of -p PID, -a, or -- COMMAND (see --help)\n");
 		return -EINVAL;
@@ -299,7 +314,9 @@ int cmd_trace(int argc, char **argv)
 		warn("no process with pid %d (has it exited?)\n", o.pid);
 		return 1;
 	}
-	if (ts_probes_preflight() || resolve_lib(&o, lib, &offsets, bid, sizeof(bid)))
+	lib[0] = bid[0] = '\0';
+	if (ts_probes_preflight() ||
+	    (!o.driver_only && resolve_lib(&o, lib, &offsets, bid, sizeof(bid))))
 		goto cleanup;
 	live.lib = lib;
 	live.build_id = bid;
@@ -307,6 +324,8 @@ int cmd_trace(int argc, char **argv)
 		.lib = lib,
 		.offsets = offsets,
 		.filter_pids = !o.all,
+		.api = !o.driver_only,
+		.driver = !o.no_driver,
 		.rb_bytes = o.rb_mb << 20,
 		.on_record = ts_live_on_record,
 		.ctx = &live,
@@ -345,7 +364,7 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "tracesmith-bpf: tracing pid %d; Ctrl-C to stop\n", o.pid);
 	} else {
 		fprintf(stderr, "tracesmith-bpf: tracing every process using %s; Ctrl-C to stop\n",
-			lib);
+			o.driver_only ? "the NVIDIA driver" : lib);
 	}
 	started = true;
 	err = run_loop(&o, &probes, &live, child, &status);

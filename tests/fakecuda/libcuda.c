@@ -11,7 +11,12 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +60,143 @@ static void *new_named(const char *name)
 	return n;
 }
 
+/*
+ * ---- the kernel driver: the ioctls the real libcuda issues ---------------
+ * Only when FAKECUDA_DEVDIR names a directory whose nvidiactl / nvidia-uvm
+ * are regular files (a test's stand-ins): never on a real device.
+ */
+#define IOWR_F(nr, size)		    (3u << 30 | (size) << 16 | 'F' << 8 | (nr))
+#define NV_ESC_RM_CONTROL		    0x2a
+#define NV_ESC_RM_ALLOC			    0x2b
+#define NV_ESC_IOCTL_XFER_CMD		    0xd3
+#define UVM_INITIALIZE			    0x30000001
+#define UVM_REGISTER_GPU		    37
+#define NV2080_CTRL_CMD_GPU_GET_NAME_STRING 0x20800110
+#define HOPPER_CHANNEL_GPFIFO_A		    0xc86f
+#define NV01_MEMORY_LOCAL_USER		    0x40
+#define NV_ERR_NO_MEMORY		    0x51
+
+struct nvos54 { /* RM_CONTROL */
+	uint32_t h_client, h_object, cmd, flags;
+	uint64_t params;
+	uint32_t params_size, status;
+};
+struct nvos64 { /* RM_ALLOC, 535 and later */
+	uint32_t h_root, h_parent, h_new, h_class;
+	uint64_t alloc_params, rights;
+	uint32_t params_size, flags, status, pad;
+};
+struct nvos21 { /* RM_ALLOC, the 32-byte form */
+	uint32_t h_root, h_parent, h_new, h_class;
+	uint64_t alloc_params;
+	uint32_t params_size, status;
+};
+struct nv_xfer {
+	uint32_t cmd, size;
+	uint64_t ptr;
+};
+struct uvm_register_gpu {
+	uint8_t uuid[16];
+	uint32_t numa_enabled, numa_node;
+	int32_t rm_ctrl_fd;
+	uint32_t h_client, h_smc_part_ref, rm_status;
+};
+struct uvm_initialize {
+	uint64_t flags;
+	uint32_t rm_status, pad;
+};
+
+_Static_assert(sizeof(struct nvos54) == 32, "NVOS54");
+_Static_assert(sizeof(struct nvos64) == 48, "NVOS64");
+_Static_assert(sizeof(struct nvos21) == 32, "NVOS21");
+_Static_assert(sizeof(struct uvm_register_gpu) == 40, "UVM_REGISTER_GPU");
+
+static int ctl_fd = -1, uvm_fd = -1;
+
+static int open_standin(const char *dir, const char *name)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if (stat(p, &st) || !S_ISREG(st.st_mode))
+		return -1;
+	return open(p, O_RDWR | O_CLOEXEC);
+}
+
+static void dev_open(void)
+{
+	const char *dir = getenv("FAKECUDA_DEVDIR");
+	unsigned int tio[16];
+	int fd;
+
+	if (!dir || ctl_fd >= 0)
+		return;
+	ctl_fd = open_standin(dir, "nvidiactl");
+	uvm_fd = open_standin(dir, "nvidia-uvm");
+	/* an ioctl on an ordinary file, as Python's stdio makes: never traced */
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ioctl(fd, 0x5401 /* TCGETS */, tio);
+		close(fd);
+	}
+}
+
+static void rm_control(uint32_t cmd)
+{
+	struct nvos54 p = {
+		.h_client = 0xc1d00001, .h_object = 0x5c000001, .cmd = cmd, .params_size = 64
+	};
+
+	if (ctl_fd >= 0)
+		ioctl(ctl_fd, IOWR_F(NV_ESC_RM_CONTROL, sizeof(p)), &p);
+}
+
+static void rm_alloc_channel(void)
+{
+	struct nvos64 p = { .h_root = 0xc1d00001,
+			    .h_parent = 0x5c000002,
+			    .h_new = 0xcaf00001,
+			    .h_class = HOPPER_CHANNEL_GPFIFO_A,
+			    .params_size = 128 };
+
+	if (ctl_fd >= 0)
+		ioctl(ctl_fd, IOWR_F(NV_ESC_RM_ALLOC, sizeof(p)), &p);
+}
+
+/* device memory: RM_ALLOC wrapped in IOCTL_XFER_CMD, as large requests are */
+static void rm_alloc_memory(uint32_t status)
+{
+	struct nvos21 p = { .h_root = 0xc1d00001,
+			    .h_parent = 0x5c000002,
+			    .h_new = 0xbeef0001,
+			    .h_class = NV01_MEMORY_LOCAL_USER,
+			    .status = status };
+	struct nv_xfer x = { IOWR_F(NV_ESC_RM_ALLOC, sizeof(p)), sizeof(p), (uintptr_t)&p };
+
+	if (ctl_fd >= 0)
+		ioctl(ctl_fd, IOWR_F(NV_ESC_IOCTL_XFER_CMD, sizeof(x)), &x);
+}
+
+static void uvm_register_gpu(int dev)
+{
+	struct uvm_register_gpu p = { .rm_ctrl_fd = ctl_fd, .h_client = 0xc1d00001 };
+
+	p.uuid[0] = dev;
+	if (uvm_fd >= 0)
+		ioctl(uvm_fd, UVM_REGISTER_GPU, &p);
+}
+
 /* ---- start-up ---------------------------------------------------------- */
 
 API CUresult cuInit(unsigned int flags)
 {
+	struct uvm_initialize ui = { 0 };
+
+	dev_open();
+	rm_control(NV2080_CTRL_CMD_GPU_GET_NAME_STRING);
+	if (uvm_fd >= 0)
+		ioctl(uvm_fd, UVM_INITIALIZE, &ui);
 	initialized = 1;
 	return flags ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
 }
@@ -127,8 +265,15 @@ API CUresult cuGetProcAddress(const char *symbol, void **pfn, int version, cuuin
 
 API CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice dev)
 {
+	static int made[2];
+
 	if (dev < 0 || dev > 1)
 		return CUDA_ERROR_INVALID_VALUE;
+	if (!__atomic_exchange_n(&made[dev], 1, __ATOMIC_SEQ_CST)) {
+		/* first use of the device: its channel, and UVM learns of it */
+		rm_alloc_channel();
+		uvm_register_gpu(dev);
+	}
 	*ctx = &primary[dev];
 	return CUDA_SUCCESS;
 }
@@ -567,8 +712,11 @@ static CUresult alloc(CUdeviceptr *p, size_t n)
 {
 	void *m;
 
-	if (!n || n >= FAKE_MEM_LIMIT)
-		return n ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_ERROR_INVALID_VALUE;
+	if (!n)
+		return CUDA_ERROR_INVALID_VALUE;
+	rm_alloc_memory(n >= FAKE_MEM_LIMIT ? NV_ERR_NO_MEMORY : 0);
+	if (n >= FAKE_MEM_LIMIT)
+		return CUDA_ERROR_OUT_OF_MEMORY;
 	m = malloc(n);
 	if (!m)
 		return CUDA_ERROR_OUT_OF_MEMORY;
@@ -625,6 +773,12 @@ API CUresult cuMemHostAlloc(void **p, size_t n, unsigned int flags)
 }
 API CUresult cuMemAllocHost_v2(void **p, size_t n)
 {
+	/* pinned memory is mapped through the control device */
+	void *m = ctl_fd >= 0 ? mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ctl_fd, 0)
+			      : MAP_FAILED;
+
+	if (m != MAP_FAILED)
+		munmap(m, 4096);
 	return alloc((CUdeviceptr *)p, n);
 }
 API CUresult cuMemFreeHost(void *p)
