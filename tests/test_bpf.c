@@ -385,6 +385,40 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Stats on a live run: --stats on stdout, and a JSON report as one more output. */
+static void test_stats_live(void **state)
+{
+	char cmd[2048];
+	json_object *st, *k, *v;
+	size_t i;
+	long long launches = -1;
+
+	snprintf(
+		cmd, sizeof(cmd),
+		"%s --lib %s --stats -o %s -o stats-json:%s -- %s --lib %s runtime >%s 2>/dev/null",
+		bin, fakecuda, path_in("st.json"), path_in("st.stats"), fakeapp, fakecuda,
+		path_in("stats.txt"));
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "grep -q 'Top kernels by launch count' %s && grep -q "
+		 "'cuLaunchKernel_ptsz *200 *0' %s",
+		 path_in("stats.txt"), path_in("stats.txt"));
+	assert_int_equal(system(cmd), 0);
+	st = json_object_from_file(path_in("st.stats"));
+	assert_non_null(st);
+	assert_true(json_object_object_get_ex(st, "kernels", &k));
+	for (i = 0; i < json_object_array_length(k); i++) {
+		json_object *e = json_object_array_get_idx(k, i);
+
+		if (json_object_object_get_ex(e, "name", &v) &&
+		    !strcmp(json_object_get_string(v), RT_VEC_ADD_DEMANGLED) &&
+		    json_object_object_get_ex(e, "launches", &v))
+			launches = json_object_get_int64(v);
+	}
+	assert_int_equal(launches, RT_ITERS);
+	json_object_put(st);
+}
+
 /* The perf-event uprobe fallback (kernels before 6.6) traces the same. */
 static void test_perf_uprobes(void **state)
 {
@@ -679,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_live_equals_replay),
 		cmocka_unit_test(test_pftrace_live),
 		cmocka_unit_test(test_driver_layer),
+		cmocka_unit_test(test_stats_live),
 		cmocka_unit_test(test_perf_uprobes),
 	};
 

@@ -24,9 +24,11 @@
 #include "nvdecode.h"
 #include "outbuf.h"
 #include "pbenc.h"
+#include "stats.h"
 #include "trace_json.h"
 #include "util.h"
 #include "workloads.h"
+#include "fakecuda/cuda_types.h"
 
 static char dir[] = "/tmp/ts-unit-XXXXXX";
 
@@ -789,6 +791,143 @@ static void test_fixture_driver(void **state)
 	trace_free(&t);
 }
 
+/* ---- stats ------------------------------------------------------------ */
+
+static void test_hist_quantiles(void **state)
+{
+	struct ts_hist h;
+	uint64_t v;
+
+	memset(&h, 0, sizeof(h));
+	for (v = 1; v <= 100000; v++)
+		ts_hist_add(&h, v * 1000);
+	/* log-linear buckets: within 1/8 of the true quantile */
+	assert_true(labs((long)ts_hist_quantile(&h, .5) - 50000000l) < 50000000l / 8);
+	assert_true(labs((long)ts_hist_quantile(&h, .99) - 99000000l) < 99000000l / 8);
+	assert_int_equal(h.max, 100000000);
+	assert_int_equal(h.count, 100000);
+	assert_true(ts_hist_quantile(&h, 1.0) <= h.max);
+	memset(&h, 0, sizeof(h));
+	ts_hist_add(&h, 5);
+	assert_int_equal(ts_hist_quantile(&h, .5), 5);
+}
+
+static json_object *jfind(json_object *arr, const char *key, const char *val)
+{
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i), *v;
+
+		if (json_object_object_get_ex(e, key, &v) &&
+		    !strcmp(json_object_get_string(v), val))
+			return e;
+	}
+	return NULL;
+}
+
+static long long jget(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : -1;
+}
+
+static json_object *jarr(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+/* Every table against the stand-in workload (runtime + fail), whose numbers are known. */
+static void test_stats_tables(void **state)
+{
+	char cmd[512];
+	json_object *st, *e;
+
+	if (!getenv("TS_BIN"))
+		skip();
+	snprintf(cmd, sizeof(cmd), "%s stats tests/fixtures/driver.tsbpf --json -o %s",
+		 getenv("TS_BIN"), tmp("stats.json"));
+	assert_int_equal(system(cmd), 0);
+	st = json_object_from_file(tmp("stats.json"));
+	assert_non_null(st);
+	e = jfind(jarr(st, "kernels"), "name", RT_VEC_ADD_DEMANGLED);
+	assert_int_equal(jget(e, "launches"), RT_ITERS);
+	assert_int_equal(json_object_array_length(jarr(e, "shapes")), 1);
+	assert_int_equal(jget(jfind(jarr(st, "kernels"), "name", RT_EMPTY_DEMANGLED), "launches"),
+			 RT_ITERS);
+	e = jfind(jarr(st, "api"), "name", "cuLaunchKernel_ptsz");
+	assert_int_equal(jget(e, "calls"), 2 * RT_ITERS);
+	assert_int_equal(jget(e, "errors"), 0);
+	assert_true(jget(e, "p50_ns") <= jget(e, "p95_ns") &&
+		    jget(e, "p95_ns") <= jget(e, "max_ns"));
+	e = jfind(jarr(st, "api"), "name", "cuMemAlloc_v2");
+	assert_int_equal(jget(e, "calls"), 4);
+	assert_int_equal(jget(e, "errors"), 1);
+	e = jfind(jarr(st, "copies"), "direction", "HtoD");
+	assert_int_equal(jget(e, "count"), 2);
+	assert_int_equal(jget(e, "bytes"), 2 * RT_BYTES);
+	assert_int_equal(jget(e, "sync_bytes"), 2 * RT_BYTES); /* both synchronous */
+	assert_int_equal(jget(jfind(jarr(st, "copies"), "direction", "DtoD"), "sync_bytes"), 0);
+	e = jarr(st, "memory");
+	assert_int_equal(jget(e, "allocations"), 4);
+	assert_int_equal(jget(e, "frees"), 4);
+	assert_int_equal(jget(e, "bytes_allocated"), 4 * RT_BYTES);
+	assert_int_equal(json_object_array_length(jarr(e, "leaks")), 0);
+	e = json_object_array_get_idx(jarr(st, "sync_threads"), 0);
+	assert_int_equal(jget(e, "calls"), 3);
+	assert_true(jget(e, "blocked_ns") >= 3 * FAKE_SYNC_US * 1000ll);
+	e = jfind(jarr(st, "driver"), "name", "RM_ALLOC NV01_MEMORY_LOCAL_USER");
+	assert_int_equal(jget(e, "calls"), 6);
+	assert_int_equal(jget(e, "errors"), 1);
+	assert_int_equal(json_object_array_length(jarr(st, "processes")), 1);
+	assert_int_equal(
+		jget(json_object_array_get_idx(jarr(st, "processes"), 0), "peak_mem_bytes"),
+		4 * RT_BYTES);
+	json_object_put(st);
+}
+
+/* An allocation never freed is reported with its size, pointer and thread. */
+static void test_stats_leaks(void **state)
+{
+	struct ts_writer *w;
+	struct ts_corr *corr;
+	struct ts_corr_sink cs;
+	struct canned c;
+	json_object *st, *leak;
+	uint64_t v[2];
+	int err;
+
+	w = ts_stats_writer_open(tmp("leak.json"), true, &err);
+	assert_non_null(w);
+	corr = ts_corr_new(w, "test");
+	ts_corr_sink_init(&cs, corr);
+	canned_start(&c, &cs.base, 0);
+	canned_proc(&c, 7, "leaky");
+	v[0] = 0xdead0000;
+	v[1] = 12345;
+	canned_api(&c, 7, 8, 10, 5, 0, "cuMemAlloc_v2", v, 2, NULL);
+	v[0] = 0xbeef0000;
+	v[1] = 100;
+	canned_api(&c, 7, 7, 20, 5, 0, "cuMemAlloc_v2", v, 2, NULL);
+	canned_api(&c, 7, 7, 30, 5, 0, "cuMemFree_v2", v, 1, NULL);
+	canned_end(&c);
+	assert_int_equal(ts_corr_finish(corr, false), 0);
+	st = json_object_from_file(tmp("leak.json"));
+	leak = json_object_array_get_idx(jarr(jarr(st, "memory"), "leaks"), 0);
+	assert_int_equal(json_object_array_length(jarr(jarr(st, "memory"), "leaks")), 1);
+	assert_int_equal(jget(leak, "bytes"), 12345);
+	assert_int_equal(jget(leak, "tid"), 8);
+	assert_string_equal(json_object_get_string(jarr(leak, "ptr")), "0xdead0000");
+	json_object_put(st);
+	canned_free(&c);
+	ts_corr_free(corr);
+	ts_writer_destroy(w);
+}
+
 /* ---- the replay command on bad input ------------------------------------ */
 
 static int run_cli(const char *args, char *out, size_t len)
@@ -870,6 +1009,9 @@ int main(void)
 		cmocka_unit_test(test_pb_nested),
 		cmocka_unit_test(test_pftrace_fixtures),
 		cmocka_unit_test(test_nv_decode),
+		cmocka_unit_test(test_hist_quantiles),
+		cmocka_unit_test(test_stats_tables),
+		cmocka_unit_test(test_stats_leaks),
 	};
 
 	if (!mkdtemp(dir))

@@ -9,5 +9,6 @@
 
 int cmd_trace(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "trace", cmd_trace, "trace a command, a process or the system (the default)" },
 	{ "replay", cmd_replay, "turn a .tsbpf capture into a trace" },
+	{ "stats", cmd_stats, "summary tables of a .tsbpf capture" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this list" },
 };

@@ -97,6 +97,41 @@ static int feed(void *ctx, const void *rec)
 	return s->put(s, rec);
 }
 
+/* A capture through the same record path as live tracing, into outs. */
+static int replay_file(const char *in, char **out, unsigned int nout, bool salvage)
+{
+	struct ts_cap_reader r = { .fd = -1 };
+	struct ts_outputs outs = { 0 };
+	bool incomplete;
+	int err, ret = 1;
+
+	err = ts_cap_open(&r, in);
+	if (err) {
+		warn("%s: %s\n", in, r.err);
+		goto cleanup;
+	}
+	r.salvage = salvage;
+	if (ts_outputs_open(&outs, out, nout))
+		goto cleanup;
+	err = ts_cap_read(&r, feed, &outs.base);
+	if (err)
+		warn("%s: %s%s\n", in, r.err[0] ? r.err : strerror(-err),
+		     salvage ? "; kept the records before it (--salvage)"
+			     : "; use --salvage to keep the records before it");
+	incomplete = err || (r.hdr.flags & TS_CAP_F_INCOMPLETE);
+	if (!err && (r.hdr.flags & TS_CAP_F_INCOMPLETE))
+		warn("%s: the capture was not closed cleanly (the tracer was killed?); "
+		     "replayed everything up to its last block\n",
+		     in);
+	if (ts_outputs_close(&outs, incomplete))
+		goto cleanup;
+	ret = err && !salvage ? 1 : 0;
+cleanup:
+	ts_outputs_close(&outs, true);
+	ts_cap_close(&r);
+	return ret;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -107,12 +142,10 @@ int cmd_replay(int argc, char **argv)
 		{},
 	};
 	char *out[TS_MAX_OUTPUTS];
-	const char *in;
 	unsigned int nout = 0;
-	bool info = false, salvage = false, incomplete;
+	bool info = false, salvage = false;
 	struct ts_cap_reader r = { .fd = -1 };
-	struct ts_outputs outs = { 0 };
-	int c, err, ret = 1;
+	int c, err;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:ish", longopts, NULL)) != -1) {
@@ -142,37 +175,63 @@ int cmd_replay(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	in = argv[optind];
-	err = ts_cap_open(&r, in);
-	if (err) {
-		warn("%s: %s\n", in, r.err);
-		goto cleanup;
-	}
-	if (info) {
-		err = print_info(&r, in);
-		if (err)
-			warn("%s: %s\n", in, r.err[0] ? r.err : strerror(-err));
-		ret = err ? 1 : 0;
-		goto cleanup;
-	}
-	r.salvage = salvage;
-	if (ts_outputs_open(&outs, out, nout))
-		goto cleanup;
-	err = ts_cap_read(&r, feed, &outs.base);
+	if (!info)
+		return replay_file(argv[optind], out, nout, salvage);
+	err = ts_cap_open(&r, argv[optind]);
+	if (!err)
+		err = print_info(&r, argv[optind]);
 	if (err)
-		warn("%s: %s%s\n", in, r.err[0] ? r.err : strerror(-err),
-		     salvage ? "; kept the records before it (--salvage)"
-			     : "; use --salvage to keep the records before it");
-	incomplete = err || (r.hdr.flags & TS_CAP_F_INCOMPLETE);
-	if (!err && (r.hdr.flags & TS_CAP_F_INCOMPLETE))
-		warn("%s: the capture was not closed cleanly (the tracer was killed?); "
-		     "replayed everything up to its last block\n",
-		     in);
-	if (ts_outputs_close(&outs, incomplete))
-		goto cleanup;
-	ret = err && !salvage ? 1 : 0;
-cleanup:
-	ts_outputs_close(&outs, true);
+		warn("%s: %s\n", argv[optind], r.err[0] ? r.err : strerror(-err));
 	ts_cap_close(&r);
-	return ret;
+	return err ? 1 : 0;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "salvage", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char *out = NULL, path[4096];
+	bool json = false, salvage = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jo:sh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 's':
+			salvage = true;
+			break;
+		case 'h':
+		default:
+			fprintf(c == 'h' ? stdout : stderr,
+				"Usage: tracesmith-bpf stats FILE.tsbpf [--json] [-o FILE] [--salvage]\n"
+				"\n"
+				"Summarize a capture: top kernels, CUDA API latency percentiles, copies\n"
+				"by direction, device memory and leaks, synchronization, driver calls,\n"
+				"processes and streams. Live runs print the same with --stats.\n"
+				"\n"
+				"  -j, --json      JSON instead of aligned text\n"
+				"  -o, --output    write to FILE instead of stdout\n"
+				"  -s, --salvage   summarize what a damaged capture holds\n");
+			return c == 'h' ? 0 : 1;
+		}
+	}
+	if (optind != argc - 1) {
+		warn("stats: which capture? (see stats --help)\n");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s%s", json ? TS_STATS_JSON_PREFIX : TS_STATS_PREFIX,
+		 out ? out : "-");
+	out = path;
+	return replay_file(argv[optind], &out, 1, salvage);
 }

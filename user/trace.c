@@ -63,6 +63,7 @@ static void usage(FILE *f)
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"  -l, --lib PATH        the libcuda.so.1 to hook (default: found automatically)\n"
 		"      --ringbuf-mb N    ring buffer size in MiB, a power of two (default 16)\n"
+		"      --stats           print summary tables at the end (as `stats` does)\n"
 		"      --no-driver       skip the kernel driver layer (NVIDIA ioctl/mmap/open)\n"
 		"      --driver-only     trace only the driver layer: no libcuda needed\n"
 		"  -v, --verbose         more messages (-vv: libbpf debug output)\n"
@@ -82,11 +83,13 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "lib", required_argument, NULL, 'l' },
 		{ "ringbuf-mb", required_argument, NULL, 'R' },
 		{ "no-driver", no_argument, NULL, 'N' },
+		{ "stats", no_argument, NULL, 'S' },
 		{ "driver-only", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	bool stats = false;
 	char *end;
 	int c;
 
@@ -133,6 +136,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		case 'N':
 			o->no_driver = true;
 			break;
+		case 'S':
+			stats = true;
+			break;
 		case 'D':
 			o->driver_only = true;
 			break;
@@ -151,6 +157,8 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		o->cmd = &argv[optind];
 	if (!o->nout)
 		o->out[o->nout++] = "trace.json";
+	if (stats && o->nout < TS_MAX_OUTPUTS)
+		o->out[o->nout++] = TS_STATS_STDOUT;
 	if (o->no_driver && o->driver_only) {
 		warn("--no-driver and --driver-only leave nothing to trace\n");
 		return -EINVAL;

@@ -83,7 +83,16 @@ struct ts_writer {
 	const struct ts_writer_ops *ops;
 };
 
-/* Pick the format from the file name's extension; -EINVAL if unknown. */
+/* "stats:PATH" and "stats-json:PATH" force the stats report ("-": stdout). */
+#define TS_STATS_PREFIX	     "stats:"
+#define TS_STATS_JSON_PREFIX "stats-json:"
+#define TS_STATS_STDOUT	     "stats:-"
+#define TS_STATS_JSON_STDOUT "stats-json:-"
+
+/*
+ * Pick the format from the file name's extension (.json, .pftrace,
+ * .perfetto-trace, .stats.txt, .stats.json); -EINVAL if unknown.
+ */
 int ts_writer_open(const char *path, struct ts_writer **out);
 void ts_writer_destroy(struct ts_writer *w);
 

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The stats aggregates: how they grow per event, and how they are printed. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stats_int.h"
+
+#define TOP 20
+
+void st_kernel_add(struct st_kernel *k, uint64_t dur, const struct ts_arg *g,
+		   const struct ts_arg *b)
+{
+	unsigned int i;
+
+	k->count++;
+	k->total_ns += dur;
+	if (!g || !b)
+		return;
+	for (i = 0; i < k->nshapes; i++) {
+		if (!memcmp(k->shapes[i].g, g->dim, sizeof(g->dim)) &&
+		    !memcmp(k->shapes[i].b, b->dim, sizeof(b->dim))) {
+			k->shapes[i].n++;
+			return;
+		}
+	}
+	if (k->nshapes == ST_MAX_SHAPES) {
+		k->other_shapes++;
+		return;
+	}
+	memcpy(k->shapes[i].g, g->dim, sizeof(g->dim));
+	memcpy(k->shapes[i].b, b->dim, sizeof(b->dim));
+	k->shapes[i].n = 1;
+	k->nshapes++;
+}
+
+void st_copy_add(struct st_copy *c, uint64_t bytes)
+{
+	static const uint64_t limit[ST_SIZE_BUCKETS - 1] = { 4096, 65536, 1 << 20, 16 << 20 };
+	unsigned int i;
+
+	c->count++;
+	c->bytes += bytes;
+	for (i = 0; i < ST_SIZE_BUCKETS - 1 && bytes > limit[i]; i++)
+		;
+	c->sizes[i]++;
+}
+
+static const struct ts_arg *arg(const struct ts_slice *s, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nargs; i++)
+		if (!strcmp(s->args[i].key, key))
+			return &s->args[i];
+	return NULL;
+}
+
+void st_sync_add(struct stats_writer *st, const struct ts_slice *s)
+{
+	const struct ts_arg *h = arg(s, "stream") ?: arg(s, "event") ?: arg(s, "context");
+	struct st_time *t;
+	char key[160];
+
+	snprintf(key, sizeof(key), "%u/%u", s->pid, s->tid);
+	t = ts_named_get(&st->syncs, key, strlen(key), sizeof(*t));
+	if (t) {
+		t->ns += s->dur;
+		t->calls++;
+	}
+	/* the call site, as far as the driver API shows it: function and handle */
+	if (h)
+		snprintf(key, sizeof(key), "%.*s %s=0x%llx", (int)s->name_len, s->name, h->key,
+			 (unsigned long long)h->u);
+	else
+		snprintf(key, sizeof(key), "%.*s", (int)s->name_len, s->name);
+	t = ts_named_get(&st->sync_sites, key, strlen(key), sizeof(*t));
+	if (t) {
+		t->ns += s->dur;
+		t->calls++;
+	}
+}
+
+static bool device_alloc(const struct ts_slice *s)
+{
+	return !strncmp(s->name, "cuMemAlloc", 10) && !strstr(s->name, "Host");
+}
+
+static bool device_free(const struct ts_slice *s)
+{
+	return !strncmp(s->name, "cuMemFree", 9) && !strstr(s->name, "Host");
+}
+
+void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int64_t result)
+{
+	const struct ts_arg *ptr = arg(s, "ptr"), *size = arg(s, "size_bytes");
+	uint64_t idx;
+
+	if (result || !ptr)
+		return;
+	if (device_alloc(s) && size) {
+		if (st->nallocs == st->alloc_cap) {
+			size_t cap = st->alloc_cap ? st->alloc_cap * 2 : 64;
+			struct st_alloc *n = realloc(st->allocs, cap * sizeof(*n));
+
+			if (!n)
+				return;
+			st->allocs = n;
+			st->alloc_cap = cap;
+		}
+		st->allocs[st->nallocs] = (struct st_alloc){ ptr->u, size->u, s->pid, s->tid };
+		snprintf(st->allocs[st->nallocs].fn, sizeof(st->allocs[0].fn), "%.*s",
+			 (int)s->name_len, s->name);
+		if (ts_hmap_put(&st->live, s->pid, ptr->u, st->nallocs))
+			return;
+		st->nallocs++;
+		st->n_alloc++;
+		st->bytes_alloc += size->u;
+	} else if (device_free(s) && ts_hmap_del(&st->live, s->pid, ptr->u, &idx)) {
+		/* fill the hole with the last one */
+		st->n_free++;
+		if (idx != st->nallocs - 1) {
+			st->allocs[idx] = st->allocs[st->nallocs - 1];
+			ts_hmap_put(&st->live, st->allocs[idx].pid, st->allocs[idx].ptr, idx);
+		}
+		st->nallocs--;
+	}
+}
+
+/* ---- printing ---------------------------------------------------------- */
+
+static void outf(struct ts_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void outf(struct ts_out *o, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ts_out_write(o, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+#define VAL(e, type) ((const type *)(*(const struct ts_named_ent *const *)(e))->val)
+
+static int by_launches(const void *a, const void *b)
+{
+	uint64_t x = VAL(a, struct st_kernel)->count, y = VAL(b, struct st_kernel)->count;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int by_kernel_time(const void *a, const void *b)
+{
+	uint64_t x = VAL(a, struct st_kernel)->total_ns, y = VAL(b, struct st_kernel)->total_ns;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int by_api_time(const void *a, const void *b)
+{
+	uint64_t x = VAL(a, struct st_api)->h.sum, y = VAL(b, struct st_api)->h.sum;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	uint64_t x = VAL(a, struct st_time)->ns, y = VAL(b, struct st_time)->ns;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct ts_named_ent *const *)a)->name,
+		      (*(const struct ts_named_ent *const *)b)->name);
+}
+
+static int by_size(const void *a, const void *b)
+{
+	uint64_t x = ((const struct st_alloc *)a)->size, y = ((const struct st_alloc *)b)->size;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void shape_text(const struct st_kernel *k, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < k->nshapes && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s[%u,%u,%u]x[%u,%u,%u]", i ? " " : "",
+				k->shapes[i].g[0], k->shapes[i].g[1], k->shapes[i].g[2],
+				k->shapes[i].b[0], k->shapes[i].b[1], k->shapes[i].b[2]);
+	if (k->other_shapes && off < len)
+		snprintf(buf + off, len - off, " +more");
+}
+
+static void text_kernels(struct stats_writer *st, struct ts_out *o,
+			 int (*cmp)(const void *, const void *), const char *title)
+{
+	struct ts_named_ent **v = ts_named_sorted(&st->kernels, cmp);
+	char shapes[256];
+	size_t i;
+
+	if (!v || !st->kernels.count) {
+		free(v);
+		return;
+	}
+	outf(o, "\n%s\n  %10s %12s %10s  %-40s %s\n", title, "launches", "submit_ms", "avg_us",
+	     "kernel", "grid x block");
+	for (i = 0; i < st->kernels.count && i < TOP; i++) {
+		const struct st_kernel *k = v[i]->val;
+
+		shape_text(k, shapes, sizeof(shapes));
+		outf(o, "  %10llu %12.3f %10.3f  %-40.200s %s\n", (unsigned long long)k->count,
+		     k->total_ns / 1e6, k->total_ns / 1e3 / k->count, v[i]->name, shapes);
+	}
+	free(v);
+}
+
+static void text_hist_table(struct ts_out *o, const struct ts_named *t, const char *title,
+			    const char *col)
+{
+	struct ts_named_ent **v = ts_named_sorted(t, by_api_time);
+	size_t i;
+
+	if (!v || !t->count) {
+		free(v);
+		return;
+	}
+	outf(o, "\n%s\n  %-48s %9s %7s %11s %10s %10s %10s %10s %10s\n", title, col, "calls",
+	     "errors", "total_ms", "avg_us", "p50_us", "p95_us", "p99_us", "max_us");
+	for (i = 0; i < t->count; i++) {
+		const struct st_api *a = v[i]->val;
+
+		outf(o, "  %-48s %9llu %7llu %11.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n",
+		     v[i]->name, (unsigned long long)a->h.count, (unsigned long long)a->errors,
+		     a->h.sum / 1e6, a->h.sum / 1e3 / a->h.count, ts_hist_quantile(&a->h, .5) / 1e3,
+		     ts_hist_quantile(&a->h, .95) / 1e3, ts_hist_quantile(&a->h, .99) / 1e3,
+		     a->h.max / 1e3);
+	}
+	free(v);
+}
+
+static void text_copies(struct stats_writer *st, struct ts_out *o)
+{
+	struct ts_named_ent **v = ts_named_sorted(&st->copies, by_name);
+	size_t i;
+
+	if (!v || !st->copies.count) {
+		free(v);
+		return;
+	}
+	outf(o, "\nMemory copies\n  %-10s %8s %14s %8s %8s %8s %8s %8s %12s\n", "direction",
+	     "count", "total_bytes", "<=4K", "<=64K", "<=1M", "<=16M", ">16M", "sync_GB/s");
+	for (i = 0; i < st->copies.count; i++) {
+		const struct st_copy *c = v[i]->val;
+
+		outf(o, "  %-10s %8llu %14llu %8llu %8llu %8llu %8llu %8llu ", v[i]->name,
+		     (unsigned long long)c->count, (unsigned long long)c->bytes,
+		     (unsigned long long)c->sizes[0], (unsigned long long)c->sizes[1],
+		     (unsigned long long)c->sizes[2], (unsigned long long)c->sizes[3],
+		     (unsigned long long)c->sizes[4]);
+		if (c->sync_ns)
+			outf(o, "%12.3f\n", (double)c->sync_bytes / c->sync_ns);
+		else
+			outf(o, "%12s\n", "-");
+	}
+	free(v);
+}
+
+static void text_memory(struct stats_writer *st, struct ts_out *o)
+{
+	struct ts_named_ent **v = ts_named_sorted(&st->procs, by_name);
+	size_t i;
+
+	outf(o, "\nDevice memory\n  allocations %llu, frees %llu, allocated %llu bytes\n",
+	     (unsigned long long)st->n_alloc, (unsigned long long)st->n_free,
+	     (unsigned long long)st->bytes_alloc);
+	for (i = 0; v && i < st->procs.count; i++) {
+		const struct st_proc *p = v[i]->val;
+
+		if (p->peak_mem)
+			outf(o, "  peak allocated, pid %s: %lld bytes\n", v[i]->name,
+			     (long long)p->peak_mem);
+	}
+	free(v);
+	outf(o, "  live at the end: %zu allocations\n", st->nallocs);
+	qsort(st->allocs, st->nallocs, sizeof(*st->allocs), by_size);
+	for (i = 0; i < st->nallocs; i++)
+		ts_hmap_put(&st->live, st->allocs[i].pid, st->allocs[i].ptr, i);
+	if (st->nallocs)
+		outf(o, "  %14s %18s %8s %8s  %s\n", "bytes", "pointer", "pid", "tid",
+		     "allocated by");
+	for (i = 0; i < st->nallocs && i < TOP; i++)
+		outf(o, "  %14llu 0x%016llx %8u %8u  %s\n", (unsigned long long)st->allocs[i].size,
+		     (unsigned long long)st->allocs[i].ptr, st->allocs[i].pid, st->allocs[i].tid,
+		     st->allocs[i].fn);
+}
+
+static void text_times(struct ts_out *o, const struct ts_named *t, const char *title,
+		       const char *col)
+{
+	struct ts_named_ent **v = ts_named_sorted(t, by_time);
+	size_t i;
+
+	if (!v || !t->count) {
+		free(v);
+		return;
+	}
+	outf(o, "  %s\n  %-48s %12s %8s\n", title, col, "blocked_ms", "calls");
+	for (i = 0; i < t->count && i < TOP; i++) {
+		const struct st_time *x = v[i]->val;
+
+		outf(o, "  %-48s %12.3f %8llu\n", v[i]->name, x->ns / 1e6,
+		     (unsigned long long)x->calls);
+	}
+	free(v);
+}
+
+static void text_procs_streams(struct stats_writer *st, struct ts_out *o)
+{
+	struct ts_named_ent **v;
+	size_t i;
+
+	v = ts_named_sorted(&st->procs, by_name);
+	outf(o, "\nPer process\n  %8s %10s %16s  %s\n", "pid", "api_calls", "peak_mem_bytes",
+	     "command");
+	for (i = 0; v && i < st->procs.count; i++) {
+		const struct st_proc *p = v[i]->val;
+
+		outf(o, "  %8s %10llu %16lld  %s\n", v[i]->name, (unsigned long long)p->calls,
+		     (long long)p->peak_mem, p->name);
+	}
+	free(v);
+	v = ts_named_sorted(&st->streams, by_name);
+	outf(o, "\nPer stream\n  %-56s %8s %12s\n", "stream", "ops", "busy_ms");
+	for (i = 0; v && i < st->streams.count; i++) {
+		const struct st_stream *s = v[i]->val;
+
+		outf(o, "  %-56s %8llu %12.3f\n", s->name, (unsigned long long)s->ops,
+		     s->busy_ns / 1e6);
+	}
+	free(v);
+}
+
+void st_print_text(struct stats_writer *st, struct ts_out *o)
+{
+	outf(o, "tracesmith-bpf stats: %llu records, %llu dropped, %.3f s traced%s\n",
+	     (unsigned long long)st->meta.records, (unsigned long long)st->meta.drops,
+	     st->meta.end_ns / 1e9, st->meta.incomplete ? " (incomplete input)" : "");
+	text_kernels(st, o, by_launches, "Top kernels by launch count");
+	text_kernels(st, o, by_kernel_time, "Top kernels by host submit time");
+	text_hist_table(o, &st->apis, "CUDA API summary", "function");
+	text_copies(st, o);
+	text_memory(st, o);
+	outf(o, "\nSynchronization\n");
+	text_times(o, &st->syncs, "time blocked per thread", "pid/tid");
+	text_times(o, &st->sync_sites, "top blocking calls", "call");
+	text_hist_table(o, &st->driver, "Driver layer (NVIDIA ioctl/mmap)", "call");
+	text_procs_streams(st, o);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void jkey(struct ts_out *o, const char *k, bool first)
+{
+	if (!first)
+		ts_out_putc(o, ',');
+	ts_out_json_str(o, k, strlen(k));
+	ts_out_putc(o, ':');
+}
+
+static void jnum(struct ts_out *o, const char *k, uint64_t v, bool first)
+{
+	jkey(o, k, first);
+	ts_out_u64(o, v);
+}
+
+static void jstr(struct ts_out *o, const char *k, const char *v, bool first)
+{
+	jkey(o, k, first);
+	ts_out_json_str(o, v, strlen(v));
+}
+
+static void json_hists(struct ts_out *o, const char *key, const struct ts_named *t)
+{
+	struct ts_named_ent **v = ts_named_sorted(t, by_api_time);
+	size_t i;
+
+	jkey(o, key, false);
+	ts_out_putc(o, '[');
+	for (i = 0; v && i < t->count; i++) {
+		const struct st_api *a = v[i]->val;
+
+		ts_out_puts(o, i ? ",{" : "{");
+		jstr(o, "name", v[i]->name, true);
+		jnum(o, "calls", a->h.count, false);
+		jnum(o, "errors", a->errors, false);
+		jnum(o, "total_ns", a->h.sum, false);
+		jnum(o, "avg_ns", a->h.sum / a->h.count, false);
+		jnum(o, "p50_ns", ts_hist_quantile(&a->h, .5), false);
+		jnum(o, "p95_ns", ts_hist_quantile(&a->h, .95), false);
+		jnum(o, "p99_ns", ts_hist_quantile(&a->h, .99), false);
+		jnum(o, "max_ns", a->h.max, false);
+		ts_out_putc(o, '}');
+	}
+	ts_out_putc(o, ']');
+	free(v);
+}
+
+static void json_kernels(struct stats_writer *st, struct ts_out *o)
+{
+	struct ts_named_ent **v = ts_named_sorted(&st->kernels, by_launches);
+	size_t i;
+	unsigned int j;
+
+	jkey(o, "kernels", false);
+	ts_out_putc(o, '[');
+	for (i = 0; v && i < st->kernels.count; i++) {
+		const struct st_kernel *k = v[i]->val;
+
+		ts_out_puts(o, i ? ",{" : "{");
+		jstr(o, "name", v[i]->name, true);
+		jnum(o, "launches", k->count, false);
+		jnum(o, "submit_ns", k->total_ns, false);
+		jkey(o, "shapes", false);
+		ts_out_putc(o, '[');
+		for (j = 0; j < k->nshapes; j++)
+			outf(o, "%s{\"grid\":[%u,%u,%u],\"block\":[%u,%u,%u],\"launches\":%llu}",
+			     j ? "," : "", k->shapes[j].g[0], k->shapes[j].g[1], k->shapes[j].g[2],
+			     k->shapes[j].b[0], k->shapes[j].b[1], k->shapes[j].b[2],
+			     (unsigned long long)k->shapes[j].n);
+		ts_out_puts(o, "]}");
+	}
+	ts_out_putc(o, ']');
+	free(v);
+}
+
+static void json_copies(struct stats_writer *st, struct ts_out *o)
+{
+	struct ts_named_ent **v = ts_named_sorted(&st->copies, by_name);
+	size_t i;
+
+	jkey(o, "copies", false);
+	ts_out_putc(o, '[');
+	for (i = 0; v && i < st->copies.count; i++) {
+		const struct st_copy *c = v[i]->val;
+
+		ts_out_puts(o, i ? ",{" : "{");
+		jstr(o, "direction", v[i]->name, true);
+		jnum(o, "count", c->count, false);
+		jnum(o, "bytes", c->bytes, false);
+		outf(o,
+		     ",\"size_histogram\":{\"le_4k\":%llu,\"le_64k\":%llu,\"le_1m\":%llu,"
+		     "\"le_16m\":%llu,\"gt_16m\":%llu}",
+		     (unsigned long long)c->sizes[0], (unsigned long long)c->sizes[1],
+		     (unsigned long long)c->sizes[2], (unsigned long long)c->sizes[3],
+		     (unsigned long long)c->sizes[4]);
+		jnum(o, "sync_bytes", c->sync_bytes, false);
+		jnum(o, "sync_ns", c->sync_ns, false);
+		ts_out_putc(o, '}');
+	}
+	ts_out_putc(o, ']');
+	free(v);
+}
+
+static void json_times(struct ts_out *o, const char *key, const struct ts_named *t)
+{
+	struct ts_named_ent **v = ts_named_sorted(t, by_time);
+	size_t i;
+
+	jkey(o, key, false);
+	ts_out_putc(o, '[');
+	for (i = 0; v && i < t->count; i++) {
+		const struct st_time *x = v[i]->val;
+
+		ts_out_puts(o, i ? ",{" : "{");
+		jstr(o, "name", v[i]->name, true);
+		jnum(o, "blocked_ns", x->ns, false);
+		jnum(o, "calls", x->calls, false);
+		ts_out_putc(o, '}');
+	}
+	ts_out_putc(o, ']');
+	free(v);
+}
+
+static void json_memory(struct stats_writer *st, struct ts_out *o)
+{
+	size_t i;
+
+	outf(o,
+	     ",\"memory\":{\"allocations\":%llu,\"frees\":%llu,\"bytes_allocated\":%llu,"
+	     "\"leaks\":[",
+	     (unsigned long long)st->n_alloc, (unsigned long long)st->n_free,
+	     (unsigned long long)st->bytes_alloc);
+	qsort(st->allocs, st->nallocs, sizeof(*st->allocs), by_size);
+	for (i = 0; i < st->nallocs; i++)
+		ts_hmap_put(&st->live, st->allocs[i].pid, st->allocs[i].ptr, i);
+	for (i = 0; i < st->nallocs; i++)
+		outf(o,
+		     "%s{\"bytes\":%llu,\"ptr\":\"0x%llx\",\"pid\":%u,\"tid\":%u,\"function\":\"%s\"}",
+		     i ? "," : "", (unsigned long long)st->allocs[i].size,
+		     (unsigned long long)st->allocs[i].ptr, st->allocs[i].pid, st->allocs[i].tid,
+		     st->allocs[i].fn);
+	ts_out_puts(o, "]}");
+}
+
+static void json_procs_streams(struct stats_writer *st, struct ts_out *o)
+{
+	struct ts_named_ent **v = ts_named_sorted(&st->procs, by_name);
+	size_t i;
+
+	jkey(o, "processes", false);
+	ts_out_putc(o, '[');
+	for (i = 0; v && i < st->procs.count; i++) {
+		const struct st_proc *p = v[i]->val;
+
+		ts_out_puts(o, i ? ",{" : "{");
+		jnum(o, "pid", strtoull(v[i]->name, NULL, 10), true);
+		jstr(o, "command", p->name, false);
+		jnum(o, "api_calls", p->calls, false);
+		jnum(o, "peak_mem_bytes", p->peak_mem, false);
+		ts_out_putc(o, '}');
+	}
+	free(v);
+	ts_out_putc(o, ']');
+	v = ts_named_sorted(&st->streams, by_name);
+	jkey(o, "streams", false);
+	ts_out_putc(o, '[');
+	for (i = 0; v && i < st->streams.count; i++) {
+		const struct st_stream *s = v[i]->val;
+
+		ts_out_puts(o, i ? ",{" : "{");
+		jstr(o, "stream", s->name, true);
+		jnum(o, "ops", s->ops, false);
+		jnum(o, "busy_ns", s->busy_ns, false);
+		ts_out_putc(o, '}');
+	}
+	free(v);
+	ts_out_putc(o, ']');
+}
+
+void st_print_json(struct stats_writer *st, struct ts_out *o)
+{
+	ts_out_putc(o, '{');
+	jnum(o, "records", st->meta.records, true);
+	jnum(o, "dropped_events", st->meta.drops, false);
+	jnum(o, "span_ns", st->meta.end_ns, false);
+	json_kernels(st, o);
+	json_hists(o, "api", &st->apis);
+	json_copies(st, o);
+	json_memory(st, o);
+	json_times(o, "sync_threads", &st->syncs);
+	json_times(o, "sync_sites", &st->sync_sites);
+	json_hists(o, "driver", &st->driver);
+	json_procs_streams(st, o);
+	ts_out_puts(o, "}\n");
+}
