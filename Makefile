@@ -97,6 +97,19 @@ fuzz: $(OUT)/fuzz_capture
 		[ $$st -eq 0 ] || echo "fuzz: FAILED: a crashing input is in $(OUT)/fuzz-*; copy it to tests/fuzz/regressions/"; \
 		exit $$st
 
+# --- benchmarks (root): results go in BENCHMARKS.md --------------------------
+$(OUT)/floor.bpf.o: bench/floor.bpf.c | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/floor.skel.h: $(OUT)/floor.bpf.o
+	$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(OUT)/floor: bench/floor.c $(OUT)/floor.skel.h
+	$(CC) $(CFLAGS) bench/floor.c -o $@ -lbpf -lelf -lz
+
+bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
+	scripts/bench.sh
+
 unit: $(UNIT_TESTS)
 	TS_BIN=$(abspath $(BIN)) $(UNIT_TESTS)
 

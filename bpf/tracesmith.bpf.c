@@ -96,15 +96,10 @@ static __always_inline void emit_thread(__u32 pid, __u32 tid)
 	bpf_ringbuf_submit(r, rb_flags());
 }
 
-static __always_inline __u64 read_arg(const __u64 *regs, __u32 arg, __u64 sp)
+/* args[0..5] are the registers, args[6..] the stack arguments read at entry */
+static __always_inline __u64 read_arg(const __u64 *args, __u32 arg)
 {
-	__u64 v = 0;
-
-	if (arg < 6)
-		return regs[arg];
-	/* [rsp] is the return address: argument 7 sits at [rsp + 8] */
-	bpf_probe_read_user(&v, sizeof(v), (void *)(sp + 8 * (arg - 5)));
-	return v;
+	return arg < 6 + TS_MAX_STACK_ARGS ? args[arg] : 0;
 }
 
 static __always_inline int api_entry(struct pt_regs *ctx)
@@ -113,16 +108,20 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 	__u32 pid = id >> 32, tid = (__u32)id;
 	__u64 cookie, sp = PT_REGS_SP(ctx);
 	const volatile struct ts_hook_spec *spec;
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct ts_thread *t;
-	__u64 regs[6];
-	__u32 hook, i;
+	__u64 args[6 + TS_MAX_STACK_ARGS];
+	__u32 hook, i, nstack;
 
-	if (!is_traced(pid))
-		return 0;
-	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!t)
-		return 0;
+	/* a thread seen before carries its verdict: no pid lookup per call */
+	t = bpf_task_storage_get(&threads, task, 0, 0);
+	if (!t) {
+		if (!is_traced(pid))
+			return 0;
+		t = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!t)
+			return 0;
+	}
 	/*
 	 * A hooked function called (or tail-called) from inside another one runs
 	 * on a deeper or equal stack: it belongs to the outer call.
@@ -139,15 +138,21 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 		return 0;
 	spec = &hook_specs[hook];
 	/* copied out first: the verifier refuses ctx reads at a computed offset */
-	regs[0] = PT_REGS_PARM1(ctx);
-	regs[1] = PT_REGS_PARM2(ctx);
-	regs[2] = PT_REGS_PARM3(ctx);
-	regs[3] = PT_REGS_PARM4(ctx);
-	regs[4] = PT_REGS_PARM5(ctx);
-	regs[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
+	args[0] = PT_REGS_PARM1(ctx);
+	args[1] = PT_REGS_PARM2(ctx);
+	args[2] = PT_REGS_PARM3(ctx);
+	args[3] = PT_REGS_PARM4(ctx);
+	args[4] = PT_REGS_PARM5(ctx);
+	args[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
+	/* [rsp] is the return address; the stack arguments follow, in one read */
+	nstack = spec->nstack;
+	if (nstack > TS_MAX_STACK_ARGS)
+		nstack = TS_MAX_STACK_ARGS;
+	if (nstack && bpf_probe_read_user(&args[6], nstack * 8, (void *)(sp + 8)))
+		__builtin_memset(&args[6], 0, sizeof(args) - 6 * 8);
 	for (i = 0; i < TS_MAX_VALS && i < spec->nvals; i++) {
 		if (spec->vals[i].op != TS_OP_NONE)
-			t->raw[i] = read_arg(regs, spec->vals[i].arg, sp);
+			t->raw[i] = read_arg(args, spec->vals[i].arg);
 	}
 	t->sp = sp;
 	t->hook = hook;

@@ -143,9 +143,12 @@ struct ts_val_spec {
 	__u16 off;
 };
 
+#define TS_MAX_STACK_ARGS 4 /* stack arguments captured: 7th to 10th */
+
 struct ts_hook_spec {
 	__u8 nvals;
-	__u8 pad[3];
+	__u8 nstack; /* stack slots to read at entry, in one read */
+	__u8 pad[2];
 	struct ts_val_spec vals[TS_MAX_VALS];
 };
 

@@ -352,6 +352,45 @@ static void mode_storm(long n)
 	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
 }
 
+static long storm_n;
+
+static void *storm_thread(void *arg)
+{
+	__typeof__(&cuLaunchKernel_t) launch = D(cuLaunchKernel);
+	CUfunction f = arg;
+	long i;
+
+	init_ctx(0);
+	for (i = 0; i < storm_n; i++)
+		launch(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL);
+	return NULL;
+}
+
+/* T threads, N launches each: the event-throughput benchmark's producers. */
+static void mode_storm_threads(int nthreads, long n)
+{
+	pthread_t t[64];
+	struct timespec t0, t1;
+	CUmodule mod;
+	CUfunction f;
+	int i;
+
+	CK(D(cuInit)(0));
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&f, mod, "empty_kernel"));
+	storm_n = n;
+	if (nthreads > 64)
+		nthreads = 64;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < nthreads; i++)
+		pthread_create(&t[i], NULL, storm_thread, f);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(t[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("stormthreads threads=%d launches=%ld events_per_s=%.0f\n", nthreads, n * nthreads,
+	       n * nthreads / ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9));
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -404,6 +443,10 @@ int main(int argc, char **argv)
 	if (!lib) {
 		fprintf(stderr, "fakeapp: %s\n", dlerror());
 		return 1;
+	}
+	if (!strcmp(argv[i], "stormthreads") && i + 2 < argc) {
+		mode_storm_threads(atoi(argv[i + 1]), atol(argv[i + 2]));
+		return 0;
 	}
 	if (!strcmp(argv[i], "storm")) {
 		mode_storm(i + 1 < argc ? atol(argv[i + 1]) : 100000);

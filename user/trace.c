@@ -311,6 +311,8 @@ int cmd_trace(int argc, char **argv)
 	pid_t child = 0;
 	bool started = false;
 
+	uint64_t t_start = ts_now_ns(CLOCK_MONOTONIC);
+
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -361,8 +363,9 @@ int cmd_trace(int argc, char **argv)
 		warn("cannot add pid to the BPF filter: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	debug("attached %u symbols in %s (%s)\n", probes.nsyms_attached, lib,
-	      probes.multi ? "uprobe_multi" : "perf-event uprobes");
+	debug("attached %u symbols in %s (%s), %.1f ms after start\n", probes.nsyms_attached, lib,
+	      probes.multi ? "uprobe_multi" : "perf-event uprobes",
+	      (ts_now_ns(CLOCK_MONOTONIC) - t_start) / 1e6);
 	if (child) {
 		if (write(go_fd, "g", 1) != 1)
 			goto cleanup;

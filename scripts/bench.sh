@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# make bench: the four benchmark groups of BENCHMARKS.md. Needs root.
+# Each figure is run RUNS times: median [min..max]. Nothing here asserts a time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+N=${N:-200000}
+EVENTS=${EVENTS:-1000000}
+LIB=build/fakecuda/libcuda.so.1
+APP="build/fakeapp --lib $LIB"
+TS=./build/tracesmith-bpf
+tmp=$(mktemp -d /tmp/ts-bench-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+stat3() { sort -n | awk '{a[NR]=$1} END {if (!NR) {print "- - -"; exit} m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f %.1f %.1f\n", m, a[1], a[NR]}'; }
+nsper() { grep -o 'ns_per_launch=[0-9.]*' | cut -d= -f2; }
+fmt() { read -r m lo hi; printf "%s [%s..%s]" "$m" "$lo" "$hi"; }
+
+echo "## 1. Probe overhead per traced call (cuLaunchKernel, $N calls, $RUNS runs)"
+: >"$tmp/a"; : >"$tmp/b"; : >"$tmp/c"; : >"$tmp/d"; drops=0
+for _ in $(seq "$RUNS"); do
+	$APP storm "$N" | nsper >>"$tmp/a"
+	build/floor "$LIB" cuLaunchKernel -- $APP storm "$N" | nsper >>"$tmp/b"
+	$TS --lib "$LIB" -o "$tmp/c.tsbpf" -- $APP storm "$N" 2>"$tmp/c.err" | nsper >>"$tmp/c"
+	if grep -q DROPPED "$tmp/c.err"; then drops=$((drops + 1)); fi
+	if command -v bpftrace >/dev/null; then
+		bpftrace -o "$tmp/bt.out" -c "$APP storm $N" -e "
+uprobe:$LIB:cuLaunchKernel { @t[tid] = nsecs; @f[tid] = arg0; @g[tid] = arg1; @b[tid] = arg4; }
+uretprobe:$LIB:cuLaunchKernel /@t[tid]/ {
+	printf(\"%d %lx %d %d %d %d\\n\", tid, @f[tid], @g[tid], @b[tid], retval, nsecs - @t[tid]);
+	delete(@t[tid]);
+}" 2>/dev/null | nsper >>"$tmp/d" || true
+	fi
+done
+a=$(stat3 <"$tmp/a"); b=$(stat3 <"$tmp/b"); c=$(stat3 <"$tmp/c"); d=$(stat3 <"$tmp/d")
+echo "| case | ns per call, median [min..max] |"
+echo "|---|---|"
+echo "| (a) untraced | $(echo "$a" | fmt) |"
+echo "| (b) empty uprobe+uretprobe (floor) | $(echo "$b" | fmt) |"
+echo "| (c) tracesmith-bpf, recording | $(echo "$c" | fmt) |"
+echo "| (d) bpftrace, same fields printed | $(echo "$d" | fmt) |"
+am=${a%% *}; bm=${b%% *}; cm=${c%% *}; dm=${d%% *}
+awk -v a="$am" -v b="$bm" -v c="$cm" -v d="$dm" -v runs="$RUNS" -v dr="$drops" 'BEGIN {
+	printf "\n(c-a)/(b-a) = %.3f (target <= 1.10); runs with drops: %d of %d\n", (c-a)/(b-a), dr, runs
+	if (d != "-") printf "(d-a)/(b-a) = %.3f\n", (d-a)/(b-a) }'
+
+echo
+echo "## 2. Event throughput while recording (threads x $N launches)"
+echo "| producer threads | events/s | dropped |"
+echo "|---|---|---|"
+for t in 1 2 4; do
+	out=$($TS --lib "$LIB" -o "$tmp/t.tsbpf" -- $APP stormthreads "$t" "$N" 2>"$tmp/t.err")
+	rate=$(echo "$out" | grep -o 'events_per_s=[0-9]*' | cut -d= -f2)
+	dropped=$(grep -o '[0-9]* events DROPPED' "$tmp/t.err" | cut -d' ' -f1 || true)
+	echo "| $t | $rate | ${dropped:-0} |"
+done
+
+echo
+echo "## 3. Export speed, $EVENTS-event synthetic PyTorch-like capture"
+build/gen_capture "$EVENTS" "$tmp/big.tsbpf"
+echo "| output | events/s, median [min..max] | peak RSS MB | size MB | bytes/event |"
+echo "|---|---|---|---|---|"
+for ext in json pftrace; do
+	: >"$tmp/rate"; : >"$tmp/rss"
+	for _ in $(seq "$RUNS"); do
+		/usr/bin/time -f "%e %M" -o "$tmp/time" $TS replay "$tmp/big.tsbpf" -o "$tmp/out.$ext"
+		read -r secs kb <"$tmp/time"
+		awk -v e="$EVENTS" -v s="$secs" 'BEGIN {printf "%.0f\n", e / (s > 0 ? s : 0.001)}' >>"$tmp/rate"
+		echo $((kb / 1024)) >>"$tmp/rss"
+	done
+	size=$(stat -c %s "$tmp/out.$ext")
+	echo "| .$ext | $(stat3 <"$tmp/rate" | fmt) | $(stat3 <"$tmp/rss" | cut -d' ' -f1) | $((size / 1048576)) | $((size / EVENTS)) |"
+	eval "size_$ext=$size"
+done
+awk -v j="$size_json" -v p="$size_pftrace" 'BEGIN {printf "\nprotobuf is %.2fx smaller than JSON (target >= 3)\n", j / p}'
+echo "capture: $(($(stat -c %s "$tmp/big.tsbpf") / EVENTS)) bytes/event"
+
+echo
+echo "## 4. Start-up: launch to probes attached"
+: >"$tmp/s"
+for _ in $(seq "$RUNS"); do
+	$TS -v --lib "$LIB" -o "$tmp/s.json" -- /bin/true 2>&1 |
+		grep -o 'attached [0-9]* symbols.*after start' | grep -o '[0-9.]* ms' | cut -d' ' -f1 >>"$tmp/s"
+done
+syms=$($TS -v --lib "$LIB" -o "$tmp/s.json" -- /bin/true 2>&1 | grep -o 'attached [0-9]*' | cut -d' ' -f2)
+echo "| probes | ms, median [min..max] |"
+echo "|---|---|"
+echo "| $syms functions, $((syms * 2)) uprobes (entry + return) | $(stat3 <"$tmp/s" | fmt) |"
