@@ -44,6 +44,22 @@ awk -v a="$am" -v b="$bm" -v c="$cm" -v d="$dm" -v runs="$RUNS" -v dr="$drops" '
 	printf "\n(c-a)/(b-a) = %.3f (target <= 1.10); runs with drops: %d of %d\n", (c-a)/(b-a), dr, runs
 	if (d != "-") printf "(d-a)/(b-a) = %.3f\n", (d-a)/(b-a) }'
 
+# The same split, without the noise of whole-loop timing: the kernel's own
+# count of time spent in each BPF program (kernel.bpf_stats_enabled).
+progtime() {
+	"$@" -- sh -c "$APP storm $N >/dev/null; bpftool prog show" 2>/dev/null |
+		awk -v pat="$PAT" '$0 ~ pat {for (i = 1; i <= NF; i++) {if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1)}
+			if (c) printf "%s %.0f\n", $4, t / c}'
+}
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+echo
+echo "| BPF program | ns per run (bpf_stats) |"
+echo "|---|---|"
+PAT="floor_" progtime build/floor "$LIB" cuLaunchKernel | awk '{print "| " $1 " | " $2 " |"}'
+PAT="ts_api_" progtime $TS --lib "$LIB" -o "$tmp/p.tsbpf" | awk '{print "| " $1 " | " $2 " |"}'
+sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+
 echo
 echo "## 2. Event throughput while recording (threads x $N launches)"
 echo "| producer threads | events/s | dropped |"
