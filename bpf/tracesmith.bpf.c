@@ -497,21 +497,41 @@ static __always_inline bool drv_traced(__u32 *pid, __u32 *tid)
 	return trace_driver && is_traced(*pid);
 }
 
+/* Start a driver call on fd if it is an NVIDIA device file of a traced process. */
+static __always_inline bool drv_begin(struct drv_call *c, int fd, __u8 op, __u32 *tid)
+{
+	__u32 pid;
+	int kind;
+
+	if (!drv_traced(&pid, tid))
+		return false;
+	kind = fd_dev_kind(fd, c->name);
+	if (kind < 0)
+		return false;
+	c->fd = fd;
+	c->op = op;
+	c->dev = kind;
+	return true;
+}
+
+/* Hold it until the syscall exits: user memory is read then. */
+static __always_inline int drv_hold(struct drv_call *c, __u32 tid)
+{
+	c->ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&drv_inflight, &tid, c, BPF_ANY);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_ioctl")
 int ts_ioctl_enter(struct sys_enter_ctx *ctx)
 {
 	struct drv_call c = {};
-	__u32 pid, tid, xfer[4];
+	__u32 tid, xfer[4];
 	int kind;
 
-	if (!drv_traced(&pid, &tid))
+	if (!drv_begin(&c, ctx->args[0], TS_DRV_IOCTL, &tid))
 		return 0;
-	c.fd = ctx->args[0];
-	kind = fd_dev_kind(c.fd, c.name);
-	if (kind < 0)
-		return 0;
-	c.op = TS_DRV_IOCTL;
-	c.dev = kind;
+	kind = c.dev;
 	c.cmd = ctx->args[1];
 	c.arg = c.ptr = ctx->args[2];
 	if (kind == TS_DEV_UVM || kind == TS_DEV_UVM_TOOLS) {
@@ -528,31 +548,20 @@ int ts_ioctl_enter(struct sys_enter_ctx *ctx)
 			c.ptr = xfer[2] | (__u64)xfer[3] << 32;
 		}
 	}
-	c.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&drv_inflight, &tid, &c, BPF_ANY);
-	return 0;
+	return drv_hold(&c, tid);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mmap")
 int ts_mmap_enter(struct sys_enter_ctx *ctx)
 {
 	struct drv_call c = {};
-	__u32 pid, tid;
-	int kind;
+	__u32 tid;
 
-	if (!drv_traced(&pid, &tid))
+	if (!drv_begin(&c, ctx->args[4], TS_DRV_MMAP, &tid))
 		return 0;
-	c.fd = ctx->args[4];
-	kind = fd_dev_kind(c.fd, c.name);
-	if (kind < 0)
-		return 0;
-	c.op = TS_DRV_MMAP;
-	c.dev = kind;
 	c.cmd = ctx->args[1];			   /* length */
 	c.arg = ctx->args[2] << 32 | ctx->args[3]; /* prot, flags */
-	c.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&drv_inflight, &tid, &c, BPF_ANY);
-	return 0;
+	return drv_hold(&c, tid);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
@@ -573,9 +582,7 @@ int ts_openat_enter(struct sys_enter_ctx *ctx)
 	c.ptr = ctx->args[1];
 	c.fd = -1;
 	bpf_probe_read_kernel_str(c.name, sizeof(c.name), path + 5);
-	c.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&drv_inflight, &tid, &c, BPF_ANY);
-	return 0;
+	return drv_hold(&c, tid);
 }
 
 /* Emit the record for the driver call that just returned on this thread. */
@@ -666,20 +673,11 @@ SEC("tracepoint/syscalls/sys_enter_close")
 int ts_close_enter(struct sys_enter_ctx *ctx)
 {
 	struct drv_call c = {};
-	__u32 pid, tid;
-	int kind;
+	__u32 tid;
 
-	if (!drv_traced(&pid, &tid))
+	if (!drv_begin(&c, ctx->args[0], TS_DRV_CLOSE, &tid))
 		return 0;
-	c.fd = ctx->args[0];
-	kind = fd_dev_kind(c.fd, c.name);
-	if (kind < 0)
-		return 0;
-	c.op = TS_DRV_CLOSE;
-	c.dev = kind;
-	c.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&drv_inflight, &tid, &c, BPF_ANY);
-	return 0;
+	return drv_hold(&c, tid);
 }
 
 SEC("tracepoint/syscalls/sys_exit_close")

@@ -659,7 +659,7 @@ static void test_nv_decode(void **state)
 	nvos64[3] = 0x1234;
 	drv(&r, TS_DEV_CTL, 0x2b, 48, nvos64, 48);
 	ts_drv_decode(&r, &s, &info);
-	assert_string_equal(info.name, "RM_ALLOC class 0x1234");
+	assert_string_equal(info.name, "RM_ALLOC 0x1234");
 	drv(&r, TS_DEV_CTL, 0x99, 8, nvos64, 8);
 	ts_drv_decode(&r, &s, &info);
 	assert_string_equal(info.name, "RM_ESCAPE 0x99");

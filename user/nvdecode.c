@@ -83,20 +83,25 @@ static void status_at(struct ts_slice *s, const struct ts_rec_driver *r, unsigne
 		ts_arg_u64(s, "failed", 1);
 }
 
+/* Slice "OP NAME" and arg key=NAME for a known id; "OP 0x..." for an unknown one. */
+static void name_by_id(struct ts_drv_info *info, struct ts_slice *s, const char *op,
+		       const char *key, const char *name, uint32_t id)
+{
+	if (name) {
+		snprintf(info->name, sizeof(info->name), "%s %s", op, name);
+		ts_arg_str(s, key, name, strlen(name));
+	} else {
+		snprintf(info->name, sizeof(info->name), "%s 0x%x", op, id);
+	}
+}
+
 static void rm_alloc(struct ts_slice *s, const struct ts_rec_driver *r, struct ts_drv_info *info)
 {
 	uint32_t cls = 0;
-	const char *cn;
 
 	/* NVOS64 (48 bytes) since 535, NVOS21 (32) before: hClass@12 in both */
 	u32_at(r, 12, &cls);
-	cn = nv_class_name(cls);
-	if (cn)
-		snprintf(info->name, sizeof(info->name), "RM_ALLOC %s", cn);
-	else
-		snprintf(info->name, sizeof(info->name), "RM_ALLOC class 0x%x", cls);
-	if (cn)
-		ts_arg_str(s, "class", cn, strlen(cn));
+	name_by_id(info, s, "RM_ALLOC", "class", nv_class_name(cls), cls);
 	ts_arg_hex(s, "class_id", cls);
 	arg_u32(s, r, "h_root", 0, true);
 	arg_u32(s, r, "h_parent", 4, true);
@@ -107,16 +112,9 @@ static void rm_alloc(struct ts_slice *s, const struct ts_rec_driver *r, struct t
 static void rm_control(struct ts_slice *s, const struct ts_rec_driver *r, struct ts_drv_info *info)
 {
 	uint32_t cmd = 0;
-	const char *cn;
 
 	u32_at(r, 8, &cmd);
-	cn = nv_control_name(cmd);
-	if (cn)
-		snprintf(info->name, sizeof(info->name), "RM_CONTROL %s", cn);
-	else
-		snprintf(info->name, sizeof(info->name), "RM_CONTROL 0x%08x", cmd);
-	if (cn)
-		ts_arg_str(s, "command", cn, strlen(cn));
+	name_by_id(info, s, "RM_CONTROL", "command", nv_control_name(cmd), cmd);
 	ts_arg_hex(s, "cmd", cmd);
 	arg_u32(s, r, "params_size", 24, false);
 	arg_u32(s, r, "h_client", 0, true);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libFuzzer target: arbitrary bytes as a .tsbpf capture, through the capture
- * reader, the record checks, the decoder and the correlator, into the JSON
- * writer. Nothing may crash, leak or read out of bounds.
+ * reader, the record checks, the decoder and the correlator, into every
+ * writer (JSON, protobuf, stats). Nothing may crash, leak or read out of
+ * bounds. Salvage is on, so cut blocks are parsed too.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -11,20 +12,31 @@
 #include <unistd.h>
 #include "capture.h"
 #include "correlate.h"
+#include "stats.h"
 #include "writer.h"
+
+#define NWRITERS 3
 
 static int feed(void *ctx, const void *rec)
 {
-	return ts_corr_feed(ctx, rec);
+	struct ts_corr **corr = ctx;
+	int i, err;
+
+	for (i = 0; i < NWRITERS; i++) {
+		err = ts_corr_feed(corr[i], rec);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ts_cap_reader r = { .fd = -1 };
-	struct ts_writer *w;
-	struct ts_corr *corr;
+	struct ts_writer *w[NWRITERS];
+	struct ts_corr *corr[NWRITERS] = { 0 };
 	char path[64];
-	int fd = memfd_create("capture", 0), err;
+	int fd = memfd_create("capture", 0), err, i, ok = 1;
 
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
 		if (fd >= 0)
@@ -32,15 +44,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	w = ts_json_writer_open("/dev/null", &err);
-	corr = w ? ts_corr_new(w, "fuzz") : NULL;
-	if (corr && !ts_cap_open(&r, path)) {
+	w[0] = ts_json_writer_open("/dev/null", &err);
+	w[1] = ts_pftrace_writer_open("/dev/null", &err);
+	w[2] = ts_stats_writer_open("/dev/null", true, &err);
+	for (i = 0; i < NWRITERS; i++) {
+		corr[i] = w[i] ? ts_corr_new(w[i], "fuzz") : NULL;
+		ok &= corr[i] != NULL;
+	}
+	if (ok && !ts_cap_open(&r, path)) {
+		r.salvage = true;
 		ts_cap_read(&r, feed, corr);
-		ts_corr_finish(corr, true);
+		for (i = 0; i < NWRITERS; i++)
+			ts_corr_finish(corr[i], true);
 	}
 	ts_cap_close(&r);
-	ts_corr_free(corr);
-	ts_writer_destroy(w);
+	for (i = 0; i < NWRITERS; i++) {
+		ts_corr_free(corr[i]);
+		ts_writer_destroy(w[i]);
+	}
 	close(fd);
 	return 0;
 }
