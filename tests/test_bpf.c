@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -660,6 +661,22 @@ static void test_errors(void **state)
 	char *bad_dir[] = { (char *)bin,	   "--lib", (char *)fakecuda, "-o",
 			    "/nonexistent/t.json", "--",    "/bin/true",      NULL };
 
+	char *nonroot[] = { "/usr/bin/setpriv",
+			    "--reuid=65534",
+			    "--regid=65534",
+			    "--clear-groups",
+			    (char *)bin,
+			    "--lib",
+			    (char *)fakecuda,
+			    "-o",
+			    out,
+			    "--",
+			    "/bin/true",
+			    NULL };
+
+	if (!access(nonroot[0], X_OK))
+		expect_error(nonroot,
+			     "tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON");
 	expect_error(no_pid, "no process with pid 999999");
 	expect_error(no_lib, "no such file");
 	expect_error(not_cuda, "exports none of the CUDA driver API");
@@ -668,6 +685,36 @@ static void test_errors(void **state)
 	expect_error(bad_dir, "cannot write /nonexistent/t.json");
 	/* no file was left behind by a run that never started */
 	assert_int_equal(access(path_in("x.txt"), F_OK), -1);
+}
+
+/* A full disk: the failing output says so, the run exits 1, the capture beside it is whole. */
+static void test_full_disk(void **state)
+{
+	char *full = path_in("full"), *cap = path_in("beside.tsbpf"), err[4096], json[300];
+	char *argv[] = { (char *)bin,	  "--lib", (char *)fakecuda, "-o",  json, "-o", cap, "--",
+			 (char *)fakeapp, "--lib", (char *)fakecuda, "all", NULL };
+	char *replay[] = { (char *)bin, "replay", cap, "-o", path_in("beside.json"), NULL };
+	struct trace t;
+	int fd, st;
+	pid_t pid;
+
+	snprintf(json, sizeof(json), "%s/t.json", full);
+	mkdir(full, 0755);
+	if (mount("tmpfs", full, "tmpfs", 0, "size=64k"))
+		skip();
+	pid = start(argv, &fd);
+	err[0] = '\0';
+	wait_for(fd, "\x01never", err, sizeof(err), 30000);
+	close(fd);
+	st = wait_status(pid);
+	umount(full);
+	assert_int_equal(st, 1);
+	assert_non_null(strstr(err, "No space left on device"));
+	assert_int_equal(run_tracer(replay, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, path_in("beside.json")), 0);
+	assert_int_equal(trace_count(&t, "X", RT_VEC_ADD_DEMANGLED, GPU), RT_ITERS);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	trace_free(&t);
 }
 
 /* Live JSON and JSON replayed from the capture of the same run are identical. */
@@ -714,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_pftrace_live),
 		cmocka_unit_test(test_driver_layer),
 		cmocka_unit_test(test_stats_live),
+		cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_perf_uprobes),
 	};
 
