@@ -592,6 +592,47 @@ static void test_all_mode(void **state)
 	trace_free(&t);
 }
 
+/*
+ * -a without --lib: two "containers", each with its own copy of libcuda (a
+ * different file), both already loaded by running processes: both hooked.
+ */
+static void test_all_mode_copies(void **state)
+{
+	char *go = path_in("go-copies"), *out = path_in("copies.json"), err[4096] = "";
+	char lib1[256], lib2[256], cmd[1024];
+	char *argv[] = { (char *)bin, "-a", "-v", "-o", out, NULL };
+	char *app1[] = { (char *)fakeapp, "--lib", lib1,     "--preload",
+			 "--wait-file",	  go,	   "triton", NULL };
+	char *app2[] = { (char *)fakeapp, "--lib", lib2,     "--preload",
+			 "--wait-file",	  go,	   "triton", NULL };
+	static const long long g[3] = { TRITON_GRID, 1, 1 }, b[3] = { TRITON_BLOCK, 1, 1 };
+	struct trace t;
+	pid_t tr, a1, a2;
+	int fd;
+
+	snprintf(lib1, sizeof(lib1), "%s/c1/libcuda.so.1", dir);
+	snprintf(lib2, sizeof(lib2), "%s/c2/libcuda.so.1", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/c1 %s/c2 && cp %s %s && cp %s %s", dir, dir,
+		 fakecuda, lib1, fakecuda, lib2);
+	assert_int_equal(system(cmd), 0);
+	a1 = start(app1, NULL);
+	a2 = start(app2, NULL);
+	usleep(300000); /* both have dlopen'ed their copy */
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing every process", err, sizeof(err), 30000));
+	close(creat(go, 0644));
+	assert_int_equal(wait_status(a1), 0);
+	assert_int_equal(wait_status(a2), 0);
+	usleep(200000);
+	kill(tr, SIGINT);
+	wait_for(fd, "\x01never", err, sizeof(err), 30000);
+	close(fd);
+	assert_int_equal(wait_status(tr), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_kernels(&t, TRITON_KERNEL, 2 * TRITON_N, g, b);
+	trace_free(&t);
+}
+
 /* Ctrl-C mid-run: the trace is valid and holds what ran; the command is stopped. */
 static void test_sigint(void **state)
 {
@@ -747,21 +788,14 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cmd_runtime),
-		cmocka_unit_test(test_cmd_torch),
-		cmocka_unit_test(test_cmd_triton),
-		cmocka_unit_test(test_cmd_launchex),
-		cmocka_unit_test(test_cmd_threads),
-		cmocka_unit_test(test_cmd_fail),
-		cmocka_unit_test(test_pid_mode),
-		cmocka_unit_test(test_all_mode),
-		cmocka_unit_test(test_sigint),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_live_equals_replay),
-		cmocka_unit_test(test_pftrace_live),
-		cmocka_unit_test(test_driver_layer),
-		cmocka_unit_test(test_stats_live),
-		cmocka_unit_test(test_full_disk),
+		cmocka_unit_test(test_cmd_runtime),	cmocka_unit_test(test_cmd_torch),
+		cmocka_unit_test(test_cmd_triton),	cmocka_unit_test(test_cmd_launchex),
+		cmocka_unit_test(test_cmd_threads),	cmocka_unit_test(test_cmd_fail),
+		cmocka_unit_test(test_pid_mode),	cmocka_unit_test(test_all_mode),
+		cmocka_unit_test(test_all_mode_copies), cmocka_unit_test(test_sigint),
+		cmocka_unit_test(test_errors),		cmocka_unit_test(test_live_equals_replay),
+		cmocka_unit_test(test_pftrace_live),	cmocka_unit_test(test_driver_layer),
+		cmocka_unit_test(test_stats_live),	cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_perf_uprobes),
 	};
 

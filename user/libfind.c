@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "hooks.h"
@@ -117,6 +118,7 @@ static int from_ldcache(char *path, size_t len)
 
 int ts_lib_find(pid_t pid, const char *override, char *path, size_t len)
 {
+	static char found[1][TS_PATH_MAX];
 	char prefix[64] = "";
 	unsigned int i;
 
@@ -141,10 +143,47 @@ int ts_lib_find(pid_t pid, const char *override, char *path, size_t len)
 	for (i = 0; i < ARRAY_SIZE(std_dirs); i++)
 		if (!from_dirs(prefix, std_dirs[i], ':', path, len))
 			return 0;
+	/* system-wide with no driver on the host: a container's copy still counts */
+	if (pid < 0 && ts_lib_scan_procs(found, 1) == 1) {
+		snprintf(path, len, "%s", found[0]);
+		return 0;
+	}
 	warn("cannot find %s (looked in %s, LD_LIBRARY_PATH, the ld.so cache and the usual "
 	     "driver directories).\n  Is the NVIDIA driver installed? Point at it with --lib PATH.\n",
 	     LIBCUDA, pid > 0 ? "the process's mappings" : "");
 	return -ENOENT;
+}
+
+int ts_lib_scan_procs(char (*paths)[TS_PATH_MAX], unsigned int max)
+{
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} seen[64];
+	unsigned int n = 0, nseen = 0, i;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char path[TS_PATH_MAX];
+		pid_t pid = atoi(de->d_name);
+		struct stat st;
+
+		if (pid <= 0 || from_maps(pid, path, sizeof(path)) || stat(path, &st))
+			continue;
+		for (i = 0; i < nseen; i++)
+			if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
+				break;
+		if (i < nseen || nseen == ARRAY_SIZE(seen))
+			continue;
+		seen[nseen].dev = st.st_dev;
+		seen[nseen++].ino = st.st_ino;
+		snprintf(paths[n++], TS_PATH_MAX, "%s", path);
+	}
+	closedir(d);
+	return n;
 }
 
 static int cmp_sym(const void *a, const void *b)

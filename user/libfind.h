@@ -12,10 +12,18 @@
 /*
  * Where libcuda is, by the first that works: override; for pid > 0 the file
  * mapped in /proc/PID/maps (through /proc/PID/root when the process lives in
- * another mount namespace); LD_LIBRARY_PATH; the ld.so cache; standard paths.
+ * another mount namespace); LD_LIBRARY_PATH; the ld.so cache; standard paths;
+ * for pid < 0 (system-wide), last, a copy some running process has mapped.
  * Returns 0, or -ENOENT with a message already printed.
  */
 int ts_lib_find(pid_t pid, const char *override, char *path, size_t len);
+
+/*
+ * Every distinct libcuda file (by device and inode) that a running process
+ * has mapped, as paths seen from here (through /proc/PID/root for
+ * containers). Returns how many went into paths[0..max).
+ */
+int ts_lib_scan_procs(char (*paths)[TS_PATH_MAX], unsigned int max);
 
 /*
  * File offsets of the hooked symbols (ts_syms order; 0 = not exported) and

@@ -134,9 +134,11 @@ static int attach_perf(struct ts_probes *p, const char *lib, const uint64_t *off
 {
 	unsigned int i;
 
-	p->links = calloc(2 * n, sizeof(*p->links));
-	if (!p->links)
+	struct bpf_link **links = realloc(p->links, (p->nlinks + 2 * n) * sizeof(*links));
+
+	if (!links)
 		return -ENOMEM;
+	p->links = links;
 	for (i = 0; i < 2 * n; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookies[i / 2], .retprobe = i % 2);
 		struct bpf_program *prog =
@@ -152,7 +154,7 @@ static int attach_perf(struct ts_probes *p, const char *lib, const uint64_t *off
 	return 0;
 }
 
-static int attach_syms(struct ts_probes *p, const struct ts_probe_opts *o)
+int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *offsets)
 {
 	const struct ts_sym *syms;
 	unsigned int i, n = ts_syms(&syms), k = 0;
@@ -162,17 +164,21 @@ static int attach_syms(struct ts_probes *p, const struct ts_probe_opts *o)
 	if (!offs || !cookies)
 		goto cleanup;
 	for (i = 0; i < n; i++) {
-		if (!o->offsets[i])
+		if (!offsets[i])
 			continue;
-		offs[k] = o->offsets[i];
+		offs[k] = offsets[i];
 		cookies[k++] = TS_COOKIE(i, syms[i].hook);
 	}
-	err = p->multi ? attach_multi(p, o->lib, offs, cookies, k)
-		       : attach_perf(p, o->lib, offs, cookies, k);
+	if (p->multi && p->nfds + 2 > ARRAY_SIZE(p->fds)) {
+		err = -E2BIG;
+		goto cleanup;
+	}
+	err = p->multi ? attach_multi(p, lib, offs, cookies, k)
+		       : attach_perf(p, lib, offs, cookies, k);
 	if (err)
-		warn("cannot attach uprobes to %s: %s\n", o->lib, strerror(-err));
+		warn("cannot attach uprobes to %s: %s\n", lib, strerror(-err));
 	else
-		p->nsyms_attached = k;
+		p->nsyms_attached += k;
 cleanup:
 	free(offs);
 	free(cookies);
@@ -246,7 +252,7 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 		return err;
 	}
 	if (o->api) {
-		err = attach_syms(p, o);
+		err = ts_probes_attach_lib(p, o->lib, o->offsets);
 		if (err)
 			return err;
 	}

@@ -10,10 +10,13 @@
 
 struct tracesmith_bpf;
 
+/* distinct libcuda files hooked at once (-a: one per container image) */
+#define TS_MAX_LIBS 16
+
 struct ts_probes {
 	struct tracesmith_bpf *skel;
 	bool multi; /* attached with uprobe_multi links (fds), else perf links */
-	int fds[2];
+	int fds[2 * TS_MAX_LIBS];
 	unsigned int nfds;
 	struct bpf_link **links;
 	unsigned int nlinks;
@@ -37,6 +40,8 @@ int ts_probes_preflight(void);
 
 int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o);
 int ts_probes_trace_pid(struct ts_probes *p, pid_t pid);
+/* Hook one more copy of libcuda (another container's); offsets per ts_syms. */
+int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *offsets);
 uint64_t ts_probes_drops(const struct ts_probes *p);
 void ts_probes_close(struct ts_probes *p);
 

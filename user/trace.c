@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -247,7 +248,7 @@ static int resolve_lib(const struct trace_opts *o, char *lib, uint64_t **offsets
 	unsigned int n = ts_syms(&syms);
 	int found, err;
 
-	err = ts_lib_find(o->pid, o->lib, lib, TS_PATH_MAX);
+	err = ts_lib_find(o->all ? -1 : o->pid, o->lib, lib, TS_PATH_MAX);
 	if (err)
 		return err;
 	*offsets = calloc(n, sizeof(**offsets));
@@ -266,6 +267,34 @@ static int resolve_lib(const struct trace_opts *o, char *lib, uint64_t **offsets
 	}
 	debug("%s: %d of %u hooked symbols exported\n", lib, found, n);
 	return 0;
+}
+
+/*
+ * -a: containers bring their own copy of libcuda, a different file; hook each
+ * copy that a running process has mapped, as well as the host's.
+ */
+static void attach_other_libs(struct ts_probes *p, const char *host_lib)
+{
+	static char paths[TS_MAX_LIBS][TS_PATH_MAX];
+	const struct ts_sym *syms;
+	unsigned int nsyms = ts_syms(&syms);
+	uint64_t *offs = calloc(nsyms, sizeof(*offs));
+	struct stat host, st;
+	char bid[128];
+	int i, n;
+
+	if (!offs || stat(host_lib, &host))
+		goto cleanup;
+	n = ts_lib_scan_procs(paths, TS_MAX_LIBS - 1);
+	for (i = 0; i < n; i++) {
+		if (stat(paths[i], &st) || (st.st_dev == host.st_dev && st.st_ino == host.st_ino))
+			continue;
+		if (ts_lib_symbols(paths[i], offs, nsyms, bid, sizeof(bid)) > 0 &&
+		    !ts_probes_attach_lib(p, paths[i], offs))
+			debug("also hooked %s\n", paths[i]);
+	}
+cleanup:
+	free(offs);
 }
 
 static void report(const struct trace_opts *o, const struct ts_live *live, uint64_t drops)
@@ -359,6 +388,8 @@ int cmd_trace(int argc, char **argv)
 				     strlen(cmdline)))
 			goto cleanup;
 	}
+	if (o.all && !o.lib && !o.driver_only)
+		attach_other_libs(&probes, lib);
 	if ((child || o.pid) && ts_probes_trace_pid(&probes, child ? child : o.pid)) {
 		warn("cannot add pid to the BPF filter: %s\n", strerror(errno));
 		goto cleanup;
