@@ -97,6 +97,25 @@ static __always_inline void emit_thread(__u32 pid, __u32 tid)
 }
 
 /* args[0..5] are the registers, args[6..] the stack arguments read at entry */
+/*
+ * A call that may block (a synchronize, a synchronous copy) also says when it
+ * began: if the run stops while it is still waiting, the trace shows it.
+ */
+static __always_inline void emit_enter(const struct ts_rec_hdr *api)
+{
+	struct ts_rec_hdr *r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
+
+	if (!r) {
+		count_drop();
+		return;
+	}
+	*r = *api;
+	r->size = sizeof(*r);
+	r->kind = TS_REC_API_ENTER;
+	r->flags = 0;
+	bpf_ringbuf_submit(r, rb_flags());
+}
+
 static __always_inline __u64 read_arg(const __u64 *args, __u32 arg)
 {
 	return arg < 6 + TS_MAX_STACK_ARGS ? args[arg] : 0;
@@ -161,6 +180,8 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 	t->rec.hdr.tid = tid;
 	t->rec.hdr.aux = TS_COOKIE_SYM(cookie);
 	t->rec.hdr.ts = bpf_ktime_get_ns();
+	if (spec->flags & TS_SPEC_F_ENTER)
+		emit_enter(&t->rec.hdr);
 	return 0;
 }
 

@@ -21,10 +21,11 @@
 
 /* Record kinds. Values are fixed by the capture format. */
 enum ts_kind {
-	TS_REC_API = 1,	   /* a hooked CUDA driver call, emitted at return */
-	TS_REC_THREAD = 2, /* first sight of a thread: its comm */
-	TS_REC_EXIT = 3,   /* a traced process exited */
-	TS_REC_DRIVER = 4, /* an ioctl/mmap on an NVIDIA device file */
+	TS_REC_API = 1,	      /* a hooked CUDA driver call, emitted at return */
+	TS_REC_THREAD = 2,    /* first sight of a thread: its comm */
+	TS_REC_EXIT = 3,      /* a traced process exited */
+	TS_REC_DRIVER = 4,    /* an ioctl/mmap on an NVIDIA device file */
+	TS_REC_API_ENTER = 5, /* a call that may block began (hdr only, aux = symbol) */
 	/* 64 and up are written by user space, never by BPF */
 	TS_REC_META_START = 64, /* clock base and tool version */
 	TS_REC_META_SYM = 65,	/* symbol id -> hooked function name */
@@ -145,10 +146,14 @@ struct ts_val_spec {
 
 #define TS_MAX_STACK_ARGS 4 /* stack arguments captured: 7th to 10th */
 
+/* ts_hook_spec.flags */
+#define TS_SPEC_F_ENTER 0x1 /* may block: also say when it began */
+
 struct ts_hook_spec {
 	__u8 nvals;
 	__u8 nstack; /* stack slots to read at entry, in one read */
-	__u8 pad[2];
+	__u8 flags;
+	__u8 pad;
 	struct ts_val_spec vals[TS_MAX_VALS];
 };
 

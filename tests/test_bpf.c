@@ -673,6 +673,35 @@ static void test_sigint(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Stopped while a synchronize hangs: the call is in the trace, up to the stop. */
+static void test_unfinished_call(void **state)
+{
+	char *out = path_in("hang.json"), err[4096] = "";
+	char *argv[] = { (char *)bin,	  "--lib", (char *)fakecuda, "-o",     out, "--",
+			 (char *)fakeapp, "--lib", (char *)fakecuda, "triton", NULL };
+	struct trace t;
+	json_object *e;
+	pid_t tr;
+	int fd;
+
+	setenv("FAKECUDA_SYNC_US", "60000000", 1);
+	tr = start(argv, &fd);
+	unsetenv("FAKECUDA_SYNC_US");
+	usleep(1500000);
+	kill(tr, SIGINT);
+	wait_for(fd, "\x01never", err, sizeof(err), 30000);
+	close(fd);
+	assert_int_equal(wait_status(tr), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	e = trace_find(&t, "X", "cuStreamSynchronize", HOST, 0);
+	assert_non_null(e);
+	assert_int_equal(ev_arg_int(e, "unfinished"), 1);
+	assert_true(ev_num(e, "dur") > 1000000.0); /* hung for over a second when stopped */
+	assert_int_equal(trace_partial_overlaps(&t), 0);
+	trace_free(&t);
+}
+
 static void expect_error(char **argv, const char *msg)
 {
 	char err[4096];
@@ -788,15 +817,15 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cmd_runtime),	cmocka_unit_test(test_cmd_torch),
-		cmocka_unit_test(test_cmd_triton),	cmocka_unit_test(test_cmd_launchex),
-		cmocka_unit_test(test_cmd_threads),	cmocka_unit_test(test_cmd_fail),
-		cmocka_unit_test(test_pid_mode),	cmocka_unit_test(test_all_mode),
-		cmocka_unit_test(test_all_mode_copies), cmocka_unit_test(test_sigint),
-		cmocka_unit_test(test_errors),		cmocka_unit_test(test_live_equals_replay),
-		cmocka_unit_test(test_pftrace_live),	cmocka_unit_test(test_driver_layer),
-		cmocka_unit_test(test_stats_live),	cmocka_unit_test(test_full_disk),
-		cmocka_unit_test(test_perf_uprobes),
+		cmocka_unit_test(test_cmd_runtime),	   cmocka_unit_test(test_cmd_torch),
+		cmocka_unit_test(test_cmd_triton),	   cmocka_unit_test(test_cmd_launchex),
+		cmocka_unit_test(test_cmd_threads),	   cmocka_unit_test(test_cmd_fail),
+		cmocka_unit_test(test_pid_mode),	   cmocka_unit_test(test_all_mode),
+		cmocka_unit_test(test_all_mode_copies),	   cmocka_unit_test(test_sigint),
+		cmocka_unit_test(test_unfinished_call),	   cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_live_equals_replay), cmocka_unit_test(test_pftrace_live),
+		cmocka_unit_test(test_driver_layer),	   cmocka_unit_test(test_stats_live),
+		cmocka_unit_test(test_full_disk),	   cmocka_unit_test(test_perf_uprobes),
 	};
 
 	if (geteuid() != 0) {

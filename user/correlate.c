@@ -334,6 +334,8 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		corr = gpu_corr = ts_gpu_submit(c, &call);
 	}
 	t = ts_corr_thread(c, r->hdr.pid, r->hdr.tid);
+	if (t && t->open && t->open_ts == r->hdr.ts)
+		t->open = false;
 	if (t && t->npending) {
 		/* the driver calls made inside this one share its correlation id */
 		if (!corr && ts_drv_pending(t, r->hdr.ts))
@@ -386,8 +388,50 @@ static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
 	c->w->ops->process(c->w, m->hdr.pid, name[0] ? name : "?", TS_TRACK_HOST);
 }
 
-static void proc_exit(struct ts_corr *c, uint32_t pid)
+/* A call that began and never returned: drawn up to end, marked unfinished. */
+static void close_open_calls(struct ts_corr *c, uint32_t pid, bool all, uint64_t end)
 {
+	size_t i;
+
+	for (i = 0; i < c->threads.cap; i++) {
+		struct ts_hent *e = &c->threads.ents[i];
+		struct ts_thr *t = (struct ts_thr *)(uintptr_t)e->val;
+		struct ts_slice s = { 0 };
+
+		if (!e->used || !t->open || !(all || e->key.a == pid))
+			continue;
+		t->open = false;
+		if (t->open_sym >= c->syms.n || !c->syms.names[t->open_sym])
+			continue;
+		s.pid = e->key.a;
+		s.tid = e->key.b;
+		s.ts = ts_rel(c, t->open_ts);
+		s.dur = end > t->open_ts ? end - t->open_ts : 0;
+		s.name = c->syms.names[t->open_sym];
+		s.name_len = strlen(s.name);
+		s.cat = c->syms.hooks[t->open_sym] ? ts_cat_name(c->syms.hooks[t->open_sym]->cat)
+						   : "cuda";
+		ts_arg_u64(&s, "unfinished", 1);
+		c->w->ops->slice(c->w, &s);
+	}
+}
+
+static void call_began(struct ts_corr *c, const struct ts_rec_hdr *h)
+{
+	struct ts_thr *t = ts_corr_thread(c, h->pid, h->tid);
+
+	if (!t)
+		return;
+	t->open = true;
+	t->open_sym = h->aux;
+	t->open_ts = h->ts;
+}
+
+static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
+{
+	uint32_t pid = h->pid;
+
+	close_open_calls(c, pid, false, h->ts);
 	ts_drv_forget(c, pid, false);
 	free_ptr_vals(&c->procs, false, pid);
 	free_threads(&c->threads, false, pid);
@@ -428,7 +472,10 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 		thread_named(c, rec);
 		break;
 	case TS_REC_EXIT:
-		proc_exit(c, h->pid);
+		proc_exit(c, h);
+		break;
+	case TS_REC_API_ENTER:
+		call_began(c, h);
 		break;
 	case TS_REC_DRIVER:
 		if (h->ts + ((const struct ts_rec_driver *)rec)->dur > c->last_ts)
@@ -446,6 +493,9 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	case TS_REC_META_DROPS:
 		c->stats.drops = ((const struct ts_rec_meta *)rec)->v[0];
 		break;
+	case TS_REC_META_END:
+		c->stop_ts = h->ts;
+		break;
 	default:
 		break;
 	}
@@ -454,6 +504,7 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 
 int ts_corr_finish(struct ts_corr *c, bool incomplete)
 {
+	close_open_calls(c, 0, true, c->stop_ts > c->last_ts ? c->stop_ts : c->last_ts);
 	ts_drv_forget(c, 0, true);
 	c->meta.version = c->version;
 	c->meta.tracer_cmdline = c->tracer_cmdline ? c->tracer_cmdline : "";

@@ -26,6 +26,10 @@ struct ts_thr {
 	/* driver events inside the hooked call in flight, until its record comes */
 	struct ts_rec_driver *pending[TS_MAX_PENDING];
 	unsigned int npending;
+	/* a call that may block, seen to begin and not yet to end */
+	bool open;
+	uint32_t open_sym;
+	uint64_t open_ts;
 };
 
 struct ts_lane {
@@ -55,6 +59,7 @@ struct ts_corr {
 	bool have_base;
 	uint64_t base; /* CLOCK_MONOTONIC ns of trace time 0 */
 	uint64_t last_ts;
+	uint64_t stop_ts; /* when the tracer stopped (META_END), 0 if unknown */
 	uint64_t next_corr;
 	struct ts_hmap procs;	/* (pid, 0) -> struct ts_proc * */
 	struct ts_hmap threads; /* (pid, tid) -> struct ts_thr * */

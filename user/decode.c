@@ -76,6 +76,7 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 	case TS_REC_DRIVER:
 		return check_driver(rec);
 	case TS_REC_EXIT:
+	case TS_REC_API_ENTER:
 	case TS_REC_META_END:
 		return TS_REC_OK;
 	case TS_REC_META_START:

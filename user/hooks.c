@@ -349,6 +349,8 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 
 	memset(spec, 0, sizeof(*spec));
 	spec->nvals = h->nvals;
+	if (ts_hook_may_block(h))
+		spec->flags |= TS_SPEC_F_ENTER;
 	for (i = 0; i < h->nvals; i++) {
 		spec->vals[i].op = h->vals[i].op;
 		spec->vals[i].arg = h->vals[i].arg;
@@ -357,6 +359,12 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 		    h->vals[i].arg - 5 > spec->nstack)
 			spec->nstack = h->vals[i].arg - 5;
 	}
+}
+
+bool ts_hook_may_block(const struct ts_hook *h)
+{
+	return (h->cat == TS_CAT_SYNC && strstr(h->name, "Synchronize")) ||
+	       ((h->sem == TS_SEM_COPY || h->sem == TS_SEM_COPY_2D) && !strstr(h->name, "Async"));
 }
 
 int ts_hook_role(const struct ts_hook *h, enum ts_role role)

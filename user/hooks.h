@@ -144,6 +144,9 @@ const char *ts_cu_result_name(int res);
 /* The BPF capture spec for a hook row. */
 void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec);
 
+/* Synchronize calls and synchronous copies: their start is recorded too. */
+bool ts_hook_may_block(const struct ts_hook *h);
+
 /* Index of the value with this role, or -1. */
 int ts_hook_role(const struct ts_hook *h, enum ts_role role);
 

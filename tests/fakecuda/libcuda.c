@@ -43,9 +43,16 @@ static __thread CUcontext cur_ctx;
 static int initialized;
 static volatile unsigned long nested_calls;
 
+/* FAKECUDA_SYNC_US makes synchronize calls hang as long as a test needs. */
 static void block_us(long us)
 {
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+	const char *env = getenv("FAKECUDA_SYNC_US");
+	struct timespec ts;
+
+	if (env)
+		us = atol(env);
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000;
 
 	while (nanosleep(&ts, &ts))
 		;
