@@ -91,6 +91,24 @@ static bool wait_for(int fd, const char *needle, char *buf, size_t len, int time
 	return true;
 }
 
+/* Read the rest of pid's stderr into err, then reap it: its exit status. */
+static int collect(pid_t pid, int fd, char *err, size_t len)
+{
+	wait_for(fd, "\x01never", err, len, 30000);
+	close(fd);
+	return wait_status(pid);
+}
+
+/* Ctrl-C the tracer, check it exits 0, and load what it wrote. */
+static void interrupt_and_load(pid_t tr, int fd, const char *out, struct trace *t)
+{
+	char err[4096] = "";
+
+	kill(tr, SIGINT);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(t, out), 0);
+}
+
 /* Run the tracer to completion; returns its exit status, its stderr in err. */
 static int run_tracer(char **argv, char *err, size_t len)
 {
@@ -98,9 +116,7 @@ static int run_tracer(char **argv, char *err, size_t len)
 	pid_t pid = start(argv, &fd);
 
 	err[0] = '\0';
-	wait_for(fd, "\x01never", err, len, 60000);
-	close(fd);
-	st = wait_status(pid);
+	st = collect(pid, fd, err, len);
 	if (st)
 		fprintf(stderr, "tracer exited %d: %s\n", st, err);
 	return st;
@@ -553,9 +569,7 @@ static void test_pid_mode(void **state)
 	close(creat(go, 0644));
 	assert_int_equal(wait_status(app_pid), 0);
 	/* it stops by itself once the process is gone */
-	wait_for(fd, "\x01never", err, sizeof(err), 30000);
-	close(fd);
-	assert_int_equal(wait_status(tr), 0);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
 	assert_int_equal(trace_load(&t, out), 0);
 	assert_runtime_trace(&t);
 	trace_free(&t);
@@ -579,11 +593,7 @@ static void test_all_mode(void **state)
 	assert_int_equal(wait_status(a1), 0);
 	assert_int_equal(wait_status(a2), 0);
 	usleep(200000);
-	kill(tr, SIGINT);
-	wait_for(fd, "\x01never", err, sizeof(err), 30000);
-	close(fd);
-	assert_int_equal(wait_status(tr), 0);
-	assert_int_equal(trace_load(&t, out), 0);
+	interrupt_and_load(tr, fd, out, &t);
 	assert_sane(&t);
 	assert_true(json_object_get_boolean(trace_other(&t, "system_wide")));
 	assert_kernels(&t, TRITON_KERNEL, 2 * TRITON_N, g, b);
@@ -624,11 +634,7 @@ static void test_all_mode_copies(void **state)
 	assert_int_equal(wait_status(a1), 0);
 	assert_int_equal(wait_status(a2), 0);
 	usleep(200000);
-	kill(tr, SIGINT);
-	wait_for(fd, "\x01never", err, sizeof(err), 30000);
-	close(fd);
-	assert_int_equal(wait_status(tr), 0);
-	assert_int_equal(trace_load(&t, out), 0);
+	interrupt_and_load(tr, fd, out, &t);
 	assert_kernels(&t, TRITON_KERNEL, 2 * TRITON_N, g, b);
 	trace_free(&t);
 }
@@ -636,7 +642,7 @@ static void test_all_mode_copies(void **state)
 /* Ctrl-C mid-run: the trace is valid and holds what ran; the command is stopped. */
 static void test_sigint(void **state)
 {
-	char *out = path_in("sigint.json"), err[4096] = "";
+	char *out = path_in("sigint.json");
 	char *argv[] = { (char *)bin,
 			 "--lib",
 			 (char *)fakecuda,
@@ -658,11 +664,7 @@ static void test_sigint(void **state)
 
 	tr = start(argv, &fd);
 	usleep(1500000);
-	kill(tr, SIGINT);
-	wait_for(fd, "\x01never", err, sizeof(err), 30000);
-	close(fd);
-	assert_int_equal(wait_status(tr), 0);
-	assert_int_equal(trace_load(&t, out), 0);
+	interrupt_and_load(tr, fd, out, &t);
 	assert_true(trace_count(&t, "X", THREADS_KERNEL, GPU) >= THREADS_LAUNCHES);
 	assert_int_equal(trace_partial_overlaps(&t), 0);
 	assert_non_null(trace_other(&t, "dropped_events"));
@@ -676,7 +678,7 @@ static void test_sigint(void **state)
 /* Stopped while a synchronize hangs: the call is in the trace, up to the stop. */
 static void test_unfinished_call(void **state)
 {
-	char *out = path_in("hang.json"), err[4096] = "";
+	char *out = path_in("hang.json");
 	char *argv[] = { (char *)bin,	  "--lib", (char *)fakecuda, "-o",     out, "--",
 			 (char *)fakeapp, "--lib", (char *)fakecuda, "triton", NULL };
 	struct trace t;
@@ -688,11 +690,7 @@ static void test_unfinished_call(void **state)
 	tr = start(argv, &fd);
 	unsetenv("FAKECUDA_SYNC_US");
 	usleep(1500000);
-	kill(tr, SIGINT);
-	wait_for(fd, "\x01never", err, sizeof(err), 30000);
-	close(fd);
-	assert_int_equal(wait_status(tr), 0);
-	assert_int_equal(trace_load(&t, out), 0);
+	interrupt_and_load(tr, fd, out, &t);
 	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
 	e = trace_find(&t, "X", "cuStreamSynchronize", HOST, 0);
 	assert_non_null(e);
@@ -709,9 +707,7 @@ static void expect_error(char **argv, const char *msg)
 	pid_t pid = start(argv, &fd);
 
 	err[0] = '\0';
-	wait_for(fd, "\x01never", err, sizeof(err), 30000);
-	close(fd);
-	st = wait_status(pid);
+	st = collect(pid, fd, err, sizeof(err));
 	if (st != 1 || !strstr(err, msg))
 		fprintf(stderr, "expected exit 1 with '%s', got %d: %s\n", msg, st, err);
 	assert_int_equal(st, 1);
@@ -774,9 +770,7 @@ static void test_full_disk(void **state)
 		skip();
 	pid = start(argv, &fd);
 	err[0] = '\0';
-	wait_for(fd, "\x01never", err, sizeof(err), 30000);
-	close(fd);
-	st = wait_status(pid);
+	st = collect(pid, fd, err, sizeof(err));
 	umount(full);
 	assert_int_equal(st, 1);
 	assert_non_null(strstr(err, "No space left on device"));
