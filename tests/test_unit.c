@@ -454,9 +454,9 @@ static void test_capture_roundtrip(void **state)
 	uint32_t v = 99;
 
 	assert_int_equal(write_capture(path), 0);
-	/* START + symbols + PROC + 1000 calls + DROPS + END */
+	/* START + LIB + symbols + PROC + 1000 calls + DROPS + END */
 	assert_int_equal(read_capture(path, err, sizeof(err)),
-			 1 + ts_syms(&(const struct ts_sym *){ 0 }) + 1 + 1000 + 2);
+			 2 + ts_syms(&(const struct ts_sym *){ 0 }) + 1 + 1000 + 2);
 	stat(path, &st);
 	/* truncated: what came before the cut still reads, the error names the offset */
 	assert_int_equal(truncate(path, st.st_size - 10), 0);
@@ -634,7 +634,7 @@ static void test_nv_decode(void **state)
 	nvos64[10] = 0x22;
 	drv(&r, TS_DEV_CTL, 0x2b, 48, nvos64, 48);
 	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, &s, &info);
+	ts_drv_decode(&r, 0, &s, &info);
 	assert_string_equal(info.name, "RM_ALLOC HOPPER_CHANNEL_GPFIFO_A");
 	assert_int_equal(info.status, 0x22);
 	assert_string_equal(arg_of(&s, "status_name"), "NV_ERR_INVALID_CLASS");
@@ -644,42 +644,54 @@ static void test_nv_decode(void **state)
 	nvos21[7] = 0;
 	drv(&r, TS_DEV_CTL, 0x2b, 32, nvos21, 32);
 	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, &s, &info);
+	ts_drv_decode(&r, 0, &s, &info);
 	assert_string_equal(info.name, "RM_ALLOC NV01_MEMORY_LOCAL_USER");
 	assert_true(info.has_status && info.status == 0);
 	assert_null(arg_of(&s, "failed"));
+	/* NVOS21 before 535: status at 24 */
+	nvos21[6] = 0x1a;
+	nvos21[7] = 0xdead;
+	drv(&r, TS_DEV_CTL, 0x2b, 32, nvos21, 32);
+	memset(&s, 0, sizeof(s));
+	ts_drv_decode(&r, 530, &s, &info);
+	assert_int_equal(info.status, 0x1a);
+	assert_string_equal(arg_of(&s, "status_name"), "NV_ERR_INSUFFICIENT_RESOURCES");
+	memset(&s, 0, sizeof(s));
+	ts_drv_decode(&r, 580, &s, &info);
+	assert_int_equal(info.status, 0xdead);
+	nvos21[6] = nvos21[7] = 0;
 	/* RM_CONTROL: cmd at 8, status at 28 */
 	nvos54[7] = 0x56;
 	drv(&r, TS_DEV_GPU, 0x2a, 32, nvos54, 32);
 	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, &s, &info);
+	ts_drv_decode(&r, 0, &s, &info);
 	assert_string_equal(info.name, "RM_CONTROL NV2080_CTRL_CMD_GPU_GET_NAME_STRING");
 	assert_string_equal(arg_of(&s, "status_name"), "NV_ERR_NOT_SUPPORTED");
 	/* an unknown class and an unknown escape keep their numbers */
 	nvos64[3] = 0x1234;
 	drv(&r, TS_DEV_CTL, 0x2b, 48, nvos64, 48);
-	ts_drv_decode(&r, &s, &info);
+	ts_drv_decode(&r, 0, &s, &info);
 	assert_string_equal(info.name, "RM_ALLOC 0x1234");
 	drv(&r, TS_DEV_CTL, 0x99, 8, nvos64, 8);
-	ts_drv_decode(&r, &s, &info);
+	ts_drv_decode(&r, 0, &s, &info);
 	assert_string_equal(info.name, "RM_ESCAPE 0x99");
 	/* UVM: plain numbers; MIGRATE base/length, status at 72 */
 	((uint32_t *)migrate)[18] = 0x1f;
 	drv(&r, TS_DEV_UVM, 51, 0, migrate, 80);
 	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, &s, &info);
+	ts_drv_decode(&r, 0, &s, &info);
 	assert_string_equal(info.name, "UVM_MIGRATE");
 	assert_string_equal(arg_of(&s, "length"), "2097152");
 	assert_int_equal(info.status, 0x1f);
 	reg[9] = 0;
 	drv(&r, TS_DEV_UVM, 37, 0, reg, 40);
-	ts_drv_decode(&r, &s, &info);
+	ts_drv_decode(&r, 0, &s, &info);
 	assert_string_equal(info.name, "UVM_REGISTER_GPU");
 	drv(&r, TS_DEV_UVM, 0x30000001, 0, reg, 16);
-	ts_drv_decode(&r, &s, &info);
+	ts_drv_decode(&r, 0, &s, &info);
 	assert_string_equal(info.name, "UVM_INITIALIZE");
 	drv(&r, TS_DEV_UVM, 999, 0, reg, 16);
-	ts_drv_decode(&r, &s, &info);
+	ts_drv_decode(&r, 0, &s, &info);
 	assert_string_equal(info.name, "UVM_IOCTL 999");
 	/* a record claiming more data than it holds is refused */
 	r.data_len = 200;

@@ -496,6 +496,9 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	case TS_REC_META_END:
 		c->stop_ts = h->ts;
 		break;
+	case TS_REC_META_LIB:
+		c->driver_major = ((const struct ts_rec_meta *)rec)->v[0];
+		break;
 	default:
 		break;
 	}

@@ -59,7 +59,8 @@ struct ts_corr {
 	bool have_base;
 	uint64_t base; /* CLOCK_MONOTONIC ns of trace time 0 */
 	uint64_t last_ts;
-	uint64_t stop_ts; /* when the tracer stopped (META_END), 0 if unknown */
+	uint64_t stop_ts;	   /* when the tracer stopped (META_END), 0 if unknown */
+	unsigned int driver_major; /* NVIDIA driver version at capture, 0 if unknown */
 	uint64_t next_corr;
 	struct ts_hmap procs;	/* (pid, 0) -> struct ts_proc * */
 	struct ts_hmap threads; /* (pid, tid) -> struct ts_thr * */

@@ -83,6 +83,7 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 	case TS_REC_META_SYM:
 	case TS_REC_META_PROC:
 	case TS_REC_META_DROPS:
+	case TS_REC_META_LIB:
 		return check_meta(rec);
 	default:
 		return TS_REC_BAD_KIND;

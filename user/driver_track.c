@@ -62,7 +62,7 @@ static void emit(struct ts_corr *c, const struct ts_rec_driver *r, uint64_t corr
 		ts_arg_u64(&s, "correlation_id", corr);
 	if (api_sym)
 		ts_arg_str(&s, "api_call", api_sym, strlen(api_sym));
-	ts_drv_decode(r, &s, &info);
+	ts_drv_decode(r, c->driver_major, &s, &info);
 	s.name = info.name;
 	s.name_len = strlen(info.name);
 	c->w->ops->slice(c->w, &s);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "decode.h"
@@ -31,6 +32,25 @@ static int put(struct ts_live *l, const void *rec)
 	return err;
 }
 
+/* The NVIDIA kernel driver's major version (535, 580, ...), 0 when not loaded. */
+static unsigned long driver_major(void)
+{
+	char v[32];
+
+	return ts_read_file("/sys/module/nvidia/version", v, sizeof(v)) > 0 ? strtoul(v, NULL, 10)
+									    : 0;
+}
+
+static int describe_lib(struct ts_live *l, uint64_t ts)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	const char *lib = l->lib ? l->lib : "", *bid = l->build_id ? l->build_id : "";
+
+	ts_meta_build(buf, TS_REC_META_LIB, 0, ts, 0, driver_major(), 0, lib, strlen(lib), bid,
+		      strlen(bid));
+	return put(l, buf);
+}
+
 int ts_live_start(struct ts_live *l, uint64_t mode, uint64_t mono, const char *version,
 		  const char *cmdline)
 {
@@ -46,6 +66,8 @@ int ts_live_start(struct ts_live *l, uint64_t mode, uint64_t mono, const char *v
 	ts_meta_build(buf, TS_REC_META_START, 0, mono, 0, real, mode, version, strlen(version),
 		      cmdline, strlen(cmdline));
 	err = put(l, buf);
+	if (!err)
+		err = describe_lib(l, mono);
 	for (i = 0; i < n && !err; i++) {
 		const char *hook = ts_hooks[syms[i].hook].name;
 
@@ -78,14 +100,34 @@ static size_t proc_cmdline(uint32_t pid, char *buf, size_t len)
 	return n > 0 ? n : 0;
 }
 
+/* The process's cgroup (v2: the "0::" line): which container it runs in. */
+static size_t proc_cgroup(uint32_t pid, char *buf, size_t len)
+{
+	char path[64], *line, *nl;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	n = ts_read_file(path, buf, len);
+	if (n <= 0)
+		return 0;
+	line = strstr(buf, "0::");
+	line = line ? line + 3 : buf;
+	nl = strchr(line, '\n');
+	if (nl)
+		*nl = '\0';
+	memmove(buf, line, strlen(line) + 1);
+	return strlen(buf);
+}
+
 int ts_live_describe(struct ts_live *l, uint32_t pid, uint64_t ts, const char *cmd, size_t n)
 {
 	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	char cg[512];
+	size_t cglen = proc_cgroup(pid, cg, sizeof(cg));
 
 	if (ts_hmap_put(&l->seen, pid, 0, 1))
 		return -ENOMEM;
-	ts_meta_build(buf, TS_REC_META_PROC, pid, ts, 0, 0, 0, cmd, n, l->lib ? l->lib : "",
-		      l->lib ? strlen(l->lib) : 0);
+	ts_meta_build(buf, TS_REC_META_PROC, pid, ts, 0, 0, 0, cmd, n, cg, cglen);
 	return put(l, buf);
 }
 

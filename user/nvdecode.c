@@ -95,7 +95,8 @@ static void name_by_id(struct ts_drv_info *info, struct ts_slice *s, const char 
 	}
 }
 
-static void rm_alloc(struct ts_slice *s, const struct ts_rec_driver *r, struct ts_drv_info *info)
+static void rm_alloc(struct ts_slice *s, const struct ts_rec_driver *r, unsigned int driver_major,
+		     struct ts_drv_info *info)
 {
 	uint32_t cls = 0;
 
@@ -106,7 +107,11 @@ static void rm_alloc(struct ts_slice *s, const struct ts_rec_driver *r, struct t
 	arg_u32(s, r, "h_root", 0, true);
 	arg_u32(s, r, "h_parent", 4, true);
 	arg_u32(s, r, "h_new", 8, true);
-	status_at(s, r, r->size == 48 ? 40 : 28, info);
+	/* NVOS21 gained paramsSize in 535, which moved its status from 24 to 28 */
+	if (r->size == 48)
+		status_at(s, r, 40, info);
+	else
+		status_at(s, r, driver_major && driver_major < 535 ? 24 : 28, info);
 }
 
 static void rm_control(struct ts_slice *s, const struct ts_rec_driver *r, struct ts_drv_info *info)
@@ -122,7 +127,8 @@ static void rm_control(struct ts_slice *s, const struct ts_rec_driver *r, struct
 	status_at(s, r, 28, info);
 }
 
-static void rm_ioctl(struct ts_slice *s, const struct ts_rec_driver *r, struct ts_drv_info *info)
+static void rm_ioctl(struct ts_slice *s, const struct ts_rec_driver *r, unsigned int driver_major,
+		     struct ts_drv_info *info)
 {
 	const char *en = nv_escape_name(r->nr);
 	uint64_t limit;
@@ -137,7 +143,7 @@ static void rm_ioctl(struct ts_slice *s, const struct ts_rec_driver *r, struct t
 		ts_arg_u64(s, "xfer", 1); /* unwrapped from IOCTL_XFER_CMD */
 	switch (r->nr) {
 	case RM_ALLOC:
-		rm_alloc(s, r, info);
+		rm_alloc(s, r, driver_major, info);
 		break;
 	case RM_CONTROL:
 		rm_control(s, r, info);
@@ -206,7 +212,8 @@ static void uvm_ioctl(struct ts_slice *s, const struct ts_rec_driver *r, struct 
 	}
 }
 
-void ts_drv_decode(const struct ts_rec_driver *r, struct ts_slice *s, struct ts_drv_info *info)
+void ts_drv_decode(const struct ts_rec_driver *r, unsigned int driver_major, struct ts_slice *s,
+		   struct ts_drv_info *info)
 {
 	size_t devlen = strnlen(r->dev, sizeof(r->dev));
 
@@ -216,7 +223,7 @@ void ts_drv_decode(const struct ts_rec_driver *r, struct ts_slice *s, struct ts_
 		if (r->hdr.flags == TS_DEV_UVM || r->hdr.flags == TS_DEV_UVM_TOOLS)
 			uvm_ioctl(s, r, info);
 		else
-			rm_ioctl(s, r, info);
+			rm_ioctl(s, r, driver_major, info);
 		ts_arg_hex(s, "request", r->cmd);
 		break;
 	case TS_DRV_MMAP:

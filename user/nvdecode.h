@@ -14,6 +14,11 @@ struct ts_drv_info {
 };
 
 /* Name a driver record and add its decoded fields to s's args. */
-void ts_drv_decode(const struct ts_rec_driver *r, struct ts_slice *s, struct ts_drv_info *info);
+/*
+ * Name a driver record and add its decoded fields to s's args. driver_major is
+ * the NVIDIA driver's version (0: unknown, taken as current): layouts moved.
+ */
+void ts_drv_decode(const struct ts_rec_driver *r, unsigned int driver_major, struct ts_slice *s,
+		   struct ts_drv_info *info);
 
 #endif

@@ -44,7 +44,15 @@ static int info_rec(void *ctx, const void *rec)
 	in->kinds[h->kind]++;
 	if (h->kind == TS_REC_META_PROC) {
 		s = ts_meta_str(rec, 0, &len);
-		printf("process  %u: %.*s\n", h->pid, (int)len, s);
+		printf("process  %u: %.*s", h->pid, (int)len, s);
+		s = ts_meta_str(rec, 1, &len);
+		printf(len ? " [cgroup %.*s]\n" : "\n", (int)len, s);
+	} else if (h->kind == TS_REC_META_LIB) {
+		s = ts_meta_str(rec, 0, &len);
+		printf("libcuda  %.*s", (int)len, s);
+		s = ts_meta_str(rec, 1, &len);
+		printf(" (build id %.*s), NVIDIA driver %llu\n", len ? (int)len : 1, len ? s : "?",
+		       (unsigned long long)((const struct ts_rec_meta *)rec)->v[0]);
 	} else if (h->kind == TS_REC_META_DROPS) {
 		in->drops = ((const struct ts_rec_meta *)rec)->v[0];
 	} else if (h->kind == TS_REC_META_END) {
@@ -65,7 +73,8 @@ static int print_info(struct ts_cap_reader *r, const char *path)
 		[TS_REC_EXIT] = "exit",		[TS_REC_DRIVER] = "driver",
 		[TS_REC_META_START] = "start",	[TS_REC_META_SYM] = "symbol",
 		[TS_REC_META_PROC] = "process", [TS_REC_META_DROPS] = "drops",
-		[TS_REC_META_END] = "end",
+		[TS_REC_META_END] = "end",	[TS_REC_META_LIB] = "library",
+		[TS_REC_API_ENTER] = "enter",
 	};
 	struct info *in = calloc(1, sizeof(*in));
 	int err, i;
