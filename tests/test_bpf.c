@@ -675,6 +675,34 @@ static void test_sigint(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* SIGKILL while recording: the capture replays up to its last block, and says it was cut. */
+static void test_sigkill_capture(void **state)
+{
+	char *cap = path_in("killed.tsbpf"), *json = path_in("killed.json"), err[4096] = "";
+	char *argv[] = { (char *)bin,	  "--lib", (char *)fakecuda, "-o",	  cap,	     "--",
+			 (char *)fakeapp, "--lib", (char *)fakecuda, "--forever", "threads", NULL };
+	char *replay[] = { (char *)bin, "replay", cap, "-o", json, NULL };
+	struct trace t;
+	pid_t tr;
+	int fd;
+
+	tr = start(argv, &fd);
+	usleep(2500000); /* blocks reach the file at least once a second */
+	kill(tr, SIGKILL);
+	collect(tr, fd, err, sizeof(err));
+	assert_int_equal(system("pkill -f 'fakeap[p] .*--forever'; true"), 0);
+	fd = -1;
+	tr = start(replay, &fd);
+	err[0] = '\0';
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "not closed cleanly"));
+	assert_int_equal(trace_load(&t, json), 0);
+	assert_true(json_object_get_boolean(trace_other(&t, "incomplete")));
+	assert_true(trace_count(&t, "X", THREADS_KERNEL, GPU) >= THREADS_LAUNCHES);
+	assert_int_equal(trace_partial_overlaps(&t), 0);
+	trace_free(&t);
+}
+
 /* Stopped while a synchronize hangs: the call is in the trace, up to the stop. */
 static void test_unfinished_call(void **state)
 {
@@ -811,15 +839,16 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cmd_runtime),	   cmocka_unit_test(test_cmd_torch),
-		cmocka_unit_test(test_cmd_triton),	   cmocka_unit_test(test_cmd_launchex),
-		cmocka_unit_test(test_cmd_threads),	   cmocka_unit_test(test_cmd_fail),
-		cmocka_unit_test(test_pid_mode),	   cmocka_unit_test(test_all_mode),
-		cmocka_unit_test(test_all_mode_copies),	   cmocka_unit_test(test_sigint),
-		cmocka_unit_test(test_unfinished_call),	   cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_live_equals_replay), cmocka_unit_test(test_pftrace_live),
-		cmocka_unit_test(test_driver_layer),	   cmocka_unit_test(test_stats_live),
-		cmocka_unit_test(test_full_disk),	   cmocka_unit_test(test_perf_uprobes),
+		cmocka_unit_test(test_cmd_runtime),	cmocka_unit_test(test_cmd_torch),
+		cmocka_unit_test(test_cmd_triton),	cmocka_unit_test(test_cmd_launchex),
+		cmocka_unit_test(test_cmd_threads),	cmocka_unit_test(test_cmd_fail),
+		cmocka_unit_test(test_pid_mode),	cmocka_unit_test(test_all_mode),
+		cmocka_unit_test(test_all_mode_copies), cmocka_unit_test(test_sigint),
+		cmocka_unit_test(test_unfinished_call), cmocka_unit_test(test_sigkill_capture),
+		cmocka_unit_test(test_errors),		cmocka_unit_test(test_live_equals_replay),
+		cmocka_unit_test(test_pftrace_live),	cmocka_unit_test(test_driver_layer),
+		cmocka_unit_test(test_stats_live),	cmocka_unit_test(test_full_disk),
+		cmocka_unit_test(test_perf_uprobes),
 	};
 
 	if (geteuid() != 0) {

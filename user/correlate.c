@@ -144,6 +144,13 @@ struct ts_thr *ts_corr_thread(struct ts_corr *c, uint32_t pid, uint32_t tid)
 	return t;
 }
 
+uint64_t ts_corr_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid)
+{
+	struct ts_thr *t = ts_corr_thread(c, pid, tid);
+
+	return t && t->depth ? t->ctx[t->depth - 1] : 0;
+}
+
 uint32_t ts_corr_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid)
 {
 	struct ts_thr *t = ts_corr_thread(c, pid, tid);

@@ -80,6 +80,8 @@ static inline uint64_t ts_rel(struct ts_corr *c, uint64_t ts)
 struct ts_proc *ts_corr_proc(struct ts_corr *c, uint32_t pid);
 struct ts_thr *ts_corr_thread(struct ts_corr *c, uint32_t pid, uint32_t tid);
 uint32_t ts_corr_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid);
+/* The thread's current CUcontext, 0 if it was made current before we looked. */
+uint64_t ts_corr_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid);
 
 /*
  * The GPU side of a call that submits work: a slice on its stream's track,

@@ -275,7 +275,7 @@ uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call)
 	struct ts_slice s = { 0 };
 	struct ts_launch l;
 	struct ts_stream *st;
-	uint64_t stream = 0, exec = 0;
+	uint64_t stream = 0, exec = 0, ctx;
 	char buf[48];
 
 	if (r->ret)
@@ -305,6 +305,10 @@ uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call)
 	s.flow_in = c->next_corr++;
 	ts_arg_u64(&s, "correlation_id", s.flow_in);
 	ts_arg_hex(&s, "stream", stream);
+	ctx = ts_corr_thread_ctx(c, r->hdr.pid, r->hdr.tid);
+	if (ctx)
+		ts_arg_hex(&s, "context", ctx);
+	ts_arg_u64(&s, "device", st->dev);
 	c->w->ops->slice(c->w, &s);
 	c->stats.gpu_ops++;
 	return s.flow_in;
