@@ -22,10 +22,12 @@ static void begin_event(struct json_writer *j)
 	j->first = false;
 }
 
+/* Keys are the project's own identifiers: nothing in them needs escaping. */
 static void put_key(struct ts_out *o, const char *key)
 {
-	ts_out_json_str(o, key, strlen(key));
-	ts_out_putc(o, ':');
+	ts_out_putc(o, '"');
+	ts_out_puts(o, key);
+	ts_out_write(o, "\":", 2);
 }
 
 static void put_track(struct ts_out *o, uint32_t pid, uint32_t tid)

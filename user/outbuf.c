@@ -175,6 +175,10 @@ void ts_out_json_str(struct ts_out *o, const char *s, size_t n)
 	ts_out_putc(o, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = s[i];
+
+		/* the common case: printable ASCII that JSON takes as it is */
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			continue;
 		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
 		if (c >= 0x80) {

@@ -19,15 +19,11 @@ void pb_free(struct pb *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int reserve(struct pb *p, size_t n)
+static int grow(struct pb *p, size_t n)
 {
 	size_t cap = p->cap ? p->cap : 4096;
 	uint8_t *nb;
 
-	if (p->err)
-		return p->err;
-	if (p->len + n <= p->cap)
-		return 0;
 	while (cap < p->len + n)
 		cap *= 2;
 	nb = realloc(p->buf, cap);
@@ -36,6 +32,14 @@ static int reserve(struct pb *p, size_t n)
 	p->buf = nb;
 	p->cap = cap;
 	return 0;
+}
+
+/* the common case, inline: room already there */
+static inline int reserve(struct pb *p, size_t n)
+{
+	if (__builtin_expect(!p->err && p->len + n <= p->cap, 1))
+		return 0;
+	return p->err ? p->err : grow(p, n);
 }
 
 unsigned int pb_varint_size(uint64_t v)
@@ -61,7 +65,7 @@ unsigned int pb_put_varint(uint8_t *out, uint64_t v)
 	return n;
 }
 
-static void raw_varint(struct pb *p, uint64_t v)
+static inline void raw_varint(struct pb *p, uint64_t v)
 {
 	if (!reserve(p, 10))
 		p->len += pb_put_varint(p->buf + p->len, v);

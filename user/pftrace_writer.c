@@ -92,6 +92,7 @@ struct intern_ent {
 struct intern_tab {
 	struct intern_ent *ents;
 	size_t cap, count;
+	const char *last; /* the copy of the string last looked up */
 };
 
 /* (pid, tid) or (pid, counter name) -> track uuid */
@@ -100,8 +101,19 @@ struct track_ent {
 	uint64_t uuid;
 };
 
+/* Last lookups by string address: most strings are the same literals again. */
+#define INTERN_CACHE 256
+
+struct intern_hit {
+	const char *ptr;
+	size_t len;
+	const char *copy; /* the interned string, to confirm the content */
+	uint32_t iid;
+};
+
 struct pf_writer {
 	struct ts_writer base;
+	struct intern_hit cache[IK__COUNT][INTERN_CACHE];
 	struct ts_out out;
 	struct pb pkt;	    /* the packet being built */
 	struct pb interned; /* InternedData for it */
@@ -113,13 +125,19 @@ struct pf_writer {
 	bool started;
 };
 
+/* 8 bytes a step: kernel names are long, and every slice has a few strings */
 static uint64_t hash_str(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull ^ n, w;
 
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
 	while (n--)
 		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h;
+	return h ^ h >> 32;
 }
 
 /* The iid of s; *fresh says it must be defined in this packet. 0 on ENOMEM. */
@@ -152,8 +170,10 @@ static uint32_t intern(struct intern_tab *t, const char *s, size_t n, bool *fres
 	for (i = h & (t->cap - 1); t->ents[i].str; i = (i + 1) & (t->cap - 1)) {
 		struct intern_ent *e = &t->ents[i];
 
-		if (e->hash == h && e->len == n && !memcmp(e->str, s, n))
+		if (e->hash == h && e->len == n && !memcmp(e->str, s, n)) {
+			t->last = e->str;
 			return e->iid;
+		}
 	}
 	t->ents[i].str = malloc(n + 1);
 	if (!t->ents[i].str)
@@ -163,6 +183,7 @@ static uint32_t intern(struct intern_tab *t, const char *s, size_t n, bool *fres
 	t->ents[i].hash = h;
 	t->ents[i].len = n;
 	t->ents[i].iid = ++t->count;
+	t->last = t->ents[i].str;
 	*fresh = true;
 	return t->ents[i].iid;
 }
@@ -170,8 +191,20 @@ static uint32_t intern(struct intern_tab *t, const char *s, size_t n, bool *fres
 /* Intern s, defining it in this packet's InternedData if it is new. */
 static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, size_t n)
 {
+	struct intern_hit *h = &p->cache[k][((uintptr_t)s >> 3 ^ n) % INTERN_CACHE];
 	bool fresh;
-	uint32_t iid = intern(&p->tabs[k], s, n, &fresh);
+	uint32_t iid;
+
+	/* an address can be reused for another string: the content decides */
+	if (h->ptr == s && h->len == n && !memcmp(h->copy, s, n))
+		return h->iid;
+	iid = intern(&p->tabs[k], s, n, &fresh);
+	if (iid) {
+		h->ptr = s;
+		h->len = n;
+		h->copy = p->tabs[k].last;
+		h->iid = iid;
+	}
 
 	if (fresh) {
 		pb_begin(&p->interned, intern_field[k]);
@@ -336,6 +369,33 @@ static void pf_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const cha
 	packet_end(p, false);
 }
 
+static int put_u32(char *out, uint32_t v)
+{
+	char tmp[10];
+	int n = 0, i;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* "[x,y,z]" without printf: this runs for every launch */
+static int fmt_dim3(char *out, const uint32_t d[3])
+{
+	int n = 0, i;
+
+	out[n++] = '[';
+	for (i = 0; i < 3; i++) {
+		n += put_u32(out + n, d[i]);
+		out[n++] = i < 2 ? ',' : ']';
+	}
+	return n;
+}
+
 static void put_annotation(struct pf_writer *p, const struct ts_arg *a)
 {
 	char dim[40];
@@ -363,7 +423,7 @@ static void put_annotation(struct pf_writer *p, const struct ts_arg *a)
 		break;
 	case TS_ARG_DIM3:
 		/* "[x,y,z]", interned: launch shapes repeat, and take 2 bytes then */
-		n = snprintf(dim, sizeof(dim), "[%u,%u,%u]", a->dim[0], a->dim[1], a->dim[2]);
+		n = fmt_dim3(dim, a->dim);
 		pb_varint(&p->pkt, DA_STRING_IID, iid_of(p, IK_STRING, dim, n));
 		break;
 	}
