@@ -356,12 +356,14 @@ int BPF_PROG(ts_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ts_exit, struct task_struct *p)
 {
-	__u32 pid = BPF_CORE_READ(p, tgid);
+	__u32 pid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
 	struct ts_rec_hdr *r;
 
-	if (BPF_CORE_READ(p, pid) != pid)
-		return 0;
-	if (filter_pids) {
+	if (tid != pid) {
+		/* a thread that called the driver ends: user space can drop its state */
+		if (!bpf_task_storage_get(&threads, p, 0, 0))
+			return 0;
+	} else if (filter_pids) {
 		if (bpf_map_delete_elem(&traced, &pid))
 			return 0;
 	} else if (!bpf_task_storage_get(&threads, p, 0, 0)) {
@@ -374,13 +376,13 @@ int BPF_PROG(ts_exit, struct task_struct *p)
 	}
 	r->size = sizeof(*r);
 	r->kind = TS_REC_EXIT;
-	r->flags = 0;
+	r->flags = tid != pid ? TS_EXIT_F_THREAD : 0;
 	r->pid = pid;
-	r->tid = pid;
+	r->tid = tid;
 	r->aux = BPF_CORE_READ(p, exit_code);
 	r->ts = bpf_ktime_get_ns();
-	/* an exit always wakes: the consumer may be waiting for exactly this */
-	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	/* a process exit always wakes: the consumer may be waiting for exactly this */
+	bpf_ringbuf_submit(r, tid != pid ? rb_flags() : BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

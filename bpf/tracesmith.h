@@ -46,6 +46,9 @@ struct ts_rec_hdr {
 	__u32 aux; /* kind-specific: symbol id for TS_REC_API */
 };
 
+/* TS_REC_EXIT flags: only a thread ended, not its process */
+#define TS_EXIT_F_THREAD 0x1
+
 /* ts_rec_api.flags */
 #define TS_API_F_STR_TRUNC 0x1 /* the string did not fit TS_MAX_STR */
 #define TS_API_F_READ_ERR  0x2 /* a user-memory read failed */

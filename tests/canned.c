@@ -77,6 +77,17 @@ void canned_exit(struct canned *c, uint32_t pid)
 	put(c, &r);
 }
 
+void canned_thread_exit(struct canned *c, uint32_t pid, uint32_t tid)
+{
+	struct ts_rec_hdr r = { .size = sizeof(r),
+				.kind = TS_REC_EXIT,
+				.flags = TS_EXIT_F_THREAD,
+				.pid = pid,
+				.tid = tid };
+
+	put(c, &r);
+}
+
 void canned_end(struct canned *c)
 {
 	c->err = c->err ?: ts_live_end(&c->live, 0);

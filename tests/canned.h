@@ -25,6 +25,7 @@ void canned_thread(struct canned *c, uint32_t pid, uint32_t tid, const char *com
 void canned_api(struct canned *c, uint32_t pid, uint32_t tid, uint64_t ts, uint64_t dur, int ret,
 		const char *sym, const uint64_t *vals, unsigned int nvals, const char *str);
 void canned_exit(struct canned *c, uint32_t pid);
+void canned_thread_exit(struct canned *c, uint32_t pid, uint32_t tid);
 void canned_end(struct canned *c);
 void canned_free(struct canned *c);
 

@@ -362,10 +362,18 @@ static void test_memory_counter_and_exit(void **state)
 		canned_api(&p.c, pid, pid, pid + 1, 5, 0, "cuModuleGetFunction", v, 3, "k");
 		canned_exit(&p.c, pid);
 	}
+	/* threads that come and go inside a long-lived process leave nothing behind */
+	for (pid = 5000; pid < 6000; pid++) {
+		v[0] = 0x99;
+		canned_thread(&p.c, 100, pid, "worker");
+		canned_api(&p.c, 100, pid, 3000, 5, 0, "cuStreamSynchronize", v, 1, NULL);
+		canned_thread_exit(&p.c, 100, pid);
+	}
 	/* a process's state goes with it: memory stays bounded in a long -a run */
 	assert_int_equal(p.corr->allocs.count, 0);
 	assert_int_equal(p.corr->fnames.count, 0);
 	assert_int_equal(p.corr->procs.count, 1);
+	assert_int_equal(p.corr->threads.count, 1);
 	v[0] = 0x10000 + 100;
 	v[1] = 1 << 20;
 	canned_api(&p.c, 100, 100, 2000, 5, 0, "cuMemAlloc_v2", v, 2, NULL);

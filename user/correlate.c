@@ -396,31 +396,52 @@ static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
 }
 
 /* A call that began and never returned: drawn up to end, marked unfinished. */
+static void close_open_call(struct ts_corr *c, uint32_t pid, uint32_t tid, struct ts_thr *t,
+			    uint64_t end)
+{
+	struct ts_slice s = { 0 };
+
+	if (!t->open)
+		return;
+	t->open = false;
+	if (t->open_sym >= c->syms.n || !c->syms.names[t->open_sym])
+		return;
+	s.pid = pid;
+	s.tid = tid;
+	s.ts = ts_rel(c, t->open_ts);
+	s.dur = end > t->open_ts ? end - t->open_ts : 0;
+	s.name = c->syms.names[t->open_sym];
+	s.name_len = strlen(s.name);
+	s.cat = c->syms.hooks[t->open_sym] ? ts_cat_name(c->syms.hooks[t->open_sym]->cat) : "cuda";
+	ts_arg_u64(&s, "unfinished", 1);
+	c->w->ops->slice(c->w, &s);
+}
+
 static void close_open_calls(struct ts_corr *c, uint32_t pid, bool all, uint64_t end)
 {
 	size_t i;
 
 	for (i = 0; i < c->threads.cap; i++) {
 		struct ts_hent *e = &c->threads.ents[i];
-		struct ts_thr *t = (struct ts_thr *)(uintptr_t)e->val;
-		struct ts_slice s = { 0 };
 
-		if (!e->used || !t->open || !(all || e->key.a == pid))
-			continue;
-		t->open = false;
-		if (t->open_sym >= c->syms.n || !c->syms.names[t->open_sym])
-			continue;
-		s.pid = e->key.a;
-		s.tid = e->key.b;
-		s.ts = ts_rel(c, t->open_ts);
-		s.dur = end > t->open_ts ? end - t->open_ts : 0;
-		s.name = c->syms.names[t->open_sym];
-		s.name_len = strlen(s.name);
-		s.cat = c->syms.hooks[t->open_sym] ? ts_cat_name(c->syms.hooks[t->open_sym]->cat)
-						   : "cuda";
-		ts_arg_u64(&s, "unfinished", 1);
-		c->w->ops->slice(c->w, &s);
+		if (e->used && (all || e->key.a == pid))
+			close_open_call(c, e->key.a, e->key.b, (struct ts_thr *)(uintptr_t)e->val,
+					end);
 	}
+}
+
+/* A thread ended (its process goes on): what it held is written, then dropped. */
+static void thread_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
+{
+	uint64_t v;
+	struct ts_thr *t;
+
+	if (!ts_hmap_del(&c->threads, h->pid, h->tid, &v))
+		return;
+	t = (struct ts_thr *)(uintptr_t)v;
+	close_open_call(c, h->pid, h->tid, t, h->ts);
+	ts_drv_flush(c, t, h->pid, h->tid, 0, 0, NULL);
+	free(t);
 }
 
 static void call_began(struct ts_corr *c, const struct ts_rec_hdr *h)
@@ -479,7 +500,10 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 		thread_named(c, rec);
 		break;
 	case TS_REC_EXIT:
-		proc_exit(c, h);
+		if (h->flags & TS_EXIT_F_THREAD)
+			thread_exit(c, h);
+		else
+			proc_exit(c, h);
 		break;
 	case TS_REC_API_ENTER:
 		call_began(c, h);

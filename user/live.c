@@ -153,7 +153,8 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 	}
 	if (h->kind == TS_REC_EXIT) {
 		err = put(l, data);
-		ts_hmap_del(&l->seen, h->pid, 0, NULL);
+		if (!(h->flags & TS_EXIT_F_THREAD))
+			ts_hmap_del(&l->seen, h->pid, 0, NULL);
 		return err;
 	}
 	err = describe_pid(l, h->pid, h->ts);
