@@ -752,6 +752,8 @@ static void test_errors(void **state)
 	char *bad_ext[] = { (char *)bin,      "--lib", (char *)fakecuda, "-o",
 			    path_in("x.txt"), "--",    "/bin/true",	 NULL };
 	char *no_target[] = { (char *)bin, "-o", out, NULL };
+	char *no_cmd[] = { (char *)bin, "--lib", (char *)fakecuda,   "-o",
+			   out,		"--",	 "/nonexistent/cmd", NULL };
 	char *bad_dir[] = { (char *)bin,	   "--lib", (char *)fakecuda, "-o",
 			    "/nonexistent/t.json", "--",    "/bin/true",      NULL };
 
@@ -772,6 +774,7 @@ static void test_errors(void **state)
 		expect_error(nonroot,
 			     "tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON");
 	expect_error(no_pid, "no process with pid 999999");
+	expect_error(no_cmd, "cannot run /nonexistent/cmd");
 	expect_error(no_lib, "no such file");
 	expect_error(not_cuda, "exports none of the CUDA driver API");
 	expect_error(bad_ext, "unknown output format");

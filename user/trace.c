@@ -414,6 +414,9 @@ int cmd_trace(int argc, char **argv)
 		warn("stopped early: %s (the trace is kept, as far as it got)\n", strerror(-err));
 	drops = ts_probes_drops(&probes);
 	ret = err ? 1 : 0;
+	/* 127: the command never ran (the child said why); the trace is still written */
+	if (child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		ret = 1;
 cleanup:
 	if (go_fd >= 0)
 		close(go_fd); /* an unreleased child exits without running the command */
