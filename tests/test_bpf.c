@@ -639,6 +639,26 @@ static void test_all_mode_copies(void **state)
 	trace_free(&t);
 }
 
+/* -d: the tracer stops by itself, with a valid trace of what it saw. */
+static void test_duration(void **state)
+{
+	char *out = path_in("duration.json"), err[4096];
+	char *argv[] = {
+		(char *)bin, "-a", "--lib", (char *)fakecuda, "-d", "0.5", "-o", out, NULL
+	};
+	struct trace t;
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_true(b.tv_sec - a.tv_sec < 10);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_true(json_object_get_boolean(trace_other(&t, "system_wide")));
+	assert_true(json_object_get_int64(trace_other(&t, "clock_base_boottime_ns")) > 0);
+	trace_free(&t);
+}
+
 /* Ctrl-C mid-run: the trace is valid and holds what ran; the command is stopped. */
 static void test_sigint(void **state)
 {
@@ -842,16 +862,16 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cmd_runtime),	cmocka_unit_test(test_cmd_torch),
-		cmocka_unit_test(test_cmd_triton),	cmocka_unit_test(test_cmd_launchex),
-		cmocka_unit_test(test_cmd_threads),	cmocka_unit_test(test_cmd_fail),
-		cmocka_unit_test(test_pid_mode),	cmocka_unit_test(test_all_mode),
-		cmocka_unit_test(test_all_mode_copies), cmocka_unit_test(test_sigint),
-		cmocka_unit_test(test_unfinished_call), cmocka_unit_test(test_sigkill_capture),
-		cmocka_unit_test(test_errors),		cmocka_unit_test(test_live_equals_replay),
-		cmocka_unit_test(test_pftrace_live),	cmocka_unit_test(test_driver_layer),
-		cmocka_unit_test(test_stats_live),	cmocka_unit_test(test_full_disk),
-		cmocka_unit_test(test_perf_uprobes),
+		cmocka_unit_test(test_cmd_runtime),	   cmocka_unit_test(test_cmd_torch),
+		cmocka_unit_test(test_cmd_triton),	   cmocka_unit_test(test_cmd_launchex),
+		cmocka_unit_test(test_cmd_threads),	   cmocka_unit_test(test_cmd_fail),
+		cmocka_unit_test(test_pid_mode),	   cmocka_unit_test(test_all_mode),
+		cmocka_unit_test(test_all_mode_copies),	   cmocka_unit_test(test_sigint),
+		cmocka_unit_test(test_unfinished_call),	   cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_sigkill_capture),	   cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_live_equals_replay), cmocka_unit_test(test_pftrace_live),
+		cmocka_unit_test(test_driver_layer),	   cmocka_unit_test(test_stats_live),
+		cmocka_unit_test(test_full_disk),	   cmocka_unit_test(test_perf_uprobes),
 	};
 
 	if (geteuid() != 0) {

@@ -372,11 +372,12 @@ static void meta_start(struct ts_corr *c, const struct ts_rec_meta *m)
 	c->have_base = true;
 	c->meta.clock_mono_ns = m->hdr.ts;
 	c->meta.clock_real_ns = m->v[0];
-	c->meta.mode = m->v[1];
+	c->meta.mode = m->hdr.aux;
+	c->meta.clock_boot_ns = m->v[1];
 	free(c->tracer_cmdline);
 	c->tracer_cmdline = strndup(cmd, len);
 	if (c->w->ops->start)
-		c->w->ops->start(c->w, c->meta.clock_mono_ns, c->meta.clock_real_ns);
+		c->w->ops->start(c->w, &c->meta);
 }
 
 static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)

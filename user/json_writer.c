@@ -179,6 +179,8 @@ static int json_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 	ts_out_u64(o, m->clock_mono_ns);
 	ts_out_puts(o, ",\"clock_base_realtime_ns\":");
 	ts_out_u64(o, m->clock_real_ns);
+	ts_out_puts(o, ",\"clock_base_boottime_ns\":");
+	ts_out_u64(o, m->clock_boot_ns);
 	ts_out_puts(o, ",\"system_wide\":");
 	ts_out_puts(o, m->mode & 1 ? "true" : "false");
 	ts_out_puts(o, ",\"records\":");

@@ -57,13 +57,14 @@ int ts_live_start(struct ts_live *l, uint64_t mode, uint64_t mono, const char *v
 	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
 	const struct ts_sym *syms;
 	unsigned int i, n = ts_syms(&syms);
-	uint64_t real = ts_now_ns(CLOCK_REALTIME);
+	uint64_t real = ts_now_ns(CLOCK_REALTIME), boot = ts_now_ns(CLOCK_BOOTTIME);
 	int err;
 
 	if (!mono)
 		mono = ts_now_ns(CLOCK_MONOTONIC);
 
-	ts_meta_build(buf, TS_REC_META_START, 0, mono, 0, real, mode, version, strlen(version),
+	/* the mode in aux; realtime and boottime read with the monotonic base */
+	ts_meta_build(buf, TS_REC_META_START, 0, mono, mode, real, boot, version, strlen(version),
 		      cmdline, strlen(cmdline));
 	err = put(l, buf);
 	if (!err)

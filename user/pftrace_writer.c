@@ -72,6 +72,7 @@
 #define CLK_TS		   2
 #define CLOCK_REALTIME_ID  1
 #define CLOCK_MONOTONIC_ID 3
+#define CLOCK_BOOTTIME_ID  6
 
 #define SEQ_ID	     1
 #define TRACE_PACKET 1
@@ -292,26 +293,30 @@ static uint64_t process_uuid(struct pf_writer *p, uint32_t pid)
 	return u ? *u : 0;
 }
 
-static void pf_start(struct ts_writer *w, uint64_t mono_ns, uint64_t real_ns)
+static void put_clock(struct pb *pkt, uint32_t id, uint64_t ts)
+{
+	pb_begin(pkt, CS_CLOCKS);
+	pb_varint(pkt, CLK_ID, id);
+	pb_varint(pkt, CLK_TS, ts);
+	pb_end(pkt);
+}
+
+static void pf_start(struct ts_writer *w, const struct ts_trace_meta *m)
 {
 	struct pf_writer *p = (struct pf_writer *)w;
 
 	if (p->started)
 		return;
 	p->started = true;
-	p->mono_base = mono_ns;
+	p->mono_base = m->clock_mono_ns;
 	packet_begin(p, 0, false);
 	pb_varint(&p->pkt, TP_SEQ_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED);
 	pb_varint(&p->pkt, TP_FIRST_ON_SEQ, 1);
 	pb_begin(&p->pkt, TP_CLOCK_SNAPSHOT);
-	pb_begin(&p->pkt, CS_CLOCKS);
-	pb_varint(&p->pkt, CLK_ID, CLOCK_MONOTONIC_ID);
-	pb_varint(&p->pkt, CLK_TS, mono_ns);
-	pb_end(&p->pkt);
-	pb_begin(&p->pkt, CS_CLOCKS);
-	pb_varint(&p->pkt, CLK_ID, CLOCK_REALTIME_ID);
-	pb_varint(&p->pkt, CLK_TS, real_ns);
-	pb_end(&p->pkt);
+	put_clock(&p->pkt, CLOCK_MONOTONIC_ID, m->clock_mono_ns);
+	put_clock(&p->pkt, CLOCK_REALTIME_ID, m->clock_real_ns);
+	if (m->clock_boot_ns)
+		put_clock(&p->pkt, CLOCK_BOOTTIME_ID, m->clock_boot_ns);
 	/* our timestamps are CLOCK_MONOTONIC: make it the trace's clock */
 	pb_varint(&p->pkt, CS_PRIMARY, CLOCK_MONOTONIC_ID);
 	pb_end(&p->pkt);
@@ -498,7 +503,7 @@ static int pf_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 	struct pf_writer *p = (struct pf_writer *)w;
 
 	/* a trace with no start record still gets its clock snapshot */
-	pf_start(w, m->clock_mono_ns, m->clock_real_ns);
+	pf_start(w, m);
 	return ts_out_close(&p->out);
 }
 

@@ -53,6 +53,7 @@ struct ts_trace_meta {
 	const char *tracer_cmdline;
 	uint64_t clock_mono_ns; /* CLOCK_MONOTONIC at trace time 0 */
 	uint64_t clock_real_ns; /* CLOCK_REALTIME read with it */
+	uint64_t clock_boot_ns; /* CLOCK_BOOTTIME read with it, 0 if unknown */
 	uint64_t drops;
 	uint64_t records;
 	uint64_t end_ns; /* the last time in the trace */
@@ -66,8 +67,8 @@ struct ts_writer;
 
 struct ts_writer_ops {
 	const char *name;
-	/* Optional: the clock base, before any event (trace time 0 is mono_ns). */
-	void (*start)(struct ts_writer *w, uint64_t mono_ns, uint64_t real_ns);
+	/* Optional: the clock base (m->clock_*), before any event. */
+	void (*start)(struct ts_writer *w, const struct ts_trace_meta *m);
 	void (*process)(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k);
 	void (*thread)(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name,
 		       size_t len);
