@@ -347,7 +347,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		/* the driver calls made inside this one share its correlation id */
 		if (!corr && ts_drv_pending(t, r->hdr.ts))
 			corr = c->next_corr++;
-		ts_drv_flush(c, t, r->hdr.pid, r->hdr.tid, r->hdr.ts, corr, call.sym);
+		ts_drv_flush(c, t, r->hdr.ts, corr, call.sym);
 	}
 	s.pid = r->hdr.pid;
 	s.tid = r->hdr.tid;
@@ -441,7 +441,7 @@ static void thread_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 		return;
 	t = (struct ts_thr *)(uintptr_t)v;
 	close_open_call(c, h->pid, h->tid, t, h->ts);
-	ts_drv_flush(c, t, h->pid, h->tid, 0, 0, NULL);
+	ts_drv_flush(c, t, 0, 0, NULL);
 	free(t);
 }
 

@@ -98,8 +98,8 @@ void ts_drv_record(struct ts_corr *c, const struct ts_rec_driver *r);
 /* Does the thread hold driver events from inside the call that began at api_ts? */
 bool ts_drv_pending(const struct ts_thr *t, uint64_t api_ts);
 /* Emit the thread's held driver events, joined to that call by corr. */
-void ts_drv_flush(struct ts_corr *c, struct ts_thr *t, uint32_t pid, uint32_t tid, uint64_t api_ts,
-		  uint64_t corr, const char *api_sym);
+void ts_drv_flush(struct ts_corr *c, struct ts_thr *t, uint64_t api_ts, uint64_t corr,
+		  const char *api_sym);
 /* Emit everything held for pid (all pids when all), and its last counters. */
 void ts_drv_forget(struct ts_corr *c, uint32_t pid, bool all);
 

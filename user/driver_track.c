@@ -99,13 +99,11 @@ bool ts_drv_pending(const struct ts_thr *t, uint64_t api_ts)
 	return false;
 }
 
-void ts_drv_flush(struct ts_corr *c, struct ts_thr *t, uint32_t pid, uint32_t tid, uint64_t api_ts,
-		  uint64_t corr, const char *api_sym)
+void ts_drv_flush(struct ts_corr *c, struct ts_thr *t, uint64_t api_ts, uint64_t corr,
+		  const char *api_sym)
 {
 	unsigned int i;
 
-	(void)pid;
-	(void)tid;
 	for (i = 0; i < t->npending; i++) {
 		struct ts_rec_driver *r = t->pending[i];
 
@@ -127,8 +125,7 @@ void ts_drv_forget(struct ts_corr *c, uint32_t pid, bool all)
 		struct ts_hent *e = &c->threads.ents[i];
 
 		if (e->used && (all || e->key.a == pid))
-			ts_drv_flush(c, (struct ts_thr *)(uintptr_t)e->val, e->key.a, e->key.b, 0,
-				     0, NULL);
+			ts_drv_flush(c, (struct ts_thr *)(uintptr_t)e->val, 0, 0, NULL);
 	}
 	for (i = 0; i < c->procs.cap; i++) {
 		struct ts_hent *e = &c->procs.ents[i];

@@ -203,11 +203,9 @@ static void launch_slice(struct ts_corr *c, const struct ts_call *call, struct t
 			 struct ts_launch *l, char *buf, size_t buflen)
 {
 	uint32_t pid = call->rec->hdr.pid;
-	const char *name = (const char *)(uintptr_t)0;
 	uint64_t *v = ts_hmap_get(&c->fnames, pid, l->func);
+	const char *name = v ? (const char *)(uintptr_t)*v : NULL;
 
-	if (v)
-		name = (const char *)(uintptr_t)*v;
 	if (!name) {
 		snprintf(buf, buflen, "kernel@0x%llx", (unsigned long long)l->func);
 		name = buf;
