@@ -12,6 +12,7 @@
 #include <string.h>
 #include "outbuf.h"
 #include "pbenc.h"
+#include "strmap.h"
 #include "writer.h"
 
 /* TracePacket */
@@ -82,20 +83,6 @@ enum intern_kind { IK_NAME, IK_CATEGORY, IK_ANNOTATION, IK_STRING, IK__COUNT };
 static const uint32_t intern_field[IK__COUNT] = { ID_NAMES, ID_CATEGORIES, ID_ANNOTATION_NAMES,
 						  ID_STRING_VALUES };
 
-struct intern_ent {
-	uint64_t hash;
-	char *str;
-	uint32_t len;
-	uint32_t iid;
-};
-
-/* string -> iid, one table per kind; iids start at 1 */
-struct intern_tab {
-	struct intern_ent *ents;
-	size_t cap, count;
-	const char *last; /* the copy of the string last looked up */
-};
-
 /* (pid, tid) or (pid, counter name) -> track uuid */
 struct track_ent {
 	uint64_t a, b;
@@ -116,9 +103,9 @@ struct pf_writer {
 	struct ts_writer base;
 	struct intern_hit cache[IK__COUNT][INTERN_CACHE];
 	struct ts_out out;
-	struct pb pkt;	    /* the packet being built */
-	struct pb interned; /* InternedData for it */
-	struct intern_tab tabs[IK__COUNT];
+	struct pb pkt;			  /* the packet being built */
+	struct pb interned;		  /* InternedData for it */
+	struct ts_strmap tabs[IK__COUNT]; /* string -> iid, iids from 1 */
 	struct track_ent *tracks;
 	size_t ntracks, track_cap;
 	uint64_t next_uuid;
@@ -126,87 +113,27 @@ struct pf_writer {
 	bool started;
 };
 
-/* 8 bytes a step: kernel names are long, and every slice has a few strings */
-static uint64_t hash_str(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull ^ n, w;
-
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	while (n--)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h ^ h >> 32;
-}
-
-/* The iid of s; *fresh says it must be defined in this packet. 0 on ENOMEM. */
-static uint32_t intern(struct intern_tab *t, const char *s, size_t n, bool *fresh)
-{
-	uint64_t h = hash_str(s, n);
-	size_t i;
-
-	*fresh = false;
-	if ((t->count + 1) * 2 > t->cap) {
-		struct intern_tab nt = { .cap = t->cap ? t->cap * 2 : 256 };
-
-		nt.ents = calloc(nt.cap, sizeof(*nt.ents));
-		if (!nt.ents)
-			return 0;
-		for (i = 0; i < t->cap; i++) {
-			size_t j;
-
-			if (!t->ents[i].str)
-				continue;
-			for (j = t->ents[i].hash & (nt.cap - 1); nt.ents[j].str;
-			     j = (j + 1) & (nt.cap - 1))
-				;
-			nt.ents[j] = t->ents[i];
-		}
-		free(t->ents);
-		nt.count = t->count;
-		*t = nt;
-	}
-	for (i = h & (t->cap - 1); t->ents[i].str; i = (i + 1) & (t->cap - 1)) {
-		struct intern_ent *e = &t->ents[i];
-
-		if (e->hash == h && e->len == n && !memcmp(e->str, s, n)) {
-			t->last = e->str;
-			return e->iid;
-		}
-	}
-	t->ents[i].str = malloc(n + 1);
-	if (!t->ents[i].str)
-		return 0;
-	memcpy(t->ents[i].str, s, n);
-	t->ents[i].str[n] = '\0';
-	t->ents[i].hash = h;
-	t->ents[i].len = n;
-	t->ents[i].iid = ++t->count;
-	t->last = t->ents[i].str;
-	*fresh = true;
-	return t->ents[i].iid;
-}
-
 /* Intern s, defining it in this packet's InternedData if it is new. */
 static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, size_t n)
 {
 	struct intern_hit *h = &p->cache[k][((uintptr_t)s >> 3 ^ n) % INTERN_CACHE];
+	struct ts_strmap_ent *e;
 	bool fresh;
 	uint32_t iid;
 
 	/* an address can be reused for another string: the content decides */
 	if (h->ptr == s && h->len == n && !memcmp(h->copy, s, n))
 		return h->iid;
-	iid = intern(&p->tabs[k], s, n, &fresh);
-	if (iid) {
-		h->ptr = s;
-		h->len = n;
-		h->copy = p->tabs[k].last;
-		h->iid = iid;
-	}
-
+	e = ts_strmap_get(&p->tabs[k], s, n, &fresh);
+	if (!e)
+		return 0;
+	if (fresh)
+		e->val = p->tabs[k].count;
+	iid = e->val;
+	h->ptr = s;
+	h->len = n;
+	h->copy = e->str;
+	h->iid = iid;
 	if (fresh) {
 		pb_begin(&p->interned, intern_field[k]);
 		pb_varint(&p->interned, INTERNED_IID, iid);
@@ -469,7 +396,7 @@ static void pf_counter(struct ts_writer *w, uint32_t pid, const char *name, uint
 {
 	struct pf_writer *p = (struct pf_writer *)w;
 	bool fresh;
-	uint64_t *u = track_slot(p, pid, hash_str(name, strlen(name)) | 1ull << 63, &fresh), uuid;
+	uint64_t *u = track_slot(p, pid, ts_strhash(name, strlen(name)) | 1ull << 63, &fresh), uuid;
 
 	if (!u)
 		return;
@@ -510,7 +437,6 @@ static int pf_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 static void pf_destroy(struct ts_writer *w)
 {
 	struct pf_writer *p = (struct pf_writer *)w;
-	size_t i;
 	int k;
 
 	if (!p)
@@ -518,11 +444,8 @@ static void pf_destroy(struct ts_writer *w)
 	ts_out_close(&p->out);
 	pb_free(&p->pkt);
 	pb_free(&p->interned);
-	for (k = 0; k < IK__COUNT; k++) {
-		for (i = 0; i < p->tabs[k].cap; i++)
-			free(p->tabs[k].ents[i].str);
-		free(p->tabs[k].ents);
-	}
+	for (k = 0; k < IK__COUNT; k++)
+		ts_strmap_free(&p->tabs[k]);
 	free(p->tracks);
 	free(p);
 }

@@ -56,80 +56,38 @@ uint64_t ts_hist_quantile(const struct ts_hist *h, double q)
 
 /* ---- named aggregates -------------------------------------------------- */
 
-static uint64_t hash_name(const char *s, size_t n)
+void *ts_named_get(struct ts_strmap *t, const char *name, size_t len, size_t size)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	bool fresh;
+	struct ts_strmap_ent *e = ts_strmap_get(t, name, len, &fresh);
 
-	while (n--)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h;
-}
-
-void *ts_named_get(struct ts_named *t, const char *name, size_t len, size_t size)
-{
-	uint64_t h = hash_name(name, len);
-	size_t i;
-
-	if ((t->count + 1) * 2 > t->cap) {
-		struct ts_named n = { .cap = t->cap ? t->cap * 2 : 64 };
-
-		n.ents = calloc(n.cap, sizeof(*n.ents));
-		if (!n.ents)
-			return NULL;
-		for (i = 0; i < t->cap; i++) {
-			size_t j;
-
-			if (!t->ents[i].name)
-				continue;
-			for (j = t->ents[i].hash & (n.cap - 1); n.ents[j].name;
-			     j = (j + 1) & (n.cap - 1))
-				;
-			n.ents[j] = t->ents[i];
-		}
-		n.count = t->count;
-		free(t->ents);
-		*t = n;
-	}
-	for (i = h & (t->cap - 1); t->ents[i].name; i = (i + 1) & (t->cap - 1))
-		if (t->ents[i].hash == h && !strncmp(t->ents[i].name, name, len) &&
-		    !t->ents[i].name[len])
-			return t->ents[i].val;
-	t->ents[i].name = strndup(name, len);
-	t->ents[i].val = calloc(1, size);
-	if (!t->ents[i].name || !t->ents[i].val) {
-		free(t->ents[i].name);
-		free(t->ents[i].val);
-		t->ents[i].name = NULL;
+	if (!e)
 		return NULL;
-	}
-	t->ents[i].hash = h;
-	t->count++;
-	return t->ents[i].val;
+	if (!e->val)
+		e->val = (uintptr_t)calloc(1, size);
+	return ENT_VAL(e);
 }
 
-void ts_named_free(struct ts_named *t)
+void ts_named_free(struct ts_strmap *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->cap; i++) {
-		free(t->ents[i].name);
-		free(t->ents[i].val);
-	}
-	free(t->ents);
-	memset(t, 0, sizeof(*t));
+	for (i = 0; i < t->cap; i++)
+		free(ENT_VAL(&t->ents[i]));
+	ts_strmap_free(t);
 }
 
 /* Entries sorted by cmp, for printing; the caller frees the array. */
-struct ts_named_ent **ts_named_sorted(const struct ts_named *t,
-				      int (*cmp)(const void *, const void *))
+struct ts_strmap_ent **ts_named_sorted(const struct ts_strmap *t,
+				       int (*cmp)(const void *, const void *))
 {
-	struct ts_named_ent **v = calloc(t->count + 1, sizeof(*v));
+	struct ts_strmap_ent **v = calloc(t->count + 1, sizeof(*v));
 	size_t i, n = 0;
 
 	if (!v)
 		return NULL;
 	for (i = 0; i < t->cap; i++)
-		if (t->ents[i].name)
+		if (t->ents[i].str && t->ents[i].val)
 			v[n++] = &t->ents[i];
 	qsort(v, n, sizeof(*v), cmp);
 	return v;

@@ -6,23 +6,16 @@
 #include "hashmap.h"
 #include "outbuf.h"
 #include "stats.h"
+#include "strmap.h"
 
-/* name -> aggregate (a struct of the caller's choosing) */
-struct ts_named_ent {
-	uint64_t hash;
-	char *name;
-	void *val;
-};
+/* name -> aggregate: a calloc'd struct of the caller's choosing, in ->val */
+#define ts_named   ts_strmap
+#define ENT_VAL(e) ((void *)(uintptr_t)(e)->val)
 
-struct ts_named {
-	struct ts_named_ent *ents;
-	size_t cap, count;
-};
-
-void *ts_named_get(struct ts_named *t, const char *name, size_t len, size_t size);
-void ts_named_free(struct ts_named *t);
-struct ts_named_ent **ts_named_sorted(const struct ts_named *t,
-				      int (*cmp)(const void *, const void *));
+void *ts_named_get(struct ts_strmap *t, const char *name, size_t len, size_t size);
+void ts_named_free(struct ts_strmap *t);
+struct ts_strmap_ent **ts_named_sorted(const struct ts_strmap *t,
+				       int (*cmp)(const void *, const void *));
 
 struct st_api {
 	struct ts_hist h;

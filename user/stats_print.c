@@ -143,7 +143,7 @@ static void outf(struct ts_out *o, const char *fmt, ...)
 	ts_out_write(o, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-#define VAL(e, type) ((const type *)(*(const struct ts_named_ent *const *)(e))->val)
+#define VAL(e, type) ((const type *)ENT_VAL(*(const struct ts_strmap_ent *const *)(e)))
 
 static int by_launches(const void *a, const void *b)
 {
@@ -175,8 +175,8 @@ static int by_time(const void *a, const void *b)
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp((*(const struct ts_named_ent *const *)a)->name,
-		      (*(const struct ts_named_ent *const *)b)->name);
+	return strcmp((*(const struct ts_strmap_ent *const *)a)->str,
+		      (*(const struct ts_strmap_ent *const *)b)->str);
 }
 
 static int by_size(const void *a, const void *b)
@@ -203,7 +203,7 @@ static void shape_text(const struct st_kernel *k, char *buf, size_t len)
 static void text_kernels(struct stats_writer *st, struct ts_out *o,
 			 int (*cmp)(const void *, const void *), const char *title)
 {
-	struct ts_named_ent **v = ts_named_sorted(&st->kernels, cmp);
+	struct ts_strmap_ent **v = ts_named_sorted(&st->kernels, cmp);
 	char shapes[256];
 	size_t i;
 
@@ -214,11 +214,11 @@ static void text_kernels(struct stats_writer *st, struct ts_out *o,
 	outf(o, "\n%s\n  %10s %12s %10s  %-40s %s\n", title, "launches", "submit_ms", "avg_us",
 	     "kernel", "grid x block");
 	for (i = 0; i < st->kernels.count && i < TOP; i++) {
-		const struct st_kernel *k = v[i]->val;
+		const struct st_kernel *k = ENT_VAL(v[i]);
 
 		shape_text(k, shapes, sizeof(shapes));
 		outf(o, "  %10llu %12.3f %10.3f  %-40.200s %s\n", (unsigned long long)k->count,
-		     k->total_ns / 1e6, k->total_ns / 1e3 / k->count, v[i]->name, shapes);
+		     k->total_ns / 1e6, k->total_ns / 1e3 / k->count, v[i]->str, shapes);
 	}
 	free(v);
 }
@@ -226,7 +226,7 @@ static void text_kernels(struct stats_writer *st, struct ts_out *o,
 static void text_hist_table(struct ts_out *o, const struct ts_named *t, const char *title,
 			    const char *col)
 {
-	struct ts_named_ent **v = ts_named_sorted(t, by_api_time);
+	struct ts_strmap_ent **v = ts_named_sorted(t, by_api_time);
 	size_t i;
 
 	if (!v || !t->count) {
@@ -236,10 +236,10 @@ static void text_hist_table(struct ts_out *o, const struct ts_named *t, const ch
 	outf(o, "\n%s\n  %-48s %9s %7s %11s %10s %10s %10s %10s %10s\n", title, col, "calls",
 	     "errors", "total_ms", "avg_us", "p50_us", "p95_us", "p99_us", "max_us");
 	for (i = 0; i < t->count; i++) {
-		const struct st_api *a = v[i]->val;
+		const struct st_api *a = ENT_VAL(v[i]);
 
 		outf(o, "  %-48s %9llu %7llu %11.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n",
-		     v[i]->name, (unsigned long long)a->h.count, (unsigned long long)a->errors,
+		     v[i]->str, (unsigned long long)a->h.count, (unsigned long long)a->errors,
 		     a->h.sum / 1e6, a->h.sum / 1e3 / a->h.count, ts_hist_quantile(&a->h, .5) / 1e3,
 		     ts_hist_quantile(&a->h, .95) / 1e3, ts_hist_quantile(&a->h, .99) / 1e3,
 		     a->h.max / 1e3);
@@ -249,7 +249,7 @@ static void text_hist_table(struct ts_out *o, const struct ts_named *t, const ch
 
 static void text_copies(struct stats_writer *st, struct ts_out *o)
 {
-	struct ts_named_ent **v = ts_named_sorted(&st->copies, by_name);
+	struct ts_strmap_ent **v = ts_named_sorted(&st->copies, by_name);
 	size_t i;
 
 	if (!v || !st->copies.count) {
@@ -259,9 +259,9 @@ static void text_copies(struct stats_writer *st, struct ts_out *o)
 	outf(o, "\nMemory copies\n  %-10s %8s %14s %8s %8s %8s %8s %8s %12s\n", "direction",
 	     "count", "total_bytes", "<=4K", "<=64K", "<=1M", "<=16M", ">16M", "sync_GB/s");
 	for (i = 0; i < st->copies.count; i++) {
-		const struct st_copy *c = v[i]->val;
+		const struct st_copy *c = ENT_VAL(v[i]);
 
-		outf(o, "  %-10s %8llu %14llu %8llu %8llu %8llu %8llu %8llu ", v[i]->name,
+		outf(o, "  %-10s %8llu %14llu %8llu %8llu %8llu %8llu %8llu ", v[i]->str,
 		     (unsigned long long)c->count, (unsigned long long)c->bytes,
 		     (unsigned long long)c->sizes[0], (unsigned long long)c->sizes[1],
 		     (unsigned long long)c->sizes[2], (unsigned long long)c->sizes[3],
@@ -276,17 +276,17 @@ static void text_copies(struct stats_writer *st, struct ts_out *o)
 
 static void text_memory(struct stats_writer *st, struct ts_out *o)
 {
-	struct ts_named_ent **v = ts_named_sorted(&st->procs, by_name);
+	struct ts_strmap_ent **v = ts_named_sorted(&st->procs, by_name);
 	size_t i;
 
 	outf(o, "\nDevice memory\n  allocations %llu, frees %llu, allocated %llu bytes\n",
 	     (unsigned long long)st->n_alloc, (unsigned long long)st->n_free,
 	     (unsigned long long)st->bytes_alloc);
 	for (i = 0; v && i < st->procs.count; i++) {
-		const struct st_proc *p = v[i]->val;
+		const struct st_proc *p = ENT_VAL(v[i]);
 
 		if (p->peak_mem)
-			outf(o, "  peak allocated, pid %s: %lld bytes\n", v[i]->name,
+			outf(o, "  peak allocated, pid %s: %lld bytes\n", v[i]->str,
 			     (long long)p->peak_mem);
 	}
 	free(v);
@@ -306,7 +306,7 @@ static void text_memory(struct stats_writer *st, struct ts_out *o)
 static void text_times(struct ts_out *o, const struct ts_named *t, const char *title,
 		       const char *col)
 {
-	struct ts_named_ent **v = ts_named_sorted(t, by_time);
+	struct ts_strmap_ent **v = ts_named_sorted(t, by_time);
 	size_t i;
 
 	if (!v || !t->count) {
@@ -315,9 +315,9 @@ static void text_times(struct ts_out *o, const struct ts_named *t, const char *t
 	}
 	outf(o, "  %s\n  %-48s %12s %8s\n", title, col, "blocked_ms", "calls");
 	for (i = 0; i < t->count && i < TOP; i++) {
-		const struct st_time *x = v[i]->val;
+		const struct st_time *x = ENT_VAL(v[i]);
 
-		outf(o, "  %-48s %12.3f %8llu\n", v[i]->name, x->ns / 1e6,
+		outf(o, "  %-48s %12.3f %8llu\n", v[i]->str, x->ns / 1e6,
 		     (unsigned long long)x->calls);
 	}
 	free(v);
@@ -325,23 +325,23 @@ static void text_times(struct ts_out *o, const struct ts_named *t, const char *t
 
 static void text_procs_streams(struct stats_writer *st, struct ts_out *o)
 {
-	struct ts_named_ent **v;
+	struct ts_strmap_ent **v;
 	size_t i;
 
 	v = ts_named_sorted(&st->procs, by_name);
 	outf(o, "\nPer process\n  %8s %10s %16s  %s\n", "pid", "api_calls", "peak_mem_bytes",
 	     "command");
 	for (i = 0; v && i < st->procs.count; i++) {
-		const struct st_proc *p = v[i]->val;
+		const struct st_proc *p = ENT_VAL(v[i]);
 
-		outf(o, "  %8s %10llu %16lld  %s\n", v[i]->name, (unsigned long long)p->calls,
+		outf(o, "  %8s %10llu %16lld  %s\n", v[i]->str, (unsigned long long)p->calls,
 		     (long long)p->peak_mem, p->name);
 	}
 	free(v);
 	v = ts_named_sorted(&st->streams, by_name);
 	outf(o, "\nPer stream\n  %-56s %8s %12s\n", "stream", "ops", "busy_ms");
 	for (i = 0; v && i < st->streams.count; i++) {
-		const struct st_stream *s = v[i]->val;
+		const struct st_stream *s = ENT_VAL(v[i]);
 
 		outf(o, "  %-56s %8llu %12.3f\n", s->name, (unsigned long long)s->ops,
 		     s->busy_ns / 1e6);
@@ -390,16 +390,16 @@ static void jstr(struct ts_out *o, const char *k, const char *v, bool first)
 
 static void json_hists(struct ts_out *o, const char *key, const struct ts_named *t)
 {
-	struct ts_named_ent **v = ts_named_sorted(t, by_api_time);
+	struct ts_strmap_ent **v = ts_named_sorted(t, by_api_time);
 	size_t i;
 
 	jkey(o, key, false);
 	ts_out_putc(o, '[');
 	for (i = 0; v && i < t->count; i++) {
-		const struct st_api *a = v[i]->val;
+		const struct st_api *a = ENT_VAL(v[i]);
 
 		ts_out_puts(o, i ? ",{" : "{");
-		jstr(o, "name", v[i]->name, true);
+		jstr(o, "name", v[i]->str, true);
 		jnum(o, "calls", a->h.count, false);
 		jnum(o, "errors", a->errors, false);
 		jnum(o, "total_ns", a->h.sum, false);
@@ -416,17 +416,17 @@ static void json_hists(struct ts_out *o, const char *key, const struct ts_named 
 
 static void json_kernels(struct stats_writer *st, struct ts_out *o)
 {
-	struct ts_named_ent **v = ts_named_sorted(&st->kernels, by_launches);
+	struct ts_strmap_ent **v = ts_named_sorted(&st->kernels, by_launches);
 	size_t i;
 	unsigned int j;
 
 	jkey(o, "kernels", false);
 	ts_out_putc(o, '[');
 	for (i = 0; v && i < st->kernels.count; i++) {
-		const struct st_kernel *k = v[i]->val;
+		const struct st_kernel *k = ENT_VAL(v[i]);
 
 		ts_out_puts(o, i ? ",{" : "{");
-		jstr(o, "name", v[i]->name, true);
+		jstr(o, "name", v[i]->str, true);
 		jnum(o, "launches", k->count, false);
 		jnum(o, "submit_ns", k->total_ns, false);
 		jkey(o, "shapes", false);
@@ -444,16 +444,16 @@ static void json_kernels(struct stats_writer *st, struct ts_out *o)
 
 static void json_copies(struct stats_writer *st, struct ts_out *o)
 {
-	struct ts_named_ent **v = ts_named_sorted(&st->copies, by_name);
+	struct ts_strmap_ent **v = ts_named_sorted(&st->copies, by_name);
 	size_t i;
 
 	jkey(o, "copies", false);
 	ts_out_putc(o, '[');
 	for (i = 0; v && i < st->copies.count; i++) {
-		const struct st_copy *c = v[i]->val;
+		const struct st_copy *c = ENT_VAL(v[i]);
 
 		ts_out_puts(o, i ? ",{" : "{");
-		jstr(o, "direction", v[i]->name, true);
+		jstr(o, "direction", v[i]->str, true);
 		jnum(o, "count", c->count, false);
 		jnum(o, "bytes", c->bytes, false);
 		outf(o,
@@ -472,16 +472,16 @@ static void json_copies(struct stats_writer *st, struct ts_out *o)
 
 static void json_times(struct ts_out *o, const char *key, const struct ts_named *t)
 {
-	struct ts_named_ent **v = ts_named_sorted(t, by_time);
+	struct ts_strmap_ent **v = ts_named_sorted(t, by_time);
 	size_t i;
 
 	jkey(o, key, false);
 	ts_out_putc(o, '[');
 	for (i = 0; v && i < t->count; i++) {
-		const struct st_time *x = v[i]->val;
+		const struct st_time *x = ENT_VAL(v[i]);
 
 		ts_out_puts(o, i ? ",{" : "{");
-		jstr(o, "name", v[i]->name, true);
+		jstr(o, "name", v[i]->str, true);
 		jnum(o, "blocked_ns", x->ns, false);
 		jnum(o, "calls", x->calls, false);
 		ts_out_putc(o, '}');
@@ -513,16 +513,16 @@ static void json_memory(struct stats_writer *st, struct ts_out *o)
 
 static void json_procs_streams(struct stats_writer *st, struct ts_out *o)
 {
-	struct ts_named_ent **v = ts_named_sorted(&st->procs, by_name);
+	struct ts_strmap_ent **v = ts_named_sorted(&st->procs, by_name);
 	size_t i;
 
 	jkey(o, "processes", false);
 	ts_out_putc(o, '[');
 	for (i = 0; v && i < st->procs.count; i++) {
-		const struct st_proc *p = v[i]->val;
+		const struct st_proc *p = ENT_VAL(v[i]);
 
 		ts_out_puts(o, i ? ",{" : "{");
-		jnum(o, "pid", strtoull(v[i]->name, NULL, 10), true);
+		jnum(o, "pid", strtoull(v[i]->str, NULL, 10), true);
 		jstr(o, "command", p->name, false);
 		jnum(o, "api_calls", p->calls, false);
 		jnum(o, "peak_mem_bytes", p->peak_mem, false);
@@ -534,7 +534,7 @@ static void json_procs_streams(struct stats_writer *st, struct ts_out *o)
 	jkey(o, "streams", false);
 	ts_out_putc(o, '[');
 	for (i = 0; v && i < st->streams.count; i++) {
-		const struct st_stream *s = v[i]->val;
+		const struct st_stream *s = ENT_VAL(v[i]);
 
 		ts_out_puts(o, i ? ",{" : "{");
 		jstr(o, "stream", s->name, true);
