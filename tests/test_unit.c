@@ -846,21 +846,6 @@ static json_object *jfind(json_object *arr, const char *key, const char *val)
 	return NULL;
 }
 
-static long long jget(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : -1;
-}
-
-static json_object *jarr(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
 /* Every table against the stand-in workload (runtime + fail), whose numbers are known. */
 static void test_stats_tables(void **state)
 {
@@ -874,38 +859,40 @@ static void test_stats_tables(void **state)
 	assert_int_equal(system(cmd), 0);
 	st = json_object_from_file(tmp("stats.json"));
 	assert_non_null(st);
-	e = jfind(jarr(st, "kernels"), "name", RT_VEC_ADD_DEMANGLED);
-	assert_int_equal(jget(e, "launches"), RT_ITERS);
-	assert_int_equal(json_object_array_length(jarr(e, "shapes")), 1);
-	assert_int_equal(jget(jfind(jarr(st, "kernels"), "name", RT_EMPTY_DEMANGLED), "launches"),
-			 RT_ITERS);
-	e = jfind(jarr(st, "api"), "name", "cuLaunchKernel_ptsz");
-	assert_int_equal(jget(e, "calls"), 2 * RT_ITERS);
-	assert_int_equal(jget(e, "errors"), 0);
-	assert_true(jget(e, "p50_ns") <= jget(e, "p95_ns") &&
-		    jget(e, "p95_ns") <= jget(e, "max_ns"));
-	e = jfind(jarr(st, "api"), "name", "cuMemAlloc_v2");
-	assert_int_equal(jget(e, "calls"), 4);
-	assert_int_equal(jget(e, "errors"), 1);
-	e = jfind(jarr(st, "copies"), "direction", "HtoD");
-	assert_int_equal(jget(e, "count"), 2);
-	assert_int_equal(jget(e, "bytes"), 2 * RT_BYTES);
-	assert_int_equal(jget(e, "sync_bytes"), 2 * RT_BYTES); /* both synchronous */
-	assert_int_equal(jget(jfind(jarr(st, "copies"), "direction", "DtoD"), "sync_bytes"), 0);
-	e = jarr(st, "memory");
-	assert_int_equal(jget(e, "allocations"), 4);
-	assert_int_equal(jget(e, "frees"), 4);
-	assert_int_equal(jget(e, "bytes_allocated"), 4 * RT_BYTES);
-	assert_int_equal(json_object_array_length(jarr(e, "leaks")), 0);
-	e = json_object_array_get_idx(jarr(st, "sync_threads"), 0);
-	assert_int_equal(jget(e, "calls"), 3);
-	assert_true(jget(e, "blocked_ns") >= 3 * FAKE_SYNC_US * 1000ll);
-	e = jfind(jarr(st, "driver"), "name", "RM_ALLOC NV01_MEMORY_LOCAL_USER");
-	assert_int_equal(jget(e, "calls"), 6);
-	assert_int_equal(jget(e, "errors"), 1);
-	assert_int_equal(json_object_array_length(jarr(st, "processes")), 1);
+	e = jfind(ev_field(st, "kernels"), "name", RT_VEC_ADD_DEMANGLED);
+	assert_int_equal(ev_int(e, "launches"), RT_ITERS);
+	assert_int_equal(json_object_array_length(ev_field(e, "shapes")), 1);
 	assert_int_equal(
-		jget(json_object_array_get_idx(jarr(st, "processes"), 0), "peak_mem_bytes"),
+		ev_int(jfind(ev_field(st, "kernels"), "name", RT_EMPTY_DEMANGLED), "launches"),
+		RT_ITERS);
+	e = jfind(ev_field(st, "api"), "name", "cuLaunchKernel_ptsz");
+	assert_int_equal(ev_int(e, "calls"), 2 * RT_ITERS);
+	assert_int_equal(ev_int(e, "errors"), 0);
+	assert_true(ev_int(e, "p50_ns") <= ev_int(e, "p95_ns") &&
+		    ev_int(e, "p95_ns") <= ev_int(e, "max_ns"));
+	e = jfind(ev_field(st, "api"), "name", "cuMemAlloc_v2");
+	assert_int_equal(ev_int(e, "calls"), 4);
+	assert_int_equal(ev_int(e, "errors"), 1);
+	e = jfind(ev_field(st, "copies"), "direction", "HtoD");
+	assert_int_equal(ev_int(e, "count"), 2);
+	assert_int_equal(ev_int(e, "bytes"), 2 * RT_BYTES);
+	assert_int_equal(ev_int(e, "sync_bytes"), 2 * RT_BYTES); /* both synchronous */
+	assert_int_equal(ev_int(jfind(ev_field(st, "copies"), "direction", "DtoD"), "sync_bytes"),
+			 0);
+	e = ev_field(st, "memory");
+	assert_int_equal(ev_int(e, "allocations"), 4);
+	assert_int_equal(ev_int(e, "frees"), 4);
+	assert_int_equal(ev_int(e, "bytes_allocated"), 4 * RT_BYTES);
+	assert_int_equal(json_object_array_length(ev_field(e, "leaks")), 0);
+	e = json_object_array_get_idx(ev_field(st, "sync_threads"), 0);
+	assert_int_equal(ev_int(e, "calls"), 3);
+	assert_true(ev_int(e, "blocked_ns") >= 3 * FAKE_SYNC_US * 1000ll);
+	e = jfind(ev_field(st, "driver"), "name", "RM_ALLOC NV01_MEMORY_LOCAL_USER");
+	assert_int_equal(ev_int(e, "calls"), 6);
+	assert_int_equal(ev_int(e, "errors"), 1);
+	assert_int_equal(json_object_array_length(ev_field(st, "processes")), 1);
+	assert_int_equal(
+		ev_int(json_object_array_get_idx(ev_field(st, "processes"), 0), "peak_mem_bytes"),
 		4 * RT_BYTES);
 	json_object_put(st);
 }
@@ -937,11 +924,11 @@ static void test_stats_leaks(void **state)
 	canned_end(&c);
 	assert_int_equal(ts_corr_finish(corr, false), 0);
 	st = json_object_from_file(tmp("leak.json"));
-	leak = json_object_array_get_idx(jarr(jarr(st, "memory"), "leaks"), 0);
-	assert_int_equal(json_object_array_length(jarr(jarr(st, "memory"), "leaks")), 1);
-	assert_int_equal(jget(leak, "bytes"), 12345);
-	assert_int_equal(jget(leak, "tid"), 8);
-	assert_string_equal(json_object_get_string(jarr(leak, "ptr")), "0xdead0000");
+	leak = json_object_array_get_idx(ev_field(ev_field(st, "memory"), "leaks"), 0);
+	assert_int_equal(json_object_array_length(ev_field(ev_field(st, "memory"), "leaks")), 1);
+	assert_int_equal(ev_int(leak, "bytes"), 12345);
+	assert_int_equal(ev_int(leak, "tid"), 8);
+	assert_string_equal(json_object_get_string(ev_field(leak, "ptr")), "0xdead0000");
 	json_object_put(st);
 	canned_free(&c);
 	ts_corr_free(corr);

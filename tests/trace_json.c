@@ -47,6 +47,13 @@ double ev_num(json_object *e, const char *key)
 	return json_object_object_get_ex(e, key, &v) ? json_object_get_double(v) : -1;
 }
 
+json_object *ev_field(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
 json_object *ev_arg(json_object *e, const char *key)
 {
 	json_object *args, *v;

@@ -33,6 +33,8 @@ const char *ev_str(json_object *e, const char *key);
 long long ev_int(json_object *e, const char *key);
 double ev_num(json_object *e, const char *key);
 json_object *ev_arg(json_object *e, const char *key);
+/* The field key of object o (NULL-safe), or NULL. */
+json_object *ev_field(json_object *o, const char *key);
 const char *ev_arg_str(json_object *e, const char *key);
 long long ev_arg_int(json_object *e, const char *key);
 /* args[key] is [x, y, z] equal to these */

@@ -21,7 +21,7 @@ struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version)
 	return c;
 }
 
-static void free_ptr_vals(struct ts_hmap *m, bool all, uint32_t pid)
+void ts_free_owned(struct ts_hmap *m, bool all, uint32_t pid)
 {
 	size_t i;
 
@@ -46,18 +46,18 @@ static void free_threads(struct ts_hmap *m, bool all, uint32_t pid)
 			free(t->pending[j]);
 		t->npending = 0;
 	}
-	free_ptr_vals(m, all, pid);
+	ts_free_owned(m, all, pid);
 }
 
 void ts_corr_free(struct ts_corr *c)
 {
 	if (!c)
 		return;
-	free_ptr_vals(&c->procs, true, 0);
+	ts_free_owned(&c->procs, true, 0);
 	free_threads(&c->threads, true, 0);
-	free_ptr_vals(&c->streams, true, 0);
-	free_ptr_vals(&c->fnames, true, 0);
-	free_ptr_vals(&c->knames, true, 0);
+	ts_free_owned(&c->streams, true, 0);
+	ts_free_owned(&c->fnames, true, 0);
+	ts_free_owned(&c->knames, true, 0);
 	ts_hmap_free(&c->procs);
 	ts_hmap_free(&c->threads);
 	ts_hmap_free(&c->ctxdev);
@@ -75,8 +75,7 @@ const struct ts_corr_stats *ts_corr_stats(const struct ts_corr *c)
 	return &c->stats;
 }
 
-/* Store a malloc'd pointer in a map, freeing the one it replaces. */
-static void put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p)
+int ts_put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p)
 {
 	uint64_t *old = ts_hmap_get(m, a, b);
 
@@ -85,7 +84,9 @@ static void put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p)
 		*old = (uintptr_t)p;
 	} else if (ts_hmap_put(m, a, b, (uintptr_t)p)) {
 		free(p);
+		return -ENOMEM;
 	}
+	return 0;
 }
 
 static void *get_ptr(const struct ts_hmap *m, uint64_t a, uint64_t b)
@@ -235,10 +236,10 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 			return;
 		if (call->hook->sem == TS_SEM_NAME_KERNEL) {
 			/* a CUkernel may itself be passed to cuLaunchKernel */
-			put_owned(&c->fnames, pid, handle, strdup(name));
-			put_owned(&c->knames, pid, handle, name);
+			ts_put_owned(&c->fnames, pid, handle, strdup(name));
+			ts_put_owned(&c->knames, pid, handle, name);
 		} else {
-			put_owned(&c->fnames, pid, handle, name);
+			ts_put_owned(&c->fnames, pid, handle, name);
 		}
 		break;
 	case TS_SEM_KERNEL_TO_FUNC:
@@ -247,13 +248,13 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 			return;
 		kname = get_ptr(&c->knames, pid, kernel);
 		if (kname)
-			put_owned(&c->fnames, pid, handle, strdup(kname));
+			ts_put_owned(&c->fnames, pid, handle, strdup(kname));
 		break;
 	case TS_SEM_GET_NAME:
 		if (!call->str_len || !ts_call_val(call, ROLE_FUNC, &handle))
 			return;
 		if (!get_ptr(&c->fnames, pid, handle))
-			put_owned(&c->fnames, pid, handle, dup_name(call));
+			ts_put_owned(&c->fnames, pid, handle, dup_name(call));
 		break;
 	default:
 		break;
@@ -462,13 +463,13 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 
 	close_open_calls(c, pid, false, h->ts);
 	ts_drv_forget(c, pid, false);
-	free_ptr_vals(&c->procs, false, pid);
+	ts_free_owned(&c->procs, false, pid);
 	free_threads(&c->threads, false, pid);
-	free_ptr_vals(&c->fnames, false, pid);
-	free_ptr_vals(&c->knames, false, pid);
+	ts_free_owned(&c->fnames, false, pid);
+	ts_free_owned(&c->knames, false, pid);
 	ts_hmap_del_all(&c->ctxdev, pid);
 	ts_hmap_del_all(&c->allocs, pid);
-	ts_gpu_forget_pid(c, pid);
+	ts_free_owned(&c->streams, false, pid);
 }
 
 static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)

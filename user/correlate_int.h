@@ -91,7 +91,11 @@ uint64_t ts_corr_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid);
 uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call);
 void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64_t stream);
 void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream);
-void ts_gpu_forget_pid(struct ts_corr *c, uint32_t pid);
+
+/* Maps whose values are malloc'd pointers: store one (freeing the one it
+ * replaces; -ENOMEM, p freed, if it can't), free those of pid or of all. */
+int ts_put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p);
+void ts_free_owned(struct ts_hmap *m, bool all, uint32_t pid);
 
 /* The driver layer (driver_track.c). */
 void ts_drv_record(struct ts_corr *c, const struct ts_rec_driver *r);

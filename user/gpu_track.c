@@ -47,7 +47,6 @@ static struct ts_stream *stream_new(struct ts_corr *c, uint32_t pid, uint64_t ke
 				    const char *label)
 {
 	struct ts_stream *s = calloc(1, sizeof(*s));
-	uint64_t *old;
 
 	if (!s)
 		return NULL;
@@ -56,15 +55,7 @@ static struct ts_stream *stream_new(struct ts_corr *c, uint32_t pid, uint64_t ke
 		snprintf(s->name, sizeof(s->name), "%s (pid %u)", label, pid);
 	else
 		snprintf(s->name, sizeof(s->name), "%s", label);
-	old = ts_hmap_get(&c->streams, pid, key);
-	if (old) {
-		free((void *)(uintptr_t)*old);
-		*old = (uintptr_t)s;
-	} else if (ts_hmap_put(&c->streams, pid, key, (uintptr_t)s)) {
-		free(s);
-		return NULL;
-	}
-	return s;
+	return ts_put_owned(&c->streams, pid, key, s) ? NULL : s;
 }
 
 void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64_t stream)
@@ -83,16 +74,6 @@ void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream)
 	/* its tracks stay in the trace; a new stream at this address gets new ones */
 	if (ts_hmap_del(&c->streams, pid, stream, &v))
 		free((void *)(uintptr_t)v);
-}
-
-void ts_gpu_forget_pid(struct ts_corr *c, uint32_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < c->streams.cap; i++)
-		if (c->streams.ents[i].used && c->streams.ents[i].key.a == pid)
-			free((void *)(uintptr_t)c->streams.ents[i].val);
-	ts_hmap_del_all(&c->streams, pid);
 }
 
 /* The stream a call submits to, created on first use for default streams. */

@@ -95,27 +95,17 @@ struct ts_strmap_ent **ts_named_sorted(const struct ts_strmap *t,
 
 /* ---- the writer: aggregate what the correlator reports ---------------- */
 
-static const struct ts_arg *find_arg(const struct ts_slice *s, const char *key)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->nargs; i++)
-		if (!strcmp(s->args[i].key, key))
-			return &s->args[i];
-	return NULL;
-}
-
 static uint64_t arg_u(const struct ts_slice *s, const char *key, uint64_t dflt)
 {
-	const struct ts_arg *a = find_arg(s, key);
+	const struct ts_arg *a = ts_slice_arg(s, key);
 
 	return a ? a->u : dflt;
 }
 
 static void gpu_slice(struct stats_writer *st, const struct ts_slice *s)
 {
-	const struct ts_arg *g = find_arg(s, "grid_dim"), *b = find_arg(s, "block_dim");
-	const struct ts_arg *dir = find_arg(s, "direction");
+	const struct ts_arg *g = ts_slice_arg(s, "grid_dim"), *b = ts_slice_arg(s, "block_dim");
+	const struct ts_arg *dir = ts_slice_arg(s, "direction");
 	struct st_stream *sm;
 	char key[64];
 
@@ -145,7 +135,7 @@ static void gpu_slice(struct stats_writer *st, const struct ts_slice *s)
 
 static void host_slice(struct stats_writer *st, const struct ts_slice *s)
 {
-	const struct ts_arg *res = find_arg(s, "result");
+	const struct ts_arg *res = ts_slice_arg(s, "result");
 	struct st_api *a = ts_named_get(&st->apis, s->name, s->name_len, sizeof(*a));
 	struct st_proc *p;
 	char key[32];

@@ -46,19 +46,9 @@ void st_copy_add(struct st_copy *c, uint64_t bytes)
 	c->sizes[i]++;
 }
 
-static const struct ts_arg *arg(const struct ts_slice *s, const char *key)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->nargs; i++)
-		if (!strcmp(s->args[i].key, key))
-			return &s->args[i];
-	return NULL;
-}
-
 void st_sync_add(struct stats_writer *st, const struct ts_slice *s)
 {
-	const struct ts_arg *h = arg(s, "stream") ?: arg(s, "event") ?: arg(s, "context");
+	const struct ts_arg *h = ts_slice_arg(s, "stream") ?: ts_slice_arg(s, "event") ?: ts_slice_arg(s, "context");
 	struct st_time *t;
 	char key[160];
 
@@ -93,7 +83,7 @@ static bool device_free(const struct ts_slice *s)
 
 void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int64_t result)
 {
-	const struct ts_arg *ptr = arg(s, "ptr"), *size = arg(s, "size_bytes");
+	const struct ts_arg *ptr = ts_slice_arg(s, "ptr"), *size = ts_slice_arg(s, "size_bytes");
 	uint64_t idx;
 
 	if (result || !ptr)

@@ -100,6 +100,17 @@ void ts_writer_destroy(struct ts_writer *w);
 struct ts_writer *ts_json_writer_open(const char *path, int *err);
 struct ts_writer *ts_pftrace_writer_open(const char *path, int *err);
 
+/* The arg with this key, or NULL. */
+static inline const struct ts_arg *ts_slice_arg(const struct ts_slice *s, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nargs; i++)
+		if (!__builtin_strcmp(s->args[i].key, key))
+			return &s->args[i];
+	return NULL;
+}
+
 /* Helpers to fill slice args. */
 static inline void ts_arg_u64(struct ts_slice *s, const char *k, uint64_t v)
 {
