@@ -328,7 +328,8 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		return;
 	}
 	c->stats.api_calls++;
-	if (!ts_corr_thread(c, r->hdr.pid, r->hdr.tid))
+	t = ts_corr_thread(c, r->hdr.pid, r->hdr.tid);
+	if (!t)
 		return;
 	if (call.hook) {
 		track_context(c, &call);
@@ -341,10 +342,9 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 			ts_gpu_stream_destroyed(c, r->hdr.pid, r->vals[0]);
 		corr = gpu_corr = ts_gpu_submit(c, &call);
 	}
-	t = ts_corr_thread(c, r->hdr.pid, r->hdr.tid);
-	if (t && t->open && t->open_ts == r->hdr.ts)
+	if (t->open && t->open_ts == r->hdr.ts)
 		t->open = false;
-	if (t && t->npending) {
+	if (t->npending) {
 		/* the driver calls made inside this one share its correlation id */
 		if (!corr && ts_drv_pending(t, r->hdr.ts))
 			corr = c->next_corr++;
