@@ -11,24 +11,24 @@ VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
             -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
-LDLIBS   := -lbpf -lelf -lz -lstdc++
+LDLIBS   := -lbpf -lelf -lz -liberty
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
               -Wall -Wno-unused-function
 
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
 CORE_SRCS := hooks.c util.c outbuf.c hashmap.c demangle.c decode.c correlate.c gpu_track.c \
              driver_track.c nvdecode.c nvnames.c \
-             json_writer.c pbenc.c pftrace_writer.c writer.c live.c capture.c \
-             outputs.c stats.c stats_print.c strmap.c
-TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c trace.c replay.c main.c
+             json_writer.c utf8.c pbenc.c pftrace_writer.c writer.c live.c capture.c \
+             outputs.c outfile.c stats.c stats_print.c strmap.c
+TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c trace.c replay.c main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
 TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o))
 
 BIN      := $(OUT)/tracesmith-bpf
 FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
 FAKEAPP  := $(OUT)/fakeapp
-UNIT_TESTS := $(OUT)/test_unit
-BPF_TESTS  := $(OUT)/test_bpf
+UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden
+BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures
 all: $(BIN) tracesmith-bpf
@@ -65,26 +65,37 @@ TEST_LIBS   := -lcmocka -ljson-c
 $(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h | $(OUT)
 	$(CC) -O2 -g -fPIC -shared -Wall -Itests/fakecuda -Wl,-soname,libcuda.so.1 $< -o $@ -lpthread
 
-$(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h | $(OUT)
+$(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h | $(OUT)
 	$(CC) -O1 -g -Wall -Itests/fakecuda $< -o $@ -ldl -lpthread
 
 $(OUT)/test_unit: $(BIN) tests/test_unit.c tests/canned.c tests/canned.h tests/trace_json.c \
 		  tests/trace_json.h $(CORE_OBJS)
 	$(CC) $(TEST_CFLAGS) tests/test_unit.c tests/canned.c tests/trace_json.c $(CORE_OBJS) \
-		-o $@ $(TEST_LIBS) -lz -lstdc++
+		-o $@ $(TEST_LIBS) -lz -liberty
 
-$(OUT)/test_bpf: tests/test_bpf.c tests/trace_json.c tests/trace_json.h | $(OUT)
-	$(CC) $(TEST_CFLAGS) tests/test_bpf.c tests/trace_json.c -o $@ $(TEST_LIBS)
+RUN_SRCS := tests/tracer_run.c tests/trace_json.c
+RUN_HDRS := tests/tracer_run.h tests/trace_json.h tests/workloads.h
+
+$(OUT)/test_bpf: tests/test_bpf.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_bpf.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+# Outputs, signals, exit statuses, hostile names: real runs, as root.
+$(OUT)/test_safety: tests/test_safety.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_safety.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+# The same without BPF: output files, UTF-8, demangling, option ranges.
+$(OUT)/test_harden: tests/test_harden.c tests/hostile.h $(CORE_OBJS)
+	$(CC) $(TEST_CFLAGS) tests/test_harden.c $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty
 
 $(OUT)/gen_capture: tests/gen_capture.c tests/canned.c tests/canned.h $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -lstdc++
+	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -liberty
 
 # libFuzzer on the capture parser and decoder, seeded with the fixtures.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(addprefix user/,$(CORE_SRCS))
 $(OUT)/fuzz_capture: tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) user/*.h | $(OUT)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Ibpf -Iuser -DTS_VERSION='"fuzz"' \
-		tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) -o $@ -lz -lstdc++
+		tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) -o $@ -lz -liberty
 
 fuzz: $(OUT)/fuzz_capture
 	rm -rf $(OUT)/fuzz-corpus && mkdir -p $(OUT)/fuzz-corpus
@@ -111,11 +122,11 @@ bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
 	scripts/bench.sh
 
 unit: $(UNIT_TESTS)
-	TS_BIN=$(abspath $(BIN)) $(UNIT_TESTS)
+	for t in $(UNIT_TESTS); do TS_BIN=$(abspath $(BIN)) $$t || exit 1; done
 
 bpf-test: $(BIN) $(FAKECUDA) $(FAKEAPP) $(BPF_TESTS)
-	TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
-	TS_FAKEAPP=$(abspath $(FAKEAPP)) $(BPF_TESTS)
+	for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
+		TS_FAKEAPP=$(abspath $(FAKEAPP)) $$t || exit 1; done
 
 test: all unit bpf-test fuzz lint
 

@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Structural checker for .pftrace files, independent of the writer.
 
-Decodes the trace with protoc against Perfetto's schema, then checks the
-rules the Perfetto UI import relies on:
+Decodes the trace with protoc against the part of Perfetto's schema that we
+write (tests/perfetto_subset.proto; --proto names another, such as the full
+perfetto_trace.proto), then checks the rules the Perfetto UI import relies on:
+  - every string is valid UTF-8 (overlong forms, surrogates and code points
+    above U+10FFFF included);
   - the first packet of the sequence sets SEQ_INCREMENTAL_STATE_CLEARED;
   - every interned id used was defined earlier on its sequence, and packets
     that use interned ids set SEQ_NEEDS_INCREMENTAL_STATE;
@@ -26,7 +29,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_PROTO = os.path.join(HERE, "..", "..", "shared", "reference", "perfetto_trace.proto")
+DEFAULT_PROTO = os.path.join(HERE, "perfetto_subset.proto")
+BAD_UTF8 = []  # strings that were not valid UTF-8
 SPACE = re.compile(r'\s*\Z')
 TOKEN = re.compile(r'\s*(?:(\w+)\s*(\{)|(\w+)\s*:\s*("(?:[^"\\]|\\.)*"|[^\s{}]+)|(\}))')
 
@@ -50,7 +54,12 @@ def parse_text(text):
         elif m.group(3):
             v = m.group(4)
             if v.startswith('"'):
-                v = bytes(v[1:-1], "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
+                raw = bytes(v[1:-1], "utf-8").decode("unicode_escape").encode("latin-1")
+                try:
+                    v = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    BAD_UTF8.append("%s: %r" % (m.group(3), raw[:80]))
+                    v = raw.decode("utf-8", "replace")
             else:
                 try:
                     v = int(v)
@@ -182,6 +191,8 @@ def main():
     for i, p in enumerate(trace.get("packet", [])):
         chk.packet(i, p)
     chk.finish()
+    for b in BAD_UTF8:
+        chk.err("a string is not valid UTF-8: " + b)
     s = chk.summary()
     for e in a.expect:
         name, n = e.rsplit("=", 1)

@@ -7,7 +7,7 @@
  * libcuda is dlopen'ed after start-up, as the runtime does.
  *
  * Usage: fakeapp [--lib PATH] [--wait-file F] [--preload] [--forever] MODE...
- * MODE: runtime torch triton launchex threads fail all, or storm N
+ * MODE: runtime torch triton launchex threads fail all hostile, or storm N
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "cuda_types.h"
 #include "../workloads.h"
+#include "../hostile.h"
 
 static void *lib;
 
@@ -251,6 +252,27 @@ static void mode_triton(void)
 	CK(D(cuStreamSynchronize)(s));
 }
 
+static void mode_hostile(void)
+{
+	static char bomb[HOSTILE_BOMB_LEN + 1];
+	const char *names[] = { bomb,	     HOSTILE_OVERLONG, HOSTILE_SURROGATE, HOSTILE_ABOVE,
+				HOSTILE_CUT, HOSTILE_STRAY,    HOSTILE_VALID };
+	CUmodule mod;
+	CUfunction f;
+	unsigned int i, k;
+
+	hostile_bomb(bomb);
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CK(D(cuModuleGetFunction)(&f, mod, names[i]));
+		for (k = 0; k < HOSTILE_N; k++)
+			CK(D(cuLaunchKernel)(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL));
+	}
+	CK(D(cuCtxSynchronize)());
+}
+
 static void mode_launchex(void)
 {
 	CUlaunchAttribute attrs[2] = { { .id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE },
@@ -403,6 +425,10 @@ static void run_mode(const char *m)
 {
 	unsigned int i;
 
+	if (!strcmp(m, "hostile")) {
+		mode_hostile();
+		return;
+	}
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(m, "all") || !strcmp(m, modes[i].name))
 			modes[i].fn();

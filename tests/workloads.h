@@ -49,6 +49,24 @@
 #define THREADS_KERNEL	   "worker_kernel"
 #define THREADS_COPY_BYTES 4096
 
+/*
+ * hostile (not part of "all"): kernel names a traced process could use
+ * against the tracer, each launched HOSTILE_N times. The bomb is 344 bytes
+ * whose demangling doubles at each of its HOSTILE_BOMB_LEVELS template
+ * levels (each a back-reference to the last, twice); the others are not
+ * UTF-8: an overlong form, a surrogate, a code point above U+10FFFF, a
+ * sequence cut short, a stray byte. The last is valid UTF-8 and stays as it is.
+ */
+#define HOSTILE_N	    2
+#define HOSTILE_BOMB_LEVELS 33
+#define HOSTILE_BOMB_LEN    344
+#define HOSTILE_OVERLONG    "bad_\xc0\xaf_overlong"
+#define HOSTILE_SURROGATE   "bad_\xed\xa0\x80_surrogate"
+#define HOSTILE_ABOVE	    "bad_\xf4\x90\x80\x80_above"
+#define HOSTILE_CUT	    "bad_cut_\xe2\x82"
+#define HOSTILE_STRAY	    "bad_\xff_stray"
+#define HOSTILE_VALID	    "ok_caf\xc3\xa9"
+
 /* fail: an allocation too big, and an unknown kernel name */
 #define FAIL_ALLOC_BYTES (1ull << 41)
 

@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "decode.h"
+#include "outfile.h"
 #include "util.h"
 
 #define BLOCK_BYTES (1 << 20)
@@ -23,6 +24,7 @@ _Static_assert(sizeof(struct ts_cap_header) == 240, "capture header size is fixe
 
 struct ts_capture {
 	struct ts_sink sink;
+	struct ts_outfile file;
 	int fd;
 	int err;
 	uint8_t *buf;
@@ -121,12 +123,15 @@ struct ts_capture *ts_capture_create(const char *path, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	c->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	c->buf = malloc(BLOCK_BYTES + sizeof(struct ts_cap_block) + 65536);
-	if (c->fd < 0 || !c->buf) {
-		*err = c->fd < 0 ? -errno : -ENOMEM;
+	if (!c->buf) {
+		*err = -ENOMEM;
 		goto fail;
 	}
+	*err = ts_outfile_create(&c->file, path);
+	if (*err)
+		goto fail;
+	c->fd = c->file.fd;
 	fill_header(&h);
 	*err = write_all(c->fd, &h, sizeof(h), -1);
 	if (*err)
@@ -136,8 +141,7 @@ struct ts_capture *ts_capture_create(const char *path, int *err)
 	c->last_flush = ts_now_ns(CLOCK_MONOTONIC);
 	return c;
 fail:
-	if (c->fd >= 0)
-		close(c->fd);
+	ts_outfile_discard(&c->file);
 	free(c->buf);
 	free(c);
 	return NULL;
@@ -159,11 +163,23 @@ int ts_capture_close(struct ts_capture *c)
 	if (!err)
 		err = write_all(c->fd, &flags, sizeof(flags),
 				offsetof(struct ts_cap_header, flags));
-	if (close(c->fd) && !err)
-		err = -errno;
+	/* a write failed (a full disk): the earlier file at the path stays */
+	if (err)
+		ts_outfile_keep(&c->file);
+	else
+		err = ts_outfile_commit(&c->file);
 	free(c->buf);
 	free(c);
 	return err;
+}
+
+void ts_capture_discard(struct ts_capture *c)
+{
+	if (!c)
+		return;
+	ts_outfile_discard(&c->file);
+	free(c->buf);
+	free(c);
 }
 
 int ts_cap_open(struct ts_cap_reader *r, const char *path)

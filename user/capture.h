@@ -42,8 +42,10 @@ bool ts_capture_path(const char *path);
 struct ts_capture;
 struct ts_capture *ts_capture_create(const char *path, int *err);
 struct ts_sink *ts_capture_sink(struct ts_capture *c);
-/* Write the last block and clear the incomplete flag. NULL-safe. */
+/* Write the last block, clear the incomplete flag, put the file in place. NULL-safe. */
 int ts_capture_close(struct ts_capture *c);
+/* Remove the capture being written (the run never started). NULL-safe. */
+void ts_capture_discard(struct ts_capture *c);
 
 /* Reading. */
 struct ts_cap_reader {

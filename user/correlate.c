@@ -535,7 +535,16 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	default:
 		break;
 	}
+	/* a record's events are all out: the file may end here */
+	if (c->w->ops->sync)
+		c->w->ops->sync(c->w, false);
 	return 0;
+}
+
+void ts_corr_sync(struct ts_corr *c)
+{
+	if (c->w->ops->sync)
+		c->w->ops->sync(c->w, true);
 }
 
 int ts_corr_finish(struct ts_corr *c, bool incomplete)

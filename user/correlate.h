@@ -29,6 +29,8 @@ struct ts_corr_stats {
 struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version);
 /* Feed one record that passed ts_rec_check. Returns 0 or -errno. */
 int ts_corr_feed(struct ts_corr *c, const void *rec);
+/* Write out what the writer holds now (an idle tick of a live run). */
+void ts_corr_sync(struct ts_corr *c);
 /* Close the trace: trailer, metadata; returns the writer's result. */
 int ts_corr_finish(struct ts_corr *c, bool incomplete);
 const struct ts_corr_stats *ts_corr_stats(const struct ts_corr *c);

@@ -2,7 +2,21 @@
 #ifndef TS_DEMANGLE_H
 #define TS_DEMANGLE_H
 
-/* A malloc'd demangled C++ name, or a copy of name when it is not mangled. */
+/*
+ * Demangled names are bounded: a few hundred bytes of mangled name can
+ * demangle to gigabytes (each back-reference doubling the last), and the
+ * name comes from a traced process or a capture.
+ */
+#define TS_DEMANGLE_MAX 4096
+
+/* What a name over the bound is shown as: the mangled name, marked. */
+#define TS_DEMANGLE_MARK " [not demangled: over 4096 bytes]"
+
+/*
+ * A malloc'd demangled C++ name; a copy of name when it is not mangled or not
+ * valid; name + TS_DEMANGLE_MARK when the result would pass TS_DEMANGLE_MAX.
+ * Time and memory are bounded by the bound: nothing larger is ever built.
+ */
 char *ts_demangle(const char *name);
 
 #endif

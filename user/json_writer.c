@@ -3,11 +3,15 @@
  * Perfetto/Chrome JSON ("enhanced Perfetto JSON"). Events are streamed as
  * they come; the closing brackets and otherData are written by finish, which
  * also runs when the trace is stopped by a signal, so the file is valid JSON.
+ * Killed outright (SIGKILL, power loss), the file ends after a whole event,
+ * "{"traceEvents":[ ... }": an unterminated array, which Perfetto's importer
+ * takes as it is.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "outbuf.h"
+#include "utf8.h"
 #include "writer.h"
 
 struct json_writer {
@@ -30,6 +34,39 @@ static void put_key(struct ts_out *o, const char *key)
 	ts_out_write(o, "\":", 2);
 }
 
+/*
+ * A string that was not valid UTF-8 went out with U+FFFD in it; its bytes go
+ * out too, escaped (\xNN), as ,"KEY_bytes":"...", so nothing is lost.
+ */
+static void put_escaped(struct ts_out *o, const char *s, size_t n)
+{
+	char *esc = malloc(4 * n + 1);
+
+	if (!esc) {
+		ts_out_puts(o, "\"\"");
+		return;
+	}
+	ts_out_json_str(o, esc, ts_utf8_escape(s, n, esc));
+	free(esc);
+}
+
+static void put_bytes(struct ts_out *o, const char *key, const char *s, size_t n)
+{
+	ts_out_write(o, ",\"", 2);
+	ts_out_puts(o, key);
+	ts_out_write(o, "_bytes\":", 8);
+	put_escaped(o, s, n);
+}
+
+/* "args":{"name":NAME} of a metadata event */
+static void put_name_args(struct ts_out *o, const char *name, size_t len)
+{
+	ts_out_puts(o, ",\"args\":{\"name\":");
+	if (!ts_out_json_str(o, name, len))
+		put_bytes(o, "name", name, len);
+	ts_out_puts(o, "}}");
+}
+
 static void put_track(struct ts_out *o, uint32_t pid, uint32_t tid)
 {
 	ts_out_puts(o, "\"pid\":");
@@ -45,9 +82,7 @@ static void json_process(struct ts_writer *w, uint32_t pid, const char *name, en
 	begin_event(j);
 	ts_out_puts(&j->out, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":");
 	ts_out_u64(&j->out, pid);
-	ts_out_puts(&j->out, ",\"args\":{\"name\":");
-	ts_out_json_str(&j->out, name, strlen(name));
-	ts_out_puts(&j->out, "}}");
+	put_name_args(&j->out, name, strlen(name));
 	/* host processes first, GPU devices after them */
 	begin_event(j);
 	ts_out_puts(&j->out, "{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":");
@@ -65,9 +100,7 @@ static void json_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const c
 	begin_event(j);
 	ts_out_puts(&j->out, "{\"ph\":\"M\",\"name\":\"thread_name\",");
 	put_track(&j->out, pid, tid);
-	ts_out_puts(&j->out, ",\"args\":{\"name\":");
-	ts_out_json_str(&j->out, name, len);
-	ts_out_puts(&j->out, "}}");
+	put_name_args(&j->out, name, len);
 }
 
 static void put_arg(struct ts_out *o, const struct ts_arg *a)
@@ -86,7 +119,8 @@ static void put_arg(struct ts_out *o, const struct ts_arg *a)
 		ts_out_putc(o, '"');
 		break;
 	case TS_ARG_STR:
-		ts_out_json_str(o, a->str.s, a->str.len);
+		if (!ts_out_json_str(o, a->str.s, a->str.len))
+			put_bytes(o, a->key, a->str.s, a->str.len);
 		break;
 	case TS_ARG_DIM3:
 		ts_out_putc(o, '[');
@@ -119,24 +153,31 @@ static void json_slice(struct ts_writer *w, const struct ts_slice *s)
 	struct json_writer *j = (struct json_writer *)w;
 	struct ts_out *o = &j->out;
 	unsigned int i;
+	bool name_ok;
 
 	begin_event(j);
 	ts_out_puts(o, "{\"ph\":\"X\",\"cat\":\"");
 	ts_out_puts(o, s->cat);
 	ts_out_puts(o, "\",\"name\":");
-	ts_out_json_str(o, s->name, s->name_len);
+	name_ok = ts_out_json_str(o, s->name, s->name_len);
 	ts_out_putc(o, ',');
 	put_track(o, s->pid, s->tid);
 	ts_out_puts(o, ",\"ts\":");
 	ts_out_usec(o, s->ts);
 	ts_out_puts(o, ",\"dur\":");
 	ts_out_usec(o, s->dur);
-	if (s->nargs) {
+	if (s->nargs || !name_ok) {
 		ts_out_puts(o, ",\"args\":{");
 		for (i = 0; i < s->nargs; i++) {
 			if (i)
 				ts_out_putc(o, ',');
 			put_arg(o, &s->args[i]);
+		}
+		if (!name_ok) {
+			/* the original bytes of a name that was not UTF-8 */
+			ts_out_puts(o, s->nargs ? "," : "");
+			ts_out_puts(o, "\"name_bytes\":");
+			put_escaped(o, s->name, s->name_len);
 		}
 		ts_out_putc(o, '}');
 	}
@@ -162,6 +203,11 @@ static void json_counter(struct ts_writer *w, uint32_t pid, const char *name, ui
 	ts_out_puts(&j->out, ",\"args\":{\"value\":");
 	ts_out_i64(&j->out, value);
 	ts_out_puts(&j->out, "}}");
+}
+
+static void json_sync(struct ts_writer *w, bool force)
+{
+	ts_out_boundary(&((struct json_writer *)w)->out, force);
 }
 
 static int json_finish(struct ts_writer *w, const struct ts_trace_meta *m)
@@ -199,7 +245,7 @@ static void json_destroy(struct ts_writer *w)
 
 	if (!j)
 		return;
-	ts_out_close(&j->out);
+	ts_out_discard(&j->out);
 	free(j);
 }
 
@@ -209,6 +255,7 @@ static const struct ts_writer_ops json_ops = {
 	.thread = json_thread,
 	.slice = json_slice,
 	.counter = json_counter,
+	.sync = json_sync,
 	.finish = json_finish,
 	.destroy = json_destroy,
 };

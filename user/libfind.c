@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,13 @@ int ts_lib_find(pid_t pid, const char *override, char *path, size_t len)
 	unsigned int i;
 
 	if (override) {
+		struct stat st;
+
+		if (!stat(override, &st) && S_ISDIR(st.st_mode)) {
+			warn("--lib %s: is a directory; give the path of %s in it\n", override,
+			     LIBCUDA);
+			return -EISDIR;
+		}
 		if (!is_file(override)) {
 			warn("--lib %s: no such file\n", override);
 			return -ENOENT;
@@ -144,7 +152,7 @@ int ts_lib_find(pid_t pid, const char *override, char *path, size_t len)
 		if (!from_dirs(prefix, std_dirs[i], ':', path, len))
 			return 0;
 	/* system-wide with no driver on the host: a container's copy still counts */
-	if (pid < 0 && ts_lib_scan_procs(found, 1) == 1) {
+	if (pid < 0 && ts_lib_scan_procs(found, 1, NULL) == 1) {
 		snprintf(path, len, "%s", found[0]);
 		return 0;
 	}
@@ -154,7 +162,17 @@ int ts_lib_find(pid_t pid, const char *override, char *path, size_t len)
 	return -ENOENT;
 }
 
-int ts_lib_scan_procs(char (*paths)[TS_PATH_MAX], unsigned int max)
+/* Is path inside the folder dir (both as given, no links resolved)? */
+static bool is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(path, dir, n) && path[n] == '/';
+}
+
+int ts_lib_scan_procs(char (*paths)[TS_PATH_MAX], unsigned int max, const char *under)
 {
 	struct {
 		dev_t dev;
@@ -172,6 +190,8 @@ int ts_lib_scan_procs(char (*paths)[TS_PATH_MAX], unsigned int max)
 		struct stat st;
 
 		if (pid <= 0 || from_maps(pid, path, sizeof(path)) || stat(path, &st))
+			continue;
+		if (under && !is_under(path, under))
 			continue;
 		for (i = 0; i < nseen; i++)
 			if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)

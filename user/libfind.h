@@ -21,9 +21,10 @@ int ts_lib_find(pid_t pid, const char *override, char *path, size_t len);
 /*
  * Every distinct libcuda file (by device and inode) that a running process
  * has mapped, as paths seen from here (through /proc/PID/root for
- * containers). Returns how many went into paths[0..max).
+ * containers), only those under the folder `under` when it is not NULL.
+ * Returns how many went into paths[0..max).
  */
-int ts_lib_scan_procs(char (*paths)[TS_PATH_MAX], unsigned int max);
+int ts_lib_scan_procs(char (*paths)[TS_PATH_MAX], unsigned int max, const char *under);
 
 /*
  * File offsets of the hooked symbols (ts_syms order; 0 = not exported) and

@@ -47,9 +47,16 @@ int ts_probes_preflight(void)
 
 	if (syscall(SYS_capget, &h, d) == 0 && !has_cap(d, CAP_SYS_ADMIN) &&
 	    !(has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON))) {
-		warn("tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON.\n"
+		bool bpf = has_cap(d, CAP_BPF), perf = has_cap(d, CAP_PERFMON);
+
+		warn("tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON; this "
+		     "process has %s.\n"
 		     "  Run it with sudo, or: sudo setcap cap_bpf,cap_perfmon+ep $(which "
-		     "tracesmith-bpf)\n");
+		     "tracesmith-bpf)\n"
+		     "  Without them, `replay` and `stats` of a capture still work.\n",
+		     bpf    ? "CAP_BPF but not CAP_PERFMON"
+		     : perf ? "CAP_PERFMON but not CAP_BPF"
+			    : "neither (and is not root)");
 		return -EPERM;
 	}
 	if (stat("/sys/kernel/btf/vmlinux", &st)) {
@@ -185,14 +192,33 @@ cleanup:
 	return err;
 }
 
+/* The driver layer's tracepoint ids live in tracefs: say exactly why it is off. */
 static bool have_syscall_tracepoints(void)
 {
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[128];
 	struct stat st;
+	unsigned int i;
+	int err = ENOENT;
 
-	if (!stat("/sys/kernel/tracing/events/syscalls/sys_enter_ioctl", &st) ||
-	    !stat("/sys/kernel/debug/tracing/events/syscalls/sys_enter_ioctl", &st))
-		return true;
-	warn("no syscall tracepoints (CONFIG_FTRACE_SYSCALLS): tracing without the driver layer\n");
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_ioctl", dirs[i]);
+		if (!stat(path, &st))
+			return true;
+		if (errno == EACCES)
+			err = EACCES;
+	}
+	if (err == EACCES)
+		warn("cannot read tracefs (/sys/kernel/tracing is root-only here): tracing "
+		     "without the driver layer.\n  Run as root for it, or give this user read "
+		     "access to /sys/kernel/tracing/events.\n");
+	else if (stat("/sys/kernel/tracing/events", &st) && errno == ENOENT)
+		warn("tracefs is not mounted and mounting it needs root (CAP_SYS_ADMIN): tracing "
+		     "without the driver layer.\n  Mount it: sudo mount -t tracefs nodev "
+		     "/sys/kernel/tracing\n");
+	else
+		warn("this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS): tracing "
+		     "without the driver layer\n");
 	return false;
 }
 

@@ -5,51 +5,94 @@
 #include <string.h>
 #include <unistd.h>
 #include "outbuf.h"
+#include "utf8.h"
 
 #define TS_OUT_BUFSZ (1 << 20)
+/* one event never needs more: names and args are bounded by the record size */
+#define TS_OUT_MAX_BUF (64 << 20)
 
 int ts_out_open(struct ts_out *o, const char *path)
 {
+	int err;
+
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->buf = malloc(TS_OUT_BUFSZ);
-	o->path = strdup(path);
-	if (!o->buf || !o->path) {
-		ts_out_close(o);
+	if (!o->buf)
 		return -ENOMEM;
-	}
 	o->cap = TS_OUT_BUFSZ;
-	if (!strcmp(path, "-"))
-		o->fd = dup(STDOUT_FILENO);
-	else
-		o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (o->fd < 0) {
-		int err = -errno;
-
-		ts_out_close(o);
+	err = ts_outfile_create(&o->file, path);
+	if (err) {
+		free(o->buf);
+		memset(o, 0, sizeof(*o));
+		o->fd = -1;
 		return err;
 	}
+	o->fd = o->file.fd;
 	return 0;
+}
+
+static int write_out(struct ts_out *o, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n && !o->err) {
+		ssize_t w = write(o->fd, o->buf + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			o->err = w < 0 ? -errno : -EIO;
+			break;
+		}
+		off += w;
+		o->written += w;
+	}
+	return o->err;
 }
 
 int ts_out_flush(struct ts_out *o)
 {
-	size_t off = 0;
-
-	while (off < o->len && !o->err) {
-		ssize_t n = write(o->fd, o->buf + off, o->len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			o->err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		off += n;
-		o->written += n;
-	}
-	o->len = 0;
+	if (o->fd >= 0)
+		write_out(o, o->len);
+	o->len = o->mark = 0;
 	return o->err;
+}
+
+/* Write buf[0..mark) and keep the event being built. */
+static void flush_to_mark(struct ts_out *o)
+{
+	size_t n = o->mark;
+
+	write_out(o, n);
+	memmove(o->buf, o->buf + n, o->len - n);
+	o->len -= n;
+	o->mark = 0;
+}
+
+void ts_out_boundary(struct ts_out *o, bool force)
+{
+	o->whole = true;
+	o->mark = o->len;
+	if (o->len && (force || o->len >= o->cap / 2))
+		flush_to_mark(o);
+}
+
+/* Full: write out the whole events; grow only while one event is bigger than the buffer. */
+void ts_out_make_room(struct ts_out *o)
+{
+	char *nb;
+
+	if (!o->whole) {
+		ts_out_flush(o);
+	} else if (o->mark) {
+		flush_to_mark(o);
+	} else if (o->cap < TS_OUT_MAX_BUF && (nb = realloc(o->buf, o->cap * 2))) {
+		o->buf = nb;
+		o->cap *= 2;
+	} else {
+		ts_out_flush(o);
+	}
 }
 
 int ts_out_close(struct ts_out *o)
@@ -60,17 +103,27 @@ int ts_out_close(struct ts_out *o)
 		return 0;
 	if (o->fd >= 0) {
 		ts_out_flush(o);
-		if (close(o->fd) && !o->err)
-			o->err = -errno;
 		o->fd = -1;
+		/* a write failed (a full disk): the earlier file at the path stays */
+		err = o->err ? ts_outfile_keep(&o->file) : ts_outfile_commit(&o->file);
+		if (err && !o->err)
+			o->err = err;
 	}
 	free(o->buf);
-	free(o->path);
 	o->buf = NULL;
-	o->path = NULL;
-	o->cap = o->len = 0;
-	err = o->err;
-	return err;
+	o->cap = o->len = o->mark = 0;
+	return o->err;
+}
+
+void ts_out_discard(struct ts_out *o)
+{
+	if (!o)
+		return;
+	ts_outfile_discard(&o->file);
+	o->fd = -1;
+	free(o->buf);
+	o->buf = NULL;
+	o->cap = o->len = o->mark = 0;
 }
 
 void ts_out_write(struct ts_out *o, const void *p, size_t n)
@@ -84,8 +137,11 @@ void ts_out_write(struct ts_out *o, const void *p, size_t n)
 		o->len += k;
 		s += k;
 		n -= k;
-		if (o->len == o->cap && ts_out_flush(o))
-			return;
+		if (o->len == o->cap) {
+			ts_out_make_room(o);
+			if (o->err)
+				return;
+		}
 	}
 }
 
@@ -146,31 +202,11 @@ void ts_out_usec(struct ts_out *o, int64_t ns)
 	ts_out_write(o, frac, 4);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-void ts_out_json_str(struct ts_out *o, const char *s, size_t n)
+bool ts_out_json_str(struct ts_out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, run = 0;
+	bool valid = true;
 
 	ts_out_putc(o, '"');
 	for (i = 0; i < n; i++) {
@@ -182,16 +218,17 @@ void ts_out_json_str(struct ts_out *o, const char *s, size_t n)
 		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
 		if (c >= 0x80) {
-			size_t k = utf8_len((const unsigned char *)s + i, n - i);
+			size_t k = ts_utf8_seq((const unsigned char *)s + i, n - i);
 
 			if (k) {
 				i += k - 1;
 				continue;
 			}
-			/* not UTF-8 (a binary cmdline, say): keep the JSON valid */
+			/* not UTF-8 (a binary cmdline, a hostile name): keep the JSON valid */
 			ts_out_write(o, s + run, i - run);
 			run = i + 1;
 			ts_out_write(o, "\\ufffd", 6);
+			valid = false;
 			continue;
 		}
 		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
@@ -217,4 +254,5 @@ void ts_out_json_str(struct ts_out *o, const char *s, size_t n)
 	}
 	ts_out_write(o, s + run, n - run);
 	ts_out_putc(o, '"');
+	return valid;
 }

@@ -1,28 +1,44 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Buffered output for the writers: large write(2)s, fast number formatting,
- * and a sticky error so a full disk is reported once, by the caller.
+ * and a sticky error so a full disk is reported once, by the caller. The file
+ * is written beside its target and put in place by ts_out_close (outfile.h).
+ * A writer that marks boundaries (ts_out_boundary) only ever has whole
+ * events in the file, whenever the run is killed.
  */
 #ifndef TS_OUTBUF_H
 #define TS_OUTBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "outfile.h"
 
 struct ts_out {
 	int fd;
 	int err; /* first -errno seen; later writes are dropped */
 	char *buf;
 	size_t len, cap;
+	size_t mark;	  /* buf[0..mark) holds whole events only (ts_out_boundary) */
+	bool whole;	  /* the writer marks boundaries: never flush past the mark */
 	uint64_t written; /* bytes that reached the file */
-	char *path;
+	struct ts_outfile file;
 };
 
 /* Open path for writing ("-" is stdout); -errno on failure. */
 int ts_out_open(struct ts_out *o, const char *path);
-/* Flush and close; returns the sticky error. NULL-safe, idempotent. */
+/* Flush, close and put the file in place; returns the sticky error. NULL-safe, idempotent. */
 int ts_out_close(struct ts_out *o);
+/* Close and remove what was written: the target is untouched. NULL-safe, idempotent. */
+void ts_out_discard(struct ts_out *o);
+/* Write out the whole buffer. */
 int ts_out_flush(struct ts_out *o);
+/*
+ * What was written so far ends whole events: the file may stop here. Writes it
+ * out when the buffer is half full, or now with force (a time bound, an idle
+ * moment); the rest waits for the next boundary.
+ */
+void ts_out_boundary(struct ts_out *o, bool force);
 
 void ts_out_write(struct ts_out *o, const void *p, size_t n);
 void ts_out_puts(struct ts_out *o, const char *s);
@@ -32,13 +48,18 @@ void ts_out_i64(struct ts_out *o, int64_t v);
 void ts_out_hex(struct ts_out *o, uint64_t v);
 /* ns as µs with three decimals: exact, no float rounding */
 void ts_out_usec(struct ts_out *o, int64_t ns);
-/* a JSON string literal, quotes included, escaped per RFC 8259 */
-void ts_out_json_str(struct ts_out *o, const char *s, size_t n);
+/*
+ * A JSON string literal, quotes included, escaped per RFC 8259; bytes that are
+ * not strict UTF-8 become U+FFFD. Returns false when that happened.
+ */
+bool ts_out_json_str(struct ts_out *o, const char *s, size_t n);
+
+void ts_out_make_room(struct ts_out *o);
 
 static inline void ts_out_putc(struct ts_out *o, char c)
 {
 	if (o->len == o->cap)
-		ts_out_flush(o);
+		ts_out_make_room(o);
 	if (o->len < o->cap)
 		o->buf[o->len++] = c;
 }

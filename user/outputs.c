@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include "cli.h"
+#include "outfile.h"
 #include "outputs.h"
 #include "util.h"
 
@@ -50,7 +51,9 @@ static int output_close(struct ts_output *out, bool incomplete)
 		err = ts_corr_finish(out->corr, incomplete);
 	else if (out->cap)
 		err = ts_capture_close(out->cap);
-	if (err)
+	if (err == -EPIPE && !strcmp(out->path, "-"))
+		warn("the reader of stdout went away: the trace streamed there is cut short\n");
+	else if (err)
 		warn("writing %s failed: %s; the file is incomplete\n", out->path, strerror(-err));
 	ts_corr_free(out->corr);
 	ts_writer_destroy(out->w);
@@ -58,22 +61,69 @@ static int output_close(struct ts_output *out, bool incomplete)
 	return err;
 }
 
-int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n)
+/* The file behind an output spec ("stats:PATH" is PATH), NULL for stdout. */
+static const char *file_of(const char *spec)
 {
+	const char *p = spec;
+
+	if (!strncmp(p, TS_STATS_PREFIX, strlen(TS_STATS_PREFIX)))
+		p += strlen(TS_STATS_PREFIX);
+	else if (!strncmp(p, TS_STATS_JSON_PREFIX, strlen(TS_STATS_JSON_PREFIX)))
+		p += strlen(TS_STATS_JSON_PREFIX);
+	return strcmp(p, "-") ? p : NULL;
+}
+
+int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n, const char *input)
+{
+	const char *files[TS_MAX_OUTPUTS];
 	unsigned int i;
 	int err;
 
 	memset(outs, 0, sizeof(*outs));
 	outs->base.put = tee_put;
-	for (i = 0; i < n && i < TS_MAX_OUTPUTS; i++) {
+	if (n > TS_MAX_OUTPUTS)
+		n = TS_MAX_OUTPUTS;
+	for (i = 0; i < n; i++)
+		files[i] = file_of(paths[i]);
+	err = ts_outfile_check(files, n, &input, input ? 1 : 0);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
 		err = output_open(&outs->o[i], paths[i]);
 		outs->n = i + 1;
 		if (err) {
 			warn("cannot write %s: %s\n", paths[i], strerror(-err));
+			ts_outputs_discard(outs);
 			return err;
 		}
 	}
 	return 0;
+}
+
+void ts_outputs_sync(struct ts_outputs *outs)
+{
+	unsigned int i;
+
+	for (i = 0; i < outs->n; i++)
+		if (outs->o[i].corr)
+			ts_corr_sync(outs->o[i].corr);
+}
+
+void ts_outputs_discard(struct ts_outputs *outs)
+{
+	unsigned int i;
+
+	if (!outs)
+		return;
+	for (i = 0; i < outs->n; i++) {
+		struct ts_output *out = &outs->o[i];
+
+		ts_capture_discard(out->cap);
+		ts_corr_free(out->corr);
+		ts_writer_destroy(out->w);
+		memset(out, 0, sizeof(*out));
+	}
+	outs->n = 0;
 }
 
 int ts_outputs_close(struct ts_outputs *outs, bool incomplete)

@@ -29,9 +29,18 @@ struct ts_outputs {
 	struct ts_output o[TS_MAX_OUTPUTS];
 };
 
-/* Open every path (the extension picks the format); -errno, with a message, if one fails. */
-int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n);
-/* Finish and close all; returns the first error, each one reported. NULL-safe. */
+/*
+ * Open every path (the extension picks the format), each a new file beside
+ * its target (outfile.h); input, if not NULL, is the file the run reads, which
+ * no output may overwrite. -errno, with a message, if one fails: nothing at
+ * any path has changed then.
+ */
+int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n, const char *input);
+/* Write out what each output holds (an idle tick of a live run). */
+void ts_outputs_sync(struct ts_outputs *outs);
+/* Finish all and put them in place; returns the first error, each one reported. NULL-safe. */
 int ts_outputs_close(struct ts_outputs *outs, bool incomplete);
+/* The run never started: remove every new file, change nothing at the paths. NULL-safe. */
+void ts_outputs_discard(struct ts_outputs *outs);
 
 #endif

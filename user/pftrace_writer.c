@@ -4,6 +4,9 @@
  * sequence. Names, categories, annotation names and repeated string values
  * are interned; every slice is a BEGIN/END pair written as soon as the
  * correlator reports it, so no slice is ever left open, whenever the run ends.
+ * Packets reach the file only whole, and only with the other events of their
+ * record (a GPU slice with the call that submitted it), so a file killed at
+ * any moment decodes up to its last packet and has no half flows.
  * Field numbers: ../shared/reference/perfetto_trace.proto.
  */
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include "outbuf.h"
 #include "pbenc.h"
 #include "strmap.h"
+#include "utf8.h"
 #include "writer.h"
 
 /* TracePacket */
@@ -111,33 +115,73 @@ struct pf_writer {
 	uint64_t next_uuid;
 	uint64_t mono_base; /* CLOCK_MONOTONIC ns of trace time 0 */
 	bool started;
+	char *fix; /* a string made valid UTF-8 */
+	size_t fix_cap;
 };
 
-/* Intern s, defining it in this packet's InternedData if it is new. */
-static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, size_t n)
+/*
+ * s as valid UTF-8: itself, or a copy in p->fix with U+FFFD for the bad bytes
+ * (escape: \xNN instead, keeping every byte, where no annotation can carry
+ * them). *valid says which. NULL if out of memory.
+ */
+static const char *utf8_of(struct pf_writer *p, const char *s, size_t *n, bool escape, bool *valid)
+{
+	size_t need = 4 * *n + 1;
+
+	*valid = ts_utf8_valid(s, *n);
+	if (*valid)
+		return s;
+	if (need > p->fix_cap) {
+		char *f = realloc(p->fix, need);
+
+		if (!f)
+			return NULL;
+		p->fix = f;
+		p->fix_cap = need;
+	}
+	*n = escape ? ts_utf8_escape(s, *n, p->fix) : ts_utf8_fix(s, *n, p->fix);
+	return p->fix;
+}
+
+/*
+ * Intern s, defining it in this packet's InternedData if it is new. A string
+ * that is not valid UTF-8 is interned with U+FFFD for its bad bytes, never
+ * cached, and *valid says so (NULL: the caller knows it is valid).
+ */
+static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, size_t n,
+		       bool *valid)
 {
 	struct intern_hit *h = &p->cache[k][((uintptr_t)s >> 3 ^ n) % INTERN_CACHE];
 	struct ts_strmap_ent *e;
-	bool fresh;
+	const char *v = s;
+	bool fresh, ok = true;
 	uint32_t iid;
 
 	/* an address can be reused for another string: the content decides */
 	if (h->ptr == s && h->len == n && !memcmp(h->copy, s, n))
 		return h->iid;
-	e = ts_strmap_get(&p->tabs[k], s, n, &fresh);
+	if (valid) {
+		v = utf8_of(p, s, &n, false, &ok);
+		*valid = ok;
+		if (!v)
+			return 0;
+	}
+	e = ts_strmap_get(&p->tabs[k], v, n, &fresh);
 	if (!e)
 		return 0;
 	if (fresh)
 		e->val = p->tabs[k].count;
 	iid = e->val;
-	h->ptr = s;
-	h->len = n;
-	h->copy = e->str;
-	h->iid = iid;
+	if (ok) {
+		h->ptr = s;
+		h->len = n;
+		h->copy = e->str;
+		h->iid = iid;
+	}
 	if (fresh) {
 		pb_begin(&p->interned, intern_field[k]);
 		pb_varint(&p->interned, INTERNED_IID, iid);
-		pb_bytes(&p->interned, INTERNED_NAME, s, n);
+		pb_bytes(&p->interned, INTERNED_NAME, v, n);
 		pb_end(&p->interned);
 	}
 	return iid;
@@ -253,21 +297,25 @@ static void pf_start(struct ts_writer *w, const struct ts_trace_meta *m)
 static void pf_process(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k)
 {
 	struct pf_writer *p = (struct pf_writer *)w;
-	bool fresh;
+	bool fresh, ok;
 	uint64_t *u = track_slot(p, pid, 0, &fresh);
+	size_t len = strlen(name);
+	const char *v;
 
 	if (!u)
 		return;
 	packet_begin(p, 0, false);
 	pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
 	pb_varint(&p->pkt, TD_UUID, *u);
+	/* a descriptor has no annotations: a bad name goes out escaped, byte for byte */
+	v = utf8_of(p, name, &len, true, &ok);
 	if (k == TS_TRACK_GPU) {
 		/* a GPU device: a plain track, its streams below it */
-		pb_string(&p->pkt, TD_NAME, name);
+		pb_bytes(&p->pkt, TD_NAME, v, v ? len : 0);
 	} else {
 		pb_begin(&p->pkt, TD_PROCESS);
 		pb_int(&p->pkt, PD_PID, pid);
-		pb_string(&p->pkt, PD_PROCESS_NAME, name);
+		pb_bytes(&p->pkt, PD_PROCESS_NAME, v, v ? len : 0);
 		pb_end(&p->pkt);
 	}
 	pb_end(&p->pkt);
@@ -277,10 +325,11 @@ static void pf_process(struct ts_writer *w, uint32_t pid, const char *name, enum
 static void pf_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name, size_t len)
 {
 	struct pf_writer *p = (struct pf_writer *)w;
-	bool fresh, gpu = pid >= 0x7fff0000u;
+	bool fresh, ok, gpu = pid >= 0x7fff0000u;
 	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh), uuid, parent;
+	const char *v = utf8_of(p, name, &len, true, &ok);
 
-	if (!u)
+	if (!u || !v)
 		return;
 	uuid = *u;
 	parent = process_uuid(p, pid);
@@ -289,12 +338,12 @@ static void pf_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const cha
 	pb_varint(&p->pkt, TD_UUID, uuid);
 	if (gpu) {
 		pb_varint(&p->pkt, TD_PARENT_UUID, parent);
-		pb_bytes(&p->pkt, TD_NAME, name, len);
+		pb_bytes(&p->pkt, TD_NAME, v, len);
 	} else {
 		pb_begin(&p->pkt, TD_THREAD);
 		pb_int(&p->pkt, THD_PID, pid);
 		pb_int(&p->pkt, THD_TID, tid);
-		pb_bytes(&p->pkt, THD_THREAD_NAME, name, len);
+		pb_bytes(&p->pkt, THD_THREAD_NAME, v, len);
 		pb_end(&p->pkt);
 	}
 	pb_end(&p->pkt);
@@ -328,13 +377,41 @@ static int fmt_dim3(char *out, const uint32_t d[3])
 	return n;
 }
 
-static void put_annotation(struct pf_writer *p, const struct ts_arg *a)
+/* The bytes of a string that was not UTF-8, escaped (\xNN), as annotation KEY_bytes. */
+static void put_bytes_annotation(struct pf_writer *p, const char *key, const char *s, size_t n)
 {
+	char k[64];
+	int kn = snprintf(k, sizeof(k), "%s_bytes", key);
+	bool ok;
+	const char *v = utf8_of(p, s, &n, true, &ok);
+
+	if (!v || kn <= 0 || kn >= (int)sizeof(k))
+		return;
+	pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
+	pb_varint(&p->pkt, DA_NAME_IID, iid_of(p, IK_ANNOTATION, k, kn, NULL));
+	pb_bytes(&p->pkt, DA_STRING, v, n);
+	pb_end(&p->pkt);
+}
+
+/* A long string value, made valid UTF-8; false when it was not. */
+static bool put_long_str(struct pf_writer *p, const char *s, size_t n)
+{
+	bool ok;
+	const char *v = utf8_of(p, s, &n, false, &ok);
+
+	pb_bytes(&p->pkt, DA_STRING, v, v ? n : 0);
+	return ok;
+}
+
+/* false: a string value that was not UTF-8, whose bytes the caller adds */
+static bool put_annotation(struct pf_writer *p, const struct ts_arg *a)
+{
+	bool ok = true;
 	char dim[40];
 	int n;
 
 	pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
-	pb_varint(&p->pkt, DA_NAME_IID, iid_of(p, IK_ANNOTATION, a->key, strlen(a->key)));
+	pb_varint(&p->pkt, DA_NAME_IID, iid_of(p, IK_ANNOTATION, a->key, strlen(a->key), NULL));
 	switch (a->type) {
 	case TS_ARG_U64:
 		pb_varint(&p->pkt, DA_UINT, a->u);
@@ -349,17 +426,18 @@ static void put_annotation(struct pf_writer *p, const struct ts_arg *a)
 		/* short, repeated values (track names, directions) are interned */
 		if (a->str.len <= 32)
 			pb_varint(&p->pkt, DA_STRING_IID,
-				  iid_of(p, IK_STRING, a->str.s, a->str.len));
+				  iid_of(p, IK_STRING, a->str.s, a->str.len, &ok));
 		else
-			pb_bytes(&p->pkt, DA_STRING, a->str.s, a->str.len);
+			ok = put_long_str(p, a->str.s, a->str.len);
 		break;
 	case TS_ARG_DIM3:
 		/* "[x,y,z]", interned: launch shapes repeat, and take 2 bytes then */
 		n = fmt_dim3(dim, a->dim);
-		pb_varint(&p->pkt, DA_STRING_IID, iid_of(p, IK_STRING, dim, n));
+		pb_varint(&p->pkt, DA_STRING_IID, iid_of(p, IK_STRING, dim, n, NULL));
 		break;
 	}
 	pb_end(&p->pkt);
+	return ok;
 }
 
 static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
@@ -367,15 +445,20 @@ static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
 	struct pf_writer *p = (struct pf_writer *)w;
 	uint64_t uuid = thread_uuid(p, s->pid, s->tid);
 	unsigned int i;
+	bool ok = true;
 
 	packet_begin(p, s->ts, true);
 	pb_begin(&p->pkt, TP_TRACK_EVENT);
 	pb_varint(&p->pkt, TE_TYPE, TYPE_SLICE_BEGIN);
 	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
-	pb_varint(&p->pkt, TE_NAME_IID, iid_of(p, IK_NAME, s->name, s->name_len));
-	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_of(p, IK_CATEGORY, s->cat, strlen(s->cat)));
+	pb_varint(&p->pkt, TE_NAME_IID, iid_of(p, IK_NAME, s->name, s->name_len, &ok));
+	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_of(p, IK_CATEGORY, s->cat, strlen(s->cat), NULL));
 	for (i = 0; i < s->nargs; i++)
-		put_annotation(p, &s->args[i]);
+		if (!put_annotation(p, &s->args[i]))
+			put_bytes_annotation(p, s->args[i].key, s->args[i].str.s,
+					     s->args[i].str.len);
+	if (!ok)
+		put_bytes_annotation(p, "name", s->name, s->name_len);
 	if (s->flow_out)
 		pb_fixed64(&p->pkt, TE_FLOW_IDS, s->flow_out);
 	if (s->flow_in)
@@ -425,6 +508,11 @@ static void pf_counter(struct ts_writer *w, uint32_t pid, const char *name, uint
 	packet_end(p, false);
 }
 
+static void pf_sync(struct ts_writer *w, bool force)
+{
+	ts_out_boundary(&((struct pf_writer *)w)->out, force);
+}
+
 static int pf_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 {
 	struct pf_writer *p = (struct pf_writer *)w;
@@ -441,9 +529,10 @@ static void pf_destroy(struct ts_writer *w)
 
 	if (!p)
 		return;
-	ts_out_close(&p->out);
+	ts_out_discard(&p->out);
 	pb_free(&p->pkt);
 	pb_free(&p->interned);
+	free(p->fix);
 	for (k = 0; k < IK__COUNT; k++)
 		ts_strmap_free(&p->tabs[k]);
 	free(p->tracks);
@@ -457,6 +546,7 @@ static const struct ts_writer_ops pf_ops = {
 	.thread = pf_thread,
 	.slice = pf_slice,
 	.counter = pf_counter,
+	.sync = pf_sync,
 	.finish = pf_finish,
 	.destroy = pf_destroy,
 };

@@ -120,7 +120,7 @@ static int replay_file(const char *in, char **out, unsigned int nout, bool salva
 		goto cleanup;
 	}
 	r.salvage = salvage;
-	if (ts_outputs_open(&outs, out, nout))
+	if (ts_outputs_open(&outs, out, nout, in))
 		goto cleanup;
 	err = ts_cap_read(&r, feed, &outs.base);
 	if (err)
@@ -132,11 +132,14 @@ static int replay_file(const char *in, char **out, unsigned int nout, bool salva
 		warn("%s: the capture was not closed cleanly (the tracer was killed?); "
 		     "replayed everything up to its last block\n",
 		     in);
+	/* a failed replay leaves every output path as it was */
+	if (err && !salvage)
+		goto cleanup;
 	if (ts_outputs_close(&outs, incomplete))
 		goto cleanup;
-	ret = err && !salvage ? 1 : 0;
+	ret = 0;
 cleanup:
-	ts_outputs_close(&outs, true);
+	ts_outputs_discard(&outs);
 	ts_cap_close(&r);
 	return ret;
 }

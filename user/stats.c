@@ -227,17 +227,13 @@ static void st_counter(struct ts_writer *w, uint32_t pid, const char *name, uint
 static int st_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 {
 	struct stats_writer *st = (struct stats_writer *)w;
-	struct ts_out o;
-	int err = ts_out_open(&o, st->path ? st->path : "-");
 
-	if (err)
-		return err;
 	st->meta = *m;
 	if (st->json)
-		st_print_json(st, &o);
+		st_print_json(st, &st->out);
 	else
-		st_print_text(st, &o);
-	return ts_out_close(&o);
+		st_print_text(st, &st->out);
+	return ts_out_close(&st->out);
 }
 
 static void st_destroy(struct ts_writer *w)
@@ -256,7 +252,7 @@ static void st_destroy(struct ts_writer *w)
 	ts_named_free(&st->streams);
 	ts_hmap_free(&st->live);
 	free(st->allocs);
-	free(st->path);
+	ts_out_discard(&st->out);
 	free(st);
 }
 
@@ -277,12 +273,11 @@ struct ts_writer *ts_stats_writer_open(const char *path, bool json, int *err)
 	*err = -ENOMEM;
 	if (!st)
 		return NULL;
-	if (strcmp(path, "-")) {
-		st->path = strdup(path);
-		if (!st->path) {
-			free(st);
-			return NULL;
-		}
+	/* opened now, written at the end: a bad path fails before anything is traced */
+	*err = ts_out_open(&st->out, path);
+	if (*err) {
+		free(st);
+		return NULL;
 	}
 	st->json = json;
 	st->base.ops = &stats_ops;

@@ -65,7 +65,7 @@ struct st_alloc {
 
 struct stats_writer {
 	struct ts_writer base;
-	char *path;
+	struct ts_out out;
 	bool json;
 	struct ts_trace_meta meta;
 	struct ts_named apis, kernels, copies, driver, syncs, sync_sites, procs, streams;

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "child.h"
 #include "cli.h"
 #include "correlate.h"
 #include "decode.h"
@@ -23,13 +24,40 @@
 #include "util.h"
 
 #define DRAIN_INTERVAL_MS 50
+/* outputs are written out at least this often: what a SIGKILL can cost */
+#define SYNC_INTERVAL_NS 1000000000ull
+/* -d is bounded: a year */
+#define MAX_DURATION_S 31536000
+/* the kernel's PID_MAX_LIMIT on 64-bit */
+#define PID_MAX_LIMIT 4194304
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	stop_signal = sig;
+}
+
+/* "stopped by SIGHUP" */
+static const char *stop_reason(void)
+{
+	static char why[64];
+	const char *abbrev = sigabbrev_np(stop_signal);
+
+	snprintf(why, sizeof(why), "stopped by SIG%s", abbrev ? abbrev : "?");
+	return why;
+}
+
+/* Every signal a user can send to end a run ends it cleanly: the files are whole. */
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE };
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned int i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 struct trace_opts {
@@ -38,9 +66,11 @@ struct trace_opts {
 	char *out[TS_MAX_OUTPUTS];
 	unsigned int nout;
 	const char *lib;
+	const char *lib_under;
 	double duration;
 	uint32_t rb_mb;
 	bool no_driver, driver_only;
+	enum ts_kill kill;
 	char **cmd;
 };
 
@@ -60,18 +90,81 @@ static void usage(FILE *f)
 		"                          .json     Perfetto/Chrome JSON (default: trace.json)\n"
 		"                          .pftrace  native Perfetto protobuf, 3-5x smaller\n"
 		"                          .tsbpf    raw capture, for `tracesmith-bpf replay`\n"
-		"                        give -o up to 4 times to write several at once\n"
-		"  -d, --duration SECS   stop after SECS seconds\n"
+		"                        give -o up to 4 times to write several at once; a file\n"
+		"                        already at FILE is kept as FILE.old; - is stdout\n"
+		"  -d, --duration SECS   stop after SECS seconds (up to %d)\n"
+		"      --kill HOW        when -d ends a -- run: term (SIGTERM, then SIGKILL;\n"
+		"                        the default), kill, or none (leave it running)\n"
 		"  -l, --lib PATH        the libcuda.so.1 to hook (default: found automatically)\n"
-		"      --ringbuf-mb N    ring buffer size in MiB, a power of two (default 16)\n"
+		"      --lib-under DIR   with -a: hook only the libcuda copies under DIR that\n"
+		"                        running processes have mapped (one container root)\n"
+		"      --ringbuf-mb N    ring buffer size in MiB, a power of two up to 1024\n"
+		"                        (default 16)\n"
 		"      --stats           print summary tables at the end (as `stats` does)\n"
 		"      --no-driver       skip the kernel driver layer (NVIDIA ioctl/mmap/open)\n"
 		"      --driver-only     trace only the driver layer: no libcuda needed\n"
 		"  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"Stops when the command or process exits, on Ctrl-C or SIGTERM, or after -d.\n"
-		"The trace is complete and valid in every case.\n");
+		"Stops when the command or process exits, on Ctrl-C, SIGTERM, SIGHUP or\n"
+		"SIGQUIT, or after -d; the trace is complete and valid in every case. The exit\n"
+		"status is the command's (128+N when signal N killed it).\n",
+		MAX_DURATION_S);
+}
+
+static int parse_kill(const char *s, enum ts_kill *k)
+{
+	if (!strcmp(s, "term"))
+		*k = TS_KILL_TERM;
+	else if (!strcmp(s, "kill"))
+		*k = TS_KILL_KILL;
+	else if (!strcmp(s, "none"))
+		*k = TS_KILL_NONE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* One option's argument; a message names the accepted range. */
+static int parse_arg(struct trace_opts *o, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'p':
+		if (ts_parse_uint(arg, 1, PID_MAX_LIMIT, &v))
+			break;
+		o->pid = v;
+		return 0;
+	case 'd':
+		if (ts_parse_seconds(arg, MAX_DURATION_S, &o->duration))
+			break;
+		return 0;
+	case 'R':
+		if (ts_parse_uint(arg, 1, 1024, &v) || (v & (v - 1)))
+			break;
+		o->rb_mb = v;
+		return 0;
+	case 'K':
+		if (parse_kill(arg, &o->kill))
+			break;
+		return 0;
+	}
+	switch (c) {
+	case 'p':
+		warn("-p %s: a process id is a whole number from 1 to %d\n", arg, PID_MAX_LIMIT);
+		break;
+	case 'd':
+		warn("-d %s: a number of seconds above 0 and up to %d\n", arg, MAX_DURATION_S);
+		break;
+	case 'R':
+		warn("--ringbuf-mb %s: a power of two from 1 to 1024\n", arg);
+		break;
+	case 'K':
+		warn("--kill %s: one of term, kill, none\n", arg);
+		break;
+	}
+	return -EINVAL;
 }
 
 static int parse_opts(int argc, char **argv, struct trace_opts *o)
@@ -81,7 +174,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "all", no_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "kill", required_argument, NULL, 'K' },
 		{ "lib", required_argument, NULL, 'l' },
+		{ "lib-under", required_argument, NULL, 'U' },
 		{ "ringbuf-mb", required_argument, NULL, 'R' },
 		{ "no-driver", no_argument, NULL, 'N' },
 		{ "stats", no_argument, NULL, 'S' },
@@ -91,7 +186,6 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{},
 	};
 	bool stats = false;
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -100,11 +194,11 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	while ((c = getopt_long(argc, argv, "+p:ao:d:l:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			o->pid = strtol(optarg, &end, 10);
-			if (*end || o->pid <= 0) {
-				warn("-p %s: not a process id\n", optarg);
+		case 'd':
+		case 'R':
+		case 'K':
+			if (parse_arg(o, c, optarg))
 				return -EINVAL;
-			}
 			break;
 		case 'a':
 			o->all = true;
@@ -116,23 +210,11 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			}
 			o->out[o->nout++] = optarg;
 			break;
-		case 'd':
-			o->duration = strtod(optarg, &end);
-			if (*end || o->duration <= 0) {
-				warn("-d %s: not a positive number of seconds\n", optarg);
-				return -EINVAL;
-			}
-			break;
 		case 'l':
 			o->lib = optarg;
 			break;
-		case 'R':
-			o->rb_mb = strtoul(optarg, &end, 10);
-			if (*end || !o->rb_mb || (o->rb_mb & (o->rb_mb - 1)) || o->rb_mb > 1024) {
-				warn("--ringbuf-mb %s: must be a power of two up to 1024\n",
-				     optarg);
-				return -EINVAL;
-			}
+		case 'U':
+			o->lib_under = optarg;
 			break;
 		case 'N':
 			o->no_driver = true;
@@ -164,38 +246,15 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		warn("--no-driver and --driver-only leave nothing to trace\n");
 		return -EINVAL;
 	}
+	if (o->lib_under && (!o->all || o->lib)) {
+		warn("--lib-under goes with -a, and not with --lib\n");
+		return -EINVAL;
+	}
 	if (!!o->pid + o->all + !!o->cmd != 1) {
 		warn("say what to trace: one of -p PID, -a, or -- COMMAND (see --help)\n");
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* Fork the command, held before exec until the probes are in place. */
-static pid_t spawn_held(char **cmd, int *go_fd)
-{
-	int p[2];
-	pid_t pid;
-	char c;
-
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		close(p[1]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		if (read(p[0], &c, 1) != 1)
-			_exit(127); /* the tracer gave up */
-		execvp(cmd[0], cmd);
-		fprintf(stderr, "tracesmith-bpf: cannot run %s: %s\n", cmd[0], strerror(errno));
-		_exit(127);
-	}
-	close(p[0]);
-	*go_fd = p[1];
-	return pid;
 }
 
 static void join_cmdline(int argc, char **argv, char *buf, size_t len)
@@ -208,49 +267,66 @@ static void join_cmdline(int argc, char **argv, char *buf, size_t len)
 		off += snprintf(buf + off, len - off, "%s%s", i ? " " : "", argv[i]);
 }
 
-/* Has the target gone? For a child, reap it and keep its status. */
-static bool target_gone(const struct trace_opts *o, pid_t child, int *status)
+/* A trace's moving parts, torn down in one place. */
+struct trace_run {
+	struct trace_opts o;
+	struct ts_probes probes;
+	struct ts_outputs outs;
+	struct ts_live live;
+	struct ts_child child;
+	uint64_t *offsets;
+	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
+	bool started; /* the probes are live: the outputs hold a trace */
+	bool timed_out;
+};
+
+/* Has the target gone? A child is reaped, its status kept. */
+static bool target_gone(struct trace_run *r)
 {
-	if (child > 0)
-		return waitpid(child, status, WNOHANG) == child;
-	if (o->pid > 0)
-		return kill(o->pid, 0) && errno == ESRCH;
+	if (r->child.pid > 0)
+		return ts_child_gone(&r->child);
+	if (r->o.pid > 0)
+		return kill(r->o.pid, 0) && errno == ESRCH;
 	return false;
 }
 
-static int run_loop(const struct trace_opts *o, struct ts_probes *p, struct ts_live *live,
-		    pid_t child, int *status)
+static int run_loop(struct trace_run *r)
 {
-	uint64_t deadline =
-		o->duration > 0 ? ts_now_ns(CLOCK_MONOTONIC) + (uint64_t)(o->duration * 1e9) : 0;
+	uint64_t now = ts_now_ns(CLOCK_MONOTONIC), next_sync = now + SYNC_INTERVAL_NS;
+	uint64_t deadline = r->o.duration > 0 ? now + (uint64_t)(r->o.duration * 1e9) : 0;
+	struct ring_buffer *rb = r->probes.rb;
 	int err;
 
-	while (!exiting) {
-		err = ring_buffer__poll(p->rb, DRAIN_INTERVAL_MS);
+	while (!stop_signal) {
+		err = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
 		/* the probes never wake us per event: drain what the timer found */
 		if (err >= 0)
-			err = ring_buffer__consume(p->rb);
+			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR)
-			return live->err ? live->err : err;
-		if (target_gone(o, child, status))
+			return r->live.err ? r->live.err : err;
+		if (target_gone(r))
 			break;
-		if (deadline && ts_now_ns(CLOCK_MONOTONIC) >= deadline)
+		now = ts_now_ns(CLOCK_MONOTONIC);
+		if (deadline && now >= deadline) {
+			r->timed_out = true;
 			break;
+		}
+		/* a kill -9 or a power cut loses at most this much of every output */
+		if (now >= next_sync) {
+			ts_outputs_sync(&r->outs);
+			next_sync = now + SYNC_INTERVAL_NS;
+		}
 	}
-	err = ring_buffer__consume(p->rb);
-	return err < 0 ? (live->err ? live->err : err) : 0;
+	err = ring_buffer__consume(rb);
+	return err < 0 ? (r->live.err ? r->live.err : err) : 0;
 }
 
-static int resolve_lib(const struct trace_opts *o, char *lib, uint64_t **offsets, char *bid,
-		       size_t bidlen)
+static int lib_offsets(const char *lib, uint64_t **offsets, char *bid, size_t bidlen)
 {
 	const struct ts_sym *syms;
 	unsigned int n = ts_syms(&syms);
-	int found, err;
+	int found;
 
-	err = ts_lib_find(o->all ? -1 : o->pid, o->lib, lib, TS_PATH_MAX);
-	if (err)
-		return err;
 	*offsets = calloc(n, sizeof(**offsets));
 	if (!*offsets)
 		return -ENOMEM;
@@ -269,11 +345,31 @@ static int resolve_lib(const struct trace_opts *o, char *lib, uint64_t **offsets
 	return 0;
 }
 
+static int resolve_lib(struct trace_run *r)
+{
+	static char under[1][TS_PATH_MAX];
+	int err;
+
+	if (r->o.lib_under) {
+		/* only what lives under DIR: the host's own library stays unhooked */
+		if (ts_lib_scan_procs(under, 1, r->o.lib_under) != 1) {
+			warn("no running process has a libcuda under %s mapped\n", r->o.lib_under);
+			return -ENOENT;
+		}
+		snprintf(r->lib, sizeof(r->lib), "%s", under[0]);
+	} else {
+		err = ts_lib_find(r->o.all ? -1 : r->o.pid, r->o.lib, r->lib, sizeof(r->lib));
+		if (err)
+			return err;
+	}
+	return lib_offsets(r->lib, &r->offsets, r->bid, sizeof(r->bid));
+}
+
 /*
  * -a: containers bring their own copy of libcuda, a different file; hook each
  * copy that a running process has mapped, as well as the host's.
  */
-static void attach_other_libs(struct ts_probes *p, const char *host_lib)
+static void attach_other_libs(struct ts_probes *p, const char *host_lib, const char *under)
 {
 	static char paths[TS_MAX_LIBS][TS_PATH_MAX];
 	const struct ts_sym *syms;
@@ -285,7 +381,7 @@ static void attach_other_libs(struct ts_probes *p, const char *host_lib)
 
 	if (!offs || stat(host_lib, &host))
 		goto cleanup;
-	n = ts_lib_scan_procs(paths, TS_MAX_LIBS - 1);
+	n = ts_lib_scan_procs(paths, TS_MAX_LIBS - 1, under);
 	for (i = 0; i < n; i++) {
 		if (stat(paths[i], &st) || (st.st_dev == host.st_dev && st.st_ino == host.st_ino))
 			continue;
@@ -297,142 +393,165 @@ cleanup:
 	free(offs);
 }
 
-static void report(const struct trace_opts *o, const struct ts_live *live, uint64_t drops)
+static void report(const struct trace_run *r, uint64_t drops)
 {
 	unsigned int i;
+	char line[1024];
+	int n;
 
-	fprintf(stderr, "tracesmith-bpf: %llu events written to",
-		(unsigned long long)live->records);
-	for (i = 0; i < o->nout; i++)
-		fprintf(stderr, " %s", o->out[i]);
-	if (drops)
-		fprintf(stderr, "; %llu events DROPPED (ring buffer full: try --ringbuf-mb %u)",
-			(unsigned long long)drops, o->rb_mb * 4 > 1024 ? 1024 : o->rb_mb * 4);
-	fputc('\n', stderr);
+	n = snprintf(line, sizeof(line), "%llu events written to",
+		     (unsigned long long)r->live.records);
+	for (i = 0; i < r->o.nout && n < (int)sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - n, " %s", r->o.out[i]);
+	if (drops && n < (int)sizeof(line))
+		snprintf(line + n, sizeof(line) - n,
+			 "; %llu events DROPPED (ring buffer full: try --ringbuf-mb %u)",
+			 (unsigned long long)drops, r->o.rb_mb * 4 > 1024 ? 1024 : r->o.rb_mb * 4);
+	warn("%s\n", line);
 }
 
-/* Stopped by a signal while our command still runs: it goes too. */
-static void stop_child(pid_t child)
+/* Everything up to the moment the probes are live; -errno with a message. */
+static int setup(struct trace_run *r, int argc, char **argv)
 {
-	int i;
+	int err;
 
-	if (child <= 0 || waitpid(child, NULL, WNOHANG) == child)
-		return;
-	kill(child, SIGTERM);
-	for (i = 0; i < 100; i++) {
-		if (waitpid(child, NULL, WNOHANG) == child)
-			return;
-		usleep(20000);
+	err = ts_probes_preflight();
+	if (err)
+		return err;
+	if (!r->o.driver_only) {
+		err = resolve_lib(r);
+		if (err)
+			return err;
 	}
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
+	r->live.lib = r->lib;
+	r->live.build_id = r->bid;
+	struct ts_probe_opts po = {
+		.lib = r->lib,
+		.offsets = r->offsets,
+		.filter_pids = !r->o.all,
+		.api = !r->o.driver_only,
+		.driver = !r->o.no_driver,
+		.rb_bytes = r->o.rb_mb << 20,
+		.on_record = ts_live_on_record,
+		.ctx = &r->live,
+	};
+	/* records wait in the ring buffer until the first poll, after the output opens */
+	err = ts_probes_open(&r->probes, &po);
+	if (err)
+		return err;
+	err = ts_outputs_open(&r->outs, r->o.out, r->o.nout, NULL);
+	if (err)
+		return err;
+	r->live.sink = &r->outs.base;
+	err = ts_live_start(&r->live, r->o.all ? TS_MODE_SYSTEM_WIDE : 0, 0, TS_VERSION,
+			    r->cmdline);
+	if (err)
+		return err;
+	if (r->o.cmd) {
+		err = ts_child_spawn(&r->child, r->o.cmd);
+		if (err) {
+			warn("cannot start %s: %s\n", r->o.cmd[0], strerror(-err));
+			return err;
+		}
+		join_cmdline(argc - (r->o.cmd - argv), r->o.cmd, r->cmdline, sizeof(r->cmdline));
+		err = ts_live_describe(&r->live, r->child.pid, ts_now_ns(CLOCK_MONOTONIC),
+				       r->cmdline, strlen(r->cmdline));
+		if (err)
+			return err;
+	}
+	if (r->o.all && !r->o.lib && !r->o.driver_only)
+		attach_other_libs(&r->probes, r->lib, r->o.lib_under);
+	if ((r->child.pid || r->o.pid) &&
+	    ts_probes_trace_pid(&r->probes, r->child.pid ? r->child.pid : r->o.pid)) {
+		err = -errno;
+		warn("cannot add pid to the BPF filter: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Let the traced command run, or say what is traced. */
+static int go(struct trace_run *r)
+{
+	debug("attached %u symbols in %s (%s)\n", r->probes.nsyms_attached, r->lib,
+	      r->probes.multi ? "uprobe_multi" : "perf-event uprobes");
+	if (r->child.pid)
+		return ts_child_release(&r->child);
+	if (r->o.pid)
+		warn("tracing pid %d; Ctrl-C to stop\n", r->o.pid);
+	else
+		warn("tracing every process using %s; Ctrl-C to stop\n",
+		     r->o.driver_only ? "the NVIDIA driver" : r->lib);
+	return 0;
+}
+
+/* Close the trace: the outputs are put in place. 0, or 1 if one could not be written. */
+static int finish(struct trace_run *r, bool failed)
+{
+	uint64_t drops = ts_probes_drops(&r->probes);
+	int ret = 0;
+
+	/* what a command that was just stopped said last */
+	ring_buffer__consume(r->probes.rb);
+	if (!r->live.err)
+		ts_live_end(&r->live, drops);
+	ts_probes_close(&r->probes);
+	if (ts_outputs_close(&r->outs, failed || stop_signal))
+		ret = 1;
+	else
+		report(r, drops);
+	return ret;
 }
 
 int cmd_trace(int argc, char **argv)
 {
-	struct ts_probes probes = {};
-	struct trace_opts o;
-	struct ts_outputs outs = {};
-	struct ts_live live = {};
-	uint64_t *offsets = NULL, drops = 0;
-	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
-	int err, go_fd = -1, status = 0, ret = 1;
-	pid_t child = 0;
-	bool started = false;
+	struct trace_run *r = calloc(1, sizeof(*r));
+	int err, ret = 1;
 
-	uint64_t t_start = ts_now_ns(CLOCK_MONOTONIC);
-
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	err = parse_opts(argc, argv, &o);
-	if (err)
-		return err > 0 ? 0 : 1;
-	join_cmdline(argc, argv, cmdline, sizeof(cmdline));
-	if (o.pid > 0 && kill(o.pid, 0) && errno == ESRCH) {
-		warn("no process with pid %d (has it exited?)\n", o.pid);
+	if (!r) {
+		warn("out of memory\n");
 		return 1;
 	}
-	lib[0] = bid[0] = '\0';
-	if (ts_probes_preflight() ||
-	    (!o.driver_only && resolve_lib(&o, lib, &offsets, bid, sizeof(bid))))
-		goto cleanup;
-	live.lib = lib;
-	live.build_id = bid;
-	struct ts_probe_opts po = {
-		.lib = lib,
-		.offsets = offsets,
-		.filter_pids = !o.all,
-		.api = !o.driver_only,
-		.driver = !o.no_driver,
-		.rb_bytes = o.rb_mb << 20,
-		.on_record = ts_live_on_record,
-		.ctx = &live,
-	};
-	/* records wait in the ring buffer until the first poll, after the output opens */
-	if (ts_probes_open(&probes, &po))
-		goto cleanup;
-	if (ts_outputs_open(&outs, o.out, o.nout))
-		goto cleanup;
-	live.sink = &outs.base;
-	if (ts_live_start(&live, o.all ? TS_MODE_SYSTEM_WIDE : 0, 0, TS_VERSION, cmdline))
-		goto cleanup;
-	if (o.cmd) {
-		child = spawn_held(o.cmd, &go_fd);
-		if (child < 0) {
-			warn("cannot start %s: %s\n", o.cmd[0], strerror(-child));
-			goto cleanup;
-		}
-		join_cmdline(argc - (o.cmd - argv), o.cmd, cmdline, sizeof(cmdline));
-		if (ts_live_describe(&live, child, ts_now_ns(CLOCK_MONOTONIC), cmdline,
-				     strlen(cmdline)))
-			goto cleanup;
-	}
-	if (o.all && !o.lib && !o.driver_only)
-		attach_other_libs(&probes, lib);
-	if ((child || o.pid) && ts_probes_trace_pid(&probes, child ? child : o.pid)) {
-		warn("cannot add pid to the BPF filter: %s\n", strerror(errno));
+	catch_signals();
+	err = parse_opts(argc, argv, &r->o);
+	if (err) {
+		ret = err > 0 ? 0 : 1;
 		goto cleanup;
 	}
-	debug("attached %u symbols in %s (%s), %.1f ms after start\n", probes.nsyms_attached, lib,
-	      probes.multi ? "uprobe_multi" : "perf-event uprobes",
-	      (ts_now_ns(CLOCK_MONOTONIC) - t_start) / 1e6);
-	if (child) {
-		if (write(go_fd, "g", 1) != 1)
-			goto cleanup;
-		close(go_fd);
-		go_fd = -1;
-	} else if (o.pid) {
-		fprintf(stderr, "tracesmith-bpf: tracing pid %d; Ctrl-C to stop\n", o.pid);
-	} else {
-		fprintf(stderr, "tracesmith-bpf: tracing every process using %s; Ctrl-C to stop\n",
-			o.driver_only ? "the NVIDIA driver" : lib);
+	join_cmdline(argc, argv, r->cmdline, sizeof(r->cmdline));
+	if (r->o.pid > 0 && kill(r->o.pid, 0) && errno == ESRCH) {
+		warn("no process with pid %d (has it exited?)\n", r->o.pid);
+		goto cleanup;
 	}
-	started = true;
-	err = run_loop(&o, &probes, &live, child, &status);
+	if (setup(r, argc, argv))
+		goto cleanup;
+	err = go(r);
+	if (err) {
+		/* nothing ran: every path stays as it was; 127/126 as a shell says */
+		ret = err == -ENOENT ? 127 : 126;
+		goto cleanup;
+	}
+	r->started = true;
+	err = run_loop(r);
 	if (err)
 		warn("stopped early: %s (the trace is kept, as far as it got)\n", strerror(-err));
-	drops = ts_probes_drops(&probes);
-	ret = err ? 1 : 0;
-	/* 127: the command never ran (the child said why); the trace is still written */
-	if (child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	if (r->timed_out)
+		ts_child_stop(&r->child, r->o.kill, "-d reached");
+	else if (stop_signal)
+		ts_child_stop(&r->child, TS_KILL_TERM, stop_reason());
+	ret = finish(r, err != 0);
+	if (!ret && err)
 		ret = 1;
+	if (!ret)
+		ret = ts_child_result(&r->child);
 cleanup:
-	if (go_fd >= 0)
-		close(go_fd); /* an unreleased child exits without running the command */
-	if (started && !live.err)
-		ts_live_end(&live, drops);
-	ts_probes_close(&probes);
-	if (started && ts_outputs_close(&outs, ret != 0))
-		ret = 1;
-	else if (started)
-		report(&o, &live, drops);
-	ts_outputs_close(&outs, true);
-	if (child > 0 && !started)
-		waitpid(child, NULL, 0);
-	else if (exiting)
-		stop_child(child);
-	ts_live_free(&live);
-	free(offsets);
+	if (!r->started) {
+		ts_outputs_discard(&r->outs);
+		ts_probes_close(&r->probes);
+	}
+	ts_child_free(&r->child);
+	ts_live_free(&r->live);
+	free(r->offsets);
+	free(r);
 	return ret;
 }

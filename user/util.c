@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -36,6 +39,41 @@ uint64_t ts_now_ns(int clock_id)
 
 	clock_gettime(clock_id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int ts_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull takes "-1" as 2^64-1 and skips blanks: only digits here */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int ts_parse_seconds(const char *s, double max, double *out)
+{
+	double v;
+	char *end;
+
+	if ((*s < '0' || *s > '9') && *s != '.')
+		return -EINVAL; /* no sign, and no "inf", "nan" or hex */
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || end == s || strpbrk(s, "xXpP"))
+		return -EINVAL;
+	if (errno == ERANGE || !isfinite(v) || v <= 0 || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
 }
 
 int ts_read_file(const char *path, char *buf, size_t size)

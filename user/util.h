@@ -19,4 +19,12 @@ uint64_t ts_now_ns(int clock_id);
 /* Read a whole small file (procfs) into buf, NUL-terminated; bytes read or -errno. */
 int ts_read_file(const char *path, char *buf, size_t size);
 
+/*
+ * Numbers from the command line, whole strings only: a decimal integer in
+ * [min, max] (no sign, no wrap-around), or a finite number of seconds in
+ * (0, max]. 0, or -EINVAL (not a number) / -ERANGE (outside the range).
+ */
+int ts_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int ts_parse_seconds(const char *s, double max, double *out);
+
 #endif

@@ -75,8 +75,15 @@ struct ts_writer_ops {
 	void (*slice)(struct ts_writer *w, const struct ts_slice *s);
 	void (*counter)(struct ts_writer *w, uint32_t pid, const char *name, uint64_t ts,
 			int64_t value);
-	/* Write the trailer and close; returns 0 or -errno (full disk, ...). */
+	/*
+	 * Optional: what was written so far ends whole events (the correlator
+	 * calls it after each record); write them out when due, now with force.
+	 * A file killed at any moment then ends on an event boundary.
+	 */
+	void (*sync)(struct ts_writer *w, bool force);
+	/* Write the trailer, close, put the file in place; 0 or -errno (full disk, ...). */
 	int (*finish)(struct ts_writer *w, const struct ts_trace_meta *m);
+	/* Free; a writer never finished removes its file (the run never started). */
 	void (*destroy)(struct ts_writer *w);
 };
 
