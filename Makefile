@@ -30,7 +30,7 @@ FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety
 
-.PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures
+.PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf
 
 tracesmith-bpf: $(BIN)
@@ -90,23 +90,46 @@ $(OUT)/test_harden: tests/test_harden.c tests/hostile.h $(CORE_OBJS)
 $(OUT)/gen_capture: tests/gen_capture.c tests/canned.c tests/canned.h $(CORE_OBJS)
 	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -liberty
 
-# libFuzzer on the capture parser and decoder, seeded with the fixtures.
-FUZZ_SECONDS ?= 60
-FUZZ_SRCS := $(addprefix user/,$(CORE_SRCS))
-$(OUT)/fuzz_capture: tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) user/*.h | $(OUT)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Ibpf -Iuser -DTS_VERSION='"fuzz"' \
-		tests/fuzz/fuzz_capture.c $(FUZZ_SRCS) -o $@ -lz -liberty
+# --- sanitizers: ASan + UBSan, any finding stops the run ----------------------
+SAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	     -fno-omit-frame-pointer
+SAN_ENV	  := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+CORE_PATHS := $(addprefix user/,$(CORE_SRCS))
 
-fuzz: $(OUT)/fuzz_capture
-	rm -rf $(OUT)/fuzz-corpus && mkdir -p $(OUT)/fuzz-corpus
+# libFuzzer on the capture parser and decoder (seeded with the fixtures), and
+# on the writers with hostile names and values.
+FUZZ_SECONDS ?= 45
+FUZZ_TARGETS := $(OUT)/fuzz_capture $(OUT)/fuzz_writers
+$(OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_PATHS) user/*.h | $(OUT)
+	$(CLANG) $(SAN_FLAGS) -fsanitize=fuzzer -Ibpf -Iuser -DTS_VERSION='"fuzz"' \
+		$< $(CORE_PATHS) -o $@ -lz -liberty -ljson-c
+
+fuzz: $(FUZZ_TARGETS)
+	rm -rf $(OUT)/fuzz-corpus && mkdir -p $(OUT)/fuzz-corpus $(OUT)/fuzz-writers-corpus
 	cp tests/fixtures/*.tsbpf $(OUT)/fuzz-corpus/
-	$(OUT)/fuzz_capture tests/fuzz/regressions/* >/dev/null 2>&1 || \
+	$(SAN_ENV) $(OUT)/fuzz_capture tests/fuzz/regressions/* >/dev/null 2>&1 || \
 		{ echo "fuzz: a regression input fails again"; exit 1; }
-	$(OUT)/fuzz_capture -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -timeout=10 \
-		-artifact_prefix=$(OUT)/fuzz- -print_final_stats=1 $(OUT)/fuzz-corpus \
-		>$(OUT)/fuzz.log 2>&1; st=$$?; tail -6 $(OUT)/fuzz.log; \
-		[ $$st -eq 0 ] || echo "fuzz: FAILED: a crashing input is in $(OUT)/fuzz-*; copy it to tests/fuzz/regressions/"; \
-		exit $$st
+	for t in capture writers; do \
+		corpus=$(OUT)/fuzz-corpus; [ $$t = writers ] && corpus=$(OUT)/fuzz-writers-corpus; \
+		$(SAN_ENV) $(OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=262144 \
+			-timeout=10 -artifact_prefix=$(OUT)/fuzz-$$t- -print_final_stats=1 \
+			$$corpus >$(OUT)/fuzz-$$t.log 2>&1; st=$$?; \
+		echo "fuzz_$$t:"; tail -6 $(OUT)/fuzz-$$t.log; \
+		[ $$st -eq 0 ] || { echo "fuzz: FAILED: a crashing input is in $(OUT)/fuzz-$$t-*;" \
+			"copy it to tests/fuzz/regressions/"; exit $$st; }; \
+	done
+
+# The unit tests again, built with the sanitizers (the BPF tests run the tool).
+$(OUT)/san/test_%: tests/test_%.c tests/canned.c tests/trace_json.c $(CORE_PATHS) user/*.h \
+		   tests/*.h | $(OUT)
+	mkdir -p $(OUT)/san
+	$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< tests/canned.c \
+		tests/trace_json.c $(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty
+
+sanitize: $(BIN) $(OUT)/san/test_unit $(OUT)/san/test_harden
+	for t in test_unit test_harden; do \
+		$(SAN_ENV) TS_BIN=$(abspath $(BIN)) $(OUT)/san/$$t || exit 1; done
 
 # --- benchmarks (root): results go in BENCHMARKS.md --------------------------
 $(OUT)/floor.bpf.o: bench/floor.bpf.c | $(OUT)
@@ -128,7 +151,7 @@ bpf-test: $(BIN) $(FAKECUDA) $(FAKEAPP) $(BPF_TESTS)
 	for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
 		TS_FAKEAPP=$(abspath $(FAKEAPP)) $$t || exit 1; done
 
-test: all unit bpf-test fuzz lint
+test: all unit bpf-test sanitize fuzz lint
 
 # Re-record tests/fixtures from the stand-in driver (root); review the golden diffs.
 fixtures: $(BIN) $(FAKECUDA) $(FAKEAPP)

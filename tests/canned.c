@@ -61,10 +61,12 @@ void canned_api(struct canned *c, uint32_t pid, uint32_t tid, uint64_t ts, uint6
 	r.dur = dur;
 	r.ret = ret;
 	r.nvals = nvals;
-	memcpy(r.vals, vals, nvals * sizeof(*vals));
+	if (nvals) /* memcpy from NULL is undefined, even for 0 bytes */
+		memcpy(r.vals, vals, nvals * sizeof(*vals));
 	if (slen > TS_MAX_STR - 1)
 		slen = TS_MAX_STR - 1;
-	memcpy((char *)&r.vals[nvals], str, slen);
+	if (slen)
+		memcpy((char *)&r.vals[nvals], str, slen);
 	r.str_len = slen;
 	r.hdr.size = (TS_API_BASE_SIZE + nvals * 8 + slen + 7) & ~7u;
 	put(c, &r);

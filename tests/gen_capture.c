@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Write a synthetic .tsbpf capture of N API events with the shape of a real
- * PyTorch training loop (../shared/reference/h200-survey/survey_torch.json):
+ * PyTorch training loop (the call counts of a real H200 PyTorch run):
  * start-up (cuInit, ~1300 cuGetProcAddress_v2, library loads, kernel names),
  * then steady state dominated by launches on a few streams from a few
  * threads, with memsets, async copies, pool allocations, events and syncs.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The hooked CUDA driver API. Argument positions follow the CUDA 13 headers
- * and ../shared/reference/nvidia-driver-abi.md (x86-64 SysV: 0..5 are
- * registers, 6 is the first stack argument).
+ * (cuda.h) and the x86-64 SysV calling convention: 0..5 are registers, 6 is
+ * the first stack argument.
  *
  * Only versioned names are hooked where a versioned one exists: the bare
  * cuMemAlloc, cuMemcpyHtoD, ... are the CUDA 2.x ABI with 32-bit sizes.

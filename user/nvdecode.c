@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Driver records -> slices: what each NVIDIA ioctl asked of the driver, and
- * what the driver answered. Struct layouts per
- * ../shared/reference/nvidia-driver-abi.md; the struct bytes were read by BPF
+ * what the driver answered. Struct layouts per NVIDIA's open kernel modules
+ * (nvos.h, uvm_ioctl.h of open-gpu-kernel-modules); the struct bytes were read by BPF
  * at syscall exit, so inputs, outputs and the status field are all there.
  */
 #include <stdio.h>

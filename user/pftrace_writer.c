@@ -7,7 +7,8 @@
  * Packets reach the file only whole, and only with the other events of their
  * record (a GPU slice with the call that submitted it), so a file killed at
  * any moment decodes up to its last packet and has no half flows.
- * Field numbers: ../shared/reference/perfetto_trace.proto.
+ * Field numbers: Perfetto's protos/perfetto/trace/perfetto_trace.proto; the
+ * part we write is tests/perfetto_subset.proto.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -89,7 +89,8 @@ struct ts_strmap_ent **ts_named_sorted(const struct ts_strmap *t,
 	for (i = 0; i < t->cap; i++)
 		if (t->ents[i].str && t->ents[i].val)
 			v[n++] = &t->ents[i];
-	qsort(v, n, sizeof(*v), cmp);
+	if (n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp);
 	return v;
 }
 
@@ -148,12 +149,12 @@ static void host_slice(struct stats_writer *st, const struct ts_slice *s)
 	p = ts_named_get(&st->procs, key, strlen(key), sizeof(*p));
 	if (p)
 		p->calls++;
-	if (st->last_copy && s->flow_out == st->last_copy_corr && !strstr(s->name, "Async")) {
+	if (st->last_copy && s->flow_out == st->last_copy_corr && !ts_slice_name_has(s, "Async")) {
 		st->last_copy->sync_bytes += st->last_copy_bytes;
 		st->last_copy->sync_ns += s->dur;
 	}
 	st->last_copy = NULL;
-	if (strstr(s->name, "Synchronize"))
+	if (ts_slice_name_has(s, "Synchronize"))
 		st_sync_add(st, s);
 	st_memory_add(st, s, res ? res->i : 0);
 }

@@ -73,12 +73,12 @@ void st_sync_add(struct stats_writer *st, const struct ts_slice *s)
 
 static bool device_alloc(const struct ts_slice *s)
 {
-	return !strncmp(s->name, "cuMemAlloc", 10) && !strstr(s->name, "Host");
+	return ts_slice_name_starts(s, "cuMemAlloc") && !ts_slice_name_has(s, "Host");
 }
 
 static bool device_free(const struct ts_slice *s)
 {
-	return !strncmp(s->name, "cuMemFree", 9) && !strstr(s->name, "Host");
+	return ts_slice_name_starts(s, "cuMemFree") && !ts_slice_name_has(s, "Host");
 }
 
 void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int64_t result)
@@ -281,7 +281,8 @@ static void text_memory(struct stats_writer *st, struct ts_out *o)
 	}
 	free(v);
 	outf(o, "  live at the end: %zu allocations\n", st->nallocs);
-	qsort(st->allocs, st->nallocs, sizeof(*st->allocs), by_size);
+	if (st->nallocs > 1) /* qsort(NULL, 0) is undefined */
+		qsort(st->allocs, st->nallocs, sizeof(*st->allocs), by_size);
 	for (i = 0; i < st->nallocs; i++)
 		ts_hmap_put(&st->live, st->allocs[i].pid, st->allocs[i].ptr, i);
 	if (st->nallocs)
@@ -489,7 +490,8 @@ static void json_memory(struct stats_writer *st, struct ts_out *o)
 	     "\"leaks\":[",
 	     (unsigned long long)st->n_alloc, (unsigned long long)st->n_free,
 	     (unsigned long long)st->bytes_alloc);
-	qsort(st->allocs, st->nallocs, sizeof(*st->allocs), by_size);
+	if (st->nallocs > 1) /* qsort(NULL, 0) is undefined */
+		qsort(st->allocs, st->nallocs, sizeof(*st->allocs), by_size);
 	for (i = 0; i < st->nallocs; i++)
 		ts_hmap_put(&st->live, st->allocs[i].pid, st->allocs[i].ptr, i);
 	for (i = 0; i < st->nallocs; i++)

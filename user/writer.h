@@ -118,6 +118,23 @@ static inline const struct ts_arg *ts_slice_arg(const struct ts_slice *s, const 
 	return NULL;
 }
 
+/* Does the slice's name (name_len bytes, not NUL-terminated) hold needle / start with it? */
+static inline bool ts_slice_name_has(const struct ts_slice *s, const char *needle)
+{
+	size_t n = __builtin_strlen(needle), i;
+
+	for (i = 0; i + n <= s->name_len; i++)
+		if (!__builtin_memcmp(s->name + i, needle, n))
+			return true;
+	return false;
+}
+static inline bool ts_slice_name_starts(const struct ts_slice *s, const char *prefix)
+{
+	size_t n = __builtin_strlen(prefix);
+
+	return s->name_len >= n && !__builtin_memcmp(s->name, prefix, n);
+}
+
 /* Helpers to fill slice args. */
 static inline void ts_arg_u64(struct ts_slice *s, const char *k, uint64_t v)
 {
