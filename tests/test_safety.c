@@ -406,6 +406,48 @@ static void test_hostile_names(void **state)
 	check_hostile(path_in("hostile-r.json"), path_in("hostile-r.pftrace"));
 }
 
+/*
+ * CAP_BPF + CAP_PERFMON without root: the CUDA API is traced; the driver
+ * layer, whose tracepoints live in root-only tracefs, is left out with the
+ * right reason.
+ */
+static void test_capabilities_only(void **state)
+{
+	char sub[300], out[400], err[4096];
+	char *argv[] = { "/usr/bin/setpriv",
+			 "--reuid=65534",
+			 "--regid=65534",
+			 "--clear-groups",
+			 "--inh-caps=+bpf,+perfmon",
+			 "--ambient-caps=+bpf,+perfmon",
+			 (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "-o",
+			 out,
+			 "--",
+			 (char *)fakeapp,
+			 "--lib",
+			 (char *)fakecuda,
+			 "triton",
+			 NULL };
+	struct trace t;
+
+	if (access(argv[0], X_OK))
+		skip();
+	snprintf(sub, sizeof(sub), "%s/nobody", dir);
+	snprintf(out, sizeof(out), "%s/caps.json", sub);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(mkdir(sub, 0777), 0);
+	assert_int_equal(chmod(sub, 0777), 0);
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "tracing without the driver layer"));
+	assert_true(strstr(err, "cannot read tracefs") || strstr(err, "tracefs is not mounted"));
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	trace_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_earlier_trace_kept),
 		cmocka_unit_test(test_same_file_refused),
 		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_capabilities_only),
 	};
 
 	if (geteuid() != 0) {

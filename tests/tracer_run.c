@@ -167,7 +167,7 @@ pid_t child_of(pid_t parent)
 		pid_t found = 0;
 
 		while (d && (de = readdir(d)) && !found) {
-			char path[64], buf[512], *rp;
+			char path[300], buf[512], *rp;
 			int ppid = 0;
 			FILE *f;
 

@@ -173,6 +173,11 @@ int ts_capture_close(struct ts_capture *c)
 	return err;
 }
 
+int ts_capture_flush(struct ts_capture *c)
+{
+	return flush_block(c);
+}
+
 void ts_capture_discard(struct ts_capture *c)
 {
 	if (!c)

@@ -42,6 +42,8 @@ bool ts_capture_path(const char *path);
 struct ts_capture;
 struct ts_capture *ts_capture_create(const char *path, int *err);
 struct ts_sink *ts_capture_sink(struct ts_capture *c);
+/* Write out the block being filled (an idle tick of a live run); 0 or -errno. */
+int ts_capture_flush(struct ts_capture *c);
 /* Write the last block, clear the incomplete flag, put the file in place. NULL-safe. */
 int ts_capture_close(struct ts_capture *c);
 /* Remove the capture being written (the run never started). NULL-safe. */

@@ -13,7 +13,10 @@
 /* SIGTERM, then SIGKILL if it is still there after this long */
 #define TERM_GRACE_MS 3000
 
-static const int caught[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE };
+/* SIGXFSZ: a file size limit; the write then fails with EFBIG, and the run stops cleanly */
+const int ts_stop_signals[] = { SIGHUP,	 SIGINT,  SIGQUIT, SIGTERM, SIGPIPE,
+				SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU, SIGXFSZ };
+const unsigned int ts_nstop_signals = sizeof(ts_stop_signals) / sizeof(ts_stop_signals[0]);
 
 static void child_main(int go, int ex, char **cmd)
 {
@@ -22,8 +25,8 @@ static void child_main(int go, int ex, char **cmd)
 	char c;
 
 	/* the tracer's handlers (and an ignored SIGPIPE) are not the command's */
-	for (i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
-		signal(caught[i], SIG_DFL);
+	for (i = 0; i < ts_nstop_signals; i++)
+		signal(ts_stop_signals[i], SIG_DFL);
 	if (read(go, &c, 1) != 1)
 		_exit(127); /* the tracer gave up */
 	execvp(cmd[0], cmd);

@@ -9,6 +9,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* The signals a user can send to end a run: the tracer catches them all. */
+extern const int ts_stop_signals[];
+extern const unsigned int ts_nstop_signals;
+
 /* What to do with a running command when the trace ends first (-d, a signal). */
 enum ts_kill { TS_KILL_TERM, TS_KILL_KILL, TS_KILL_NONE };
 

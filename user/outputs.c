@@ -104,9 +104,12 @@ void ts_outputs_sync(struct ts_outputs *outs)
 {
 	unsigned int i;
 
-	for (i = 0; i < outs->n; i++)
+	for (i = 0; i < outs->n; i++) {
 		if (outs->o[i].corr)
 			ts_corr_sync(outs->o[i].corr);
+		else if (outs->o[i].cap)
+			ts_capture_flush(outs->o[i].cap);
+	}
 }
 
 void ts_outputs_discard(struct ts_outputs *outs)

@@ -51,13 +51,12 @@ static const char *stop_reason(void)
 /* Every signal a user can send to end a run ends it cleanly: the files are whole. */
 static void catch_signals(void)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE };
 	struct sigaction sa = { .sa_handler = on_signal };
 	unsigned int i;
 
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (i = 0; i < ts_nstop_signals; i++)
+		sigaction(ts_stop_signals[i], &sa, NULL);
 }
 
 struct trace_opts {
