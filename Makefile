@@ -9,8 +9,10 @@ CC       ?= gcc
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-            -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
+# What every build needs, apart from CFLAGS: `make CFLAGS+=-fsanitize=...` adds, never drops these.
+TS_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+             -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
+ALL_CFLAGS = $(TS_CFLAGS) $(CFLAGS)
 LDLIBS   := -lbpf -lelf -lz -liberty
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
               -Wall -Wno-unused-function
@@ -45,21 +47,27 @@ $(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/tracesmith.h | $(OUT)
 $(OUT)/tracesmith.skel.h: $(OUT)/tracesmith.bpf.o
 	$(BPFTOOL) gen skeleton $< name tracesmith_bpf > $@
 
-$(OUT)/%.o: user/%.c user/*.h bpf/tracesmith.h | $(OUT)
-	$(CC) $(CFLAGS) -c $< -o $@
+# A failed recipe leaves no half-written target behind.
+.DELETE_ON_ERROR:
+
+# Each object depends on the headers it includes (-MMD), no more.
+$(OUT)/%.o: user/%.c | $(OUT)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(TOOL_OBJS:.o=.d)
 
 $(OUT)/loader.o: $(OUT)/tracesmith.skel.h
 
 $(BIN): $(TOOL_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
 # One file to copy to a GPU node: libbpf, libelf, zlib and libstdc++ linked in.
 static: $(TOOL_OBJS)
-	$(CC) $(CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(LDLIBS) -lzstd -lpthread
+	$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(LDLIBS) -lzstd -lpthread
 	@echo "built $(OUT)/tracesmith-bpf-static"
 
 # --- tests -----------------------------------------------------------------
-TEST_CFLAGS := $(CFLAGS) -Itests
+TEST_CFLAGS = $(ALL_CFLAGS) -Itests
 TEST_LIBS   := -lcmocka -ljson-c
 
 $(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h | $(OUT)
@@ -139,7 +147,7 @@ $(OUT)/floor.skel.h: $(OUT)/floor.bpf.o
 	$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
 $(OUT)/floor: bench/floor.c $(OUT)/floor.skel.h
-	$(CC) $(CFLAGS) bench/floor.c -o $@ -lbpf -lelf -lz
+	$(CC) $(ALL_CFLAGS) bench/floor.c -o $@ -lbpf -lelf -lz
 
 bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
 	scripts/bench.sh
