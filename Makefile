@@ -18,8 +18,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
               -Wall -Wno-unused-function
 
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
-CORE_SRCS := hooks.c util.c outbuf.c hashmap.c demangle.c decode.c correlate.c gpu_track.c \
-             driver_track.c nvdecode.c nvnames.c \
+CORE_SRCS := hooks.c util.c outbuf.c hashmap.c demangle.c decode.c correlate/dispatch.c \
+             correlate/state.c correlate/gpu_track.c correlate/driver_track.c nvdecode.c nvnames.c \
              json_writer.c utf8.c pbenc.c pftrace_writer.c writer.c live.c capture.c \
              outputs.c outfile.c stats.c stats_print.c strmap.c
 TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c trace.c replay.c main.c
@@ -52,6 +52,7 @@ $(OUT)/tracesmith.skel.h: $(OUT)/tracesmith.bpf.o
 
 # Each object depends on the headers it includes (-MMD), no more.
 $(OUT)/%.o: user/%.c | $(OUT)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(TOOL_OBJS:.o=.d)
@@ -109,7 +110,7 @@ CORE_PATHS := $(addprefix user/,$(CORE_SRCS))
 # on the writers with hostile names and values.
 FUZZ_SECONDS ?= 45
 FUZZ_TARGETS := $(OUT)/fuzz_capture $(OUT)/fuzz_writers
-$(OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_PATHS) user/*.h | $(OUT)
+$(OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_PATHS) user/*.h user/*/*.h | $(OUT)
 	$(CLANG) $(SAN_FLAGS) -fsanitize=fuzzer -Ibpf -Iuser -DTS_VERSION='"fuzz"' \
 		$< $(CORE_PATHS) -o $@ -lz -liberty -ljson-c
 
@@ -129,7 +130,7 @@ fuzz: $(FUZZ_TARGETS)
 	done
 
 # The unit tests again, built with the sanitizers (the BPF tests run the tool).
-$(OUT)/san/test_%: tests/test_%.c tests/canned.c tests/trace_json.c $(CORE_PATHS) user/*.h \
+$(OUT)/san/test_%: tests/test_%.c tests/canned.c tests/trace_json.c $(CORE_PATHS) user/*.h user/*/*.h \
 		   tests/*.h | $(OUT)
 	mkdir -p $(OUT)/san
 	$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< tests/canned.c \
@@ -170,7 +171,7 @@ demo: $(BIN) $(FAKECUDA) $(FAKEAPP)
 	@echo "open demo.json in https://ui.perfetto.dev"
 
 # --- style -----------------------------------------------------------------
-C_FILES := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*.c tests/*.h tests/*/*.c \
+C_FILES := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*.c tests/*.h tests/*/*.c \
              tests/*/*.h bench/*.c bench/*.h)
 
 lint:

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include "canned.h"
 #include "capture.h"
-#include "correlate_int.h"
+#include "correlate/corr_int.h"
 #include "decode.h"
 #include "hooks.h"
 #include "nvdecode.h"

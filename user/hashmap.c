@@ -116,3 +116,35 @@ void ts_hmap_del_all(struct ts_hmap *m, uint64_t a)
 			i++;
 	}
 }
+
+void *ts_hmap_get_ptr(const struct ts_hmap *m, uint64_t a, uint64_t b)
+{
+	uint64_t *v = ts_hmap_get(m, a, b);
+
+	return v ? (void *)(uintptr_t)*v : NULL;
+}
+
+int ts_hmap_put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p)
+{
+	uint64_t *old = ts_hmap_get(m, a, b);
+
+	if (old) {
+		free((void *)(uintptr_t)*old);
+		*old = (uintptr_t)p;
+	} else if (ts_hmap_put(m, a, b, (uintptr_t)p)) {
+		free(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ts_hmap_free_owned(struct ts_hmap *m, bool all, uint64_t a)
+{
+	struct ts_hent *e;
+
+	ts_hmap_for_each (m, e)
+		if (all || e->key.a == a)
+			free((void *)(uintptr_t)e->val);
+	if (!all)
+		ts_hmap_del_all(m, a);
+}

@@ -36,4 +36,20 @@ bool ts_hmap_del(struct ts_hmap *m, uint64_t a, uint64_t b, uint64_t *val);
 /* Remove every entry whose key.a == a (a process that exited). */
 void ts_hmap_del_all(struct ts_hmap *m, uint64_t a);
 
+/* Each used entry e (a struct ts_hent *); the body must not insert or delete. */
+#define ts_hmap_for_each(m, e)                                                                     \
+	for ((e) = (m)->ents; (e) && (e) < (m)->ents + (m)->cap; (e)++)                            \
+		if (!(e)->used) {                                                                  \
+		} else
+
+/*
+ * Maps whose values are malloc'd pointers. get: the pointer or NULL. put:
+ * store p, freeing the one it replaces (-ENOMEM, p freed, if it can't).
+ * free: free the pointers whose key.a is a (all of them with all), and drop
+ * those entries (with all, the map stays for ts_hmap_free).
+ */
+void *ts_hmap_get_ptr(const struct ts_hmap *m, uint64_t a, uint64_t b);
+int ts_hmap_put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p);
+void ts_hmap_free_owned(struct ts_hmap *m, bool all, uint64_t a);
+
 #endif

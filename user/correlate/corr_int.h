@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Correlator state shared by correlate.c (host side) and gpu_track.c (GPU side). */
-#ifndef TS_CORRELATE_INT_H
-#define TS_CORRELATE_INT_H
+/*
+ * Inside the correlator (user/correlate/): dispatch.c takes each record and
+ * calls down into the GPU side (gpu_track.c) and the driver side
+ * (driver_track.c); both call up only into the state (state.c).
+ */
+#ifndef TS_CORR_INT_H
+#define TS_CORR_INT_H
 
 #include "correlate.h"
 #include "decode.h"
@@ -77,11 +81,21 @@ static inline uint64_t ts_rel(struct ts_corr *c, uint64_t ts)
 	return ts > c->base ? ts - c->base : 0;
 }
 
-struct ts_proc *ts_corr_proc(struct ts_corr *c, uint32_t pid);
-struct ts_thr *ts_corr_thread(struct ts_corr *c, uint32_t pid, uint32_t tid);
-uint32_t ts_corr_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid);
+/* state.c: lookups (NULL, 0 when unknown), and adds that announce new tracks to the writer. */
+struct ts_proc *ts_proc_find(struct ts_corr *c, uint32_t pid);
+/* Add without announcing: a META_PROC names the process itself. */
+struct ts_proc *ts_proc_add(struct ts_corr *c, uint32_t pid);
+struct ts_proc *ts_proc_find_or_announce(struct ts_corr *c, uint32_t pid);
+struct ts_thr *ts_thread_find(struct ts_corr *c, uint32_t pid, uint32_t tid);
+/* Add without naming the thread (a TS_REC_THREAD names it); its process is announced if new. */
+struct ts_thr *ts_thread_add(struct ts_corr *c, uint32_t pid, uint32_t tid, bool *created);
+struct ts_thr *ts_thread_find_or_announce(struct ts_corr *c, uint32_t pid, uint32_t tid);
+/* The device of the thread's current context; 0 if it was made current before we looked. */
+uint32_t ts_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid);
 /* The thread's current CUcontext, 0 if it was made current before we looked. */
-uint64_t ts_corr_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid);
+uint64_t ts_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid);
+/* Free the threads of pid (all of them with all), with the driver events they hold. */
+void ts_state_free_threads(struct ts_corr *c, bool all, uint32_t pid);
 
 /*
  * The GPU side of a call that submits work: a slice on its stream's track,
@@ -91,11 +105,6 @@ uint64_t ts_corr_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid);
 uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call);
 void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64_t stream);
 void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream);
-
-/* Maps whose values are malloc'd pointers: store one (freeing the one it
- * replaces; -ENOMEM, p freed, if it can't), free those of pid or of all. */
-int ts_put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p);
-void ts_free_owned(struct ts_hmap *m, bool all, uint32_t pid);
 
 /* The driver layer (driver_track.c). */
 void ts_drv_record(struct ts_corr *c, const struct ts_rec_driver *r);

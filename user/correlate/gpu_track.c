@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "correlate_int.h"
+#include "corr_int.h"
 
 /* Stream handles with fixed meanings (cuda.h) */
 #define CU_STREAM_LEGACY     0x1
@@ -55,7 +55,7 @@ static struct ts_stream *stream_new(struct ts_corr *c, uint32_t pid, uint64_t ke
 		snprintf(s->name, sizeof(s->name), "%s (pid %u)", label, pid);
 	else
 		snprintf(s->name, sizeof(s->name), "%s", label);
-	return ts_put_owned(&c->streams, pid, key, s) ? NULL : s;
+	return ts_hmap_put_owned(&c->streams, pid, key, s) ? NULL : s;
 }
 
 void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64_t stream)
@@ -64,7 +64,7 @@ void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64
 	char label[48];
 
 	snprintf(label, sizeof(label), "Stream 0x%llx", (unsigned long long)stream);
-	stream_new(c, h->pid, stream, ts_corr_thread_dev(c, h->pid, h->tid), label);
+	stream_new(c, h->pid, stream, ts_thread_dev(c, h->pid, h->tid), label);
 }
 
 void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream)
@@ -80,7 +80,7 @@ void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream)
 static struct ts_stream *find_stream(struct ts_corr *c, const struct ts_call *call, uint64_t handle)
 {
 	const struct ts_rec_hdr *h = &call->rec->hdr;
-	uint32_t dev = ts_corr_thread_dev(c, h->pid, h->tid);
+	uint32_t dev = ts_thread_dev(c, h->pid, h->tid);
 	uint64_t key = handle, *v;
 	char label[64];
 
@@ -284,7 +284,7 @@ uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call)
 	s.flow_in = c->next_corr++;
 	ts_arg_u64(&s, "correlation_id", s.flow_in);
 	ts_arg_hex(&s, "stream", stream);
-	ctx = ts_corr_thread_ctx(c, r->hdr.pid, r->hdr.tid);
+	ctx = ts_thread_ctx(c, r->hdr.pid, r->hdr.tid);
 	if (ctx)
 		ts_arg_hex(&s, "context", ctx);
 	ts_arg_u64(&s, "device", st->dev);

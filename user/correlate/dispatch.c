@@ -1,168 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The host side of correlation: processes, threads, contexts, names, API slices. */
+/*
+ * The correlator's entry: each record to its handler; API calls become host
+ * slices here, with the context, name and memory bookkeeping they carry, and
+ * go down to the GPU side (gpu_track.c) and the driver side (driver_track.c).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "correlate_int.h"
+#include "corr_int.h"
 #include "demangle.h"
 
 #define MEM_COUNTER "GPU memory allocated (bytes)"
-
-struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version)
-{
-	struct ts_corr *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->w = w;
-	c->version = version;
-	c->next_corr = 1;
-	return c;
-}
-
-void ts_free_owned(struct ts_hmap *m, bool all, uint32_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++)
-		if (m->ents[i].used && (all || m->ents[i].key.a == pid))
-			free((void *)(uintptr_t)m->ents[i].val);
-	if (!all)
-		ts_hmap_del_all(m, pid);
-}
-
-static void free_threads(struct ts_hmap *m, bool all, uint32_t pid)
-{
-	size_t i;
-	unsigned int j;
-
-	for (i = 0; i < m->cap; i++) {
-		struct ts_thr *t = (struct ts_thr *)(uintptr_t)m->ents[i].val;
-
-		if (!m->ents[i].used || !(all || m->ents[i].key.a == pid))
-			continue;
-		for (j = 0; j < t->npending; j++)
-			free(t->pending[j]);
-		t->npending = 0;
-	}
-	ts_free_owned(m, all, pid);
-}
-
-void ts_corr_free(struct ts_corr *c)
-{
-	if (!c)
-		return;
-	ts_free_owned(&c->procs, true, 0);
-	free_threads(&c->threads, true, 0);
-	ts_free_owned(&c->streams, true, 0);
-	ts_free_owned(&c->fnames, true, 0);
-	ts_free_owned(&c->knames, true, 0);
-	ts_hmap_free(&c->procs);
-	ts_hmap_free(&c->threads);
-	ts_hmap_free(&c->ctxdev);
-	ts_hmap_free(&c->streams);
-	ts_hmap_free(&c->fnames);
-	ts_hmap_free(&c->knames);
-	ts_hmap_free(&c->allocs);
-	ts_symtab_free(&c->syms);
-	free(c->tracer_cmdline);
-	free(c);
-}
-
-const struct ts_corr_stats *ts_corr_stats(const struct ts_corr *c)
-{
-	return &c->stats;
-}
-
-int ts_put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p)
-{
-	uint64_t *old = ts_hmap_get(m, a, b);
-
-	if (old) {
-		free((void *)(uintptr_t)*old);
-		*old = (uintptr_t)p;
-	} else if (ts_hmap_put(m, a, b, (uintptr_t)p)) {
-		free(p);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static void *get_ptr(const struct ts_hmap *m, uint64_t a, uint64_t b)
-{
-	uint64_t *v = ts_hmap_get(m, a, b);
-
-	return v ? (void *)(uintptr_t)*v : NULL;
-}
-
-struct ts_proc *ts_corr_proc(struct ts_corr *c, uint32_t pid)
-{
-	struct ts_proc *p = get_ptr(&c->procs, pid, 0);
-	char name[32];
-
-	if (p)
-		return p;
-	p = calloc(1, sizeof(*p));
-	if (!p || ts_hmap_put(&c->procs, pid, 0, (uintptr_t)p)) {
-		free(p);
-		return NULL;
-	}
-	/* no META_PROC came first (the process was gone before we looked) */
-	snprintf(name, sizeof(name), "pid %u", pid);
-	c->w->ops->process(c->w, pid, name, TS_TRACK_HOST);
-	return p;
-}
-
-static struct ts_thr *thread_get(struct ts_corr *c, uint32_t pid, uint32_t tid, bool *created)
-{
-	struct ts_thr *t = get_ptr(&c->threads, pid, tid);
-
-	*created = false;
-	if (t)
-		return t;
-	if (!ts_corr_proc(c, pid))
-		return NULL;
-	t = calloc(1, sizeof(*t));
-	if (!t || ts_hmap_put(&c->threads, pid, tid, (uintptr_t)t)) {
-		free(t);
-		return NULL;
-	}
-	*created = true;
-	return t;
-}
-
-struct ts_thr *ts_corr_thread(struct ts_corr *c, uint32_t pid, uint32_t tid)
-{
-	bool created;
-	struct ts_thr *t = thread_get(c, pid, tid, &created);
-	char name[32];
-
-	if (created) {
-		snprintf(name, sizeof(name), "thread %u", tid);
-		c->w->ops->thread(c->w, pid, tid, name, strlen(name));
-	}
-	return t;
-}
-
-uint64_t ts_corr_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid)
-{
-	struct ts_thr *t = ts_corr_thread(c, pid, tid);
-
-	return t && t->depth ? t->ctx[t->depth - 1] : 0;
-}
-
-uint32_t ts_corr_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid)
-{
-	struct ts_thr *t = ts_corr_thread(c, pid, tid);
-	uint64_t *dev;
-
-	/* a context made current before we attached: assume device 0 */
-	if (!t || !t->depth)
-		return 0;
-	dev = ts_hmap_get(&c->ctxdev, pid, t->ctx[t->depth - 1]);
-	return dev ? *dev : 0;
-}
 
 static void set_ctx(struct ts_thr *t, uint64_t ctx)
 {
@@ -174,7 +23,7 @@ static void set_ctx(struct ts_thr *t, uint64_t ctx)
 static void track_context(struct ts_corr *c, const struct ts_call *call)
 {
 	const struct ts_rec_api *r = call->rec;
-	struct ts_thr *t = ts_corr_thread(c, r->hdr.pid, r->hdr.tid);
+	struct ts_thr *t = ts_thread_find_or_announce(c, r->hdr.pid, r->hdr.tid);
 	uint64_t ctx = 0, dev = 0;
 
 	if (!t || r->ret)
@@ -236,25 +85,25 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 			return;
 		if (call->hook->sem == TS_SEM_NAME_KERNEL) {
 			/* a CUkernel may itself be passed to cuLaunchKernel */
-			ts_put_owned(&c->fnames, pid, handle, strdup(name));
-			ts_put_owned(&c->knames, pid, handle, name);
+			ts_hmap_put_owned(&c->fnames, pid, handle, strdup(name));
+			ts_hmap_put_owned(&c->knames, pid, handle, name);
 		} else {
-			ts_put_owned(&c->fnames, pid, handle, name);
+			ts_hmap_put_owned(&c->fnames, pid, handle, name);
 		}
 		break;
 	case TS_SEM_KERNEL_TO_FUNC:
 		if (!ts_call_val(call, ROLE_OUT_HANDLE, &handle) ||
 		    !ts_call_val(call, ROLE_KERNEL, &kernel))
 			return;
-		kname = get_ptr(&c->knames, pid, kernel);
+		kname = ts_hmap_get_ptr(&c->knames, pid, kernel);
 		if (kname)
-			ts_put_owned(&c->fnames, pid, handle, strdup(kname));
+			ts_hmap_put_owned(&c->fnames, pid, handle, strdup(kname));
 		break;
 	case TS_SEM_GET_NAME:
 		if (!call->str_len || !ts_call_val(call, ROLE_FUNC, &handle))
 			return;
-		if (!get_ptr(&c->fnames, pid, handle))
-			ts_put_owned(&c->fnames, pid, handle, dup_name(call));
+		if (!ts_hmap_get_ptr(&c->fnames, pid, handle))
+			ts_hmap_put_owned(&c->fnames, pid, handle, dup_name(call));
 		break;
 	default:
 		break;
@@ -264,7 +113,7 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 static void count_memory(struct ts_corr *c, const struct ts_call *call)
 {
 	const struct ts_rec_api *r = call->rec;
-	struct ts_proc *p = ts_corr_proc(c, r->hdr.pid);
+	struct ts_proc *p = ts_proc_find_or_announce(c, r->hdr.pid);
 	uint64_t ptr = 0, size = 0;
 
 	if (!p || r->ret)
@@ -328,7 +177,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		return;
 	}
 	c->stats.api_calls++;
-	t = ts_corr_thread(c, r->hdr.pid, r->hdr.tid);
+	t = ts_thread_find_or_announce(c, r->hdr.pid, r->hdr.tid);
 	if (!t)
 		return;
 	if (call.hook) {
@@ -388,12 +237,7 @@ static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
 	char name[256];
 
 	snprintf(name, sizeof(name), "%.*s", (int)len, cmd);
-	if (!get_ptr(&c->procs, m->hdr.pid, 0)) {
-		struct ts_proc *p = calloc(1, sizeof(*p));
-
-		if (!p || ts_hmap_put(&c->procs, m->hdr.pid, 0, (uintptr_t)p))
-			free(p);
-	}
+	ts_proc_add(c, m->hdr.pid);
 	c->w->ops->process(c->w, m->hdr.pid, name[0] ? name : "?", TS_TRACK_HOST);
 }
 
@@ -421,15 +265,12 @@ static void close_open_call(struct ts_corr *c, uint32_t pid, uint32_t tid, struc
 
 static void close_open_calls(struct ts_corr *c, uint32_t pid, bool all, uint64_t end)
 {
-	size_t i;
+	struct ts_hent *e;
 
-	for (i = 0; i < c->threads.cap; i++) {
-		struct ts_hent *e = &c->threads.ents[i];
-
-		if (e->used && (all || e->key.a == pid))
+	ts_hmap_for_each (&c->threads, e)
+		if (all || e->key.a == pid)
 			close_open_call(c, e->key.a, e->key.b, (struct ts_thr *)(uintptr_t)e->val,
 					end);
-	}
 }
 
 /* A thread ended (its process goes on): what it held is written, then dropped. */
@@ -448,7 +289,7 @@ static void thread_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 
 static void call_began(struct ts_corr *c, const struct ts_rec_hdr *h)
 {
-	struct ts_thr *t = ts_corr_thread(c, h->pid, h->tid);
+	struct ts_thr *t = ts_thread_find_or_announce(c, h->pid, h->tid);
 
 	if (!t)
 		return;
@@ -463,20 +304,20 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 
 	close_open_calls(c, pid, false, h->ts);
 	ts_drv_forget(c, pid, false);
-	ts_free_owned(&c->procs, false, pid);
-	free_threads(&c->threads, false, pid);
-	ts_free_owned(&c->fnames, false, pid);
-	ts_free_owned(&c->knames, false, pid);
+	ts_hmap_free_owned(&c->procs, false, pid);
+	ts_state_free_threads(c, false, pid);
+	ts_hmap_free_owned(&c->fnames, false, pid);
+	ts_hmap_free_owned(&c->knames, false, pid);
 	ts_hmap_del_all(&c->ctxdev, pid);
 	ts_hmap_del_all(&c->allocs, pid);
-	ts_free_owned(&c->streams, false, pid);
+	ts_hmap_free_owned(&c->streams, false, pid);
 }
 
 static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)
 {
 	bool created;
 
-	if (thread_get(c, t->hdr.pid, t->hdr.tid, &created))
+	if (ts_thread_add(c, t->hdr.pid, t->hdr.tid, &created))
 		c->w->ops->thread(c->w, t->hdr.pid, t->hdr.tid, t->comm,
 				  strnlen(t->comm, sizeof(t->comm)));
 }

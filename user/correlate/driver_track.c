@@ -10,7 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "correlate_int.h"
+#include "corr_int.h"
 #include "nvdecode.h"
 
 #define BUCKET_NS 1000000000ull
@@ -26,7 +26,7 @@ static void flush_counters(struct ts_corr *c, uint32_t pid, struct ts_proc *p)
 
 static void count(struct ts_corr *c, const struct ts_rec_driver *r)
 {
-	struct ts_proc *p = ts_corr_proc(c, r->hdr.pid);
+	struct ts_proc *p = ts_proc_find_or_announce(c, r->hdr.pid);
 	uint64_t bucket = ts_rel(c, r->hdr.ts) / BUCKET_NS;
 
 	if (!p)
@@ -72,7 +72,7 @@ static void emit(struct ts_corr *c, const struct ts_rec_driver *r, uint64_t corr
 
 void ts_drv_record(struct ts_corr *c, const struct ts_rec_driver *r)
 {
-	struct ts_thr *t = ts_corr_thread(c, r->hdr.pid, r->hdr.tid);
+	struct ts_thr *t = ts_thread_find_or_announce(c, r->hdr.pid, r->hdr.tid);
 	struct ts_rec_driver *copy;
 
 	if (!t)
@@ -119,18 +119,12 @@ void ts_drv_flush(struct ts_corr *c, struct ts_thr *t, uint64_t api_ts, uint64_t
 
 void ts_drv_forget(struct ts_corr *c, uint32_t pid, bool all)
 {
-	size_t i;
+	struct ts_hent *e;
 
-	for (i = 0; i < c->threads.cap; i++) {
-		struct ts_hent *e = &c->threads.ents[i];
-
-		if (e->used && (all || e->key.a == pid))
+	ts_hmap_for_each (&c->threads, e)
+		if (all || e->key.a == pid)
 			ts_drv_flush(c, (struct ts_thr *)(uintptr_t)e->val, 0, 0, NULL);
-	}
-	for (i = 0; i < c->procs.cap; i++) {
-		struct ts_hent *e = &c->procs.ents[i];
-
-		if (e->used && (all || e->key.a == pid))
+	ts_hmap_for_each (&c->procs, e)
+		if (all || e->key.a == pid)
 			flush_counters(c, e->key.a, (struct ts_proc *)(uintptr_t)e->val);
-	}
 }

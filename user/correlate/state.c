@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The correlator's state: processes, threads and their current contexts.
+ * Every call from the GPU and driver sides into the correlator lands here,
+ * and nothing here calls them: lookups never emit, and the functions that do
+ * say so (..._or_announce).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "corr_int.h"
+
+struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version)
+{
+	struct ts_corr *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->w = w;
+	c->version = version;
+	c->next_corr = 1;
+	return c;
+}
+
+void ts_state_free_threads(struct ts_corr *c, bool all, uint32_t pid)
+{
+	struct ts_hent *e;
+	unsigned int j;
+
+	ts_hmap_for_each (&c->threads, e) {
+		struct ts_thr *t = (struct ts_thr *)(uintptr_t)e->val;
+
+		if (!(all || e->key.a == pid))
+			continue;
+		for (j = 0; j < t->npending; j++)
+			free(t->pending[j]);
+		t->npending = 0;
+	}
+	ts_hmap_free_owned(&c->threads, all, pid);
+}
+
+void ts_corr_free(struct ts_corr *c)
+{
+	if (!c)
+		return;
+	ts_hmap_free_owned(&c->procs, true, 0);
+	ts_state_free_threads(c, true, 0);
+	ts_hmap_free_owned(&c->streams, true, 0);
+	ts_hmap_free_owned(&c->fnames, true, 0);
+	ts_hmap_free_owned(&c->knames, true, 0);
+	ts_hmap_free(&c->procs);
+	ts_hmap_free(&c->threads);
+	ts_hmap_free(&c->ctxdev);
+	ts_hmap_free(&c->streams);
+	ts_hmap_free(&c->fnames);
+	ts_hmap_free(&c->knames);
+	ts_hmap_free(&c->allocs);
+	ts_symtab_free(&c->syms);
+	free(c->tracer_cmdline);
+	free(c);
+}
+
+const struct ts_corr_stats *ts_corr_stats(const struct ts_corr *c)
+{
+	return &c->stats;
+}
+
+struct ts_proc *ts_proc_find(struct ts_corr *c, uint32_t pid)
+{
+	return ts_hmap_get_ptr(&c->procs, pid, 0);
+}
+
+struct ts_proc *ts_proc_add(struct ts_corr *c, uint32_t pid)
+{
+	struct ts_proc *p = ts_proc_find(c, pid);
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p || ts_hmap_put(&c->procs, pid, 0, (uintptr_t)p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct ts_proc *ts_proc_find_or_announce(struct ts_corr *c, uint32_t pid)
+{
+	struct ts_proc *p = ts_proc_find(c, pid);
+	char name[32];
+
+	if (p)
+		return p;
+	p = ts_proc_add(c, pid);
+	if (!p)
+		return NULL;
+	/* no META_PROC came first (the process was gone before we looked) */
+	snprintf(name, sizeof(name), "pid %u", pid);
+	c->w->ops->process(c->w, pid, name, TS_TRACK_HOST);
+	return p;
+}
+
+struct ts_thr *ts_thread_find(struct ts_corr *c, uint32_t pid, uint32_t tid)
+{
+	return ts_hmap_get_ptr(&c->threads, pid, tid);
+}
+
+struct ts_thr *ts_thread_add(struct ts_corr *c, uint32_t pid, uint32_t tid, bool *created)
+{
+	struct ts_thr *t = ts_thread_find(c, pid, tid);
+
+	*created = false;
+	if (t)
+		return t;
+	if (!ts_proc_find_or_announce(c, pid))
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t || ts_hmap_put(&c->threads, pid, tid, (uintptr_t)t)) {
+		free(t);
+		return NULL;
+	}
+	*created = true;
+	return t;
+}
+
+struct ts_thr *ts_thread_find_or_announce(struct ts_corr *c, uint32_t pid, uint32_t tid)
+{
+	bool created;
+	struct ts_thr *t = ts_thread_add(c, pid, tid, &created);
+	char name[32];
+
+	if (created) {
+		snprintf(name, sizeof(name), "thread %u", tid);
+		c->w->ops->thread(c->w, pid, tid, name, strlen(name));
+	}
+	return t;
+}
+
+uint64_t ts_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid)
+{
+	struct ts_thr *t = ts_thread_find(c, pid, tid);
+
+	return t && t->depth ? t->ctx[t->depth - 1] : 0;
+}
+
+uint32_t ts_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid)
+{
+	struct ts_thr *t = ts_thread_find(c, pid, tid);
+	uint64_t *dev;
+
+	/* a context made current before we attached: assume device 0 */
+	if (!t || !t->depth)
+		return 0;
+	dev = ts_hmap_get(&c->ctxdev, pid, t->ctx[t->depth - 1]);
+	return dev ? *dev : 0;
+}
