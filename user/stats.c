@@ -12,86 +12,115 @@
 #include "correlate.h"
 #include "stats_int.h"
 
-static unsigned int hist_idx(uint64_t v)
+/* ---- aggregation, per event ---------------------------------------- */
+
+static void st_kernel_add(struct st_kernel *k, uint64_t dur, const struct ts_arg *g,
+			  const struct ts_arg *b)
 {
-	unsigned int e;
+	unsigned int i;
 
-	if (v < 8)
-		return v;
-	e = 63 - __builtin_clzll(v);
-	return (e - 3) * TS_HIST_SUB + (unsigned int)(v >> (e - 3));
-}
-
-void ts_hist_add(struct ts_hist *h, uint64_t v)
-{
-	h->b[hist_idx(v)]++;
-	h->count++;
-	h->sum += v;
-	if (v > h->max)
-		h->max = v;
-}
-
-uint64_t ts_hist_quantile(const struct ts_hist *h, double q)
-{
-	uint64_t want = (uint64_t)(q * h->count + 0.5), seen = 0, lo, hi;
-	unsigned int i, k, m;
-
-	if (!h->count)
-		return 0;
-	if (want < 1)
-		want = 1;
-	for (i = 0; i < TS_HIST_BUCKETS; i++) {
-		seen += h->b[i];
-		if (seen >= want)
-			break;
+	k->count++;
+	k->total_ns += dur;
+	if (!g || !b)
+		return;
+	for (i = 0; i < k->nshapes; i++) {
+		if (!memcmp(k->shapes[i].g, g->dim, sizeof(g->dim)) &&
+		    !memcmp(k->shapes[i].b, b->dim, sizeof(b->dim))) {
+			k->shapes[i].n++;
+			return;
+		}
 	}
-	if (i < 8)
-		return i;
-	k = i / TS_HIST_SUB - 1;
-	m = i % TS_HIST_SUB + TS_HIST_SUB;
-	lo = (uint64_t)m << k;
-	hi = ((uint64_t)(m + 1) << k) - 1;
-	return (lo + hi) / 2 < h->max ? (lo + hi) / 2 : h->max;
+	if (k->nshapes == ST_MAX_SHAPES) {
+		k->other_shapes++;
+		return;
+	}
+	memcpy(k->shapes[i].g, g->dim, sizeof(g->dim));
+	memcpy(k->shapes[i].b, b->dim, sizeof(b->dim));
+	k->shapes[i].n = 1;
+	k->nshapes++;
 }
 
-/* ---- named aggregates -------------------------------------------------- */
-
-void *ts_named_get(struct ts_strmap *t, const char *name, size_t len, size_t size)
+static void st_copy_add(struct st_copy *c, uint64_t bytes)
 {
-	bool fresh;
-	struct ts_strmap_ent *e = ts_strmap_get(t, name, len, &fresh);
+	static const uint64_t limit[ST_SIZE_BUCKETS - 1] = { 4096, 65536, 1 << 20, 16 << 20 };
+	unsigned int i;
 
-	if (!e)
-		return NULL;
-	if (!e->val)
-		e->val = (uintptr_t)calloc(1, size);
-	return ENT_VAL(e);
+	c->count++;
+	c->bytes += bytes;
+	for (i = 0; i < ST_SIZE_BUCKETS - 1 && bytes > limit[i]; i++)
+		;
+	c->sizes[i]++;
 }
 
-void ts_named_free(struct ts_strmap *t)
+static void st_sync_add(struct stats_writer *st, const struct ts_slice *s)
 {
-	size_t i;
+	const struct ts_arg *h = ts_slice_arg(s, "stream") ?: ts_slice_arg(s, "event") ?: ts_slice_arg(s, "context");
+	struct st_time *t;
+	char key[160];
 
-	for (i = 0; i < t->cap; i++)
-		free(ENT_VAL(&t->ents[i]));
-	ts_strmap_free(t);
+	snprintf(key, sizeof(key), "%u/%u", s->pid, s->tid);
+	t = ts_named_get(&st->syncs, key, strlen(key), sizeof(*t));
+	if (t) {
+		t->ns += s->dur;
+		t->calls++;
+	}
+	/* the call site, as far as the driver API shows it: function and handle */
+	if (h)
+		snprintf(key, sizeof(key), "%.*s %s=0x%llx", (int)s->name_len, s->name, h->key,
+			 (unsigned long long)h->u);
+	else
+		snprintf(key, sizeof(key), "%.*s", (int)s->name_len, s->name);
+	t = ts_named_get(&st->sync_sites, key, strlen(key), sizeof(*t));
+	if (t) {
+		t->ns += s->dur;
+		t->calls++;
+	}
 }
 
-/* Entries sorted by cmp, for printing; the caller frees the array. */
-struct ts_strmap_ent **ts_named_sorted(const struct ts_strmap *t,
-				       int (*cmp)(const void *, const void *))
+static bool device_alloc(const struct ts_slice *s)
 {
-	struct ts_strmap_ent **v = calloc(t->count + 1, sizeof(*v));
-	size_t i, n = 0;
+	return ts_slice_name_starts(s, "cuMemAlloc") && !ts_slice_name_has(s, "Host");
+}
 
-	if (!v)
-		return NULL;
-	for (i = 0; i < t->cap; i++)
-		if (t->ents[i].str && t->ents[i].val)
-			v[n++] = &t->ents[i];
-	if (n > 1) /* qsort(NULL, 0) is undefined */
-		qsort(v, n, sizeof(*v), cmp);
-	return v;
+static bool device_free(const struct ts_slice *s)
+{
+	return ts_slice_name_starts(s, "cuMemFree") && !ts_slice_name_has(s, "Host");
+}
+
+static void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int64_t result)
+{
+	const struct ts_arg *ptr = ts_slice_arg(s, "ptr"), *size = ts_slice_arg(s, "size_bytes");
+	uint64_t idx;
+
+	if (result || !ptr)
+		return;
+	if (device_alloc(s) && size) {
+		if (st->nallocs == st->alloc_cap) {
+			size_t cap = st->alloc_cap ? st->alloc_cap * 2 : 64;
+			struct st_alloc *n = realloc(st->allocs, cap * sizeof(*n));
+
+			if (!n)
+				return;
+			st->allocs = n;
+			st->alloc_cap = cap;
+		}
+		st->allocs[st->nallocs] = (struct st_alloc){ ptr->u, size->u, s->pid, s->tid };
+		snprintf(st->allocs[st->nallocs].fn, sizeof(st->allocs[0].fn), "%.*s",
+			 (int)s->name_len, s->name);
+		if (ts_hmap_put(&st->live, s->pid, ptr->u, st->nallocs))
+			return;
+		st->nallocs++;
+		st->n_alloc++;
+		st->bytes_alloc += size->u;
+	} else if (device_free(s) && ts_hmap_del(&st->live, s->pid, ptr->u, &idx)) {
+		/* fill the hole with the last one */
+		st->n_free++;
+		if (idx != st->nallocs - 1) {
+			st->allocs[idx] = st->allocs[st->nallocs - 1];
+			ts_hmap_put(&st->live, st->allocs[idx].pid, st->allocs[idx].ptr, idx);
+		}
+		st->nallocs--;
+	}
 }
 
 /* ---- the writer: aggregate what the correlator reports ---------------- */
@@ -225,11 +254,27 @@ static void st_counter(struct ts_writer *w, uint32_t pid, const char *name, uint
 		p->peak_mem = value;
 }
 
+static int by_size(const void *a, const void *b)
+{
+	uint64_t x = ((const struct st_alloc *)a)->size, y = ((const struct st_alloc *)b)->size;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The allocations still live, largest first: the leak list as printed. */
+static void sort_leaks(struct stats_writer *st)
+{
+	if (st->nallocs > 1) /* qsort(NULL, 0) is undefined */
+		qsort(st->allocs, st->nallocs, sizeof(*st->allocs), by_size);
+	ts_hmap_free(&st->live); /* its indexes are stale now; nothing comes after finish */
+}
+
 static int st_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 {
 	struct stats_writer *st = (struct stats_writer *)w;
 
 	st->meta = *m;
+	sort_leaks(st);
 	if (st->json)
 		st_print_json(st, &st->out);
 	else

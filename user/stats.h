@@ -8,20 +8,8 @@
 #define TS_STATS_H
 
 #include <stdint.h>
+#include "hist.h"
 #include "writer.h"
-
-/* Log-linear latency histogram: 8 sub-buckets per power of two, fixed memory. */
-#define TS_HIST_SUB	8
-#define TS_HIST_BUCKETS (64 * TS_HIST_SUB)
-
-struct ts_hist {
-	uint64_t count, sum, max;
-	uint32_t b[TS_HIST_BUCKETS];
-};
-
-void ts_hist_add(struct ts_hist *h, uint64_t v);
-/* The value at quantile q (0..1): within 1/8 of the true value, never above max. */
-uint64_t ts_hist_quantile(const struct ts_hist *h, double q);
 
 /* path "-" prints to stdout; json selects JSON over aligned text. */
 struct ts_writer *ts_stats_writer_open(const char *path, bool json, int *err);

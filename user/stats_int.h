@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The stats writer's aggregates, shared by stats.c (collecting) and stats_print.c. */
+/*
+ * The stats writer's aggregates: stats.c builds them, stats_print.c prints
+ * them (and calls nothing in stats.c).
+ */
 #ifndef TS_STATS_INT_H
 #define TS_STATS_INT_H
 
@@ -7,15 +10,6 @@
 #include "outbuf.h"
 #include "stats.h"
 #include "strmap.h"
-
-/* name -> aggregate: a calloc'd struct of the caller's choosing, in ->val */
-#define ts_named   ts_strmap
-#define ENT_VAL(e) ((void *)(uintptr_t)(e)->val)
-
-void *ts_named_get(struct ts_strmap *t, const char *name, size_t len, size_t size);
-void ts_named_free(struct ts_strmap *t);
-struct ts_strmap_ent **ts_named_sorted(const struct ts_strmap *t,
-				       int (*cmp)(const void *, const void *));
 
 struct st_api {
 	struct ts_hist h;
@@ -78,12 +72,8 @@ struct stats_writer {
 	uint64_t n_alloc, n_free, bytes_alloc;
 };
 
-void st_kernel_add(struct st_kernel *k, uint64_t dur, const struct ts_arg *g,
-		   const struct ts_arg *b);
-void st_copy_add(struct st_copy *c, uint64_t bytes);
-void st_sync_add(struct stats_writer *st, const struct ts_slice *s);
-void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int64_t result);
-void st_print_text(struct stats_writer *st, struct ts_out *o);
-void st_print_json(struct stats_writer *st, struct ts_out *o);
+/* stats_print.c: the report, from the aggregates as finish leaves them */
+void st_print_text(const struct stats_writer *st, struct ts_out *o);
+void st_print_json(const struct stats_writer *st, struct ts_out *o);
 
 #endif

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The stats aggregates: how they grow per event, and how they are printed. */
+/*
+ * The stats report, as aligned text or JSON, from the aggregates stats.c
+ * built. Printing reads them and changes nothing.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,115 +10,6 @@
 #include "stats_int.h"
 
 #define TOP 20
-
-void st_kernel_add(struct st_kernel *k, uint64_t dur, const struct ts_arg *g,
-		   const struct ts_arg *b)
-{
-	unsigned int i;
-
-	k->count++;
-	k->total_ns += dur;
-	if (!g || !b)
-		return;
-	for (i = 0; i < k->nshapes; i++) {
-		if (!memcmp(k->shapes[i].g, g->dim, sizeof(g->dim)) &&
-		    !memcmp(k->shapes[i].b, b->dim, sizeof(b->dim))) {
-			k->shapes[i].n++;
-			return;
-		}
-	}
-	if (k->nshapes == ST_MAX_SHAPES) {
-		k->other_shapes++;
-		return;
-	}
-	memcpy(k->shapes[i].g, g->dim, sizeof(g->dim));
-	memcpy(k->shapes[i].b, b->dim, sizeof(b->dim));
-	k->shapes[i].n = 1;
-	k->nshapes++;
-}
-
-void st_copy_add(struct st_copy *c, uint64_t bytes)
-{
-	static const uint64_t limit[ST_SIZE_BUCKETS - 1] = { 4096, 65536, 1 << 20, 16 << 20 };
-	unsigned int i;
-
-	c->count++;
-	c->bytes += bytes;
-	for (i = 0; i < ST_SIZE_BUCKETS - 1 && bytes > limit[i]; i++)
-		;
-	c->sizes[i]++;
-}
-
-void st_sync_add(struct stats_writer *st, const struct ts_slice *s)
-{
-	const struct ts_arg *h = ts_slice_arg(s, "stream") ?: ts_slice_arg(s, "event") ?: ts_slice_arg(s, "context");
-	struct st_time *t;
-	char key[160];
-
-	snprintf(key, sizeof(key), "%u/%u", s->pid, s->tid);
-	t = ts_named_get(&st->syncs, key, strlen(key), sizeof(*t));
-	if (t) {
-		t->ns += s->dur;
-		t->calls++;
-	}
-	/* the call site, as far as the driver API shows it: function and handle */
-	if (h)
-		snprintf(key, sizeof(key), "%.*s %s=0x%llx", (int)s->name_len, s->name, h->key,
-			 (unsigned long long)h->u);
-	else
-		snprintf(key, sizeof(key), "%.*s", (int)s->name_len, s->name);
-	t = ts_named_get(&st->sync_sites, key, strlen(key), sizeof(*t));
-	if (t) {
-		t->ns += s->dur;
-		t->calls++;
-	}
-}
-
-static bool device_alloc(const struct ts_slice *s)
-{
-	return ts_slice_name_starts(s, "cuMemAlloc") && !ts_slice_name_has(s, "Host");
-}
-
-static bool device_free(const struct ts_slice *s)
-{
-	return ts_slice_name_starts(s, "cuMemFree") && !ts_slice_name_has(s, "Host");
-}
-
-void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int64_t result)
-{
-	const struct ts_arg *ptr = ts_slice_arg(s, "ptr"), *size = ts_slice_arg(s, "size_bytes");
-	uint64_t idx;
-
-	if (result || !ptr)
-		return;
-	if (device_alloc(s) && size) {
-		if (st->nallocs == st->alloc_cap) {
-			size_t cap = st->alloc_cap ? st->alloc_cap * 2 : 64;
-			struct st_alloc *n = realloc(st->allocs, cap * sizeof(*n));
-
-			if (!n)
-				return;
-			st->allocs = n;
-			st->alloc_cap = cap;
-		}
-		st->allocs[st->nallocs] = (struct st_alloc){ ptr->u, size->u, s->pid, s->tid };
-		snprintf(st->allocs[st->nallocs].fn, sizeof(st->allocs[0].fn), "%.*s",
-			 (int)s->name_len, s->name);
-		if (ts_hmap_put(&st->live, s->pid, ptr->u, st->nallocs))
-			return;
-		st->nallocs++;
-		st->n_alloc++;
-		st->bytes_alloc += size->u;
-	} else if (device_free(s) && ts_hmap_del(&st->live, s->pid, ptr->u, &idx)) {
-		/* fill the hole with the last one */
-		st->n_free++;
-		if (idx != st->nallocs - 1) {
-			st->allocs[idx] = st->allocs[st->nallocs - 1];
-			ts_hmap_put(&st->live, st->allocs[idx].pid, st->allocs[idx].ptr, idx);
-		}
-		st->nallocs--;
-	}
-}
 
 /* ---- printing ---------------------------------------------------------- */
 
@@ -169,13 +63,6 @@ static int by_name(const void *a, const void *b)
 		      (*(const struct ts_strmap_ent *const *)b)->str);
 }
 
-static int by_size(const void *a, const void *b)
-{
-	uint64_t x = ((const struct st_alloc *)a)->size, y = ((const struct st_alloc *)b)->size;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
 static void shape_text(const struct st_kernel *k, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -190,7 +77,7 @@ static void shape_text(const struct st_kernel *k, char *buf, size_t len)
 		snprintf(buf + off, len - off, " +more");
 }
 
-static void text_kernels(struct stats_writer *st, struct ts_out *o,
+static void text_kernels(const struct stats_writer *st, struct ts_out *o,
 			 int (*cmp)(const void *, const void *), const char *title)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(&st->kernels, cmp);
@@ -237,7 +124,7 @@ static void text_hist_table(struct ts_out *o, const struct ts_named *t, const ch
 	free(v);
 }
 
-static void text_copies(struct stats_writer *st, struct ts_out *o)
+static void text_copies(const struct stats_writer *st, struct ts_out *o)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(&st->copies, by_name);
 	size_t i;
@@ -264,7 +151,7 @@ static void text_copies(struct stats_writer *st, struct ts_out *o)
 	free(v);
 }
 
-static void text_memory(struct stats_writer *st, struct ts_out *o)
+static void text_memory(const struct stats_writer *st, struct ts_out *o)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(&st->procs, by_name);
 	size_t i;
@@ -281,10 +168,6 @@ static void text_memory(struct stats_writer *st, struct ts_out *o)
 	}
 	free(v);
 	outf(o, "  live at the end: %zu allocations\n", st->nallocs);
-	if (st->nallocs > 1) /* qsort(NULL, 0) is undefined */
-		qsort(st->allocs, st->nallocs, sizeof(*st->allocs), by_size);
-	for (i = 0; i < st->nallocs; i++)
-		ts_hmap_put(&st->live, st->allocs[i].pid, st->allocs[i].ptr, i);
 	if (st->nallocs)
 		outf(o, "  %14s %18s %8s %8s  %s\n", "bytes", "pointer", "pid", "tid",
 		     "allocated by");
@@ -314,7 +197,7 @@ static void text_times(struct ts_out *o, const struct ts_named *t, const char *t
 	free(v);
 }
 
-static void text_procs_streams(struct stats_writer *st, struct ts_out *o)
+static void text_procs_streams(const struct stats_writer *st, struct ts_out *o)
 {
 	struct ts_strmap_ent **v;
 	size_t i;
@@ -340,7 +223,7 @@ static void text_procs_streams(struct stats_writer *st, struct ts_out *o)
 	free(v);
 }
 
-void st_print_text(struct stats_writer *st, struct ts_out *o)
+void st_print_text(const struct stats_writer *st, struct ts_out *o)
 {
 	outf(o, "tracesmith-bpf stats: %llu records, %llu dropped, %.3f s traced%s\n",
 	     (unsigned long long)st->meta.records, (unsigned long long)st->meta.drops,
@@ -405,7 +288,7 @@ static void json_hists(struct ts_out *o, const char *key, const struct ts_named 
 	free(v);
 }
 
-static void json_kernels(struct stats_writer *st, struct ts_out *o)
+static void json_kernels(const struct stats_writer *st, struct ts_out *o)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(&st->kernels, by_launches);
 	size_t i;
@@ -433,7 +316,7 @@ static void json_kernels(struct stats_writer *st, struct ts_out *o)
 	free(v);
 }
 
-static void json_copies(struct stats_writer *st, struct ts_out *o)
+static void json_copies(const struct stats_writer *st, struct ts_out *o)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(&st->copies, by_name);
 	size_t i;
@@ -481,7 +364,7 @@ static void json_times(struct ts_out *o, const char *key, const struct ts_named 
 	free(v);
 }
 
-static void json_memory(struct stats_writer *st, struct ts_out *o)
+static void json_memory(const struct stats_writer *st, struct ts_out *o)
 {
 	size_t i;
 
@@ -490,10 +373,6 @@ static void json_memory(struct stats_writer *st, struct ts_out *o)
 	     "\"leaks\":[",
 	     (unsigned long long)st->n_alloc, (unsigned long long)st->n_free,
 	     (unsigned long long)st->bytes_alloc);
-	if (st->nallocs > 1) /* qsort(NULL, 0) is undefined */
-		qsort(st->allocs, st->nallocs, sizeof(*st->allocs), by_size);
-	for (i = 0; i < st->nallocs; i++)
-		ts_hmap_put(&st->live, st->allocs[i].pid, st->allocs[i].ptr, i);
 	for (i = 0; i < st->nallocs; i++)
 		outf(o,
 		     "%s{\"bytes\":%llu,\"ptr\":\"0x%llx\",\"pid\":%u,\"tid\":%u,\"function\":\"%s\"}",
@@ -503,7 +382,7 @@ static void json_memory(struct stats_writer *st, struct ts_out *o)
 	ts_out_puts(o, "]}");
 }
 
-static void json_procs_streams(struct stats_writer *st, struct ts_out *o)
+static void json_procs_streams(const struct stats_writer *st, struct ts_out *o)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(&st->procs, by_name);
 	size_t i;
@@ -538,7 +417,7 @@ static void json_procs_streams(struct stats_writer *st, struct ts_out *o)
 	ts_out_putc(o, ']');
 }
 
-void st_print_json(struct stats_writer *st, struct ts_out *o)
+void st_print_json(const struct stats_writer *st, struct ts_out *o)
 {
 	ts_out_putc(o, '{');
 	jnum(o, "records", st->meta.records, true);

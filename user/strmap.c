@@ -77,3 +77,41 @@ void ts_strmap_free(struct ts_strmap *m)
 	free(m->ents);
 	memset(m, 0, sizeof(*m));
 }
+
+void *ts_named_get(struct ts_strmap *t, const char *name, size_t len, size_t size)
+{
+	bool fresh;
+	struct ts_strmap_ent *e = ts_strmap_get(t, name, len, &fresh);
+
+	if (!e)
+		return NULL;
+	if (!e->val)
+		e->val = (uintptr_t)calloc(1, size);
+	return ENT_VAL(e);
+}
+
+void ts_named_free(struct ts_strmap *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		free(ENT_VAL(&t->ents[i]));
+	ts_strmap_free(t);
+}
+
+/* Entries sorted by cmp, for printing; the caller frees the array. */
+struct ts_strmap_ent **ts_named_sorted(const struct ts_strmap *t,
+				       int (*cmp)(const void *, const void *))
+{
+	struct ts_strmap_ent **v = calloc(t->count + 1, sizeof(*v));
+	size_t i, n = 0;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < t->cap; i++)
+		if (t->ents[i].str && t->ents[i].val)
+			v[n++] = &t->ents[i];
+	if (n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp);
+	return v;
+}

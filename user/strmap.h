@@ -32,4 +32,19 @@ struct ts_strmap_ent *ts_strmap_get(struct ts_strmap *m, const char *s, size_t n
 /* Frees the keys; values are the caller's. */
 void ts_strmap_free(struct ts_strmap *m);
 
+/*
+ * Named aggregates: a strmap whose values are calloc'd structs of the
+ * caller's choosing. get: the struct for name (made, zeroed, when new), NULL
+ * on ENOMEM. free: frees the structs and the map. sorted: the entries that
+ * hold one, in cmp's order, NULL-terminated, for printing; the caller frees
+ * the array.
+ */
+#define ts_named   ts_strmap
+#define ENT_VAL(e) ((void *)(uintptr_t)(e)->val)
+
+void *ts_named_get(struct ts_strmap *t, const char *name, size_t len, size_t size);
+void ts_named_free(struct ts_strmap *t);
+struct ts_strmap_ent **ts_named_sorted(const struct ts_strmap *t,
+				       int (*cmp)(const void *, const void *));
+
 #endif
