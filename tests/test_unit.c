@@ -182,6 +182,19 @@ static void test_hook_table(void **state)
 	/* never the 32-bit legacy ABI */
 	assert_int_equal(canned_sym_id("cuMemAlloc"), -1);
 	assert_int_equal(canned_sym_id("cuMemcpyHtoD"), -1);
+	/* the flags hold what the names say, row by row (the code reads only the flags) */
+	for (i = 0; i < ts_nhooks; i++) {
+		const struct ts_hook *h = &ts_hooks[i];
+		bool copy = h->sem == TS_SEM_COPY || h->sem == TS_SEM_COPY_2D;
+		bool sync = h->cat == TS_CAT_SYNC && strstr(h->name, "Synchronize");
+
+		assert_int_equal(!!(h->flags & TS_HF_SYNCHRONIZE), sync);
+		assert_int_equal(!!(h->flags & TS_HF_BLOCKS),
+				 sync || (copy && !strstr(h->name, "Async")));
+	}
+	for (i = 0; i < n; i++)
+		assert_int_equal(syms[i].per_thread,
+				 strstr(syms[i].name, "_ptsz") || strstr(syms[i].name, "_ptds"));
 }
 
 /* ---- record checks ----------------------------------------------------- */

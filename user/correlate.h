@@ -12,9 +12,6 @@
 #include <stdint.h>
 #include "writer.h"
 
-/* Synthetic pids of GPU devices: above PID_MAX_LIMIT (4M), so never a real pid. */
-#define TS_GPU_PID_BASE 0x7fff0000u
-
 struct ts_corr;
 
 struct ts_corr_stats {

@@ -100,6 +100,7 @@ void ts_symtab_free(struct ts_symtab *st)
 		free(st->names[i]);
 	free(st->names);
 	free(st->hooks);
+	free(st->per_thread);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -115,6 +116,7 @@ int ts_symtab_add(struct ts_symtab *st, const struct ts_rec_meta *m)
 	if (id >= st->n) {
 		char **names = realloc(st->names, (id + 1) * sizeof(*names));
 		const struct ts_hook **hooks;
+		bool *pt;
 
 		if (!names)
 			return -ENOMEM;
@@ -123,8 +125,13 @@ int ts_symtab_add(struct ts_symtab *st, const struct ts_rec_meta *m)
 		if (!hooks)
 			return -ENOMEM;
 		st->hooks = hooks;
+		pt = realloc(st->per_thread, (id + 1) * sizeof(*pt));
+		if (!pt)
+			return -ENOMEM;
+		st->per_thread = pt;
 		memset(st->names + st->n, 0, (id + 1 - st->n) * sizeof(*names));
 		memset(st->hooks + st->n, 0, (id + 1 - st->n) * sizeof(*hooks));
+		memset(st->per_thread + st->n, 0, (id + 1 - st->n) * sizeof(*pt));
 		st->n = id + 1;
 	}
 	free(st->names[id]);
@@ -134,6 +141,7 @@ int ts_symtab_add(struct ts_symtab *st, const struct ts_rec_meta *m)
 	/* a capture from another version may name a hook this build lacks */
 	snprintf(hook_name, sizeof(hook_name), "%.*s", (int)l1, hook);
 	st->hooks[id] = ts_hook_by_name(hook_name);
+	st->per_thread[id] = ts_sym_per_thread(st->names[id]);
 	return 0;
 }
 
@@ -146,6 +154,7 @@ int ts_decode_call(const struct ts_symtab *st, const struct ts_rec_api *rec, str
 	c->rec = rec;
 	c->sym = st->names[id];
 	c->hook = st->hooks[id];
+	c->per_thread = st->per_thread[id];
 	/* a hook whose value count changed since the capture can't be trusted */
 	if (c->hook && c->hook->nvals != rec->nvals)
 		c->hook = NULL;

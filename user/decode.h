@@ -44,6 +44,7 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail);
 struct ts_symtab {
 	char **names;
 	const struct ts_hook **hooks;
+	bool *per_thread; /* ts_sym_per_thread of each name */
 	unsigned int n;
 };
 void ts_symtab_free(struct ts_symtab *st);
@@ -54,6 +55,7 @@ struct ts_call {
 	const struct ts_rec_api *rec;
 	const struct ts_hook *hook;
 	const char *sym;
+	bool per_thread; /* the symbol is a per-thread-default-stream variant */
 	const char *str;
 	size_t str_len;
 };

@@ -42,17 +42,23 @@
 	}
 
 #define NVALS(...) (sizeof((struct ts_val_def[]){ __VA_ARGS__ }) / sizeof(struct ts_val_def))
-#define HOOKX(nm, syms, c, s, d, e, ...)                                                           \
+#define HOOKF(nm, syms, c, s, f, d, e, ...)                                                        \
 	{                                                                                          \
-		.name = nm, .symbols = syms, .cat = c, .sem = s, .dir = d, .elem = e,              \
+		.name = nm, .symbols = syms, .cat = c, .sem = s, .flags = f, .dir = d, .elem = e,  \
 		.nvals = NVALS(__VA_ARGS__), .vals = {                                             \
 			__VA_ARGS__                                                                \
 		}                                                                                  \
 	}
-#define HOOK(nm, syms, c, s, ...) HOOKX(nm, syms, c, s, TS_DIR_NONE, 0, __VA_ARGS__)
-#define HOOK0(nm, syms, c, s)                                                                      \
+#define HOOKX(nm, syms, c, s, d, e, ...) HOOKF(nm, syms, c, s, 0, d, e, __VA_ARGS__)
+#define HOOK(nm, syms, c, s, ...)	 HOOKX(nm, syms, c, s, TS_DIR_NONE, 0, __VA_ARGS__)
+/* a synchronize call: blocks until the GPU work it waits for is done */
+#define SYNC(nm, syms, ...)                                                                        \
+	HOOKF(nm, syms, TS_CAT_SYNC, TS_SEM_NONE, TS_HF_BLOCKS | TS_HF_SYNCHRONIZE, TS_DIR_NONE,   \
+	      0, __VA_ARGS__)
+#define SYNC0(nm, syms)                                                                            \
 	{                                                                                          \
-		.name = nm, .symbols = syms, .cat = c, .sem = s                                    \
+		.name = nm, .symbols = syms, .cat = TS_CAT_SYNC, .sem = TS_SEM_NONE,               \
+		.flags = TS_HF_BLOCKS | TS_HF_SYNCHRONIZE                                          \
 	}
 
 /* cuLaunchKernel and cuLaunchCooperativeKernel share their first nine arguments */
@@ -61,7 +67,8 @@
 		A(4, ROLE_BLOCK_X), A(5, ROLE_BLOCK_Y), A(6, ROLE_BLOCK_Z), A(7, ROLE_SHMEM),      \
 		A(8, ROLE_STREAM)
 
-#define COPY(nm, syms, d) HOOKX(nm, syms, TS_CAT_MEMCPY, TS_SEM_COPY, d, 0, COPY_ARGS)
+/* a synchronous copy returns when the copy is done: it may block */
+#define COPY(nm, syms, d) HOOKF(nm, syms, TS_CAT_MEMCPY, TS_SEM_COPY, TS_HF_BLOCKS, d, 0, COPY_ARGS)
 #define COPY_ASYNC(nm, syms, d)                                                                    \
 	HOOKX(nm, syms, TS_CAT_MEMCPY, TS_SEM_COPY, d, 0, COPY_ARGS, A(3, ROLE_STREAM))
 #define COPY_ARGS A(0, ROLE_DST), A(1, ROLE_SRC), A(2, ROLE_BYTES)
@@ -114,19 +121,19 @@ const struct ts_hook ts_hooks[] = {
 		   TS_DIR_DTOH),
 	COPY_ASYNC("cuMemcpyDtoDAsync", "cuMemcpyDtoDAsync_v2 cuMemcpyDtoDAsync_v2_ptsz",
 		   TS_DIR_DTOD),
-	HOOKX("cuMemcpyPeer", "cuMemcpyPeer cuMemcpyPeer_ptds", TS_CAT_MEMCPY, TS_SEM_COPY,
-	      TS_DIR_PEER, 0, A(0, ROLE_DST), A(1, ROLE_DST_CTX), A(2, ROLE_SRC),
+	HOOKF("cuMemcpyPeer", "cuMemcpyPeer cuMemcpyPeer_ptds", TS_CAT_MEMCPY, TS_SEM_COPY,
+	      TS_HF_BLOCKS, TS_DIR_PEER, 0, A(0, ROLE_DST), A(1, ROLE_DST_CTX), A(2, ROLE_SRC),
 	      A(3, ROLE_SRC_CTX), A(4, ROLE_BYTES)),
 	HOOKX("cuMemcpyPeerAsync", "cuMemcpyPeerAsync cuMemcpyPeerAsync_ptsz", TS_CAT_MEMCPY,
 	      TS_SEM_COPY, TS_DIR_PEER, 0, A(0, ROLE_DST), A(1, ROLE_DST_CTX), A(2, ROLE_SRC),
 	      A(3, ROLE_SRC_CTX), A(4, ROLE_BYTES), A(5, ROLE_STREAM)),
-	HOOK("cuMemcpy2D",
-	     "cuMemcpy2D_v2 cuMemcpy2D_v2_ptds cuMemcpy2DUnaligned_v2 cuMemcpy2DUnaligned_v2_ptds",
-	     TS_CAT_MEMCPY, TS_SEM_COPY_2D, COPY2D_ARGS),
+	HOOKF("cuMemcpy2D",
+	      "cuMemcpy2D_v2 cuMemcpy2D_v2_ptds cuMemcpy2DUnaligned_v2 cuMemcpy2DUnaligned_v2_ptds",
+	      TS_CAT_MEMCPY, TS_SEM_COPY_2D, TS_HF_BLOCKS, TS_DIR_NONE, 0, COPY2D_ARGS),
 	HOOK("cuMemcpy2DAsync", "cuMemcpy2DAsync_v2 cuMemcpy2DAsync_v2_ptsz", TS_CAT_MEMCPY,
 	     TS_SEM_COPY_2D, COPY2D_ARGS, A(1, ROLE_STREAM)),
-	HOOK("cuMemcpy3D", "cuMemcpy3D_v2 cuMemcpy3D_v2_ptds", TS_CAT_MEMCPY, TS_SEM_COPY_2D,
-	     COPY3D_ARGS),
+	HOOKF("cuMemcpy3D", "cuMemcpy3D_v2 cuMemcpy3D_v2_ptds", TS_CAT_MEMCPY, TS_SEM_COPY_2D,
+	      TS_HF_BLOCKS, TS_DIR_NONE, 0, COPY3D_ARGS),
 	HOOK("cuMemcpy3DAsync", "cuMemcpy3DAsync_v2 cuMemcpy3DAsync_v2_ptsz", TS_CAT_MEMCPY,
 	     TS_SEM_COPY_2D, COPY3D_ARGS, A(1, ROLE_STREAM)),
 
@@ -166,13 +173,11 @@ const struct ts_hook ts_hooks[] = {
 	     A(1, ROLE_SIZE)),
 
 	/* synchronization */
-	HOOK("cuStreamSynchronize", "cuStreamSynchronize cuStreamSynchronize_ptsz", TS_CAT_SYNC,
-	     TS_SEM_NONE, A(0, ROLE_STREAM)),
-	HOOK0("cuCtxSynchronize", "cuCtxSynchronize", TS_CAT_SYNC, TS_SEM_NONE),
-	HOOK("cuCtxSynchronize_v2", "cuCtxSynchronize_v2", TS_CAT_SYNC, TS_SEM_NONE,
-	     A(0, ROLE_CTX)),
-	HOOK("cuEventSynchronize", "cuEventSynchronize", TS_CAT_SYNC, TS_SEM_NONE,
-	     A(0, ROLE_EVENT)),
+	SYNC("cuStreamSynchronize", "cuStreamSynchronize cuStreamSynchronize_ptsz",
+	     A(0, ROLE_STREAM)),
+	SYNC0("cuCtxSynchronize", "cuCtxSynchronize"),
+	SYNC("cuCtxSynchronize_v2", "cuCtxSynchronize_v2", A(0, ROLE_CTX)),
+	SYNC("cuEventSynchronize", "cuEventSynchronize", A(0, ROLE_EVENT)),
 	HOOK("cuStreamWaitEvent", "cuStreamWaitEvent cuStreamWaitEvent_ptsz", TS_CAT_SYNC,
 	     TS_SEM_NONE, A(0, ROLE_STREAM), A(1, ROLE_EVENT), A(2, ROLE_FLAGS)),
 	HOOK("cuEventRecord", "cuEventRecord cuEventRecord_ptsz", TS_CAT_SYNC, TS_SEM_NONE,
@@ -363,8 +368,19 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 
 bool ts_hook_may_block(const struct ts_hook *h)
 {
-	return (h->cat == TS_CAT_SYNC && strstr(h->name, "Synchronize")) ||
-	       ((h->sem == TS_SEM_COPY || h->sem == TS_SEM_COPY_2D) && !strstr(h->name, "Async"));
+	return h->flags & TS_HF_BLOCKS;
+}
+
+/*
+ * NVIDIA's ABI spells it in the name: the _ptsz (async) and _ptds (sync)
+ * variants take stream 0 as the calling thread's default stream. This is the
+ * one place that reads it from a name.
+ */
+bool ts_sym_per_thread(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && (!strcmp(name + n - 5, "_ptsz") || !strcmp(name + n - 5, "_ptds"));
 }
 
 int ts_hook_role(const struct ts_hook *h, enum ts_role role)
@@ -411,7 +427,7 @@ unsigned int ts_syms(const struct ts_sym **out)
 			/* the strings live as long as the program: syms is never freed */
 			for (tok = strtok_r(copy, " ", &save); tok;
 			     tok = strtok_r(NULL, " ", &save))
-				syms[nsyms++] = (struct ts_sym){ tok, i };
+				syms[nsyms++] = (struct ts_sym){ tok, i, ts_sym_per_thread(tok) };
 		}
 	}
 	*out = syms;

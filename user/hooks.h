@@ -122,13 +122,20 @@ struct ts_val_def {
 	uint8_t role; /* enum ts_role */
 };
 
+/* Facts about a call that the correlator, the stats and BPF act on. */
+enum ts_hook_flag {
+	TS_HF_BLOCKS = 0x1,	 /* may block the thread on the GPU: its start is recorded too */
+	TS_HF_SYNCHRONIZE = 0x2, /* waits for work to finish (a synchronize call) */
+};
+
 struct ts_hook {
 	const char *name;    /* the API's base name */
 	const char *symbols; /* every exported variant, space separated */
 	enum ts_cat cat;
 	enum ts_sem sem;
-	uint8_t dir;  /* enum ts_dir, for TS_SEM_COPY */
-	uint8_t elem; /* bytes per element, for TS_SEM_MEMSET */
+	uint8_t flags; /* enum ts_hook_flag */
+	uint8_t dir;   /* enum ts_dir, for TS_SEM_COPY */
+	uint8_t elem;  /* bytes per element, for TS_SEM_MEMSET */
 	uint8_t nvals;
 	struct ts_val_def vals[TS_MAX_VALS];
 };
@@ -144,7 +151,7 @@ const char *ts_cu_result_name(int res);
 /* The BPF capture spec for a hook row. */
 void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec);
 
-/* Synchronize calls and synchronous copies: their start is recorded too. */
+/* Synchronize calls and synchronous copies (TS_HF_BLOCKS): their start is recorded too. */
 bool ts_hook_may_block(const struct ts_hook *h);
 
 /* Index of the value with this role, or -1. */
@@ -159,7 +166,10 @@ const struct ts_hook *ts_hook_by_name(const char *name);
 struct ts_sym {
 	const char *name;
 	unsigned int hook;
+	bool per_thread; /* a _ptsz/_ptds variant: stream 0 is the per-thread default stream */
 };
 unsigned int ts_syms(const struct ts_sym **out);
+/* Is this exported name a per-thread-default-stream variant? */
+bool ts_sym_per_thread(const char *name);
 
 #endif /* TS_HOOKS_H */

@@ -188,14 +188,14 @@ static void json_slice(struct ts_writer *w, const struct ts_slice *s)
 		put_flow(j, s, false, s->flow_in);
 }
 
-static void json_counter(struct ts_writer *w, uint32_t pid, const char *name, uint64_t ts,
-			 int64_t value)
+static void json_counter(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
+			 uint64_t ts, int64_t value)
 {
 	struct json_writer *j = (struct json_writer *)w;
 
 	begin_event(j);
 	ts_out_puts(&j->out, "{\"ph\":\"C\",\"name\":");
-	ts_out_json_str(&j->out, name, strlen(name));
+	ts_out_json_str(&j->out, c->name, strlen(c->name));
 	ts_out_puts(&j->out, ",\"pid\":");
 	ts_out_u64(&j->out, pid);
 	ts_out_puts(&j->out, ",\"ts\":");
@@ -228,7 +228,7 @@ static int json_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 	ts_out_puts(o, ",\"clock_base_boottime_ns\":");
 	ts_out_u64(o, m->clock_boot_ns);
 	ts_out_puts(o, ",\"system_wide\":");
-	ts_out_puts(o, m->mode & 1 ? "true" : "false");
+	ts_out_puts(o, m->system_wide ? "true" : "false");
 	ts_out_puts(o, ",\"records\":");
 	ts_out_u64(o, m->records);
 	ts_out_puts(o, ",\"dropped_events\":");

@@ -326,7 +326,7 @@ static void pf_process(struct ts_writer *w, uint32_t pid, const char *name, enum
 static void pf_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name, size_t len)
 {
 	struct pf_writer *p = (struct pf_writer *)w;
-	bool fresh, ok, gpu = pid >= 0x7fff0000u;
+	bool fresh, ok, gpu = pid >= TS_GPU_PID_BASE;
 	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh), uuid, parent;
 	const char *v = utf8_of(p, name, &len, true, &ok);
 
@@ -475,12 +475,13 @@ static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
 	packet_end(p, false);
 }
 
-static void pf_counter(struct ts_writer *w, uint32_t pid, const char *name, uint64_t ts,
-		       int64_t value)
+static void pf_counter(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
+		       uint64_t ts, int64_t value)
 {
 	struct pf_writer *p = (struct pf_writer *)w;
 	bool fresh;
-	uint64_t *u = track_slot(p, pid, ts_strhash(name, strlen(name)) | 1ull << 63, &fresh), uuid;
+	uint64_t *u = track_slot(p, pid, ts_strhash(c->name, strlen(c->name)) | 1ull << 63, &fresh);
+	uint64_t uuid;
 
 	if (!u)
 		return;
@@ -492,9 +493,9 @@ static void pf_counter(struct ts_writer *w, uint32_t pid, const char *name, uint
 		pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
 		pb_varint(&p->pkt, TD_UUID, uuid);
 		pb_varint(&p->pkt, TD_PARENT_UUID, parent);
-		pb_string(&p->pkt, TD_NAME, name);
+		pb_string(&p->pkt, TD_NAME, c->name);
 		pb_begin(&p->pkt, TD_COUNTER);
-		if (strstr(name, "(bytes)"))
+		if (c->unit == TS_UNIT_BYTES)
 			pb_varint(&p->pkt, CD_UNIT, UNIT_SIZE_BYTES);
 		pb_end(&p->pkt);
 		pb_end(&p->pkt);

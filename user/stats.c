@@ -77,16 +77,6 @@ static void st_sync_add(struct stats_writer *st, const struct ts_slice *s)
 	}
 }
 
-static bool device_alloc(const struct ts_slice *s)
-{
-	return ts_slice_name_starts(s, "cuMemAlloc") && !ts_slice_name_has(s, "Host");
-}
-
-static bool device_free(const struct ts_slice *s)
-{
-	return ts_slice_name_starts(s, "cuMemFree") && !ts_slice_name_has(s, "Host");
-}
-
 static void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int64_t result)
 {
 	const struct ts_arg *ptr = ts_slice_arg(s, "ptr"), *size = ts_slice_arg(s, "size_bytes");
@@ -94,7 +84,7 @@ static void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int
 
 	if (result || !ptr)
 		return;
-	if (device_alloc(s) && size) {
+	if ((s->kind & TS_SK_DEV_ALLOC) && size) {
 		if (st->nallocs == st->alloc_cap) {
 			size_t cap = st->alloc_cap ? st->alloc_cap * 2 : 64;
 			struct st_alloc *n = realloc(st->allocs, cap * sizeof(*n));
@@ -112,7 +102,7 @@ static void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int
 		st->nallocs++;
 		st->n_alloc++;
 		st->bytes_alloc += size->u;
-	} else if (device_free(s) && ts_hmap_del(&st->live, s->pid, ptr->u, &idx)) {
+	} else if ((s->kind & TS_SK_DEV_FREE) && ts_hmap_del(&st->live, s->pid, ptr->u, &idx)) {
 		/* fill the hole with the last one */
 		st->n_free++;
 		if (idx != st->nallocs - 1) {
@@ -178,12 +168,12 @@ static void host_slice(struct stats_writer *st, const struct ts_slice *s)
 	p = ts_named_get(&st->procs, key, strlen(key), sizeof(*p));
 	if (p)
 		p->calls++;
-	if (st->last_copy && s->flow_out == st->last_copy_corr && !ts_slice_name_has(s, "Async")) {
+	if (st->last_copy && s->flow_out == st->last_copy_corr && (s->kind & TS_SK_BLOCKS)) {
 		st->last_copy->sync_bytes += st->last_copy_bytes;
 		st->last_copy->sync_ns += s->dur;
 	}
 	st->last_copy = NULL;
-	if (ts_slice_name_has(s, "Synchronize"))
+	if (s->kind & TS_SK_SYNCHRONIZE)
 		st_sync_add(st, s);
 	st_memory_add(st, s, res ? res->i : 0);
 }
@@ -239,14 +229,14 @@ static void st_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const cha
 			 (int)len, name);
 }
 
-static void st_counter(struct ts_writer *w, uint32_t pid, const char *name, uint64_t ts,
-		       int64_t value)
+static void st_counter(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
+		       uint64_t ts, int64_t value)
 {
 	struct stats_writer *st = (struct stats_writer *)w;
 	struct st_proc *p;
 	char key[32];
 
-	if (!strstr(name, "(bytes)"))
+	if (c->unit != TS_UNIT_BYTES) /* the device memory counter */
 		return;
 	snprintf(key, sizeof(key), "%u", pid);
 	p = ts_named_get(&st->procs, key, strlen(key), sizeof(*p));

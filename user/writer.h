@@ -35,12 +35,31 @@ struct ts_arg {
 
 #define TS_MAX_ARGS 24
 
+/* GPU devices are drawn as processes with these pids: above PID_MAX_LIMIT (4M), never real. */
+#define TS_GPU_PID_BASE 0x7fff0000u
+
+/* What kind of call a host slice is, from the hook table: the stats act on it. */
+enum ts_slice_kind {
+	TS_SK_BLOCKS = 0x1,	 /* may block on the GPU (a synchronize, a synchronous copy) */
+	TS_SK_SYNCHRONIZE = 0x2, /* a synchronize call */
+	TS_SK_DEV_ALLOC = 0x4,	 /* allocates device memory: args ptr, size_bytes */
+	TS_SK_DEV_FREE = 0x8,	 /* frees device memory: arg ptr */
+};
+
+/* A counter track: its name, and the unit of its values. */
+enum ts_unit { TS_UNIT_NONE, TS_UNIT_BYTES };
+struct ts_counter_def {
+	const char *name;
+	enum ts_unit unit;
+};
+
 struct ts_slice {
 	uint32_t pid, tid; /* the track: a host thread, or a GPU device's stream lane */
 	uint64_t ts, dur;
 	const char *name;
 	size_t name_len;
 	const char *cat;
+	uint8_t kind;	   /* enum ts_slice_kind bits; 0 for GPU and driver slices */
 	uint64_t flow_out; /* a flow starts here (0: none) */
 	uint64_t flow_in;  /* a flow ends here (0: none) */
 	unsigned int nargs;
@@ -56,9 +75,9 @@ struct ts_trace_meta {
 	uint64_t clock_boot_ns; /* CLOCK_BOOTTIME read with it, 0 if unknown */
 	uint64_t drops;
 	uint64_t records;
-	uint64_t end_ns; /* the last time in the trace */
-	uint32_t mode;
-	bool incomplete; /* the input ended early (signal, salvage) */
+	uint64_t end_ns;  /* the last time in the trace */
+	bool system_wide; /* -a: every process, not one process tree */
+	bool incomplete;  /* the input ended early (signal, salvage) */
 };
 
 enum ts_track_kind { TS_TRACK_HOST, TS_TRACK_GPU };
@@ -73,8 +92,8 @@ struct ts_writer_ops {
 	void (*thread)(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name,
 		       size_t len);
 	void (*slice)(struct ts_writer *w, const struct ts_slice *s);
-	void (*counter)(struct ts_writer *w, uint32_t pid, const char *name, uint64_t ts,
-			int64_t value);
+	void (*counter)(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
+			uint64_t ts, int64_t value);
 	/*
 	 * Optional: what was written so far ends whole events (the correlator
 	 * calls it after each record); write them out when due, now with force.
@@ -116,23 +135,6 @@ static inline const struct ts_arg *ts_slice_arg(const struct ts_slice *s, const 
 		if (!__builtin_strcmp(s->args[i].key, key))
 			return &s->args[i];
 	return NULL;
-}
-
-/* Does the slice's name (name_len bytes, not NUL-terminated) hold needle / start with it? */
-static inline bool ts_slice_name_has(const struct ts_slice *s, const char *needle)
-{
-	size_t n = __builtin_strlen(needle), i;
-
-	for (i = 0; i + n <= s->name_len; i++)
-		if (!__builtin_memcmp(s->name + i, needle, n))
-			return true;
-	return false;
-}
-static inline bool ts_slice_name_starts(const struct ts_slice *s, const char *prefix)
-{
-	size_t n = __builtin_strlen(prefix);
-
-	return s->name_len >= n && !__builtin_memcmp(s->name, prefix, n);
 }
 
 /* Helpers to fill slice args. */

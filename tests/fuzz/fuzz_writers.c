@@ -121,12 +121,16 @@ static void one_call(struct input *in, struct ts_writer **w)
 		for (i = 0; i < NWRITERS; i++)
 			w[i]->ops->slice(w[i], &s);
 		break;
-	case 3:
+	case 3: {
+		static const struct ts_counter_def defs[2] = { { "memory (bytes)", TS_UNIT_BYTES },
+							       { "calls/s", TS_UNIT_NONE } };
+		const struct ts_counter_def *def = &defs[take(in, 1) & 1];
+
 		pid = take(in, 4);
 		for (i = 0; i < NWRITERS; i++)
-			w[i]->ops->counter(w[i], pid, "GPU memory allocated (bytes)", take(in, 8),
-					   (int64_t)take(in, 8));
+			w[i]->ops->counter(w[i], pid, def, take(in, 8), (int64_t)take(in, 8));
 		break;
+	}
 	default:
 		for (i = 0; i < NWRITERS; i++)
 			if (w[i]->ops->sync)

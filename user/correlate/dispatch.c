@@ -11,7 +11,7 @@
 #include "corr_int.h"
 #include "demangle.h"
 
-#define MEM_COUNTER "GPU memory allocated (bytes)"
+static const struct ts_counter_def mem_counter = { "GPU memory allocated (bytes)", TS_UNIT_BYTES };
 
 static void set_ctx(struct ts_thr *t, uint64_t ctx)
 {
@@ -130,7 +130,7 @@ static void count_memory(struct ts_corr *c, const struct ts_call *call)
 			return; /* freed memory allocated before we attached */
 		p->dev_mem -= size;
 	}
-	c->w->ops->counter(c->w, r->hdr.pid, MEM_COUNTER, ts_rel(c, r->hdr.ts + r->dur),
+	c->w->ops->counter(c->w, r->hdr.pid, &mem_counter, ts_rel(c, r->hdr.ts + r->dur),
 			   p->dev_mem);
 }
 
@@ -163,6 +163,24 @@ static void add_call_args(struct ts_slice *s, const struct ts_call *call)
 	}
 	if (r->hdr.flags & TS_API_F_STR_TRUNC)
 		ts_arg_u64(s, "name_truncated", 1);
+}
+
+/* The hook table's facts about the call, for the writers that act on them. */
+static uint8_t slice_kind(const struct ts_hook *h)
+{
+	uint8_t k = 0;
+
+	if (!h)
+		return 0;
+	if (h->flags & TS_HF_BLOCKS)
+		k |= TS_SK_BLOCKS;
+	if (h->flags & TS_HF_SYNCHRONIZE)
+		k |= TS_SK_SYNCHRONIZE;
+	if (h->sem == TS_SEM_ALLOC)
+		k |= TS_SK_DEV_ALLOC;
+	if (h->sem == TS_SEM_FREE)
+		k |= TS_SK_DEV_FREE;
+	return k;
 }
 
 static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
@@ -206,6 +224,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	s.name = call.sym;
 	s.name_len = strlen(call.sym);
 	s.cat = call.hook ? ts_cat_name(call.hook->cat) : "cuda";
+	s.kind = slice_kind(call.hook);
 	s.flow_out = gpu_corr;
 	if (corr)
 		ts_arg_u64(&s, "correlation_id", corr);
@@ -222,7 +241,7 @@ static void meta_start(struct ts_corr *c, const struct ts_rec_meta *m)
 	c->have_base = true;
 	c->meta.clock_mono_ns = m->hdr.ts;
 	c->meta.clock_real_ns = m->v[0];
-	c->meta.mode = m->hdr.aux;
+	c->meta.system_wide = m->hdr.aux & TS_MODE_SYSTEM_WIDE;
 	c->meta.clock_boot_ns = m->v[1];
 	free(c->tracer_cmdline);
 	c->tracer_cmdline = strndup(cmd, len);

@@ -17,11 +17,13 @@
 
 static void flush_counters(struct ts_corr *c, uint32_t pid, struct ts_proc *p)
 {
+	static const struct ts_counter_def calls = { "driver calls/s", TS_UNIT_NONE },
+					   time = { "time in driver (us/s)", TS_UNIT_NONE };
+
 	if (!p->drv_seen)
 		return;
-	c->w->ops->counter(c->w, pid, "driver calls/s", p->drv_bucket * BUCKET_NS, p->drv_calls);
-	c->w->ops->counter(c->w, pid, "time in driver (us/s)", p->drv_bucket * BUCKET_NS,
-			   p->drv_ns / 1000);
+	c->w->ops->counter(c->w, pid, &calls, p->drv_bucket * BUCKET_NS, p->drv_calls);
+	c->w->ops->counter(c->w, pid, &time, p->drv_bucket * BUCKET_NS, p->drv_ns / 1000);
 }
 
 static void count(struct ts_corr *c, const struct ts_rec_driver *r)

@@ -25,13 +25,6 @@
 #define CU_MEMORYTYPE_DEVICE 2
 #define CU_MEMORYTYPE_ARRAY  3
 
-static bool per_thread_variant(const char *sym)
-{
-	size_t n = strlen(sym);
-
-	return n > 5 && (!strcmp(sym + n - 5, "_ptsz") || !strcmp(sym + n - 5, "_ptds"));
-}
-
 static void announce_device(struct ts_corr *c, uint32_t dev)
 {
 	char name[32];
@@ -51,7 +44,7 @@ static struct ts_stream *stream_new(struct ts_corr *c, uint32_t pid, uint64_t ke
 	if (!s)
 		return NULL;
 	s->dev = dev;
-	if (c->meta.mode & TS_MODE_SYSTEM_WIDE)
+	if (c->meta.system_wide)
 		snprintf(s->name, sizeof(s->name), "%s (pid %u)", label, pid);
 	else
 		snprintf(s->name, sizeof(s->name), "%s", label);
@@ -84,7 +77,7 @@ static struct ts_stream *find_stream(struct ts_corr *c, const struct ts_call *ca
 	uint64_t key = handle, *v;
 	char label[64];
 
-	if (handle == CU_STREAM_PER_THREAD || (handle == 0 && per_thread_variant(call->sym))) {
+	if (handle == CU_STREAM_PER_THREAD || (handle == 0 && call->per_thread)) {
 		key = PT_STREAM_KEY(h->tid);
 		snprintf(label, sizeof(label), "Per-thread default stream (tid %u)", h->tid);
 	} else if (handle == 0 || handle == CU_STREAM_LEGACY) {
