@@ -8,8 +8,10 @@
  * takes as it is.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jsonw.h"
 #include "outbuf.h"
 #include "utf8.h"
 #include "writer.h"
@@ -17,192 +19,185 @@
 struct json_writer {
 	struct ts_writer base;
 	struct ts_out out;
-	bool first;
+	struct ts_jw jw;
 };
 
-static void begin_event(struct json_writer *j)
+static struct ts_jw *jw_of(struct ts_writer *w)
 {
-	ts_out_puts(&j->out, j->first ? "\n" : ",\n");
-	j->first = false;
-}
-
-/* Keys are the project's own identifiers: nothing in them needs escaping. */
-static void put_key(struct ts_out *o, const char *key)
-{
-	ts_out_putc(o, '"');
-	ts_out_puts(o, key);
-	ts_out_write(o, "\":", 2);
+	return &((struct json_writer *)w)->jw;
 }
 
 /*
  * A string that was not valid UTF-8 went out with U+FFFD in it; its bytes go
- * out too, escaped (\xNN), as ,"KEY_bytes":"...", so nothing is lost.
+ * out too, escaped (\xNN), as "KEY_bytes", so nothing is lost.
  */
-static void put_escaped(struct ts_out *o, const char *s, size_t n)
+static void put_bytes(struct ts_jw *jw, const char *key, const char *s, size_t n)
 {
-	char *esc = malloc(4 * n + 1);
+	char *esc = malloc(4 * n + 1), k[64];
 
+	snprintf(k, sizeof(k), "%s_bytes", key);
+	ts_jw_key(jw, k);
 	if (!esc) {
-		ts_out_puts(o, "\"\"");
+		ts_jw_str(jw, "", 0);
 		return;
 	}
-	ts_out_json_str(o, esc, ts_utf8_escape(s, n, esc));
+	ts_jw_str(jw, esc, ts_utf8_escape(s, n, esc));
 	free(esc);
 }
 
-static void put_bytes(struct ts_out *o, const char *key, const char *s, size_t n)
+/* A string member; its bytes beside it when it was not UTF-8. */
+static void put_str(struct ts_jw *jw, const char *key, const char *s, size_t n)
 {
-	ts_out_write(o, ",\"", 2);
-	ts_out_puts(o, key);
-	ts_out_write(o, "_bytes\":", 8);
-	put_escaped(o, s, n);
+	ts_jw_key(jw, key);
+	if (!ts_jw_str(jw, s, n))
+		put_bytes(jw, key, s, n);
 }
 
-/* "args":{"name":NAME} of a metadata event */
-static void put_name_args(struct ts_out *o, const char *name, size_t len)
+/* A metadata event: {"ph":"M","name":WHAT,"pid":P[,"tid":T],"args":{ARG:...}} */
+static void meta_begin(struct ts_jw *jw, const char *what, uint32_t pid)
 {
-	ts_out_puts(o, ",\"args\":{\"name\":");
-	if (!ts_out_json_str(o, name, len))
-		put_bytes(o, "name", name, len);
-	ts_out_puts(o, "}}");
-}
-
-static void put_track(struct ts_out *o, uint32_t pid, uint32_t tid)
-{
-	ts_out_puts(o, "\"pid\":");
-	ts_out_u64(o, pid);
-	ts_out_puts(o, ",\"tid\":");
-	ts_out_u64(o, tid);
+	ts_jw_obj_open(jw);
+	TS_JW_LIT(jw, "ph", "M");
+	ts_jw_cstr_field(jw, "name", what);
+	TS_JW_U64(jw, "pid", pid);
 }
 
 static void json_process(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k)
 {
-	struct json_writer *j = (struct json_writer *)w;
+	struct ts_jw *jw = jw_of(w);
 
-	begin_event(j);
-	ts_out_puts(&j->out, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":");
-	ts_out_u64(&j->out, pid);
-	put_name_args(&j->out, name, strlen(name));
+	meta_begin(jw, "process_name", pid);
+	TS_JW_KEY(jw, "args");
+	ts_jw_obj_open(jw);
+	put_str(jw, "name", name, strlen(name));
+	ts_jw_obj_close(jw);
+	ts_jw_obj_close(jw);
 	/* host processes first, GPU devices after them */
-	begin_event(j);
-	ts_out_puts(&j->out, "{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":");
-	ts_out_u64(&j->out, pid);
-	ts_out_puts(&j->out, ",\"args\":{\"sort_index\":");
-	ts_out_u64(&j->out, k == TS_TRACK_GPU ? 1000000 + (pid & 0xffff) : 0);
-	ts_out_puts(&j->out, "}}");
+	meta_begin(jw, "process_sort_index", pid);
+	TS_JW_KEY(jw, "args");
+	ts_jw_obj_open(jw);
+	ts_jw_u64_field(jw, "sort_index",
+			k == TS_TRACK_GPU ? 1000000 + (pid - TS_GPU_PID_BASE) : 0);
+	ts_jw_obj_close(jw);
+	ts_jw_obj_close(jw);
 }
 
 static void json_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name,
 			size_t len)
 {
-	struct json_writer *j = (struct json_writer *)w;
+	struct ts_jw *jw = jw_of(w);
 
-	begin_event(j);
-	ts_out_puts(&j->out, "{\"ph\":\"M\",\"name\":\"thread_name\",");
-	put_track(&j->out, pid, tid);
-	put_name_args(&j->out, name, len);
+	meta_begin(jw, "thread_name", pid);
+	TS_JW_U64(jw, "tid", tid);
+	TS_JW_KEY(jw, "args");
+	ts_jw_obj_open(jw);
+	put_str(jw, "name", name, len);
+	ts_jw_obj_close(jw);
+	ts_jw_obj_close(jw);
 }
 
-static void put_arg(struct ts_out *o, const struct ts_arg *a)
+static void put_arg(struct ts_jw *jw, const struct ts_arg *a)
 {
-	put_key(o, a->key);
 	switch (a->type) {
 	case TS_ARG_U64:
-		ts_out_u64(o, a->u);
+		ts_jw_u64_field(jw, a->key, a->u);
 		break;
 	case TS_ARG_I64:
-		ts_out_i64(o, a->i);
+		ts_jw_i64_field(jw, a->key, a->i);
 		break;
 	case TS_ARG_HEX:
-		ts_out_putc(o, '"');
-		ts_out_hex(o, a->u);
-		ts_out_putc(o, '"');
+		ts_jw_key(jw, a->key);
+		ts_jw_hex(jw, a->u);
 		break;
 	case TS_ARG_STR:
-		if (!ts_out_json_str(o, a->str.s, a->str.len))
-			put_bytes(o, a->key, a->str.s, a->str.len);
+		put_str(jw, a->key, a->str.s, a->str.len);
 		break;
 	case TS_ARG_DIM3:
-		ts_out_putc(o, '[');
-		ts_out_u64(o, a->dim[0]);
-		ts_out_putc(o, ',');
-		ts_out_u64(o, a->dim[1]);
-		ts_out_putc(o, ',');
-		ts_out_u64(o, a->dim[2]);
-		ts_out_putc(o, ']');
+		ts_jw_key(jw, a->key);
+		ts_jw_arr_open(jw);
+		ts_jw_u64(jw, a->dim[0]);
+		ts_jw_u64(jw, a->dim[1]);
+		ts_jw_u64(jw, a->dim[2]);
+		ts_jw_arr_close(jw);
 		break;
 	}
 }
 
-/* A v1 flow event at the slice's midpoint, which binds it to that slice. */
-static void put_flow(struct json_writer *j, const struct ts_slice *s, bool start, uint64_t id)
+static void put_track(struct ts_jw *jw, uint32_t pid, uint32_t tid)
 {
-	begin_event(j);
-	ts_out_puts(&j->out, start ? "{\"ph\":\"s\"" : "{\"ph\":\"f\",\"bp\":\"e\"");
-	ts_out_puts(&j->out, ",\"cat\":\"flow\",\"name\":\"submit\",\"id\":");
-	ts_out_u64(&j->out, id);
-	ts_out_putc(&j->out, ',');
-	put_track(&j->out, s->pid, s->tid);
-	ts_out_puts(&j->out, ",\"ts\":");
-	ts_out_usec(&j->out, s->ts + s->dur / 2);
-	ts_out_putc(&j->out, '}');
+	TS_JW_U64(jw, "pid", pid);
+	TS_JW_U64(jw, "tid", tid);
+}
+
+/* A v1 flow event at the slice's midpoint, which binds it to that slice. */
+static void put_flow(struct ts_jw *jw, const struct ts_slice *s, bool start, uint64_t id)
+{
+	ts_jw_obj_open(jw);
+	if (start)
+		TS_JW_LIT(jw, "ph", "s");
+	else
+		TS_JW_LIT(jw, "ph", "f");
+	if (!start)
+		TS_JW_LIT(jw, "bp", "e");
+	TS_JW_LIT(jw, "cat", "flow");
+	TS_JW_LIT(jw, "name", "submit");
+	TS_JW_U64(jw, "id", id);
+	put_track(jw, s->pid, s->tid);
+	TS_JW_KEY(jw, "ts");
+	ts_jw_usec(jw, s->ts + s->dur / 2);
+	ts_jw_obj_close(jw);
 }
 
 static void json_slice(struct ts_writer *w, const struct ts_slice *s)
 {
-	struct json_writer *j = (struct json_writer *)w;
-	struct ts_out *o = &j->out;
+	struct ts_jw *jw = jw_of(w);
 	unsigned int i;
 	bool name_ok;
 
-	begin_event(j);
-	ts_out_puts(o, "{\"ph\":\"X\",\"cat\":\"");
-	ts_out_puts(o, s->cat);
-	ts_out_puts(o, "\",\"name\":");
-	name_ok = ts_out_json_str(o, s->name, s->name_len);
-	ts_out_putc(o, ',');
-	put_track(o, s->pid, s->tid);
-	ts_out_puts(o, ",\"ts\":");
-	ts_out_usec(o, s->ts);
-	ts_out_puts(o, ",\"dur\":");
-	ts_out_usec(o, s->dur);
+	ts_jw_obj_open(jw);
+	TS_JW_LIT(jw, "ph", "X");
+	TS_JW_KEY(jw, "cat");
+	ts_jw_ident(jw, s->cat);
+	TS_JW_KEY(jw, "name");
+	name_ok = ts_jw_str(jw, s->name, s->name_len);
+	put_track(jw, s->pid, s->tid);
+	TS_JW_KEY(jw, "ts");
+	ts_jw_usec(jw, s->ts);
+	TS_JW_KEY(jw, "dur");
+	ts_jw_usec(jw, s->dur);
 	if (s->nargs || !name_ok) {
-		ts_out_puts(o, ",\"args\":{");
-		for (i = 0; i < s->nargs; i++) {
-			if (i)
-				ts_out_putc(o, ',');
-			put_arg(o, &s->args[i]);
-		}
-		if (!name_ok) {
-			/* the original bytes of a name that was not UTF-8 */
-			ts_out_puts(o, s->nargs ? "," : "");
-			ts_out_puts(o, "\"name_bytes\":");
-			put_escaped(o, s->name, s->name_len);
-		}
-		ts_out_putc(o, '}');
+		TS_JW_KEY(jw, "args");
+		ts_jw_obj_open(jw);
+		for (i = 0; i < s->nargs; i++)
+			put_arg(jw, &s->args[i]);
+		/* the original bytes of a name that was not UTF-8 */
+		if (!name_ok)
+			put_bytes(jw, "name", s->name, s->name_len);
+		ts_jw_obj_close(jw);
 	}
-	ts_out_putc(o, '}');
+	ts_jw_obj_close(jw);
 	if (s->flow_out)
-		put_flow(j, s, true, s->flow_out);
+		put_flow(jw, s, true, s->flow_out);
 	if (s->flow_in)
-		put_flow(j, s, false, s->flow_in);
+		put_flow(jw, s, false, s->flow_in);
 }
 
 static void json_counter(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
 			 uint64_t ts, int64_t value)
 {
-	struct json_writer *j = (struct json_writer *)w;
+	struct ts_jw *jw = jw_of(w);
 
-	begin_event(j);
-	ts_out_puts(&j->out, "{\"ph\":\"C\",\"name\":");
-	ts_out_json_str(&j->out, c->name, strlen(c->name));
-	ts_out_puts(&j->out, ",\"pid\":");
-	ts_out_u64(&j->out, pid);
-	ts_out_puts(&j->out, ",\"ts\":");
-	ts_out_usec(&j->out, ts);
-	ts_out_puts(&j->out, ",\"args\":{\"value\":");
-	ts_out_i64(&j->out, value);
-	ts_out_puts(&j->out, "}}");
+	ts_jw_obj_open(jw);
+	TS_JW_LIT(jw, "ph", "C");
+	ts_jw_cstr_field(jw, "name", c->name);
+	TS_JW_U64(jw, "pid", pid);
+	TS_JW_KEY(jw, "ts");
+	ts_jw_usec(jw, ts);
+	TS_JW_KEY(jw, "args");
+	ts_jw_obj_open(jw);
+	ts_jw_i64_field(jw, "value", value);
+	ts_jw_obj_close(jw);
+	ts_jw_obj_close(jw);
 }
 
 static void json_sync(struct ts_writer *w, bool force)
@@ -210,33 +205,36 @@ static void json_sync(struct ts_writer *w, bool force)
 	ts_out_boundary(&((struct json_writer *)w)->out, force);
 }
 
+static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
+{
+	TS_JW_KEY(jw, "otherData");
+	ts_jw_obj_open(jw);
+	ts_jw_cstr_field(jw, "tool", "tracesmith-bpf");
+	ts_jw_cstr_field(jw, "version", m->version);
+	ts_jw_cstr_field(jw, "command_line", m->tracer_cmdline);
+	TS_JW_LIT(jw, "clock", "CLOCK_MONOTONIC");
+	TS_JW_U64(jw, "clock_base_monotonic_ns", m->clock_mono_ns);
+	TS_JW_U64(jw, "clock_base_realtime_ns", m->clock_real_ns);
+	TS_JW_U64(jw, "clock_base_boottime_ns", m->clock_boot_ns);
+	TS_JW_KEY(jw, "system_wide");
+	ts_jw_bool(jw, m->system_wide);
+	TS_JW_U64(jw, "records", m->records);
+	TS_JW_U64(jw, "dropped_events", m->drops);
+	TS_JW_KEY(jw, "incomplete");
+	ts_jw_bool(jw, m->incomplete);
+	ts_jw_obj_close(jw);
+}
+
 static int json_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 {
 	struct json_writer *j = (struct json_writer *)w;
-	struct ts_out *o = &j->out;
 
-	ts_out_puts(
-		o, "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"tool\":\"tracesmith-bpf\"");
-	ts_out_puts(o, ",\"version\":");
-	ts_out_json_str(o, m->version, strlen(m->version));
-	ts_out_puts(o, ",\"command_line\":");
-	ts_out_json_str(o, m->tracer_cmdline, strlen(m->tracer_cmdline));
-	ts_out_puts(o, ",\"clock\":\"CLOCK_MONOTONIC\",\"clock_base_monotonic_ns\":");
-	ts_out_u64(o, m->clock_mono_ns);
-	ts_out_puts(o, ",\"clock_base_realtime_ns\":");
-	ts_out_u64(o, m->clock_real_ns);
-	ts_out_puts(o, ",\"clock_base_boottime_ns\":");
-	ts_out_u64(o, m->clock_boot_ns);
-	ts_out_puts(o, ",\"system_wide\":");
-	ts_out_puts(o, m->system_wide ? "true" : "false");
-	ts_out_puts(o, ",\"records\":");
-	ts_out_u64(o, m->records);
-	ts_out_puts(o, ",\"dropped_events\":");
-	ts_out_u64(o, m->drops);
-	ts_out_puts(o, ",\"incomplete\":");
-	ts_out_puts(o, m->incomplete ? "true" : "false");
-	ts_out_puts(o, "}}\n");
-	return ts_out_close(o);
+	ts_jw_arr_close(&j->jw); /* traceEvents */
+	ts_jw_cstr_field(&j->jw, "displayTimeUnit", "ns");
+	put_other_data(&j->jw, m);
+	ts_jw_obj_close(&j->jw);
+	ts_out_putc(&j->out, '\n');
+	return ts_out_close(&j->out);
 }
 
 static void json_destroy(struct ts_writer *w)
@@ -274,7 +272,9 @@ struct ts_writer *ts_json_writer_open(const char *path, int *err)
 		return NULL;
 	}
 	j->base.ops = &json_ops;
-	j->first = true;
-	ts_out_puts(&j->out, "{\"traceEvents\":[");
+	ts_jw_init(&j->jw, &j->out);
+	ts_jw_obj_open_lines(&j->jw);
+	ts_jw_key(&j->jw, "traceEvents");
+	ts_jw_arr_open_lines(&j->jw);
 	return &j->base;
 }

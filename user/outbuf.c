@@ -126,7 +126,7 @@ void ts_out_discard(struct ts_out *o)
 	o->cap = o->len = o->mark = 0;
 }
 
-void ts_out_write(struct ts_out *o, const void *p, size_t n)
+void ts_out_write_slow(struct ts_out *o, const void *p, size_t n)
 {
 	const char *s = p;
 

@@ -40,7 +40,20 @@ int ts_out_flush(struct ts_out *o);
  */
 void ts_out_boundary(struct ts_out *o, bool force);
 
-void ts_out_write(struct ts_out *o, const void *p, size_t n);
+/* The slow path of ts_out_write: the buffer is full. */
+void ts_out_write_slow(struct ts_out *o, const void *p, size_t n);
+
+/* Inline: most writes are a few bytes of known size, which then need no memcpy call. */
+static inline void ts_out_write(struct ts_out *o, const void *p, size_t n)
+{
+	if (__builtin_expect(n <= o->cap - o->len, 1)) {
+		__builtin_memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		return;
+	}
+	ts_out_write_slow(o, p, n);
+}
+
 void ts_out_puts(struct ts_out *o, const char *s);
 void ts_out_u64(struct ts_out *o, uint64_t v);
 void ts_out_i64(struct ts_out *o, int64_t v);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jsonw.h"
 #include "stats_int.h"
 
 #define TOP 20
@@ -242,194 +243,201 @@ void st_print_text(const struct stats_writer *st, struct ts_out *o)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void jkey(struct ts_out *o, const char *k, bool first)
-{
-	if (!first)
-		ts_out_putc(o, ',');
-	ts_out_json_str(o, k, strlen(k));
-	ts_out_putc(o, ':');
-}
-
-static void jnum(struct ts_out *o, const char *k, uint64_t v, bool first)
-{
-	jkey(o, k, first);
-	ts_out_u64(o, v);
-}
-
-static void jstr(struct ts_out *o, const char *k, const char *v, bool first)
-{
-	jkey(o, k, first);
-	ts_out_json_str(o, v, strlen(v));
-}
-
-static void json_hists(struct ts_out *o, const char *key, const struct ts_named *t)
+/* One aggregate per line of the JSON report: name first, then its numbers. */
+static void json_hists(struct ts_jw *jw, const char *key, const struct ts_named *t)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(t, by_api_time);
 	size_t i;
 
-	jkey(o, key, false);
-	ts_out_putc(o, '[');
+	ts_jw_key(jw, key);
+	ts_jw_arr_open(jw);
 	for (i = 0; v && i < t->count; i++) {
 		const struct st_api *a = ENT_VAL(v[i]);
 
-		ts_out_puts(o, i ? ",{" : "{");
-		jstr(o, "name", v[i]->str, true);
-		jnum(o, "calls", a->h.count, false);
-		jnum(o, "errors", a->errors, false);
-		jnum(o, "total_ns", a->h.sum, false);
-		jnum(o, "avg_ns", a->h.sum / a->h.count, false);
-		jnum(o, "p50_ns", ts_hist_quantile(&a->h, .5), false);
-		jnum(o, "p95_ns", ts_hist_quantile(&a->h, .95), false);
-		jnum(o, "p99_ns", ts_hist_quantile(&a->h, .99), false);
-		jnum(o, "max_ns", a->h.max, false);
-		ts_out_putc(o, '}');
+		ts_jw_obj_open(jw);
+		ts_jw_cstr_field(jw, "name", v[i]->str);
+		ts_jw_u64_field(jw, "calls", a->h.count);
+		ts_jw_u64_field(jw, "errors", a->errors);
+		ts_jw_u64_field(jw, "total_ns", a->h.sum);
+		ts_jw_u64_field(jw, "avg_ns", a->h.sum / a->h.count);
+		ts_jw_u64_field(jw, "p50_ns", ts_hist_quantile(&a->h, .5));
+		ts_jw_u64_field(jw, "p95_ns", ts_hist_quantile(&a->h, .95));
+		ts_jw_u64_field(jw, "p99_ns", ts_hist_quantile(&a->h, .99));
+		ts_jw_u64_field(jw, "max_ns", a->h.max);
+		ts_jw_obj_close(jw);
 	}
-	ts_out_putc(o, ']');
+	ts_jw_arr_close(jw);
 	free(v);
 }
 
-static void json_kernels(const struct stats_writer *st, struct ts_out *o)
+static void json_dim3(struct ts_jw *jw, const char *key, const uint32_t d[3])
+{
+	ts_jw_key(jw, key);
+	ts_jw_arr_open(jw);
+	ts_jw_u64(jw, d[0]);
+	ts_jw_u64(jw, d[1]);
+	ts_jw_u64(jw, d[2]);
+	ts_jw_arr_close(jw);
+}
+
+static void json_kernels(const struct stats_writer *st, struct ts_jw *jw)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(&st->kernels, by_launches);
 	size_t i;
 	unsigned int j;
 
-	jkey(o, "kernels", false);
-	ts_out_putc(o, '[');
+	ts_jw_key(jw, "kernels");
+	ts_jw_arr_open(jw);
 	for (i = 0; v && i < st->kernels.count; i++) {
 		const struct st_kernel *k = ENT_VAL(v[i]);
 
-		ts_out_puts(o, i ? ",{" : "{");
-		jstr(o, "name", v[i]->str, true);
-		jnum(o, "launches", k->count, false);
-		jnum(o, "submit_ns", k->total_ns, false);
-		jkey(o, "shapes", false);
-		ts_out_putc(o, '[');
-		for (j = 0; j < k->nshapes; j++)
-			outf(o, "%s{\"grid\":[%u,%u,%u],\"block\":[%u,%u,%u],\"launches\":%llu}",
-			     j ? "," : "", k->shapes[j].g[0], k->shapes[j].g[1], k->shapes[j].g[2],
-			     k->shapes[j].b[0], k->shapes[j].b[1], k->shapes[j].b[2],
-			     (unsigned long long)k->shapes[j].n);
-		ts_out_puts(o, "]}");
+		ts_jw_obj_open(jw);
+		ts_jw_cstr_field(jw, "name", v[i]->str);
+		ts_jw_u64_field(jw, "launches", k->count);
+		ts_jw_u64_field(jw, "submit_ns", k->total_ns);
+		ts_jw_key(jw, "shapes");
+		ts_jw_arr_open(jw);
+		for (j = 0; j < k->nshapes; j++) {
+			ts_jw_obj_open(jw);
+			json_dim3(jw, "grid", k->shapes[j].g);
+			json_dim3(jw, "block", k->shapes[j].b);
+			ts_jw_u64_field(jw, "launches", k->shapes[j].n);
+			ts_jw_obj_close(jw);
+		}
+		ts_jw_arr_close(jw);
+		ts_jw_obj_close(jw);
 	}
-	ts_out_putc(o, ']');
+	ts_jw_arr_close(jw);
 	free(v);
 }
 
-static void json_copies(const struct stats_writer *st, struct ts_out *o)
+static void json_copies(const struct stats_writer *st, struct ts_jw *jw)
 {
+	static const char *const buckets[ST_SIZE_BUCKETS] = { "le_4k", "le_64k", "le_1m", "le_16m",
+							      "gt_16m" };
 	struct ts_strmap_ent **v = ts_named_sorted(&st->copies, by_name);
 	size_t i;
+	unsigned int b;
 
-	jkey(o, "copies", false);
-	ts_out_putc(o, '[');
+	ts_jw_key(jw, "copies");
+	ts_jw_arr_open(jw);
 	for (i = 0; v && i < st->copies.count; i++) {
 		const struct st_copy *c = ENT_VAL(v[i]);
 
-		ts_out_puts(o, i ? ",{" : "{");
-		jstr(o, "direction", v[i]->str, true);
-		jnum(o, "count", c->count, false);
-		jnum(o, "bytes", c->bytes, false);
-		outf(o,
-		     ",\"size_histogram\":{\"le_4k\":%llu,\"le_64k\":%llu,\"le_1m\":%llu,"
-		     "\"le_16m\":%llu,\"gt_16m\":%llu}",
-		     (unsigned long long)c->sizes[0], (unsigned long long)c->sizes[1],
-		     (unsigned long long)c->sizes[2], (unsigned long long)c->sizes[3],
-		     (unsigned long long)c->sizes[4]);
-		jnum(o, "sync_bytes", c->sync_bytes, false);
-		jnum(o, "sync_ns", c->sync_ns, false);
-		ts_out_putc(o, '}');
+		ts_jw_obj_open(jw);
+		ts_jw_cstr_field(jw, "direction", v[i]->str);
+		ts_jw_u64_field(jw, "count", c->count);
+		ts_jw_u64_field(jw, "bytes", c->bytes);
+		ts_jw_key(jw, "size_histogram");
+		ts_jw_obj_open(jw);
+		for (b = 0; b < ST_SIZE_BUCKETS; b++)
+			ts_jw_u64_field(jw, buckets[b], c->sizes[b]);
+		ts_jw_obj_close(jw);
+		ts_jw_u64_field(jw, "sync_bytes", c->sync_bytes);
+		ts_jw_u64_field(jw, "sync_ns", c->sync_ns);
+		ts_jw_obj_close(jw);
 	}
-	ts_out_putc(o, ']');
+	ts_jw_arr_close(jw);
 	free(v);
 }
 
-static void json_times(struct ts_out *o, const char *key, const struct ts_named *t)
+static void json_times(struct ts_jw *jw, const char *key, const struct ts_named *t)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(t, by_time);
 	size_t i;
 
-	jkey(o, key, false);
-	ts_out_putc(o, '[');
+	ts_jw_key(jw, key);
+	ts_jw_arr_open(jw);
 	for (i = 0; v && i < t->count; i++) {
 		const struct st_time *x = ENT_VAL(v[i]);
 
-		ts_out_puts(o, i ? ",{" : "{");
-		jstr(o, "name", v[i]->str, true);
-		jnum(o, "blocked_ns", x->ns, false);
-		jnum(o, "calls", x->calls, false);
-		ts_out_putc(o, '}');
+		ts_jw_obj_open(jw);
+		ts_jw_cstr_field(jw, "name", v[i]->str);
+		ts_jw_u64_field(jw, "blocked_ns", x->ns);
+		ts_jw_u64_field(jw, "calls", x->calls);
+		ts_jw_obj_close(jw);
 	}
-	ts_out_putc(o, ']');
+	ts_jw_arr_close(jw);
 	free(v);
 }
 
-static void json_memory(const struct stats_writer *st, struct ts_out *o)
+static void json_memory(const struct stats_writer *st, struct ts_jw *jw)
 {
 	size_t i;
 
-	outf(o,
-	     ",\"memory\":{\"allocations\":%llu,\"frees\":%llu,\"bytes_allocated\":%llu,"
-	     "\"leaks\":[",
-	     (unsigned long long)st->n_alloc, (unsigned long long)st->n_free,
-	     (unsigned long long)st->bytes_alloc);
-	for (i = 0; i < st->nallocs; i++)
-		outf(o,
-		     "%s{\"bytes\":%llu,\"ptr\":\"0x%llx\",\"pid\":%u,\"tid\":%u,\"function\":\"%s\"}",
-		     i ? "," : "", (unsigned long long)st->allocs[i].size,
-		     (unsigned long long)st->allocs[i].ptr, st->allocs[i].pid, st->allocs[i].tid,
-		     st->allocs[i].fn);
-	ts_out_puts(o, "]}");
+	ts_jw_key(jw, "memory");
+	ts_jw_obj_open(jw);
+	ts_jw_u64_field(jw, "allocations", st->n_alloc);
+	ts_jw_u64_field(jw, "frees", st->n_free);
+	ts_jw_u64_field(jw, "bytes_allocated", st->bytes_alloc);
+	ts_jw_key(jw, "leaks");
+	ts_jw_arr_open(jw);
+	for (i = 0; i < st->nallocs; i++) {
+		ts_jw_obj_open(jw);
+		ts_jw_u64_field(jw, "bytes", st->allocs[i].size);
+		ts_jw_key(jw, "ptr");
+		ts_jw_hex(jw, st->allocs[i].ptr);
+		ts_jw_u64_field(jw, "pid", st->allocs[i].pid);
+		ts_jw_u64_field(jw, "tid", st->allocs[i].tid);
+		ts_jw_cstr_field(jw, "function", st->allocs[i].fn);
+		ts_jw_obj_close(jw);
+	}
+	ts_jw_arr_close(jw);
+	ts_jw_obj_close(jw);
 }
 
-static void json_procs_streams(const struct stats_writer *st, struct ts_out *o)
+static void json_procs_streams(const struct stats_writer *st, struct ts_jw *jw)
 {
 	struct ts_strmap_ent **v = ts_named_sorted(&st->procs, by_name);
 	size_t i;
 
-	jkey(o, "processes", false);
-	ts_out_putc(o, '[');
+	ts_jw_key(jw, "processes");
+	ts_jw_arr_open(jw);
 	for (i = 0; v && i < st->procs.count; i++) {
 		const struct st_proc *p = ENT_VAL(v[i]);
 
-		ts_out_puts(o, i ? ",{" : "{");
-		jnum(o, "pid", strtoull(v[i]->str, NULL, 10), true);
-		jstr(o, "command", p->name, false);
-		jnum(o, "api_calls", p->calls, false);
-		jnum(o, "peak_mem_bytes", p->peak_mem, false);
-		ts_out_putc(o, '}');
+		ts_jw_obj_open(jw);
+		ts_jw_u64_field(jw, "pid", strtoull(v[i]->str, NULL, 10));
+		ts_jw_cstr_field(jw, "command", p->name);
+		ts_jw_u64_field(jw, "api_calls", p->calls);
+		ts_jw_i64_field(jw, "peak_mem_bytes", p->peak_mem);
+		ts_jw_obj_close(jw);
 	}
 	free(v);
-	ts_out_putc(o, ']');
+	ts_jw_arr_close(jw);
 	v = ts_named_sorted(&st->streams, by_name);
-	jkey(o, "streams", false);
-	ts_out_putc(o, '[');
+	ts_jw_key(jw, "streams");
+	ts_jw_arr_open(jw);
 	for (i = 0; v && i < st->streams.count; i++) {
 		const struct st_stream *s = ENT_VAL(v[i]);
 
-		ts_out_puts(o, i ? ",{" : "{");
-		jstr(o, "stream", s->name, true);
-		jnum(o, "ops", s->ops, false);
-		jnum(o, "busy_ns", s->busy_ns, false);
-		ts_out_putc(o, '}');
+		ts_jw_obj_open(jw);
+		ts_jw_cstr_field(jw, "stream", s->name);
+		ts_jw_u64_field(jw, "ops", s->ops);
+		ts_jw_u64_field(jw, "busy_ns", s->busy_ns);
+		ts_jw_obj_close(jw);
 	}
 	free(v);
-	ts_out_putc(o, ']');
+	ts_jw_arr_close(jw);
 }
 
 void st_print_json(const struct stats_writer *st, struct ts_out *o)
 {
-	ts_out_putc(o, '{');
-	jnum(o, "records", st->meta.records, true);
-	jnum(o, "dropped_events", st->meta.drops, false);
-	jnum(o, "span_ns", st->meta.end_ns, false);
-	json_kernels(st, o);
-	json_hists(o, "api", &st->apis);
-	json_copies(st, o);
-	json_memory(st, o);
-	json_times(o, "sync_threads", &st->syncs);
-	json_times(o, "sync_sites", &st->sync_sites);
-	json_hists(o, "driver", &st->driver);
-	json_procs_streams(st, o);
-	ts_out_puts(o, "}\n");
+	struct ts_jw jw;
+
+	ts_jw_init(&jw, o);
+	ts_jw_obj_open(&jw);
+	ts_jw_u64_field(&jw, "records", st->meta.records);
+	ts_jw_u64_field(&jw, "dropped_events", st->meta.drops);
+	ts_jw_u64_field(&jw, "span_ns", st->meta.end_ns);
+	json_kernels(st, &jw);
+	json_hists(&jw, "api", &st->apis);
+	json_copies(st, &jw);
+	json_memory(st, &jw);
+	json_times(&jw, "sync_threads", &st->syncs);
+	json_times(&jw, "sync_sites", &st->sync_sites);
+	json_hists(&jw, "driver", &st->driver);
+	json_procs_streams(st, &jw);
+	ts_jw_obj_close(&jw);
+	ts_out_putc(o, '\n');
 }
