@@ -22,7 +22,7 @@ CORE_SRCS := hooks.c util.c outbuf.c hashmap.c demangle.c decode.c correlate/dis
              correlate/state.c correlate/gpu_track.c correlate/driver_track.c nvdecode.c nvnames.c \
              json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c capture.c \
              outputs.c outfile.c stats.c stats_print.c strmap.c hist.c
-TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c trace.c replay.c main.c
+TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c trace.c replay.c stats_cmd.c main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
 TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o))
 

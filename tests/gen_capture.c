@@ -134,8 +134,8 @@ int main(int argc, char **argv)
 	n = strtoull(argv[1], NULL, 10);
 	if (argc > 3)
 		rng_state ^= strtoull(argv[3], NULL, 10) * 0x9e3779b97f4a7c15ull;
-	cap = ts_capture_create(argv[2], &err);
-	if (!cap) {
+	err = ts_capture_create(argv[2], &cap);
+	if (err) {
 		fprintf(stderr, "gen_capture: %s: %s\n", argv[2], strerror(-err));
 		return 1;
 	}

@@ -242,8 +242,8 @@ static void pipe_open(struct pipe *p, const char *name, uint64_t mode)
 
 	memset(p, 0, sizeof(*p));
 	p->path = tmp(name);
-	p->w = ts_json_writer_open(p->path, &err);
-	assert_non_null(p->w);
+	err = ts_json_writer_open(p->path, &p->w);
+	assert_int_equal(err, 0);
 	p->corr = ts_corr_new(p->w, "test");
 	ts_corr_sink_init(&p->cs, p->corr);
 	canned_start(&p->c, &p->cs.base, mode);
@@ -430,8 +430,8 @@ static int write_capture(const char *path)
 	struct canned c;
 	int err, i;
 
-	cap = ts_capture_create(path, &err);
-	assert_non_null(cap);
+	err = ts_capture_create(path, &cap);
+	assert_int_equal(err, 0);
 	canned_start(&c, ts_capture_sink(cap), 0);
 	canned_proc(&c, 100, "app");
 	for (i = 0; i < 1000; i++) {
@@ -747,8 +747,8 @@ static void replay_fixture(const char *name, struct trace *t)
 
 	snprintf(cap, sizeof(cap), "tests/fixtures/%s.tsbpf", name);
 	snprintf(golden, sizeof(golden), "tests/fixtures/%s.json", name);
-	w = ts_json_writer_open(tmp("replayed.json"), &err);
-	assert_non_null(w);
+	err = ts_json_writer_open(tmp("replayed.json"), &w);
+	assert_int_equal(err, 0);
 	corr = ts_corr_new(w, "test");
 	assert_int_equal(ts_cap_open(&r, cap), 0);
 	assert_int_equal(ts_cap_read(&r, feed_corr, corr), 0);
@@ -920,8 +920,8 @@ static void test_stats_leaks(void **state)
 	uint64_t v[2];
 	int err;
 
-	w = ts_stats_writer_open(tmp("leak.json"), true, &err);
-	assert_non_null(w);
+	err = ts_stats_writer_open(tmp("leak.json"), true, &w);
+	assert_int_equal(err, 0);
 	corr = ts_corr_new(w, "test");
 	ts_corr_sink_init(&cs, corr);
 	canned_start(&c, &cs.base, 0);

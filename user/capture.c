@@ -114,37 +114,34 @@ static void fill_header(struct ts_cap_header *h)
 		snprintf(h->boot_id, sizeof(h->boot_id), "%.36s", boot);
 }
 
-struct ts_capture *ts_capture_create(const char *path, int *err)
+int ts_capture_create(const char *path, struct ts_capture **out)
 {
 	struct ts_capture *c = calloc(1, sizeof(*c));
 	struct ts_cap_header h;
+	int err = -ENOMEM;
 
-	if (!c) {
-		*err = -ENOMEM;
-		return NULL;
-	}
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
 	c->buf = malloc(BLOCK_BYTES + sizeof(struct ts_cap_block) + 65536);
-	if (!c->buf) {
-		*err = -ENOMEM;
-		goto fail;
-	}
-	*err = ts_outfile_create(&c->file, path);
-	if (*err)
-		goto fail;
+	if (!c->buf)
+		goto cleanup;
+	err = ts_outfile_create(&c->file, path);
+	if (err)
+		goto cleanup;
 	c->fd = c->file.fd;
 	fill_header(&h);
-	*err = write_all(c->fd, &h, sizeof(h), -1);
-	if (*err)
-		goto fail;
+	err = write_all(c->fd, &h, sizeof(h), -1);
+	if (err)
+		goto cleanup;
 	c->sink.put = cap_put;
 	c->len = sizeof(struct ts_cap_block);
 	c->last_flush = ts_now_ns(CLOCK_MONOTONIC);
-	return c;
-fail:
-	ts_outfile_discard(&c->file);
-	free(c->buf);
-	free(c);
-	return NULL;
+	*out = c;
+	return 0;
+cleanup:
+	ts_capture_discard(c);
+	return err;
 }
 
 struct ts_sink *ts_capture_sink(struct ts_capture *c)

@@ -40,7 +40,7 @@ struct ts_cap_block {
 bool ts_capture_path(const char *path);
 
 struct ts_capture;
-struct ts_capture *ts_capture_create(const char *path, int *err);
+int ts_capture_create(const char *path, struct ts_capture **out);
 struct ts_sink *ts_capture_sink(struct ts_capture *c);
 /* Write out the block being filled (an idle tick of a live run); 0 or -errno. */
 int ts_capture_flush(struct ts_capture *c);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "sink.h"
 #include "writer.h"
 
 struct ts_corr;
@@ -31,6 +32,14 @@ void ts_corr_sync(struct ts_corr *c);
 /* Close the trace: trailer, metadata; returns the writer's result. */
 int ts_corr_finish(struct ts_corr *c, bool incomplete);
 const struct ts_corr_stats *ts_corr_stats(const struct ts_corr *c);
+
+/* A sink that feeds a correlator. */
+struct ts_corr_sink {
+	struct ts_sink base;
+	struct ts_corr *corr;
+};
+void ts_corr_sink_init(struct ts_corr_sink *s, struct ts_corr *corr);
+
 void ts_corr_free(struct ts_corr *c);
 
 #endif

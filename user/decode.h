@@ -24,7 +24,7 @@ struct ts_rec_meta {
 #define TS_META_BASE_SIZE 48
 #define TS_META_MAX_STR	  4096
 
-/* TS_REC_META_START v[1] bits */
+/* TS_REC_META_START hdr.aux bits (v[0] is CLOCK_REALTIME, v[1] CLOCK_BOOTTIME) */
 #define TS_MODE_SYSTEM_WIDE 0x1
 
 /* Why a record was refused; ts_rec_check returns one of these. */

@@ -258,23 +258,24 @@ static const struct ts_writer_ops json_ops = {
 	.destroy = json_destroy,
 };
 
-struct ts_writer *ts_json_writer_open(const char *path, int *err)
+int ts_json_writer_open(const char *path, struct ts_writer **out)
 {
 	struct json_writer *j = calloc(1, sizeof(*j));
+	int err;
 
-	if (!j) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	*err = ts_out_open(&j->out, path);
-	if (*err) {
+	*out = NULL;
+	if (!j)
+		return -ENOMEM;
+	err = ts_out_open(&j->out, path);
+	if (err) {
 		free(j);
-		return NULL;
+		return err;
 	}
 	j->base.ops = &json_ops;
 	ts_jw_init(&j->jw, &j->out);
 	ts_jw_obj_open_lines(&j->jw);
 	ts_jw_key(&j->jw, "traceEvents");
 	ts_jw_arr_open_lines(&j->jw);
-	return &j->base;
+	*out = &j->base;
+	return 0;
 }

@@ -6,19 +6,8 @@
 #include <time.h>
 #include "decode.h"
 #include "hooks.h"
-#include "sink.h"
+#include "live.h"
 #include "util.h"
-
-static int corr_put(struct ts_sink *s, const void *rec)
-{
-	return ts_corr_feed(((struct ts_corr_sink *)s)->corr, rec);
-}
-
-void ts_corr_sink_init(struct ts_corr_sink *s, struct ts_corr *corr)
-{
-	s->base.put = corr_put;
-	s->corr = corr;
-}
 
 static int put(struct ts_live *l, const void *rec)
 {

@@ -78,7 +78,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	if (level == LIBBPF_INFO && !ts_verbose)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
+	return 0;
 }
 
 /* The kernel's uprobe_multi link: not in libbpf 1.1, so called directly. */

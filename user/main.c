@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "util.h"
 
 static int cmd_help(int argc, char **argv);
 
@@ -58,6 +59,6 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argc - 1, argv + 1);
 	if (argv[1][0] == '-')
 		return cmd_trace(argc, argv);
-	fprintf(stderr, "tracesmith-bpf: unknown command '%s'; see tracesmith-bpf help\n", argv[1]);
+	warn("unknown command '%s'; see tracesmith-bpf help\n", argv[1]);
 	return 1;
 }

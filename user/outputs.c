@@ -26,8 +26,8 @@ static int output_open(struct ts_output *out, const char *path)
 
 	out->path = path;
 	if (ts_capture_path(path)) {
-		out->cap = ts_capture_create(path, &err);
-		if (!out->cap)
+		err = ts_capture_create(path, &out->cap);
+		if (err)
 			return err;
 		out->sink = ts_capture_sink(out->cap);
 		return 0;
@@ -75,7 +75,7 @@ static const char *file_of(const char *spec)
 
 int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n, const char *input)
 {
-	const char *files[TS_MAX_OUTPUTS];
+	const char *files[TS_MAX_OUTPUTS] = { 0 };
 	unsigned int i;
 	int err;
 

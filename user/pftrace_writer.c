@@ -553,19 +553,20 @@ static const struct ts_writer_ops pf_ops = {
 	.destroy = pf_destroy,
 };
 
-struct ts_writer *ts_pftrace_writer_open(const char *path, int *err)
+int ts_pftrace_writer_open(const char *path, struct ts_writer **out)
 {
 	struct pf_writer *p = calloc(1, sizeof(*p));
+	int err;
 
-	if (!p) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	*err = ts_out_open(&p->out, path);
-	if (*err) {
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	err = ts_out_open(&p->out, path);
+	if (err) {
 		free(p);
-		return NULL;
+		return err;
 	}
 	p->base.ops = &pf_ops;
-	return &p->base;
+	*out = &p->base;
+	return 0;
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* `tracesmith-bpf replay`: a capture file through the same decode path as live. */
+/*
+ * `tracesmith-bpf replay`: a capture file through the same decode path as
+ * live, into any outputs; --info describes it.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,21 +14,20 @@
 #include "decode.h"
 #include "util.h"
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f,
-		"Usage: tracesmith-bpf replay FILE.tsbpf -o TRACE.json|.pftrace [-o ...] [--salvage]\n"
-		"       tracesmith-bpf replay FILE.tsbpf --info\n"
-		"\n"
-		"Turn a capture recorded with `-o FILE.tsbpf` into a trace, on any machine:\n"
-		"no root, BPF or GPU needed.\n"
-		"\n"
-		"  -o, --output FILE   the trace to write: .json, .pftrace (up to 4 -o)\n"
-		"  -i, --info          describe the capture instead: header, processes,\n"
-		"                      record counts, drops, time span\n"
-		"  -s, --salvage       on corrupt or truncated data, keep what came before it\n"
-		"                      and exit 0\n"
-		"  -h, --help          this help\n");
+	printf("Usage: tracesmith-bpf replay FILE.tsbpf -o TRACE.json|.pftrace [-o ...] [--salvage]\n"
+	       "       tracesmith-bpf replay FILE.tsbpf --info\n"
+	       "\n"
+	       "Turn a capture recorded with `-o FILE.tsbpf` into a trace, on any machine:\n"
+	       "no root, BPF or GPU needed.\n"
+	       "\n"
+	       "  -o, --output FILE   the trace to write: .json, .pftrace (up to 4 -o)\n"
+	       "  -i, --info          describe the capture instead: header, processes,\n"
+	       "                      record counts, drops, time span\n"
+	       "  -s, --salvage       on corrupt or truncated data, keep what came before it\n"
+	       "                      and exit 0\n"
+	       "  -h, --help          this help\n");
 }
 
 struct info {
@@ -107,7 +109,7 @@ static int feed(void *ctx, const void *rec)
 }
 
 /* A capture through the same record path as live tracing, into outs. */
-static int replay_file(const char *in, char **out, unsigned int nout, bool salvage)
+int ts_replay_file(const char *in, char **out, unsigned int nout, bool salvage)
 {
 	struct ts_cap_reader r = { .fd = -1 };
 	struct ts_outputs outs = { 0 };
@@ -160,6 +162,7 @@ int cmd_replay(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
+	opterr = 0; /* ts_usage_error says it, through warn() */
 	while ((c = getopt_long(argc, argv, "o:ish", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -176,19 +179,20 @@ int cmd_replay(int argc, char **argv)
 			salvage = true;
 			break;
 		case 'h':
-			usage(stdout);
+			usage();
 			return 0;
 		default:
-			usage(stderr);
+			ts_usage_error("replay", argv);
 			return 1;
 		}
 	}
 	if (optind != argc - 1 || (!nout && !info)) {
-		usage(stderr);
+		warn("replay: which capture, and which output (-o) or --info? see `tracesmith-bpf "
+		     "replay --help`\n");
 		return 1;
 	}
 	if (!info)
-		return replay_file(argv[optind], out, nout, salvage);
+		return ts_replay_file(argv[optind], out, nout, salvage);
 	err = ts_cap_open(&r, argv[optind]);
 	if (!err)
 		err = print_info(&r, argv[optind]);
@@ -196,54 +200,4 @@ int cmd_replay(int argc, char **argv)
 		warn("%s: %s\n", argv[optind], r.err[0] ? r.err : strerror(-err));
 	ts_cap_close(&r);
 	return err ? 1 : 0;
-}
-
-int cmd_stats(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "salvage", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	char *out = NULL, path[4096];
-	bool json = false, salvage = false;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jo:sh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 's':
-			salvage = true;
-			break;
-		case 'h':
-		default:
-			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: tracesmith-bpf stats FILE.tsbpf [--json] [-o FILE] [--salvage]\n"
-				"\n"
-				"Summarize a capture: top kernels, CUDA API latency percentiles, copies\n"
-				"by direction, device memory and leaks, synchronization, driver calls,\n"
-				"processes and streams. Live runs print the same with --stats.\n"
-				"\n"
-				"  -j, --json      JSON instead of aligned text\n"
-				"  -o, --output    write to FILE instead of stdout\n"
-				"  -s, --salvage   summarize what a damaged capture holds\n");
-			return c == 'h' ? 0 : 1;
-		}
-	}
-	if (optind != argc - 1) {
-		warn("stats: which capture? (see stats --help)\n");
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s%s", json ? TS_STATS_JSON_PREFIX : TS_STATS_PREFIX,
-		 out ? out : "-");
-	out = path;
-	return replay_file(argv[optind], &out, 1, salvage);
 }

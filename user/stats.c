@@ -302,21 +302,22 @@ static const struct ts_writer_ops stats_ops = {
 	.destroy = st_destroy,
 };
 
-struct ts_writer *ts_stats_writer_open(const char *path, bool json, int *err)
+int ts_stats_writer_open(const char *path, bool json, struct ts_writer **out)
 {
 	struct stats_writer *st = calloc(1, sizeof(*st));
+	int err;
 
-	*err = -ENOMEM;
+	*out = NULL;
 	if (!st)
-		return NULL;
+		return -ENOMEM;
 	/* opened now, written at the end: a bad path fails before anything is traced */
-	*err = ts_out_open(&st->out, path);
-	if (*err) {
+	err = ts_out_open(&st->out, path);
+	if (err) {
 		free(st);
-		return NULL;
+		return err;
 	}
 	st->json = json;
 	st->base.ops = &stats_ops;
-	*err = 0;
-	return &st->base;
+	*out = &st->base;
+	return 0;
 }

@@ -12,6 +12,6 @@
 #include "writer.h"
 
 /* path "-" prints to stdout; json selects JSON over aligned text. */
-struct ts_writer *ts_stats_writer_open(const char *path, bool json, int *err);
+int ts_stats_writer_open(const char *path, bool json, struct ts_writer **out);
 
 #endif

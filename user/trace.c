@@ -20,7 +20,7 @@
 #include "libfind.h"
 #include "loader.h"
 #include "outputs.h"
-#include "sink.h"
+#include "live.h"
 #include "util.h"
 
 #define DRAIN_INTERVAL_MS 50
@@ -73,42 +73,41 @@ struct trace_opts {
 	char **cmd;
 };
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f,
-		"Usage: tracesmith-bpf [trace] [OPTIONS] -- COMMAND [ARGS...]\n"
-		"       tracesmith-bpf [trace] [OPTIONS] -p PID\n"
-		"       tracesmith-bpf [trace] [OPTIONS] -a\n"
-		"\n"
-		"Trace the CUDA driver API of a command, a running process, or every process\n"
-		"that uses libcuda, and write a trace that opens in ui.perfetto.dev.\n"
-		"\n"
-		"  -p, --pid PID         attach to a running process (and the children it forks)\n"
-		"  -a, --all             trace every process that uses libcuda\n"
-		"  -o, --output FILE     trace file; the extension picks the format:\n"
-		"                          .json     Perfetto/Chrome JSON (default: trace.json)\n"
-		"                          .pftrace  native Perfetto protobuf, 3-5x smaller\n"
-		"                          .tsbpf    raw capture, for `tracesmith-bpf replay`\n"
-		"                        give -o up to 4 times to write several at once; a file\n"
-		"                        already at FILE is kept as FILE.old; - is stdout\n"
-		"  -d, --duration SECS   stop after SECS seconds (up to %d)\n"
-		"      --kill HOW        when -d ends a -- run: term (SIGTERM, then SIGKILL;\n"
-		"                        the default), kill, or none (leave it running)\n"
-		"  -l, --lib PATH        the libcuda.so.1 to hook (default: found automatically)\n"
-		"      --lib-under DIR   with -a: hook only the libcuda copies under DIR that\n"
-		"                        running processes have mapped (one container root)\n"
-		"      --ringbuf-mb N    ring buffer size in MiB, a power of two up to 1024\n"
-		"                        (default 16)\n"
-		"      --stats           print summary tables at the end (as `stats` does)\n"
-		"      --no-driver       skip the kernel driver layer (NVIDIA ioctl/mmap/open)\n"
-		"      --driver-only     trace only the driver layer: no libcuda needed\n"
-		"  -v, --verbose         more messages (-vv: libbpf debug output)\n"
-		"  -h, --help            this help\n"
-		"\n"
-		"Stops when the command or process exits, on Ctrl-C, SIGTERM, SIGHUP or\n"
-		"SIGQUIT, or after -d; the trace is complete and valid in every case. The exit\n"
-		"status is the command's (128+N when signal N killed it).\n",
-		MAX_DURATION_S);
+	printf("Usage: tracesmith-bpf [trace] [OPTIONS] -- COMMAND [ARGS...]\n"
+	       "       tracesmith-bpf [trace] [OPTIONS] -p PID\n"
+	       "       tracesmith-bpf [trace] [OPTIONS] -a\n"
+	       "\n"
+	       "Trace the CUDA driver API of a command, a running process, or every process\n"
+	       "that uses libcuda, and write a trace that opens in ui.perfetto.dev.\n"
+	       "\n"
+	       "  -p, --pid PID         attach to a running process (and the children it forks)\n"
+	       "  -a, --all             trace every process that uses libcuda\n"
+	       "  -o, --output FILE     trace file; the extension picks the format:\n"
+	       "                          .json     Perfetto/Chrome JSON (default: trace.json)\n"
+	       "                          .pftrace  native Perfetto protobuf, 3-5x smaller\n"
+	       "                          .tsbpf    raw capture, for `tracesmith-bpf replay`\n"
+	       "                        give -o up to 4 times to write several at once; a file\n"
+	       "                        already at FILE is kept as FILE.old; - is stdout\n"
+	       "  -d, --duration SECS   stop after SECS seconds (up to %d)\n"
+	       "      --kill HOW        when -d ends a -- run: term (SIGTERM, then SIGKILL;\n"
+	       "                        the default), kill, or none (leave it running)\n"
+	       "  -l, --lib PATH        the libcuda.so.1 to hook (default: found automatically)\n"
+	       "      --lib-under DIR   with -a: hook only the libcuda copies under DIR that\n"
+	       "                        running processes have mapped (one container root)\n"
+	       "      --ringbuf-mb N    ring buffer size in MiB, a power of two up to 1024\n"
+	       "                        (default 16)\n"
+	       "      --stats           print summary tables at the end (as `stats` does)\n"
+	       "      --no-driver       skip the kernel driver layer (NVIDIA ioctl/mmap/open)\n"
+	       "      --driver-only     trace only the driver layer: no libcuda needed\n"
+	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
+	       "  -h, --help            this help\n"
+	       "\n"
+	       "Stops when the command or process exits, on Ctrl-C, SIGTERM, SIGHUP or\n"
+	       "SIGQUIT, or after -d; the trace is complete and valid in every case. The exit\n"
+	       "status is the command's (128+N when signal N killed it).\n",
+	       MAX_DURATION_S);
 }
 
 static int parse_kill(const char *s, enum ts_kill *k)
@@ -190,6 +189,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->rb_mb = 16;
 	optind = 1;
+	opterr = 0; /* ts_usage_error says it, through warn() */
 	while ((c = getopt_long(argc, argv, "+p:ao:d:l:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -228,10 +228,10 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			ts_verbose++;
 			break;
 		case 'h':
-			usage(stdout);
+			usage();
 			return 1;
 		default:
-			usage(stderr);
+			ts_usage_error("trace", argv);
 			return -EINVAL;
 		}
 	}

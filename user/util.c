@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +13,27 @@
 
 int ts_verbose;
 
+void vwarn(const char *fmt, va_list ap)
+{
+	fputs("tracesmith-bpf: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
 void warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("tracesmith-bpf: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
+}
+
+void ts_usage_error(const char *cmd, char **argv)
+{
+	/* getopt left optind past the option it refused (opterr is 0: it says nothing) */
+	warn("%s: %s: unknown option, or its argument is missing; see `tracesmith-bpf %s "
+	     "--help`\n",
+	     cmd, optind > 0 ? argv[optind - 1] : "?", cmd);
 }
 
 void debug(const char *fmt, ...)

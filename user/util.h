@@ -3,12 +3,31 @@
 #define TS_UTIL_H
 
 #include <stdint.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Errors, everywhere in the project:
+ *  - a function that can fail returns 0 or a negative errno (-ENOMEM, -EINVAL,
+ *    ...), and hands back what it made through an out pointer
+ *    (int ts_capture_create(path, &cap)); one that only allocates may
+ *    return the object, NULL meaning -ENOMEM;
+ *  - it says what went wrong with warn() where it knows best, once; callers
+ *    pass the -errno up without a second message;
+ *  - streams (struct ts_out, struct pb) keep their first -errno and the
+ *    close reports it, as ferror() does; readers of untrusted bytes add
+ *    where the data went bad (ts_cap_reader.err) to the -errno;
+ *  - a command returns its exit status: 0, 1, or the traced command's;
+ *  - cleanup happens once, at a `cleanup:` label, with NULL-safe destructors.
+ */
+
 /* The one place messages to the user go: stderr, prefixed with the tool name. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vwarn(const char *fmt, va_list ap);
+/* A bad option or a missing argument: one line that points at --help. */
+void ts_usage_error(const char *cmd, char **argv);
 
 /* Verbose diagnostics, shown with -v. */
 extern int ts_verbose;

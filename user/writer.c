@@ -18,20 +18,20 @@ int ts_writer_open(const char *path, struct ts_writer **out)
 
 	*out = NULL;
 	if (!strncmp(path, TS_STATS_PREFIX, strlen(TS_STATS_PREFIX)))
-		*out = ts_stats_writer_open(path + strlen(TS_STATS_PREFIX), false, &err);
+		err = ts_stats_writer_open(path + strlen(TS_STATS_PREFIX), false, out);
 	else if (!strncmp(path, TS_STATS_JSON_PREFIX, strlen(TS_STATS_JSON_PREFIX)))
-		*out = ts_stats_writer_open(path + strlen(TS_STATS_JSON_PREFIX), true, &err);
+		err = ts_stats_writer_open(path + strlen(TS_STATS_JSON_PREFIX), true, out);
 	else if (has_ext(path, ".stats.txt"))
-		*out = ts_stats_writer_open(path, false, &err);
+		err = ts_stats_writer_open(path, false, out);
 	else if (has_ext(path, ".stats.json"))
-		*out = ts_stats_writer_open(path, true, &err);
+		err = ts_stats_writer_open(path, true, out);
 	else if (has_ext(path, ".json") || !strcmp(path, "-"))
-		*out = ts_json_writer_open(path, &err);
+		err = ts_json_writer_open(path, out);
 	else if (has_ext(path, ".pftrace") || has_ext(path, ".perfetto-trace"))
-		*out = ts_pftrace_writer_open(path, &err);
+		err = ts_pftrace_writer_open(path, out);
 	else
 		warn("%s: unknown output format; use .json, .pftrace or .tsbpf\n", path);
-	return *out ? 0 : err;
+	return err;
 }
 
 void ts_writer_destroy(struct ts_writer *w)

@@ -123,8 +123,8 @@ struct ts_writer {
 int ts_writer_open(const char *path, struct ts_writer **out);
 void ts_writer_destroy(struct ts_writer *w);
 
-struct ts_writer *ts_json_writer_open(const char *path, int *err);
-struct ts_writer *ts_pftrace_writer_open(const char *path, int *err);
+int ts_json_writer_open(const char *path, struct ts_writer **out);
+int ts_pftrace_writer_open(const char *path, struct ts_writer **out);
 
 /* The arg with this key, or NULL. */
 static inline const struct ts_arg *ts_slice_arg(const struct ts_slice *s, const char *key)

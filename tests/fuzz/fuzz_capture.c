@@ -44,9 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	w[0] = ts_json_writer_open("/dev/null", &err);
-	w[1] = ts_pftrace_writer_open("/dev/null", &err);
-	w[2] = ts_stats_writer_open("/dev/null", true, &err);
+	err = ts_json_writer_open("/dev/null", &w[0]);
+	err = ts_pftrace_writer_open("/dev/null", &w[1]);
+	err = ts_stats_writer_open("/dev/null", true, &w[2]);
 	for (i = 0; i < NWRITERS; i++) {
 		corr[i] = w[i] ? ts_corr_new(w[i], "fuzz") : NULL;
 		ok &= corr[i] != NULL;

@@ -177,9 +177,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	snprintf(json, sizeof(json), "%s/t.json", dir);
 	snprintf(pf, sizeof(pf), "%s/t.pftrace", dir);
-	w[0] = ts_json_writer_open(json, &err);
-	w[1] = ts_pftrace_writer_open(pf, &err);
-	w[2] = ts_stats_writer_open("/dev/null", true, &err);
+	err = ts_json_writer_open(json, &w[0]);
+	err = ts_pftrace_writer_open(pf, &w[1]);
+	err = ts_stats_writer_open("/dev/null", true, &w[2]);
 	if (!w[0] || !w[1] || !w[2])
 		abort();
 	w[1]->ops->start(w[1], &meta);

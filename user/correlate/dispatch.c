@@ -401,6 +401,17 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	return 0;
 }
 
+static int corr_put(struct ts_sink *s, const void *rec)
+{
+	return ts_corr_feed(((struct ts_corr_sink *)s)->corr, rec);
+}
+
+void ts_corr_sink_init(struct ts_corr_sink *s, struct ts_corr *corr)
+{
+	s->base.put = corr_put;
+	s->corr = corr;
+}
+
 void ts_corr_sync(struct ts_corr *c)
 {
 	if (c->w->ops->sync)
