@@ -18,7 +18,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
               -Wall -Wno-unused-function
 
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
-CORE_SRCS := hooks.c util.c outbuf.c hashmap.c demangle.c decode.c correlate/dispatch.c \
+CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c correlate/dispatch.c \
              correlate/state.c correlate/gpu_track.c correlate/driver_track.c nvdecode.c nvnames.c \
              json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c capture.c \
              outputs.c outfile.c stats.c stats_print.c strmap.c hist.c

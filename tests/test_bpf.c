@@ -279,6 +279,59 @@ static void test_driver_layer(void **state)
 	trace_free(&t);
 }
 
+/*
+ * The toolkit's stub libcuda: the stand-in acting as one, and NVIDIA's own
+ * (a copy of it) where the toolkit is installed. Every call says
+ * CUDA_ERROR_STUB_LIBRARY; the tracer names it right and says what to do.
+ */
+static void expect_stub(const char *lib, const char *out)
+{
+	char *argv[] = { (char *)bin,	  "--lib", (char *)lib, "-o",	  (char *)out, "--",
+			 (char *)fakeapp, "--lib", (char *)lib, "triton", NULL };
+	char err[4096];
+	struct trace t;
+	json_object *e;
+
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 1); /* fakeapp fails */
+	assert_non_null(strstr(err, "stub libcuda"));
+	assert_non_null(strstr(err, "no GPU work can run with it"));
+	assert_int_equal(trace_load(&t, out), 0);
+	e = trace_find(&t, "X", "cuInit", HOST, 0);
+	assert_non_null(e);
+	assert_int_equal(ev_arg_int(e, "result"), 34);
+	assert_string_equal(ev_arg_str(e, "result_name"), "CUDA_ERROR_STUB_LIBRARY");
+	trace_free(&t);
+}
+
+static void test_stub_library(void **state)
+{
+	static const char nvstub[] = "/usr/local/cuda/lib64/stubs/libcuda.so";
+	char copy[300], cmd[700];
+
+	setenv("FAKECUDA_STUB", "1", 1);
+	expect_stub(fakecuda, path_in("stub.json"));
+	unsetenv("FAKECUDA_STUB");
+	if (access(nvstub, R_OK))
+		return; /* no CUDA toolkit here: the stand-in case stands */
+	/* a copy: never a library another process could map */
+	snprintf(copy, sizeof(copy), "%s/nvstub/libcuda.so.1", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/nvstub && cp %s %s", dir, nvstub, copy);
+	assert_int_equal(system(cmd), 0);
+	expect_stub(copy, path_in("nvstub.json"));
+}
+
+/* A program that never calls libcuda: said, with the library that was hooked. */
+static void test_no_calls(void **state)
+{
+	char *argv[] = { (char *)bin,	       "--lib", (char *)fakecuda, "-o",
+			 path_in("none.json"), "--",	"true",		  NULL };
+	char err[4096];
+
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "no CUDA calls captured"));
+	assert_non_null(strstr(err, fakecuda));
+}
+
 static int teardown(void **state)
 {
 	if (made_devs) {
@@ -699,7 +752,8 @@ int main(void)
 		cmocka_unit_test(test_errors),		cmocka_unit_test(test_live_equals_replay),
 		cmocka_unit_test(test_pftrace_live),	cmocka_unit_test(test_driver_layer),
 		cmocka_unit_test(test_stats_live),	cmocka_unit_test(test_full_disk),
-		cmocka_unit_test(test_perf_uprobes),
+		cmocka_unit_test(test_perf_uprobes),	cmocka_unit_test(test_stub_library),
+		cmocka_unit_test(test_no_calls),
 	};
 
 	if (geteuid() != 0) {
@@ -712,5 +766,7 @@ int main(void)
 			"test_bpf: not root, skipping the BPF tests (run: sudo make test)\n");
 		return 0;
 	}
+	if (getenv("TS_TEST_FILTER")) /* run some: TS_TEST_FILTER='test_cmd*' */
+		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
 	return cmocka_run_group_tests_name("bpf", tests, tracer_setup, teardown);
 }

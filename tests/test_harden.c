@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "curesult.h"
 #include "demangle.h"
 #include "hostile.h"
 #include "outbuf.h"
@@ -262,6 +263,20 @@ static void test_demangle_bounded(void **state)
 	free(d);
 }
 
+/* Every CUresult of CUDA 13 by its name; anything else by number, never a wrong name. */
+static void test_cu_result_names(void **state)
+{
+	char buf[32];
+
+	assert_string_equal(ts_cu_result_name(0, buf, sizeof(buf)), "CUDA_SUCCESS");
+	assert_string_equal(ts_cu_result_name(34, buf, sizeof(buf)), "CUDA_ERROR_STUB_LIBRARY");
+	assert_string_equal(ts_cu_result_name(2, buf, sizeof(buf)), "CUDA_ERROR_OUT_OF_MEMORY");
+	assert_string_equal(ts_cu_result_name(720, buf, sizeof(buf)),
+			    "CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE");
+	assert_string_equal(ts_cu_result_name(12345, buf, sizeof(buf)), "CUresult 12345");
+	assert_string_equal(ts_cu_result_name(-1, buf, sizeof(buf)), "CUresult -1");
+}
+
 static void test_parse_ranges(void **state)
 {
 	uint64_t v = 0;
@@ -314,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_fix_escape),
 		cmocka_unit_test(test_demangle_bounded),
 		cmocka_unit_test(test_parse_ranges),
+		cmocka_unit_test(test_cu_result_names),
 	};
 
 	return cmocka_run_group_tests_name("harden", tests, setup, teardown);

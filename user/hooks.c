@@ -313,41 +313,6 @@ const char *ts_dir_name(enum ts_dir dir)
 	return (unsigned int)dir <= TS_DIR_DEFAULT ? names[dir] : "";
 }
 
-const char *ts_cu_result_name(int res)
-{
-	static const struct {
-		int code;
-		const char *name;
-	} names[] = {
-		{ 0, "CUDA_SUCCESS" },
-		{ 1, "CUDA_ERROR_INVALID_VALUE" },
-		{ 2, "CUDA_ERROR_OUT_OF_MEMORY" },
-		{ 3, "CUDA_ERROR_NOT_INITIALIZED" },
-		{ 4, "CUDA_ERROR_DEINITIALIZED" },
-		{ 100, "CUDA_ERROR_NO_DEVICE" },
-		{ 101, "CUDA_ERROR_INVALID_DEVICE" },
-		{ 200, "CUDA_ERROR_INVALID_IMAGE" },
-		{ 201, "CUDA_ERROR_INVALID_CONTEXT" },
-		{ 209, "CUDA_ERROR_NO_BINARY_FOR_GPU" },
-		{ 300, "CUDA_ERROR_INVALID_SOURCE" },
-		{ 400, "CUDA_ERROR_INVALID_HANDLE" },
-		{ 500, "CUDA_ERROR_NOT_FOUND" },
-		{ 600, "CUDA_ERROR_NOT_READY" },
-		{ 700, "CUDA_ERROR_ILLEGAL_ADDRESS" },
-		{ 701, "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES" },
-		{ 702, "CUDA_ERROR_LAUNCH_TIMEOUT" },
-		{ 719, "CUDA_ERROR_LAUNCH_FAILED" },
-		{ 801, "CUDA_ERROR_NOT_SUPPORTED" },
-		{ 999, "CUDA_ERROR_UNKNOWN" },
-	};
-	unsigned int i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].code == res)
-			return names[i].name;
-	return "CUDA_ERROR_UNRECOGNIZED";
-}
-
 void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 {
 	unsigned int i;

@@ -146,7 +146,6 @@ extern const struct ts_role_info ts_roles[ROLE__COUNT];
 
 const char *ts_cat_name(enum ts_cat cat);
 const char *ts_dir_name(enum ts_dir dir);
-const char *ts_cu_result_name(int res);
 
 /* The BPF capture spec for a hook row. */
 void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "curesult.h"
 #include "decode.h"
 #include "hooks.h"
 #include "live.h"
@@ -130,6 +131,18 @@ static int describe_pid(struct ts_live *l, uint32_t pid, uint64_t ts)
 	return ts_live_describe(l, pid, ts, cmd, proc_cmdline(pid, cmd, sizeof(cmd)));
 }
 
+/* The driver itself says it is NVIDIA's stub: say so once, and what to do. */
+static void stub_check(struct ts_live *l, const struct ts_rec_api *r)
+{
+	if (r->ret != TS_CUDA_ERROR_STUB_LIBRARY || l->stub_seen)
+		return;
+	l->stub_seen = true;
+	warn("%s is the CUDA toolkit's stub libcuda (a call returned CUDA_ERROR_STUB_LIBRARY): "
+	     "no GPU work can run with it.\n  Run the program with the NVIDIA driver's "
+	     "libcuda.so.1 first in its library path, and point --lib at that one.\n",
+	     l->lib && l->lib[0] ? l->lib : "the hooked library");
+}
+
 int ts_live_on_record(void *ctx, void *data, size_t size)
 {
 	struct ts_live *l = ctx;
@@ -140,6 +153,10 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 	if (ts_rec_check(data, size) != TS_REC_OK) {
 		l->bad++;
 		return 0;
+	}
+	if (h->kind == TS_REC_API) {
+		l->api_calls++;
+		stub_check(l, data);
 	}
 	if (h->kind == TS_REC_EXIT) {
 		err = put(l, data);

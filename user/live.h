@@ -2,6 +2,7 @@
 #ifndef TS_LIVE_H
 #define TS_LIVE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "hashmap.h"
 #include "sink.h"
@@ -14,6 +15,8 @@ struct ts_live {
 	struct ts_sink *sink;
 	struct ts_hmap seen; /* pids already described by a META_PROC */
 	uint64_t records;    /* from BPF */
+	uint64_t api_calls;  /* of them, hooked CUDA calls */
+	bool stub_seen;	     /* a call said the library is NVIDIA's stub */
 	uint64_t bad;	     /* records that failed ts_rec_check */
 	int err;	     /* the sink's first error */
 	const char *lib;     /* libcuda path, recorded per process */

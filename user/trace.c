@@ -499,6 +499,10 @@ static int finish(struct trace_run *r, bool failed)
 		ret = 1;
 	else
 		report(r, drops);
+	if (!r->live.api_calls && !r->o.driver_only)
+		warn("no CUDA calls captured (hooked %s): did the program use this libcuda? "
+		     "Point at the one it loads with --lib.\n",
+		     r->lib);
 	return ret;
 }
 

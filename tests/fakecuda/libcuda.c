@@ -200,6 +200,9 @@ API CUresult cuInit(unsigned int flags)
 {
 	struct uvm_initialize ui = { 0 };
 
+	/* FAKECUDA_STUB: behave as the toolkit's stub libcuda, which has no driver behind it */
+	if (getenv("FAKECUDA_STUB"))
+		return CUDA_ERROR_STUB_LIBRARY;
 	dev_open();
 	rm_control(NV2080_CTRL_CMD_GPU_GET_NAME_STRING);
 	if (uvm_fd >= 0)

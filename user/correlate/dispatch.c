@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "corr_int.h"
+#include "curesult.h"
 #include "demangle.h"
 
 static const struct ts_counter_def mem_counter = { "GPU memory allocated (bytes)", TS_UNIT_BYTES };
@@ -135,7 +136,8 @@ static void count_memory(struct ts_corr *c, const struct ts_call *call)
 }
 
 /* Args any call gets: its captured values, its string, its result. */
-static void add_call_args(struct ts_slice *s, const struct ts_call *call)
+/* buf holds a result name the table lacks, for as long as the slice */
+static void add_call_args(struct ts_slice *s, const struct ts_call *call, char *buf, size_t buf_len)
 {
 	const struct ts_rec_api *r = call->rec;
 	unsigned int i;
@@ -157,7 +159,7 @@ static void add_call_args(struct ts_slice *s, const struct ts_call *call)
 		ts_arg_str(s, "name", call->str, call->str_len);
 	ts_arg_i64(s, "result", r->ret);
 	if (r->ret) {
-		const char *n = ts_cu_result_name(r->ret);
+		const char *n = ts_cu_result_name(r->ret, buf, buf_len);
 
 		ts_arg_str(s, "result_name", n, strlen(n));
 	}
@@ -189,6 +191,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	struct ts_call call;
 	struct ts_thr *t;
 	uint64_t corr = 0, gpu_corr = 0;
+	char result[32];
 
 	if (ts_decode_call(&c->syms, r, &call)) {
 		c->stats.unknown_syms++;
@@ -228,7 +231,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	s.flow_out = gpu_corr;
 	if (corr)
 		ts_arg_u64(&s, "correlation_id", corr);
-	add_call_args(&s, &call);
+	add_call_args(&s, &call, result, sizeof(result));
 	c->w->ops->slice(c->w, &s);
 }
 
