@@ -30,7 +30,7 @@ BIN      := $(OUT)/tracesmith-bpf
 FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
 FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden
-BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety
+BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf
@@ -91,6 +91,10 @@ $(OUT)/test_bpf: tests/test_bpf.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 # Outputs, signals, exit statuses, hostile names: real runs, as root.
 $(OUT)/test_safety: tests/test_safety.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_safety.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+# Process identity from the kernel: short-lived, forking and exec'ing processes.
+$(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_procs.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
 
 # The same without BPF: output files, UTF-8, demangling, option ranges.
 $(OUT)/test_harden: tests/test_harden.c tests/hostile.h $(CORE_OBJS)

@@ -96,6 +96,43 @@ static __always_inline void emit_thread(__u32 pid, __u32 tid)
 	bpf_ringbuf_submit(r, rb_flags());
 }
 
+/*
+ * Who the process is, from the task: its comm and the start of its argv.
+ * argv_task's memory is read (the current task: a parent at fork, the task
+ * itself otherwise); a read that fails leaves argv empty, never the record.
+ */
+static __always_inline void emit_proc(__u32 pid, __u32 tid, __u8 flags)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ts_rec_proc *r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
+	unsigned long start, end;
+	__u64 len;
+
+	if (!r) {
+		count_drop();
+		return;
+	}
+	r->hdr.kind = TS_REC_PROC;
+	r->hdr.flags = flags;
+	r->hdr.pid = pid;
+	r->hdr.ts = bpf_ktime_get_ns();
+	r->hdr.tid = tid;
+	r->hdr.aux = 0;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	start = BPF_CORE_READ(task, mm, arg_start);
+	end = BPF_CORE_READ(task, mm, arg_end);
+	len = end > start ? end - start : 0;
+	if (len > TS_MAX_ARGV)
+		len = TS_MAX_ARGV;
+	/* bounded for the verifier: len is in [0, TS_MAX_ARGV] */
+	if (len && bpf_probe_read_user(r->argv, len, (const void *)start))
+		len = 0;
+	r->argv_len = len;
+	r->pad[0] = r->pad[1] = r->pad[2] = 0;
+	r->hdr.size = (TS_PROC_BASE_SIZE + len + 7) & ~7u;
+	bpf_ringbuf_submit(r, rb_flags());
+}
+
 /* args[0..5] are the registers, args[6..] the stack arguments read at entry */
 /*
  * A call that may block (a synchronize, a synchronous copy) also says when it
@@ -149,6 +186,8 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 		return 0;
 	if (!t->seen) {
 		t->seen = 1;
+		/* the process first: its name must be there before anything of it is drained */
+		emit_proc(pid, tid, 0);
 		emit_thread(pid, tid);
 	}
 	cookie = bpf_get_attach_cookie(ctx);
@@ -348,8 +387,29 @@ int BPF_PROG(ts_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (!filter_pids || ppid == cpid)
 		return 0;
-	if (bpf_map_lookup_elem(&traced, &ppid))
+	if (bpf_map_lookup_elem(&traced, &ppid)) {
 		bpf_map_update_elem(&traced, &cpid, &one, BPF_ANY);
+		/* the child is its parent's image until it execs: named now, whatever comes */
+		emit_proc(cpid, BPF_CORE_READ(child, pid), TS_PROC_F_FORK);
+	}
+	return 0;
+}
+
+/*
+ * exec renames a process: traced ones (pid filter), or, system-wide, those
+ * already seen calling the driver (their thread storage survives exec).
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ts_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+
+	if (filter_pids ? !bpf_map_lookup_elem(&traced, &pid)
+			: !bpf_task_storage_get(&threads, p, 0, 0))
+		return 0;
+	emit_proc(pid, tid, TS_PROC_F_EXEC);
+	emit_thread(pid, tid);
 	return 0;
 }
 

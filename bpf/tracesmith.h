@@ -26,6 +26,7 @@ enum ts_kind {
 	TS_REC_EXIT = 3,      /* a traced process exited */
 	TS_REC_DRIVER = 4,    /* an ioctl/mmap on an NVIDIA device file */
 	TS_REC_API_ENTER = 5, /* a call that may block began (hdr only, aux = symbol) */
+	TS_REC_PROC = 6,      /* a process's identity from the kernel: comm and argv */
 	/* 64 and up are written by user space, never by BPF */
 	TS_REC_META_START = 64, /* clock base and tool version */
 	TS_REC_META_SYM = 65,	/* symbol id -> hooked function name */
@@ -44,6 +45,28 @@ struct ts_rec_hdr {
 	__u64 ts;   /* CLOCK_MONOTONIC ns */
 	__u32 tid;
 	__u32 aux; /* kind-specific: symbol id for TS_REC_API */
+};
+
+/*
+ * TS_REC_PROC: who a process is, read by BPF from the task itself, so a
+ * process is named after its command however short it lives. Sent when a
+ * thread of it is first seen (flags 0), when a traced process forks (FORK:
+ * the child, with the parent's argv) and when it calls exec (EXEC: it is
+ * renamed). argv is the first argv_len bytes of the NUL-separated argument
+ * strings (mm->arg_start). User space turns these into TS_REC_META_PROC: a
+ * capture never holds one.
+ */
+#define TS_MAX_ARGV	  256
+#define TS_PROC_F_FORK	  0x1
+#define TS_PROC_F_EXEC	  0x2
+#define TS_PROC_BASE_SIZE 48 /* offsetof(struct ts_rec_proc, argv) */
+
+struct ts_rec_proc {
+	struct ts_rec_hdr hdr;
+	char comm[TS_COMM_LEN];
+	__u16 argv_len;
+	__u16 pad[3];
+	char argv[TS_MAX_ARGV];
 };
 
 /* TS_REC_EXIT flags: only a thread ended, not its process */

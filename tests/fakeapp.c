@@ -6,7 +6,10 @@
  * (cuModuleGetFunction), cuLaunchKernelEx, many threads, failing calls.
  * libcuda is dlopen'ed after start-up, as the runtime does.
  *
- * Usage: fakeapp [--lib PATH] [--wait-file F] [--preload] [--forever] MODE...
+ * Usage: fakeapp [--lib PATH] [--wait-file F] [--preload] [--forever] [--fork]
+ *                [--exec MODE] MODE...
+ * --fork runs the modes in a child that exits at once (the parent waits);
+ * --exec MODE then execs `fakeapp --lib PATH MODE`: the same process, renamed.
  * MODE: runtime torch triton launchex threads fail all hostile, or storm N
  */
 #define _GNU_SOURCE
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "cuda_types.h"
 #include "../workloads.h"
 #include "../hostile.h"
@@ -442,8 +446,8 @@ static void wait_file(const char *f)
 
 int main(int argc, char **argv)
 {
-	const char *path = "libcuda.so.1", *wait = NULL;
-	int i = 1, preload = 0, forever = 0;
+	const char *path = "libcuda.so.1", *wait = NULL, *exec_mode = NULL;
+	int i = 1, preload = 0, forever = 0, fork_first = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--lib") && i + 1 < argc)
@@ -454,11 +458,25 @@ int main(int argc, char **argv)
 			preload = 1;
 		else if (!strcmp(argv[i], "--forever"))
 			forever = 1;
+		else if (!strcmp(argv[i], "--fork"))
+			fork_first = 1;
+		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
+			exec_mode = argv[++i];
 	}
 	if (i >= argc) {
 		fprintf(stderr, "usage: fakeapp [--lib PATH] [--wait-file F] [--preload] "
 				"[--forever] MODE... | storm N\n");
 		return 1;
+	}
+	if (fork_first) {
+		pid_t child = fork();
+		int st;
+
+		if (child < 0)
+			return 1;
+		if (child > 0) /* the parent only waits: the child is the one that calls */
+			return waitpid(child, &st, 0) == child && WIFEXITED(st) ? WEXITSTATUS(st)
+										: 1;
 	}
 	if (preload)
 		lib = dlopen(path, RTLD_NOW);
@@ -487,5 +505,10 @@ int main(int argc, char **argv)
 			usleep(50000); /* a steady, modest rate: tests stop it mid-run */
 	} while (forever);
 	printf("fakeapp ok\n");
+	if (exec_mode) {
+		fflush(stdout);
+		execl("/proc/self/exe", "fakeapp", "--lib", path, exec_mode, (char *)NULL);
+		return 1;
+	}
 	return 0;
 }

@@ -149,6 +149,23 @@ const char *trace_process_name(const struct trace *t, long long pid)
 	return meta_name(t, "process_name", pid, -1);
 }
 
+const char *trace_last_process_name(const struct trace *t, long long pid, int *count)
+{
+	const char *last = NULL;
+	size_t i;
+
+	*count = 0;
+	for (i = 0; i < t->n; i++) {
+		json_object *e = trace_event(t, i);
+
+		if (matches(e, "M", "process_name", ANY) && ev_int(e, "pid") == pid) {
+			last = ev_arg_str(e, "name");
+			(*count)++;
+		}
+	}
+	return last;
+}
+
 json_object *trace_other(const struct trace *t, const char *key)
 {
 	json_object *o, *v;

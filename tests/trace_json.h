@@ -28,6 +28,8 @@ json_object *trace_find(const struct trace *t, const char *ph, const char *name,
 /* The name given to (pid, tid) by thread_name metadata, or NULL. */
 const char *trace_thread_name(const struct trace *t, long long pid, long long tid);
 const char *trace_process_name(const struct trace *t, long long pid);
+/* The name the process had last (an exec renames it), and how many it was given. */
+const char *trace_last_process_name(const struct trace *t, long long pid, int *count);
 
 const char *ev_str(json_object *e, const char *key);
 long long ev_int(json_object *e, const char *key);

@@ -11,6 +11,8 @@ _Static_assert(__builtin_offsetof(struct ts_rec_api, vals) == TS_API_BASE_SIZE,
 _Static_assert(sizeof(struct ts_rec_meta) == TS_META_BASE_SIZE, "meta header size");
 _Static_assert(__builtin_offsetof(struct ts_rec_driver, data) == TS_DRV_BASE_SIZE,
 	       "capture format: driver data starts at byte 96");
+_Static_assert(__builtin_offsetof(struct ts_rec_proc, argv) == TS_PROC_BASE_SIZE,
+	       "ring buffer format: the process record's argv offset");
 
 const char *ts_rec_err_str(enum ts_rec_err err)
 {
@@ -51,6 +53,15 @@ static enum ts_rec_err check_meta(const struct ts_rec_meta *m)
 	return TS_REC_OK;
 }
 
+static enum ts_rec_err check_proc(const struct ts_rec_proc *r)
+{
+	if (r->hdr.size < TS_PROC_BASE_SIZE)
+		return TS_REC_BAD_SIZE;
+	if (r->argv_len > TS_MAX_ARGV || TS_PROC_BASE_SIZE + r->argv_len > r->hdr.size)
+		return TS_REC_BAD_FIELD;
+	return TS_REC_OK;
+}
+
 static enum ts_rec_err check_driver(const struct ts_rec_driver *r)
 {
 	if (r->hdr.size < TS_DRV_BASE_SIZE)
@@ -73,6 +84,8 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 		return check_api(rec);
 	case TS_REC_THREAD:
 		return h->size >= sizeof(struct ts_rec_thread) ? TS_REC_OK : TS_REC_BAD_SIZE;
+	case TS_REC_PROC:
+		return check_proc(rec);
 	case TS_REC_DRIVER:
 		return check_driver(rec);
 	case TS_REC_EXIT:

@@ -113,16 +113,50 @@ static size_t proc_cgroup(uint32_t pid, char *buf, size_t len)
 int ts_live_describe(struct ts_live *l, uint32_t pid, uint64_t ts, const char *cmd, size_t n)
 {
 	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	const char *now = ts_hmap_get_ptr(&l->seen, pid, 0);
 	char cg[512];
-	size_t cglen = proc_cgroup(pid, cg, sizeof(cg));
+	size_t cglen;
 
-	if (ts_hmap_put(&l->seen, pid, 0, 1))
+	/*
+	 * The name it has now, again or cut short (the kernel's argv is at most
+	 * TS_MAX_ARGV bytes): nothing to say.
+	 */
+	if (now && n <= strlen(now) && !memcmp(now, cmd, n) &&
+	    (n == strlen(now) || n >= TS_MAX_ARGV - 1))
+		return 0;
+	if (ts_hmap_put_owned(&l->seen, pid, 0, strndup(cmd, n)))
 		return -ENOMEM;
+	cglen = proc_cgroup(pid, cg, sizeof(cg));
 	ts_meta_build(buf, TS_REC_META_PROC, pid, ts, 0, 0, 0, cmd, n, cg, cglen);
 	return put(l, buf);
 }
 
-static int describe_pid(struct ts_live *l, uint32_t pid, uint64_t ts)
+/*
+ * The kernel's word on who a process is (TS_REC_PROC): its argv, NULs as
+ * spaces, or its comm when the argv could not be read. The first one names
+ * the process; an exec renames it.
+ */
+static int proc_record(struct ts_live *l, const struct ts_rec_proc *r)
+{
+	char cmd[TS_MAX_ARGV];
+	size_t n = r->argv_len, i;
+
+	if (!(r->hdr.flags & TS_PROC_F_EXEC) && ts_hmap_get(&l->seen, r->hdr.pid, 0))
+		return 0;
+	memcpy(cmd, r->argv, n);
+	while (n && cmd[n - 1] == '\0')
+		n--;
+	for (i = 0; i < n; i++)
+		if (cmd[i] == '\0')
+			cmd[i] = ' ';
+	if (!n) {
+		n = strnlen(r->comm, sizeof(r->comm));
+		memcpy(cmd, r->comm, n);
+	}
+	return ts_live_describe(l, r->hdr.pid, r->hdr.ts, cmd, n);
+}
+
+int ts_live_describe_pid(struct ts_live *l, uint32_t pid, uint64_t ts)
 {
 	char cmd[TS_META_MAX_STR];
 
@@ -158,13 +192,15 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 		l->api_calls++;
 		stub_check(l, data);
 	}
+	if (h->kind == TS_REC_PROC)
+		return proc_record(l, data);
 	if (h->kind == TS_REC_EXIT) {
 		err = put(l, data);
 		if (!(h->flags & TS_EXIT_F_THREAD))
-			ts_hmap_del(&l->seen, h->pid, 0, NULL);
+			ts_hmap_free_owned(&l->seen, false, h->pid);
 		return err;
 	}
-	err = describe_pid(l, h->pid, h->ts);
+	err = ts_live_describe_pid(l, h->pid, h->ts);
 	return err ? err : put(l, data);
 }
 
@@ -184,6 +220,8 @@ int ts_live_end(struct ts_live *l, uint64_t drops)
 
 void ts_live_free(struct ts_live *l)
 {
-	if (l)
-		ts_hmap_free(&l->seen);
+	if (!l)
+		return;
+	ts_hmap_free_owned(&l->seen, true, 0);
+	ts_hmap_free(&l->seen);
 }

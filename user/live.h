@@ -13,7 +13,7 @@
  */
 struct ts_live {
 	struct ts_sink *sink;
-	struct ts_hmap seen; /* pids already described by a META_PROC */
+	struct ts_hmap seen; /* (pid, 0) -> the name its last META_PROC gave it (malloc'd) */
 	uint64_t records;    /* from BPF */
 	uint64_t api_calls;  /* of them, hooked CUDA calls */
 	bool stub_seen;	     /* a call said the library is NVIDIA's stub */
@@ -34,6 +34,8 @@ int ts_live_start(struct ts_live *l, uint64_t mode, uint64_t mono, const char *v
  * be gone by the time their first record is drained: the command we started.
  */
 int ts_live_describe(struct ts_live *l, uint32_t pid, uint64_t ts, const char *cmd, size_t n);
+/* Describe a process from /proc now, unless it already has a name: -p's target at attach. */
+int ts_live_describe_pid(struct ts_live *l, uint32_t pid, uint64_t ts);
 /* ring_buffer_sample_fn */
 int ts_live_on_record(void *ctx, void *data, size_t size);
 /* Closing records: drops, end marker. */

@@ -458,6 +458,12 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		if (err)
 			return err;
 	}
+	/* -p: named now, while it is surely there (it may exit before its first record) */
+	if (r->o.pid) {
+		err = ts_live_describe_pid(&r->live, r->o.pid, ts_now_ns(CLOCK_MONOTONIC));
+		if (err)
+			return err;
+	}
 	if (r->o.all && !r->o.lib && !r->o.driver_only)
 		attach_other_libs(&r->probes, r->lib, r->o.lib_under);
 	if ((r->child.pid || r->o.pid) &&

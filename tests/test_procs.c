@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Process identity from the kernel: every traced process is named after its
+ * command, however short it lives, and an exec renames it. Short-lived,
+ * forking and exec'ing processes under --, -p and -a, with exact counts.
+ * Root, like the other BPF tests; each test stops what it started, by pid.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "trace_json.h"
+#include "tracer_run.h"
+#include "workloads.h"
+
+/* The pid whose thread made the nth call named name. */
+static long long caller(const struct trace *t, const char *name)
+{
+	json_object *e = trace_find(t, "X", name, HOST, 0);
+
+	assert_non_null(e);
+	return ev_int(e, "pid");
+}
+
+static void trace_cmd(char **cmd, const char *out, struct trace *t)
+{
+	char *argv[16] = { (char *)bin, "--lib", (char *)fakecuda, "-o", (char *)out, "--" };
+	char err[4096];
+	int i;
+
+	for (i = 0; i < 9 && cmd[i]; i++)
+		argv[6 + i] = cmd[i];
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(t, out), 0);
+}
+
+/* `sh -c "app; true"`: the process that calls CUDA is the app, named as the app. */
+static void test_proc_shell_wrapper(void **state)
+{
+	char script[1024], want[1024];
+	char *cmd[] = { "/bin/sh", "-c", script, NULL };
+	const char *name;
+	struct trace t;
+	int n;
+
+	snprintf(script, sizeof(script), "%s --lib %s triton; true", fakeapp, fakecuda);
+	snprintf(want, sizeof(want), "%s --lib %s triton", fakeapp, fakecuda);
+	trace_cmd(cmd, path_in("sh.json"), &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	name = trace_last_process_name(&t, caller(&t, "cuLaunchKernel"), &n);
+	assert_non_null(name);
+	assert_string_equal(name, want);
+	trace_free(&t);
+}
+
+/* A child forked to do the work, gone at once: named after the command it came from. */
+static void test_proc_fork(void **state)
+{
+	char *cmd[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--fork", "triton", NULL };
+	char want[1024];
+	const char *name;
+	long long pid;
+	struct trace t;
+	int n;
+
+	snprintf(want, sizeof(want), "%s --lib %s --fork triton", fakeapp, fakecuda);
+	trace_cmd(cmd, path_in("fork.json"), &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	pid = caller(&t, "cuLaunchKernel");
+	name = trace_last_process_name(&t, pid, &n);
+	assert_non_null(name);
+	assert_string_equal(name, want);
+	assert_int_equal(n, 1);
+	trace_free(&t);
+}
+
+/* exec renames the process; its calls before and after stay on it. */
+static void test_proc_exec(void **state)
+{
+	char *cmd[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--exec", "torch",
+			"triton",	 NULL };
+	char first[1024], last[1024];
+	long long pid;
+	struct trace t;
+	int n;
+
+	snprintf(first, sizeof(first), "%s --lib %s --exec torch triton", fakeapp, fakecuda);
+	snprintf(last, sizeof(last), "fakeapp --lib %s torch", fakecuda);
+	trace_cmd(cmd, path_in("exec.json"), &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	assert_int_equal(trace_count(&t, "X", TORCH_REDUCE_DEMANGLED, GPU), TORCH_REDUCE_N);
+	pid = caller(&t, "cuModuleGetFunction");
+	assert_int_equal(caller(&t, "cuLibraryGetKernel"), pid);
+	assert_string_equal(trace_process_name(&t, pid), first);
+	assert_string_equal(trace_last_process_name(&t, pid, &n), last);
+	assert_int_equal(n, 2);
+	trace_free(&t);
+}
+
+/* -p on a job that ends before anything is drained: named at attach. */
+static void test_proc_pid_short(void **state)
+{
+	char *go = path_in("go-short"), *out = path_in("pshort.json"), err[4096] = "", want[1024];
+	char *app[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--wait-file", go,
+			"triton",	 NULL };
+	char pidarg[16],
+		*argv[] = { (char *)bin, "--lib", (char *)fakecuda, "-p", pidarg, "-o", out, NULL };
+	struct trace t;
+	pid_t a, tr;
+	int fd, n;
+
+	a = start(app, NULL);
+	snprintf(pidarg, sizeof(pidarg), "%d", a);
+	snprintf(want, sizeof(want), "%s --lib %s --wait-file %s triton", fakeapp, fakecuda, go);
+	usleep(100000);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
+	close(creat(go, 0644));
+	assert_int_equal(wait_status(a), 0);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	assert_string_equal(trace_last_process_name(&t, a, &n), want);
+	trace_free(&t);
+}
+
+/* -a: a process started after attach and gone at once, and one that execs. */
+static void test_proc_all_short(void **state)
+{
+	char *out = path_in("ashort.json"), err[4096] = "", want[1024], renamed[1024];
+	char *argv[] = { (char *)bin, "-a", "--lib", (char *)fakecuda, "-o", out, NULL };
+	char *quick[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "triton", NULL };
+	char *execs[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--exec", "torch",
+			  "triton",	   NULL };
+	struct trace t;
+	pid_t tr, a1, a2;
+	int fd, n;
+
+	snprintf(want, sizeof(want), "%s --lib %s triton", fakeapp, fakecuda);
+	snprintf(renamed, sizeof(renamed), "fakeapp --lib %s torch", fakecuda);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing every process", err, sizeof(err), 30000));
+	a1 = start(quick, NULL);
+	assert_int_equal(wait_status(a1), 0);
+	a2 = start(execs, NULL);
+	assert_int_equal(wait_status(a2), 0);
+	usleep(200000);
+	interrupt_and_load(tr, fd, out, &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), 2 * TRITON_N);
+	assert_string_equal(trace_last_process_name(&t, a1, &n), want);
+	assert_string_equal(trace_last_process_name(&t, a2, &n), renamed);
+	trace_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proc_shell_wrapper), cmocka_unit_test(test_proc_fork),
+		cmocka_unit_test(test_proc_exec),	   cmocka_unit_test(test_proc_pid_short),
+		cmocka_unit_test(test_proc_all_short),
+	};
+
+	if (geteuid() != 0) {
+		if (getenv("CI")) {
+			fprintf(stderr, "test_procs: CI must run these as root\n");
+			return 1;
+		}
+		fprintf(stderr, "test_procs: not root, skipping (run: sudo make test)\n");
+		return 0;
+	}
+	if (getenv("TS_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
+	return cmocka_run_group_tests_name("procs", tests, tracer_setup, NULL);
+}
