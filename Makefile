@@ -19,7 +19,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
 CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c correlate/dispatch.c \
-             correlate/state.c correlate/gpu_track.c correlate/driver_track.c nvdecode.c nvnames.c \
+             correlate/state.c correlate/gpu_track.c correlate/graph_track.c correlate/ops.c \
+             correlate/driver_track.c nvdecode.c nvnames.c \
              json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c capture.c \
              outputs.c outfile.c stats.c stats_print.c strmap.c hist.c
 TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c trace.c replay.c stats_cmd.c main.c
@@ -30,7 +31,7 @@ BIN      := $(OUT)/tracesmith-bpf
 FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
 FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden
-BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs
+BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf
@@ -77,9 +78,11 @@ $(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h | $(OUT)
 $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h | $(OUT)
 	$(CC) -O1 -g -Wall -Itests/fakecuda $< -o $@ -ldl -lpthread
 
-$(OUT)/test_unit: $(BIN) tests/test_unit.c tests/canned.c tests/canned.h tests/trace_json.c \
-		  tests/trace_json.h $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) tests/test_unit.c tests/canned.c tests/trace_json.c $(CORE_OBJS) \
+PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c
+PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h
+
+$(OUT)/test_unit: $(BIN) tests/test_unit.c $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
+	$(CC) $(TEST_CFLAGS) tests/test_unit.c $(PIPE_SRCS) $(CORE_OBJS) \
 		-o $@ $(TEST_LIBS) -lz -liberty
 
 RUN_SRCS := tests/tracer_run.c tests/trace_json.c
@@ -95,6 +98,12 @@ $(OUT)/test_safety: tests/test_safety.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 # Process identity from the kernel: short-lived, forking and exec'ing processes.
 $(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_procs.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+# CUDA graphs: a real trace of the graphs workload, and the bounds on canned records.
+$(OUT)/test_graphs: tests/test_graphs.c $(RUN_SRCS) $(RUN_HDRS) tests/pipe.c tests/pipe.h \
+		    tests/canned.c tests/canned.h $(CORE_OBJS) | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_graphs.c tests/tracer_run.c tests/trace_json.c tests/pipe.c \
+		tests/canned.c $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty
 
 # The same without BPF: output files, UTF-8, demangling, option ranges.
 $(OUT)/test_harden: tests/test_harden.c tests/hostile.h $(CORE_OBJS)
@@ -134,11 +143,10 @@ fuzz: $(FUZZ_TARGETS)
 	done
 
 # The unit tests again, built with the sanitizers (the BPF tests run the tool).
-$(OUT)/san/test_%: tests/test_%.c tests/canned.c tests/trace_json.c $(CORE_PATHS) user/*.h user/*/*.h \
-		   tests/*.h | $(OUT)
+$(OUT)/san/test_%: tests/test_%.c $(PIPE_SRCS) $(CORE_PATHS) user/*.h user/*/*.h tests/*.h | $(OUT)
 	mkdir -p $(OUT)/san
-	$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< tests/canned.c \
-		tests/trace_json.c $(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty
+	$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< $(PIPE_SRCS) \
+		$(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty
 
 sanitize: $(BIN) $(OUT)/san/test_unit $(OUT)/san/test_harden
 	for t in test_unit test_harden; do \

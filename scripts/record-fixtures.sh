@@ -14,6 +14,8 @@ record() {
 			build/fakeapp --lib "$lib" "$@" >/dev/null
 	fi
 	./build/tracesmith-bpf replay "tests/fixtures/$name.tsbpf" -o "tests/fixtures/$name.json"
+	# outputs keep the file they replace as FILE.old: the fixtures need no copy
+	rm -f "tests/fixtures/$name.json.old" "tests/fixtures/$name.tsbpf.old"
 }
 # --goldens-only: keep the captures, rewrite the goldens (no root needed)
 goldens_only=0

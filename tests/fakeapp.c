@@ -10,7 +10,7 @@
  *                [--exec MODE] MODE...
  * --fork runs the modes in a child that exits at once (the parent waits);
  * --exec MODE then execs `fakeapp --lib PATH MODE`: the same process, renamed.
- * MODE: runtime torch triton launchex threads fail all hostile, or storm N
+ * MODE: runtime torch triton launchex threads fail all hostile graphs, or storm N
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -256,6 +256,139 @@ static void mode_triton(void)
 	CK(D(cuStreamSynchronize)(s));
 }
 
+CUresult cuStreamBeginCapture_v2_t(CUstream, int);
+CUresult cuStreamEndCapture_t(CUstream, CUgraph *);
+CUresult cuGraphInstantiateWithFlags_t(CUgraphExec *, CUgraph, unsigned long long);
+CUresult cuGraphLaunch_t(CUgraphExec, CUstream);
+CUresult cuGraphCreate_t(CUgraph *, unsigned int);
+CUresult cuGraphAddKernelNode_v2_t(CUgraphNode *, CUgraph, const CUgraphNode *, size_t,
+				   const CUDA_KERNEL_NODE_PARAMS *);
+CUresult cuGraphAddMemsetNode_t(CUgraphNode *, CUgraph, const CUgraphNode *, size_t,
+				const CUDA_MEMSET_NODE_PARAMS *, CUcontext);
+CUresult cuGraphAddMemcpyNode_t(CUgraphNode *, CUgraph, const CUgraphNode *, size_t,
+				const CUDA_MEMCPY3D *, CUcontext);
+CUresult cuGraphExecKernelNodeSetParams_v2_t(CUgraphExec, CUgraphNode,
+					     const CUDA_KERNEL_NODE_PARAMS *);
+CUresult cuGraphExecUpdate_v2_t(CUgraphExec, CUgraph, void *);
+CUresult cuGraphExecDestroy_t(CUgraphExec);
+CUresult cuGraphDestroy_t(CUgraph);
+CUresult cuEventCreate_t(CUevent *, unsigned int);
+CUresult cuEventRecord_t(CUevent, CUstream);
+CUresult cuStreamWaitEvent_t(CUstream, CUevent, unsigned int);
+CUresult cuMemsetD8Async_t(CUdeviceptr, unsigned char, size_t, CUstream);
+
+static void launch(CUfunction f, unsigned int grid, CUstream s)
+{
+	CK(D(cuLaunchKernel)(f, grid, 1, 1, GRAPH_BLOCK, 1, 1, 0, s, NULL, NULL));
+}
+
+/* 1: a capture that another stream joins through an event */
+static CUgraphExec graphs_capture(CUfunction fa, CUfunction fb, CUstream s1, CUstream s2,
+				  CUdeviceptr d)
+{
+	static char host[GRAPH_COPY_BYTES];
+	CUevent e1, e2;
+	CUgraph g;
+	CUgraphExec ge;
+	int i;
+
+	CK(D(cuEventCreate)(&e1, 0));
+	CK(D(cuEventCreate)(&e2, 0));
+	CK(D(cuStreamBeginCapture_v2)(s1, 0));
+	for (i = 0; i < GRAPH_A_N; i++)
+		launch(fa, GRAPH_GRID, s1);
+	CK(D(cuMemsetD8Async)(d, 0, GRAPH_MEMSET_BYTES, s1));
+	CK(D(cuEventRecord)(e1, s1));
+	CK(D(cuStreamWaitEvent)(s2, e1, 0));
+	launch(fb, GRAPH_GRID, s2);
+	CK(D(cuEventRecord)(e2, s2));
+	CK(D(cuStreamWaitEvent)(s1, e2, 0));
+	CK(D(cuMemcpyHtoDAsync_v2)(d, host, GRAPH_COPY_BYTES, s1));
+	CK(D(cuStreamEndCapture)(s1, &g));
+	CK(D(cuGraphInstantiateWithFlags)(&ge, g, 0));
+	CK(D(cuGraphDestroy)(g));
+	return ge;
+}
+
+/* 2: the node API, then one node's parameters changed in the exec */
+static CUgraphExec graphs_nodes(CUfunction fa, CUfunction fb, CUstream s1, CUdeviceptr d)
+{
+	static char host[GRAPH_NODE_COPY_W];
+	CUDA_KERNEL_NODE_PARAMS ka = { .func = fa,
+				       .gridDimX = GRAPH_NODE_GRID,
+				       .gridDimY = 1,
+				       .gridDimZ = 1,
+				       .blockDimX = GRAPH_BLOCK,
+				       .blockDimY = 1,
+				       .blockDimZ = 1 };
+	CUDA_KERNEL_NODE_PARAMS kb = ka;
+	CUDA_MEMSET_NODE_PARAMS ms = {
+		.dst = d, .elementSize = 4, .width = GRAPH_NODE_MEMSET_W, .height = 1
+	};
+	CUDA_MEMCPY3D cp = { .srcMemoryType = 1,
+			     .srcHost = host,
+			     .dstMemoryType = 2,
+			     .dstDevice = d,
+			     .WidthInBytes = GRAPH_NODE_COPY_W,
+			     .Height = 1,
+			     .Depth = 1 };
+	CUgraphNode na, nm, nc, nb;
+	CUgraph g;
+	CUgraphExec ge;
+
+	kb.func = fb;
+	CK(D(cuGraphCreate)(&g, 0));
+	CK(D(cuGraphAddKernelNode_v2)(&na, g, NULL, 0, &ka));
+	CK(D(cuGraphAddMemsetNode)(&nm, g, &na, 1, &ms, NULL));
+	CK(D(cuGraphAddMemcpyNode)(&nc, g, &nm, 1, &cp, NULL));
+	CK(D(cuGraphAddKernelNode_v2)(&nb, g, &nc, 1, &kb));
+	CK(D(cuGraphInstantiateWithFlags)(&ge, g, 0));
+	CK(D(cuGraphLaunch)(ge, s1));
+	ka.gridDimX = GRAPH_NODE_GRID2;
+	CK(D(cuGraphExecKernelNodeSetParams_v2)(ge, na, &ka));
+	CK(D(cuGraphLaunch)(ge, s1));
+	CK(D(cuGraphDestroy)(g));
+	return ge;
+}
+
+static void mode_graphs(void)
+{
+	CUfunction fa, fb, fc;
+	CUstream s1, s2;
+	CUdeviceptr d;
+	CUmodule mod;
+	CUgraph g3;
+	CUgraphExec ge, ge2;
+	int i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&fa, mod, GRAPH_A));
+	CK(D(cuModuleGetFunction)(&fb, mod, GRAPH_B));
+	CK(D(cuModuleGetFunction)(&fc, mod, GRAPH_C));
+	CK(D(cuStreamCreate)(&s1, 0));
+	CK(D(cuStreamCreate)(&s2, 0));
+	CK(D(cuMemAlloc_v2)(&d, GRAPH_COPY_BYTES));
+	ge = graphs_capture(fa, fb, s1, s2, d);
+	for (i = 0; i < GRAPH_LAUNCHES; i++)
+		CK(D(cuGraphLaunch)(ge, s1));
+	launch(fc, GRAPH_GRID, s2); /* s2 left the capture with it: this one runs */
+	ge2 = graphs_nodes(fa, fb, s1, d);
+	/* 3: the exec updated to a new capture */
+	CK(D(cuStreamBeginCapture_v2)(s1, 0));
+	for (i = 0; i < GRAPH_C_N; i++)
+		launch(fc, GRAPH_GRID, s1);
+	CK(D(cuStreamEndCapture)(s1, &g3));
+	CK(D(cuGraphExecUpdate_v2)(ge2, g3, NULL));
+	CK(D(cuGraphLaunch)(ge2, s1));
+	CK(D(cuGraphExecDestroy)(ge));
+	CK(D(cuGraphExecDestroy)(ge2));
+	CK(D(cuGraphDestroy)(g3));
+	CK(D(cuStreamSynchronize)(s1));
+	CK(D(cuMemFree_v2)(d));
+}
+
 static void mode_hostile(void)
 {
 	static char bomb[HOSTILE_BOMB_LEN + 1];
@@ -431,6 +564,10 @@ static void run_mode(const char *m)
 
 	if (!strcmp(m, "hostile")) {
 		mode_hostile();
+		return;
+	}
+	if (!strcmp(m, "graphs")) {
+		mode_graphs();
 		return;
 	}
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)

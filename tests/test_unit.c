@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "canned.h"
+#include "pipe.h"
 #include "capture.h"
 #include "correlate/corr_int.h"
 #include "decode.h"
@@ -227,46 +228,6 @@ static void test_rec_check(void **state)
 
 /* ---- correlation, through the JSON writer ------------------------------ */
 
-struct pipe {
-	struct ts_writer *w;
-	struct ts_corr *corr;
-	struct ts_corr_sink cs;
-	struct canned c;
-	struct trace t;
-	const char *path;
-};
-
-static void pipe_open(struct pipe *p, const char *name, uint64_t mode)
-{
-	int err;
-
-	memset(p, 0, sizeof(*p));
-	p->path = tmp(name);
-	err = ts_json_writer_open(p->path, &p->w);
-	assert_int_equal(err, 0);
-	p->corr = ts_corr_new(p->w, "test");
-	ts_corr_sink_init(&p->cs, p->corr);
-	canned_start(&p->c, &p->cs.base, mode);
-	canned_proc(&p->c, 100, "python train.py --lr \"0.1\"");
-	canned_thread(&p->c, 100, 100, "python");
-}
-
-static void pipe_close(struct pipe *p)
-{
-	canned_end(&p->c);
-	assert_int_equal(p->c.err, 0);
-	assert_int_equal(ts_corr_finish(p->corr, false), 0);
-	assert_int_equal(trace_load(&p->t, p->path), 0);
-}
-
-static void pipe_free(struct pipe *p)
-{
-	trace_free(&p->t);
-	canned_free(&p->c);
-	ts_corr_free(p->corr);
-	ts_writer_destroy(p->w);
-}
-
 static void launch(struct pipe *p, uint32_t tid, uint64_t ts, uint64_t dur, uint64_t f,
 		   uint64_t stream, int ret)
 {
@@ -280,7 +241,7 @@ static void test_names_torch_path(void **state)
 	struct pipe p;
 	uint64_t v[3];
 
-	pipe_open(&p, "names.json", 0);
+	pipe_open(&p, tmp("names.json"), 0);
 	v[0] = 0x1000; /* out CUkernel */
 	v[1] = 0xabc;  /* library */
 	v[2] = 0x7777; /* name pointer */
@@ -312,7 +273,7 @@ static void test_ns_precision(void **state)
 {
 	struct pipe p;
 
-	pipe_open(&p, "precision.json", 0);
+	pipe_open(&p, tmp("precision.json"), 0);
 	launch(&p, 100, 1234567, 1001, 0x5, 0, 0);
 	pipe_close(&p);
 	assert_non_null(strstr(slurp(p.path), "\"ts\":1234.567,\"dur\":1.001"));
@@ -327,7 +288,7 @@ static void test_stream_lanes(void **state)
 	json_object *e;
 	int i;
 
-	pipe_open(&p, "lanes.json", 0);
+	pipe_open(&p, tmp("lanes.json"), 0);
 	canned_thread(&p.c, 100, 101, "worker");
 	canned_api(&p.c, 100, 100, 1, 1, 0, "cuStreamCreate", v, 2, NULL);
 	for (i = 0; i < 10; i++) {
@@ -349,7 +310,7 @@ static void test_name_escaping(void **state)
 	uint64_t v[3] = { 0x42, 0x1, 0x2 };
 	struct pipe p;
 
-	pipe_open(&p, "escape.json", 0);
+	pipe_open(&p, tmp("escape.json"), 0);
 	canned_api(&p.c, 100, 100, 5, 5, 0, "cuModuleGetFunction", v, 3, nasty);
 	launch(&p, 100, 20, 5, 0x42, 0, 0);
 	pipe_close(&p);
@@ -363,7 +324,7 @@ static void test_memory_counter_and_exit(void **state)
 	struct pipe p;
 	uint32_t pid;
 
-	pipe_open(&p, "exit.json", TS_MODE_SYSTEM_WIDE);
+	pipe_open(&p, tmp("exit.json"), TS_MODE_SYSTEM_WIDE);
 	for (pid = 200; pid < 1200; pid++) {
 		canned_proc(&p.c, pid, "worker");
 		v[0] = 0x10000 + pid; /* out pointer */
@@ -404,7 +365,7 @@ static void test_unknown_symbol(void **state)
 	struct ts_rec_api r;
 	struct pipe p;
 
-	pipe_open(&p, "unknown.json", 0);
+	pipe_open(&p, tmp("unknown.json"), 0);
 	memset(&r, 0, sizeof(r));
 	r.hdr.kind = TS_REC_API;
 	r.hdr.size = TS_API_BASE_SIZE;

@@ -67,6 +67,37 @@
 #define HOSTILE_STRAY	    "bad_\xff_stray"
 #define HOSTILE_VALID	    "ok_caf\xc3\xa9"
 
+/*
+ * graphs (not part of "all"): what inference servers and torch.compile do.
+ * 1. Capture on s1: GRAPH_A_N launches of A, a memset, then s2 joins (an
+ *    event recorded on s1, waited on by s2) and launches B once, s1 waits
+ *    for s2 and copies host to device; end, instantiate, launch
+ *    GRAPH_LAUNCHES times on s1. After the capture, s2 launches C once: run.
+ * 2. The node API: kernel A (grid GRAPH_NODE_GRID), a memset node, a copy
+ *    node, kernel B; instantiated as e2, launched; A's node gets grid
+ *    GRAPH_NODE_GRID2 (cuGraphExecKernelNodeSetParams), launched again.
+ * 3. Capture GRAPH_C_N launches of C into g3; cuGraphExecUpdate(e2, g3);
+ *    e2 launched once more: it runs only those.
+ */
+#define GRAPH_A		    "graph_kernel_a"
+#define GRAPH_B		    "graph_kernel_b"
+#define GRAPH_C		    "graph_kernel_c"
+#define GRAPH_A_N	    3
+#define GRAPH_C_N	    2
+#define GRAPH_LAUNCHES	    4
+#define GRAPH_GRID	    64
+#define GRAPH_BLOCK	    128
+#define GRAPH_MEMSET_BYTES  4096
+#define GRAPH_COPY_BYTES    8192
+#define GRAPH_NODE_GRID	    8
+#define GRAPH_NODE_GRID2    16
+#define GRAPH_NODE_MEMSET_W 256 /* elements of 4 bytes */
+#define GRAPH_NODE_COPY_W   1024
+/* kernels that reach the GPU */
+#define GRAPH_A_RUN (GRAPH_A_N * GRAPH_LAUNCHES + 2)
+#define GRAPH_B_RUN (GRAPH_LAUNCHES + 2)
+#define GRAPH_C_RUN (1 + GRAPH_C_N)
+
 /* fail: an allocation too big, and an unknown kernel name */
 #define FAIL_ALLOC_BYTES (1ull << 41)
 

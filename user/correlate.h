@@ -21,6 +21,7 @@ struct ts_corr_stats {
 	uint64_t gpu_ops;
 	uint64_t driver_calls;
 	uint64_t unknown_syms; /* calls whose symbol id the stream never defined */
+	uint64_t graphs_cut;   /* graphs not kept: over TS_GRAPH_MAX_PER_PROC in a process */
 	uint64_t drops;	       /* from META_DROPS */
 };
 

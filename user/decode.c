@@ -196,7 +196,11 @@ bool ts_call_launch(const struct ts_call *c, struct ts_launch *l)
 	int i;
 
 	memset(l, 0, sizeof(*l));
-	if (!c->hook || c->hook->sem != TS_SEM_LAUNCH || !ts_call_val(c, ROLE_FUNC, &l->func))
+	/* a launch, or a graph kernel node's parameters */
+	if (!c->hook ||
+	    (c->hook->sem != TS_SEM_LAUNCH && c->hook->sem != TS_SEM_GRAPH_ADD_KERNEL &&
+	     c->hook->sem != TS_SEM_GRAPH_EXEC_KERNEL) ||
+	    !ts_call_val(c, ROLE_FUNC, &l->func))
 		return false;
 	i = ts_hook_role(c->hook, ROLE_LAUNCH_CFG);
 	if (i >= 0) {

@@ -68,6 +68,12 @@
 		A(8, ROLE_STREAM)
 
 /* a synchronous copy returns when the copy is done: it may block */
+/* a CUDA_KERNEL_NODE_PARAMS at argument n */
+#define KNODE_ARGS(n)                                                                              \
+	D64(n, 0, ROLE_FUNC), D32(n, 8, ROLE_GRID_X), D32(n, 12, ROLE_GRID_Y),                     \
+		D32(n, 16, ROLE_GRID_Z), D32(n, 20, ROLE_BLOCK_X), D32(n, 24, ROLE_BLOCK_Y),       \
+		D32(n, 28, ROLE_BLOCK_Z), D32(n, 32, ROLE_SHMEM)
+
 #define COPY(nm, syms, d) HOOKF(nm, syms, TS_CAT_MEMCPY, TS_SEM_COPY, TS_HF_BLOCKS, d, 0, COPY_ARGS)
 #define COPY_ASYNC(nm, syms, d)                                                                    \
 	HOOKX(nm, syms, TS_CAT_MEMCPY, TS_SEM_COPY, d, 0, COPY_ARGS, A(3, ROLE_STREAM))
@@ -179,11 +185,12 @@ const struct ts_hook ts_hooks[] = {
 	SYNC("cuCtxSynchronize_v2", "cuCtxSynchronize_v2", A(0, ROLE_CTX)),
 	SYNC("cuEventSynchronize", "cuEventSynchronize", A(0, ROLE_EVENT)),
 	HOOK("cuStreamWaitEvent", "cuStreamWaitEvent cuStreamWaitEvent_ptsz", TS_CAT_SYNC,
-	     TS_SEM_NONE, A(0, ROLE_STREAM), A(1, ROLE_EVENT), A(2, ROLE_FLAGS)),
-	HOOK("cuEventRecord", "cuEventRecord cuEventRecord_ptsz", TS_CAT_SYNC, TS_SEM_NONE,
+	     TS_SEM_STREAM_WAIT_EVENT, A(0, ROLE_STREAM), A(1, ROLE_EVENT), A(2, ROLE_FLAGS)),
+	HOOK("cuEventRecord", "cuEventRecord cuEventRecord_ptsz", TS_CAT_SYNC, TS_SEM_EVENT_RECORD,
 	     A(0, ROLE_EVENT), A(1, ROLE_STREAM)),
 	HOOK("cuEventRecordWithFlags", "cuEventRecordWithFlags cuEventRecordWithFlags_ptsz",
-	     TS_CAT_SYNC, TS_SEM_NONE, A(0, ROLE_EVENT), A(1, ROLE_STREAM), A(2, ROLE_FLAGS)),
+	     TS_CAT_SYNC, TS_SEM_EVENT_RECORD, A(0, ROLE_EVENT), A(1, ROLE_STREAM),
+	     A(2, ROLE_FLAGS)),
 
 	/* streams */
 	HOOK("cuStreamCreate", "cuStreamCreate", TS_CAT_STREAM, TS_SEM_STREAM_CREATE,
@@ -210,6 +217,44 @@ const struct ts_hook ts_hooks[] = {
 	HOOK("cuCtxCreate_v4", "cuCtxCreate_v4", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
 	     OUT(0, ROLE_OUT_HANDLE), A(2, ROLE_FLAGS), A(3, ROLE_DEVICE)),
 	HOOK("cuCtxDestroy", "cuCtxDestroy_v2", TS_CAT_CONTEXT, TS_SEM_NONE, A(0, ROLE_CTX)),
+
+	/* CUDA graphs: stream capture, the explicit node API, instantiation, updates */
+	HOOK("cuStreamBeginCapture",
+	     "cuStreamBeginCapture cuStreamBeginCapture_ptsz cuStreamBeginCapture_v2 "
+	     "cuStreamBeginCapture_v2_ptsz",
+	     TS_CAT_GRAPH, TS_SEM_CAPTURE_BEGIN, A(0, ROLE_STREAM)),
+	HOOK("cuStreamBeginCaptureToGraph",
+	     "cuStreamBeginCaptureToGraph cuStreamBeginCaptureToGraph_ptsz", TS_CAT_GRAPH,
+	     TS_SEM_CAPTURE_BEGIN, A(0, ROLE_STREAM), A(1, ROLE_GRAPH)),
+	HOOK("cuStreamEndCapture", "cuStreamEndCapture cuStreamEndCapture_ptsz", TS_CAT_GRAPH,
+	     TS_SEM_CAPTURE_END, A(0, ROLE_STREAM), OUT(1, ROLE_OUT_GRAPH)),
+	HOOK("cuGraphCreate", "cuGraphCreate", TS_CAT_GRAPH, TS_SEM_GRAPH_CREATE,
+	     OUT(0, ROLE_OUT_GRAPH), A(1, ROLE_FLAGS)),
+	HOOK("cuGraphDestroy", "cuGraphDestroy", TS_CAT_GRAPH, TS_SEM_GRAPH_DESTROY,
+	     A(0, ROLE_GRAPH)),
+	HOOK("cuGraphInstantiate",
+	     "cuGraphInstantiate cuGraphInstantiate_v2 cuGraphInstantiateWithFlags "
+	     "cuGraphInstantiateWithParams cuGraphInstantiateWithParams_ptsz",
+	     TS_CAT_GRAPH, TS_SEM_GRAPH_INSTANTIATE, OUT(0, ROLE_OUT_EXEC), A(1, ROLE_GRAPH)),
+	HOOK("cuGraphExecDestroy", "cuGraphExecDestroy", TS_CAT_GRAPH, TS_SEM_GRAPH_EXEC_DESTROY,
+	     A(0, ROLE_GRAPH_EXEC)),
+	HOOK("cuGraphExecUpdate", "cuGraphExecUpdate cuGraphExecUpdate_v2", TS_CAT_GRAPH,
+	     TS_SEM_GRAPH_EXEC_UPDATE, A(0, ROLE_GRAPH_EXEC), A(1, ROLE_GRAPH)),
+	/* CUDA_KERNEL_NODE_PARAMS (v1 and v2 share these): func@0 grid@8 block@20 shmem@32 */
+	HOOK("cuGraphAddKernelNode", "cuGraphAddKernelNode cuGraphAddKernelNode_v2", TS_CAT_GRAPH,
+	     TS_SEM_GRAPH_ADD_KERNEL, OUT(0, ROLE_OUT_NODE), A(1, ROLE_GRAPH), KNODE_ARGS(4)),
+	HOOK("cuGraphExecKernelNodeSetParams",
+	     "cuGraphExecKernelNodeSetParams cuGraphExecKernelNodeSetParams_v2", TS_CAT_GRAPH,
+	     TS_SEM_GRAPH_EXEC_KERNEL, A(0, ROLE_GRAPH_EXEC), A(1, ROLE_NODE), KNODE_ARGS(2)),
+	/* a CUDA_MEMCPY3D: the memory types and the extent */
+	HOOK("cuGraphAddMemcpyNode", "cuGraphAddMemcpyNode", TS_CAT_GRAPH, TS_SEM_GRAPH_ADD_MEMCPY,
+	     OUT(0, ROLE_OUT_NODE), A(1, ROLE_GRAPH), D32(4, 32, ROLE_SRC_TYPE),
+	     D32(4, 120, ROLE_DST_TYPE), D64(4, 176, ROLE_WIDTH), D64(4, 184, ROLE_HEIGHT),
+	     D64(4, 192, ROLE_DEPTH)),
+	/* CUDA_MEMSET_NODE_PARAMS: dst@0 value@16 elementSize@20 width@24 height@32 */
+	HOOK("cuGraphAddMemsetNode", "cuGraphAddMemsetNode", TS_CAT_GRAPH, TS_SEM_GRAPH_ADD_MEMSET,
+	     OUT(0, ROLE_OUT_NODE), A(1, ROLE_GRAPH), D64(4, 0, ROLE_DST), D32(4, 16, ROLE_VALUE),
+	     D32(4, 20, ROLE_ELEM_SIZE), D64(4, 24, ROLE_WIDTH), D64(4, 32, ROLE_HEIGHT)),
 
 	/* where kernel names come from */
 	HOOK("cuModuleLoad", "cuModuleLoad", TS_CAT_MODULE, TS_SEM_NONE, OUT(0, ROLE_OUT_HANDLE),
@@ -289,6 +334,12 @@ const struct ts_role_info ts_roles[ROLE__COUNT] = {
 	[ROLE_WIDTH] = { "width_bytes", TS_FMT_DEC },
 	[ROLE_HEIGHT] = { "height", TS_FMT_DEC },
 	[ROLE_DEPTH] = { "depth", TS_FMT_DEC },
+	[ROLE_GRAPH] = { "graph", TS_FMT_HEX },
+	[ROLE_OUT_GRAPH] = { "graph", TS_FMT_HEX },
+	[ROLE_OUT_EXEC] = { "graph_exec", TS_FMT_HEX },
+	[ROLE_NODE] = { "node", TS_FMT_HEX },
+	[ROLE_OUT_NODE] = { "node", TS_FMT_HEX },
+	[ROLE_ELEM_SIZE] = { "element_size", TS_FMT_DEC },
 };
 
 const char *ts_cat_name(enum ts_cat cat)
@@ -298,7 +349,7 @@ const char *ts_cat_name(enum ts_cat cat)
 		[TS_CAT_MEMCPY] = "memcpy", [TS_CAT_MEMSET] = "memset",
 		[TS_CAT_MEMORY] = "memory", [TS_CAT_SYNC] = "sync",
 		[TS_CAT_STREAM] = "stream", [TS_CAT_CONTEXT] = "context",
-		[TS_CAT_MODULE] = "module",
+		[TS_CAT_MODULE] = "module", [TS_CAT_GRAPH] = "graph",
 	};
 	return (unsigned int)cat < TS_CAT__COUNT ? names[cat] : "unknown";
 }

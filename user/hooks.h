@@ -21,6 +21,7 @@ enum ts_cat {
 	TS_CAT_STREAM,
 	TS_CAT_CONTEXT,
 	TS_CAT_MODULE,
+	TS_CAT_GRAPH,
 	TS_CAT__COUNT,
 };
 
@@ -45,6 +46,20 @@ enum ts_sem {
 	TS_SEM_NAME_KERNEL,    /* ROLE_OUT_HANDLE is a CUkernel named ROLE_NAME */
 	TS_SEM_KERNEL_TO_FUNC, /* ROLE_OUT_HANDLE is the CUfunction of ROLE_KERNEL */
 	TS_SEM_GET_NAME,       /* ROLE_NAME is the name of ROLE_FUNC */
+	/* CUDA graphs: what is captured or added, instantiated, and launched */
+	TS_SEM_EVENT_RECORD,	   /* ROLE_EVENT recorded on ROLE_STREAM */
+	TS_SEM_STREAM_WAIT_EVENT,  /* ROLE_STREAM waits for ROLE_EVENT: may join a capture */
+	TS_SEM_CAPTURE_BEGIN,	   /* ROLE_STREAM starts capturing (into ROLE_GRAPH, if any) */
+	TS_SEM_CAPTURE_END,	   /* ROLE_STREAM's capture ends: ROLE_OUT_GRAPH holds it */
+	TS_SEM_GRAPH_CREATE,	   /* ROLE_OUT_GRAPH: an empty graph */
+	TS_SEM_GRAPH_DESTROY,	   /* ROLE_GRAPH */
+	TS_SEM_GRAPH_INSTANTIATE,  /* ROLE_OUT_EXEC runs what ROLE_GRAPH holds now */
+	TS_SEM_GRAPH_EXEC_DESTROY, /* ROLE_GRAPH_EXEC */
+	TS_SEM_GRAPH_EXEC_UPDATE,  /* ROLE_GRAPH_EXEC now runs what ROLE_GRAPH holds */
+	TS_SEM_GRAPH_ADD_KERNEL,   /* ROLE_OUT_NODE: a kernel node added to ROLE_GRAPH */
+	TS_SEM_GRAPH_ADD_MEMCPY,   /* ROLE_OUT_NODE: a copy node (CUDA_MEMCPY3D values) */
+	TS_SEM_GRAPH_ADD_MEMSET,   /* ROLE_OUT_NODE: a memset node */
+	TS_SEM_GRAPH_EXEC_KERNEL,  /* ROLE_NODE of ROLE_GRAPH_EXEC gets new kernel params */
 };
 
 enum ts_dir {
@@ -105,6 +120,12 @@ enum ts_role {
 	ROLE_WIDTH,
 	ROLE_HEIGHT,
 	ROLE_DEPTH,
+	ROLE_GRAPH,
+	ROLE_OUT_GRAPH,
+	ROLE_OUT_EXEC,
+	ROLE_NODE,
+	ROLE_OUT_NODE,
+	ROLE_ELEM_SIZE,
 	ROLE__COUNT,
 };
 

@@ -112,6 +112,30 @@ typedef struct CUDA_MEMCPY3D_st {
 	size_t WidthInBytes, Height, Depth;
 } CUDA_MEMCPY3D;
 
+typedef struct CUgraphNode_st *CUgraphNode;
+
+typedef struct {
+	CUfunction func;
+	unsigned int gridDimX, gridDimY, gridDimZ;
+	unsigned int blockDimX, blockDimY, blockDimZ;
+	unsigned int sharedMemBytes;
+	void **kernelParams;
+	void **extra;
+	void *kern; /* CUkernel, v2 only */
+	CUcontext ctx;
+} CUDA_KERNEL_NODE_PARAMS;
+
+typedef struct {
+	CUdeviceptr dst;
+	size_t pitch;
+	unsigned int value, elementSize;
+	size_t width, height;
+} CUDA_MEMSET_NODE_PARAMS;
+
+_Static_assert(offsetof(CUDA_KERNEL_NODE_PARAMS, sharedMemBytes) == 32, "kernel node layout");
+_Static_assert(offsetof(CUDA_KERNEL_NODE_PARAMS, kern) == 56, "kernel node layout");
+_Static_assert(offsetof(CUDA_MEMSET_NODE_PARAMS, elementSize) == 20, "memset node layout");
+_Static_assert(offsetof(CUDA_MEMSET_NODE_PARAMS, height) == 32, "memset node layout");
 _Static_assert(sizeof(CUlaunchAttribute) == 72, "CUlaunchAttribute layout");
 _Static_assert(offsetof(CUlaunchConfig, hStream) == 32, "CUlaunchConfig layout");
 _Static_assert(offsetof(CUlaunchConfig, numAttrs) == 48, "CUlaunchConfig layout");

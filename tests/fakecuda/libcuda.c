@@ -500,13 +500,54 @@ API CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig *c, CUfunction f, void *
 	return cuLaunchKernelEx(c, f, params, extra);
 }
 
-API CUresult cuGraphInstantiateWithFlags(CUgraphExec *exec, CUgraph g, unsigned long long flags)
-{
-	(void)g;
-	(void)flags;
-	*exec = new_named("graph");
-	return CUDA_SUCCESS;
-}
+/*
+ * Graphs. The stand-in runs nothing, so capture only has to answer as the
+ * driver does: a launch on a capturing stream succeeds, and ending the
+ * capture hands back a graph.
+ */
+#define GRAPH_API(fn, params, ...)                                                                 \
+	API CUresult fn params                                                                     \
+	{                                                                                          \
+		__VA_ARGS__;                                                                       \
+		return CUDA_SUCCESS;                                                               \
+	}
+
+GRAPH_API(cuStreamBeginCapture, (CUstream s), (void)s)
+GRAPH_API(cuStreamBeginCapture_ptsz, (CUstream s), (void)s)
+GRAPH_API(cuStreamBeginCapture_v2, (CUstream s, int mode), (void)s, (void)mode)
+GRAPH_API(cuStreamBeginCapture_v2_ptsz, (CUstream s, int mode), (void)s, (void)mode)
+GRAPH_API(cuStreamBeginCaptureToGraph,
+	  (CUstream s, CUgraph g, const CUgraphNode *d, const void *e, size_t n, int mode), (void)s,
+	  (void)g, (void)d, (void)e, (void)n, (void)mode)
+GRAPH_API(cuStreamEndCapture, (CUstream s, CUgraph *g), (void)s, *g = new_named("graph"))
+GRAPH_API(cuStreamEndCapture_ptsz, (CUstream s, CUgraph *g), (void)s, *g = new_named("graph"))
+GRAPH_API(cuGraphCreate, (CUgraph * g, unsigned int flags), (void)flags, *g = new_named("graph"))
+GRAPH_API(cuGraphDestroy, (CUgraph g), free(g))
+GRAPH_API(cuGraphInstantiateWithFlags, (CUgraphExec * e, CUgraph g, unsigned long long flags),
+	  (void)g, (void)flags, *e = new_named("exec"))
+GRAPH_API(cuGraphInstantiate_v2,
+	  (CUgraphExec * e, CUgraph g, CUgraphNode *err, char *log, size_t n), (void)g, (void)err,
+	  (void)log, (void)n, *e = new_named("exec"))
+GRAPH_API(cuGraphInstantiateWithParams, (CUgraphExec * e, CUgraph g, void *p), (void)g, (void)p,
+	  *e = new_named("exec"))
+GRAPH_API(cuGraphExecDestroy, (CUgraphExec e), free(e))
+GRAPH_API(cuGraphExecUpdate_v2, (CUgraphExec e, CUgraph g, void *info), (void)e, (void)g,
+	  (void)info)
+GRAPH_API(cuGraphAddKernelNode_v2,
+	  (CUgraphNode * node, CUgraph g, const CUgraphNode *d, size_t n,
+	   const CUDA_KERNEL_NODE_PARAMS *p),
+	  (void)g, (void)d, (void)n, (void)p, *node = new_named("node"))
+GRAPH_API(cuGraphAddMemcpyNode,
+	  (CUgraphNode * node, CUgraph g, const CUgraphNode *d, size_t n, const CUDA_MEMCPY3D *p,
+	   CUcontext ctx),
+	  (void)g, (void)d, (void)n, (void)p, (void)ctx, *node = new_named("node"))
+GRAPH_API(cuGraphAddMemsetNode,
+	  (CUgraphNode * node, CUgraph g, const CUgraphNode *d, size_t n,
+	   const CUDA_MEMSET_NODE_PARAMS *p, CUcontext ctx),
+	  (void)g, (void)d, (void)n, (void)p, (void)ctx, *node = new_named("node"))
+GRAPH_API(cuGraphExecKernelNodeSetParams_v2,
+	  (CUgraphExec e, CUgraphNode node, const CUDA_KERNEL_NODE_PARAMS *p), (void)e, (void)node,
+	  (void)p)
 
 API CUresult cuGraphLaunch(CUgraphExec exec, CUstream s)
 {

@@ -18,7 +18,8 @@
 #define TS_MAX_PENDING 64
 
 struct ts_proc {
-	int64_t dev_mem; /* device bytes allocated and not yet freed */
+	int64_t dev_mem;  /* device bytes allocated and not yet freed */
+	uint32_t ngraphs; /* graphs, execs and captures kept (TS_GRAPH_MAX_PER_PROC) */
 	/* driver calls in the current one-second bucket of trace time */
 	uint64_t drv_bucket, drv_calls, drv_ns;
 	bool drv_seen;
@@ -73,6 +74,13 @@ struct ts_corr {
 	struct ts_hmap fnames;	/* (pid, CUfunction or CUkernel) -> char * */
 	struct ts_hmap knames;	/* (pid, CUkernel) -> char * */
 	struct ts_hmap allocs;	/* (pid, device pointer) -> bytes */
+	/* CUDA graphs (graph_track.c); struct ts_graph * values */
+	struct ts_hmap graphs;	  /* (pid, CUgraph) */
+	struct ts_hmap execs;	  /* (pid, CUgraphExec): what it runs */
+	struct ts_hmap captures;  /* (pid, capture id): being captured */
+	struct ts_hmap capturing; /* (pid, stream) -> capture id */
+	struct ts_hmap events;	  /* (pid, event) -> capture id it was recorded in */
+	uint64_t next_capture;
 	struct ts_device devs[TS_MAX_DEVICES];
 };
 
@@ -97,6 +105,24 @@ uint64_t ts_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid);
 /* Free the threads of pid (all of them with all), with the driver events they hold. */
 void ts_state_free_threads(struct ts_corr *c, bool all, uint32_t pid);
 
+/* ops.c: a GPU operation, from the call that asks for it, and the slice that draws it */
+enum ts_op_kind { TS_OP_KIND_KERNEL = 1, TS_OP_KIND_COPY, TS_OP_KIND_MEMSET };
+
+struct ts_gpu_op {
+	uint8_t kind; /* enum ts_op_kind */
+	uint8_t dir;  /* enum ts_dir, copies */
+	struct ts_launch launch;
+	uint64_t bytes, src, dst, value;
+};
+
+/* Does a call of this kind put work on a stream now (a graph's node calls only describe it)? */
+bool ts_gpu_op_submits(enum ts_sem sem);
+/* Decode a launch, copy or memset (or a graph node's params); false for anything else. */
+bool ts_gpu_op_of_call(const struct ts_call *call, struct ts_gpu_op *op, uint64_t *stream);
+/* Name, category and args of op's slice; buf holds a name made up for it. */
+void ts_gpu_op_slice(struct ts_corr *c, uint32_t pid, const struct ts_gpu_op *op,
+		     struct ts_slice *s, char *buf, size_t buflen);
+
 /*
  * The GPU side of a call that submits work: a slice on its stream's track,
  * joined by a flow to the host slice. Returns the correlation id, 0 if the
@@ -105,6 +131,39 @@ void ts_state_free_threads(struct ts_corr *c, bool all, uint32_t pid);
 uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call);
 void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64_t stream);
 void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream);
+
+/*
+ * graph_track.c: CUDA graphs. What a capture or the node API puts in a graph,
+ * what an instantiated graph (an exec) runs, so each graph launch draws the
+ * kernels, copies and memsets it runs. Memory is bounded: nodes past
+ * TS_GRAPH_MAX_NODES and graphs past TS_GRAPH_MAX_PER_PROC are counted, not kept.
+ */
+#define TS_GRAPH_MAX_NODES    4096
+#define TS_GRAPH_MAX_PER_PROC 1024
+
+struct ts_gnode {
+	uint64_t handle; /* CUgraphNode; 0 for a captured one */
+	struct ts_gpu_op op;
+};
+
+struct ts_graph {
+	struct ts_gnode *nodes;
+	uint32_t n, cap;
+	uint64_t cut; /* nodes not kept */
+	bool partial; /* built (in part) before the trace began */
+};
+
+/*
+ * A launch, copy or memset on a stream that is being captured: it goes into
+ * the capture, not to the GPU. Returns the capture id, 0 if not captured.
+ */
+uint64_t ts_graph_capture(struct ts_corr *c, const struct ts_call *call);
+/* The graph calls (capture, create, add, instantiate, update, destroy) and event joins. */
+void ts_graph_call(struct ts_corr *c, const struct ts_call *call, struct ts_slice *host);
+/* What exec runs, NULL if the tracer never saw it instantiated. */
+const struct ts_graph *ts_graph_exec(struct ts_corr *c, uint32_t pid, uint64_t exec);
+/* Drop the graphs of pid (all with all). */
+void ts_graph_forget(struct ts_corr *c, uint32_t pid, bool all);
 
 /* The driver layer (driver_track.c). */
 void ts_drv_record(struct ts_corr *c, const struct ts_rec_driver *r);

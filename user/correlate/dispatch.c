@@ -190,7 +190,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	struct ts_slice s = { 0 };
 	struct ts_call call;
 	struct ts_thr *t;
-	uint64_t corr = 0, gpu_corr = 0;
+	uint64_t corr = 0, gpu_corr = 0, capture;
 	char result[32];
 
 	if (ts_decode_call(&c->syms, r, &call)) {
@@ -210,7 +210,15 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 			ts_gpu_stream_created(c, &call, r->vals[0]);
 		if (call.hook->sem == TS_SEM_STREAM_DESTROY && !r->ret)
 			ts_gpu_stream_destroyed(c, r->hdr.pid, r->vals[0]);
-		corr = gpu_corr = ts_gpu_submit(c, &call);
+		ts_graph_call(c, &call, &s);
+		/* work on a stream being captured is recorded into a graph, not run */
+		capture = r->ret ? 0 : ts_graph_capture(c, &call);
+		if (capture) {
+			ts_arg_u64(&s, "captured", 1);
+			ts_arg_u64(&s, "capture_id", capture);
+		} else {
+			corr = gpu_corr = ts_gpu_submit(c, &call);
+		}
 	}
 	if (t->open && t->open_ts == r->hdr.ts)
 		t->open = false;
@@ -333,6 +341,7 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	ts_hmap_del_all(&c->ctxdev, pid);
 	ts_hmap_del_all(&c->allocs, pid);
 	ts_hmap_free_owned(&c->streams, false, pid);
+	ts_graph_forget(c, pid, false);
 }
 
 static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)

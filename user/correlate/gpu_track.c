@@ -20,11 +20,6 @@
 /* Key of a per-thread default stream in the streams map: never a real pointer */
 #define PT_STREAM_KEY(tid) (0xff00000000000000ull | (tid))
 
-/* CUmemorytype */
-#define CU_MEMORYTYPE_HOST   1
-#define CU_MEMORYTYPE_DEVICE 2
-#define CU_MEMORYTYPE_ARRAY  3
-
 static void announce_device(struct ts_corr *c, uint32_t dev)
 {
 	char name[32];
@@ -124,146 +119,80 @@ static uint32_t stream_lane(struct ts_corr *c, struct ts_stream *s, uint64_t ts,
 	return l->tid;
 }
 
-static enum ts_dir dir_of_types(uint64_t src, uint64_t dst)
+/* The label of a graph launch: what the tracer knows of what it runs. */
+static void graph_args(struct ts_slice *s, const struct ts_graph *g)
 {
-	bool sd = src == CU_MEMORYTYPE_DEVICE || src == CU_MEMORYTYPE_ARRAY;
-	bool dd = dst == CU_MEMORYTYPE_DEVICE || dst == CU_MEMORYTYPE_ARRAY;
+	static const char unseen[] = "not seen: instantiated before the trace began, or not kept";
+	static const char partial[] = "partly seen: built in part before the trace began";
 
-	if (src == CU_MEMORYTYPE_HOST && dd)
-		return TS_DIR_HTOD;
-	if (sd && dst == CU_MEMORYTYPE_HOST)
-		return TS_DIR_DTOH;
-	if (sd && dd)
-		return TS_DIR_DTOD;
-	if (src == CU_MEMORYTYPE_HOST && dst == CU_MEMORYTYPE_HOST)
-		return TS_DIR_HTOH;
-	return TS_DIR_DEFAULT;
+	if (!g) {
+		ts_arg_str(s, "content", unseen, strlen(unseen));
+		return;
+	}
+	ts_arg_u64(s, "nodes", g->n);
+	if (g->partial)
+		ts_arg_str(s, "content", partial, strlen(partial));
+	if (g->cut)
+		ts_arg_u64(s, "nodes_not_kept", g->cut);
 }
 
-static const char *copy_track_name(enum ts_dir dir)
+/*
+ * What a graph launch runs, in order, inside its slice: each node a slice of
+ * an equal share of it (host-submit time: the driver API says no more), tied
+ * to the launch by its correlation id.
+ */
+static void graph_nodes(struct ts_corr *c, uint32_t pid, const struct ts_graph *g,
+			const struct ts_slice *launch, uint64_t exec, uint64_t corr)
 {
-	switch (dir) {
-	case TS_DIR_HTOD:
-		return "GPU Memory Copy (H\u2192D)";
-	case TS_DIR_DTOH:
-		return "GPU Memory Copy (D\u2192H)";
-	case TS_DIR_DTOD:
-	case TS_DIR_PEER:
-		return "GPU Memory Copy (D\u2192D)";
-	case TS_DIR_HTOH:
-		return "GPU Memory Copy (H\u2192H)";
-	default:
-		return "GPU Memory Copy";
+	uint64_t share;
+	uint32_t i;
+	char buf[48];
+
+	if (!g || !g->n)
+		return;
+	share = launch->dur / g->n;
+	for (i = 0; i < g->n; i++) {
+		struct ts_slice s = { 0 };
+
+		ts_gpu_op_slice(c, pid, &g->nodes[i].op, &s, buf, sizeof(buf));
+		s.name_len = strlen(s.name);
+		s.pid = launch->pid;
+		s.tid = launch->tid;
+		s.ts = launch->ts + i * share;
+		s.dur = share;
+		ts_arg_u64(&s, "correlation_id", corr);
+		ts_arg_hex(&s, "graph_exec", exec);
+		ts_arg_u64(&s, "graph_node", i);
+		c->w->ops->slice(c->w, &s);
+		c->stats.gpu_ops++;
 	}
-}
-
-static void copy_2d(const struct ts_call *call, uint64_t *src, uint64_t *dst, uint64_t *bytes,
-		    enum ts_dir *dir)
-{
-	uint64_t st = 0, dt = 0, w = 0, h = 1, d = 1;
-
-	ts_call_val(call, ROLE_SRC_TYPE, &st);
-	ts_call_val(call, ROLE_DST_TYPE, &dt);
-	ts_call_val(call, ROLE_WIDTH, &w);
-	ts_call_val(call, ROLE_HEIGHT, &h);
-	ts_call_val(call, ROLE_DEPTH, &d);
-	ts_call_val(call, st == CU_MEMORYTYPE_HOST ? ROLE_SRC_HOST : ROLE_SRC_DEVICE, src);
-	ts_call_val(call, dt == CU_MEMORYTYPE_HOST ? ROLE_DST_HOST : ROLE_DST_DEVICE, dst);
-	*bytes = w * (h ? h : 1) * (d ? d : 1);
-	*dir = dir_of_types(st, dt);
-}
-
-static void launch_slice(struct ts_corr *c, const struct ts_call *call, struct ts_slice *s,
-			 struct ts_launch *l, char *buf, size_t buflen)
-{
-	uint32_t pid = call->rec->hdr.pid;
-	uint64_t *v = ts_hmap_get(&c->fnames, pid, l->func);
-	const char *name = v ? (const char *)(uintptr_t)*v : NULL;
-
-	if (!name) {
-		snprintf(buf, buflen, "kernel@0x%llx", (unsigned long long)l->func);
-		name = buf;
-	}
-	s->name = name;
-	s->cat = "kernel";
-	ts_arg_str(s, "track_name", "GPU Compute", strlen("GPU Compute"));
-	ts_arg_dim3(s, "grid_dim", l->grid);
-	ts_arg_dim3(s, "block_dim", l->block);
-	if (l->cluster[0])
-		ts_arg_dim3(s, "cluster_dim", l->cluster);
-	ts_arg_u64(s, "shared_memory_bytes", l->shmem);
-}
-
-/* Fill the GPU slice of a copy or memset; false if the call is neither. */
-static bool memop_slice(const struct ts_call *call, struct ts_slice *s, uint64_t *stream)
-{
-	const struct ts_hook *hk = call->hook;
-	uint64_t src = 0, dst = 0, bytes = 0, count = 0, value = 0;
-	enum ts_dir dir = hk->dir;
-	const char *tn;
-
-	ts_call_val(call, ROLE_STREAM, stream);
-	if (hk->sem == TS_SEM_MEMSET) {
-		ts_call_val(call, ROLE_DST, &dst);
-		ts_call_val(call, ROLE_COUNT, &count);
-		ts_call_val(call, ROLE_VALUE, &value);
-		s->name = "Memset";
-		s->cat = "memset";
-		ts_arg_str(s, "track_name", "GPU Memory Ops", strlen("GPU Memory Ops"));
-		ts_arg_u64(s, "size_bytes", count * hk->elem);
-		ts_arg_hex(s, "dst_address", dst);
-		ts_arg_hex(s, "value", value);
-		return true;
-	}
-	if (hk->sem == TS_SEM_COPY_2D) {
-		copy_2d(call, &src, &dst, &bytes, &dir);
-	} else if (hk->sem == TS_SEM_COPY) {
-		ts_call_val(call, ROLE_SRC, &src);
-		ts_call_val(call, ROLE_DST, &dst);
-		ts_call_val(call, ROLE_BYTES, &bytes);
-	} else {
-		return false;
-	}
-	static const char *const names[] = {
-		[TS_DIR_NONE] = "Memcpy",      [TS_DIR_HTOD] = "Memcpy HtoD",
-		[TS_DIR_DTOH] = "Memcpy DtoH", [TS_DIR_DTOD] = "Memcpy DtoD",
-		[TS_DIR_HTOH] = "Memcpy HtoH", [TS_DIR_PEER] = "Memcpy PtoP",
-		[TS_DIR_DEFAULT] = "Memcpy",
-	};
-	s->name = names[dir <= TS_DIR_DEFAULT ? dir : TS_DIR_NONE];
-	s->cat = "memcpy";
-	tn = copy_track_name(dir);
-	ts_arg_str(s, "track_name", tn, strlen(tn));
-	ts_arg_str(s, "direction", ts_dir_name(dir), strlen(ts_dir_name(dir)));
-	ts_arg_u64(s, "size_bytes", bytes);
-	ts_arg_hex(s, "src_address", src);
-	ts_arg_hex(s, "dst_address", dst);
-	return true;
 }
 
 uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call)
 {
 	const struct ts_rec_api *r = call->rec;
+	const struct ts_graph *g = NULL;
 	struct ts_slice s = { 0 };
-	struct ts_launch l;
+	struct ts_gpu_op op;
 	struct ts_stream *st;
 	uint64_t stream = 0, exec = 0, ctx;
 	char buf[48];
 
 	if (r->ret)
 		return 0; /* a failed call submitted nothing */
-	if (call->hook->sem == TS_SEM_LAUNCH && ts_call_launch(call, &l)) {
-		stream = l.stream;
-		launch_slice(c, call, &s, &l, buf, sizeof(buf));
-	} else if (call->hook->sem == TS_SEM_GRAPH_LAUNCH) {
+	if (call->hook->sem == TS_SEM_GRAPH_LAUNCH) {
 		ts_call_val(call, ROLE_GRAPH_EXEC, &exec);
 		ts_call_val(call, ROLE_STREAM, &stream);
+		g = ts_graph_exec(c, r->hdr.pid, exec);
 		snprintf(buf, sizeof(buf), "Graph 0x%llx", (unsigned long long)exec);
 		s.name = buf;
 		s.cat = "graph";
 		ts_arg_str(&s, "track_name", "GPU Compute", strlen("GPU Compute"));
 		ts_arg_hex(&s, "graph_exec", exec);
-	} else if (!memop_slice(call, &s, &stream)) {
+		graph_args(&s, g);
+	} else if (ts_gpu_op_submits(call->hook->sem) && ts_gpu_op_of_call(call, &op, &stream)) {
+		ts_gpu_op_slice(c, r->hdr.pid, &op, &s, buf, sizeof(buf));
+	} else {
 		return 0;
 	}
 	st = find_stream(c, call, stream);
@@ -283,5 +212,7 @@ uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call)
 	ts_arg_u64(&s, "device", st->dev);
 	c->w->ops->slice(c->w, &s);
 	c->stats.gpu_ops++;
+	if (g)
+		graph_nodes(c, r->hdr.pid, g, &s, exec, s.flow_in);
 	return s.flow_in;
 }

@@ -56,6 +56,7 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free(&c->fnames);
 	ts_hmap_free(&c->knames);
 	ts_hmap_free(&c->allocs);
+	ts_graph_forget(c, 0, true);
 	ts_symtab_free(&c->syms);
 	free(c->tracer_cmdline);
 	free(c);

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* A canned record stream through the correlator into a JSON trace, loaded back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+#include "pipe.h"
+
+void pipe_open(struct pipe *p, const char *path, uint64_t mode)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->path = path;
+	err = ts_json_writer_open(p->path, &p->w);
+	assert_int_equal(err, 0);
+	p->corr = ts_corr_new(p->w, "test");
+	ts_corr_sink_init(&p->cs, p->corr);
+	canned_start(&p->c, &p->cs.base, mode);
+	canned_proc(&p->c, 100, "python train.py --lr \"0.1\"");
+	canned_thread(&p->c, 100, 100, "python");
+}
+
+void pipe_close(struct pipe *p)
+{
+	canned_end(&p->c);
+	assert_int_equal(p->c.err, 0);
+	assert_int_equal(ts_corr_finish(p->corr, false), 0);
+	assert_int_equal(trace_load(&p->t, p->path), 0);
+}
+
+void pipe_free(struct pipe *p)
+{
+	trace_free(&p->t);
+	canned_free(&p->c);
+	ts_corr_free(p->corr);
+	ts_writer_destroy(p->w);
+}
