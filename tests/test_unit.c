@@ -180,6 +180,48 @@ static void test_hook_table(void **state)
 	assert_true(canned_sym_id("cuMemAllocAsync_ptsz") >= 0);
 	assert_true(canned_sym_id("cuCtxSynchronize_v2") >= 0);
 	assert_true(canned_sym_id("cuGetProcAddress_v2") >= 0);
+	/*
+	 * What real CUDA 13 processes (the runtime, PyTorch) were seen calling on
+	 * an H200 that submits, allocates, frees, synchronizes or builds and
+	 * launches graphs: all hooked. The getters they call are not (README).
+	 */
+	static const char *const seen[] = {
+		"cuLaunchKernel",
+		"cuGraphLaunch",
+		"cuMemAlloc_v2",
+		"cuMemFree_v2",
+		"cuMemcpyHtoD_v2",
+		"cuMemcpyDtoHAsync_v2",
+		"cuMemcpyDtoDAsync_v2",
+		"cuMemcpyDtoH_v2",
+		"cuMemsetD8Async",
+		"cuMemHostAlloc",
+		"cuMemFreeHost",
+		"cuMemAllocAsync",
+		"cuMemFreeAsync",
+		"cuEventRecord",
+		"cuStreamWaitEvent",
+		"cuEventSynchronize",
+		"cuStreamSynchronize",
+		"cuCtxSynchronize_v2",
+		"cuStreamBeginCapture_v2",
+		"cuStreamEndCapture",
+		"cuGraphInstantiateWithFlags",
+		"cuStreamCreate",
+		"cuLibraryLoadData",
+		"cuLibraryGetKernel",
+		"cuKernelGetFunction",
+		"cuKernelGetName",
+		"cuLibraryUnload",
+		"cuDevicePrimaryCtxRetain",
+		"cuDevicePrimaryCtxRelease",
+		"cuCtxSetCurrent",
+		"cuInit",
+		"cuGetProcAddress_v2",
+	};
+	for (i = 0; i < ARRAY_SIZE(seen); i++)
+		if (canned_sym_id(seen[i]) < 0)
+			fail_msg("%s is called by real CUDA 13 processes and not hooked", seen[i]);
 	/* never the 32-bit legacy ABI */
 	assert_int_equal(canned_sym_id("cuMemAlloc"), -1);
 	assert_int_equal(canned_sym_id("cuMemcpyHtoD"), -1);

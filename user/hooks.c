@@ -203,8 +203,9 @@ const struct ts_hook ts_hooks[] = {
 	/* contexts */
 	HOOK("cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRetain", TS_CAT_CONTEXT,
 	     TS_SEM_CTX_RETAIN, OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_DEVICE)),
-	HOOK("cuDevicePrimaryCtxRelease", "cuDevicePrimaryCtxRelease_v2", TS_CAT_CONTEXT,
-	     TS_SEM_NONE, A(0, ROLE_DEVICE)),
+	/* the runtime of CUDA 13 was seen calling the bare name (cuGetProcAddress) */
+	HOOK("cuDevicePrimaryCtxRelease", "cuDevicePrimaryCtxRelease cuDevicePrimaryCtxRelease_v2",
+	     TS_CAT_CONTEXT, TS_SEM_NONE, A(0, ROLE_DEVICE)),
 	HOOK("cuCtxSetCurrent", "cuCtxSetCurrent", TS_CAT_CONTEXT, TS_SEM_CTX_SET, A(0, ROLE_CTX)),
 	HOOK("cuCtxPushCurrent", "cuCtxPushCurrent_v2", TS_CAT_CONTEXT, TS_SEM_CTX_PUSH,
 	     A(0, ROLE_CTX)),
