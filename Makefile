@@ -21,7 +21,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c correlate/dispatch.c \
              correlate/state.c correlate/gpu_track.c correlate/graph_track.c correlate/ops.c \
              correlate/driver_track.c nvdecode.c nvnames.c \
-             json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c capture.c \
+             json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c names.c capture.c \
              outputs.c outfile.c stats.c stats_print.c strmap.c hist.c
 TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c trace.c replay.c stats_cmd.c main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))

@@ -34,6 +34,7 @@ enum ts_kind {
 	TS_REC_META_DROPS = 67, /* events lost in the ring buffer */
 	TS_REC_META_END = 68,	/* clean end of the stream */
 	TS_REC_META_LIB = 69,	/* the libcuda hooked, its build id, the driver version */
+	TS_REC_META_NAME = 70,	/* a kernel name read from the driver's object (names.h) */
 };
 
 /* Header common to every record. 24 bytes, 8-byte aligned. */

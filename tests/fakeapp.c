@@ -237,6 +237,13 @@ static void mode_torch(void)
 	CK(D(cuCtxSynchronize)());
 }
 
+/* --wait-after-names F: names resolved, wait for F before launching (a late attach) */
+static const char *wait_after_names;
+/* --linger F: done, wait for F before exiting (the tracer reads what it left) */
+static const char *linger;
+
+static void wait_file(const char *f);
+
 static void mode_triton(void)
 {
 	CUmodule mod;
@@ -251,6 +258,8 @@ static void mode_triton(void)
 	CK(D(cuModuleLoadData)(&mod, "cubin"));
 	CK(D(cuModuleGetFunction)(&f, mod, TRITON_KERNEL));
 	CK(D(cuFuncGetName)(&name, f));
+	if (wait_after_names)
+		wait_file(wait_after_names);
 	for (i = 0; i < TRITON_N; i++)
 		CK(D(cuLaunchKernel)(f, TRITON_GRID, 1, 1, TRITON_BLOCK, 1, 1, 0, s, NULL, NULL));
 	CK(D(cuStreamSynchronize)(s));
@@ -597,6 +606,10 @@ int main(int argc, char **argv)
 			forever = 1;
 		else if (!strcmp(argv[i], "--fork"))
 			fork_first = 1;
+		else if (!strcmp(argv[i], "--wait-after-names") && i + 1 < argc)
+			wait_after_names = argv[++i];
+		else if (!strcmp(argv[i], "--linger") && i + 1 < argc)
+			linger = argv[++i];
 		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
 			exec_mode = argv[++i];
 	}
@@ -642,6 +655,10 @@ int main(int argc, char **argv)
 			usleep(50000); /* a steady, modest rate: tests stop it mid-run */
 	} while (forever);
 	printf("fakeapp ok\n");
+	if (linger) {
+		fflush(stdout);
+		wait_file(linger);
+	}
 	if (exec_mode) {
 		fflush(stdout);
 		execl("/proc/self/exe", "fakeapp", "--lib", path, exec_mode, (char *)NULL);

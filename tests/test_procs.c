@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Process identity from the kernel: every traced process is named after its
- * command, however short it lives, and an exec renames it. Short-lived,
- * forking and exec'ing processes under --, -p and -a, with exact counts.
+ * Identity: every traced process is named after its command, however short
+ * it lives, and an exec renames it (short-lived, forking and exec'ing
+ * processes under --, -p and -a); kernels whose names were resolved before
+ * the tracer came are named from the driver's objects (pointer and inline
+ * layouts). Exact counts.
  * Root, like the other BPF tests; each test stops what it started, by pid.
  */
 #define _GNU_SOURCE
@@ -160,12 +162,133 @@ static void test_proc_all_short(void **state)
 	trace_free(&t);
 }
 
+/* The tracer learns where the driver keeps names from one it sees resolved. */
+static void learn_layout(const char *tag)
+{
+	char go[256], err[4096];
+	char *argv[] = { (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "-o",
+			 path_in("learn.json"),
+			 "--",
+			 (char *)fakeapp,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--wait-after-names",
+			 go,
+			 "triton",
+			 NULL };
+	pid_t tr;
+	int fd;
+
+	snprintf(go, sizeof(go), "%s/go-learn-%s", dir, tag);
+	tr = start(argv, &fd);
+	usleep(1000000); /* resolved, drained, learned while the process waits */
+	close(creat(go, 0644));
+	err[0] = '\0';
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+}
+
+/*
+ * -p on a process that resolved all its kernel names before the tracer came:
+ * each launched kernel is named from the driver's object. Returns how many
+ * were; the trace is loaded into t, the tracer's stderr is in err.
+ */
+static int attach_late(const char *tag, struct trace *t, char *err, size_t len)
+{
+	char go[256], end[256], out[256], pidarg[16];
+	char *app[] = { (char *)fakeapp,
+			"--lib",
+			(char *)fakecuda,
+			"--wait-after-names",
+			go,
+			"--linger",
+			end,
+			"triton",
+			NULL };
+	char *argv[] = { (char *)bin, "--lib", (char *)fakecuda, "-p", pidarg, "-o", out, NULL };
+	pid_t a, tr;
+	int fd;
+
+	snprintf(go, sizeof(go), "%s/go-late-%s", dir, tag);
+	snprintf(end, sizeof(end), "%s/end-late-%s", dir, tag);
+	snprintf(out, sizeof(out), "%s/late-%s.json", dir, tag);
+	a = start(app, NULL);
+	snprintf(pidarg, sizeof(pidarg), "%d", a);
+	usleep(300000); /* its names are resolved: it waits for go */
+	tr = start(argv, &fd);
+	err[0] = '\0';
+	assert_true(wait_for(fd, "tracing pid", err, len, 30000));
+	close(creat(go, 0644));
+	usleep(1000000); /* launched, drained and named while it lingers */
+	close(creat(end, 0644));
+	assert_int_equal(wait_status(a), 0);
+	assert_int_equal(collect(tr, fd, err, len), 0);
+	assert_int_equal(trace_load(t, out), 0);
+	return trace_count(t, "X", TRITON_KERNEL, GPU);
+}
+
+/* Names behind a pointer in the object (the stand-in's default layout). */
+static void test_names_before_attach_pointer(void **state)
+{
+	char sd[300], err[4096];
+	struct trace t;
+
+	snprintf(sd, sizeof(sd), "%s/state-pointer", dir);
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	learn_layout("pointer");
+	assert_int_equal(attach_late("pointer", &t, err, sizeof(err)), TRITON_N);
+	assert_null(strstr(err, "stay unnamed"));
+	trace_free(&t);
+	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+}
+
+/* Names inline in the object. */
+static void test_names_before_attach_inline(void **state)
+{
+	char sd[300], err[4096];
+	struct trace t;
+
+	snprintf(sd, sizeof(sd), "%s/state-inline", dir);
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	setenv("FAKECUDA_NAME_LAYOUT", "inline", 1);
+	learn_layout("inline");
+	assert_int_equal(attach_late("inline", &t, err, sizeof(err)), TRITON_N);
+	trace_free(&t);
+	unsetenv("FAKECUDA_NAME_LAYOUT");
+	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+}
+
+/* Nothing learned yet: the kernels stay kernel@0x..., and the tracer says how many. */
+static void test_names_unknown(void **state)
+{
+	char sd[300], err[4096];
+	struct trace t;
+	json_object *e;
+
+	snprintf(sd, sizeof(sd), "%s/state-empty", dir);
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	assert_int_equal(attach_late("unknown", &t, err, sizeof(err)), 0);
+	e = trace_find(&t, "X", NULL, GPU, 0);
+	assert_non_null(e);
+	assert_int_equal(strncmp(ev_str(e, "name"), "kernel@0x", 9), 0);
+	assert_non_null(strstr(err, "1 kernels were loaded before the trace began"));
+	trace_free(&t);
+	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_proc_shell_wrapper), cmocka_unit_test(test_proc_fork),
-		cmocka_unit_test(test_proc_exec),	   cmocka_unit_test(test_proc_pid_short),
+		cmocka_unit_test(test_proc_shell_wrapper),
+		cmocka_unit_test(test_proc_fork),
+		cmocka_unit_test(test_proc_exec),
+		cmocka_unit_test(test_proc_pid_short),
 		cmocka_unit_test(test_proc_all_short),
+		cmocka_unit_test(test_names_before_attach_pointer),
+		cmocka_unit_test(test_names_before_attach_inline),
+		cmocka_unit_test(test_names_unknown),
 	};
 
 	if (geteuid() != 0) {

@@ -154,7 +154,11 @@ int tracer_setup(void **state)
 		fprintf(stderr, "set TS_BIN, TS_FAKECUDA and TS_FAKEAPP (make bpf-test does)\n");
 		return -1;
 	}
-	return mkdtemp(dir) ? 0 : -1;
+	if (!mkdtemp(dir))
+		return -1;
+	/* what the tracer learns and keeps (names.h) stays in the test's folder */
+	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+	return 0;
 }
 
 pid_t child_of(pid_t parent)

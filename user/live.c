@@ -52,6 +52,7 @@ int ts_live_start(struct ts_live *l, uint64_t mode, uint64_t mono, const char *v
 
 	if (!mono)
 		mono = ts_now_ns(CLOCK_MONOTONIC);
+	ts_names_init(&l->names, l->build_id);
 
 	/* the mode in aux; realtime and boottime read with the monotonic base */
 	ts_meta_build(buf, TS_REC_META_START, 0, mono, mode, real, boot, version, strlen(version),
@@ -177,6 +178,60 @@ static void stub_check(struct ts_live *l, const struct ts_rec_api *r)
 	     l->lib && l->lib[0] ? l->lib : "the hooked library");
 }
 
+/* The value with this role in an API record of hook h, or 0. */
+static uint64_t api_val(const struct ts_hook *h, const struct ts_rec_api *r, enum ts_role role)
+{
+	int i = ts_hook_role(h, role);
+
+	return i >= 0 && i < r->nvals ? r->vals[i] : 0;
+}
+
+/*
+ * Names seen resolved teach where the driver keeps them; a launch of an
+ * object never seen named gets its name read from it (names.h), said in a
+ * META_NAME before the launch.
+ */
+static int names_on_api(struct ts_live *l, const struct ts_rec_api *r)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	const struct ts_sym *syms;
+	unsigned int n = ts_syms(&syms);
+	const struct ts_hook *h;
+	char name[TS_MAX_STR];
+	uint64_t func;
+
+	if (r->hdr.aux >= n || r->ret)
+		return 0;
+	h = &ts_hooks[syms[r->hdr.aux].hook];
+	if (h->nvals != r->nvals)
+		return 0;
+	switch (h->sem) {
+	case TS_SEM_NAME_FUNC:
+	case TS_SEM_NAME_KERNEL:
+		ts_names_seen(&l->names, r->hdr.pid, api_val(h, r, ROLE_OUT_HANDLE),
+			      (const char *)&r->vals[r->nvals], r->str_len);
+		return 0;
+	case TS_SEM_GET_NAME:
+		ts_names_seen(&l->names, r->hdr.pid, api_val(h, r, ROLE_FUNC),
+			      (const char *)&r->vals[r->nvals], r->str_len);
+		return 0;
+	case TS_SEM_KERNEL_TO_FUNC:
+		ts_names_known(&l->names, r->hdr.pid, api_val(h, r, ROLE_OUT_HANDLE));
+		return 0;
+	case TS_SEM_LAUNCH:
+	case TS_SEM_GRAPH_ADD_KERNEL:
+	case TS_SEM_GRAPH_EXEC_KERNEL:
+		func = api_val(h, r, ROLE_FUNC);
+		if (!ts_names_recover(&l->names, r->hdr.pid, func, name, sizeof(name)))
+			return 0;
+		ts_meta_build(buf, TS_REC_META_NAME, r->hdr.pid, r->hdr.ts, 0, func, 0, name,
+			      strlen(name), NULL, 0);
+		return put(l, buf);
+	default:
+		return 0;
+	}
+}
+
 int ts_live_on_record(void *ctx, void *data, size_t size)
 {
 	struct ts_live *l = ctx;
@@ -191,6 +246,9 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 	if (h->kind == TS_REC_API) {
 		l->api_calls++;
 		stub_check(l, data);
+		err = names_on_api(l, data);
+		if (err)
+			return err;
 	}
 	if (h->kind == TS_REC_PROC)
 		return proc_record(l, data);
@@ -214,6 +272,7 @@ int ts_live_end(struct ts_live *l, uint64_t drops)
 	err = put(l, buf);
 	if (err)
 		return err;
+	ts_names_finish(&l->names);
 	ts_meta_build(buf, TS_REC_META_END, 0, now, 0, 0, 0, NULL, 0, NULL, 0);
 	return put(l, buf);
 }
@@ -222,6 +281,7 @@ void ts_live_free(struct ts_live *l)
 {
 	if (!l)
 		return;
+	ts_names_free(&l->names);
 	ts_hmap_free_owned(&l->seen, true, 0);
 	ts_hmap_free(&l->seen);
 }

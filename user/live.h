@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hashmap.h"
+#include "names.h"
 #include "sink.h"
 
 /*
@@ -21,6 +22,7 @@ struct ts_live {
 	int err;	     /* the sink's first error */
 	const char *lib;     /* libcuda path, recorded per process */
 	const char *build_id;
+	struct ts_names names; /* kernels named before the trace began */
 };
 
 /*

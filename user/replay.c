@@ -76,7 +76,7 @@ static int print_info(struct ts_cap_reader *r, const char *path)
 		[TS_REC_META_START] = "start",	[TS_REC_META_SYM] = "symbol",
 		[TS_REC_META_PROC] = "process", [TS_REC_META_DROPS] = "drops",
 		[TS_REC_META_END] = "end",	[TS_REC_META_LIB] = "library",
-		[TS_REC_API_ENTER] = "enter",
+		[TS_REC_API_ENTER] = "enter",	[TS_REC_META_NAME] = "name",
 	};
 	struct info *in = calloc(1, sizeof(*in));
 	int err, i;

@@ -28,8 +28,18 @@
 struct CUctx_st {
 	int device;
 };
+/*
+ * A driver object that knows its name, kept the way a real driver plausibly
+ * keeps it: a pointer to it (the default), or the bytes inline
+ * (FAKECUDA_NAME_LAYOUT=inline). The tracer learns which from names it sees
+ * resolved; tests check both.
+ */
 struct named {
-	char name[256];
+	uint64_t magic;	       /* 0 */
+	void *owner;	       /* 8 */
+	char *name;	       /* 16: the pointer layout; NULL in the inline one */
+	uint32_t refs;	       /* 24 */
+	char inline_name[256]; /* 28: the inline layout */
 };
 struct CUstream_st {
 	int flags;
@@ -58,12 +68,25 @@ static void block_us(long us)
 		;
 }
 
+static const char *name_of(const void *obj)
+{
+	const struct named *n = obj;
+
+	return n->name ? n->name : n->inline_name;
+}
+
 static void *new_named(const char *name)
 {
 	struct named *n = calloc(1, sizeof(*n));
+	const char *layout = getenv("FAKECUDA_NAME_LAYOUT");
 
-	if (n && name)
-		snprintf(n->name, sizeof(n->name), "%s", name);
+	if (!n || !name)
+		return n;
+	n->magic = 0x6e616d6564ull;
+	if (layout && !strcmp(layout, "inline"))
+		snprintf(n->inline_name, sizeof(n->inline_name), "%s", name);
+	else
+		n->name = strdup(name);
 	return n;
 }
 
@@ -430,19 +453,19 @@ API CUresult cuLibraryGetKernel(CUkernel *k, CUlibrary lib, const char *name)
 /* The CUfunction of a CUkernel: a distinct handle, as in the real driver. */
 API CUresult cuKernelGetFunction(CUfunction *f, CUkernel k)
 {
-	*f = new_named(((struct named *)k)->name);
+	*f = new_named(name_of(k));
 	return CUDA_SUCCESS;
 }
 
 API CUresult cuFuncGetName(const char **name, CUfunction f)
 {
-	*name = ((struct named *)f)->name;
+	*name = name_of(f);
 	return CUDA_SUCCESS;
 }
 
 API CUresult cuKernelGetName(const char **name, CUkernel k)
 {
-	*name = ((struct named *)k)->name;
+	*name = name_of(k);
 	return CUDA_SUCCESS;
 }
 

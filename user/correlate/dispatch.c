@@ -260,6 +260,24 @@ static void meta_start(struct ts_corr *c, const struct ts_rec_meta *m)
 		c->w->ops->start(c->w, &c->meta);
 }
 
+/* A kernel name read from the driver's object (it was resolved before the trace began). */
+static void meta_name(struct ts_corr *c, const struct ts_rec_meta *m)
+{
+	size_t len;
+	const char *s = ts_meta_str(m, 0, &len);
+	char *raw, *name;
+
+	if (!len || ts_hmap_get(&c->fnames, m->hdr.pid, m->v[0]))
+		return;
+	raw = strndup(s, len);
+	if (!raw)
+		return;
+	name = ts_demangle(raw);
+	free(raw);
+	if (name)
+		ts_hmap_put_owned(&c->fnames, m->hdr.pid, m->v[0], name);
+}
+
 static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
 {
 	size_t len;
@@ -403,6 +421,9 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 		break;
 	case TS_REC_META_LIB:
 		c->driver_major = ((const struct ts_rec_meta *)rec)->v[0];
+		break;
+	case TS_REC_META_NAME:
+		meta_name(c, rec);
 		break;
 	default:
 		break;
