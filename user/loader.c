@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,17 +322,105 @@ uint64_t ts_probes_drops(const struct ts_probes *p)
 	return total;
 }
 
+/*
+ * Detaching a probe waits for an RCU grace period in the kernel (~0.05-0.1 s
+ * each, one after the other): 8 syscall tracepoints cost ~0.4 s, 200
+ * perf-event uprobes ~20 s. Detached from several threads, the waits overlap.
+ */
+#define DETACH_THREADS 16
+
+struct detach {
+	struct bpf_link **links;
+	int *fds;
+	unsigned int nlinks, nfds, next, done;
+	pthread_mutex_t lock;
+};
+
+static void *detach_worker(void *arg)
+{
+	struct detach *d = arg;
+	unsigned int i;
+
+	for (;;) {
+		pthread_mutex_lock(&d->lock);
+		i = d->next++;
+		pthread_mutex_unlock(&d->lock);
+		if (i >= d->nlinks + d->nfds)
+			break;
+		if (i < d->nlinks)
+			bpf_link__destroy(d->links[i]);
+		else
+			close(d->fds[i - d->nlinks]);
+		pthread_mutex_lock(&d->lock);
+		d->done++;
+		pthread_mutex_unlock(&d->lock);
+	}
+	return NULL;
+}
+
+static void detach_all(struct detach *d)
+{
+	pthread_t th[DETACH_THREADS];
+	unsigned int n = d->nlinks + d->nfds, nth = n < DETACH_THREADS ? n : DETACH_THREADS, i, k;
+	uint64_t t0 = ts_now_ns(CLOCK_MONOTONIC);
+	bool said = false;
+
+	pthread_mutex_init(&d->lock, NULL);
+	for (k = 0; k < nth; k++)
+		if (pthread_create(&th[k], NULL, detach_worker, d))
+			break;
+	if (!k)
+		detach_worker(d); /* no thread to be had: one after the other */
+	for (;;) {
+		pthread_mutex_lock(&d->lock);
+		i = d->done;
+		pthread_mutex_unlock(&d->lock);
+		if (i >= n || !k)
+			break;
+		if (!said && ts_now_ns(CLOCK_MONOTONIC) - t0 > 1000000000ull) {
+			warn("detaching %u probes (the kernel waits a grace period for each)...\n",
+			     n);
+			said = true;
+		}
+		usleep(10000);
+	}
+	while (k--)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&d->lock);
+}
+
 void ts_probes_close(struct ts_probes *p)
 {
-	unsigned int i;
+	struct bpf_object_skeleton *s;
+	struct detach d = { 0 };
+	struct bpf_link **all;
+	int i, n = 0;
 
 	if (!p)
 		return;
 	ring_buffer__free(p->rb);
-	for (i = 0; i < p->nlinks; i++)
-		bpf_link__destroy(p->links[i]);
-	for (i = 0; i < p->nfds; i++)
-		close(p->fds[i]);
+	s = p->skel ? p->skel->skeleton : NULL;
+	all = calloc(p->nlinks + (s ? s->prog_cnt : 0) + 1, sizeof(*all));
+	if (all) {
+		/* the skeleton's own links too: its destroy then finds them gone */
+		for (i = 0; s && i < s->prog_cnt; i++)
+			if (*s->progs[i].link) {
+				all[n++] = *s->progs[i].link;
+				*s->progs[i].link = NULL;
+			}
+		memcpy(all + n, p->links, p->nlinks * sizeof(*all));
+		d.links = all;
+		d.nlinks = n + p->nlinks;
+		d.fds = p->fds;
+		d.nfds = p->nfds;
+		detach_all(&d);
+	} else {
+		for (i = 0; i < (int)p->nlinks; i++)
+			bpf_link__destroy(p->links[i]);
+		for (i = 0; i < (int)p->nfds; i++)
+			close(p->fds[i]);
+	}
+	free(all);
 	free(p->links);
 	tracesmith_bpf__destroy(p->skel);
 	memset(p, 0, sizeof(*p));
