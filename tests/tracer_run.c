@@ -86,7 +86,8 @@ bool wait_for(int fd, const char *needle, char *buf, size_t len, int timeout_ms)
 /* Read the rest of pid's stderr into err, then reap it: its exit status. */
 int collect(pid_t pid, int fd, char *err, size_t len)
 {
-	wait_for(fd, "\x01never", err, len, 30000);
+	/* up to 2 minutes of silence: detaching perf-event uprobes takes ~25 s alone */
+	wait_for(fd, "\x01never", err, len, 120000);
 	close(fd);
 	return wait_status(pid);
 }

@@ -500,11 +500,12 @@ static int finish(struct trace_run *r, bool failed)
 	ring_buffer__consume(r->probes.rb);
 	if (!r->live.err)
 		ts_live_end(&r->live, drops);
-	ts_probes_close(&r->probes);
+	/* the files first: detaching can take seconds, and nothing more is read */
 	if (ts_outputs_close(&r->outs, failed || stop_signal))
 		ret = 1;
 	else
 		report(r, drops);
+	ts_probes_close(&r->probes);
 	if (!r->live.api_calls && !r->o.driver_only)
 		warn("no CUDA calls captured (hooked %s): did the program use this libcuda? "
 		     "Point at the one it loads with --lib.\n",
