@@ -30,7 +30,7 @@ TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o))
 BIN      := $(OUT)/tracesmith-bpf
 FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
 FAKEAPP  := $(OUT)/fakeapp
-UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden
+UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
@@ -78,8 +78,8 @@ $(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h | $(OUT)
 $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h | $(OUT)
 	$(CC) -O1 -g -Wall -Itests/fakecuda $< -o $@ -ldl -lpthread
 
-PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c
-PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h
+PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c
+PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h
 
 $(OUT)/test_unit: $(BIN) tests/test_unit.c $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
 	$(CC) $(TEST_CFLAGS) tests/test_unit.c $(PIPE_SRCS) $(CORE_OBJS) \
@@ -106,8 +106,10 @@ $(OUT)/test_graphs: tests/test_graphs.c $(RUN_SRCS) $(RUN_HDRS) tests/pipe.c tes
 		tests/canned.c $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty
 
 # The same without BPF: output files, UTF-8, demangling, option ranges.
-$(OUT)/test_harden: tests/test_harden.c tests/hostile.h $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) tests/test_harden.c $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty
+# test_stats, test_nvdecode: the stats writer and the NVIDIA decoders on canned input.
+$(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode: $(OUT)/test_%: tests/test_%.c \
+		tests/hostile.h $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
+	$(CC) $(TEST_CFLAGS) $< $(PIPE_SRCS) $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty
 
 $(OUT)/gen_capture: tests/gen_capture.c tests/canned.c tests/canned.h $(CORE_OBJS)
 	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -liberty
@@ -148,8 +150,9 @@ $(OUT)/san/test_%: tests/test_%.c $(PIPE_SRCS) $(CORE_PATHS) user/*.h user/*/*.h
 	$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< $(PIPE_SRCS) \
 		$(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty
 
-sanitize: $(BIN) $(OUT)/san/test_unit $(OUT)/san/test_harden
-	for t in test_unit test_harden; do \
+SAN_TESTS := test_unit test_harden test_stats test_nvdecode
+sanitize: $(BIN) $(addprefix $(OUT)/san/,$(SAN_TESTS))
+	for t in $(SAN_TESTS); do \
 		$(SAN_ENV) TS_BIN=$(abspath $(BIN)) $(OUT)/san/$$t || exit 1; done
 
 # --- benchmarks (root): results go in BENCHMARKS.md --------------------------

@@ -22,20 +22,9 @@
 #include "hostile.h"
 #include "outbuf.h"
 #include "outfile.h"
+#include "tmpdir.h"
 #include "utf8.h"
 #include "util.h"
-
-static char tmp[] = "/tmp/ts-harden-XXXXXX";
-
-static char *in_tmp(const char *name)
-{
-	static char p[16][256];
-	static int k;
-
-	k = (k + 1) % 16;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", tmp, name);
-	return p[k];
-}
 
 static void put_file(const char *path, const char *text)
 {
@@ -63,7 +52,7 @@ static int count_prefixed(const char *prefix)
 	char cmd[512], out[32] = "";
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "ls -A %s | grep -c '^%s'", tmp, prefix);
+	snprintf(cmd, sizeof(cmd), "ls -A %s | grep -c '^%s'", test_dir(), prefix);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(out, sizeof(out), f));
@@ -83,7 +72,7 @@ static void write_via_outfile(const char *path, const char *text)
 /* A link at the path is replaced, never followed; the earlier file is kept as .old. */
 static void test_outfile_symlink_and_old(void **state)
 {
-	char *victim = in_tmp("victim"), *out = in_tmp("out.json");
+	char *victim = test_path("victim"), *out = test_path("out.json");
 	struct stat st;
 
 	put_file(victim, "precious");
@@ -91,18 +80,18 @@ static void test_outfile_symlink_and_old(void **state)
 	write_via_outfile(out, "trace 1");
 	assert_content(victim, "precious");
 	assert_content(out, "trace 1");
-	assert_int_equal(lstat(in_tmp("out.json.old"), &st), 0);
+	assert_int_equal(lstat(test_path("out.json.old"), &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	write_via_outfile(out, "trace 2");
 	assert_content(out, "trace 2");
-	assert_content(in_tmp("out.json.old"), "trace 1");
+	assert_content(test_path("out.json.old"), "trace 1");
 	assert_int_equal(count_prefixed("out.json.partial"), 0);
 }
 
 /* A discarded run leaves the path as it was and nothing beside it. */
 static void test_outfile_discard(void **state)
 {
-	char *path = in_tmp("kept.json");
+	char *path = test_path("kept.json");
 	struct ts_outfile f;
 
 	put_file(path, "earlier");
@@ -112,13 +101,13 @@ static void test_outfile_discard(void **state)
 	ts_outfile_discard(&f); /* idempotent */
 	assert_content(path, "earlier");
 	assert_int_equal(count_prefixed("kept.json."), 0);
-	assert_int_equal(ts_outfile_create(&f, tmp), -EISDIR);
+	assert_int_equal(ts_outfile_create(&f, test_dir()), -EISDIR);
 }
 
 /* A planted file with the temp file's name is never reused (O_EXCL): another name is. */
 static void test_outfile_exclusive(void **state)
 {
-	char *path = in_tmp("x.json");
+	char *path = test_path("x.json");
 	struct ts_outfile a, b;
 
 	assert_int_equal(ts_outfile_create(&a, path), 0);
@@ -132,24 +121,24 @@ static void test_outfile_check(void **state)
 {
 	char rel[300], in_path[300];
 	const char *in = in_path;
-	const char *same[] = { in_tmp("a.json"), rel };
+	const char *same[] = { test_path("a.json"), rel };
 	const char *over[] = { in };
-	const char *old_over[] = { in_tmp("in") };
-	const char *fine[] = { in_tmp("a.json"), in_tmp("a.pftrace"), "-", NULL };
-	const char *dir[] = { tmp };
+	const char *old_over[] = { test_path("in") };
+	const char *fine[] = { test_path("a.json"), test_path("a.pftrace"), "-", NULL };
+	const char *dir[] = { test_dir() };
 
-	snprintf(in_path, sizeof(in_path), "%s", in_tmp("in.tsbpf"));
+	snprintf(in_path, sizeof(in_path), "%s", test_path("in.tsbpf"));
 	put_file(in, "capture");
-	snprintf(rel, sizeof(rel), "%s/./a.json", tmp);
+	snprintf(rel, sizeof(rel), "%s/./a.json", test_dir());
 	assert_int_equal(ts_outfile_check(same, 2, NULL, 0), -EINVAL);
 	assert_int_equal(ts_outfile_check(over, 1, &in, 1), -EINVAL);
 	assert_int_equal(ts_outfile_check(dir, 1, NULL, 0), -EINVAL);
 	assert_int_equal(ts_outfile_check(fine, 4, &in, 1), 0);
 	/* in.old would be pushed aside... only when it is in.tsbpf.old that matters */
 	assert_int_equal(ts_outfile_check(old_over, 1, &in, 1), 0);
-	put_file(in_tmp("in.tsbpf.old"), "older capture");
+	put_file(test_path("in.tsbpf.old"), "older capture");
 	{
-		const char *older = in_tmp("in.tsbpf.old");
+		const char *older = test_path("in.tsbpf.old");
 
 		/* writing in.tsbpf would push aside in.tsbpf.old, the input */
 		assert_int_equal(ts_outfile_check(&in, 1, &older, 1), -EINVAL);
@@ -159,7 +148,7 @@ static void test_outfile_check(void **state)
 /* A writer that marks boundaries never has half an event in the file. */
 static void test_out_whole_events(void **state)
 {
-	char *path = in_tmp("whole.json"), name[300], buf[64], *big = malloc(3 << 20);
+	char *path = test_path("whole.json"), name[300], buf[64], *big = malloc(3 << 20);
 	struct ts_out o;
 	struct stat st;
 	int fd, i;
@@ -306,14 +295,14 @@ static void test_parse_ranges(void **state)
 
 static int setup(void **state)
 {
-	return mkdtemp(tmp) ? 0 : -1;
+	return test_dir_init("ts-harden");
 }
 
 static int teardown(void **state)
 {
 	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", test_dir());
 	return system(cmd) ? -1 : 0;
 }
 

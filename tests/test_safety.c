@@ -98,8 +98,9 @@ static void test_sigkill_every_output(void **state)
 	assert_true(app > 0);
 	usleep(2500000); /* outputs are written out at least once a second */
 	kill(tr, SIGKILL);
+	/* ours, and the tracer can no longer stop it; it holds the tracer's stderr open */
+	kill(app, SIGKILL);
 	assert_int_equal(collect(tr, fd, err, sizeof(err)), 128 + SIGKILL);
-	kill(app, SIGKILL); /* ours: the tracer can no longer stop it */
 	assert_int_equal(access(path_in("killed.json"), F_OK), -1);
 
 	f = find_partial("killed.json.partial.");

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include "canned.h"
 #include "pipe.h"
+#include "tmpdir.h"
 #include "capture.h"
 #include "correlate/corr_int.h"
 #include "decode.h"
@@ -30,18 +31,6 @@
 #include "util.h"
 #include "workloads.h"
 #include "fakecuda/cuda_types.h"
-
-static char dir[] = "/tmp/ts-unit-XXXXXX";
-
-static char *tmp(const char *name)
-{
-	static char p[4][256];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	return p[k];
-}
 
 static char *slurp(const char *path)
 {
@@ -61,10 +50,10 @@ static char *format(void (*fn)(struct ts_out *, int64_t), int64_t v)
 {
 	struct ts_out o;
 
-	assert_int_equal(ts_out_open(&o, tmp("fmt")), 0);
+	assert_int_equal(ts_out_open(&o, test_path("fmt")), 0);
 	fn(&o, v);
 	assert_int_equal(ts_out_close(&o), 0);
-	return slurp(tmp("fmt"));
+	return slurp(test_path("fmt"));
 }
 
 static void test_usec_exact(void **state)
@@ -83,10 +72,10 @@ static void test_json_escape(void **state)
 	json_object *o;
 	struct ts_out out;
 
-	assert_int_equal(ts_out_open(&out, tmp("esc.json")), 0);
+	assert_int_equal(ts_out_open(&out, test_path("esc.json")), 0);
 	ts_out_json_str(&out, raw, sizeof(raw) - 1);
 	assert_int_equal(ts_out_close(&out), 0);
-	o = json_object_from_file(tmp("esc.json"));
+	o = json_object_from_file(test_path("esc.json"));
 	assert_non_null(o);
 	assert_string_equal(json_object_get_string(o),
 			    "q\"b\\n\nt\tc\x01 del\x7f bad\xef\xbf\xbd ok\xc3\xa9");
@@ -283,7 +272,7 @@ static void test_names_torch_path(void **state)
 	struct pipe p;
 	uint64_t v[3];
 
-	pipe_open(&p, tmp("names.json"), 0);
+	pipe_open(&p, test_path("names.json"), 0);
 	v[0] = 0x1000; /* out CUkernel */
 	v[1] = 0xabc;  /* library */
 	v[2] = 0x7777; /* name pointer */
@@ -315,7 +304,7 @@ static void test_ns_precision(void **state)
 {
 	struct pipe p;
 
-	pipe_open(&p, tmp("precision.json"), 0);
+	pipe_open(&p, test_path("precision.json"), 0);
 	launch(&p, 100, 1234567, 1001, 0x5, 0, 0);
 	pipe_close(&p);
 	assert_non_null(strstr(slurp(p.path), "\"ts\":1234.567,\"dur\":1.001"));
@@ -330,7 +319,7 @@ static void test_stream_lanes(void **state)
 	json_object *e;
 	int i;
 
-	pipe_open(&p, tmp("lanes.json"), 0);
+	pipe_open(&p, test_path("lanes.json"), 0);
 	canned_thread(&p.c, 100, 101, "worker");
 	canned_api(&p.c, 100, 100, 1, 1, 0, "cuStreamCreate", v, 2, NULL);
 	for (i = 0; i < 10; i++) {
@@ -352,7 +341,7 @@ static void test_name_escaping(void **state)
 	uint64_t v[3] = { 0x42, 0x1, 0x2 };
 	struct pipe p;
 
-	pipe_open(&p, tmp("escape.json"), 0);
+	pipe_open(&p, test_path("escape.json"), 0);
 	canned_api(&p.c, 100, 100, 5, 5, 0, "cuModuleGetFunction", v, 3, nasty);
 	launch(&p, 100, 20, 5, 0x42, 0, 0);
 	pipe_close(&p);
@@ -366,7 +355,7 @@ static void test_memory_counter_and_exit(void **state)
 	struct pipe p;
 	uint32_t pid;
 
-	pipe_open(&p, tmp("exit.json"), TS_MODE_SYSTEM_WIDE);
+	pipe_open(&p, test_path("exit.json"), TS_MODE_SYSTEM_WIDE);
 	for (pid = 200; pid < 1200; pid++) {
 		canned_proc(&p.c, pid, "worker");
 		v[0] = 0x10000 + pid; /* out pointer */
@@ -407,7 +396,7 @@ static void test_unknown_symbol(void **state)
 	struct ts_rec_api r;
 	struct pipe p;
 
-	pipe_open(&p, tmp("unknown.json"), 0);
+	pipe_open(&p, test_path("unknown.json"), 0);
 	memset(&r, 0, sizeof(r));
 	r.hdr.kind = TS_REC_API;
 	r.hdr.size = TS_API_BASE_SIZE;
@@ -472,7 +461,7 @@ static void corrupt(const char *path, off_t off, const void *bytes, size_t n)
 
 static void test_capture_roundtrip(void **state)
 {
-	const char *path = tmp("rt.tsbpf");
+	const char *path = test_path("rt.tsbpf");
 	char err[256];
 	struct stat st;
 	uint32_t v = 99;
@@ -576,23 +565,23 @@ static void test_pftrace_fixtures(void **state)
 		skip();
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		snprintf(cmd, sizeof(cmd), "%s replay tests/fixtures/%s.tsbpf -o %s -o %s",
-			 getenv("TS_BIN"), names[i], tmp("f.json"), tmp("f.pftrace"));
+			 getenv("TS_BIN"), names[i], test_path("f.json"), test_path("f.pftrace"));
 		assert_int_equal(system(cmd), 0);
 		snprintf(cmd, sizeof(cmd), "tests/check_pftrace.py %s >/dev/null",
-			 tmp("f.pftrace"));
+			 test_path("f.pftrace"));
 		assert_int_equal(system(cmd), 0);
-		stat(tmp("f.json"), &js);
-		stat(tmp("f.pftrace"), &ps);
+		stat(test_path("f.json"), &js);
+		stat(test_path("f.pftrace"), &ps);
 		fprintf(stderr, "%s: json %lld bytes, pftrace %lld bytes (%.2fx)\n", names[i],
 			(long long)js.st_size, (long long)ps.st_size,
 			(double)js.st_size / ps.st_size);
 	}
 	/* the demo-like runtime workload: at least 3x smaller */
 	snprintf(cmd, sizeof(cmd), "%s replay tests/fixtures/runtime.tsbpf -o %s -o %s",
-		 getenv("TS_BIN"), tmp("f.json"), tmp("f.pftrace"));
+		 getenv("TS_BIN"), test_path("f.json"), test_path("f.pftrace"));
 	assert_int_equal(system(cmd), 0);
-	stat(tmp("f.json"), &js);
-	stat(tmp("f.pftrace"), &ps);
+	stat(test_path("f.json"), &js);
+	stat(test_path("f.pftrace"), &ps);
 	assert_true(ps.st_size * 3 <= js.st_size);
 	snprintf(
 		cmd, sizeof(cmd),
@@ -601,127 +590,11 @@ static void test_pftrace_fixtures(void **state)
 		"--expect-arg '" RT_VEC_ADD_DEMANGLED ":block_dim=[%d,1,1]' "
 		"--expect-arg 'Memcpy HtoD:size_bytes=%u' --expect-arg 'Memcpy HtoD:direction=HtoD' "
 		">/dev/null",
-		tmp("f.pftrace"), RT_ITERS, RT_VEC_GRID, RT_VEC_BLOCK, RT_BYTES);
+		test_path("f.pftrace"), RT_ITERS, RT_VEC_GRID, RT_VEC_BLOCK, RT_BYTES);
 	assert_int_equal(system(cmd), 0);
 }
 
 /* ---- NVIDIA driver decoding, on canned structs -------------------------- */
-
-static const char *arg_of(const struct ts_slice *s, const char *key)
-{
-	static char buf[64];
-	unsigned int i;
-
-	for (i = 0; i < s->nargs; i++) {
-		const struct ts_arg *a = &s->args[i];
-
-		if (strcmp(a->key, key))
-			continue;
-		if (a->type == TS_ARG_STR)
-			snprintf(buf, sizeof(buf), "%.*s", (int)a->str.len, a->str.s);
-		else if (a->type == TS_ARG_HEX)
-			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)a->u);
-		else
-			snprintf(buf, sizeof(buf), "%lld", (long long)a->i);
-		return buf;
-	}
-	return NULL;
-}
-
-static void drv(struct ts_rec_driver *r, uint8_t dev, uint32_t nr, uint16_t size, const void *data,
-		uint16_t len)
-{
-	memset(r, 0, sizeof(*r));
-	r->hdr.kind = TS_REC_DRIVER;
-	r->hdr.aux = TS_DRV_IOCTL;
-	r->hdr.flags = dev;
-	r->nr = nr;
-	r->size = size;
-	r->cmd = dev == TS_DEV_UVM ? nr : (3u << 30 | (uint32_t)size << 16 | 'F' << 8 | nr);
-	memcpy(r->data, data, len);
-	r->data_len = len;
-	strcpy(r->dev, dev == TS_DEV_UVM ? "nvidia-uvm" : "nvidiactl");
-	r->hdr.size = (TS_DRV_BASE_SIZE + len + 7) & ~7u;
-}
-
-static void test_nv_decode(void **state)
-{
-	uint32_t nvos64[12] = { 1, 2, 3, 0xc86f }, nvos21[8] = { 1, 2, 3, 0x40 };
-	uint32_t nvos54[8] = { 1, 2, 0x20800110 }, reg[10] = { 0 };
-	uint64_t migrate[10] = { 0x7f0000000000ull, 1 << 21 };
-	struct ts_rec_driver r;
-	struct ts_drv_info info;
-	struct ts_slice s;
-
-	/* NVOS64 (535+): status at 40 */
-	nvos64[10] = 0x22;
-	drv(&r, TS_DEV_CTL, 0x2b, 48, nvos64, 48);
-	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, 0, &s, &info);
-	assert_string_equal(info.name, "RM_ALLOC HOPPER_CHANNEL_GPFIFO_A");
-	assert_int_equal(info.status, 0x22);
-	assert_string_equal(arg_of(&s, "status_name"), "NV_ERR_INVALID_CLASS");
-	assert_string_equal(arg_of(&s, "failed"), "1");
-	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_OK);
-	/* NVOS21 (the 32-byte form): status at 28 */
-	nvos21[7] = 0;
-	drv(&r, TS_DEV_CTL, 0x2b, 32, nvos21, 32);
-	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, 0, &s, &info);
-	assert_string_equal(info.name, "RM_ALLOC NV01_MEMORY_LOCAL_USER");
-	assert_true(info.has_status && info.status == 0);
-	assert_null(arg_of(&s, "failed"));
-	/* NVOS21 before 535: status at 24 */
-	nvos21[6] = 0x1a;
-	nvos21[7] = 0xdead;
-	drv(&r, TS_DEV_CTL, 0x2b, 32, nvos21, 32);
-	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, 530, &s, &info);
-	assert_int_equal(info.status, 0x1a);
-	assert_string_equal(arg_of(&s, "status_name"), "NV_ERR_INSUFFICIENT_RESOURCES");
-	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, 580, &s, &info);
-	assert_int_equal(info.status, 0xdead);
-	nvos21[6] = nvos21[7] = 0;
-	/* RM_CONTROL: cmd at 8, status at 28 */
-	nvos54[7] = 0x56;
-	drv(&r, TS_DEV_GPU, 0x2a, 32, nvos54, 32);
-	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, 0, &s, &info);
-	assert_string_equal(info.name, "RM_CONTROL NV2080_CTRL_CMD_GPU_GET_NAME_STRING");
-	assert_string_equal(arg_of(&s, "status_name"), "NV_ERR_NOT_SUPPORTED");
-	/* an unknown class and an unknown escape keep their numbers */
-	nvos64[3] = 0x1234;
-	drv(&r, TS_DEV_CTL, 0x2b, 48, nvos64, 48);
-	ts_drv_decode(&r, 0, &s, &info);
-	assert_string_equal(info.name, "RM_ALLOC 0x1234");
-	drv(&r, TS_DEV_CTL, 0x99, 8, nvos64, 8);
-	ts_drv_decode(&r, 0, &s, &info);
-	assert_string_equal(info.name, "RM_ESCAPE 0x99");
-	/* UVM: plain numbers; MIGRATE base/length, status at 72 */
-	((uint32_t *)migrate)[18] = 0x1f;
-	drv(&r, TS_DEV_UVM, 51, 0, migrate, 80);
-	memset(&s, 0, sizeof(s));
-	ts_drv_decode(&r, 0, &s, &info);
-	assert_string_equal(info.name, "UVM_MIGRATE");
-	assert_string_equal(arg_of(&s, "length"), "2097152");
-	assert_int_equal(info.status, 0x1f);
-	reg[9] = 0;
-	drv(&r, TS_DEV_UVM, 37, 0, reg, 40);
-	ts_drv_decode(&r, 0, &s, &info);
-	assert_string_equal(info.name, "UVM_REGISTER_GPU");
-	drv(&r, TS_DEV_UVM, 0x30000001, 0, reg, 16);
-	ts_drv_decode(&r, 0, &s, &info);
-	assert_string_equal(info.name, "UVM_INITIALIZE");
-	drv(&r, TS_DEV_UVM, 999, 0, reg, 16);
-	ts_drv_decode(&r, 0, &s, &info);
-	assert_string_equal(info.name, "UVM_IOCTL 999");
-	/* a record claiming more data than it holds is refused */
-	r.data_len = 200;
-	assert_int_equal(ts_rec_check(&r, sizeof(r)), TS_REC_BAD_FIELD);
-}
-
-/* ---- ring-buffer replay of checked-in captures ------------------------- */
 
 static int feed_corr(void *ctx, const void *rec)
 {
@@ -750,7 +623,7 @@ static void replay_fixture(const char *name, struct trace *t)
 
 	snprintf(cap, sizeof(cap), "tests/fixtures/%s.tsbpf", name);
 	snprintf(golden, sizeof(golden), "tests/fixtures/%s.json", name);
-	err = ts_json_writer_open(tmp("replayed.json"), &w);
+	err = ts_json_writer_open(test_path("replayed.json"), &w);
 	assert_int_equal(err, 0);
 	corr = ts_corr_new(w, "test");
 	assert_int_equal(ts_cap_open(&r, cap), 0);
@@ -760,7 +633,7 @@ static void replay_fixture(const char *name, struct trace *t)
 	ts_cap_close(&r);
 	ts_corr_free(corr);
 	ts_writer_destroy(w);
-	a = normalized(tmp("replayed.json"));
+	a = normalized(test_path("replayed.json"));
 	b = normalized(golden);
 	if (strcmp(a, b))
 		fprintf(stderr,
@@ -770,7 +643,7 @@ static void replay_fixture(const char *name, struct trace *t)
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
-	assert_int_equal(trace_load(t, tmp("replayed.json")), 0);
+	assert_int_equal(trace_load(t, test_path("replayed.json")), 0);
 	assert_int_equal(trace_partial_overlaps(t), 0);
 	assert_int_equal(trace_unmatched_flows(t), 0);
 }
@@ -828,130 +701,6 @@ static void test_fixture_driver(void **state)
 
 /* ---- stats ------------------------------------------------------------ */
 
-static void test_hist_quantiles(void **state)
-{
-	struct ts_hist h;
-	uint64_t v;
-
-	memset(&h, 0, sizeof(h));
-	for (v = 1; v <= 100000; v++)
-		ts_hist_add(&h, v * 1000);
-	/* log-linear buckets: within 1/8 of the true quantile */
-	assert_true(labs((long)ts_hist_quantile(&h, .5) - 50000000l) < 50000000l / 8);
-	assert_true(labs((long)ts_hist_quantile(&h, .99) - 99000000l) < 99000000l / 8);
-	assert_int_equal(h.max, 100000000);
-	assert_int_equal(h.count, 100000);
-	assert_true(ts_hist_quantile(&h, 1.0) <= h.max);
-	memset(&h, 0, sizeof(h));
-	ts_hist_add(&h, 5);
-	assert_int_equal(ts_hist_quantile(&h, .5), 5);
-}
-
-static json_object *jfind(json_object *arr, const char *key, const char *val)
-{
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(arr); i++) {
-		json_object *e = json_object_array_get_idx(arr, i), *v;
-
-		if (json_object_object_get_ex(e, key, &v) &&
-		    !strcmp(json_object_get_string(v), val))
-			return e;
-	}
-	return NULL;
-}
-
-/* Every table against the stand-in workload (runtime + fail), whose numbers are known. */
-static void test_stats_tables(void **state)
-{
-	char cmd[512];
-	json_object *st, *e;
-
-	if (!getenv("TS_BIN"))
-		skip();
-	snprintf(cmd, sizeof(cmd), "%s stats tests/fixtures/driver.tsbpf --json -o %s",
-		 getenv("TS_BIN"), tmp("stats.json"));
-	assert_int_equal(system(cmd), 0);
-	st = json_object_from_file(tmp("stats.json"));
-	assert_non_null(st);
-	e = jfind(ev_field(st, "kernels"), "name", RT_VEC_ADD_DEMANGLED);
-	assert_int_equal(ev_int(e, "launches"), RT_ITERS);
-	assert_int_equal(json_object_array_length(ev_field(e, "shapes")), 1);
-	assert_int_equal(
-		ev_int(jfind(ev_field(st, "kernels"), "name", RT_EMPTY_DEMANGLED), "launches"),
-		RT_ITERS);
-	e = jfind(ev_field(st, "api"), "name", "cuLaunchKernel_ptsz");
-	assert_int_equal(ev_int(e, "calls"), 2 * RT_ITERS);
-	assert_int_equal(ev_int(e, "errors"), 0);
-	assert_true(ev_int(e, "p50_ns") <= ev_int(e, "p95_ns") &&
-		    ev_int(e, "p95_ns") <= ev_int(e, "max_ns"));
-	e = jfind(ev_field(st, "api"), "name", "cuMemAlloc_v2");
-	assert_int_equal(ev_int(e, "calls"), 4);
-	assert_int_equal(ev_int(e, "errors"), 1);
-	e = jfind(ev_field(st, "copies"), "direction", "HtoD");
-	assert_int_equal(ev_int(e, "count"), 2);
-	assert_int_equal(ev_int(e, "bytes"), 2 * RT_BYTES);
-	assert_int_equal(ev_int(e, "sync_bytes"), 2 * RT_BYTES); /* both synchronous */
-	assert_int_equal(ev_int(jfind(ev_field(st, "copies"), "direction", "DtoD"), "sync_bytes"),
-			 0);
-	e = ev_field(st, "memory");
-	assert_int_equal(ev_int(e, "allocations"), 4);
-	assert_int_equal(ev_int(e, "frees"), 4);
-	assert_int_equal(ev_int(e, "bytes_allocated"), 4 * RT_BYTES);
-	assert_int_equal(json_object_array_length(ev_field(e, "leaks")), 0);
-	e = json_object_array_get_idx(ev_field(st, "sync_threads"), 0);
-	assert_int_equal(ev_int(e, "calls"), 3);
-	assert_true(ev_int(e, "blocked_ns") >= 3 * FAKE_SYNC_US * 1000ll);
-	e = jfind(ev_field(st, "driver"), "name", "RM_ALLOC NV01_MEMORY_LOCAL_USER");
-	assert_int_equal(ev_int(e, "calls"), 6);
-	assert_int_equal(ev_int(e, "errors"), 1);
-	assert_int_equal(json_object_array_length(ev_field(st, "processes")), 1);
-	assert_int_equal(
-		ev_int(json_object_array_get_idx(ev_field(st, "processes"), 0), "peak_mem_bytes"),
-		4 * RT_BYTES);
-	json_object_put(st);
-}
-
-/* An allocation never freed is reported with its size, pointer and thread. */
-static void test_stats_leaks(void **state)
-{
-	struct ts_writer *w;
-	struct ts_corr *corr;
-	struct ts_corr_sink cs;
-	struct canned c;
-	json_object *st, *leak;
-	uint64_t v[2];
-	int err;
-
-	err = ts_stats_writer_open(tmp("leak.json"), true, &w);
-	assert_int_equal(err, 0);
-	corr = ts_corr_new(w, "test");
-	ts_corr_sink_init(&cs, corr);
-	canned_start(&c, &cs.base, 0);
-	canned_proc(&c, 7, "leaky");
-	v[0] = 0xdead0000;
-	v[1] = 12345;
-	canned_api(&c, 7, 8, 10, 5, 0, "cuMemAlloc_v2", v, 2, NULL);
-	v[0] = 0xbeef0000;
-	v[1] = 100;
-	canned_api(&c, 7, 7, 20, 5, 0, "cuMemAlloc_v2", v, 2, NULL);
-	canned_api(&c, 7, 7, 30, 5, 0, "cuMemFree_v2", v, 1, NULL);
-	canned_end(&c);
-	assert_int_equal(ts_corr_finish(corr, false), 0);
-	st = json_object_from_file(tmp("leak.json"));
-	leak = json_object_array_get_idx(ev_field(ev_field(st, "memory"), "leaks"), 0);
-	assert_int_equal(json_object_array_length(ev_field(ev_field(st, "memory"), "leaks")), 1);
-	assert_int_equal(ev_int(leak, "bytes"), 12345);
-	assert_int_equal(ev_int(leak, "tid"), 8);
-	assert_string_equal(json_object_get_string(ev_field(leak, "ptr")), "0xdead0000");
-	json_object_put(st);
-	canned_free(&c);
-	ts_corr_free(corr);
-	ts_writer_destroy(w);
-}
-
-/* ---- the replay command on bad input ------------------------------------ */
-
 static int run_cli(const char *args, char *out, size_t len)
 {
 	char cmd[1024];
@@ -970,7 +719,8 @@ static int run_cli(const char *args, char *out, size_t len)
 
 static void test_replay_cli(void **state)
 {
-	char args[1024], out[8192], *cut = tmp("cut.tsbpf"), *json = tmp("salvaged.json");
+	char args[1024], out[8192], *cut = test_path("cut.tsbpf"),
+				    *json = test_path("salvaged.json");
 	struct trace t;
 	struct stat st;
 
@@ -1001,7 +751,8 @@ static void test_replay_cli(void **state)
 	snprintf(args, sizeof(args), "replay /dev/null -o %s", json);
 	assert_int_equal(run_cli(args, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "byte 0"));
-	snprintf(args, sizeof(args), "replay tests/fixtures/runtime.tsbpf -o %s", tmp("x.bogus"));
+	snprintf(args, sizeof(args), "replay tests/fixtures/runtime.tsbpf -o %s",
+		 test_path("x.bogus"));
 	assert_int_equal(run_cli(args, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "unknown output format"));
 }
@@ -1030,13 +781,9 @@ int main(void)
 		cmocka_unit_test(test_pb_varints),
 		cmocka_unit_test(test_pb_nested),
 		cmocka_unit_test(test_pftrace_fixtures),
-		cmocka_unit_test(test_nv_decode),
-		cmocka_unit_test(test_hist_quantiles),
-		cmocka_unit_test(test_stats_tables),
-		cmocka_unit_test(test_stats_leaks),
 	};
 
-	if (!mkdtemp(dir))
+	if (test_dir_init("ts-unit"))
 		return 1;
 	return cmocka_run_group_tests_name("unit", tests, NULL, NULL);
 }

@@ -83,13 +83,40 @@ bool wait_for(int fd, const char *needle, char *buf, size_t len, int timeout_ms)
 	return true;
 }
 
-/* Read the rest of pid's stderr into err, then reap it: its exit status. */
+/*
+ * Read pid's stderr into err until it ends or pid exits (a command it left
+ * running may hold the pipe open), then reap it: its exit status. Up to 2
+ * minutes: detaching perf-event uprobes takes ~25 s alone.
+ */
 int collect(pid_t pid, int fd, char *err, size_t len)
 {
-	/* up to 2 minutes of silence: detaching perf-event uprobes takes ~25 s alone */
-	wait_for(fd, "\x01never", err, len, 120000);
+	size_t off = strlen(err);
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	bool gone = false, eof = false;
+	int st = 0, rounds;
+	ssize_t n;
+
+	for (rounds = 0; rounds < 600 && !eof; rounds++) {
+		if (!gone && waitpid(pid, &st, WNOHANG) == pid)
+			gone = true;
+		/* once it is gone, only what is already in the pipe */
+		if (poll(&pfd, 1, gone ? 0 : 200) <= 0) {
+			if (gone)
+				break;
+			continue;
+		}
+		n = read(fd, err + off, len - 1 - off);
+		if (n <= 0) {
+			eof = true;
+			break;
+		}
+		off += n;
+		err[off] = '\0';
+	}
 	close(fd);
-	return wait_status(pid);
+	if (!gone)
+		return wait_status(pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 /* Ctrl-C the tracer, check it exits 0, and load what it wrote. */

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <stdlib.h>
+#include "tmpdir.h"
+
+static char dir[256];
+
+int test_dir_init(const char *prefix)
+{
+	snprintf(dir, sizeof(dir), "/tmp/%s-XXXXXX", prefix);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+const char *test_dir(void)
+{
+	return dir;
+}
+
+char *test_path(const char *name)
+{
+	static char p[16][512];
+	static int k;
+
+	k = (k + 1) % 16;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+	return p[k];
+}

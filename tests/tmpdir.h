@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* A fresh temporary folder per test program, and paths in it. */
+#ifndef TS_TMPDIR_H
+#define TS_TMPDIR_H
+
+/* Make /tmp/PREFIX-XXXXXX; 0 or -1. */
+int test_dir_init(const char *prefix);
+const char *test_dir(void);
+/* DIR/name, in one of 16 rotating buffers. */
+char *test_path(const char *name);
+
+#endif
