@@ -85,8 +85,8 @@ $(OUT)/test_unit: $(BIN) tests/test_unit.c $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS
 	$(CC) $(TEST_CFLAGS) tests/test_unit.c $(PIPE_SRCS) $(CORE_OBJS) \
 		-o $@ $(TEST_LIBS) -lz -liberty
 
-RUN_SRCS := tests/tracer_run.c tests/trace_json.c
-RUN_HDRS := tests/tracer_run.h tests/trace_json.h tests/workloads.h
+RUN_SRCS := tests/tracer_run.c tests/trace_json.c tests/tmpdir.c
+RUN_HDRS := tests/tracer_run.h tests/trace_json.h tests/workloads.h tests/tmpdir.h
 
 $(OUT)/test_bpf: tests/test_bpf.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_bpf.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
@@ -102,8 +102,8 @@ $(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 # CUDA graphs: a real trace of the graphs workload, and the bounds on canned records.
 $(OUT)/test_graphs: tests/test_graphs.c $(RUN_SRCS) $(RUN_HDRS) tests/pipe.c tests/pipe.h \
 		    tests/canned.c tests/canned.h $(CORE_OBJS) | $(OUT)
-	$(CC) $(TEST_CFLAGS) tests/test_graphs.c tests/tracer_run.c tests/trace_json.c tests/pipe.c \
-		tests/canned.c $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty
+	$(CC) $(TEST_CFLAGS) tests/test_graphs.c $(RUN_SRCS) tests/pipe.c tests/canned.c \
+		$(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty
 
 # The same without BPF: output files, UTF-8, demangling, option ranges.
 # test_stats, test_nvdecode: the stats writer and the NVIDIA decoders on canned input.

@@ -414,22 +414,22 @@ static void test_hostile_names(void **state)
  */
 static void test_capabilities_only(void **state)
 {
-	char sub[300], out[400], err[4096];
+	char sub[300], out[400], err[4096], tbin[400], tlib[400], tapp[400], cmd[4096];
 	char *argv[] = { "/usr/bin/setpriv",
 			 "--reuid=65534",
 			 "--regid=65534",
 			 "--clear-groups",
 			 "--inh-caps=+bpf,+perfmon",
 			 "--ambient-caps=+bpf,+perfmon",
-			 (char *)bin,
+			 tbin,
 			 "--lib",
-			 (char *)fakecuda,
+			 tlib,
 			 "-o",
 			 out,
 			 "--",
-			 (char *)fakeapp,
+			 tapp,
 			 "--lib",
-			 (char *)fakecuda,
+			 tlib,
 			 "triton",
 			 NULL };
 	struct trace t;
@@ -441,6 +441,13 @@ static void test_capabilities_only(void **state)
 	assert_int_equal(chmod(dir, 0755), 0);
 	assert_int_equal(mkdir(sub, 0777), 0);
 	assert_int_equal(chmod(sub, 0777), 0);
+	/* copies nobody can reach, wherever this clone lives */
+	snprintf(tbin, sizeof(tbin), "%s/tracesmith-bpf", sub);
+	snprintf(tlib, sizeof(tlib), "%s/libcuda.so.1", sub);
+	snprintf(tapp, sizeof(tapp), "%s/fakeapp", sub);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && cp %s %s && cp %s %s && chmod 755 %s %s %s", bin,
+		 tbin, fakecuda, tlib, fakeapp, tapp, tbin, tlib, tapp);
+	assert_int_equal(system(cmd), 0);
 	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "tracing without the driver layer"));
 	assert_true(strstr(err, "cannot read tracefs") || strstr(err, "tracefs is not mounted"));

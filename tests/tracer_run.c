@@ -15,19 +15,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "trace_json.h"
+#include "tmpdir.h"
 #include "tracer_run.h"
 
 const char *bin, *fakecuda, *fakeapp;
-char dir[] = "/tmp/ts-bpf-test-XXXXXX";
+char dir[256];
 
 char *path_in(const char *name)
 {
-	static char p[8][256];
-	static int k;
-
-	k = (k + 1) % 8;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	return p[k];
+	return test_path(name);
 }
 
 /* Start argv with stderr on a pipe (when err_fd is set); returns the pid. */
@@ -182,8 +178,9 @@ int tracer_setup(void **state)
 		fprintf(stderr, "set TS_BIN, TS_FAKECUDA and TS_FAKEAPP (make bpf-test does)\n");
 		return -1;
 	}
-	if (!mkdtemp(dir))
+	if (test_dir_init("ts-bpf-test"))
 		return -1;
+	snprintf(dir, sizeof(dir), "%s", test_dir());
 	/* what the tracer learns and keeps (names.h) stays in the test's folder */
 	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
 	return 0;

@@ -15,7 +15,7 @@
 extern const char *bin, *fakecuda, *fakeapp;
 extern char dir[];
 
-/* name inside the temp folder (8 rotating buffers) */
+/* name inside the temp folder (16 rotating buffers, tmpdir.h) */
 char *path_in(const char *name);
 /* Start argv with stderr on a pipe (when err_fd is set); returns the pid. */
 pid_t start(char **argv, int *err_fd);
