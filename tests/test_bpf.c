@@ -47,6 +47,10 @@ static void assert_kernels(const struct trace *t, const char *name, int n, const
 		assert_true(ev_arg_dim3(e, "block_dim", b[0], b[1], b[2]));
 		assert_string_equal(ev_arg_str(e, "track_name"), "GPU Compute");
 		assert_true(ev_arg_int(e, "correlation_id") > 0);
+		/* submit times, said on the slice and on its track */
+		assert_string_equal(ev_arg_str(e, "timing"), "host");
+		assert_non_null(strstr(trace_thread_name(t, ev_int(e, "pid"), ev_int(e, "tid")),
+				       "(submitted)"));
 	}
 }
 
@@ -121,6 +125,7 @@ static void test_cmd_runtime(void **state)
 
 	assert_int_equal(trace_mode(path_in("runtime.json"), "runtime", &t), 0);
 	assert_runtime_trace(&t);
+	assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")), "host-submit");
 	/* the host slice and the GPU slice it made share a correlation id and a flow */
 	json_object *h = trace_find(&t, "X", "cuMemsetD8Async_ptsz", HOST, 0);
 	json_object *g = trace_find(&t, "X", "Memset", GPU, 0);

@@ -331,7 +331,7 @@ static void test_stream_lanes(void **state)
 	assert_int_equal(trace_count(&p.t, "X", NULL, GPU), 20);
 	e = trace_find(&p.t, "X", NULL, GPU, 1);
 	assert_string_equal(trace_thread_name(&p.t, ev_int(e, "pid"), ev_int(e, "tid")),
-			    "Stream 0x5000 (lane 2)");
+			    "Stream 0x5000 (submitted) (lane 2)");
 	pipe_free(&p);
 }
 

@@ -222,6 +222,8 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 	TS_JW_U64(jw, "dropped_events", m->drops);
 	TS_JW_KEY(jw, "incomplete");
 	ts_jw_bool(jw, m->incomplete);
+	if (m->gpu_timing)
+		ts_jw_cstr_field(jw, "gpu_timing", m->gpu_timing);
 	ts_jw_obj_close(jw);
 }
 

@@ -75,9 +75,10 @@ struct ts_trace_meta {
 	uint64_t clock_boot_ns; /* CLOCK_BOOTTIME read with it, 0 if unknown */
 	uint64_t drops;
 	uint64_t records;
-	uint64_t end_ns;  /* the last time in the trace */
-	bool system_wide; /* -a: every process, not one process tree */
-	bool incomplete;  /* the input ended early (signal, salvage) */
+	uint64_t end_ns;	/* the last time in the trace */
+	bool system_wide;	/* -a: every process, not one process tree */
+	const char *gpu_timing; /* what GPU slices' times are: "host-submit" (NULL: none) */
+	bool incomplete;	/* the input ended early (signal, salvage) */
 };
 
 enum ts_track_kind { TS_TRACK_HOST, TS_TRACK_GPU };

@@ -461,5 +461,6 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	c->meta.records = c->stats.records;
 	c->meta.end_ns = ts_rel(c, c->last_ts);
 	c->meta.incomplete = incomplete;
+	c->meta.gpu_timing = c->stats.gpu_ops ? "host-submit" : NULL;
 	return c->w->ops->finish(c->w, &c->meta);
 }

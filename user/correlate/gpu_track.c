@@ -39,10 +39,11 @@ static struct ts_stream *stream_new(struct ts_corr *c, uint32_t pid, uint64_t ke
 	if (!s)
 		return NULL;
 	s->dev = dev;
+	/* its slices are host-submit times, not execution: the track says so */
 	if (c->meta.system_wide)
-		snprintf(s->name, sizeof(s->name), "%s (pid %u)", label, pid);
+		snprintf(s->name, sizeof(s->name), "%s (pid %u) (submitted)", label, pid);
 	else
-		snprintf(s->name, sizeof(s->name), "%s", label);
+		snprintf(s->name, sizeof(s->name), "%s (submitted)", label);
 	return ts_hmap_put_owned(&c->streams, pid, key, s) ? NULL : s;
 }
 
@@ -155,6 +156,7 @@ static void graph_nodes(struct ts_corr *c, uint32_t pid, const struct ts_graph *
 		struct ts_slice s = { 0 };
 
 		ts_gpu_op_slice(c, pid, &g->nodes[i].op, &s, buf, sizeof(buf));
+		ts_arg_str(&s, "timing", "host", 4);
 		s.name_len = strlen(s.name);
 		s.pid = launch->pid;
 		s.tid = launch->tid;
@@ -198,6 +200,8 @@ uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call)
 	st = find_stream(c, call, stream);
 	if (!st)
 		return 0;
+	/* drawn from the submitting call: when the GPU ran it is not known here */
+	ts_arg_str(&s, "timing", "host", 4);
 	s.name_len = strlen(s.name);
 	s.ts = ts_rel(c, r->hdr.ts);
 	s.dur = r->dur;
