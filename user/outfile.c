@@ -62,8 +62,8 @@ int ts_outfile_create(struct ts_outfile *f, const char *path)
 	f->path = strdup(path);
 	if (!f->path)
 		return -ENOMEM;
-	if (!strcmp(path, "-")) {
-		f->fd = dup(STDOUT_FILENO);
+	if (!strcmp(path, "-") || !strcmp(path, TS_STDERR_PATH)) {
+		f->fd = dup(strcmp(path, "-") ? STDERR_FILENO : STDOUT_FILENO);
 		err = f->fd < 0 ? -errno : 0;
 	} else if (!lstat(path, &st) && S_ISDIR(st.st_mode)) {
 		err = -EISDIR;

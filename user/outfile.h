@@ -18,6 +18,9 @@ struct ts_outfile {
 	char *tmp;  /* the file being written; NULL when writing in place */
 };
 
+/* The tracer's own stderr, as an output path ("-" is stdout). */
+#define TS_STDERR_PATH "-stderr"
+
 /* Open a new file for path; -errno (-EISDIR for a directory) on failure. */
 int ts_outfile_create(struct ts_outfile *f, const char *path);
 /*

@@ -70,7 +70,7 @@ static const char *file_of(const char *spec)
 		p += strlen(TS_STATS_PREFIX);
 	else if (!strncmp(p, TS_STATS_JSON_PREFIX, strlen(TS_STATS_JSON_PREFIX)))
 		p += strlen(TS_STATS_JSON_PREFIX);
-	return strcmp(p, "-") ? p : NULL;
+	return strcmp(p, "-") && strcmp(p, TS_STDERR_PATH) ? p : NULL;
 }
 
 int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n, const char *input)

@@ -98,7 +98,8 @@ static void usage(void)
 	       "                        running processes have mapped (one container root)\n"
 	       "      --ringbuf-mb N    ring buffer size in MiB, a power of two up to 1024\n"
 	       "                        (default 16)\n"
-	       "      --stats           print summary tables at the end (as `stats` does)\n"
+	       "      --stats           print summary tables at the end, on stderr (as `stats`\n"
+	       "                        does; -o stats:FILE writes them to a file)\n"
 	       "      --no-driver       skip the kernel driver layer (NVIDIA ioctl/mmap/open)\n"
 	       "      --driver-only     trace only the driver layer: no libcuda needed\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
@@ -240,7 +241,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	if (!o->nout)
 		o->out[o->nout++] = "trace.json";
 	if (stats && o->nout < TS_MAX_OUTPUTS)
-		o->out[o->nout++] = TS_STATS_STDOUT;
+		o->out[o->nout++] = TS_STATS_STDERR;
 	if (o->no_driver && o->driver_only) {
 		warn("--no-driver and --driver-only leave nothing to trace\n");
 		return -EINVAL;

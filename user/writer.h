@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "outfile.h"
 
 enum ts_arg_type {
 	TS_ARG_U64,
@@ -115,6 +116,8 @@ struct ts_writer {
 #define TS_STATS_PREFIX	     "stats:"
 #define TS_STATS_JSON_PREFIX "stats-json:"
 #define TS_STATS_STDOUT	     "stats:-"
+/* --stats of a live run: on stderr, never in the traced program's stdout */
+#define TS_STATS_STDERR	     "stats:" TS_STDERR_PATH
 #define TS_STATS_JSON_STDOUT "stats-json:-"
 
 /*
