@@ -13,7 +13,7 @@ CFLAGS   ?= -O2 -g
 TS_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
              -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
 ALL_CFLAGS = $(TS_CFLAGS) $(CFLAGS)
-LDLIBS   := -lbpf -lelf -lz -liberty
+LDLIBS   := -lbpf -lelf -lz -liberty -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
               -Wall -Wno-unused-function
 
@@ -83,7 +83,7 @@ PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h
 
 $(OUT)/test_unit: $(BIN) tests/test_unit.c $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
 	$(CC) $(TEST_CFLAGS) tests/test_unit.c $(PIPE_SRCS) $(CORE_OBJS) \
-		-o $@ $(TEST_LIBS) -lz -liberty
+		-o $@ $(TEST_LIBS) -lz -liberty -lm
 
 RUN_SRCS := tests/tracer_run.c tests/trace_json.c tests/tmpdir.c
 RUN_HDRS := tests/tracer_run.h tests/trace_json.h tests/workloads.h tests/tmpdir.h
@@ -103,16 +103,16 @@ $(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 $(OUT)/test_graphs: tests/test_graphs.c $(RUN_SRCS) $(RUN_HDRS) tests/pipe.c tests/pipe.h \
 		    tests/canned.c tests/canned.h $(CORE_OBJS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_graphs.c $(RUN_SRCS) tests/pipe.c tests/canned.c \
-		$(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty
+		$(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lm
 
 # The same without BPF: output files, UTF-8, demangling, option ranges.
 # test_stats, test_nvdecode: the stats writer and the NVIDIA decoders on canned input.
 $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode: $(OUT)/test_%: tests/test_%.c \
 		tests/hostile.h $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) $< $(PIPE_SRCS) $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty
+	$(CC) $(TEST_CFLAGS) $< $(PIPE_SRCS) $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lm
 
 $(OUT)/gen_capture: tests/gen_capture.c tests/canned.c tests/canned.h $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -liberty
+	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -liberty -lm
 
 # --- sanitizers: ASan + UBSan, any finding stops the run ----------------------
 SAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -127,7 +127,7 @@ FUZZ_SECONDS ?= 45
 FUZZ_TARGETS := $(OUT)/fuzz_capture $(OUT)/fuzz_writers
 $(OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_PATHS) user/*.h user/*/*.h | $(OUT)
 	$(CLANG) $(SAN_FLAGS) -fsanitize=fuzzer -Ibpf -Iuser -DTS_VERSION='"fuzz"' \
-		$< $(CORE_PATHS) -o $@ -lz -liberty -ljson-c
+		$< $(CORE_PATHS) -o $@ -lz -liberty -lm -ljson-c
 
 fuzz: $(FUZZ_TARGETS)
 	rm -rf $(OUT)/fuzz-corpus && mkdir -p $(OUT)/fuzz-corpus $(OUT)/fuzz-writers-corpus
@@ -148,7 +148,7 @@ fuzz: $(FUZZ_TARGETS)
 $(OUT)/san/test_%: tests/test_%.c $(PIPE_SRCS) $(CORE_PATHS) user/*.h user/*/*.h tests/*.h | $(OUT)
 	mkdir -p $(OUT)/san
 	$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< $(PIPE_SRCS) \
-		$(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty
+		$(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty -lm
 
 SAN_TESTS := test_unit test_harden test_stats test_nvdecode
 sanitize: $(BIN) $(addprefix $(OUT)/san/,$(SAN_TESTS))

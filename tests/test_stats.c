@@ -142,7 +142,47 @@ static void test_stats_leaks(void **state)
 	ts_writer_destroy(w);
 }
 
-/* ---- the replay command on bad input ------------------------------------ */
+/*
+ * Exact statistics: durations 1, 2, 3 and 10 us of one function give min 1,
+ * median 2 (nearest rank), p95 and max 10, stddev 4.082 us; never bucket
+ * edges (a histogram said p50 = p99 = 3014.655 for calls of 3125.428 us).
+ */
+static void test_stats_exact(void **state)
+{
+	static const uint64_t durs[] = { 3000, 1000, 10000, 2000 };
+	struct ts_writer *w;
+	struct ts_corr *corr;
+	struct ts_corr_sink cs;
+	struct canned c;
+	json_object *st, *a;
+	uint64_t stream = 0x1000;
+	unsigned int i;
+
+	assert_int_equal(ts_stats_writer_open(test_path("exact.json"), true, &w), 0);
+	corr = ts_corr_new(w, "test");
+	ts_corr_sink_init(&cs, corr);
+	canned_start(&c, &cs.base, 0);
+	canned_proc(&c, 7, "app");
+	for (i = 0; i < 4; i++)
+		canned_api(&c, 7, 7, 100000 * (i + 1), durs[i], 0, "cuStreamSynchronize", &stream,
+			   1, NULL);
+	canned_end(&c);
+	assert_int_equal(ts_corr_finish(corr, false), 0);
+	st = json_object_from_file(test_path("exact.json"));
+	a = jfind(ev_field(st, "api"), "name", "cuStreamSynchronize");
+	assert_non_null(a);
+	assert_int_equal(ev_int(a, "calls"), 4);
+	assert_int_equal(ev_int(a, "min_ns"), 1000);
+	assert_int_equal(ev_int(a, "p50_ns"), 2000);
+	assert_int_equal(ev_int(a, "p95_ns"), 10000);
+	assert_int_equal(ev_int(a, "max_ns"), 10000);
+	assert_int_equal(ev_int(a, "avg_ns"), 4000);
+	assert_int_equal(ev_int(a, "stddev_ns"), 4082);
+	json_object_put(st);
+	canned_free(&c);
+	ts_corr_free(corr);
+	ts_writer_destroy(w);
+}
 
 int main(void)
 {
@@ -150,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_hist_quantiles),
 		cmocka_unit_test(test_stats_tables),
 		cmocka_unit_test(test_stats_leaks),
+		cmocka_unit_test(test_stats_exact),
 	};
 
 	if (test_dir_init("ts-stats"))

@@ -161,7 +161,7 @@ static void host_slice(struct stats_writer *st, const struct ts_slice *s)
 	char key[32];
 
 	if (a) {
-		ts_hist_add(&a->h, s->dur);
+		ts_samples_add(&a->h, s->dur);
 		a->errors += res && res->i != 0;
 	}
 	snprintf(key, sizeof(key), "%u", s->pid);
@@ -184,7 +184,7 @@ static void driver_slice(struct stats_writer *st, const struct ts_slice *s)
 
 	if (!d)
 		return;
-	ts_hist_add(&d->h, s->dur);
+	ts_samples_add(&d->h, s->dur);
 	d->errors += arg_u(s, "failed", 0) != 0;
 }
 
@@ -259,12 +259,31 @@ static void sort_leaks(struct stats_writer *st)
 	ts_hmap_free(&st->live); /* its indexes are stale now; nothing comes after finish */
 }
 
+/* Each function's durations sorted (prepare), or freed. */
+static void samples_each(struct ts_named *t, bool free_them)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++) {
+		struct st_api *a = ENT_VAL(&t->ents[i]);
+
+		if (!t->ents[i].str || !a)
+			continue;
+		if (free_them)
+			ts_samples_free(&a->h);
+		else
+			ts_samples_sort(&a->h);
+	}
+}
+
 static int st_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 {
 	struct stats_writer *st = (struct stats_writer *)w;
 
 	st->meta = *m;
 	sort_leaks(st);
+	samples_each(&st->apis, false);
+	samples_each(&st->driver, false);
 	if (st->json)
 		st_print_json(st, &st->out);
 	else
@@ -278,6 +297,8 @@ static void st_destroy(struct ts_writer *w)
 
 	if (!st)
 		return;
+	samples_each(&st->apis, true);
+	samples_each(&st->driver, true);
 	ts_named_free(&st->apis);
 	ts_named_free(&st->kernels);
 	ts_named_free(&st->copies);

@@ -12,7 +12,7 @@
 #include "strmap.h"
 
 struct st_api {
-	struct ts_hist h;
+	struct ts_samples h; /* exact: every duration kept */
 	uint64_t errors;
 };
 

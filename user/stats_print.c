@@ -111,16 +111,20 @@ static void text_hist_table(struct ts_out *o, const struct ts_named *t, const ch
 		free(v);
 		return;
 	}
-	outf(o, "\n%s\n  %-48s %9s %7s %11s %10s %10s %10s %10s %10s\n", title, col, "calls",
-	     "errors", "total_ms", "avg_us", "p50_us", "p95_us", "p99_us", "max_us");
+	outf(o,
+	     "\n%s (exact: every call's duration)\n  %-48s %9s %7s %11s %10s %10s %10s %10s %10s %10s %10s\n",
+	     title, col, "calls", "errors", "total_ms", "avg_us", "min_us", "p50_us", "p95_us",
+	     "p99_us", "max_us", "stddev_us");
 	for (i = 0; i < t->count; i++) {
 		const struct st_api *a = ENT_VAL(v[i]);
 
-		outf(o, "  %-48s %9llu %7llu %11.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n",
+		outf(o,
+		     "  %-48s %9llu %7llu %11.3f %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n",
 		     v[i]->str, (unsigned long long)a->h.count, (unsigned long long)a->errors,
-		     a->h.sum / 1e6, a->h.sum / 1e3 / a->h.count, ts_hist_quantile(&a->h, .5) / 1e3,
-		     ts_hist_quantile(&a->h, .95) / 1e3, ts_hist_quantile(&a->h, .99) / 1e3,
-		     a->h.max / 1e3);
+		     a->h.sum / 1e6, a->h.sum / 1e3 / a->h.count, a->h.min / 1e3,
+		     ts_samples_quantile(&a->h, .5) / 1e3, ts_samples_quantile(&a->h, .95) / 1e3,
+		     ts_samples_quantile(&a->h, .99) / 1e3, a->h.max / 1e3,
+		     ts_samples_stddev(&a->h) / 1e3);
 	}
 	free(v);
 }
@@ -260,10 +264,12 @@ static void json_hists(struct ts_jw *jw, const char *key, const struct ts_named 
 		ts_jw_u64_field(jw, "errors", a->errors);
 		ts_jw_u64_field(jw, "total_ns", a->h.sum);
 		ts_jw_u64_field(jw, "avg_ns", a->h.sum / a->h.count);
-		ts_jw_u64_field(jw, "p50_ns", ts_hist_quantile(&a->h, .5));
-		ts_jw_u64_field(jw, "p95_ns", ts_hist_quantile(&a->h, .95));
-		ts_jw_u64_field(jw, "p99_ns", ts_hist_quantile(&a->h, .99));
+		ts_jw_u64_field(jw, "min_ns", a->h.min);
+		ts_jw_u64_field(jw, "p50_ns", ts_samples_quantile(&a->h, .5));
+		ts_jw_u64_field(jw, "p95_ns", ts_samples_quantile(&a->h, .95));
+		ts_jw_u64_field(jw, "p99_ns", ts_samples_quantile(&a->h, .99));
 		ts_jw_u64_field(jw, "max_ns", a->h.max);
+		ts_jw_u64_field(jw, "stddev_ns", (uint64_t)(ts_samples_stddev(&a->h) + 0.5));
 		ts_jw_obj_close(jw);
 	}
 	ts_jw_arr_close(jw);
