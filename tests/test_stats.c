@@ -72,12 +72,16 @@ static void test_stats_tables(void **state)
 	assert_int_equal(
 		ev_int(jfind(ev_field(st, "kernels"), "name", RT_EMPTY_DEMANGLED), "launches"),
 		RT_ITERS);
-	e = jfind(ev_field(st, "api"), "name", "cuLaunchKernel_ptsz");
+	/* every exported variant of a function in its row, split by variant */
+	e = jfind(ev_field(st, "api"), "name", "cuLaunchKernel");
 	assert_int_equal(ev_int(e, "calls"), 2 * RT_ITERS);
+	assert_int_equal(
+		ev_int(jfind(ev_field(e, "variants"), "name", "cuLaunchKernel_ptsz"), "calls"),
+		2 * RT_ITERS);
 	assert_int_equal(ev_int(e, "errors"), 0);
 	assert_true(ev_int(e, "p50_ns") <= ev_int(e, "p95_ns") &&
 		    ev_int(e, "p95_ns") <= ev_int(e, "max_ns"));
-	e = jfind(ev_field(st, "api"), "name", "cuMemAlloc_v2");
+	e = jfind(ev_field(st, "api"), "name", "cuMemAlloc");
 	assert_int_equal(ev_int(e, "calls"), 4);
 	assert_int_equal(ev_int(e, "errors"), 1);
 	e = jfind(ev_field(st, "copies"), "direction", "HtoD");
@@ -184,13 +188,47 @@ static void test_stats_exact(void **state)
 	ts_writer_destroy(w);
 }
 
+/* One function called as several exported variants: one row, split by variant. */
+static void test_stats_variants(void **state)
+{
+	uint64_t v[9] = { 0xf00, 1, 1, 1, 32, 1, 1, 0, 0x1000 };
+	struct ts_writer *w;
+	struct ts_corr *corr;
+	struct ts_corr_sink cs;
+	struct canned c;
+	json_object *st, *a;
+
+	assert_int_equal(ts_stats_writer_open(test_path("variants.json"), true, &w), 0);
+	corr = ts_corr_new(w, "test");
+	ts_corr_sink_init(&cs, corr);
+	canned_start(&c, &cs.base, 0);
+	canned_proc(&c, 7, "app");
+	canned_api(&c, 7, 7, 1000, 10, 0, "cuLaunchKernel", v, 9, NULL);
+	canned_api(&c, 7, 7, 2000, 10, 0, "cuLaunchKernel_ptsz", v, 9, NULL);
+	canned_api(&c, 7, 7, 3000, 10, 0, "cuLaunchKernel_ptsz", v, 9, NULL);
+	canned_end(&c);
+	assert_int_equal(ts_corr_finish(corr, false), 0);
+	st = json_object_from_file(test_path("variants.json"));
+	assert_null(jfind(ev_field(st, "api"), "name", "cuLaunchKernel_ptsz"));
+	a = jfind(ev_field(st, "api"), "name", "cuLaunchKernel");
+	assert_non_null(a);
+	assert_int_equal(ev_int(a, "calls"), 3);
+	assert_int_equal(ev_int(jfind(ev_field(a, "variants"), "name", "cuLaunchKernel"), "calls"),
+			 1);
+	assert_int_equal(
+		ev_int(jfind(ev_field(a, "variants"), "name", "cuLaunchKernel_ptsz"), "calls"), 2);
+	json_object_put(st);
+	canned_free(&c);
+	ts_corr_free(corr);
+	ts_writer_destroy(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hist_quantiles),
-		cmocka_unit_test(test_stats_tables),
-		cmocka_unit_test(test_stats_leaks),
-		cmocka_unit_test(test_stats_exact),
+		cmocka_unit_test(test_hist_quantiles), cmocka_unit_test(test_stats_tables),
+		cmocka_unit_test(test_stats_leaks),    cmocka_unit_test(test_stats_exact),
+		cmocka_unit_test(test_stats_variants),
 	};
 
 	if (test_dir_init("ts-stats"))

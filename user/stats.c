@@ -153,16 +153,39 @@ static void gpu_slice(struct stats_writer *st, const struct ts_slice *s)
 	}
 }
 
+/* One call of the variant called name under its function's row. */
+static void count_variant(struct st_api *a, const char *name, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->nvar; i++)
+		if (strlen(a->var[i].name) == len && !memcmp(a->var[i].name, name, len)) {
+			a->var[i].calls++;
+			return;
+		}
+	if (a->nvar == ST_MAX_VARIANTS || len >= sizeof(a->var[0].name)) {
+		a->other_var++;
+		return;
+	}
+	memcpy(a->var[a->nvar].name, name, len);
+	a->var[a->nvar].name[len] = '\0';
+	a->var[a->nvar++].calls = 1;
+}
+
 static void host_slice(struct stats_writer *st, const struct ts_slice *s)
 {
 	const struct ts_arg *res = ts_slice_arg(s, "result");
-	struct st_api *a = ts_named_get(&st->apis, s->name, s->name_len, sizeof(*a));
+	/* a function's variants (_v2, _ptsz, _ptds) are one row, split by variant */
+	const char *fn = s->api ? s->api : s->name;
+	size_t fn_len = s->api ? strlen(s->api) : s->name_len;
+	struct st_api *a = ts_named_get(&st->apis, fn, fn_len, sizeof(*a));
 	struct st_proc *p;
 	char key[32];
 
 	if (a) {
 		ts_samples_add(&a->h, s->dur);
 		a->errors += res && res->i != 0;
+		count_variant(a, s->name, s->name_len);
 	}
 	snprintf(key, sizeof(key), "%u", s->pid);
 	p = ts_named_get(&st->procs, key, strlen(key), sizeof(*p));

@@ -11,9 +11,18 @@
 #include "stats.h"
 #include "strmap.h"
 
+#define ST_MAX_VARIANTS 4
+
 struct st_api {
 	struct ts_samples h; /* exact: every duration kept */
 	uint64_t errors;
+	/* the exported variants called (cuLaunchKernel, cuLaunchKernel_ptsz, ...) */
+	struct {
+		char name[56];
+		uint64_t calls;
+	} var[ST_MAX_VARIANTS];
+	unsigned int nvar;
+	uint64_t other_var; /* calls of variants past the first ST_MAX_VARIANTS */
 };
 
 #define ST_MAX_SHAPES 4

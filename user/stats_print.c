@@ -101,6 +101,21 @@ static void text_kernels(const struct stats_writer *st, struct ts_out *o,
 	free(v);
 }
 
+/* Under a function's row, the variants it was called as, when more than one. */
+static void text_variants(struct ts_out *o, const struct st_api *a)
+{
+	unsigned int i;
+
+	if (a->nvar < 2 && !a->other_var)
+		return;
+	outf(o, "    variants:");
+	for (i = 0; i < a->nvar; i++)
+		outf(o, " %s %llu", a->var[i].name, (unsigned long long)a->var[i].calls);
+	if (a->other_var)
+		outf(o, " other %llu", (unsigned long long)a->other_var);
+	outf(o, "\n");
+}
+
 static void text_hist_table(struct ts_out *o, const struct ts_named *t, const char *title,
 			    const char *col)
 {
@@ -125,6 +140,7 @@ static void text_hist_table(struct ts_out *o, const struct ts_named *t, const ch
 		     ts_samples_quantile(&a->h, .5) / 1e3, ts_samples_quantile(&a->h, .95) / 1e3,
 		     ts_samples_quantile(&a->h, .99) / 1e3, a->h.max / 1e3,
 		     ts_samples_stddev(&a->h) / 1e3);
+		text_variants(o, a);
 	}
 	free(v);
 }
@@ -247,6 +263,25 @@ void st_print_text(const struct stats_writer *st, struct ts_out *o)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+static void json_variants(struct ts_jw *jw, const struct st_api *a)
+{
+	unsigned int i;
+
+	if (!a->nvar)
+		return;
+	ts_jw_key(jw, "variants");
+	ts_jw_arr_open(jw);
+	for (i = 0; i < a->nvar; i++) {
+		ts_jw_obj_open(jw);
+		ts_jw_cstr_field(jw, "name", a->var[i].name);
+		ts_jw_u64_field(jw, "calls", a->var[i].calls);
+		ts_jw_obj_close(jw);
+	}
+	ts_jw_arr_close(jw);
+	if (a->other_var)
+		ts_jw_u64_field(jw, "other_variant_calls", a->other_var);
+}
+
 /* One aggregate per line of the JSON report: name first, then its numbers. */
 static void json_hists(struct ts_jw *jw, const char *key, const struct ts_named *t)
 {
@@ -270,6 +305,7 @@ static void json_hists(struct ts_jw *jw, const char *key, const struct ts_named 
 		ts_jw_u64_field(jw, "p99_ns", ts_samples_quantile(&a->h, .99));
 		ts_jw_u64_field(jw, "max_ns", a->h.max);
 		ts_jw_u64_field(jw, "stddev_ns", (uint64_t)(ts_samples_stddev(&a->h) + 0.5));
+		json_variants(jw, a);
 		ts_jw_obj_close(jw);
 	}
 	ts_jw_arr_close(jw);

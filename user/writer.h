@@ -60,6 +60,7 @@ struct ts_slice {
 	const char *name;
 	size_t name_len;
 	const char *cat;
+	const char *api;   /* host calls: the function's base name (cuMemAlloc of cuMemAlloc_v2) */
 	uint8_t kind;	   /* enum ts_slice_kind bits; 0 for GPU and driver slices */
 	uint64_t flow_out; /* a flow starts here (0: none) */
 	uint64_t flow_in;  /* a flow ends here (0: none) */

@@ -236,6 +236,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	s.name_len = strlen(call.sym);
 	s.cat = call.hook ? ts_cat_name(call.hook->cat) : "cuda";
 	s.kind = slice_kind(call.hook);
+	s.api = call.hook ? call.hook->name : NULL;
 	s.flow_out = gpu_corr;
 	if (corr)
 		ts_arg_u64(&s, "correlation_id", corr);
