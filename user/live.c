@@ -178,12 +178,13 @@ static void stub_check(struct ts_live *l, const struct ts_rec_api *r)
 	     l->lib && l->lib[0] ? l->lib : "the hooked library");
 }
 
-/* The value with this role in an API record of hook h, or 0. */
-static uint64_t api_val(const struct ts_hook *h, const struct ts_rec_api *r, enum ts_role role)
+/* The value with this role in the call, or 0. */
+static uint64_t call_val(const struct ts_call *call, enum ts_role role)
 {
-	int i = ts_hook_role(h, role);
+	uint64_t v = 0;
 
-	return i >= 0 && i < r->nvals ? r->vals[i] : 0;
+	ts_call_val(call, role, &v);
+	return v;
 }
 
 /*
@@ -196,32 +197,35 @@ static int names_on_api(struct ts_live *l, const struct ts_rec_api *r)
 	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
 	const struct ts_sym *syms;
 	unsigned int n = ts_syms(&syms);
-	const struct ts_hook *h;
+	struct ts_call call = { .rec = r };
 	char name[TS_MAX_STR];
 	uint64_t func;
 
 	if (r->hdr.aux >= n || r->ret)
 		return 0;
-	h = &ts_hooks[syms[r->hdr.aux].hook];
-	if (h->nvals != r->nvals)
+	/* the same view of the record as the decoder's: values by role */
+	call.hook = &ts_hooks[syms[r->hdr.aux].hook];
+	if (call.hook->nvals != r->nvals)
 		return 0;
-	switch (h->sem) {
+	call.str = (const char *)&r->vals[r->nvals];
+	call.str_len = r->str_len;
+	switch (call.hook->sem) {
 	case TS_SEM_NAME_FUNC:
 	case TS_SEM_NAME_KERNEL:
-		ts_names_seen(&l->names, r->hdr.pid, api_val(h, r, ROLE_OUT_HANDLE),
-			      (const char *)&r->vals[r->nvals], r->str_len);
+		ts_names_seen(&l->names, r->hdr.pid, call_val(&call, ROLE_OUT_HANDLE), call.str,
+			      call.str_len);
 		return 0;
 	case TS_SEM_GET_NAME:
-		ts_names_seen(&l->names, r->hdr.pid, api_val(h, r, ROLE_FUNC),
-			      (const char *)&r->vals[r->nvals], r->str_len);
+		ts_names_seen(&l->names, r->hdr.pid, call_val(&call, ROLE_FUNC), call.str,
+			      call.str_len);
 		return 0;
 	case TS_SEM_KERNEL_TO_FUNC:
-		ts_names_known(&l->names, r->hdr.pid, api_val(h, r, ROLE_OUT_HANDLE));
+		ts_names_known(&l->names, r->hdr.pid, call_val(&call, ROLE_OUT_HANDLE));
 		return 0;
 	case TS_SEM_LAUNCH:
 	case TS_SEM_GRAPH_ADD_KERNEL:
 	case TS_SEM_GRAPH_EXEC_KERNEL:
-		func = api_val(h, r, ROLE_FUNC);
+		func = call_val(&call, ROLE_FUNC);
 		if (!ts_names_recover(&l->names, r->hdr.pid, func, name, sizeof(name)))
 			return 0;
 		ts_meta_build(buf, TS_REC_META_NAME, r->hdr.pid, r->hdr.ts, 0, func, 0, name,

@@ -55,6 +55,7 @@ static int create_tmp(struct ts_outfile *f)
 int ts_outfile_create(struct ts_outfile *f, const char *path)
 {
 	struct stat st;
+	bool exists;
 	int err;
 
 	f->fd = -1;
@@ -62,12 +63,13 @@ int ts_outfile_create(struct ts_outfile *f, const char *path)
 	f->path = strdup(path);
 	if (!f->path)
 		return -ENOMEM;
+	exists = !lstat(path, &st);
 	if (!strcmp(path, "-") || !strcmp(path, TS_STDERR_PATH)) {
 		f->fd = dup(strcmp(path, "-") ? STDERR_FILENO : STDOUT_FILENO);
 		err = f->fd < 0 ? -errno : 0;
-	} else if (!lstat(path, &st) && S_ISDIR(st.st_mode)) {
+	} else if (exists && S_ISDIR(st.st_mode)) {
 		err = -EISDIR;
-	} else if (!lstat(path, &st) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+	} else if (exists && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		/* a FIFO or a device: streamed into, never replaced */
 		f->fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 		err = f->fd < 0 ? -errno : 0;

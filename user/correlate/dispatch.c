@@ -56,9 +56,10 @@ static void track_context(struct ts_corr *c, const struct ts_call *call)
 	}
 }
 
-static char *dup_name(const struct ts_call *call)
+/* A malloc'd demangled copy of the len bytes of a kernel name at s. */
+static char *dup_name(const char *s, size_t len)
 {
-	char *raw = strndup(call->str, call->str_len), *d;
+	char *raw = strndup(s, len), *d;
 
 	if (!raw)
 		return NULL;
@@ -81,7 +82,7 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 	case TS_SEM_NAME_KERNEL:
 		if (!call->str_len || !ts_call_val(call, ROLE_OUT_HANDLE, &handle))
 			return;
-		name = dup_name(call);
+		name = dup_name(call->str, call->str_len);
 		if (!name)
 			return;
 		if (call->hook->sem == TS_SEM_NAME_KERNEL) {
@@ -104,7 +105,8 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 		if (!call->str_len || !ts_call_val(call, ROLE_FUNC, &handle))
 			return;
 		if (!ts_hmap_get_ptr(&c->fnames, pid, handle))
-			ts_hmap_put_owned(&c->fnames, pid, handle, dup_name(call));
+			ts_hmap_put_owned(&c->fnames, pid, handle,
+					  dup_name(call->str, call->str_len));
 		break;
 	default:
 		break;
@@ -266,15 +268,11 @@ static void meta_name(struct ts_corr *c, const struct ts_rec_meta *m)
 {
 	size_t len;
 	const char *s = ts_meta_str(m, 0, &len);
-	char *raw, *name;
+	char *name;
 
 	if (!len || ts_hmap_get(&c->fnames, m->hdr.pid, m->v[0]))
 		return;
-	raw = strndup(s, len);
-	if (!raw)
-		return;
-	name = ts_demangle(raw);
-	free(raw);
+	name = dup_name(s, len);
 	if (name)
 		ts_hmap_put_owned(&c->fnames, m->hdr.pid, m->v[0], name);
 }

@@ -245,9 +245,11 @@ static void graph_handle_call(struct ts_corr *c, const struct ts_call *call)
 {
 	uint32_t pid = call->rec->hdr.pid;
 	uint64_t graph = 0, exec = 0;
+	const struct ts_graph *g;
 
 	ts_call_val(call, ROLE_GRAPH, &graph);
 	ts_call_val(call, ROLE_GRAPH_EXEC, &exec);
+	g = ts_hmap_get_ptr(&c->graphs, pid, graph);
 	switch (call->hook->sem) {
 	case TS_SEM_GRAPH_CREATE:
 		if (ts_call_val(call, ROLE_OUT_GRAPH, &graph))
@@ -258,15 +260,12 @@ static void graph_handle_call(struct ts_corr *c, const struct ts_call *call)
 		break;
 	case TS_SEM_GRAPH_INSTANTIATE:
 		/* an exec of a graph never seen stays unknown: its launches say so */
-		if (ts_call_val(call, ROLE_OUT_EXEC, &exec) &&
-		    ts_hmap_get_ptr(&c->graphs, pid, graph))
-			graph_put(c, &c->execs, pid, exec,
-				  graph_copy(c, pid, ts_hmap_get_ptr(&c->graphs, pid, graph)));
+		if (g && ts_call_val(call, ROLE_OUT_EXEC, &exec))
+			graph_put(c, &c->execs, pid, exec, graph_copy(c, pid, g));
 		break;
 	case TS_SEM_GRAPH_EXEC_UPDATE:
-		if (ts_hmap_get_ptr(&c->graphs, pid, graph))
-			graph_put(c, &c->execs, pid, exec,
-				  graph_copy(c, pid, ts_hmap_get_ptr(&c->graphs, pid, graph)));
+		if (g)
+			graph_put(c, &c->execs, pid, exec, graph_copy(c, pid, g));
 		break;
 	case TS_SEM_GRAPH_EXEC_DESTROY:
 		graph_drop(c, &c->execs, pid, exec);
