@@ -20,27 +20,31 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
 CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c correlate/dispatch.c \
              correlate/state.c correlate/gpu_track.c correlate/graph_track.c correlate/ops.c \
-             correlate/driver_track.c nvdecode.c nvnames.c \
+             correlate/driver_track.c correlate/gpu_time.c nvdecode.c nvnames.c \
              json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c names.c capture.c \
              outputs.c outfile.c stats.c stats_print.c strmap.c hist.c
-TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c trace.c replay.c stats_cmd.c main.c
+TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c gputime.c trace.c replay.c stats_cmd.c main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
-TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o))
+TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti_blob.o
 
 BIN      := $(OUT)/tracesmith-bpf
 FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
+FAKECUPTI := $(OUT)/fakecupti/libcupti.so
+# --gpu-time's injection library: loaded by the traced process, carried inside the tracer
+CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode
-BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs
+BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
+	      $(OUT)/test_gputime
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
-all: $(BIN) tracesmith-bpf
+all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
 
 tracesmith-bpf: $(BIN)
 	ln -sf $(BIN) $@
 
 $(OUT):
-	mkdir -p $(OUT) $(OUT)/fakecuda
+	mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
 
 $(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/tracesmith.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -60,6 +64,15 @@ $(OUT)/%.o: user/%.c | $(OUT)
 
 $(OUT)/loader.o: $(OUT)/tracesmith.skel.h
 
+# Fixed flags: it runs inside the traced program, never with our sanitizers.
+$(CUPTI_LIB): user/cupti/inject.c user/cupti/cupti_abi.h user/cupti/driver_cbids.h \
+	      bpf/tracesmith.h | $(OUT)
+	$(CC) -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter \
+		-std=gnu11 -Ibpf $< -o $@ -ldl -lpthread
+
+$(OUT)/cupti_blob.o: user/cupti_blob.S $(CUPTI_LIB)
+	$(CC) -c -Wa,-I$(OUT) $< -o $@
+
 $(BIN): $(TOOL_OBJS)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -72,8 +85,15 @@ static: $(TOOL_OBJS)
 TEST_CFLAGS = $(ALL_CFLAGS) -Itests
 TEST_LIBS   := -lcmocka -ljson-c
 
-$(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h | $(OUT)
-	$(CC) -O2 -g -fPIC -shared -Wall -Itests/fakecuda -Wl,-soname,libcuda.so.1 $< -o $@ -lpthread
+$(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h tests/fakecupti/fake_prof.h \
+	     | $(OUT)
+	$(CC) -O2 -g -fPIC -shared -Wall -Itests/fakecuda -Wl,-soname,libcuda.so.1 $< -o $@ \
+		-lpthread -ldl
+
+$(FAKECUPTI): tests/fakecupti/libcupti.c tests/fakecupti/fake_prof.h user/cupti/cupti_abi.h \
+	      | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fPIC -shared -Wall -Wl,-soname,libcupti.so.13 $< -o $@ -lpthread -ldl
 
 $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h | $(OUT)
 	$(CC) -O1 -g -Wall -Itests/fakecuda $< -o $@ -ldl -lpthread
@@ -94,6 +114,11 @@ $(OUT)/test_bpf: tests/test_bpf.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 # Outputs, signals, exit statuses, hostile names: real runs, as root.
 $(OUT)/test_safety: tests/test_safety.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_safety.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+# --gpu-time with the stand-in libcupti: measured times, joins, CUPTI failures.
+$(OUT)/test_gputime: tests/test_gputime.c tests/fakecupti/fake_prof.h $(RUN_SRCS) $(RUN_HDRS) \
+		     | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_gputime.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
 
 # Process identity from the kernel: short-lived, forking and exec'ing processes.
 $(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
@@ -171,9 +196,10 @@ bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
 unit: $(UNIT_TESTS)
 	for t in $(UNIT_TESTS); do TS_BIN=$(abspath $(BIN)) $$t || exit 1; done
 
-bpf-test: $(BIN) $(FAKECUDA) $(FAKEAPP) $(BPF_TESTS)
+bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(BPF_TESTS)
 	for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
-		TS_FAKEAPP=$(abspath $(FAKEAPP)) $$t || exit 1; done
+		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) $$t || exit 1; \
+	done
 
 test: all unit bpf-test sanitize fuzz lint
 

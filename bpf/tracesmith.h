@@ -27,6 +27,9 @@ enum ts_kind {
 	TS_REC_DRIVER = 4,    /* an ioctl/mmap on an NVIDIA device file */
 	TS_REC_API_ENTER = 5, /* a call that may block began (hdr only, aux = symbol) */
 	TS_REC_PROC = 6,      /* a process's identity from the kernel: comm and argv */
+	TS_REC_GPU = 7,	      /* a kernel, copy or memset as the GPU ran it (--gpu-time) */
+	TS_REC_GPU_NAME = 8,  /* a kernel name of GPU records (--gpu-time) */
+	TS_REC_GPU_INFO = 9,  /* the --gpu-time library's state: started, clock, drops, failure */
 	/* 64 and up are written by user space, never by BPF */
 	TS_REC_META_START = 64, /* clock base and tool version */
 	TS_REC_META_SYM = 65,	/* symbol id -> hooked function name */
@@ -184,6 +187,82 @@ struct ts_hook_spec {
 	__u8 pad;
 	struct ts_val_spec vals[TS_MAX_VALS];
 };
+
+/*
+ * --gpu-time: the injection library (user/cupti/inject.c) runs inside the
+ * traced process, takes CUPTI's activity records and hands them over in
+ * batches of fixed-size slots: ts_cupti_deliver(slots, n) with n <= TS_GPU_BATCH,
+ * each slot a struct ts_rec_gpu or a struct ts_rec_gpu_info (hdr.kind says
+ * which). A uprobe on that function copies each slot into the ring buffer as
+ * it is, setting only hdr.size and hdr.pid (the kernel's tgid): nothing the
+ * process wrote is trusted further (decode.c checks every field it uses).
+ * Kernel names come once per name through ts_cupti_name(id, name).
+ */
+#define TS_GPU_BATCH	 64
+#define TS_GPU_SLOT_SIZE 120
+
+/* TS_REC_GPU hdr.flags: what ran */
+enum ts_gpu_kind {
+	TS_GPU_KERNEL = 1,
+	TS_GPU_COPY = 2,
+	TS_GPU_MEMSET = 3,
+};
+
+/*
+ * TS_REC_GPU: hdr.ts is the GPU start and end the GPU end, both CLOCK_MONOTONIC
+ * ns (mapped from CUPTI's clock by the latest TS_GPUI_CLOCK calibration);
+ * hdr.tid the thread whose call submitted it and api_ts a CLOCK_MONOTONIC
+ * time inside that call (both 0 when unknown); hdr.aux CUPTI's correlationId.
+ */
+struct ts_rec_gpu {
+	struct ts_rec_hdr hdr;
+	__u64 end;
+	__u64 api_ts;
+	__u64 bytes;	  /* copies and memsets */
+	__u64 name_id;	  /* kernels: the id of a TS_REC_GPU_NAME (0: none) */
+	__u64 graph_node; /* CUPTI graphNodeId (0: not from a graph) */
+	__u32 device, context, stream, graph_id;
+	__u32 grid[3], block[3];
+	__u32 shmem; /* kernels: static + dynamic shared memory bytes */
+	__u8 copy_kind, src_kind, dst_kind, pad;
+	__u32 value; /* memsets */
+	__u32 pad2;
+};
+
+/* TS_REC_GPU_INFO hdr.flags */
+enum ts_gpu_info {
+	TS_GPUI_STARTED = 1, /* v[0] CUPTI API version; msg: the libcupti loaded */
+	TS_GPUI_CLOCK = 2,   /* v[0] CUPTI ns, v[1] CLOCK_MONOTONIC ns, v[2] error bound ns */
+	TS_GPUI_DROPPED = 3, /* v[0] activity records CUPTI dropped (a full buffer) */
+	TS_GPUI_FAILED = 4,  /* aux: enum ts_gpu_fail, v[0] CUptiResult; msg: detail */
+	TS_GPUI_FLUSHED = 5, /* the process is exiting: every record was handed over */
+};
+
+enum ts_gpu_fail {
+	TS_GPUF_NO_CUPTI = 1,	/* libcupti not found: msg names where we looked */
+	TS_GPUF_VERSION = 2,	/* a CUPTI too old (v[0] its version) or a symbol missing */
+	TS_GPUF_SUBSCRIBER = 3, /* another CUPTI subscriber holds the only slot */
+	TS_GPUF_ENABLE = 4,	/* activity enable or callback registration failed */
+	TS_GPUF_NOT_CUPTI = 5,	/* the library found is not a working libcupti */
+	TS_GPUF_OPEN = 6,	/* the libcupti named (--cupti) would not load: msg dlerror */
+};
+
+#define TS_GPU_MSG 72
+struct ts_rec_gpu_info {
+	struct ts_rec_hdr hdr;
+	__u64 v[3];
+	char msg[TS_GPU_MSG]; /* NUL-padded */
+};
+
+/* TS_REC_GPU_NAME: name_len bytes (no NUL) of the kernel name with id */
+struct ts_rec_gpu_name {
+	struct ts_rec_hdr hdr;
+	__u64 id;
+	__u16 name_len;
+	__u16 pad[3];
+	char name[TS_MAX_STR];
+};
+#define TS_GPU_NAME_BASE_SIZE 40 /* offsetof(struct ts_rec_gpu_name, name) */
 
 /* The attach cookie: symbol id in the high half, hook row in the low half. */
 #define TS_COOKIE(sym, hook) (((__u64)(sym) << 32) | (hook))

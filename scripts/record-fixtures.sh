@@ -7,10 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 lib=build/fakecuda/libcuda.so.1
 mkdir -p tests/fixtures
+# record NAME MODE...; tracer options in $TOPTS
 record() {
 	name=$1; shift
 	if [ "$goldens_only" = 0 ]; then
-		./build/tracesmith-bpf --lib "$lib" -o "tests/fixtures/$name.tsbpf" -- \
+		# shellcheck disable=SC2086
+		./build/tracesmith-bpf --lib "$lib" ${TOPTS:-} -o "tests/fixtures/$name.tsbpf" -- \
 			build/fakeapp --lib "$lib" "$@" >/dev/null
 	fi
 	./build/tracesmith-bpf replay "tests/fixtures/$name.tsbpf" -o "tests/fixtures/$name.json"
@@ -23,6 +25,8 @@ goldens_only=0
 record runtime runtime
 record frameworks torch triton launchex fail
 record threads threads
+# --gpu-time with the stand-in libcupti: measured GPU records, graph nodes
+TOPTS="--gpu-time --cupti build/fakecupti/libcupti.so" record gputime graphs threads
 # the driver layer, through stand-in device files (never over real devices)
 made=()
 for d in /dev/nvidiactl /dev/nvidia-uvm; do

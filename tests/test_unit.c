@@ -556,7 +556,8 @@ static bool have_protoc(void)
 /* Replay a fixture to .json and .pftrace; the checker script validates the latter. */
 static void test_pftrace_fixtures(void **state)
 {
-	static const char *const names[] = { "runtime", "frameworks", "threads", "driver" };
+	static const char *const names[] = { "runtime", "frameworks", "threads", "driver",
+					     "gputime" };
 	char cmd[1024];
 	struct stat js, ps;
 	unsigned int i;
@@ -685,6 +686,24 @@ static void test_fixture_threads(void **state)
 	trace_free(&t);
 }
 
+/* --gpu-time: measured GPU records, graph nodes included, replayed with their joins */
+static void test_fixture_gputime(void **state)
+{
+	struct trace t;
+	json_object *e;
+	int i;
+
+	replay_fixture("gputime", &t);
+	assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")), "gpu");
+	assert_int_equal(trace_count(&t, "X", GRAPH_A, GPU), GRAPH_A_RUN);
+	assert_int_equal(trace_count(&t, "X", THREADS_KERNEL, GPU), THREADS_N * THREADS_LAUNCHES);
+	for (i = 0; (e = trace_find(&t, "X", THREADS_KERNEL, GPU, i)); i++)
+		assert_string_equal(ev_arg_str(e, "timing"), "gpu");
+	assert_int_equal(json_object_get_int64(trace_other(&t, "gpu_slices_not_joined")), 0);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+}
+
 static void test_fixture_driver(void **state)
 {
 	struct trace t;
@@ -775,6 +794,7 @@ int main(void)
 		cmocka_unit_test(test_capture_roundtrip),
 		cmocka_unit_test(test_fixture_runtime),
 		cmocka_unit_test(test_fixture_frameworks),
+		cmocka_unit_test(test_fixture_gputime),
 		cmocka_unit_test(test_fixture_threads),
 		cmocka_unit_test(test_fixture_driver),
 		cmocka_unit_test(test_replay_cli),

@@ -40,25 +40,6 @@ bool ts_capture_path(const char *path)
 	return n > 6 && !strcmp(path + n - 6, ".tsbpf");
 }
 
-static int write_all(int fd, const void *p, size_t n, off_t off)
-{
-	const char *s = p;
-
-	while (n) {
-		ssize_t w = off >= 0 ? pwrite(fd, s, n, off) : write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		s += w;
-		n -= w;
-		if (off >= 0)
-			off += w;
-	}
-	return 0;
-}
-
 static int flush_block(struct ts_capture *c)
 {
 	struct ts_cap_block *b = (struct ts_cap_block *)c->buf;
@@ -70,7 +51,7 @@ static int flush_block(struct ts_capture *c)
 	b->len = c->len - sizeof(*b);
 	b->crc = crc32(0, c->buf + sizeof(*b), b->len);
 	b->nrecords = c->nrec;
-	c->err = write_all(c->fd, c->buf, c->len, -1);
+	c->err = ts_write_all(c->fd, c->buf, c->len, -1);
 	c->len = sizeof(*b);
 	c->nrec = 0;
 	return c->err;
@@ -131,7 +112,7 @@ int ts_capture_create(const char *path, struct ts_capture **out)
 		goto cleanup;
 	c->fd = c->file.fd;
 	fill_header(&h);
-	err = write_all(c->fd, &h, sizeof(h), -1);
+	err = ts_write_all(c->fd, &h, sizeof(h), -1);
 	if (err)
 		goto cleanup;
 	c->sink.put = cap_put;
@@ -158,8 +139,8 @@ int ts_capture_close(struct ts_capture *c)
 		return 0;
 	err = flush_block(c);
 	if (!err)
-		err = write_all(c->fd, &flags, sizeof(flags),
-				offsetof(struct ts_cap_header, flags));
+		err = ts_write_all(c->fd, &flags, sizeof(flags),
+				   offsetof(struct ts_cap_header, flags));
 	/* a write failed (a full disk): the earlier file at the path stays */
 	if (err)
 		ts_outfile_keep(&c->file);

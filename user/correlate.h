@@ -19,6 +19,10 @@ struct ts_corr_stats {
 	uint64_t records;
 	uint64_t api_calls;
 	uint64_t gpu_ops;
+	uint64_t gpu_host_timed; /* of them, drawn with the submitting call's times */
+	uint64_t gpu_measured;	 /* drawn with CUPTI's GPU times (--gpu-time) */
+	uint64_t gpu_unjoined;	 /* of those, no traced call submitted it (before attach, drops) */
+	uint64_t cupti_dropped;	 /* activity records CUPTI said it dropped */
 	uint64_t driver_calls;
 	uint64_t unknown_syms; /* calls whose symbol id the stream never defined */
 	uint64_t graphs_cut;   /* graphs not kept: over TS_GRAPH_MAX_PER_PROC in a process */

@@ -71,6 +71,30 @@ static enum ts_rec_err check_driver(const struct ts_rec_driver *r)
 	return TS_REC_OK;
 }
 
+_Static_assert(sizeof(struct ts_rec_gpu) == TS_GPU_SLOT_SIZE, "GPU record = one hand-off slot");
+_Static_assert(sizeof(struct ts_rec_gpu_info) == TS_GPU_SLOT_SIZE, "GPU info = one slot");
+_Static_assert(offsetof(struct ts_rec_gpu_name, name) == TS_GPU_NAME_BASE_SIZE, "GPU name");
+
+/* Written by the traced process itself (--gpu-time): every field it gives is checked. */
+static enum ts_rec_err check_gpu(const struct ts_rec_gpu *r)
+{
+	if (r->hdr.size < sizeof(*r))
+		return TS_REC_BAD_SIZE;
+	if (r->hdr.flags < TS_GPU_KERNEL || r->hdr.flags > TS_GPU_MEMSET || r->end < r->hdr.ts ||
+	    !r->hdr.ts)
+		return TS_REC_BAD_FIELD;
+	return TS_REC_OK;
+}
+
+static enum ts_rec_err check_gpu_name(const struct ts_rec_gpu_name *r)
+{
+	if (r->hdr.size < TS_GPU_NAME_BASE_SIZE)
+		return TS_REC_BAD_SIZE;
+	if (r->name_len > TS_MAX_STR || TS_GPU_NAME_BASE_SIZE + r->name_len > r->hdr.size)
+		return TS_REC_BAD_FIELD;
+	return TS_REC_OK;
+}
+
 enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 {
 	const struct ts_rec_hdr *h = rec;
@@ -88,6 +112,12 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 		return check_proc(rec);
 	case TS_REC_DRIVER:
 		return check_driver(rec);
+	case TS_REC_GPU:
+		return check_gpu(rec);
+	case TS_REC_GPU_NAME:
+		return check_gpu_name(rec);
+	case TS_REC_GPU_INFO:
+		return h->size >= sizeof(struct ts_rec_gpu_info) ? TS_REC_OK : TS_REC_BAD_SIZE;
 	case TS_REC_EXIT:
 	case TS_REC_API_ENTER:
 	case TS_REC_META_END:

@@ -224,6 +224,14 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 	ts_jw_bool(jw, m->incomplete);
 	if (m->gpu_timing)
 		ts_jw_cstr_field(jw, "gpu_timing", m->gpu_timing);
+	/* --gpu-time ran: how many slices have which times, and how far to trust them */
+	if (m->gpu_measured || m->cupti_dropped) {
+		TS_JW_U64(jw, "gpu_slices_measured", m->gpu_measured);
+		TS_JW_U64(jw, "gpu_slices_host_timed", m->gpu_host_timed);
+		TS_JW_U64(jw, "gpu_slices_not_joined", m->gpu_unjoined);
+		TS_JW_U64(jw, "cupti_dropped_records", m->cupti_dropped);
+		TS_JW_U64(jw, "gpu_clock_error_bound_ns", m->gpu_clock_err_ns);
+	}
 	ts_jw_obj_close(jw);
 }
 

@@ -236,6 +236,59 @@ static int names_on_api(struct ts_live *l, const struct ts_rec_api *r)
 	}
 }
 
+static const char *gpu_fail_reason(uint32_t why)
+{
+	switch (why) {
+	case TS_GPUF_NO_CUPTI:
+		return "libcupti not found beside its libcudart, in ld.so's cache, $CUDA_HOME or "
+		       "/usr/local/cuda (give --cupti PATH)";
+	case TS_GPUF_OPEN:
+		return "the libcupti given with --cupti would not load";
+	case TS_GPUF_VERSION:
+		return "its CUPTI is older than CUDA 12.0's";
+	case TS_GPUF_SUBSCRIBER:
+		return "another profiler (nsys, the PyTorch profiler, ...) holds CUPTI's only "
+		       "subscriber slot";
+	case TS_GPUF_NOT_CUPTI:
+		return "the libcupti found lacks a function it needs";
+	default:
+		return "CUPTI would not start";
+	}
+}
+
+/* The injection library's word: said on stderr once, as it happens. */
+static void gpu_info(struct ts_live *l, const struct ts_rec_gpu_info *r)
+{
+	char msg[TS_GPU_MSG + 1];
+
+	size_t i;
+
+	/* the traced process wrote it: printable ASCII only reaches the terminal */
+	memcpy(msg, r->msg, TS_GPU_MSG);
+	msg[TS_GPU_MSG] = '\0';
+	for (i = 0; msg[i]; i++)
+		if (msg[i] < 0x20 || msg[i] > 0x7e)
+			msg[i] = '?';
+	switch (r->hdr.flags) {
+	case TS_GPUI_STARTED:
+		l->gpu_started++;
+		debug("--gpu-time: pid %u: CUPTI %llu (%s)\n", r->hdr.pid,
+		      (unsigned long long)r->v[0], msg);
+		break;
+	case TS_GPUI_FAILED:
+		l->gpu_failed++;
+		warn("--gpu-time: no GPU times for pid %u: %s%s%s; its GPU slices keep host-submit "
+		     "times\n",
+		     r->hdr.pid, gpu_fail_reason(r->hdr.aux), msg[0] ? ": " : "", msg);
+		break;
+	case TS_GPUI_DROPPED:
+		l->cupti_dropped += r->v[0];
+		break;
+	default:
+		break;
+	}
+}
+
 int ts_live_on_record(void *ctx, void *data, size_t size)
 {
 	struct ts_live *l = ctx;
@@ -256,6 +309,10 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 	}
 	if (h->kind == TS_REC_PROC)
 		return proc_record(l, data);
+	if (h->kind == TS_REC_GPU_INFO)
+		gpu_info(l, data);
+	if (h->kind == TS_REC_GPU)
+		l->gpu_records++;
 	if (h->kind == TS_REC_EXIT) {
 		err = put(l, data);
 		if (!(h->flags & TS_EXIT_F_THREAD))
@@ -277,6 +334,14 @@ int ts_live_end(struct ts_live *l, uint64_t drops)
 	if (err)
 		return err;
 	ts_names_finish(&l->names);
+	if (l->gpu_time && l->api_calls && !l->gpu_started && !l->gpu_failed)
+		warn("--gpu-time: the CUPTI injection library never started: the program made no "
+		     "cuInit through this libcuda, or cleared CUDA_INJECTION64_PATH; GPU slices "
+		     "keep host-submit times\n");
+	if (l->cupti_dropped)
+		warn("--gpu-time: CUPTI dropped %llu activity records (its buffers were full): "
+		     "those GPU slices keep host-submit times\n",
+		     (unsigned long long)l->cupti_dropped);
 	ts_meta_build(buf, TS_REC_META_END, 0, now, 0, 0, 0, NULL, 0, NULL, 0);
 	return put(l, buf);
 }

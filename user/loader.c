@@ -238,6 +238,39 @@ static void set_driver_autoload(struct tracesmith_bpf *skel, bool on)
 		bpf_program__set_autoload(progs[i], on);
 }
 
+/*
+ * --gpu-time: the injection library hands CUPTI's records to two functions
+ * of its own; hooked by file, they fire in the process once it loads it.
+ */
+static int attach_gpu(struct ts_probes *p, const char *lib)
+{
+	struct {
+		struct bpf_program *prog;
+		const char *func;
+	} hooks[] = {
+		{ p->skel->progs.ts_gpu_batch, "ts_cupti_deliver" },
+		{ p->skel->progs.ts_gpu_name, "ts_cupti_name" },
+	};
+	struct bpf_link **links = realloc(p->links, (p->nlinks + 2) * sizeof(*links));
+	unsigned int i;
+
+	if (!links)
+		return -ENOMEM;
+	p->links = links;
+	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = hooks[i].func);
+		struct bpf_link *l =
+			bpf_program__attach_uprobe_opts(hooks[i].prog, -1, lib, 0, &uo);
+
+		if (!l) {
+			warn("cannot hook %s in %s: %s\n", hooks[i].func, lib, strerror(errno));
+			return -errno;
+		}
+		p->links[p->nlinks++] = l;
+	}
+	return 0;
+}
+
 int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 {
 	unsigned int i;
@@ -261,6 +294,8 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 					      TS_BPF_TRACE_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(p->skel->progs.ts_api_return_multi,
 					      TS_BPF_TRACE_UPROBE_MULTI);
+	bpf_program__set_autoload(p->skel->progs.ts_gpu_batch, !!o->gpu_lib);
+	bpf_program__set_autoload(p->skel->progs.ts_gpu_name, !!o->gpu_lib);
 	p->skel->rodata->filter_pids = o->filter_pids;
 	p->skel->rodata->trace_driver = o->driver && have_syscall_tracepoints();
 	set_driver_autoload(p->skel, p->skel->rodata->trace_driver);
@@ -282,6 +317,11 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 	}
 	if (o->api) {
 		err = ts_probes_attach_lib(p, o->lib, o->offsets);
+		if (err)
+			return err;
+	}
+	if (o->gpu_lib) {
+		err = attach_gpu(p, o->gpu_lib);
 		if (err)
 			return err;
 	}

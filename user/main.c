@@ -33,11 +33,15 @@ static int cmd_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	printf("Usage: tracesmith-bpf [COMMAND] [OPTIONS]\n\n"
-	       "An eBPF tracer for the CUDA driver: no code change, no restart, no CUPTI.\n\n"
+	       "An eBPF tracer for the CUDA driver: no code change, no restart; CUPTI only\n"
+	       "when asked for measured GPU times (--gpu-time).\n\n"
 	       "Commands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		printf("  %-8s %s\n", cmds[i].name, cmds[i].help);
 	printf("\nWithout a command, `trace` is run: tracesmith-bpf -o trace.json -- ./app\n"
+	       "  -p PID | -a | -- COMMAND   what to trace\n"
+	       "  -o FILE                    .json, .pftrace, .tsbpf (several -o at once)\n"
+	       "  --gpu-time                 real GPU start/end of kernels, copies, memsets\n"
 	       "`tracesmith-bpf COMMAND --help` describes each command.\n");
 	return 0;
 }

@@ -137,7 +137,12 @@ static void gpu_slice(struct stats_writer *st, const struct ts_slice *s)
 	}
 	if (!strcmp(s->cat, "kernel") || !strcmp(s->cat, "graph")) {
 		struct st_kernel *k = ts_named_get(&st->kernels, s->name, s->name_len, sizeof(*k));
+		const struct ts_arg *t = ts_slice_arg(s, "timing");
 
+		if (t && t->type == TS_ARG_STR && t->str.len == 3 && !memcmp(t->str.s, "gpu", 3))
+			st->kernels_measured++;
+		else
+			st->kernels_host++;
 		if (k)
 			st_kernel_add(k, s->dur, g, b);
 	} else if (!strcmp(s->cat, "memcpy") && dir) {

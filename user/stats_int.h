@@ -74,6 +74,8 @@ struct stats_writer {
 	struct ts_named apis, kernels, copies, driver, syncs, sync_sites, procs, streams;
 	struct st_copy *last_copy;
 	uint64_t last_copy_corr, last_copy_bytes;
+	/* kernel slices with measured (--gpu-time) and with host-submit times */
+	uint64_t kernels_measured, kernels_host;
 	/* live device allocations: (pid, ptr) -> index in allocs */
 	struct ts_hmap live;
 	struct st_alloc *allocs;

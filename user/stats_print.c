@@ -78,9 +78,25 @@ static void shape_text(const struct st_kernel *k, char *buf, size_t len)
 		snprintf(buf + off, len - off, " +more");
 }
 
+/* What the kernel times are: measured (--gpu-time), host submit, or both. */
+static const char *kernel_time_label(const struct stats_writer *st, const char **col)
+{
+	if (st->kernels_measured && !st->kernels_host) {
+		*col = "gpu_ms";
+		return "GPU time";
+	}
+	if (st->kernels_measured) {
+		*col = "time_ms";
+		return "time (GPU-measured where --gpu-time got it, else host submit)";
+	}
+	*col = "submit_ms";
+	return "host submit time";
+}
+
 static void text_kernels(const struct stats_writer *st, struct ts_out *o,
 			 int (*cmp)(const void *, const void *), const char *title)
 {
+	const char *col;
 	struct ts_strmap_ent **v = ts_named_sorted(&st->kernels, cmp);
 	char shapes[256];
 	size_t i;
@@ -89,8 +105,9 @@ static void text_kernels(const struct stats_writer *st, struct ts_out *o,
 		free(v);
 		return;
 	}
-	outf(o, "\n%s\n  %10s %12s %10s  %-40s %s\n", title, "launches", "submit_ms", "avg_us",
-	     "kernel", "grid x block");
+	kernel_time_label(st, &col);
+	outf(o, "\n%s\n  %10s %12s %10s  %-40s %s\n", title, "launches", col, "avg_us", "kernel",
+	     "grid x block");
 	for (i = 0; i < st->kernels.count && i < TOP; i++) {
 		const struct st_kernel *k = ENT_VAL(v[i]);
 
@@ -246,11 +263,15 @@ static void text_procs_streams(const struct stats_writer *st, struct ts_out *o)
 
 void st_print_text(const struct stats_writer *st, struct ts_out *o)
 {
+	const char *col;
+	char title[128];
+
 	outf(o, "tracesmith-bpf stats: %llu records, %llu dropped, %.3f s traced%s\n",
 	     (unsigned long long)st->meta.records, (unsigned long long)st->meta.drops,
 	     st->meta.end_ns / 1e9, st->meta.incomplete ? " (incomplete input)" : "");
 	text_kernels(st, o, by_launches, "Top kernels by launch count");
-	text_kernels(st, o, by_kernel_time, "Top kernels by host submit time");
+	snprintf(title, sizeof(title), "Top kernels by %s", kernel_time_label(st, &col));
+	text_kernels(st, o, by_kernel_time, title);
 	text_hist_table(o, &st->apis, "CUDA API summary", "function");
 	text_copies(st, o);
 	text_memory(st, o);
@@ -336,7 +357,12 @@ static void json_kernels(const struct stats_writer *st, struct ts_jw *jw)
 		ts_jw_obj_open(jw);
 		ts_jw_cstr_field(jw, "name", v[i]->str);
 		ts_jw_u64_field(jw, "launches", k->count);
-		ts_jw_u64_field(jw, "submit_ns", k->total_ns);
+		/* the key says what the time is */
+		ts_jw_u64_field(jw,
+				!st->kernels_measured ? "submit_ns"
+				: !st->kernels_host   ? "gpu_ns"
+						      : "time_ns",
+				k->total_ns);
 		ts_jw_key(jw, "shapes");
 		ts_jw_arr_open(jw);
 		for (j = 0; j < k->nshapes; j++) {

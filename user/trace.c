@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "outputs.h"
 #include "live.h"
+#include "gputime.h"
 #include "util.h"
 
 #define DRAIN_INTERVAL_MS 50
@@ -69,6 +70,8 @@ struct trace_opts {
 	double duration;
 	uint32_t rb_mb;
 	bool no_driver, driver_only;
+	bool gpu_time;	   /* --gpu-time: CUPTI's GPU times, through the injection library */
+	const char *cupti; /* --cupti PATH */
 	enum ts_kill kill;
 	char **cmd;
 };
@@ -102,6 +105,10 @@ static void usage(void)
 	       "                        does; -o stats:FILE writes them to a file)\n"
 	       "      --no-driver       skip the kernel driver layer (NVIDIA ioctl/mmap/open)\n"
 	       "      --driver-only     trace only the driver layer: no libcuda needed\n"
+	       "      --gpu-time        with --: real GPU start and end of every kernel, copy\n"
+	       "                        and memset (CUPTI activity, joined to each call)\n"
+	       "      --cupti PATH      the libcupti.so for --gpu-time (default: the one the\n"
+	       "                        program has, beside its libcudart, or CUDA's)\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 	       "  -h, --help            this help\n"
 	       "\n"
@@ -166,6 +173,27 @@ static int parse_arg(struct trace_opts *o, int c, const char *arg)
 	return -EINVAL;
 }
 
+/* What --gpu-time can do today: a command started under the tracer. */
+static int check_gpu_time(const struct trace_opts *o)
+{
+	if (o->cupti && !o->gpu_time) {
+		warn("--cupti goes with --gpu-time\n");
+		return -EINVAL;
+	}
+	if (!o->gpu_time)
+		return 0;
+	if (!o->cmd) {
+		warn("--gpu-time needs the program started by the tracer (-- COMMAND): CUDA loads "
+		     "the CUPTI injection library at cuInit\n");
+		return -EINVAL;
+	}
+	if (o->driver_only) {
+		warn("--gpu-time and --driver-only do not go together\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option longopts[] = {
@@ -180,6 +208,8 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "no-driver", no_argument, NULL, 'N' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "driver-only", no_argument, NULL, 'D' },
+		{ "gpu-time", no_argument, NULL, 'G' },
+		{ "cupti", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -225,6 +255,12 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		case 'D':
 			o->driver_only = true;
 			break;
+		case 'G':
+			o->gpu_time = true;
+			break;
+		case 'C':
+			o->cupti = optarg;
+			break;
 		case 'v':
 			ts_verbose++;
 			break;
@@ -254,7 +290,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		warn("say what to trace: one of -p PID, -a, or -- COMMAND (see --help)\n");
 		return -EINVAL;
 	}
-	return 0;
+	return check_gpu_time(o);
 }
 
 static void join_cmdline(int argc, char **argv, char *buf, size_t len)
@@ -274,6 +310,7 @@ struct trace_run {
 	struct ts_outputs outs;
 	struct ts_live live;
 	struct ts_child child;
+	struct ts_gpu_time gpu;
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	bool started; /* the probes are live: the outputs hold a trace */
@@ -425,12 +462,19 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	}
 	r->live.lib = r->lib;
 	r->live.build_id = r->bid;
+	r->live.gpu_time = r->o.gpu_time;
+	if (r->o.gpu_time) {
+		err = ts_gpu_time_prepare(&r->gpu, r->o.cupti);
+		if (err)
+			return err;
+	}
 	struct ts_probe_opts po = {
 		.lib = r->lib,
 		.offsets = r->offsets,
 		.filter_pids = !r->o.all,
 		.api = !r->o.driver_only,
 		.driver = !r->o.no_driver,
+		.gpu_lib = r->o.gpu_time ? r->gpu.lib : NULL,
 		.rb_bytes = r->o.rb_mb << 20,
 		.on_record = ts_live_on_record,
 		.ctx = &r->live,
@@ -561,6 +605,7 @@ cleanup:
 		ts_probes_close(&r->probes);
 	}
 	ts_child_free(&r->child);
+	ts_gpu_time_cleanup(&r->gpu);
 	ts_live_free(&r->live);
 	free(r->offsets);
 	free(r);

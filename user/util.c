@@ -116,3 +116,22 @@ int ts_read_file(const char *path, char *buf, size_t size)
 	buf[total] = '\0';
 	return err ? err : (int)total;
 }
+
+int ts_write_all(int fd, const void *p, size_t n, off_t off)
+{
+	const char *s = p;
+
+	while (n) {
+		ssize_t w = off >= 0 ? pwrite(fd, s, n, off) : write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		s += w;
+		n -= w;
+		if (off >= 0)
+			off += w;
+	}
+	return 0;
+}

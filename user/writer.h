@@ -77,10 +77,14 @@ struct ts_trace_meta {
 	uint64_t clock_boot_ns; /* CLOCK_BOOTTIME read with it, 0 if unknown */
 	uint64_t drops;
 	uint64_t records;
-	uint64_t end_ns;	/* the last time in the trace */
-	bool system_wide;	/* -a: every process, not one process tree */
-	const char *gpu_timing; /* what GPU slices' times are: "host-submit" (NULL: none) */
-	bool incomplete;	/* the input ended early (signal, salvage) */
+	uint64_t end_ns;  /* the last time in the trace */
+	bool system_wide; /* -a: every process, not one process tree */
+	/* what GPU slices' times are: "host-submit", "gpu" or "mixed" (NULL: none) */
+	const char *gpu_timing;
+	/* --gpu-time: slices with measured and with host-submit times, measured ones no
+	 * traced call submitted, records CUPTI dropped, the clock mapping's error bound */
+	uint64_t gpu_measured, gpu_host_timed, gpu_unjoined, cupti_dropped, gpu_clock_err_ns;
+	bool incomplete; /* the input ended early (signal, salvage) */
 };
 
 enum ts_track_kind { TS_TRACK_HOST, TS_TRACK_GPU };

@@ -22,8 +22,10 @@
 #include <string.h>
 #include <time.h>
 #include "cuda_types.h"
+#include "../fakecupti/fake_prof.h"
 
-#define API __attribute__((visibility("default"), noinline))
+#define API	      __attribute__((visibility("default"), noinline))
+#define GRAPH_MAX_OPS 16
 
 struct CUctx_st {
 	int device;
@@ -40,12 +42,21 @@ struct named {
 	char *name;	       /* 16: the pointer layout; NULL in the inline one */
 	uint32_t refs;	       /* 24 */
 	char inline_name[256]; /* 28: the inline layout */
+	/* graphs and execs: what they run, for the stand-in CUPTI */
+	uint32_t graph_id;
+	unsigned int nops;
+	struct fake_op ops[GRAPH_MAX_OPS];
+	unsigned int node_index; /* graph nodes: their op in the graph */
+	struct CUstream_st
+		*joined[4]; /* graphs being captured: streams that joined through events */
 };
 struct CUstream_st {
 	int flags;
+	struct named *capture; /* the graph being captured, if capturing */
 };
 struct CUevent_st {
 	int recorded;
+	struct named *capture; /* recorded on a capturing stream: waiting on it joins the capture */
 };
 
 static struct CUctx_st primary[2] = { { 0 }, { 1 } };
@@ -88,6 +99,52 @@ static void *new_named(const char *name)
 	else
 		n->name = strdup(name);
 	return n;
+}
+
+/*
+ * ---- the profiler (the stand-in libcupti): what each call submits --------
+ * A launch on a capturing stream runs nothing: it goes into the graph.
+ */
+static fake_prof_fn prof;
+
+API void fakecuda_set_profiler(fake_prof_fn fn)
+{
+	prof = fn;
+}
+
+/* a real stream, not 0, CU_STREAM_LEGACY or CU_STREAM_PER_THREAD */
+static struct CUstream_st *real_stream(CUstream s)
+{
+	return (uintptr_t)s > 0x1000 ? s : NULL;
+}
+
+static void submit(uint32_t cbid, const char *func, CUstream s, const struct fake_op *op)
+{
+	struct CUstream_st *rs = real_stream(s);
+	struct fake_call c = { cbid, func, cur_ctx ? cur_ctx->device : 0, s, 0, 1, op };
+
+	if (rs && rs->capture) {
+		if (rs->capture->nops < GRAPH_MAX_OPS)
+			rs->capture->ops[rs->capture->nops++] = *op;
+		return;
+	}
+	if (prof)
+		prof(&c);
+}
+
+static void submit_copy(const char *func, CUstream s, uint8_t kind, uint64_t n)
+{
+	struct fake_op op = { .kind = FAKE_OP_COPY, .copy_kind = kind, .bytes = n };
+
+	submit(kind == 1 ? 43 : kind == 2 ? 45 : 47, func, s, &op);
+}
+
+/* CUpti_ActivityMemcpyKind of a copy between memory types */
+static uint8_t copy_kind(int src, int dst)
+{
+	if (src == CU_MEMORYTYPE_HOST)
+		return dst == CU_MEMORYTYPE_HOST ? 9 : 1;
+	return dst == CU_MEMORYTYPE_HOST ? 2 : 8;
 }
 
 /*
@@ -219,6 +276,22 @@ static void uvm_register_gpu(int dev)
 
 /* ---- start-up ---------------------------------------------------------- */
 
+/* As the real driver: CUDA_INJECTION64_PATH is loaded at the first cuInit. */
+static void inject(void)
+{
+	static int done;
+	const char *path = getenv("CUDA_INJECTION64_PATH");
+	int (*init)(void);
+	void *h;
+
+	if (done++ || !path || !*path)
+		return;
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	init = h ? (int (*)(void))dlsym(h, "InitializeInjection") : NULL;
+	if (init)
+		init();
+}
+
 API CUresult cuInit(unsigned int flags)
 {
 	struct uvm_initialize ui = { 0 };
@@ -231,6 +304,7 @@ API CUresult cuInit(unsigned int flags)
 	if (uvm_fd >= 0)
 		ioctl(uvm_fd, UVM_INITIALIZE, &ui);
 	initialized = 1;
+	inject();
 	return flags ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
 }
 
@@ -475,12 +549,17 @@ API CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsi
 			    unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem,
 			    CUstream s, void **params, void **extra)
 {
-	(void)s;
+	struct fake_op op = { .kind = FAKE_OP_KERNEL,
+			      .grid = { gx, gy, gz },
+			      .block = { bx, by, bz },
+			      .shmem = shmem };
+
 	(void)params;
 	(void)extra;
-	(void)shmem;
 	if (!f || !gx || !gy || !gz || !bx || !by || !bz)
 		return CUDA_ERROR_INVALID_VALUE;
+	op.name = name_of(f);
+	submit(307, "cuLaunchKernel", s, &op);
 	return CUDA_SUCCESS;
 }
 
@@ -535,47 +614,173 @@ API CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig *c, CUfunction f, void *
 		return CUDA_SUCCESS;                                                               \
 	}
 
-GRAPH_API(cuStreamBeginCapture, (CUstream s), (void)s)
-GRAPH_API(cuStreamBeginCapture_ptsz, (CUstream s), (void)s)
-GRAPH_API(cuStreamBeginCapture_v2, (CUstream s, int mode), (void)s, (void)mode)
-GRAPH_API(cuStreamBeginCapture_v2_ptsz, (CUstream s, int mode), (void)s, (void)mode)
+static struct named *new_graph(void)
+{
+	static uint32_t next_id;
+	struct named *g = new_named("graph");
+
+	if (g)
+		g->graph_id = __atomic_add_fetch(&next_id, 1, __ATOMIC_SEQ_CST);
+	return g;
+}
+
+static void begin_capture(CUstream s)
+{
+	if (real_stream(s) && !s->capture)
+		s->capture = new_graph();
+}
+
+static CUgraph end_capture(CUstream s)
+{
+	struct named *g;
+
+	if (!real_stream(s) || !s->capture)
+		return (CUgraph)new_graph();
+	g = s->capture;
+	s->capture = NULL;
+	for (unsigned int i = 0; i < 4; i++)
+		if (g->joined[i] && g->joined[i]->capture == g)
+			g->joined[i]->capture = NULL;
+	return (CUgraph)g;
+}
+
+/* an exec runs what its graph held when it was instantiated */
+static CUgraphExec instantiate(CUgraph g)
+{
+	struct named *e = new_named("exec");
+
+	if (e && g)
+		memcpy(&e->graph_id, &((struct named *)g)->graph_id,
+		       sizeof(*e) - offsetof(struct named, graph_id));
+	return (CUgraphExec)e;
+}
+
+static unsigned int graph_add(CUgraph g, const struct fake_op *op)
+{
+	struct named *n = (struct named *)g;
+
+	if (n && n->nops < GRAPH_MAX_OPS)
+		n->ops[n->nops++] = *op;
+	return n ? n->nops : 0;
+}
+
+static CUgraphNode new_node(unsigned int index)
+{
+	struct named *n = new_named("node");
+
+	if (n)
+		n->node_index = index;
+	return (CUgraphNode)n;
+}
+
+static void set_kernel_params(CUgraphExec e, CUgraphNode node, const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	struct named *x = (struct named *)e, *n = (struct named *)node;
+
+	if (!x || !n || !n->node_index || n->node_index > x->nops)
+		return;
+	x->ops[n->node_index - 1].grid[0] = p->gridDimX;
+	x->ops[n->node_index - 1].grid[1] = p->gridDimY;
+	x->ops[n->node_index - 1].grid[2] = p->gridDimZ;
+}
+
+/* the exec now runs what g holds */
+static void exec_update(CUgraphExec e, CUgraph g)
+{
+	struct named *x = (struct named *)e, *n = (struct named *)g;
+
+	if (x && n) {
+		x->nops = n->nops;
+		memcpy(x->ops, n->ops, sizeof(x->ops));
+	}
+}
+
+static unsigned int add_kernel_node(CUgraph g, const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	struct fake_op op = { .kind = FAKE_OP_KERNEL,
+			      .name = name_of(p->func),
+			      .grid = { p->gridDimX, p->gridDimY, p->gridDimZ },
+			      .block = { p->blockDimX, p->blockDimY, p->blockDimZ },
+			      .shmem = p->sharedMemBytes };
+
+	return graph_add(g, &op);
+}
+
+static unsigned int add_memset_node(CUgraph g, const CUDA_MEMSET_NODE_PARAMS *p)
+{
+	struct fake_op op = { .kind = FAKE_OP_MEMSET,
+			      .bytes = (uint64_t)p->elementSize * p->width * (p->height ?: 1),
+			      .value = p->value };
+
+	return graph_add(g, &op);
+}
+
+static unsigned int add_memcpy_node(CUgraph g, const CUDA_MEMCPY3D *p)
+{
+	struct fake_op op = { .kind = FAKE_OP_COPY,
+			      .copy_kind = copy_kind(p->srcMemoryType, p->dstMemoryType),
+			      .bytes = (uint64_t)p->WidthInBytes * (p->Height ?: 1) *
+				       (p->Depth ?: 1) };
+
+	return graph_add(g, &op);
+}
+
+GRAPH_API(cuStreamBeginCapture, (CUstream s), begin_capture(s))
+GRAPH_API(cuStreamBeginCapture_ptsz, (CUstream s), begin_capture(s))
+GRAPH_API(cuStreamBeginCapture_v2, (CUstream s, int mode), (void)mode, begin_capture(s))
+GRAPH_API(cuStreamBeginCapture_v2_ptsz, (CUstream s, int mode), (void)mode, begin_capture(s))
 GRAPH_API(cuStreamBeginCaptureToGraph,
 	  (CUstream s, CUgraph g, const CUgraphNode *d, const void *e, size_t n, int mode), (void)s,
 	  (void)g, (void)d, (void)e, (void)n, (void)mode)
-GRAPH_API(cuStreamEndCapture, (CUstream s, CUgraph *g), (void)s, *g = new_named("graph"))
-GRAPH_API(cuStreamEndCapture_ptsz, (CUstream s, CUgraph *g), (void)s, *g = new_named("graph"))
-GRAPH_API(cuGraphCreate, (CUgraph * g, unsigned int flags), (void)flags, *g = new_named("graph"))
+GRAPH_API(cuStreamEndCapture, (CUstream s, CUgraph *g), *g = end_capture(s))
+GRAPH_API(cuStreamEndCapture_ptsz, (CUstream s, CUgraph *g), *g = end_capture(s))
+GRAPH_API(cuGraphCreate, (CUgraph * g, unsigned int flags), (void)flags, *g = (CUgraph)new_graph())
 GRAPH_API(cuGraphDestroy, (CUgraph g), free(g))
 GRAPH_API(cuGraphInstantiateWithFlags, (CUgraphExec * e, CUgraph g, unsigned long long flags),
-	  (void)g, (void)flags, *e = new_named("exec"))
+	  (void)flags, *e = instantiate(g))
 GRAPH_API(cuGraphInstantiate_v2,
-	  (CUgraphExec * e, CUgraph g, CUgraphNode *err, char *log, size_t n), (void)g, (void)err,
-	  (void)log, (void)n, *e = new_named("exec"))
-GRAPH_API(cuGraphInstantiateWithParams, (CUgraphExec * e, CUgraph g, void *p), (void)g, (void)p,
-	  *e = new_named("exec"))
+	  (CUgraphExec * e, CUgraph g, CUgraphNode *err, char *log, size_t n), (void)err, (void)log,
+	  (void)n, *e = instantiate(g))
+GRAPH_API(cuGraphInstantiateWithParams, (CUgraphExec * e, CUgraph g, void *p), (void)p,
+	  *e = instantiate(g))
 GRAPH_API(cuGraphExecDestroy, (CUgraphExec e), free(e))
-GRAPH_API(cuGraphExecUpdate_v2, (CUgraphExec e, CUgraph g, void *info), (void)e, (void)g,
-	  (void)info)
+GRAPH_API(cuGraphExecUpdate_v2, (CUgraphExec e, CUgraph g, void *info), (void)info,
+	  exec_update(e, g))
 GRAPH_API(cuGraphAddKernelNode_v2,
 	  (CUgraphNode * node, CUgraph g, const CUgraphNode *d, size_t n,
 	   const CUDA_KERNEL_NODE_PARAMS *p),
-	  (void)g, (void)d, (void)n, (void)p, *node = new_named("node"))
+	  (void)d, (void)n, *node = new_node(add_kernel_node(g, p)))
 GRAPH_API(cuGraphAddMemcpyNode,
 	  (CUgraphNode * node, CUgraph g, const CUgraphNode *d, size_t n, const CUDA_MEMCPY3D *p,
 	   CUcontext ctx),
-	  (void)g, (void)d, (void)n, (void)p, (void)ctx, *node = new_named("node"))
+	  (void)d, (void)n, (void)ctx, *node = new_node(add_memcpy_node(g, p)))
 GRAPH_API(cuGraphAddMemsetNode,
 	  (CUgraphNode * node, CUgraph g, const CUgraphNode *d, size_t n,
 	   const CUDA_MEMSET_NODE_PARAMS *p, CUcontext ctx),
-	  (void)g, (void)d, (void)n, (void)p, (void)ctx, *node = new_named("node"))
+	  (void)d, (void)n, (void)ctx, *node = new_node(add_memset_node(g, p)))
 GRAPH_API(cuGraphExecKernelNodeSetParams_v2,
-	  (CUgraphExec e, CUgraphNode node, const CUDA_KERNEL_NODE_PARAMS *p), (void)e, (void)node,
-	  (void)p)
+	  (CUgraphExec e, CUgraphNode node, const CUDA_KERNEL_NODE_PARAMS *p),
+	  set_kernel_params(e, node, p))
 
 API CUresult cuGraphLaunch(CUgraphExec exec, CUstream s)
 {
-	(void)s;
-	return exec ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+	struct named *e = (struct named *)exec;
+	struct fake_op ops[GRAPH_MAX_OPS];
+	struct fake_call c = { 514, "cuGraphLaunch", cur_ctx ? cur_ctx->device : 0, s };
+	unsigned int i;
+
+	if (!exec)
+		return CUDA_ERROR_INVALID_HANDLE;
+	for (i = 0; i < e->nops; i++) {
+		ops[i] = e->ops[i];
+		ops[i].graph_node = i + 1;
+	}
+	c.graph_id = e->graph_id;
+	c.nops = e->nops;
+	c.ops = ops;
+	if (prof && c.nops)
+		prof(&c);
+	return CUDA_SUCCESS;
 }
 
 API CUresult cuGraphLaunch_ptsz(CUgraphExec exec, CUstream s)
@@ -585,17 +790,18 @@ API CUresult cuGraphLaunch_ptsz(CUgraphExec exec, CUstream s)
 
 /* ---- copies and memsets ------------------------------------------------ */
 
-#define COPY_BODY(dst, src, n)                                                                     \
+#define COPY_BODY(dst, src, n, kind, s)                                                            \
 	do {                                                                                       \
 		if (!(dst) || !(src))                                                              \
 			return CUDA_ERROR_INVALID_VALUE;                                           \
 		memmove((void *)(uintptr_t)(dst), (const void *)(uintptr_t)(src), (n));            \
+		submit_copy(__func__, (s), (kind), (n));                                           \
 		return CUDA_SUCCESS;                                                               \
 	} while (0)
 
 API CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t n)
 {
-	COPY_BODY(dst, src, n);
+	COPY_BODY(dst, src, n, 8, NULL);
 }
 API CUresult cuMemcpy_ptds(CUdeviceptr dst, CUdeviceptr src, size_t n)
 {
@@ -604,7 +810,7 @@ API CUresult cuMemcpy_ptds(CUdeviceptr dst, CUdeviceptr src, size_t n)
 API CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
 {
 	(void)s;
-	COPY_BODY(dst, src, n);
+	COPY_BODY(dst, src, n, 8, s);
 }
 API CUresult cuMemcpyAsync_ptsz(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
 {
@@ -612,7 +818,7 @@ API CUresult cuMemcpyAsync_ptsz(CUdeviceptr dst, CUdeviceptr src, size_t n, CUst
 }
 API CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t n)
 {
-	COPY_BODY(dst, src, n);
+	COPY_BODY(dst, src, n, 1, NULL);
 }
 API CUresult cuMemcpyHtoD_v2_ptds(CUdeviceptr dst, const void *src, size_t n)
 {
@@ -620,7 +826,7 @@ API CUresult cuMemcpyHtoD_v2_ptds(CUdeviceptr dst, const void *src, size_t n)
 }
 API CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t n)
 {
-	COPY_BODY(dst, src, n);
+	COPY_BODY(dst, src, n, 2, NULL);
 }
 API CUresult cuMemcpyDtoH_v2_ptds(void *dst, CUdeviceptr src, size_t n)
 {
@@ -628,7 +834,7 @@ API CUresult cuMemcpyDtoH_v2_ptds(void *dst, CUdeviceptr src, size_t n)
 }
 API CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n)
 {
-	COPY_BODY(dst, src, n);
+	COPY_BODY(dst, src, n, 8, NULL);
 }
 API CUresult cuMemcpyDtoD_v2_ptds(CUdeviceptr dst, CUdeviceptr src, size_t n)
 {
@@ -637,7 +843,7 @@ API CUresult cuMemcpyDtoD_v2_ptds(CUdeviceptr dst, CUdeviceptr src, size_t n)
 API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, CUstream s)
 {
 	(void)s;
-	COPY_BODY(dst, src, n);
+	COPY_BODY(dst, src, n, 1, s);
 }
 API CUresult cuMemcpyHtoDAsync_v2_ptsz(CUdeviceptr dst, const void *src, size_t n, CUstream s)
 {
@@ -646,7 +852,7 @@ API CUresult cuMemcpyHtoDAsync_v2_ptsz(CUdeviceptr dst, const void *src, size_t 
 API CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, CUstream s)
 {
 	(void)s;
-	COPY_BODY(dst, src, n);
+	COPY_BODY(dst, src, n, 2, s);
 }
 API CUresult cuMemcpyDtoHAsync_v2_ptsz(void *dst, CUdeviceptr src, size_t n, CUstream s)
 {
@@ -655,7 +861,7 @@ API CUresult cuMemcpyDtoHAsync_v2_ptsz(void *dst, CUdeviceptr src, size_t n, CUs
 API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
 {
 	(void)s;
-	COPY_BODY(dst, src, n);
+	COPY_BODY(dst, src, n, 8, s);
 }
 API CUresult cuMemcpyDtoDAsync_v2_ptsz(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
 {
@@ -665,7 +871,7 @@ API CUresult cuMemcpyPeer(CUdeviceptr dst, CUcontext dc, CUdeviceptr src, CUcont
 {
 	(void)dc;
 	(void)sc;
-	COPY_BODY(dst, src, n);
+	COPY_BODY(dst, src, n, 10, NULL);
 }
 API CUresult cuMemcpyPeer_ptds(CUdeviceptr dst, CUcontext dc, CUdeviceptr src, CUcontext sc,
 			       size_t n)
@@ -697,6 +903,8 @@ static CUresult copy2d(const CUDA_MEMCPY2D *p)
 		return CUDA_ERROR_INVALID_VALUE;
 	for (y = 0; y < p->Height; y++)
 		memmove(dst + y * p->dstPitch, src + y * p->srcPitch, p->WidthInBytes);
+	submit_copy("cuMemcpy2D", NULL, copy_kind(p->srcMemoryType, p->dstMemoryType),
+		    (uint64_t)p->WidthInBytes * p->Height);
 	return CUDA_SUCCESS;
 }
 
@@ -743,21 +951,23 @@ API CUresult cuMemcpy3DAsync_v2_ptsz(const CUDA_MEMCPY3D *p, CUstream s)
 	return cuMemcpy3DAsync_v2(p, s);
 }
 
-static CUresult memset_n(CUdeviceptr dst, unsigned int v, size_t n, size_t elem)
+static CUresult memset_n(CUdeviceptr dst, unsigned int v, size_t n, size_t elem, CUstream s)
 {
+	struct fake_op op = { .kind = FAKE_OP_MEMSET, .bytes = n * elem, .value = v };
 	size_t i;
 
 	if (!dst)
 		return CUDA_ERROR_INVALID_VALUE;
 	for (i = 0; i < n; i++)
 		memcpy((char *)(uintptr_t)dst + i * elem, &v, elem);
+	submit(s ? 216 : 249, "cuMemsetD", s, &op);
 	return CUDA_SUCCESS;
 }
 
 #define MEMSETS(bits, type, elem)                                                                  \
 	API CUresult cuMemsetD##bits##_v2(CUdeviceptr d, type v, size_t n)                         \
 	{                                                                                          \
-		return memset_n(d, v, n, elem);                                                    \
+		return memset_n(d, v, n, elem, NULL);                                              \
 	}                                                                                          \
 	API CUresult cuMemsetD##bits##_v2_ptds(CUdeviceptr d, type v, size_t n)                    \
 	{                                                                                          \
@@ -765,8 +975,7 @@ static CUresult memset_n(CUdeviceptr dst, unsigned int v, size_t n, size_t elem)
 	}                                                                                          \
 	API CUresult cuMemsetD##bits##Async(CUdeviceptr d, type v, size_t n, CUstream s)           \
 	{                                                                                          \
-		(void)s;                                                                           \
-		return memset_n(d, v, n, elem);                                                    \
+		return memset_n(d, v, n, elem, s);                                                 \
 	}                                                                                          \
 	API CUresult cuMemsetD##bits##Async_ptsz(CUdeviceptr d, type v, size_t n, CUstream s)      \
 	{                                                                                          \
@@ -938,8 +1147,8 @@ API CUresult cuEventDestroy_v2(CUevent e)
 }
 API CUresult cuEventRecord(CUevent e, CUstream s)
 {
-	(void)s;
 	e->recorded = 1;
+	e->capture = real_stream(s) ? s->capture : NULL;
 	return CUDA_SUCCESS;
 }
 API CUresult cuEventRecord_ptsz(CUevent e, CUstream s)
@@ -964,9 +1173,21 @@ API CUresult cuEventSynchronize(CUevent e)
 }
 API CUresult cuStreamWaitEvent(CUstream s, CUevent e, unsigned int flags)
 {
-	(void)s;
+	unsigned int i;
+
 	(void)flags;
-	return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+	if (!e)
+		return CUDA_ERROR_INVALID_HANDLE;
+	/* another stream joins a capture: it captures too, until the capture ends */
+	if (e->capture && real_stream(s) && !s->capture) {
+		s->capture = e->capture;
+		for (i = 0; i < 4; i++)
+			if (!e->capture->joined[i]) {
+				e->capture->joined[i] = s;
+				break;
+			}
+	}
+	return CUDA_SUCCESS;
 }
 API CUresult cuStreamWaitEvent_ptsz(CUstream s, CUevent e, unsigned int flags)
 {

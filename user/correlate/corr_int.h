@@ -19,6 +19,7 @@
 
 struct ts_proc {
 	int64_t dev_mem;  /* device bytes allocated and not yet freed */
+	bool gpu_time;	  /* its CUPTI injection started: GPU records will come */
 	uint32_t ngraphs; /* graphs, execs and captures kept (TS_GRAPH_MAX_PER_PROC) */
 	/* driver calls in the current one-second bucket of trace time */
 	uint64_t drv_bucket, drv_calls, drv_ns;
@@ -42,10 +43,17 @@ struct ts_lane {
 	uint64_t end; /* latest end of any slice on this lane */
 };
 
+struct ts_lanes {
+	unsigned int n;
+	struct ts_lane lanes[TS_MAX_LANES];
+};
+
+/* What a GPU slice's times are: the submitting call's, or measured on the GPU (CUPTI). */
+enum ts_timing { TS_TIMING_HOST, TS_TIMING_GPU };
+
 struct ts_stream {
 	uint32_t dev;
-	unsigned int nlanes;
-	struct ts_lane lanes[TS_MAX_LANES];
+	struct ts_lanes sub, gpu; /* host-submit tracks, measured tracks */
 	char name[80];
 };
 
@@ -80,6 +88,13 @@ struct ts_corr {
 	struct ts_hmap captures;  /* (pid, capture id): being captured */
 	struct ts_hmap capturing; /* (pid, stream) -> capture id */
 	struct ts_hmap events;	  /* (pid, event) -> capture id it was recorded in */
+	/* --gpu-time (gpu_time.c) */
+	struct ts_hmap gpending; /* (pid, tid) -> struct ts_pring *: submits awaiting GPU records */
+	struct ts_hmap gnames;	 /* (pid, CUPTI name id) -> demangled kernel name */
+	uint64_t npending;	 /* submits held in all gpending rings */
+	uint64_t ngnames;	 /* names kept in gnames */
+	uint64_t gpu_time_failed; /* processes whose CUPTI injection said it failed */
+	uint64_t clock_err_ns;	  /* the largest CUPTI clock calibration error seen */
 	uint64_t next_capture;
 	struct ts_device devs[TS_MAX_DEVICES];
 };
@@ -123,12 +138,46 @@ bool ts_gpu_op_of_call(const struct ts_call *call, struct ts_gpu_op *op, uint64_
 void ts_gpu_op_slice(struct ts_corr *c, uint32_t pid, const struct ts_gpu_op *op,
 		     struct ts_slice *s, char *buf, size_t buflen);
 
+/* A call that put work on a stream, as the GPU side needs it. */
+struct ts_submit {
+	uint32_t pid, tid;
+	uint64_t ts, dur; /* the call: CLOCK_MONOTONIC ns */
+	uint64_t stream;  /* the CUstream handle passed */
+	bool per_thread;  /* a per-thread-default-stream variant */
+	bool graph;	  /* a graph launch of exec, else op */
+	uint64_t exec;
+	struct ts_gpu_op op;
+	uint32_t dev;
+	uint64_t ctx;
+	uint64_t flow;	  /* correlation id: the host slice's flow out */
+	uint32_t matched; /* GPU records joined to it (gpu_time.c) */
+	uint32_t expect;  /* GPU records it makes: 1, or its graph's nodes */
+};
+
+/* gpu_track.c: false if the call submitted nothing (failed, or not a submit). */
+bool ts_gpu_describe(struct ts_corr *c, const struct ts_call *call, struct ts_submit *sub);
+/* Draw sub on its stream's "(submitted)" track, with the call's times. */
+void ts_gpu_draw_host(struct ts_corr *c, const struct ts_submit *sub);
+/* The stream sub went to, created on first use; NULL without memory. */
+struct ts_stream *ts_gpu_stream(struct ts_corr *c, const struct ts_submit *sub);
+struct ts_stream *ts_gpu_stream_by_key(struct ts_corr *c, uint32_t pid, uint64_t key, uint32_t dev,
+				       const char *label);
+/* The track for [ts, end) on the stream: the first lane of that timing free then. */
+uint32_t ts_gpu_lane(struct ts_corr *c, struct ts_stream *s, enum ts_timing timing, uint64_t ts,
+		     uint64_t end);
+void ts_gpu_common_args(struct ts_slice *s, const struct ts_submit *sub, uint32_t dev);
+
 /*
- * The GPU side of a call that submits work: a slice on its stream's track,
- * joined by a flow to the host slice. Returns the correlation id, 0 if the
- * call submitted nothing.
+ * gpu_time.c: --gpu-time. A submit of a process whose CUPTI injection runs
+ * is held until its GPU records come, then drawn with their times; one that
+ * never gets them is drawn host-timed when evicted, at exit or at the end.
  */
-uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call);
+void ts_gpu_time_hold(struct ts_corr *c, const struct ts_submit *sub);
+void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r);
+void ts_gpu_time_name(struct ts_corr *c, const struct ts_rec_gpu_name *r);
+void ts_gpu_time_info(struct ts_corr *c, const struct ts_rec_gpu_info *r);
+/* Draw host-timed what pid's submits still wait for (every pid's with all), and forget it. */
+void ts_gpu_time_forget(struct ts_corr *c, uint32_t pid, bool all);
 void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64_t stream);
 void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream);
 

@@ -193,6 +193,8 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	struct ts_call call;
 	struct ts_thr *t;
 	uint64_t corr = 0, gpu_corr = 0, capture;
+	struct ts_submit sub;
+	struct ts_proc *p;
 	char result[32];
 
 	if (ts_decode_call(&c->syms, r, &call)) {
@@ -218,8 +220,14 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		if (capture) {
 			ts_arg_u64(&s, "captured", 1);
 			ts_arg_u64(&s, "capture_id", capture);
-		} else {
-			corr = gpu_corr = ts_gpu_submit(c, &call);
+		} else if (ts_gpu_describe(c, &call, &sub)) {
+			/* GPU records will come for it (--gpu-time): held for them */
+			p = ts_proc_find(c, sub.pid);
+			sub.flow = corr = gpu_corr = c->next_corr++;
+			if (p && p->gpu_time)
+				ts_gpu_time_hold(c, &sub);
+			else
+				ts_gpu_draw_host(c, &sub);
 		}
 	}
 	if (t->open && t->open_ts == r->hdr.ts)
@@ -349,6 +357,7 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 {
 	uint32_t pid = h->pid;
 
+	ts_gpu_time_forget(c, pid, false);
 	close_open_calls(c, pid, false, h->ts);
 	ts_drv_forget(c, pid, false);
 	ts_hmap_free_owned(&c->procs, false, pid);
@@ -398,6 +407,17 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 		break;
 	case TS_REC_API_ENTER:
 		call_began(c, h);
+		break;
+	case TS_REC_GPU:
+		if (((const struct ts_rec_gpu *)rec)->end > c->last_ts)
+			c->last_ts = ((const struct ts_rec_gpu *)rec)->end;
+		ts_gpu_time_record(c, rec);
+		break;
+	case TS_REC_GPU_NAME:
+		ts_gpu_time_name(c, rec);
+		break;
+	case TS_REC_GPU_INFO:
+		ts_gpu_time_info(c, rec);
 		break;
 	case TS_REC_DRIVER:
 		if (h->ts + ((const struct ts_rec_driver *)rec)->dur > c->last_ts)
@@ -452,6 +472,7 @@ void ts_corr_sync(struct ts_corr *c)
 
 int ts_corr_finish(struct ts_corr *c, bool incomplete)
 {
+	ts_gpu_time_forget(c, 0, true);
 	close_open_calls(c, 0, true, c->stop_ts > c->last_ts ? c->stop_ts : c->last_ts);
 	ts_drv_forget(c, 0, true);
 	c->meta.version = c->version;
@@ -460,6 +481,14 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	c->meta.records = c->stats.records;
 	c->meta.end_ns = ts_rel(c, c->last_ts);
 	c->meta.incomplete = incomplete;
-	c->meta.gpu_timing = c->stats.gpu_ops ? "host-submit" : NULL;
+	c->meta.gpu_timing = !c->stats.gpu_ops	       ? NULL
+			     : !c->stats.gpu_measured  ? "host-submit"
+			     : c->stats.gpu_host_timed ? "mixed"
+						       : "gpu";
+	c->meta.gpu_measured = c->stats.gpu_measured;
+	c->meta.gpu_host_timed = c->stats.gpu_host_timed;
+	c->meta.gpu_unjoined = c->stats.gpu_unjoined;
+	c->meta.cupti_dropped = c->stats.cupti_dropped;
+	c->meta.gpu_clock_err_ns = c->clock_err_ns;
 	return c->w->ops->finish(c->w, &c->meta);
 }

@@ -3,10 +3,12 @@
  * The GPU side of correlation: devices, streams and their tracks, and the
  * slice each kernel, copy, memset and graph launch makes on its stream.
  *
- * A GPU slice starts at submission and lasts as long as the host call (the
- * driver API does not say when the GPU ran it). Slices on one track must nest
- * or not overlap at all, so work that would overlap (several threads sharing
- * a stream) goes to a sibling lane track.
+ * Without --gpu-time a GPU slice starts at submission and lasts as long as
+ * the host call (the driver API does not say when the GPU ran it), on a track
+ * named "(submitted)"; with it, gpu_time.c draws what CUPTI measured on the
+ * stream's own track. Slices on one track must nest or not overlap at all,
+ * so work that would overlap (several threads sharing a stream, a host-timed
+ * slice next to a measured one) goes to a sibling lane track.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +41,10 @@ static struct ts_stream *stream_new(struct ts_corr *c, uint32_t pid, uint64_t ke
 	if (!s)
 		return NULL;
 	s->dev = dev;
-	/* its slices are host-submit times, not execution: the track says so */
 	if (c->meta.system_wide)
-		snprintf(s->name, sizeof(s->name), "%s (pid %u) (submitted)", label, pid);
+		snprintf(s->name, sizeof(s->name), "%s (pid %u)", label, pid);
 	else
-		snprintf(s->name, sizeof(s->name), "%s (submitted)", label);
+		snprintf(s->name, sizeof(s->name), "%s", label);
 	return ts_hmap_put_owned(&c->streams, pid, key, s) ? NULL : s;
 }
 
@@ -66,16 +67,15 @@ void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream)
 }
 
 /* The stream a call submits to, created on first use for default streams. */
-static struct ts_stream *find_stream(struct ts_corr *c, const struct ts_call *call, uint64_t handle)
+struct ts_stream *ts_gpu_stream(struct ts_corr *c, const struct ts_submit *sub)
 {
-	const struct ts_rec_hdr *h = &call->rec->hdr;
-	uint32_t dev = ts_thread_dev(c, h->pid, h->tid);
-	uint64_t key = handle, *v;
+	uint64_t handle = sub->stream, key = handle, *v;
+	uint32_t dev = sub->dev;
 	char label[64];
 
-	if (handle == CU_STREAM_PER_THREAD || (handle == 0 && call->per_thread)) {
-		key = PT_STREAM_KEY(h->tid);
-		snprintf(label, sizeof(label), "Per-thread default stream (tid %u)", h->tid);
+	if (handle == CU_STREAM_PER_THREAD || (handle == 0 && sub->per_thread)) {
+		key = PT_STREAM_KEY(sub->tid);
+		snprintf(label, sizeof(label), "Per-thread default stream (tid %u)", sub->tid);
 	} else if (handle == 0 || handle == CU_STREAM_LEGACY) {
 		/* the legacy default stream is one per context: one per device here */
 		key = CU_STREAM_LEGACY | (uint64_t)dev << 8;
@@ -83,39 +83,52 @@ static struct ts_stream *find_stream(struct ts_corr *c, const struct ts_call *ca
 	} else {
 		snprintf(label, sizeof(label), "Stream 0x%llx", (unsigned long long)handle);
 	}
-	v = ts_hmap_get(&c->streams, h->pid, key);
+	v = ts_hmap_get(&c->streams, sub->pid, key);
 	if (v)
 		return (struct ts_stream *)(uintptr_t)*v;
 	/* created before we attached, or a default stream */
-	return stream_new(c, h->pid, key, dev, label);
+	return stream_new(c, sub->pid, key, dev, label);
 }
 
-/* The track for [ts, end): the first lane on which it overlaps nothing. */
-static uint32_t stream_lane(struct ts_corr *c, struct ts_stream *s, uint64_t ts, uint64_t end)
+struct ts_stream *ts_gpu_stream_by_key(struct ts_corr *c, uint32_t pid, uint64_t key, uint32_t dev,
+				       const char *label)
 {
+	uint64_t *v = ts_hmap_get(&c->streams, pid, key);
+
+	if (v)
+		return (struct ts_stream *)(uintptr_t)*v;
+	return stream_new(c, pid, key, dev % TS_MAX_DEVICES, label);
+}
+
+uint32_t ts_gpu_lane(struct ts_corr *c, struct ts_stream *s, enum ts_timing timing, uint64_t ts,
+		     uint64_t end)
+{
+	struct ts_lanes *ls = timing == TS_TIMING_GPU ? &s->gpu : &s->sub;
 	struct ts_device *d = &c->devs[s->dev];
+	/* host-submit times are not execution: their tracks say so */
+	const char *sfx = timing == TS_TIMING_GPU ? "" : " (submitted)";
 	struct ts_lane *l;
-	char name[112];
+	char name[128];
 	unsigned int i;
 
-	for (i = 0; i < s->nlanes; i++) {
-		if (ts >= s->lanes[i].end) {
-			s->lanes[i].end = end;
-			return s->lanes[i].tid;
+	for (i = 0; i < ls->n; i++) {
+		if (ts >= ls->lanes[i].end) {
+			ls->lanes[i].end = end;
+			return ls->lanes[i].tid;
 		}
 	}
-	if (s->nlanes == TS_MAX_LANES) {
+	if (ls->n == TS_MAX_LANES) {
 		/* out of lanes: stack on the last one, after everything on it */
-		return s->lanes[TS_MAX_LANES - 1].tid;
+		return ls->lanes[TS_MAX_LANES - 1].tid;
 	}
 	announce_device(c, s->dev);
-	l = &s->lanes[s->nlanes++];
+	l = &ls->lanes[ls->n++];
 	l->tid = ++d->next_tid;
 	l->end = end;
-	if (s->nlanes == 1)
-		snprintf(name, sizeof(name), "%s", s->name);
+	if (ls->n == 1)
+		snprintf(name, sizeof(name), "%s%s", s->name, sfx);
 	else
-		snprintf(name, sizeof(name), "%s (lane %u)", s->name, s->nlanes);
+		snprintf(name, sizeof(name), "%s%s (lane %u)", s->name, sfx, ls->n);
 	c->w->ops->thread(c->w, TS_GPU_PID_BASE + s->dev, l->tid, name, strlen(name));
 	return l->tid;
 }
@@ -167,56 +180,78 @@ static void graph_nodes(struct ts_corr *c, uint32_t pid, const struct ts_graph *
 		ts_arg_u64(&s, "graph_node", i);
 		c->w->ops->slice(c->w, &s);
 		c->stats.gpu_ops++;
+		c->stats.gpu_host_timed++;
 	}
 }
 
-uint64_t ts_gpu_submit(struct ts_corr *c, const struct ts_call *call)
+bool ts_gpu_describe(struct ts_corr *c, const struct ts_call *call, struct ts_submit *sub)
 {
 	const struct ts_rec_api *r = call->rec;
+
+	memset(sub, 0, sizeof(*sub));
+	if (r->ret)
+		return false; /* a failed call submitted nothing */
+	if (call->hook->sem == TS_SEM_GRAPH_LAUNCH) {
+		sub->graph = true;
+		ts_call_val(call, ROLE_GRAPH_EXEC, &sub->exec);
+		ts_call_val(call, ROLE_STREAM, &sub->stream);
+	} else if (!ts_gpu_op_submits(call->hook->sem) ||
+		   !ts_gpu_op_of_call(call, &sub->op, &sub->stream)) {
+		return false;
+	}
+	sub->pid = r->hdr.pid;
+	sub->tid = r->hdr.tid;
+	sub->ts = r->hdr.ts;
+	sub->dur = r->dur;
+	sub->per_thread = call->per_thread;
+	sub->dev = ts_thread_dev(c, sub->pid, sub->tid);
+	sub->ctx = ts_thread_ctx(c, sub->pid, sub->tid);
+	return true;
+}
+
+/* Args every GPU slice has: what joins it to its call, and where it ran. */
+void ts_gpu_common_args(struct ts_slice *s, const struct ts_submit *sub, uint32_t dev)
+{
+	ts_arg_u64(s, "correlation_id", sub->flow);
+	ts_arg_hex(s, "stream", sub->stream);
+	if (sub->ctx)
+		ts_arg_hex(s, "context", sub->ctx);
+	ts_arg_u64(s, "device", dev);
+}
+
+void ts_gpu_draw_host(struct ts_corr *c, const struct ts_submit *sub)
+{
 	const struct ts_graph *g = NULL;
 	struct ts_slice s = { 0 };
-	struct ts_gpu_op op;
 	struct ts_stream *st;
-	uint64_t stream = 0, exec = 0, ctx;
 	char buf[48];
 
-	if (r->ret)
-		return 0; /* a failed call submitted nothing */
-	if (call->hook->sem == TS_SEM_GRAPH_LAUNCH) {
-		ts_call_val(call, ROLE_GRAPH_EXEC, &exec);
-		ts_call_val(call, ROLE_STREAM, &stream);
-		g = ts_graph_exec(c, r->hdr.pid, exec);
-		snprintf(buf, sizeof(buf), "Graph 0x%llx", (unsigned long long)exec);
+	if (sub->graph) {
+		g = ts_graph_exec(c, sub->pid, sub->exec);
+		snprintf(buf, sizeof(buf), "Graph 0x%llx", (unsigned long long)sub->exec);
 		s.name = buf;
 		s.cat = "graph";
 		ts_arg_str(&s, "track_name", "GPU Compute", strlen("GPU Compute"));
-		ts_arg_hex(&s, "graph_exec", exec);
+		ts_arg_hex(&s, "graph_exec", sub->exec);
 		graph_args(&s, g);
-	} else if (ts_gpu_op_submits(call->hook->sem) && ts_gpu_op_of_call(call, &op, &stream)) {
-		ts_gpu_op_slice(c, r->hdr.pid, &op, &s, buf, sizeof(buf));
 	} else {
-		return 0;
+		ts_gpu_op_slice(c, sub->pid, &sub->op, &s, buf, sizeof(buf));
 	}
-	st = find_stream(c, call, stream);
+	st = ts_gpu_stream(c, sub);
 	if (!st)
-		return 0;
+		return;
 	/* drawn from the submitting call: when the GPU ran it is not known here */
 	ts_arg_str(&s, "timing", "host", 4);
 	s.name_len = strlen(s.name);
-	s.ts = ts_rel(c, r->hdr.ts);
-	s.dur = r->dur;
+	s.ts = ts_rel(c, sub->ts);
+	s.dur = sub->dur;
 	s.pid = TS_GPU_PID_BASE + st->dev;
-	s.tid = stream_lane(c, st, s.ts, s.ts + s.dur);
-	s.flow_in = c->next_corr++;
-	ts_arg_u64(&s, "correlation_id", s.flow_in);
-	ts_arg_hex(&s, "stream", stream);
-	ctx = ts_thread_ctx(c, r->hdr.pid, r->hdr.tid);
-	if (ctx)
-		ts_arg_hex(&s, "context", ctx);
-	ts_arg_u64(&s, "device", st->dev);
+	s.tid = ts_gpu_lane(c, st, TS_TIMING_HOST, s.ts, s.ts + s.dur);
+	s.flow_in = sub->flow;
+	ts_gpu_common_args(&s, sub, st->dev);
 	c->w->ops->slice(c->w, &s);
 	c->stats.gpu_ops++;
+	c->stats.gpu_host_timed++;
 	if (g)
-		graph_nodes(c, r->hdr.pid, g, &s, exec, s.flow_in);
-	return s.flow_in;
+		graph_nodes(c, sub->pid, g, &s, sub->exec, sub->flow);
 }

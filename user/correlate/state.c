@@ -49,6 +49,10 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free_owned(&c->streams, true, 0);
 	ts_hmap_free_owned(&c->fnames, true, 0);
 	ts_hmap_free_owned(&c->knames, true, 0);
+	ts_hmap_free_owned(&c->gpending, true, 0);
+	ts_hmap_free_owned(&c->gnames, true, 0);
+	ts_hmap_free(&c->gpending);
+	ts_hmap_free(&c->gnames);
 	ts_hmap_free(&c->procs);
 	ts_hmap_free(&c->threads);
 	ts_hmap_free(&c->ctxdev);

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --gpu-time: GPU slices with the times CUPTI measured, each joined to the
+ * exact call that submitted it.
+ *
+ * The join is exact, never "the nearest call in time": the injection library
+ * notes, at the entry of each submitting driver call, the thread and a
+ * CLOCK_MONOTONIC time under CUPTI's correlation id, and each GPU record
+ * carries them. Calls on one thread do not overlap, so the call on that
+ * thread whose [entry, return] holds that time is the one. Records come long
+ * after their calls (CUPTI hands buffers over when full or every 100 ms), so
+ * the submits of a process whose injection runs are held per thread, in call
+ * order, until their records come. Memory is bounded: a thread holds at most
+ * PRING_MAX submits and all threads PENDING_MAX; a submit pushed out, or
+ * still waiting when its process exits or the trace ends, is drawn with its
+ * call's times on the "(submitted)" track, and the trace says how many.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "corr_int.h"
+#include "demangle.h"
+
+#define PRING_MAX   131072 /* submits held per thread */
+#define PENDING_MAX 262144 /* submits held in all (~48 MiB) */
+#define GNAMES_MAX  65536  /* CUPTI kernel names kept */
+
+/* CUPTI streams of records no traced call submitted: a key no CUstream has */
+#define CUPTI_STREAM_KEY(dev, id) (0xfe00000000000000ull | (uint64_t)(dev) << 32 | (id))
+
+/* One thread's held submits, oldest first; one allocation, freed whole. */
+struct ts_pring {
+	uint32_t cap, head, n;
+	struct ts_submit v[];
+};
+
+static struct ts_submit *at(struct ts_pring *r, uint32_t i)
+{
+	return &r->v[(r->head + i) % r->cap];
+}
+
+/* The oldest leaves: drawn host-timed unless GPU records came for it. */
+static void evict(struct ts_corr *c, struct ts_pring *r)
+{
+	struct ts_submit *s = at(r, 0);
+
+	if (!s->matched)
+		ts_gpu_draw_host(c, s);
+	r->head = (r->head + 1) % r->cap;
+	r->n--;
+	c->npending--;
+}
+
+/* A submit is done when its records came: one op, or each node of its graph. */
+static bool done(const struct ts_submit *s)
+{
+	return s->matched >= s->expect;
+}
+
+static void pop_done(struct ts_corr *c, struct ts_pring *r)
+{
+	while (r->n && done(at(r, 0)))
+		evict(c, r);
+}
+
+/* The thread's ring with room for one more; NULL without memory. */
+static struct ts_pring *ring_for(struct ts_corr *c, uint32_t pid, uint32_t tid)
+{
+	struct ts_pring *r = ts_hmap_get_ptr(&c->gpending, pid, tid), *nr;
+	uint32_t cap, i;
+
+	if (r && (r->n < r->cap || r->cap == PRING_MAX))
+		return r;
+	cap = r ? r->cap * 2 : 64;
+	nr = malloc(sizeof(*nr) + (size_t)cap * sizeof(nr->v[0]));
+	if (!nr)
+		return r;
+	nr->cap = cap;
+	nr->head = 0;
+	nr->n = r ? r->n : 0;
+	for (i = 0; i < nr->n; i++)
+		nr->v[i] = *at(r, i);
+	/* the old ring is freed by the map */
+	return ts_hmap_put_owned(&c->gpending, pid, tid, nr) ? NULL : nr;
+}
+
+void ts_gpu_time_hold(struct ts_corr *c, const struct ts_submit *sub)
+{
+	struct ts_pring *r = ring_for(c, sub->pid, sub->tid);
+
+	if (r && r->n && (r->n == r->cap || c->npending >= PENDING_MAX))
+		evict(c, r);
+	if (!r || r->n == r->cap) {
+		ts_gpu_draw_host(c, sub);
+		return;
+	}
+	*at(r, r->n) = *sub;
+	/* a graph's exec may be gone when its records come: its size is noted now */
+	if (sub->graph) {
+		const struct ts_graph *g = ts_graph_exec(c, sub->pid, sub->exec);
+
+		at(r, r->n)->expect = g && g->n + g->cut ? g->n + g->cut : 1;
+	} else {
+		at(r, r->n)->expect = 1;
+	}
+	r->n++;
+	c->npending++;
+}
+
+/* The held submit on tid whose call holds api_ts, or NULL. */
+static struct ts_submit *find_submit(struct ts_corr *c, uint32_t pid, uint32_t tid, uint64_t api_ts,
+				     struct ts_pring **ring)
+{
+	struct ts_pring *r = ts_hmap_get_ptr(&c->gpending, pid, tid);
+	uint32_t lo = 0, hi, mid;
+	struct ts_submit *s;
+
+	*ring = r;
+	if (!r || !r->n || !api_ts)
+		return NULL;
+	/* the last call that began at or before api_ts */
+	hi = r->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (at(r, mid)->ts <= api_ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	s = at(r, lo - 1);
+	return api_ts <= s->ts + s->dur ? s : NULL;
+}
+
+/* CUpti_ActivityMemcpyKind -> our direction */
+static uint8_t copy_dir(uint8_t kind)
+{
+	switch (kind) {
+	case 1:
+		return TS_DIR_HTOD;
+	case 2:
+		return TS_DIR_DTOH;
+	case 8:
+		return TS_DIR_DTOD;
+	case 9:
+		return TS_DIR_HTOH;
+	case 10:
+		return TS_DIR_PEER;
+	default:
+		return TS_DIR_DEFAULT;
+	}
+}
+
+/* What the GPU record itself says ran (a graph's node, or an op no call of ours submitted). */
+static void op_of_record(const struct ts_rec_gpu *r, struct ts_gpu_op *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->kind = r->hdr.flags == TS_GPU_KERNEL ? TS_OP_KIND_KERNEL
+		   : r->hdr.flags == TS_GPU_COPY ? TS_OP_KIND_COPY
+						 : TS_OP_KIND_MEMSET;
+	memcpy(op->launch.grid, r->grid, sizeof(op->launch.grid));
+	memcpy(op->launch.block, r->block, sizeof(op->launch.block));
+	op->launch.shmem = r->shmem;
+	op->bytes = r->bytes;
+	op->value = r->value;
+	op->dir = copy_dir(r->copy_kind);
+}
+
+static struct ts_stream *record_stream(struct ts_corr *c, const struct ts_rec_gpu *r,
+				       const struct ts_submit *sub)
+{
+	char label[48];
+
+	if (sub)
+		return ts_gpu_stream(c, sub);
+	snprintf(label, sizeof(label), "CUPTI stream %u", r->stream);
+	return ts_gpu_stream_by_key(c, r->hdr.pid, CUPTI_STREAM_KEY(r->device, r->stream),
+				    r->device, label);
+}
+
+/* How the slice ties to its call; a graph's node says which. */
+static void join_args(struct ts_slice *s, const struct ts_rec_gpu *r, struct ts_submit *sub,
+		      uint32_t dev)
+{
+	static const char unseen[] = "not traced: before the trace began, or its call was lost";
+
+	if (sub) {
+		if (!sub->matched)
+			s->flow_in = sub->flow;
+		ts_gpu_common_args(s, sub, dev);
+		if (sub->graph)
+			ts_arg_hex(s, "graph_exec", sub->exec);
+	} else {
+		ts_arg_str(s, "submitted_by", unseen, sizeof(unseen) - 1);
+		ts_arg_u64(s, "device", dev);
+	}
+	ts_arg_u64(s, "cupti_correlation_id", r->hdr.aux);
+	if (r->graph_node)
+		ts_arg_u64(s, "graph_node_id", r->graph_node);
+}
+
+void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r)
+{
+	struct ts_pring *ring;
+	struct ts_submit *sub = find_submit(c, r->hdr.pid, r->hdr.tid, r->api_ts, &ring);
+	const char *cupti_name =
+		r->name_id ? ts_hmap_get_ptr(&c->gnames, r->hdr.pid, r->name_id) : NULL;
+	struct ts_slice s = { 0 };
+	struct ts_stream *st;
+	struct ts_gpu_op op;
+	char buf[48];
+
+	/* our call's view (addresses, its handle) where it is the op itself */
+	if (sub && !sub->graph && sub->op.kind == r->hdr.flags)
+		op = sub->op;
+	else
+		op_of_record(r, &op);
+	st = record_stream(c, r, sub);
+	if (!st)
+		return;
+	ts_gpu_op_slice(c, r->hdr.pid, &op, &s, buf, sizeof(buf));
+	if (cupti_name && op.kind == TS_OP_KIND_KERNEL)
+		s.name = cupti_name;
+	s.name_len = strlen(s.name);
+	ts_arg_str(&s, "timing", "gpu", 3);
+	s.ts = ts_rel(c, r->hdr.ts);
+	s.dur = r->end - r->hdr.ts;
+	s.pid = TS_GPU_PID_BASE + st->dev;
+	s.tid = ts_gpu_lane(c, st, TS_TIMING_GPU, s.ts, s.ts + s.dur);
+	join_args(&s, r, sub, st->dev);
+	c->w->ops->slice(c->w, &s);
+	c->stats.gpu_ops++;
+	c->stats.gpu_measured++;
+	if (!sub) {
+		c->stats.gpu_unjoined++;
+		return;
+	}
+	sub->matched++;
+	pop_done(c, ring);
+}
+
+void ts_gpu_time_name(struct ts_corr *c, const struct ts_rec_gpu_name *r)
+{
+	char *raw, *name;
+
+	if (!r->id || ts_hmap_get(&c->gnames, r->hdr.pid, r->id) || c->ngnames >= GNAMES_MAX)
+		return;
+	raw = strndup(r->name, r->name_len);
+	name = raw ? ts_demangle(raw) : NULL;
+	free(raw);
+	if (name && !ts_hmap_put_owned(&c->gnames, r->hdr.pid, r->id, name))
+		c->ngnames++;
+}
+
+void ts_gpu_time_info(struct ts_corr *c, const struct ts_rec_gpu_info *r)
+{
+	struct ts_proc *p;
+
+	switch (r->hdr.flags) {
+	case TS_GPUI_STARTED:
+		p = ts_proc_find_or_announce(c, r->hdr.pid);
+		if (p)
+			p->gpu_time = true;
+		break;
+	case TS_GPUI_CLOCK:
+		if (r->v[2] > c->clock_err_ns && r->v[2] < 1000000000ull)
+			c->clock_err_ns = r->v[2];
+		break;
+	case TS_GPUI_DROPPED:
+		c->stats.cupti_dropped += r->v[0];
+		break;
+	case TS_GPUI_FAILED:
+		c->gpu_time_failed++;
+		break;
+	default:
+		break;
+	}
+}
+
+void ts_gpu_time_forget(struct ts_corr *c, uint32_t pid, bool all)
+{
+	struct ts_hent *e;
+
+	ts_hmap_for_each (&c->gpending, e) {
+		struct ts_pring *r = (struct ts_pring *)(uintptr_t)e->val;
+
+		if (all || e->key.a == pid)
+			while (r->n)
+				evict(c, r);
+	}
+	ts_hmap_free_owned(&c->gpending, all, pid);
+	ts_hmap_free_owned(&c->gnames, all, pid);
+}
