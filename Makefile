@@ -13,7 +13,7 @@ CFLAGS   ?= -O2 -g
 TS_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
              -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
 ALL_CFLAGS = $(TS_CFLAGS) $(CFLAGS)
-LDLIBS   := -lbpf -lelf -lz -liberty -lm
+LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
               -Wall -Wno-unused-function
 
@@ -22,10 +22,12 @@ CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c co
              correlate/state.c correlate/gpu_track.c correlate/graph_track.c correlate/ops.c \
              correlate/driver_track.c correlate/gpu_time.c nvdecode.c nvnames.c \
              json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c names.c capture.c \
-             outputs.c outfile.c stats.c stats_print.c strmap.c hist.c
-TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c gputime.c trace.c replay.c stats_cmd.c main.c
+             outputs.c outfile.c stats.c stats_print.c strmap.c hist.c sqlite_writer.c \
+             sqlite_schema.c
+TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c gputime.c trace.c replay.c stats_cmd.c \
+	     sqlquery.c reports.c query_cmd.c main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
-TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti_blob.o
+TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti_blob.o $(OUT)/reports_blob.o
 
 BIN      := $(OUT)/tracesmith-bpf
 FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
@@ -33,7 +35,8 @@ FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 # --gpu-time's injection library: loaded by the traced process, carried inside the tracer
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
-UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode
+UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
+	      $(OUT)/test_sql
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
 	      $(OUT)/test_gputime
 
@@ -73,12 +76,15 @@ $(CUPTI_LIB): user/cupti/inject.c user/cupti/cupti_abi.h user/cupti/driver_cbids
 $(OUT)/cupti_blob.o: user/cupti_blob.S $(CUPTI_LIB)
 	$(CC) -c -Wa,-I$(OUT) $< -o $@
 
+$(OUT)/reports_blob.o: user/reports_blob.S $(wildcard reports/*.sql) | $(OUT)
+	$(CC) -c -Wa,-I. $< -o $@
+
 $(BIN): $(TOOL_OBJS)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
 # One file to copy to a GPU node: libbpf, libelf, zlib and libstdc++ linked in.
 static: $(TOOL_OBJS)
-	$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(LDLIBS) -lzstd -lpthread
+	$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(LDLIBS) -lzstd -lpthread -ldl
 	@echo "built $(OUT)/tracesmith-bpf-static"
 
 # --- tests -----------------------------------------------------------------
@@ -103,7 +109,7 @@ PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h
 
 $(OUT)/test_unit: $(BIN) tests/test_unit.c $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
 	$(CC) $(TEST_CFLAGS) tests/test_unit.c $(PIPE_SRCS) $(CORE_OBJS) \
-		-o $@ $(TEST_LIBS) -lz -liberty -lm
+		-o $@ $(TEST_LIBS) -lz -liberty -lsqlite3 -lm
 
 RUN_SRCS := tests/tracer_run.c tests/trace_json.c tests/tmpdir.c
 RUN_HDRS := tests/tracer_run.h tests/trace_json.h tests/workloads.h tests/tmpdir.h
@@ -128,16 +134,17 @@ $(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 $(OUT)/test_graphs: tests/test_graphs.c $(RUN_SRCS) $(RUN_HDRS) tests/pipe.c tests/pipe.h \
 		    tests/canned.c tests/canned.h $(CORE_OBJS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_graphs.c $(RUN_SRCS) tests/pipe.c tests/canned.c \
-		$(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lm
+		$(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lsqlite3 -lm
 
 # The same without BPF: output files, UTF-8, demangling, option ranges.
 # test_stats, test_nvdecode: the stats writer and the NVIDIA decoders on canned input.
-$(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode: $(OUT)/test_%: tests/test_%.c \
+$(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode $(OUT)/test_sql: $(OUT)/test_%: \
+		tests/test_%.c \
 		tests/hostile.h $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) $< $(PIPE_SRCS) $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lm
+	$(CC) $(TEST_CFLAGS) $< $(PIPE_SRCS) $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lsqlite3 -lm
 
 $(OUT)/gen_capture: tests/gen_capture.c tests/canned.c tests/canned.h $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -liberty -lm
+	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -liberty -lsqlite3 -lm
 
 # --- sanitizers: ASan + UBSan, any finding stops the run ----------------------
 SAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -152,7 +159,7 @@ FUZZ_SECONDS ?= 45
 FUZZ_TARGETS := $(OUT)/fuzz_capture $(OUT)/fuzz_writers
 $(OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_PATHS) user/*.h user/*/*.h | $(OUT)
 	$(CLANG) $(SAN_FLAGS) -fsanitize=fuzzer -Ibpf -Iuser -DTS_VERSION='"fuzz"' \
-		$< $(CORE_PATHS) -o $@ -lz -liberty -lm -ljson-c
+		$< $(CORE_PATHS) -o $@ -lz -liberty -lsqlite3 -lm -ljson-c
 
 fuzz: $(FUZZ_TARGETS)
 	rm -rf $(OUT)/fuzz-corpus && mkdir -p $(OUT)/fuzz-corpus $(OUT)/fuzz-writers-corpus
@@ -173,9 +180,9 @@ fuzz: $(FUZZ_TARGETS)
 $(OUT)/san/test_%: tests/test_%.c $(PIPE_SRCS) $(CORE_PATHS) user/*.h user/*/*.h tests/*.h | $(OUT)
 	mkdir -p $(OUT)/san
 	$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< $(PIPE_SRCS) \
-		$(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty -lm
+		$(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty -lsqlite3 -lm
 
-SAN_TESTS := test_unit test_harden test_stats test_nvdecode
+SAN_TESTS := test_unit test_harden test_stats test_nvdecode test_sql
 sanitize: $(BIN) $(addprefix $(OUT)/san/,$(SAN_TESTS))
 	for t in $(SAN_TESTS); do \
 		$(SAN_ENV) TS_BIN=$(abspath $(BIN)) $(OUT)/san/$$t || exit 1; done

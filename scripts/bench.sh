@@ -76,9 +76,10 @@ echo "## 3. Export speed, $EVENTS-event synthetic PyTorch-like capture"
 build/gen_capture "$EVENTS" "$tmp/big.tsbpf"
 echo "| output | events/s, median [min..max] | peak RSS MB | size MB | bytes/event |"
 echo "|---|---|---|---|---|"
-for ext in json pftrace; do
+for ext in json pftrace sqlite; do
 	: >"$tmp/rate"; : >"$tmp/rss"
 	for _ in $(seq "$RUNS"); do
+		rm -f "$tmp/out.$ext" "$tmp/out.$ext.old"
 		/usr/bin/time -f "%e %M" -o "$tmp/time" $TS replay "$tmp/big.tsbpf" -o "$tmp/out.$ext"
 		read -r secs kb <"$tmp/time"
 		awk -v e="$EVENTS" -v s="$secs" 'BEGIN {printf "%.0f\n", e / (s > 0 ? s : 0.001)}' >>"$tmp/rate"

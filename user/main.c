@@ -21,7 +21,8 @@ static const struct cmd {
 } cmds[] = {
 	{ "trace", cmd_trace, "trace a command, a process or the system (the default)" },
 	{ "replay", cmd_replay, "turn a .tsbpf capture into a trace" },
-	{ "stats", cmd_stats, "summary tables of a .tsbpf capture" },
+	{ "stats", cmd_stats, "summary tables of a .tsbpf capture (--report: nsys's reports)" },
+	{ "query", cmd_query, "SQL over a .sqlite export or a .tsbpf capture" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this list" },
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -255,4 +257,17 @@ bool ts_out_json_str(struct ts_out *o, const char *s, size_t n)
 	ts_out_write(o, s + run, n - run);
 	ts_out_putc(o, '"');
 	return valid;
+}
+
+void ts_out_printf(struct ts_out *o, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		ts_out_write(o, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }

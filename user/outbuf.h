@@ -55,6 +55,8 @@ static inline void ts_out_write(struct ts_out *o, const void *p, size_t n)
 }
 
 void ts_out_puts(struct ts_out *o, const char *s);
+/* printf, cut at 1023 bytes */
+void ts_out_printf(struct ts_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ts_out_u64(struct ts_out *o, uint64_t v);
 void ts_out_i64(struct ts_out *o, int64_t v);
 /* "0x..." lower-case hex */

@@ -14,20 +14,6 @@
 
 /* ---- printing ---------------------------------------------------------- */
 
-static void outf(struct ts_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void outf(struct ts_out *o, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	ts_out_write(o, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 #define VAL(e, type) ((const type *)ENT_VAL(*(const struct ts_strmap_ent *const *)(e)))
 
 static int by_launches(const void *a, const void *b)
@@ -106,14 +92,15 @@ static void text_kernels(const struct stats_writer *st, struct ts_out *o,
 		return;
 	}
 	kernel_time_label(st, &col);
-	outf(o, "\n%s\n  %10s %12s %10s  %-40s %s\n", title, "launches", col, "avg_us", "kernel",
-	     "grid x block");
+	ts_out_printf(o, "\n%s\n  %10s %12s %10s  %-40s %s\n", title, "launches", col, "avg_us",
+		      "kernel", "grid x block");
 	for (i = 0; i < st->kernels.count && i < TOP; i++) {
 		const struct st_kernel *k = ENT_VAL(v[i]);
 
 		shape_text(k, shapes, sizeof(shapes));
-		outf(o, "  %10llu %12.3f %10.3f  %-40.200s %s\n", (unsigned long long)k->count,
-		     k->total_ns / 1e6, k->total_ns / 1e3 / k->count, v[i]->str, shapes);
+		ts_out_printf(o, "  %10llu %12.3f %10.3f  %-40.200s %s\n",
+			      (unsigned long long)k->count, k->total_ns / 1e6,
+			      k->total_ns / 1e3 / k->count, v[i]->str, shapes);
 	}
 	free(v);
 }
@@ -125,12 +112,12 @@ static void text_variants(struct ts_out *o, const struct st_api *a)
 
 	if (a->nvar < 2 && !a->other_var)
 		return;
-	outf(o, "    variants:");
+	ts_out_printf(o, "    variants:");
 	for (i = 0; i < a->nvar; i++)
-		outf(o, " %s %llu", a->var[i].name, (unsigned long long)a->var[i].calls);
+		ts_out_printf(o, " %s %llu", a->var[i].name, (unsigned long long)a->var[i].calls);
 	if (a->other_var)
-		outf(o, " other %llu", (unsigned long long)a->other_var);
-	outf(o, "\n");
+		ts_out_printf(o, " other %llu", (unsigned long long)a->other_var);
+	ts_out_printf(o, "\n");
 }
 
 static void text_hist_table(struct ts_out *o, const struct ts_named *t, const char *title,
@@ -143,20 +130,22 @@ static void text_hist_table(struct ts_out *o, const struct ts_named *t, const ch
 		free(v);
 		return;
 	}
-	outf(o,
-	     "\n%s (exact: every call's duration)\n  %-48s %9s %7s %11s %10s %10s %10s %10s %10s %10s %10s\n",
-	     title, col, "calls", "errors", "total_ms", "avg_us", "min_us", "p50_us", "p95_us",
-	     "p99_us", "max_us", "stddev_us");
+	ts_out_printf(
+		o,
+		"\n%s (exact: every call's duration)\n  %-48s %9s %7s %11s %10s %10s %10s %10s %10s %10s %10s\n",
+		title, col, "calls", "errors", "total_ms", "avg_us", "min_us", "p50_us", "p95_us",
+		"p99_us", "max_us", "stddev_us");
 	for (i = 0; i < t->count; i++) {
 		const struct st_api *a = ENT_VAL(v[i]);
 
-		outf(o,
-		     "  %-48s %9llu %7llu %11.3f %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n",
-		     v[i]->str, (unsigned long long)a->h.count, (unsigned long long)a->errors,
-		     a->h.sum / 1e6, a->h.sum / 1e3 / a->h.count, a->h.min / 1e3,
-		     ts_samples_quantile(&a->h, .5) / 1e3, ts_samples_quantile(&a->h, .95) / 1e3,
-		     ts_samples_quantile(&a->h, .99) / 1e3, a->h.max / 1e3,
-		     ts_samples_stddev(&a->h) / 1e3);
+		ts_out_printf(
+			o,
+			"  %-48s %9llu %7llu %11.3f %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n",
+			v[i]->str, (unsigned long long)a->h.count, (unsigned long long)a->errors,
+			a->h.sum / 1e6, a->h.sum / 1e3 / a->h.count, a->h.min / 1e3,
+			ts_samples_quantile(&a->h, .5) / 1e3, ts_samples_quantile(&a->h, .95) / 1e3,
+			ts_samples_quantile(&a->h, .99) / 1e3, a->h.max / 1e3,
+			ts_samples_stddev(&a->h) / 1e3);
 		text_variants(o, a);
 	}
 	free(v);
@@ -171,20 +160,21 @@ static void text_copies(const struct stats_writer *st, struct ts_out *o)
 		free(v);
 		return;
 	}
-	outf(o, "\nMemory copies\n  %-10s %8s %14s %8s %8s %8s %8s %8s %12s\n", "direction",
-	     "count", "total_bytes", "<=4K", "<=64K", "<=1M", "<=16M", ">16M", "sync_GB/s");
+	ts_out_printf(o, "\nMemory copies\n  %-10s %8s %14s %8s %8s %8s %8s %8s %12s\n",
+		      "direction", "count", "total_bytes", "<=4K", "<=64K", "<=1M", "<=16M", ">16M",
+		      "sync_GB/s");
 	for (i = 0; i < st->copies.count; i++) {
 		const struct st_copy *c = ENT_VAL(v[i]);
 
-		outf(o, "  %-10s %8llu %14llu %8llu %8llu %8llu %8llu %8llu ", v[i]->str,
-		     (unsigned long long)c->count, (unsigned long long)c->bytes,
-		     (unsigned long long)c->sizes[0], (unsigned long long)c->sizes[1],
-		     (unsigned long long)c->sizes[2], (unsigned long long)c->sizes[3],
-		     (unsigned long long)c->sizes[4]);
+		ts_out_printf(o, "  %-10s %8llu %14llu %8llu %8llu %8llu %8llu %8llu ", v[i]->str,
+			      (unsigned long long)c->count, (unsigned long long)c->bytes,
+			      (unsigned long long)c->sizes[0], (unsigned long long)c->sizes[1],
+			      (unsigned long long)c->sizes[2], (unsigned long long)c->sizes[3],
+			      (unsigned long long)c->sizes[4]);
 		if (c->sync_ns)
-			outf(o, "%12.3f\n", (double)c->sync_bytes / c->sync_ns);
+			ts_out_printf(o, "%12.3f\n", (double)c->sync_bytes / c->sync_ns);
 		else
-			outf(o, "%12s\n", "-");
+			ts_out_printf(o, "%12s\n", "-");
 	}
 	free(v);
 }
@@ -194,25 +184,26 @@ static void text_memory(const struct stats_writer *st, struct ts_out *o)
 	struct ts_strmap_ent **v = ts_named_sorted(&st->procs, by_name);
 	size_t i;
 
-	outf(o, "\nDevice memory\n  allocations %llu, frees %llu, allocated %llu bytes\n",
-	     (unsigned long long)st->n_alloc, (unsigned long long)st->n_free,
-	     (unsigned long long)st->bytes_alloc);
+	ts_out_printf(o, "\nDevice memory\n  allocations %llu, frees %llu, allocated %llu bytes\n",
+		      (unsigned long long)st->n_alloc, (unsigned long long)st->n_free,
+		      (unsigned long long)st->bytes_alloc);
 	for (i = 0; v && i < st->procs.count; i++) {
 		const struct st_proc *p = ENT_VAL(v[i]);
 
 		if (p->peak_mem)
-			outf(o, "  peak allocated, pid %s: %lld bytes\n", v[i]->str,
-			     (long long)p->peak_mem);
+			ts_out_printf(o, "  peak allocated, pid %s: %lld bytes\n", v[i]->str,
+				      (long long)p->peak_mem);
 	}
 	free(v);
-	outf(o, "  live at the end: %zu allocations\n", st->nallocs);
+	ts_out_printf(o, "  live at the end: %zu allocations\n", st->nallocs);
 	if (st->nallocs)
-		outf(o, "  %14s %18s %8s %8s  %s\n", "bytes", "pointer", "pid", "tid",
-		     "allocated by");
+		ts_out_printf(o, "  %14s %18s %8s %8s  %s\n", "bytes", "pointer", "pid", "tid",
+			      "allocated by");
 	for (i = 0; i < st->nallocs && i < TOP; i++)
-		outf(o, "  %14llu 0x%016llx %8u %8u  %s\n", (unsigned long long)st->allocs[i].size,
-		     (unsigned long long)st->allocs[i].ptr, st->allocs[i].pid, st->allocs[i].tid,
-		     st->allocs[i].fn);
+		ts_out_printf(o, "  %14llu 0x%016llx %8u %8u  %s\n",
+			      (unsigned long long)st->allocs[i].size,
+			      (unsigned long long)st->allocs[i].ptr, st->allocs[i].pid,
+			      st->allocs[i].tid, st->allocs[i].fn);
 }
 
 static void text_times(struct ts_out *o, const struct ts_named *t, const char *title,
@@ -225,12 +216,12 @@ static void text_times(struct ts_out *o, const struct ts_named *t, const char *t
 		free(v);
 		return;
 	}
-	outf(o, "  %s\n  %-48s %12s %8s\n", title, col, "blocked_ms", "calls");
+	ts_out_printf(o, "  %s\n  %-48s %12s %8s\n", title, col, "blocked_ms", "calls");
 	for (i = 0; i < t->count && i < TOP; i++) {
 		const struct st_time *x = ENT_VAL(v[i]);
 
-		outf(o, "  %-48s %12.3f %8llu\n", v[i]->str, x->ns / 1e6,
-		     (unsigned long long)x->calls);
+		ts_out_printf(o, "  %-48s %12.3f %8llu\n", v[i]->str, x->ns / 1e6,
+			      (unsigned long long)x->calls);
 	}
 	free(v);
 }
@@ -241,22 +232,22 @@ static void text_procs_streams(const struct stats_writer *st, struct ts_out *o)
 	size_t i;
 
 	v = ts_named_sorted(&st->procs, by_name);
-	outf(o, "\nPer process\n  %8s %10s %16s  %s\n", "pid", "api_calls", "peak_mem_bytes",
-	     "command");
+	ts_out_printf(o, "\nPer process\n  %8s %10s %16s  %s\n", "pid", "api_calls",
+		      "peak_mem_bytes", "command");
 	for (i = 0; v && i < st->procs.count; i++) {
 		const struct st_proc *p = ENT_VAL(v[i]);
 
-		outf(o, "  %8s %10llu %16lld  %s\n", v[i]->str, (unsigned long long)p->calls,
-		     (long long)p->peak_mem, p->name);
+		ts_out_printf(o, "  %8s %10llu %16lld  %s\n", v[i]->str,
+			      (unsigned long long)p->calls, (long long)p->peak_mem, p->name);
 	}
 	free(v);
 	v = ts_named_sorted(&st->streams, by_name);
-	outf(o, "\nPer stream\n  %-56s %8s %12s\n", "stream", "ops", "busy_ms");
+	ts_out_printf(o, "\nPer stream\n  %-56s %8s %12s\n", "stream", "ops", "busy_ms");
 	for (i = 0; v && i < st->streams.count; i++) {
 		const struct st_stream *s = ENT_VAL(v[i]);
 
-		outf(o, "  %-56s %8llu %12.3f\n", s->name, (unsigned long long)s->ops,
-		     s->busy_ns / 1e6);
+		ts_out_printf(o, "  %-56s %8llu %12.3f\n", s->name, (unsigned long long)s->ops,
+			      s->busy_ns / 1e6);
 	}
 	free(v);
 }
@@ -266,16 +257,16 @@ void st_print_text(const struct stats_writer *st, struct ts_out *o)
 	const char *col;
 	char title[128];
 
-	outf(o, "tracesmith-bpf stats: %llu records, %llu dropped, %.3f s traced%s\n",
-	     (unsigned long long)st->meta.records, (unsigned long long)st->meta.drops,
-	     st->meta.end_ns / 1e9, st->meta.incomplete ? " (incomplete input)" : "");
+	ts_out_printf(o, "tracesmith-bpf stats: %llu records, %llu dropped, %.3f s traced%s\n",
+		      (unsigned long long)st->meta.records, (unsigned long long)st->meta.drops,
+		      st->meta.end_ns / 1e9, st->meta.incomplete ? " (incomplete input)" : "");
 	text_kernels(st, o, by_launches, "Top kernels by launch count");
 	snprintf(title, sizeof(title), "Top kernels by %s", kernel_time_label(st, &col));
 	text_kernels(st, o, by_kernel_time, title);
 	text_hist_table(o, &st->apis, "CUDA API summary", "function");
 	text_copies(st, o);
 	text_memory(st, o);
-	outf(o, "\nSynchronization\n");
+	ts_out_printf(o, "\nSynchronization\n");
 	text_times(o, &st->syncs, "time blocked per thread", "pid/tid");
 	text_times(o, &st->sync_sites, "top blocking calls", "call");
 	text_hist_table(o, &st->driver, "Driver layer (NVIDIA ioctl/mmap)", "call");

@@ -90,6 +90,7 @@ static void usage(void)
 	       "  -o, --output FILE     trace file; the extension picks the format:\n"
 	       "                          .json     Perfetto/Chrome JSON (default: trace.json)\n"
 	       "                          .pftrace  native Perfetto protobuf, 3-5x smaller\n"
+	       "                          .sqlite   SQLite database (docs/sqlite-schema.md)\n"
 	       "                          .tsbpf    raw capture, for `tracesmith-bpf replay`\n"
 	       "                        give -o up to 4 times to write several at once; a file\n"
 	       "                        already at FILE is kept as FILE.old; - is stdout\n"

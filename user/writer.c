@@ -29,8 +29,10 @@ int ts_writer_open(const char *path, struct ts_writer **out)
 		err = ts_json_writer_open(path, out);
 	else if (has_ext(path, ".pftrace") || has_ext(path, ".perfetto-trace"))
 		err = ts_pftrace_writer_open(path, out);
+	else if (has_ext(path, ".sqlite") || has_ext(path, ".db"))
+		err = ts_sqlite_writer_open(path, out);
 	else
-		warn("%s: unknown output format; use .json, .pftrace or .tsbpf\n", path);
+		warn("%s: unknown output format; use .json, .pftrace, .sqlite or .tsbpf\n", path);
 	return err;
 }
 

@@ -134,6 +134,7 @@ void ts_writer_destroy(struct ts_writer *w);
 
 int ts_json_writer_open(const char *path, struct ts_writer **out);
 int ts_pftrace_writer_open(const char *path, struct ts_writer **out);
+int ts_sqlite_writer_open(const char *path, struct ts_writer **out);
 
 /* The arg with this key, or NULL. */
 static inline const struct ts_arg *ts_slice_arg(const struct ts_slice *s, const char *key)

@@ -292,4 +292,9 @@ void ts_gpu_time_forget(struct ts_corr *c, uint32_t pid, bool all)
 	}
 	ts_hmap_free_owned(&c->gpending, all, pid);
 	ts_hmap_free_owned(&c->gnames, all, pid);
+	if (all) { /* free_owned keeps the entries of a whole map: drop them too */
+		ts_hmap_free(&c->gpending);
+		ts_hmap_free(&c->gnames);
+		c->npending = c->ngnames = 0;
+	}
 }
