@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "fakecupti/fake_prof.h"
@@ -298,14 +300,107 @@ static void test_gpu_time_crash(void **state)
 	trace_free(&t);
 }
 
+/* -p: the library loaded into a running process with ptrace; CUPTI off again at the end. */
+static void test_gpu_time_attach(void **state)
+{
+	char *go = path_in("go-gt"), *out = path_in("gt-pid.json"), pidstr[16], err[4096] = "";
+	char *app[] = { (char *)fakeapp, "--lib",	(char *)fakecuda,
+			"--preload",	 "--wait-file", go,
+			"runtime",	 "threads",	NULL };
+	char *argv[] = { (char *)bin,  "--lib",	  (char *)fakecuda,
+			 "--gpu-time", "--cupti", (char *)fakecupti,
+			 "-p",	       pidstr,	  "-o",
+			 out,	       NULL };
+	pid_t app_pid = start(app, NULL), tr;
+	struct trace t;
+	int fd;
+
+	usleep(200000); /* let it dlopen: it then waits in a syscall */
+	snprintf(pidstr, sizeof(pidstr), "%d", app_pid);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
+	assert_non_null(strstr(err, "with ptrace"));
+	close(creat(go, 0644));
+	assert_int_equal(wait_status(app_pid), 0);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_int_equal(other_int(&t, "gpu_slices_measured"), 2 * RT_ITERS + 6 + 104);
+	assert_int_equal(other_int(&t, "gpu_slices_host_timed"), RT_GRAPH_LAUNCHES);
+	assert_int_equal(check_measured(&t, THREADS_KERNEL, FAKE_KERNEL_NS(32, 64),
+					other_int(&t, "gpu_clock_error_bound_ns")),
+			 THREADS_N * THREADS_LAUNCHES);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+}
+
+/* -p -d: the process outlives the trace, with CUPTI stopped and every record handed over. */
+static void test_gpu_time_attach_detach(void **state)
+{
+	char *out = path_in("gt-pid2.json"), pidstr[16], err[4096] = "";
+	char *app[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--preload", "--forever",
+			"threads",	 NULL };
+	char *argv[] = { (char *)bin,  "--lib",	  (char *)fakecuda,
+			 "--gpu-time", "--cupti", (char *)fakecupti,
+			 "-p",	       pidstr,	  "-d",
+			 "1",	       "-o",	  out,
+			 NULL };
+	pid_t app_pid = start(app, NULL);
+	struct trace t;
+
+	usleep(300000);
+	snprintf(pidstr, sizeof(pidstr), "%d", app_pid);
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	usleep(300000);
+	assert_true(pid_alive(app_pid)); /* it runs on, untouched */
+	kill(app_pid, SIGKILL);
+	wait_status(app_pid);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")), "gpu");
+	assert_true(other_int(&t, "gpu_slices_measured") >= 104);
+	assert_int_equal(other_int(&t, "gpu_slices_not_joined"), 0);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+}
+
+/* -d ends a -- run: its records are asked for before the command is stopped. */
+static void test_gpu_time_duration(void **state)
+{
+	char *out = path_in("gt-d.json"), err[4096];
+	char *argv[] = { (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--gpu-time",
+			 "--cupti",
+			 (char *)fakecupti,
+			 "-d",
+			 "1",
+			 "-o",
+			 out,
+			 "--",
+			 (char *)fakeapp,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--forever",
+			 "threads",
+			 NULL };
+	struct trace t;
+
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_true(other_int(&t, "gpu_slices_measured") >= THREADS_N * THREADS_LAUNCHES);
+	assert_int_equal(other_int(&t, "gpu_slices_not_joined"), 0);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+}
+
 static void test_gpu_time_options(void **state)
 {
-	char *pid[] = { (char *)bin, "--gpu-time", "-p", "1", NULL };
+	char *all[] = { (char *)bin, "--gpu-time", "-a", NULL };
 	char *cupti[] = { (char *)bin, "--cupti", "/x", "--", "/bin/true", NULL };
 	char *cmd[] = { (char *)bin,	   "--lib", (char *)fakecuda, "--gpu-time", "-o",
 			path_in("o.json"), "--",    "/bin/true",      NULL };
 
-	expect_error(pid, "--gpu-time needs the program started by the tracer");
+	expect_error(all, "--gpu-time goes with -- COMMAND or -p PID, not -a");
 	expect_error(cupti, "--cupti goes with --gpu-time");
 	setenv("CUDA_INJECTION64_PATH", "/opt/other-tool.so", 1);
 	expect_error(cmd, "CUDA_INJECTION64_PATH is already set (/opt/other-tool.so)");
@@ -316,9 +411,15 @@ static void test_gpu_time_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gpu_time_runtime), cmocka_unit_test(test_gpu_time_threads),
-		cmocka_unit_test(test_gpu_time_graphs),	 cmocka_unit_test(test_gpu_time_failures),
-		cmocka_unit_test(test_gpu_time_dropped), cmocka_unit_test(test_gpu_time_crash),
+		cmocka_unit_test(test_gpu_time_runtime),
+		cmocka_unit_test(test_gpu_time_threads),
+		cmocka_unit_test(test_gpu_time_graphs),
+		cmocka_unit_test(test_gpu_time_failures),
+		cmocka_unit_test(test_gpu_time_dropped),
+		cmocka_unit_test(test_gpu_time_crash),
+		cmocka_unit_test(test_gpu_time_attach),
+		cmocka_unit_test(test_gpu_time_attach_detach),
+		cmocka_unit_test(test_gpu_time_duration),
 		cmocka_unit_test(test_gpu_time_options),
 	};
 

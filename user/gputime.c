@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "gputime.h"
+#include "ptrace_call.h"
 #include "util.h"
 
 /* libtracesmith-cupti.so's bytes (cupti_blob.S) */
@@ -71,6 +73,84 @@ int ts_gpu_time_prepare(struct ts_gpu_time *g, const char *cupti)
 		return err;
 	}
 	return 0;
+}
+
+int ts_gpu_time_prepare_attach(struct ts_gpu_time *g)
+{
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	err = write_lib(g);
+	if (err) {
+		warn("--gpu-time: cannot write the CUPTI injection library: %s\n", strerror(-err));
+		ts_gpu_time_cleanup(g);
+	}
+	return err;
+}
+
+#define RTLD_NOW_ 2
+
+/* One call into the stopped process: func from lib, with a string argument (or none). */
+static int remote_call(struct ts_ptrace *p, pid_t pid, const char *lib, const char *func,
+		       const char *str, uint64_t arg1, uint64_t *ret)
+{
+	uint64_t addr, args[2] = { str ? TS_PTRACE_DATA : 0, arg1 };
+	int err = ts_proc_func_addr(pid, lib, func, &addr);
+
+	if (err)
+		return err;
+	return ts_ptrace_call(p, addr, args, 2, str, str ? strlen(str) + 1 : 0, ret);
+}
+
+int ts_gpu_time_inject(struct ts_gpu_time *g, pid_t pid, const char *cupti)
+{
+	struct ts_ptrace p;
+	char abs[PATH_MAX];
+	uint64_t ret = 0;
+	int err;
+
+	if (cupti && !realpath(cupti, abs)) {
+		warn("--cupti %s: %s\n", cupti, strerror(errno));
+		return -errno;
+	}
+	warn("--gpu-time: loading %s into pid %d with ptrace (the process pauses for a moment)\n",
+	     g->lib, pid);
+	err = ts_ptrace_attach(&p, pid);
+	if (err) {
+		warn("--gpu-time: cannot stop pid %d with ptrace: %s (Yama ptrace_scope, or a "
+		     "debugger already attached?); tracing without GPU times\n",
+		     pid, strerror(-err));
+		return err;
+	}
+	/* glibc 2.34+ exports dlopen from libc itself */
+	err = remote_call(&p, pid, "libc.so.6", "dlopen", g->lib, RTLD_NOW_, &ret);
+	if (!err && !ret)
+		err = -ENOEXEC;
+	if (!err)
+		err = remote_call(&p, pid, g->lib, "ts_cupti_attach", cupti ? abs : NULL, 0, &ret);
+	ts_ptrace_detach(&p);
+	if (err)
+		warn("--gpu-time: could not load the library into pid %d: %s; tracing without GPU "
+		     "times\n",
+		     pid, err == -ENOEXEC ? "dlopen failed" : strerror(-err));
+	else
+		g->injected = true;
+	return err;
+}
+
+void ts_gpu_time_eject(struct ts_gpu_time *g, pid_t pid)
+{
+	struct ts_ptrace p;
+	uint64_t ret;
+
+	if (!g->lib[0] || pid <= 0 || kill(pid, 0))
+		return;
+	g->injected = false;
+	/* CUPTI off again: the process runs on as it was before the trace */
+	if (ts_ptrace_attach(&p, pid))
+		return;
+	remote_call(&p, pid, g->lib, "ts_cupti_detach", NULL, 0, &ret);
+	ts_ptrace_detach(&p);
 }
 
 void ts_gpu_time_cleanup(struct ts_gpu_time *g)

@@ -330,3 +330,45 @@ cleanup:
 	close(fd);
 	return ret;
 }
+
+int ts_elf_func_offset(const char *path, const char *name, uint64_t *off)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf *e = NULL;
+	int fd, err = -ENOENT;
+
+	*off = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	while (e && err && (scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; d && i < n; i++) {
+			const char *s;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(d, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    sym.st_shndx == SHN_UNDEF)
+				continue;
+			s = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (s && !strcmp(s, name)) {
+				*off = file_offset(e, sym.st_value);
+				err = *off ? 0 : -ENOENT;
+				break;
+			}
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return err;
+}

@@ -34,4 +34,7 @@ int ts_lib_scan_procs(char (*paths)[TS_PATH_MAX], unsigned int max, const char *
 int ts_lib_symbols(const char *path, uint64_t *offsets, unsigned int nsyms, char *build_id,
 		   size_t build_id_len);
 
+/* The file offset of the exported function name in the ELF file at path. 0 or -errno/-ENOENT. */
+int ts_elf_func_offset(const char *path, const char *name, uint64_t *off);
+
 #endif

@@ -106,8 +106,9 @@ static void usage(void)
 	       "                        does; -o stats:FILE writes them to a file)\n"
 	       "      --no-driver       skip the kernel driver layer (NVIDIA ioctl/mmap/open)\n"
 	       "      --driver-only     trace only the driver layer: no libcuda needed\n"
-	       "      --gpu-time        with --: real GPU start and end of every kernel, copy\n"
-	       "                        and memset (CUPTI activity, joined to each call)\n"
+	       "      --gpu-time        real GPU start and end of every kernel, copy and memset\n"
+	       "                        (CUPTI activity, joined to each call); with -p the\n"
+	       "                        library is loaded into the process with ptrace\n"
 	       "      --cupti PATH      the libcupti.so for --gpu-time (default: the one the\n"
 	       "                        program has, beside its libcudart, or CUDA's)\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
@@ -183,9 +184,9 @@ static int check_gpu_time(const struct trace_opts *o)
 	}
 	if (!o->gpu_time)
 		return 0;
-	if (!o->cmd) {
-		warn("--gpu-time needs the program started by the tracer (-- COMMAND): CUDA loads "
-		     "the CUPTI injection library at cuInit\n");
+	if (o->all) {
+		warn("--gpu-time goes with -- COMMAND or -p PID, not -a: it loads a library into "
+		     "each traced process\n");
 		return -EINVAL;
 	}
 	if (o->driver_only) {
@@ -465,7 +466,8 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	r->live.build_id = r->bid;
 	r->live.gpu_time = r->o.gpu_time;
 	if (r->o.gpu_time) {
-		err = ts_gpu_time_prepare(&r->gpu, r->o.cupti);
+		err = r->o.pid ? ts_gpu_time_prepare_attach(&r->gpu)
+			       : ts_gpu_time_prepare(&r->gpu, r->o.cupti);
 		if (err)
 			return err;
 	}
@@ -528,6 +530,9 @@ static int go(struct trace_run *r)
 	      r->probes.multi ? "uprobe_multi" : "perf-event uprobes");
 	if (r->child.pid)
 		return ts_child_release(&r->child);
+	/* the probes are live: what the library hands over from now on is traced */
+	if (r->o.pid && r->o.gpu_time)
+		ts_gpu_time_inject(&r->gpu, r->o.pid, r->o.cupti);
 	if (r->o.pid)
 		warn("tracing pid %d; Ctrl-C to stop\n", r->o.pid);
 	else
@@ -591,6 +596,11 @@ int cmd_trace(int argc, char **argv)
 	err = run_loop(r);
 	if (err)
 		warn("stopped early: %s (the trace is kept, as far as it got)\n", strerror(-err));
+	/* --gpu-time: CUPTI off in a process that outlives the trace, its last records in */
+	if (r->o.gpu_time && (r->o.pid || !ts_child_gone(&r->child))) {
+		ts_gpu_time_eject(&r->gpu, r->o.pid ? r->o.pid : r->child.pid);
+		ring_buffer__consume(r->probes.rb);
+	}
 	if (r->timed_out)
 		ts_child_stop(&r->child, r->o.kill, "-d reached");
 	else if (stop_signal)

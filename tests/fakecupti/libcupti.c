@@ -134,6 +134,12 @@ API CUptiResult cuptiActivityEnable(uint32_t kind)
 	return CUPTI_SUCCESS;
 }
 
+API CUptiResult cuptiActivityDisable(uint32_t kind)
+{
+	kinds_on &= ~(1u << (kind & 31));
+	return CUPTI_SUCCESS;
+}
+
 API CUptiResult cuptiActivityRegisterCallbacks(CUpti_BuffersCallbackRequestFunc req,
 					       CUpti_BuffersCallbackCompleteFunc done)
 {

@@ -90,6 +90,7 @@ typedef void (*CUpti_BuffersCallbackCompleteFunc)(void *ctx, uint32_t stream_id,
 	F(cuptiEnableCallback, CUptiResult,                                                        \
 	  (uint32_t enable, CUpti_SubscriberHandle sub, uint32_t domain, uint32_t cbid))           \
 	F(cuptiActivityEnable, CUptiResult, (uint32_t kind))                                       \
+	F(cuptiActivityDisable, CUptiResult, (uint32_t kind))                                      \
 	F(cuptiActivityRegisterCallbacks, CUptiResult,                                             \
 	  (CUpti_BuffersCallbackRequestFunc req, CUpti_BuffersCallbackCompleteFunc done))          \
 	F(cuptiActivityGetNextRecord, CUptiResult,                                                 \

@@ -410,10 +410,11 @@ static const uint32_t submit_cbids[] = {
 #undef X
 };
 
+static const uint32_t kinds[] = { CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY,
+				  CUPTI_ACTIVITY_KIND_MEMSET };
+
 static CUptiResult enable(void)
 {
-	static const uint32_t kinds[] = { CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL,
-					  CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET };
 	CUptiResult r;
 	unsigned int i;
 
@@ -478,6 +479,38 @@ static void start(void)
 	calibrate_locked();
 	flush_batch();
 	pthread_mutex_unlock(&lock);
+}
+
+/*
+ * -p --gpu-time: the tracer loads this library into a running process with
+ * ptrace and calls this (cupti: the --cupti path, or NULL), then, when it
+ * stops, ts_cupti_detach(): the process is left as it was found.
+ */
+EXPORT int ts_cupti_attach(const char *cupti)
+{
+	static atomic_flag once = ATOMIC_FLAG_INIT;
+
+	if (cupti)
+		setenv("TRACESMITH_CUPTI", cupti, 1);
+	if (!atomic_flag_test_and_set(&once))
+		start();
+	return running;
+}
+
+EXPORT void ts_cupti_detach(void)
+{
+	unsigned int i;
+
+	if (!running)
+		return;
+	running = false;
+	for (i = 0; i < 3; i++)
+		cu.cuptiActivityDisable(kinds[i]);
+	cu.cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+	if (sub)
+		cu.cuptiUnsubscribe(sub);
+	sub = NULL;
+	info(TS_GPUI_FLUSHED, 0, 0, NULL);
 }
 
 /* Called by the CUDA driver once, at cuInit. 1: the driver goes on, always. */
