@@ -201,6 +201,15 @@ static void test_sql_fixture_numbers(void **state)
 	assert_int_equal(atoi(row[1]), 2);
 	assert_true(report_row(db, "cuda_gpu_mem_size_sum", "[CUDA memset]", row, &n));
 	assert_int_equal(atoll(row[0]), RT_BYTES);
+	/* ours: a process's calls, the kernels they submitted, its device memory */
+	assert_true(report_row(db, "process_sum",
+			       "build/fakeapp --lib build/fakecuda/libcuda.so.1 runtime", row, &n));
+	assert_int_equal(atoi(row[1]), 260);
+	assert_int_equal(atoi(row[3]), 2 * RT_ITERS);
+	assert_int_equal(atoll(row[5]), 4ll * RT_BYTES);
+	assert_int_equal(atoll(row[6]), 0);
+	assert_true(report_row(db, "sync_sum", "cuStreamSynchronize", row, &n));
+	assert_int_equal(atoi(row[2]), 1);
 	sqlite3_close(db);
 	/* the gpu-time fixture: measured, and said so */
 	db_path = test_path("gt.sqlite");

@@ -4,7 +4,9 @@
 
 /* reports_blob.S: each reports/NAME.sql, NUL-terminated */
 extern const char ts_report_cuda_api_sum[], ts_report_cuda_gpu_kern_sum[],
-	ts_report_cuda_gpu_mem_time_sum[], ts_report_cuda_gpu_mem_size_sum[];
+	ts_report_cuda_gpu_mem_time_sum[], ts_report_cuda_gpu_mem_size_sum[],
+	ts_report_nvidia_driver_sum[], ts_report_sync_sum[], ts_report_gpu_stream_sum[],
+	ts_report_process_sum[];
 
 const struct ts_report ts_reports[] = {
 	{ "cuda_api_sum", "CUDA driver API calls by function", ts_report_cuda_api_sum },
@@ -13,6 +15,11 @@ const struct ts_report ts_reports[] = {
 	  ts_report_cuda_gpu_mem_time_sum },
 	{ "cuda_gpu_mem_size_sum", "GPU copies and memsets by size",
 	  ts_report_cuda_gpu_mem_size_sum },
+	{ "nvidia_driver_sum", "NVIDIA kernel driver calls (ioctl, mmap) by operation",
+	  ts_report_nvidia_driver_sum },
+	{ "sync_sum", "synchronize calls: where the host waited", ts_report_sync_sum },
+	{ "gpu_stream_sum", "each GPU stream: ops, busy time, busy %", ts_report_gpu_stream_sum },
+	{ "process_sum", "each process: calls, kernels, device memory", ts_report_process_sum },
 };
 const unsigned int ts_nreports = sizeof(ts_reports) / sizeof(ts_reports[0]);
 

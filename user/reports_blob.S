@@ -11,4 +11,8 @@ ts_report_\name:
 	report cuda_gpu_kern_sum
 	report cuda_gpu_mem_time_sum
 	report cuda_gpu_mem_size_sum
+	report nvidia_driver_sum
+	report sync_sum
+	report gpu_stream_sum
+	report process_sum
 	.section .note.GNU-stack, "", @progbits
