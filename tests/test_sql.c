@@ -296,6 +296,47 @@ static void test_sql_cli(void **state)
 	}
 }
 
+/* A full disk: SQLite's own error, exit 1, the earlier file at the path untouched. */
+static void test_sql_full_disk(void **state)
+{
+	char *full = test_path("full"), args[1024], *out = test_path("fd.out"), db[300];
+	FILE *f;
+
+	if (geteuid() || !getenv("TS_BIN"))
+		skip();
+	mkdir(full, 0755);
+	snprintf(args, sizeof(args), "mount -t tmpfs -o size=64k tmpfs %s", full);
+	if (system(args))
+		skip();
+	snprintf(db, sizeof(db), "%s/t.sqlite", full);
+	f = fopen(db, "w");
+	fputs("the earlier file", f);
+	fclose(f);
+	snprintf(args, sizeof(args), "replay tests/fixtures/frameworks.tsbpf -o %s", db);
+	assert_int_equal(run(args, out), 1);
+	snprintf(args, sizeof(args), "%s.err", out);
+	assert_true(file_has(args, "full"));
+	assert_true(file_has(db, "the earlier file"));
+	snprintf(args, sizeof(args), "umount %s", full);
+	assert_int_equal(system(args), 0);
+}
+
+/* A capture cut short: the reports of what it holds, and a line that says so. */
+static void test_sql_cut_capture(void **state)
+{
+	char cmd[1024], *cut = test_path("cut.tsbpf"), *out = test_path("cut.out"), err[300];
+
+	if (!getenv("TS_BIN"))
+		skip();
+	snprintf(cmd, sizeof(cmd), "head -c 20000 tests/fixtures/runtime.tsbpf > %s", cut);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "stats %s --report cuda_api_sum --format csv", cut);
+	assert_int_equal(run(cmd, out), 0);
+	assert_true(file_has(out, "cuInit"));
+	snprintf(err, sizeof(err), "%s.err", out);
+	assert_true(file_has(err, "kept the records before it"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +344,8 @@ int main(void)
 		cmocka_unit_test(test_sql_matches_stats),
 		cmocka_unit_test(test_sql_fixture_numbers),
 		cmocka_unit_test(test_sql_cli),
+		cmocka_unit_test(test_sql_full_disk),
+		cmocka_unit_test(test_sql_cut_capture),
 	};
 
 	if (test_dir_init("ts-sql"))

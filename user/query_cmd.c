@@ -19,7 +19,7 @@ static void usage(void)
 	       "\n"
 	       "  -f, --format F   table (the default; ns columns in a readable unit),\n"
 	       "                   csv, or json (an array of objects per statement)\n"
-	       "  -s, --salvage    query what a damaged capture holds\n"
+	       "  -s, --salvage    (the default) a damaged capture: what it holds\n"
 	       "\n"
 	       "  tracesmith-bpf query run.tsbpf \"SELECT name, COUNT(*), SUM(dur) FROM kernels\n"
 	       "                                 GROUP BY name ORDER BY 3 DESC\"\n");
@@ -35,7 +35,7 @@ int cmd_query(int argc, char **argv)
 	};
 	struct ts_sql_input in = { 0 };
 	enum ts_sql_fmt fmt = TS_SQL_TABLE;
-	bool salvage = false;
+	bool salvage = true; /* a cut capture: what it holds, said on stderr */
 	struct ts_out o;
 	int c, ret = 1;
 

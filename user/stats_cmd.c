@@ -37,7 +37,7 @@ static void usage(void)
 	       "\n"
 	       "  -j, --json        JSON instead of aligned text\n"
 	       "  -o, --output      write to FILE instead of stdout\n"
-	       "  -s, --salvage     summarize what a damaged capture holds\n"
+	       "  -s, --salvage     (the default here) a damaged capture: what it holds\n"
 	       "  -r, --report NAME a report as `nsys stats` has it (repeat, or all); SQL in\n"
 	       "                    reports/NAME.sql, to copy and adapt with `query`:\n");
 	for (i = 0; i < ts_nreports; i++)
@@ -148,7 +148,8 @@ static int run_reports(const struct stats_opts *o, const char *in_path)
 
 int cmd_stats(int argc, char **argv)
 {
-	struct stats_opts o = { 0 };
+	/* a summary of a cut or damaged capture covers what it holds, and says so */
+	struct stats_opts o = { .salvage = true };
 	char path[4096], *out;
 	int err = parse(argc, argv, &o);
 
