@@ -23,9 +23,9 @@ CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c co
              correlate/driver_track.c correlate/gpu_time.c nvdecode.c nvnames.c \
              json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c names.c capture.c \
              outputs.c outfile.c stats.c stats_print.c strmap.c hist.c sqlite_writer.c \
-             sqlite_schema.c
+             sqlite_schema.c hostid.c
 TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c ptrace_call.c gputime.c trace.c replay.c stats_cmd.c \
-	     sqlquery.c reports.c query_cmd.c main.c
+	     sqlquery.c reports.c query_cmd.c merge.c outname.c main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
 TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti_blob.o $(OUT)/reports_blob.o
 
@@ -38,7 +38,7 @@ FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
 	      $(OUT)/test_sql
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
-	      $(OUT)/test_gputime
+	      $(OUT)/test_gputime $(OUT)/test_merge
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
@@ -120,6 +120,10 @@ $(OUT)/test_bpf: tests/test_bpf.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 # Outputs, signals, exit statuses, hostile names: real runs, as root.
 $(OUT)/test_safety: tests/test_safety.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_safety.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+# merge: captures of two hosts (UTS namespaces) into one trace.
+$(OUT)/test_merge: tests/test_merge.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_merge.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
 
 # --gpu-time with the stand-in libcupti: measured times, joins, CUPTI failures.
 $(OUT)/test_gputime: tests/test_gputime.c tests/fakecupti/fake_prof.h $(RUN_SRCS) $(RUN_HDRS) \

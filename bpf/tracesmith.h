@@ -38,6 +38,7 @@ enum ts_kind {
 	TS_REC_META_END = 68,	/* clean end of the stream */
 	TS_REC_META_LIB = 69,	/* the libcuda hooked, its build id, the driver version */
 	TS_REC_META_NAME = 70,	/* a kernel name read from the driver's object (names.h) */
+	TS_REC_META_HOST = 71,	/* which machine: host name, identity lines (hostid.h) */
 };
 
 /* Header common to every record. 24 bytes, 8-byte aligned. */

@@ -467,9 +467,9 @@ static void test_capture_roundtrip(void **state)
 	uint32_t v = 99;
 
 	assert_int_equal(write_capture(path), 0);
-	/* START + LIB + symbols + PROC + 1000 calls + DROPS + END */
+	/* START + HOST + LIB + symbols + PROC + 1000 calls + DROPS + END */
 	assert_int_equal(read_capture(path, err, sizeof(err)),
-			 2 + ts_syms(&(const struct ts_sym *){ 0 }) + 1 + 1000 + 2);
+			 3 + ts_syms(&(const struct ts_sym *){ 0 }) + 1 + 1000 + 2);
 	stat(path, &st);
 	/* truncated: what came before the cut still reads, the error names the offset */
 	assert_int_equal(truncate(path, st.st_size - 10), 0);

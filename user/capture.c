@@ -239,36 +239,55 @@ static int read_block(struct ts_cap_reader *r, struct ts_cap_block *b)
 	return 0;
 }
 
-int ts_cap_read(struct ts_cap_reader *r, int (*fn)(void *ctx, const void *rec), void *ctx)
+int ts_cap_next(struct ts_cap_reader *r, const void **rec)
 {
 	struct ts_cap_block b;
 	int err;
 
-	while (!(err = read_block(r, &b))) {
-		uint64_t boff = r->off + sizeof(b);
-		size_t pos = 0;
-
-		while (pos < b.len) {
-			enum ts_rec_err e = ts_rec_check(r->block + pos, b.len - pos);
+	for (;;) {
+		if (r->in_block && r->bpos < r->blen) {
+			const uint8_t *p = r->block + r->bpos;
+			enum ts_rec_err e = ts_rec_check(p, r->blen - r->bpos);
 
 			if (e != TS_REC_OK && r->partial)
 				return -EBADMSG; /* r->err says where the file was cut */
 			if (e != TS_REC_OK) {
 				snprintf(r->err, sizeof(r->err), "byte %llu: %s",
-					 (unsigned long long)(boff + pos), ts_rec_err_str(e));
+					 (unsigned long long)(r->off + sizeof(b) + r->bpos),
+					 ts_rec_err_str(e));
 				return -EBADMSG;
 			}
-			err = fn(ctx, r->block + pos);
-			if (err)
-				return err;
+			*rec = p;
+			r->bpos += ((const struct ts_rec_hdr *)p)->size;
 			r->records++;
-			pos += ((const struct ts_rec_hdr *)(r->block + pos))->size;
+			return 1;
 		}
-		r->off = boff + b.len;
-		if (r->partial)
-			return -EBADMSG;
+		if (r->in_block) {
+			r->off += sizeof(b) + r->blen;
+			r->in_block = false;
+			if (r->partial)
+				return -EBADMSG;
+		}
+		err = read_block(r, &b);
+		if (err)
+			return err > 0 ? 0 : err;
+		r->blen = b.len;
+		r->bpos = 0;
+		r->in_block = true;
 	}
-	return err > 0 ? 0 : err;
+}
+
+int ts_cap_read(struct ts_cap_reader *r, int (*fn)(void *ctx, const void *rec), void *ctx)
+{
+	const void *rec;
+	int n, err;
+
+	while ((n = ts_cap_next(r, &rec)) > 0) {
+		err = fn(ctx, rec);
+		if (err)
+			return err;
+	}
+	return n;
 }
 
 void ts_cap_close(struct ts_cap_reader *r)

@@ -58,7 +58,10 @@ struct ts_cap_reader {
 	uint8_t *block;
 	size_t block_cap;
 	uint64_t records;
-	bool salvage; /* set before reading: keep the whole records of a cut block */
+	bool salvage;  /* set before reading: keep the whole records of a cut block */
+	bool in_block; /* ts_cap_next: within the block at off, next record at bpos */
+	uint32_t blen;
+	size_t bpos;
 	bool partial;
 	char err[256]; /* what stopped the read, with its byte offset */
 };
@@ -71,6 +74,11 @@ int ts_cap_open(struct ts_cap_reader *r, const char *path);
  * delivered), or fn's own error.
  */
 int ts_cap_read(struct ts_cap_reader *r, int (*fn)(void *ctx, const void *rec), void *ctx);
+/*
+ * Pull one record: 1 with *rec (valid until the next call), 0 at a clean end,
+ * -errno as ts_cap_read. For reading several captures side by side (merge).
+ */
+int ts_cap_next(struct ts_cap_reader *r, const void **rec);
 /* NULL-safe; r must have been through ts_cap_open or be { .fd = -1 }. */
 void ts_cap_close(struct ts_cap_reader *r);
 

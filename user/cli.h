@@ -13,6 +13,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /*
  * Replay a capture into outputs (replay.c; stats is a replay into the stats

@@ -26,6 +26,14 @@ struct ts_rec_meta {
 
 /* TS_REC_META_START hdr.aux bits (v[0] is CLOCK_REALTIME, v[1] CLOCK_BOOTTIME) */
 #define TS_MODE_SYSTEM_WIDE 0x1
+/*
+ * A merge of captures of several hosts (merge.c): the records of input i have
+ * pid + i * TS_MERGE_PID_SPAN (above PID_MAX_LIMIT: never a real pid), and
+ * its META_HOST is the i-th.
+ */
+#define TS_MODE_MERGED	   0x2
+#define TS_MERGE_PID_SPAN  4194304u
+#define TS_MERGE_MAX_HOSTS 32
 
 /* Why a record was refused; ts_rec_check returns one of these. */
 enum ts_rec_err {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hostid.h"
 #include "jsonw.h"
 #include "outbuf.h"
 #include "utf8.h"
@@ -205,6 +206,31 @@ static void json_sync(struct ts_writer *w, bool force)
 	ts_out_boundary(&((struct json_writer *)w)->out, force);
 }
 
+/* "host" and its identity; "hosts" for a merged trace */
+static void json_hosts(struct ts_jw *jw, const struct ts_trace_meta *m)
+{
+	static const char *const keys[] = { "machine_id", "boot_id", "kernel", "nvidia_driver",
+					    "gpus" };
+	const char *kv = m->host_identity;
+	char v[512];
+	unsigned int i;
+
+	if (m->nhosts == 1) {
+		ts_jw_cstr_field(jw, "host", m->hosts[0]);
+		for (i = 0; kv && i < sizeof(keys) / sizeof(keys[0]); i++) {
+			ts_host_value(kv, strlen(kv), keys[i], v, sizeof(v));
+			if (v[0])
+				ts_jw_cstr_field(jw, keys[i], v);
+		}
+	} else if (m->nhosts > 1) {
+		ts_jw_key(jw, "hosts");
+		ts_jw_arr_open(jw);
+		for (i = 0; i < m->nhosts; i++)
+			ts_jw_cstr(jw, m->hosts[i]);
+		ts_jw_arr_close(jw);
+	}
+}
+
 static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 {
 	TS_JW_KEY(jw, "otherData");
@@ -212,7 +238,11 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 	ts_jw_cstr_field(jw, "tool", "tracesmith-bpf");
 	ts_jw_cstr_field(jw, "version", m->version);
 	ts_jw_cstr_field(jw, "command_line", m->tracer_cmdline);
-	TS_JW_LIT(jw, "clock", "CLOCK_MONOTONIC");
+	/* a merge of several hosts is on their shared wall clock */
+	if (m->nhosts > 1)
+		TS_JW_LIT(jw, "clock", "CLOCK_REALTIME");
+	else
+		TS_JW_LIT(jw, "clock", "CLOCK_MONOTONIC");
 	TS_JW_U64(jw, "clock_base_monotonic_ns", m->clock_mono_ns);
 	TS_JW_U64(jw, "clock_base_realtime_ns", m->clock_real_ns);
 	TS_JW_U64(jw, "clock_base_boottime_ns", m->clock_boot_ns);
@@ -224,6 +254,7 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 	ts_jw_bool(jw, m->incomplete);
 	if (m->gpu_timing)
 		ts_jw_cstr_field(jw, "gpu_timing", m->gpu_timing);
+	json_hosts(jw, m);
 	/* --gpu-time ran: how many slices have which times, and how far to trust them */
 	if (m->gpu_measured || m->cupti_dropped) {
 		TS_JW_U64(jw, "gpu_slices_measured", m->gpu_measured);

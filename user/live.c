@@ -7,6 +7,7 @@
 #include "curesult.h"
 #include "decode.h"
 #include "hooks.h"
+#include "hostid.h"
 #include "live.h"
 #include "util.h"
 
@@ -41,6 +42,17 @@ static int describe_lib(struct ts_live *l, uint64_t ts)
 	return put(l, buf);
 }
 
+/* Which machine this is: merge tells captures of many nodes apart by it. */
+static int describe_host(struct ts_live *l, uint64_t ts)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	char host[256], kv[2048];
+
+	ts_host_identity(host, sizeof(host), kv, sizeof(kv));
+	ts_meta_build(buf, TS_REC_META_HOST, 0, ts, 0, 0, 0, host, strlen(host), kv, strlen(kv));
+	return put(l, buf);
+}
+
 int ts_live_start(struct ts_live *l, uint64_t mode, uint64_t mono, const char *version,
 		  const char *cmdline)
 {
@@ -58,6 +70,8 @@ int ts_live_start(struct ts_live *l, uint64_t mode, uint64_t mono, const char *v
 	ts_meta_build(buf, TS_REC_META_START, 0, mono, mode, real, boot, version, strlen(version),
 		      cmdline, strlen(cmdline));
 	err = put(l, buf);
+	if (!err)
+		err = describe_host(l, mono);
 	if (!err)
 		err = describe_lib(l, mono);
 	for (i = 0; i < n && !err; i++) {
@@ -300,6 +314,9 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 		l->bad++;
 		return 0;
 	}
+	/* --start-at: the window has not begun */
+	if (h->ts < l->start_ns && h->kind != TS_REC_EXIT)
+		return 0;
 	if (h->kind == TS_REC_API) {
 		l->api_calls++;
 		stub_check(l, data);

@@ -23,6 +23,7 @@ struct ts_live {
 	const char *lib;     /* libcuda path, recorded per process */
 	const char *build_id;
 	struct ts_names names; /* kernels named before the trace began */
+	uint64_t start_ns; /* --start-at: records before this CLOCK_MONOTONIC time are not kept */
 	/* --gpu-time: what the injection library said */
 	bool gpu_time;
 	uint64_t gpu_started, gpu_failed, gpu_records, cupti_dropped;

@@ -23,6 +23,7 @@ static const struct cmd {
 	{ "replay", cmd_replay, "turn a .tsbpf capture into a trace" },
 	{ "stats", cmd_stats, "summary tables of a .tsbpf capture (--report: nsys's reports)" },
 	{ "query", cmd_query, "SQL over a .sqlite export or a .tsbpf capture" },
+	{ "merge", cmd_merge, "captures of several hosts into one trace, one timeline" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this list" },
 };

@@ -22,6 +22,7 @@
 #include "outputs.h"
 #include "live.h"
 #include "gputime.h"
+#include "outname.h"
 #include "util.h"
 
 #define DRAIN_INTERVAL_MS 50
@@ -72,6 +73,7 @@ struct trace_opts {
 	bool no_driver, driver_only;
 	bool gpu_time;	   /* --gpu-time: CUPTI's GPU times, through the injection library */
 	const char *cupti; /* --cupti PATH */
+	uint64_t start_at; /* --start-at: CLOCK_REALTIME ns to record from (0: now) */
 	enum ts_kill kill;
 	char **cmd;
 };
@@ -93,8 +95,12 @@ static void usage(void)
 	       "                          .sqlite   SQLite database (docs/sqlite-schema.md)\n"
 	       "                          .tsbpf    raw capture, for `tracesmith-bpf replay`\n"
 	       "                        give -o up to 4 times to write several at once; a file\n"
-	       "                        already at FILE is kept as FILE.old; - is stdout\n"
+	       "                        already at FILE is kept as FILE.old; - is stdout;\n"
+	       "                        %%h host name, %%p pid, %%t start time (UTC) in FILE\n"
 	       "  -d, --duration SECS   stop after SECS seconds (up to %d)\n"
+	       "      --start-at TIME   with -a or -p: attach now, record from TIME on (UTC:\n"
+	       "                        HH:MM[:SS], YYYY-MM-DDTHH:MM:SS, or @EPOCH): the same\n"
+	       "                        window on every node; -d counts from then\n"
 	       "      --kill HOW        when -d ends a -- run: term (SIGTERM, then SIGKILL;\n"
 	       "                        the default), kill, or none (leave it running)\n"
 	       "  -l, --lib PATH        the libcuda.so.1 to hook (default: found automatically)\n"
@@ -212,6 +218,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "driver-only", no_argument, NULL, 'D' },
 		{ "gpu-time", no_argument, NULL, 'G' },
 		{ "cupti", required_argument, NULL, 'C' },
+		{ "start-at", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -263,6 +270,14 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		case 'C':
 			o->cupti = optarg;
 			break;
+		case 'T':
+			if (ts_parse_wall_time(optarg, &o->start_at)) {
+				warn("--start-at %s: HH:MM[:SS], YYYY-MM-DDTHH:MM:SS or @EPOCH, in "
+				     "UTC\n",
+				     optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'v':
 			ts_verbose++;
 			break;
@@ -292,8 +307,19 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		warn("say what to trace: one of -p PID, -a, or -- COMMAND (see --help)\n");
 		return -EINVAL;
 	}
+	if (o->start_at && o->cmd) {
+		warn("--start-at goes with -a or -p: a -- command starts when the tracer does\n");
+		return -EINVAL;
+	}
+	if (o->start_at && o->start_at + 1000000000ull < ts_now_ns(CLOCK_REALTIME)) {
+		warn("--start-at: that time has passed\n");
+		return -EINVAL;
+	}
 	return check_gpu_time(o);
 }
+
+struct trace_run;
+static int expand_outputs(struct trace_run *r);
 
 static void join_cmdline(int argc, char **argv, char *buf, size_t len)
 {
@@ -315,9 +341,39 @@ struct trace_run {
 	struct ts_gpu_time gpu;
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
+	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
+	uint64_t start_mono;			     /* --start-at, CLOCK_MONOTONIC; 0: now */
 	bool started; /* the probes are live: the outputs hold a trace */
 	bool timed_out;
 };
+
+/*
+ * -o names with %h, %p, %t made real; --start-at on the monotonic clock (records
+ * before it are not kept: the probes are attached and warm by then).
+ */
+static int expand_outputs(struct trace_run *r)
+{
+	uint64_t real = ts_now_ns(CLOCK_REALTIME), mono = ts_now_ns(CLOCK_MONOTONIC);
+	time_t t0 = (r->o.start_at ? r->o.start_at : real) / 1000000000ull;
+	unsigned int i;
+
+	if (r->o.start_at > real) {
+		r->start_mono = mono + (r->o.start_at - real);
+		r->live.start_ns = r->start_mono;
+	}
+	for (i = 0; i < r->o.nout; i++) {
+		if (!strchr(r->o.out[i], '%'))
+			continue;
+		if (ts_outname_expand(r->o.out[i], r->out_names[i], sizeof(r->out_names[i]),
+				      r->o.pid ? r->o.pid : getpid(), t0)) {
+			warn("-o %s: %%h, %%p, %%t or %%%% only, within %d bytes\n", r->o.out[i],
+			     TS_PATH_MAX);
+			return -EINVAL;
+		}
+		r->o.out[i] = r->out_names[i];
+	}
+	return 0;
+}
 
 /* Has the target gone? A child is reaped, its status kept. */
 static bool target_gone(struct trace_run *r)
@@ -332,7 +388,8 @@ static bool target_gone(struct trace_run *r)
 static int run_loop(struct trace_run *r)
 {
 	uint64_t now = ts_now_ns(CLOCK_MONOTONIC), next_sync = now + SYNC_INTERVAL_NS;
-	uint64_t deadline = r->o.duration > 0 ? now + (uint64_t)(r->o.duration * 1e9) : 0;
+	uint64_t from = r->start_mono > now ? r->start_mono : now;
+	uint64_t deadline = r->o.duration > 0 ? from + (uint64_t)(r->o.duration * 1e9) : 0;
 	struct ring_buffer *rb = r->probes.rb;
 	int err;
 
@@ -490,7 +547,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	if (err)
 		return err;
 	r->live.sink = &r->outs.base;
-	err = ts_live_start(&r->live, r->o.all ? TS_MODE_SYSTEM_WIDE : 0, 0, TS_VERSION,
+	err = ts_live_start(&r->live, r->o.all ? TS_MODE_SYSTEM_WIDE : 0, r->start_mono, TS_VERSION,
 			    r->cmdline);
 	if (err)
 		return err;
@@ -533,6 +590,9 @@ static int go(struct trace_run *r)
 	/* the probes are live: what the library hands over from now on is traced */
 	if (r->o.pid && r->o.gpu_time)
 		ts_gpu_time_inject(&r->gpu, r->o.pid, r->o.cupti);
+	if (r->start_mono)
+		warn("attached; recording from --start-at on (%.1f s from now)\n",
+		     (r->start_mono - ts_now_ns(CLOCK_MONOTONIC)) / 1e9);
 	if (r->o.pid)
 		warn("tracing pid %d; Ctrl-C to stop\n", r->o.pid);
 	else
@@ -580,6 +640,8 @@ int cmd_trace(int argc, char **argv)
 		goto cleanup;
 	}
 	join_cmdline(argc, argv, r->cmdline, sizeof(r->cmdline));
+	if (expand_outputs(r))
+		goto cleanup;
 	if (r->o.pid > 0 && kill(r->o.pid, 0) && errno == ESRCH) {
 		warn("no process with pid %d (has it exited?)\n", r->o.pid);
 		goto cleanup;

@@ -34,7 +34,8 @@ struct ts_arg {
 	};
 };
 
-#define TS_MAX_ARGS 24
+#define TS_MAX_ARGS  24
+#define TS_MAX_HOSTS 64 /* machines named in one (merged) trace */
 
 /* GPU devices are drawn as processes with these pids: above PID_MAX_LIMIT (4M), never real. */
 #define TS_GPU_PID_BASE 0x7fff0000u
@@ -85,6 +86,10 @@ struct ts_trace_meta {
 	 * traced call submitted, records CUPTI dropped, the clock mapping's error bound */
 	uint64_t gpu_measured, gpu_host_timed, gpu_unjoined, cupti_dropped, gpu_clock_err_ns;
 	bool incomplete; /* the input ended early (signal, salvage) */
+	/* the machines the trace comes from (META_HOST): one, or several when merged */
+	const char *hosts[TS_MAX_HOSTS];
+	unsigned int nhosts;
+	const char *host_identity; /* the first host's identity lines */
 };
 
 enum ts_track_kind { TS_TRACK_HOST, TS_TRACK_GPU };

@@ -11,9 +11,10 @@
 #include "decode.h"
 #include "hashmap.h"
 
-#define TS_MAX_DEVICES 64
-#define TS_MAX_LANES   8
-#define TS_CTX_STACK   8
+#define TS_MAX_DEVICES	 256 /* slots: TS_MERGE_MAX_HOSTS hosts of TS_DEVS_PER_HOST */
+#define TS_DEVS_PER_HOST 8
+#define TS_MAX_LANES	 8
+#define TS_CTX_STACK	 8
 
 #define TS_MAX_PENDING 64
 
@@ -70,6 +71,7 @@ struct ts_corr {
 	struct ts_trace_meta meta;
 	char *tracer_cmdline;
 	bool have_base;
+	bool merged;   /* captures of several hosts: devices are per host (ts_dev_slot) */
 	uint64_t base; /* CLOCK_MONOTONIC ns of trace time 0 */
 	uint64_t last_ts;
 	uint64_t stop_ts;	   /* when the tracer stopped (META_END), 0 if unknown */
@@ -93,8 +95,11 @@ struct ts_corr {
 	struct ts_hmap gnames;	 /* (pid, CUPTI name id) -> demangled kernel name */
 	uint64_t npending;	 /* submits held in all gpending rings */
 	uint64_t ngnames;	 /* names kept in gnames */
-	uint64_t gpu_time_failed; /* processes whose CUPTI injection said it failed */
-	uint64_t clock_err_ns;	  /* the largest CUPTI clock calibration error seen */
+	uint64_t gpu_time_failed;  /* processes whose CUPTI injection said it failed */
+	uint64_t clock_err_ns;	   /* the largest CUPTI clock calibration error seen */
+	char *hosts[TS_MAX_HOSTS]; /* META_HOST names, in order, distinct */
+	unsigned int nhosts;
+	char *host_identity;
 	uint64_t next_capture;
 	struct ts_device devs[TS_MAX_DEVICES];
 };
@@ -113,6 +118,8 @@ struct ts_thr *ts_thread_find(struct ts_corr *c, uint32_t pid, uint32_t tid);
 /* Add without naming the thread (a TS_REC_THREAD names it); its process is announced if new. */
 struct ts_thr *ts_thread_add(struct ts_corr *c, uint32_t pid, uint32_t tid, bool *created);
 struct ts_thr *ts_thread_find_or_announce(struct ts_corr *c, uint32_t pid, uint32_t tid);
+/* The device slot (a GPU track process) of device ordinal dev in pid's host. */
+uint32_t ts_dev_slot(const struct ts_corr *c, uint32_t pid, uint64_t dev);
 /* The device of the thread's current context; 0 if it was made current before we looked. */
 uint32_t ts_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid);
 /* The thread's current CUcontext, 0 if it was made current before we looked. */

@@ -35,7 +35,7 @@ static void track_context(struct ts_corr *c, const struct ts_call *call)
 		if (!ts_call_val(call, ROLE_OUT_HANDLE, &ctx) ||
 		    !ts_call_val(call, ROLE_DEVICE, &dev))
 			return;
-		ts_hmap_put(&c->ctxdev, r->hdr.pid, ctx, dev % TS_MAX_DEVICES);
+		ts_hmap_put(&c->ctxdev, r->hdr.pid, ctx, ts_dev_slot(c, r->hdr.pid, dev));
 		if (call->hook->sem == TS_SEM_CTX_CREATE)
 			set_ctx(t, ctx);
 		break;
@@ -263,12 +263,32 @@ static void meta_start(struct ts_corr *c, const struct ts_rec_meta *m)
 	c->have_base = true;
 	c->meta.clock_mono_ns = m->hdr.ts;
 	c->meta.clock_real_ns = m->v[0];
-	c->meta.system_wide = m->hdr.aux & TS_MODE_SYSTEM_WIDE;
+	c->meta.system_wide = m->hdr.aux & (TS_MODE_SYSTEM_WIDE | TS_MODE_MERGED);
+	c->merged = m->hdr.aux & TS_MODE_MERGED;
 	c->meta.clock_boot_ns = m->v[1];
 	free(c->tracer_cmdline);
 	c->tracer_cmdline = strndup(cmd, len);
 	if (c->w->ops->start)
 		c->w->ops->start(c->w, &c->meta);
+}
+
+/* Which machine the records come from (several, in a merged trace). */
+static void meta_host(struct ts_corr *c, const struct ts_rec_meta *m)
+{
+	size_t len, kvlen;
+	const char *name = ts_meta_str(m, 0, &len), *kv = ts_meta_str(m, 1, &kvlen);
+	unsigned int i;
+
+	for (i = 0; i < c->nhosts; i++)
+		if (strlen(c->hosts[i]) == len && !memcmp(c->hosts[i], name, len))
+			return;
+	if (c->nhosts == TS_MAX_HOSTS)
+		return;
+	c->hosts[c->nhosts] = strndup(name, len);
+	if (c->hosts[c->nhosts])
+		c->nhosts++;
+	if (!c->host_identity)
+		c->host_identity = strndup(kv, kvlen);
 }
 
 /* A kernel name read from the driver's object (it was resolved before the trace began). */
@@ -432,6 +452,9 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	case TS_REC_META_PROC:
 		meta_proc(c, rec);
 		break;
+	case TS_REC_META_HOST:
+		meta_host(c, rec);
+		break;
 	case TS_REC_META_DROPS:
 		c->stats.drops = ((const struct ts_rec_meta *)rec)->v[0];
 		break;
@@ -490,5 +513,8 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	c->meta.gpu_unjoined = c->stats.gpu_unjoined;
 	c->meta.cupti_dropped = c->stats.cupti_dropped;
 	c->meta.gpu_clock_err_ns = c->clock_err_ns;
+	memcpy(c->meta.hosts, c->hosts, sizeof(c->meta.hosts));
+	c->meta.nhosts = c->nhosts;
+	c->meta.host_identity = c->host_identity;
 	return c->w->ops->finish(c->w, &c->meta);
 }

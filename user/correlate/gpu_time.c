@@ -177,7 +177,7 @@ static struct ts_stream *record_stream(struct ts_corr *c, const struct ts_rec_gp
 		return ts_gpu_stream(c, sub);
 	snprintf(label, sizeof(label), "CUPTI stream %u", r->stream);
 	return ts_gpu_stream_by_key(c, r->hdr.pid, CUPTI_STREAM_KEY(r->device, r->stream),
-				    r->device, label);
+				    ts_dev_slot(c, r->hdr.pid, r->device), label);
 }
 
 /* How the slice ties to its call; a graph's node says which. */

@@ -24,12 +24,17 @@
 
 static void announce_device(struct ts_corr *c, uint32_t dev)
 {
-	char name[32];
+	char name[128];
 
 	if (c->devs[dev].announced)
 		return;
 	c->devs[dev].announced = true;
-	snprintf(name, sizeof(name), "GPU Device %u", dev);
+	/* merged: each host's devices, named with the host */
+	if (c->merged && dev / TS_DEVS_PER_HOST < c->nhosts)
+		snprintf(name, sizeof(name), "GPU Device %u (%s)", dev % TS_DEVS_PER_HOST,
+			 c->hosts[dev / TS_DEVS_PER_HOST]);
+	else
+		snprintf(name, sizeof(name), "GPU Device %u", dev);
 	c->w->ops->process(c->w, TS_GPU_PID_BASE + dev, name, TS_TRACK_GPU);
 }
 

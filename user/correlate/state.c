@@ -63,6 +63,9 @@ void ts_corr_free(struct ts_corr *c)
 	ts_graph_forget(c, 0, true);
 	ts_symtab_free(&c->syms);
 	free(c->tracer_cmdline);
+	while (c->nhosts)
+		free(c->hosts[--c->nhosts]);
+	free(c->host_identity);
 	free(c);
 }
 
@@ -156,7 +159,15 @@ uint32_t ts_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid)
 
 	/* a context made current before we attached: assume device 0 */
 	if (!t || !t->depth)
-		return 0;
+		return ts_dev_slot(c, pid, 0);
 	dev = ts_hmap_get(&c->ctxdev, pid, t->ctx[t->depth - 1]);
-	return dev ? *dev : 0;
+	return dev ? *dev : ts_dev_slot(c, pid, 0);
+}
+
+uint32_t ts_dev_slot(const struct ts_corr *c, uint32_t pid, uint64_t dev)
+{
+	if (!c->merged)
+		return dev % TS_MAX_DEVICES;
+	return (pid / TS_MERGE_PID_SPAN) % TS_MERGE_MAX_HOSTS * TS_DEVS_PER_HOST +
+	       dev % TS_DEVS_PER_HOST;
 }
