@@ -103,3 +103,46 @@ syms=$($TS -v --lib "$LIB" -o "$tmp/s.json" -- /bin/true 2>&1 | grep -o 'attache
 echo "| probes | ms, median [min..max] |"
 echo "|---|---|"
 echo "| $syms functions, $((syms * 2)) uprobes (entry + return) | $(stat3 <"$tmp/s" | fmt) |"
+
+# the background detach of a perf-event run must end before the next one starts
+settle() { while pgrep -f '^\[tracesmith-bpf\]$' >/dev/null || ps -eo stat,args | grep -q '^D.*\[tracesmith-bpf\]'; do sleep 0.5; done; }
+
+echo
+echo "## 5. Whole run of -- /bin/true: start, trace nothing, stop (s)"
+echo "| case | s, median [min..max] |"
+echo "|---|---|"
+for c in "default:" "--no-driver:--no-driver" "no uprobe_multi (perf-event uprobes):NOMULTI"; do
+	label=${c%%:*}; opt=${c#*:}; : >"$tmp/r"
+	for _ in $(seq "$RUNS"); do
+		settle
+		if [ "$opt" = NOMULTI ]; then
+			/usr/bin/time -f "%e" -o "$tmp/t" env TRACESMITH_NO_UPROBE_MULTI=1 \
+				$TS --lib "$LIB" -o "$tmp/r.json" -- /bin/true 2>/dev/null
+		else
+			/usr/bin/time -f "%e" -o "$tmp/t" $TS --lib "$LIB" $opt -o "$tmp/r.json" -- /bin/true 2>/dev/null
+		fi
+		cat "$tmp/t" >>"$tmp/r"
+	done
+	echo "| $label | $(stat3 <"$tmp/r" | fmt) |"
+done
+settle
+
+echo
+echo "## 6. merge: 8 captures of $EVENTS calls each into one .pftrace"
+for i in 1 2 3 4 5 6 7 8; do
+	build/gen_capture "$EVENTS" "$tmp/h$i.tsbpf" >/dev/null
+	# each its own host (gen_capture writes this machine's name)
+	printf 'host-%d\0' "$i" | dd of="$tmp/h$i.tsbpf" bs=1 seek=40 conv=notrunc status=none
+done
+: >"$tmp/m"; : >"$tmp/mr"
+for _ in $(seq "$RUNS"); do
+	rm -f "$tmp/m.pftrace"
+	/usr/bin/time -f "%e %M" -o "$tmp/t" $TS merge "$tmp"/h?.tsbpf -o "$tmp/m.pftrace" 2>/dev/null
+	read -r secs kb <"$tmp/t"
+	echo "$secs" >>"$tmp/m"
+	echo $((kb / 1024)) >>"$tmp/mr"
+done
+echo "| inputs | s, median [min..max] | calls/s | peak RSS MB |"
+echo "|---|---|---|---|"
+ms=$(stat3 <"$tmp/m")
+echo "| 8 x $EVENTS calls | $(echo "$ms" | fmt) | $(echo "$ms" | awk -v e="$EVENTS" '{printf "%.0f", 8 * e / $1}') | $(stat3 <"$tmp/mr" | cut -d' ' -f1) |"

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -429,6 +430,46 @@ static void detach_all(struct detach *d)
 	pthread_mutex_destroy(&d->lock);
 }
 
+/*
+ * Perf-event uprobes (kernels without uprobe_multi): as the last reference to
+ * each goes, the kernel waits ~50 ms, probe after probe (~13 s for all of
+ * them). A child that holds a reference to every link takes that wait: it
+ * lets go only once we are gone (its pipe's write end closes when we exit),
+ * so our own closes are instant and the run ends now. Until then the probes
+ * stay attached, feeding a ring buffer nobody reads.
+ */
+#define BG_DETACH_MIN 16
+
+static void detach_in_background(void)
+{
+	int fds[2], null;
+	char c;
+	pid_t pid;
+
+	if (pipe(fds))
+		return;
+	pid = fork();
+	if (pid != 0) { /* the parent, or no child to be had: detach here */
+		close(fds[0]);
+		/* fds[1] stays open until we exit: the child's signal to let go */
+		if (pid > 0)
+			debug("the probes detach in the background (pid %d)\n", pid);
+		return;
+	}
+	close(fds[1]);
+	setsid();
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		/* never keep a pipe of whoever started us open */
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0); /* the kernel closes every link: the slow part, here */
+}
+
 void ts_probes_close(struct ts_probes *p)
 {
 	struct bpf_object_skeleton *s;
@@ -439,6 +480,8 @@ void ts_probes_close(struct ts_probes *p)
 	if (!p)
 		return;
 	ring_buffer__free(p->rb);
+	if (!p->multi && p->nlinks >= BG_DETACH_MIN && !getenv("TRACESMITH_DETACH_HERE"))
+		detach_in_background();
 	s = p->skel ? p->skel->skeleton : NULL;
 	all = calloc(p->nlinks + (s ? s->prog_cnt : 0) + 1, sizeof(*all));
 	if (all) {
