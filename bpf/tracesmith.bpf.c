@@ -208,8 +208,13 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 		nstack = TS_MAX_STACK_ARGS;
 	if (nstack && bpf_probe_read_user(&args[6], nstack * 8, (void *)(sp + 8)))
 		__builtin_memset(&args[6], 0, sizeof(args) - 6 * 8);
+	/* a plain argument is its value: written into the record now, nothing left at return */
 	for (i = 0; i < TS_MAX_VALS && i < spec->nvals; i++) {
-		if (spec->vals[i].op != TS_OP_NONE)
+		__u8 op = spec->vals[i].op;
+
+		if (op == TS_OP_ARG)
+			t->rec.vals[i] = read_arg(args, spec->vals[i].arg);
+		else if (op != TS_OP_NONE)
 			t->raw[i] = read_arg(args, spec->vals[i].arg);
 	}
 	t->sp = sp;
@@ -301,7 +306,6 @@ static __always_inline __u32 fill_vals(struct ts_thread *t,
 		long err = 0;
 
 		switch (spec->vals[i].op) {
-		case TS_OP_ARG:
 		case TS_OP_STR:
 			v = raw;
 			break;
@@ -326,7 +330,7 @@ static __always_inline __u32 fill_vals(struct ts_thread *t,
 		t->rec.vals[i] = v;
 	}
 	/* At most one string per hook: the decoder finds it after the values. */
-	for (i = 0; i < TS_MAX_VALS && i < nvals; i++) {
+	for (i = 0; (spec->flags & TS_SPEC_F_STR) && i < TS_MAX_VALS && i < nvals; i++) {
 		__u8 op = spec->vals[i].op;
 
 		if (op != TS_OP_STR && op != TS_OP_OUT_STR)
@@ -365,7 +369,8 @@ static __always_inline int api_return(struct pt_regs *ctx)
 	t->rec.ret = (__s32)PT_REGS_RC(ctx);
 	t->rec.nvals = nvals;
 	t->rec.pad = 0;
-	str_len = fill_vals(t, spec);
+	/* a launch's values are all arguments, in the record since entry */
+	str_len = spec->flags & TS_SPEC_F_READS ? fill_vals(t, spec) : 0;
 	t->rec.str_len = str_len;
 	size = (TS_API_BASE_SIZE + nvals * 8 + str_len + 7) & ~7ull;
 	t->rec.hdr.size = size;

@@ -180,6 +180,8 @@ struct ts_val_spec {
 
 /* ts_hook_spec.flags */
 #define TS_SPEC_F_ENTER 0x1 /* may block: also say when it began */
+#define TS_SPEC_F_STR	0x2 /* a value is a string to copy (TS_OP_STR, TS_OP_OUT_STR) */
+#define TS_SPEC_F_READS 0x4 /* a value is read from memory at return (not only arguments) */
 
 struct ts_hook_spec {
 	__u8 nvals;

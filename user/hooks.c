@@ -377,6 +377,10 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 		spec->vals[i].op = h->vals[i].op;
 		spec->vals[i].arg = h->vals[i].arg;
 		spec->vals[i].off = h->vals[i].off;
+		if (h->vals[i].op == TS_OP_STR || h->vals[i].op == TS_OP_OUT_STR)
+			spec->flags |= TS_SPEC_F_STR;
+		if (h->vals[i].op != TS_OP_NONE && h->vals[i].op != TS_OP_ARG)
+			spec->flags |= TS_SPEC_F_READS;
 		if (h->vals[i].op != TS_OP_NONE && h->vals[i].arg >= 6 &&
 		    h->vals[i].arg - 5 > spec->nstack)
 			spec->nstack = h->vals[i].arg - 5;
