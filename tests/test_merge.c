@@ -109,6 +109,22 @@ static void test_merge_two_hosts(void **state)
 	assert_int_equal(trace_partial_overlaps(&t), 0);
 	trace_free(&t);
 	assert_int_equal(check_pftrace(pf, "--expect '" THREADS_KERNEL "=100'"), 0);
+	/* the reports over a merge, per host */
+	snprintf(extra, sizeof(extra), "-o %s", path_in("m.sqlite"));
+	assert_int_equal(merge(extra, path_in("m2.json"), err, sizeof(err)), 0);
+	snprintf(extra, sizeof(extra), "%s stats %s --report host_sum --format csv", bin,
+		 path_in("m.sqlite"));
+	{
+		FILE *p = popen(extra, "r");
+		size_t n = fread(err, 1, sizeof(err) - 1, p);
+
+		err[n] = '\0';
+		assert_int_equal(pclose(p), 0);
+	}
+	/* Processes,API Calls,API Time (ns),Kernels,Kernel Time (ns),Peak Memory,Host */
+	assert_non_null(strstr(err, ",200,"));
+	assert_non_null(strstr(err, ",node-a\n"));
+	assert_non_null(strstr(err, ",node-b\n"));
 }
 
 /* A host whose clock is known to be off: --offset moves it. */

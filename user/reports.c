@@ -6,7 +6,7 @@
 extern const char ts_report_cuda_api_sum[], ts_report_cuda_gpu_kern_sum[],
 	ts_report_cuda_gpu_mem_time_sum[], ts_report_cuda_gpu_mem_size_sum[],
 	ts_report_nvidia_driver_sum[], ts_report_sync_sum[], ts_report_gpu_stream_sum[],
-	ts_report_process_sum[];
+	ts_report_process_sum[], ts_report_host_sum[];
 
 const struct ts_report ts_reports[] = {
 	{ "cuda_api_sum", "CUDA driver API calls by function", ts_report_cuda_api_sum },
@@ -20,6 +20,8 @@ const struct ts_report ts_reports[] = {
 	{ "sync_sum", "synchronize calls: where the host waited", ts_report_sync_sum },
 	{ "gpu_stream_sum", "each GPU stream: ops, busy time, busy %", ts_report_gpu_stream_sum },
 	{ "process_sum", "each process: calls, kernels, device memory", ts_report_process_sum },
+	{ "host_sum", "each host (several after merge): processes, calls, kernels",
+	  ts_report_host_sum },
 };
 const unsigned int ts_nreports = sizeof(ts_reports) / sizeof(ts_reports[0]);
 

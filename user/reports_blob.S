@@ -15,4 +15,5 @@ ts_report_\name:
 	report sync_sum
 	report gpu_stream_sum
 	report process_sum
+	report host_sum
 	.section .note.GNU-stack, "", @progbits

@@ -47,9 +47,7 @@ const char ts_sqlite_schema_sql[] =
 
 const char ts_sqlite_finish_sql[] =
 	"CREATE INDEX runtime_corr ON CUPTI_ACTIVITY_KIND_RUNTIME (correlationId);"
-	"CREATE INDEX runtime_name ON CUPTI_ACTIVITY_KIND_RUNTIME (nameId);"
 	"CREATE INDEX kernel_corr ON CUPTI_ACTIVITY_KIND_KERNEL (correlationId);"
-	"CREATE INDEX kernel_name ON CUPTI_ACTIVITY_KIND_KERNEL (demangledName);"
 	"CREATE INDEX memcpy_corr ON CUPTI_ACTIVITY_KIND_MEMCPY (correlationId);"
 	"CREATE INDEX memset_corr ON CUPTI_ACTIVITY_KIND_MEMSET (correlationId);"
 	"CREATE INDEX graph_corr ON GRAPH_LAUNCHES (correlationId);"

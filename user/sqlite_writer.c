@@ -295,6 +295,8 @@ static void meta_str(struct sq_writer *q, const char *key, const char *v)
 
 static void sq_meta(struct sq_writer *q, const struct ts_trace_meta *m)
 {
+	unsigned int i;
+
 	meta_str(q, "tool", "tracesmith-bpf");
 	meta_str(q, "version", m->version);
 	meta_str(q, "command_line", m->tracer_cmdline);
@@ -310,6 +312,16 @@ static void sq_meta(struct sq_writer *q, const struct ts_trace_meta *m)
 	meta_u64(q, "gpu_slices_host_timed", m->gpu_host_timed);
 	meta_u64(q, "cupti_dropped_records", m->cupti_dropped);
 	meta_u64(q, "schema_version", TS_SQLITE_SCHEMA_VERSION);
+	if (m->nhosts)
+		meta_str(q, "host", m->hosts[0]);
+	for (i = 1; i < m->nhosts; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "host_%u", i);
+		sqlite3_bind_text(q->st[SQ_META], 1, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q->st[SQ_META], 2, m->hosts[i], -1, SQLITE_TRANSIENT);
+		sq_step(q, SQ_META);
+	}
 }
 
 static int sq_finish(struct ts_writer *w, const struct ts_trace_meta *m)
@@ -371,8 +383,8 @@ static int sq_prepare(struct sq_writer *q)
 	int err;
 
 	/* a file only we write, put in place whole: no journal, no syncs until the end */
-	err = sq_exec(q, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-			 "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-16384");
+	err = sq_exec(q, "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+			 "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-32768");
 	if (!err)
 		err = sq_exec(q, ts_sqlite_schema_sql);
 	if (!err)
@@ -411,7 +423,9 @@ int ts_sqlite_writer_open(const char *path, struct ts_writer **out)
 		return -EINVAL;
 	}
 	/* SQLite opens the new (empty) file by its name; our descriptor is not needed */
-	if (sqlite3_open_v2(q->file.tmp, &q->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	/* one thread uses it: no locking inside SQLite */
+	if (sqlite3_open_v2(q->file.tmp, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		warn("%s: %s\n", path, q->db ? sqlite3_errmsg(q->db) : "cannot open");
 		sq_destroy(&q->base);
 		return -EIO;

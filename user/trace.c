@@ -343,6 +343,7 @@ struct trace_run {
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
 	uint64_t start_mono;			     /* --start-at, CLOCK_MONOTONIC; 0: now */
+	uint64_t t0;				     /* when the tracer started, CLOCK_MONOTONIC */
 	bool started; /* the probes are live: the outputs hold a trace */
 	bool timed_out;
 };
@@ -583,8 +584,9 @@ static int setup(struct trace_run *r, int argc, char **argv)
 /* Let the traced command run, or say what is traced. */
 static int go(struct trace_run *r)
 {
-	debug("attached %u symbols in %s (%s)\n", r->probes.nsyms_attached, r->lib,
-	      r->probes.multi ? "uprobe_multi" : "perf-event uprobes");
+	debug("attached %u symbols in %s (%s), %.1f ms after start\n", r->probes.nsyms_attached,
+	      r->lib, r->probes.multi ? "uprobe_multi" : "perf-event uprobes",
+	      (ts_now_ns(CLOCK_MONOTONIC) - r->t0) / 1e6);
 	if (r->child.pid)
 		return ts_child_release(&r->child);
 	/* the probes are live: what the library hands over from now on is traced */
@@ -633,6 +635,7 @@ int cmd_trace(int argc, char **argv)
 		warn("out of memory\n");
 		return 1;
 	}
+	r->t0 = ts_now_ns(CLOCK_MONOTONIC);
 	catch_signals();
 	err = parse_opts(argc, argv, &r->o);
 	if (err) {
