@@ -7,6 +7,7 @@
  * Only versioned names are hooked where a versioned one exists: the bare
  * cuMemAlloc, cuMemcpyHtoD, ... are the CUDA 2.x ABI with 32-bit sizes.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hooks.h"
@@ -404,10 +405,33 @@ bool ts_sym_per_thread(const char *name)
 	return n > 5 && (!strcmp(name + n - 5, "_ptsz") || !strcmp(name + n - 5, "_ptds"));
 }
 
+/* role -> value index of every row, made once: the decoder asks per value of every call */
+static int8_t role_index[TS_MAX_HOOKS][ROLE__COUNT];
+static bool role_index_made;
+
+static void make_role_index(void)
+{
+	unsigned int h, i;
+
+	memset(role_index, -1, sizeof(role_index));
+	for (h = 0; h < ts_nhooks && h < TS_MAX_HOOKS; h++)
+		for (i = ts_hooks[h].nvals; i-- > 0;) /* the first of a role wins */
+			if (ts_hooks[h].vals[i].role < ROLE__COUNT)
+				role_index[h][ts_hooks[h].vals[i].role] = i;
+	role_index_made = true;
+}
+
 int ts_hook_role(const struct ts_hook *h, enum ts_role role)
 {
+	ptrdiff_t row = h - ts_hooks;
 	unsigned int i;
 
+	if (row >= 0 && row < (ptrdiff_t)ts_nhooks && row < TS_MAX_HOOKS &&
+	    (unsigned int)role < ROLE__COUNT) {
+		if (!role_index_made)
+			make_role_index();
+		return role_index[row][role];
+	}
 	for (i = 0; i < h->nvals; i++)
 		if (h->vals[i].role == role)
 			return i;

@@ -53,7 +53,7 @@ unsigned int pb_varint_size(uint64_t v)
 	return n;
 }
 
-unsigned int pb_put_varint(uint8_t *out, uint64_t v)
+static inline unsigned int put_varint(uint8_t *out, uint64_t v)
 {
 	unsigned int n = 0;
 
@@ -65,10 +65,15 @@ unsigned int pb_put_varint(uint8_t *out, uint64_t v)
 	return n;
 }
 
+unsigned int pb_put_varint(uint8_t *out, uint64_t v)
+{
+	return put_varint(out, v);
+}
+
 static inline void raw_varint(struct pb *p, uint64_t v)
 {
 	if (!reserve(p, 10))
-		p->len += pb_put_varint(p->buf + p->len, v);
+		p->len += put_varint(p->buf + p->len, v);
 }
 
 static void tag(struct pb *p, uint32_t field, enum pb_wire w)
@@ -76,10 +81,24 @@ static void tag(struct pb *p, uint32_t field, enum pb_wire w)
 	raw_varint(p, (uint64_t)field << 3 | w);
 }
 
+/* the most frequent field of all: one room check, one-byte tags and values inline */
 void pb_varint(struct pb *p, uint32_t field, uint64_t v)
 {
-	tag(p, field, PB_VARINT);
-	raw_varint(p, v);
+	uint64_t t = (uint64_t)field << 3 | PB_VARINT;
+	uint8_t *o;
+
+	if (reserve(p, 20))
+		return;
+	o = p->buf + p->len;
+	if (t < 0x80)
+		*o++ = (uint8_t)t;
+	else
+		o += put_varint(o, t);
+	if (v < 0x80)
+		*o++ = (uint8_t)v;
+	else
+		o += put_varint(o, v);
+	p->len = o - p->buf;
 }
 
 void pb_int(struct pb *p, uint32_t field, int64_t v)

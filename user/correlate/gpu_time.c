@@ -26,6 +26,12 @@
 #define PENDING_MAX 262144 /* submits held in all (~48 MiB) */
 #define GNAMES_MAX  65536  /* CUPTI kernel names kept */
 
+/* A GPU record's kind and our op kinds are compared directly */
+_Static_assert((int)TS_GPU_KERNEL == (int)TS_OP_KIND_KERNEL &&
+		       (int)TS_GPU_COPY == (int)TS_OP_KIND_COPY &&
+		       (int)TS_GPU_MEMSET == (int)TS_OP_KIND_MEMSET,
+	       "GPU record kinds = op kinds");
+
 /* CUPTI streams of records no traced call submitted: a key no CUstream has */
 #define CUPTI_STREAM_KEY(dev, id) (0xfe00000000000000ull | (uint64_t)(dev) << 32 | (id))
 
