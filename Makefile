@@ -49,7 +49,7 @@ tracesmith-bpf: $(BIN)
 $(OUT):
 	mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
 
-$(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/tracesmith.h | $(OUT)
+$(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/tracesmith.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/tracesmith.skel.h: $(OUT)/tracesmith.bpf.o
