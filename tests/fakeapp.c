@@ -265,6 +265,27 @@ static void mode_triton(void)
 	CK(D(cuStreamSynchronize)(s));
 }
 
+/* The CUDA runtime with lazy loading: a kernel resolved once, its function asked for per launch */
+static void mode_cudart(void)
+{
+	CUlibrary l;
+	CUkernel k;
+	CUfunction f;
+	int i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuLibraryLoadData)(&l, "fatbin", NULL, NULL, 0, NULL, NULL, 0));
+	CK(D(cuLibraryGetKernel)(&k, l, CUDART_KERNEL));
+	if (wait_after_names)
+		wait_file(wait_after_names);
+	for (i = 0; i < CUDART_N; i++) {
+		CK(D(cuKernelGetFunction)(&f, k));
+		CK(D(cuLaunchKernel)(f, 8, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL));
+	}
+	CK(D(cuCtxSynchronize)());
+}
+
 CUresult cuStreamBeginCapture_v2_t(CUstream, int);
 CUresult cuStreamEndCapture_t(CUstream, CUgraph *);
 CUresult cuGraphInstantiateWithFlags_t(CUgraphExec *, CUgraph, unsigned long long);
@@ -563,8 +584,9 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } modes[] = {
-	{ "runtime", mode_runtime },   { "torch", mode_torch },	    { "triton", mode_triton },
-	{ "launchex", mode_launchex }, { "threads", mode_threads }, { "fail", mode_fail },
+	{ "runtime", mode_runtime }, { "torch", mode_torch },	    { "triton", mode_triton },
+	{ "cudart", mode_cudart },   { "launchex", mode_launchex }, { "threads", mode_threads },
+	{ "fail", mode_fail },
 };
 
 static void run_mode(const char *m)

@@ -35,8 +35,13 @@
 /* triton: cuModuleGetFunction -> cuLaunchKernel on a created stream */
 #define TRITON_KERNEL "triton_poi_fused_add_0"
 #define TRITON_N      7
-#define TRITON_GRID   64
-#define TRITON_BLOCK  128
+
+/* cudart: a lazily loaded kernel, cuKernelGetFunction before each launch, as the runtime does */
+#define CUDART_KERNEL		"_Z10lazy_scalePfi"
+#define CUDART_KERNEL_DEMANGLED "lazy_scale(float*, int)"
+#define CUDART_N		6
+#define TRITON_GRID		64
+#define TRITON_BLOCK		128
 
 /* launchex: cuLaunchKernelEx with a cooperative and a cluster attribute */
 #define LAUNCHEX_KERNEL "cluster_kernel"

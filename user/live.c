@@ -202,6 +202,31 @@ static uint64_t call_val(const struct ts_call *call, enum ts_role role)
 }
 
 /*
+ * cuKernelGetFunction: the function is named after its kernel, if the kernel's
+ * name was seen. The CUDA runtime calls it before every launch of a lazily
+ * loaded kernel, so a kernel loaded before the trace began shows up here
+ * first: its function is named from the driver's objects now (the
+ * function's, else the kernel's), said in a META_NAME.
+ */
+static int names_of_function(struct ts_live *l, const struct ts_rec_api *r,
+			     const struct ts_call *call)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	uint64_t func = call_val(call, ROLE_OUT_HANDLE), kernel = call_val(call, ROLE_KERNEL);
+	char name[TS_MAX_STR];
+
+	if (ts_names_is_named(&l->names, r->hdr.pid, kernel)) {
+		ts_names_known(&l->names, r->hdr.pid, func);
+		return 0;
+	}
+	if (!ts_names_recover_function(&l->names, r->hdr.pid, func, kernel, name, sizeof(name)))
+		return 0;
+	ts_meta_build(buf, TS_REC_META_NAME, r->hdr.pid, r->hdr.ts, 0, func, 0, name, strlen(name),
+		      NULL, 0);
+	return put(l, buf);
+}
+
+/*
  * Names seen resolved teach where the driver keeps them; a launch of an
  * object never seen named gets its name read from it (names.h), said in a
  * META_NAME before the launch.
@@ -234,8 +259,7 @@ static int names_on_api(struct ts_live *l, const struct ts_rec_api *r)
 			      call.str_len);
 		return 0;
 	case TS_SEM_KERNEL_TO_FUNC:
-		ts_names_known(&l->names, r->hdr.pid, call_val(&call, ROLE_OUT_HANDLE));
-		return 0;
+		return names_of_function(l, r, &call);
 	case TS_SEM_LAUNCH:
 	case TS_SEM_GRAPH_ADD_KERNEL:
 	case TS_SEM_GRAPH_EXEC_KERNEL:

@@ -125,6 +125,13 @@ void ts_names_seen(struct ts_names *n, uint32_t pid, uint64_t handle, const char
 	}
 }
 
+bool ts_names_is_named(const struct ts_names *n, uint32_t pid, uint64_t handle)
+{
+	uint64_t *v = handle ? ts_hmap_get(&n->known, pid, handle) : NULL;
+
+	return v && *v == KNOWN_NAMED;
+}
+
 void ts_names_known(struct ts_names *n, uint32_t pid, uint64_t handle)
 {
 	ts_hmap_put(&n->known, pid, handle, KNOWN_NAMED);
@@ -138,6 +145,22 @@ bool ts_names_recover(struct ts_names *n, uint32_t pid, uint64_t handle, char *o
 		return false;
 	ok = read_name(n, pid, handle, out, len);
 	ts_hmap_put(&n->known, pid, handle, ok ? KNOWN_NAMED : KNOWN_NONE);
+	if (!ok)
+		n->unnamed++;
+	return ok;
+}
+
+bool ts_names_recover_function(struct ts_names *n, uint32_t pid, uint64_t func, uint64_t kernel,
+			       char *out, size_t len)
+{
+	bool ok;
+
+	if (!func || ts_hmap_get(&n->known, pid, func))
+		return false;
+	ok = read_name(n, pid, func, out, len) || (kernel && read_name(n, pid, kernel, out, len));
+	ts_hmap_put(&n->known, pid, func, ok ? KNOWN_NAMED : KNOWN_NONE);
+	if (kernel)
+		ts_hmap_put(&n->known, pid, kernel, ok ? KNOWN_NAMED : KNOWN_NONE);
 	if (!ok)
 		n->unnamed++;
 	return ok;

@@ -35,6 +35,8 @@ struct ts_names {
 void ts_names_init(struct ts_names *n, const char *build_id);
 /* A name seen resolved in pid: learn from its object, or check what was learned. */
 void ts_names_seen(struct ts_names *n, uint32_t pid, uint64_t handle, const char *name, size_t len);
+/* Was the handle seen named (or named from its object)? */
+bool ts_names_is_named(const struct ts_names *n, uint32_t pid, uint64_t handle);
 /* A handle named some other way (cuKernelGetFunction of a named kernel). */
 void ts_names_known(struct ts_names *n, uint32_t pid, uint64_t handle);
 /*
@@ -43,6 +45,9 @@ void ts_names_known(struct ts_names *n, uint32_t pid, uint64_t handle);
  * handle.
  */
 bool ts_names_recover(struct ts_names *n, uint32_t pid, uint64_t handle, char *out, size_t len);
+/* The same for a function made from a kernel: the function's object, else the kernel's. */
+bool ts_names_recover_function(struct ts_names *n, uint32_t pid, uint64_t func, uint64_t kernel,
+			       char *out, size_t len);
 /* Keep what was learned; say how many kernels stayed unnamed. */
 void ts_names_finish(struct ts_names *n);
 void ts_names_free(struct ts_names *n);

@@ -47,8 +47,9 @@ struct named {
 	unsigned int nops;
 	struct fake_op ops[GRAPH_MAX_OPS];
 	unsigned int node_index; /* graph nodes: their op in the graph */
-	struct CUstream_st
-		*joined[4]; /* graphs being captured: streams that joined through events */
+	/* graphs being captured: streams that joined through events */
+	struct CUstream_st *joined[4];
+	struct named *fn; /* kernels: their function, made once as the driver's is */
 };
 struct CUstream_st {
 	int flags;
@@ -524,10 +525,14 @@ API CUresult cuLibraryGetKernel(CUkernel *k, CUlibrary lib, const char *name)
 	return CUDA_SUCCESS;
 }
 
-/* The CUfunction of a CUkernel: a distinct handle, as in the real driver. */
+/* The CUfunction of a CUkernel: a distinct handle, the same each time, as the driver's. */
 API CUresult cuKernelGetFunction(CUfunction *f, CUkernel k)
 {
-	*f = new_named(name_of(k));
+	struct named *kn = (struct named *)k;
+
+	if (!kn->fn)
+		kn->fn = new_named(name_of(k));
+	*f = (CUfunction)kn->fn;
 	return CUDA_SUCCESS;
 }
 
