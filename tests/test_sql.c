@@ -41,6 +41,13 @@ static sqlite3 *open_db(const char *path)
 	return db;
 }
 
+static sqlite3 *db_reopen(sqlite3 **db, const char *path)
+{
+	sqlite3_close(*db);
+	*db = open_db(path);
+	return *db;
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -210,6 +217,23 @@ static void test_sql_fixture_numbers(void **state)
 	assert_int_equal(atoll(row[6]), 0);
 	assert_true(report_row(db, "sync_sum", "cuStreamSynchronize", row, &n));
 	assert_int_equal(atoi(row[2]), 1);
+	/* the JSON trace of the same capture: the same count and total GPU time */
+	{
+		struct trace t;
+		json_object *e;
+		long long total = 0;
+		int i;
+
+		replay_to("runtime", test_path("rt.json"));
+		assert_int_equal(trace_load(&t, test_path("rt.json")), 0);
+		for (i = 0; (e = trace_find(&t, "X", RT_VEC_ADD_DEMANGLED, GPU, i)); i++)
+			total += (long long)(ev_num(e, "dur") * 1000.0 + 0.5);
+		assert_int_equal(i, RT_ITERS);
+		assert_true(report_row(db_reopen(&db, test_path("rt.sqlite")), "cuda_gpu_kern_sum",
+				       RT_VEC_ADD_DEMANGLED, row, &n));
+		assert_int_equal(atoll(row[1]), total);
+		trace_free(&t);
+	}
 	sqlite3_close(db);
 	/* the gpu-time fixture: measured, and said so */
 	db_path = test_path("gt.sqlite");
