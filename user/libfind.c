@@ -256,12 +256,12 @@ static void read_build_id(Elf *e, char *out, size_t len)
 	}
 }
 
-static int scan_dynsym(Elf *e, const struct ts_sym *sorted, const unsigned int *order,
-		       unsigned int nsyms, uint64_t *offsets)
+/* fn(name, value) for each function e defines in .dynsym, until fn returns true */
+static void each_dynsym_func(Elf *e, bool (*fn)(void *ctx, const char *name, uint64_t value),
+			     void *ctx)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
-	int found = 0;
 
 	while ((scn = elf_nextscn(e, scn))) {
 		Elf_Data *d;
@@ -272,23 +272,48 @@ static int scan_dynsym(Elf *e, const struct ts_sym *sorted, const unsigned int *
 		d = elf_getdata(scn, NULL);
 		n = sh.sh_size / sh.sh_entsize;
 		for (i = 0; d && i < n; i++) {
-			struct ts_sym key, *hit;
+			const char *name;
 			GElf_Sym s;
 
 			if (!gelf_getsym(d, i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
 			    s.st_shndx == SHN_UNDEF)
 				continue;
-			key.name = elf_strptr(e, sh.sh_link, s.st_name);
-			if (!key.name)
-				continue;
-			hit = bsearch(&key, sorted, nsyms, sizeof(key), cmp_sym);
-			if (!hit || offsets[order[hit - sorted]])
-				continue;
-			offsets[order[hit - sorted]] = file_offset(e, s.st_value);
-			found += !!offsets[order[hit - sorted]];
+			name = elf_strptr(e, sh.sh_link, s.st_name);
+			if (name && fn(ctx, name, s.st_value))
+				return;
 		}
 	}
-	return found;
+}
+
+struct scan {
+	Elf *e;
+	const struct ts_sym *sorted;
+	const unsigned int *order;
+	unsigned int nsyms;
+	uint64_t *offsets;
+	int found;
+};
+
+static bool scan_one(void *ctx, const char *name, uint64_t value)
+{
+	struct scan *sc = ctx;
+	struct ts_sym key = { .name = name }, *hit;
+
+	hit = bsearch(&key, sc->sorted, sc->nsyms, sizeof(key), cmp_sym);
+	if (!hit || sc->offsets[sc->order[hit - sc->sorted]])
+		return false;
+	sc->offsets[sc->order[hit - sc->sorted]] = file_offset(sc->e, value);
+	sc->found += !!sc->offsets[sc->order[hit - sc->sorted]];
+	return false;
+}
+
+static int scan_dynsym(Elf *e, const struct ts_sym *sorted, const unsigned int *order,
+		       unsigned int nsyms, uint64_t *offsets)
+{
+	struct scan sc = { e, sorted, order, nsyms, offsets, 0 };
+
+	each_dynsym_func(e, scan_one, &sc);
+	return sc.found;
 }
 
 int ts_lib_symbols(const char *path, uint64_t *offsets, unsigned int nsyms, char *build_id,
@@ -331,44 +356,38 @@ cleanup:
 	return ret;
 }
 
+struct find {
+	Elf *e;
+	const char *name;
+	uint64_t off;
+};
+
+static bool find_one(void *ctx, const char *name, uint64_t value)
+{
+	struct find *f = ctx;
+
+	if (strcmp(name, f->name))
+		return false;
+	f->off = file_offset(f->e, value);
+	return true;
+}
+
 int ts_elf_func_offset(const char *path, const char *name, uint64_t *off)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-	Elf *e = NULL;
-	int fd, err = -ENOENT;
+	struct find f = { .name = name };
+	int fd;
 
 	*off = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	while (e && err && (scn = elf_nextscn(e, scn))) {
-		Elf_Data *d;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
-			continue;
-		d = elf_getdata(scn, NULL);
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 0; d && i < n; i++) {
-			const char *s;
-			GElf_Sym sym;
-
-			if (!gelf_getsym(d, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    sym.st_shndx == SHN_UNDEF)
-				continue;
-			s = elf_strptr(e, sh.sh_link, sym.st_name);
-			if (s && !strcmp(s, name)) {
-				*off = file_offset(e, sym.st_value);
-				err = *off ? 0 : -ENOENT;
-				break;
-			}
-		}
-	}
-	if (e)
-		elf_end(e);
+	f.e = elf_begin(fd, ELF_C_READ, NULL);
+	if (f.e)
+		each_dynsym_func(f.e, find_one, &f);
+	if (f.e)
+		elf_end(f.e);
 	close(fd);
-	return err;
+	*off = f.off;
+	return f.off ? 0 : -ENOENT;
 }
