@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -393,6 +394,45 @@ static void test_gpu_time_duration(void **state)
 	trace_free(&t);
 }
 
+/* The library kept in the state folder: only ever one byte for byte ours, in a folder only we write. */
+static void test_gpu_time_library_file(void **state)
+{
+	char *json = path_in("gt-lib.json"), *sd = path_in("gstate"), err[4096], cmd[1024];
+	const char *saved = getenv("TRACESMITH_STATE_DIR");
+	char keep[300], lib[512] = "";
+	struct trace t;
+	FILE *f;
+	int i;
+
+	snprintf(keep, sizeof(keep), "%s", saved ? saved : "");
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	for (i = 0; i < 3; i++) {
+		if (i == 1) { /* someone else's bytes under its name: replaced, never loaded */
+			snprintf(cmd, sizeof(cmd), "ls %s/libtracesmith-cupti-*.so", sd);
+			f = popen(cmd, "r");
+			assert_non_null(fgets(lib, sizeof(lib), f));
+			pclose(f);
+			lib[strcspn(lib, "\n")] = '\0';
+			f = fopen(lib, "w");
+			fputs("not the library", f);
+			fclose(f);
+		}
+		if (i == 2) /* a folder others can write: not used at all */
+			chmod(sd, 0777);
+		assert_int_equal(trace_gpu("threads", NULL, json, NULL, err, sizeof(err)), 0);
+		assert_int_equal(trace_load(&t, json), 0);
+		assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")), "gpu");
+		trace_free(&t);
+	}
+	f = fopen(lib, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(cmd, 1, 4, f), 4);
+	fclose(f);
+	assert_memory_equal(cmd, "\177ELF", 4);
+	chmod(sd, 0755);
+	setenv("TRACESMITH_STATE_DIR", keep, 1);
+}
+
 static void test_gpu_time_options(void **state)
 {
 	char *all[] = { (char *)bin, "--gpu-time", "-a", NULL };
@@ -420,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_gpu_time_attach),
 		cmocka_unit_test(test_gpu_time_attach_detach),
 		cmocka_unit_test(test_gpu_time_duration),
+		cmocka_unit_test(test_gpu_time_library_file),
 		cmocka_unit_test(test_gpu_time_options),
 	};
 

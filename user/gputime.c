@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "gputime.h"
 #include "ptrace_call.h"
 #include "util.h"
@@ -17,19 +18,73 @@
 extern const unsigned char ts_cupti_lib[];
 extern const uint64_t ts_cupti_lib_size;
 
-/* A folder of our own (mkdtemp: 0700, then readable), the library in it. */
+/* Is the file at path exactly the library (and a regular file we own, written by no one else)? */
+static bool is_our_lib(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	unsigned char *buf = NULL;
+	struct stat st;
+	bool same = false;
+
+	if (fd < 0)
+		return false;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    !(st.st_mode & 022) && (uint64_t)st.st_size == ts_cupti_lib_size &&
+	    (buf = malloc(ts_cupti_lib_size)) &&
+	    pread(fd, buf, ts_cupti_lib_size, 0) == (ssize_t)ts_cupti_lib_size)
+		same = !memcmp(buf, ts_cupti_lib, ts_cupti_lib_size);
+	free(buf);
+	close(fd);
+	return same;
+}
+
+/*
+ * In the state folder, under a name of its size and CRC, kept: a process the
+ * command leaves behind can still load it after the tracer is gone. Only in
+ * a folder we own that no one else can write, and only a file that is byte
+ * for byte ours (it runs inside the traced programs).
+ */
+static bool keep_lib(struct ts_gpu_time *g)
+{
+	const char *dir = ts_state_dir();
+	char tmp[sizeof(g->lib) + 16];
+	struct stat st;
+	int fd;
+
+	mkdir(dir, 0755);
+	if (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return false;
+	snprintf(g->lib, sizeof(g->lib), "%s/libtracesmith-cupti-%llu-%08lx.so", dir,
+		 (unsigned long long)ts_cupti_lib_size, crc32(0, ts_cupti_lib, ts_cupti_lib_size));
+	if (is_our_lib(g->lib))
+		return true;
+	snprintf(tmp, sizeof(tmp), "%s.%d", g->lib, getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return false;
+	if (ts_write_all(fd, ts_cupti_lib, ts_cupti_lib_size, -1) | close(fd) ||
+	    rename(tmp, g->lib) || !is_our_lib(g->lib)) {
+		unlink(tmp);
+		return false;
+	}
+	return true;
+}
+
+/* Where the library goes: kept in the state folder, else a folder of this run's own. */
 static int write_lib(struct ts_gpu_time *g)
 {
 	const char *tmp = getenv("TMPDIR");
 	int fd, err;
 
+	if (keep_lib(g))
+		return 0;
+	/* mkdtemp: 0700, then readable by the command, which may drop privileges */
 	snprintf(g->dir, sizeof(g->dir), "%s/tracesmith-cupti-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(g->dir)) {
 		err = -errno;
 		g->dir[0] = '\0';
 		return err;
 	}
-	/* the command may drop privileges before cuInit: it must still read it */
 	chmod(g->dir, 0755);
 	snprintf(g->lib, sizeof(g->lib), "%s/libtracesmith-cupti.so", g->dir);
 	fd = open(g->lib, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);

@@ -14,7 +14,6 @@
 
 #define OBJ_BYTES   256 /* how much of a driver object is searched for its name */
 #define NAME_BYTES  TS_MAX_STR
-#define STATE_DIR   "/var/lib/tracesmith-bpf"
 #define KNOWN_NAMED 1
 #define KNOWN_NONE  2
 
@@ -169,7 +168,7 @@ bool ts_names_recover_function(struct ts_names *n, uint32_t pid, uint64_t func, 
 /* The state file for a build id: a name that cannot reach outside the state dir. */
 static void state_path(struct ts_names *n, const char *build_id)
 {
-	const char *dir = getenv("TRACESMITH_STATE_DIR");
+	const char *dir = ts_state_dir();
 	size_t i;
 
 	n->state[0] = '\0';
@@ -179,7 +178,7 @@ static void state_path(struct ts_names *n, const char *build_id)
 		if (!((build_id[i] >= '0' && build_id[i] <= '9') ||
 		      (build_id[i] >= 'a' && build_id[i] <= 'f')))
 			return;
-	snprintf(n->state, sizeof(n->state), "%s/name-layout-%s", dir ? dir : STATE_DIR, build_id);
+	snprintf(n->state, sizeof(n->state), "%s/name-layout-%s", dir, build_id);
 }
 
 void ts_names_init(struct ts_names *n, const char *build_id)

@@ -135,3 +135,10 @@ int ts_write_all(int fd, const void *p, size_t n, off_t off)
 	}
 	return 0;
 }
+
+const char *ts_state_dir(void)
+{
+	const char *dir = getenv("TRACESMITH_STATE_DIR");
+
+	return dir && *dir ? dir : "/var/lib/tracesmith-bpf";
+}

@@ -38,6 +38,8 @@ uint64_t ts_now_ns(int clock_id);
 
 /* Read a whole small file (procfs) into buf, NUL-terminated; bytes read or -errno. */
 int ts_read_file(const char *path, char *buf, size_t size);
+/* Where the tracer keeps what outlives a run: $TRACESMITH_STATE_DIR, else /var/lib/tracesmith-bpf */
+const char *ts_state_dir(void);
 /* Write all n bytes (at off, or at the file offset when off < 0); 0 or -errno. */
 int ts_write_all(int fd, const void *p, size_t n, off_t off);
 
