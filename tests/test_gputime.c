@@ -433,6 +433,25 @@ static void test_gpu_time_library_file(void **state)
 	setenv("TRACESMITH_STATE_DIR", keep, 1);
 }
 
+/* -p on a process in another mount namespace: said, and traced without GPU times */
+static void test_gpu_time_other_mounts(void **state)
+{
+	char *app[] = { "unshare", "--mount", "--propagation", "private", "sleep", "3", NULL };
+	char pidstr[16], err[4096];
+	char *argv[] = {
+		(char *)bin, "--lib", (char *)fakecuda,	     "--gpu-time", "-p", pidstr, "-d",
+		"1",	     "-o",    path_in("gt-ns.json"), NULL
+	};
+	pid_t p = start(app, NULL);
+
+	usleep(300000);
+	snprintf(pidstr, sizeof(pidstr), "%d", p);
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "lives in another mount namespace"));
+	kill(p, SIGKILL);
+	wait_status(p);
+}
+
 static void test_gpu_time_options(void **state)
 {
 	char *all[] = { (char *)bin, "--gpu-time", "-a", NULL };
@@ -461,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_gpu_time_attach_detach),
 		cmocka_unit_test(test_gpu_time_duration),
 		cmocka_unit_test(test_gpu_time_library_file),
+		cmocka_unit_test(test_gpu_time_other_mounts),
 		cmocka_unit_test(test_gpu_time_options),
 	};
 

@@ -157,6 +157,17 @@ static int remote_call(struct ts_ptrace *p, pid_t pid, const char *lib, const ch
 	return ts_ptrace_call(p, addr, args, 2, str, str ? strlen(str) + 1 : 0, ret);
 }
 
+/* Does pid see the files we see (the same mount namespace)? */
+static bool same_mounts(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	return !stat("/proc/self/ns/mnt", &a) && !stat(path, &b) && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
 int ts_gpu_time_inject(struct ts_gpu_time *g, pid_t pid, const char *cupti)
 {
 	struct ts_ptrace p;
@@ -164,6 +175,13 @@ int ts_gpu_time_inject(struct ts_gpu_time *g, pid_t pid, const char *cupti)
 	uint64_t ret = 0;
 	int err;
 
+	if (!same_mounts(pid)) {
+		warn("--gpu-time: pid %d lives in another mount namespace (a container): it cannot "
+		     "load the library from here; tracing without GPU times (run the tracer "
+		     "inside it, or start the program under the tracer with --)\n",
+		     pid);
+		return -EXDEV;
+	}
 	if (cupti && !realpath(cupti, abs)) {
 		warn("--cupti %s: %s\n", cupti, strerror(errno));
 		return -errno;

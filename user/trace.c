@@ -662,7 +662,7 @@ int cmd_trace(int argc, char **argv)
 	if (err)
 		warn("stopped early: %s (the trace is kept, as far as it got)\n", strerror(-err));
 	/* --gpu-time: CUPTI off in a process that outlives the trace, its last records in */
-	if (r->o.gpu_time && (r->o.pid || !ts_child_gone(&r->child))) {
+	if (r->o.gpu_time && (r->o.pid ? r->gpu.injected : !ts_child_gone(&r->child))) {
 		ts_gpu_time_eject(&r->gpu, r->o.pid ? r->o.pid : r->child.pid);
 		ring_buffer__consume(r->probes.rb);
 	}
