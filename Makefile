@@ -67,6 +67,14 @@ $(OUT)/%.o: user/%.c | $(OUT)
 
 $(OUT)/loader.o: $(OUT)/tracesmith.skel.h
 
+# Rewritten when `git describe` changes: the objects that name the version are
+# rebuilt, so `version` and every trace's otherData never name an older build.
+$(OUT)/version.stamp: FORCE | $(OUT)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+.PHONY: FORCE
+FORCE:
+$(addprefix $(OUT)/,trace.o outputs.o merge.o main.o capture.o): $(OUT)/version.stamp
+
 # Fixed flags: it runs inside the traced program, never with our sanitizers.
 $(CUPTI_LIB): user/cupti/inject.c user/cupti/cupti_abi.h user/cupti/driver_cbids.h \
 	      bpf/tracesmith.h | $(OUT)
