@@ -145,6 +145,9 @@ void ts_hmap_free_owned(struct ts_hmap *m, bool all, uint64_t a)
 	ts_hmap_for_each (m, e)
 		if (all || e->key.a == a)
 			free((void *)(uintptr_t)e->val);
-	if (!all)
+	/* no entry may outlive its pointer: a whole map is emptied too */
+	if (all)
+		ts_hmap_free(m);
+	else
 		ts_hmap_del_all(m, a);
 }

@@ -45,8 +45,8 @@ void ts_hmap_del_all(struct ts_hmap *m, uint64_t a);
 /*
  * Maps whose values are malloc'd pointers. get: the pointer or NULL. put:
  * store p, freeing the one it replaces (-ENOMEM, p freed, if it can't).
- * free: free the pointers whose key.a is a (all of them with all), and drop
- * those entries (with all, the map stays for ts_hmap_free).
+ * free: free the pointers whose key.a is a, and drop those entries; with
+ * all, every pointer, and the map is left empty (as after ts_hmap_free).
  */
 void *ts_hmap_get_ptr(const struct ts_hmap *m, uint64_t a, uint64_t b);
 int ts_hmap_put_owned(struct ts_hmap *m, uint64_t a, uint64_t b, void *p);

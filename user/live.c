@@ -393,5 +393,4 @@ void ts_live_free(struct ts_live *l)
 		return;
 	ts_names_free(&l->names);
 	ts_hmap_free_owned(&l->seen, true, 0);
-	ts_hmap_free(&l->seen);
 }

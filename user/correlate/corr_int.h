@@ -94,7 +94,6 @@ struct ts_corr {
 	struct ts_hmap gpending; /* (pid, tid) -> struct ts_pring *: submits awaiting GPU records */
 	struct ts_hmap gnames;	 /* (pid, CUPTI name id) -> demangled kernel name */
 	uint64_t npending;	 /* submits held in all gpending rings */
-	uint64_t ngnames;	 /* names kept in gnames */
 	uint64_t gpu_time_failed;  /* processes whose CUPTI injection said it failed */
 	uint64_t clock_err_ns;	   /* the largest CUPTI clock calibration error seen */
 	char *hosts[TS_MAX_HOSTS]; /* META_HOST names, in order, distinct */

@@ -251,13 +251,13 @@ void ts_gpu_time_name(struct ts_corr *c, const struct ts_rec_gpu_name *r)
 {
 	char *raw, *name;
 
-	if (!r->id || ts_hmap_get(&c->gnames, r->hdr.pid, r->id) || c->ngnames >= GNAMES_MAX)
+	if (!r->id || ts_hmap_get(&c->gnames, r->hdr.pid, r->id) || c->gnames.count >= GNAMES_MAX)
 		return;
 	raw = strndup(r->name, r->name_len);
 	name = raw ? ts_demangle(raw) : NULL;
 	free(raw);
-	if (name && !ts_hmap_put_owned(&c->gnames, r->hdr.pid, r->id, name))
-		c->ngnames++;
+	if (name)
+		ts_hmap_put_owned(&c->gnames, r->hdr.pid, r->id, name);
 }
 
 void ts_gpu_time_info(struct ts_corr *c, const struct ts_rec_gpu_info *r)
@@ -298,9 +298,4 @@ void ts_gpu_time_forget(struct ts_corr *c, uint32_t pid, bool all)
 	}
 	ts_hmap_free_owned(&c->gpending, all, pid);
 	ts_hmap_free_owned(&c->gnames, all, pid);
-	if (all) { /* free_owned keeps the entries of a whole map: drop them too */
-		ts_hmap_free(&c->gpending);
-		ts_hmap_free(&c->gnames);
-		c->npending = c->ngnames = 0;
-	}
 }

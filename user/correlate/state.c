@@ -51,14 +51,8 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free_owned(&c->knames, true, 0);
 	ts_hmap_free_owned(&c->gpending, true, 0);
 	ts_hmap_free_owned(&c->gnames, true, 0);
-	ts_hmap_free(&c->gpending);
-	ts_hmap_free(&c->gnames);
-	ts_hmap_free(&c->procs);
-	ts_hmap_free(&c->threads);
+	/* the maps of plain values; those above are emptied by their free_owned */
 	ts_hmap_free(&c->ctxdev);
-	ts_hmap_free(&c->streams);
-	ts_hmap_free(&c->fnames);
-	ts_hmap_free(&c->knames);
 	ts_hmap_free(&c->allocs);
 	ts_graph_forget(c, 0, true);
 	ts_symtab_free(&c->syms);
