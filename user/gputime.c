@@ -38,6 +38,19 @@ static bool is_our_lib(const char *path)
 	return same;
 }
 
+/* The library into a new file at path (never through a link, never over a file). 0 or -errno. */
+static int write_new(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), err;
+
+	if (fd < 0)
+		return -errno;
+	err = ts_write_all(fd, ts_cupti_lib, ts_cupti_lib_size, -1);
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
 /*
  * In the state folder, under a name of its size and CRC, kept: a process the
  * command leaves behind can still load it after the tracer is gone. Only in
@@ -49,7 +62,6 @@ static bool keep_lib(struct ts_gpu_time *g)
 	const char *dir = ts_state_dir();
 	char tmp[sizeof(g->lib) + 16];
 	struct stat st;
-	int fd;
 
 	mkdir(dir, 0755);
 	if (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
@@ -59,11 +71,7 @@ static bool keep_lib(struct ts_gpu_time *g)
 	if (is_our_lib(g->lib))
 		return true;
 	snprintf(tmp, sizeof(tmp), "%s.%d", g->lib, getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return false;
-	if (ts_write_all(fd, ts_cupti_lib, ts_cupti_lib_size, -1) | close(fd) ||
-	    rename(tmp, g->lib) || !is_our_lib(g->lib)) {
+	if (write_new(tmp) || rename(tmp, g->lib) || !is_our_lib(g->lib)) {
 		unlink(tmp);
 		return false;
 	}
@@ -74,7 +82,7 @@ static bool keep_lib(struct ts_gpu_time *g)
 static int write_lib(struct ts_gpu_time *g)
 {
 	const char *tmp = getenv("TMPDIR");
-	int fd, err;
+	int err;
 
 	if (keep_lib(g))
 		return 0;
@@ -87,13 +95,7 @@ static int write_lib(struct ts_gpu_time *g)
 	}
 	chmod(g->dir, 0755);
 	snprintf(g->lib, sizeof(g->lib), "%s/libtracesmith-cupti.so", g->dir);
-	fd = open(g->lib, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	err = ts_write_all(fd, ts_cupti_lib, ts_cupti_lib_size, -1);
-	if (close(fd) && !err)
-		err = -errno;
-	return err;
+	return write_new(g->lib);
 }
 
 int ts_gpu_time_prepare(struct ts_gpu_time *g, const char *cupti)

@@ -138,15 +138,7 @@ void ts_names_known(struct ts_names *n, uint32_t pid, uint64_t handle)
 
 bool ts_names_recover(struct ts_names *n, uint32_t pid, uint64_t handle, char *out, size_t len)
 {
-	bool ok;
-
-	if (!handle || ts_hmap_get(&n->known, pid, handle))
-		return false;
-	ok = read_name(n, pid, handle, out, len);
-	ts_hmap_put(&n->known, pid, handle, ok ? KNOWN_NAMED : KNOWN_NONE);
-	if (!ok)
-		n->unnamed++;
-	return ok;
+	return ts_names_recover_function(n, pid, handle, 0, out, len);
 }
 
 bool ts_names_recover_function(struct ts_names *n, uint32_t pid, uint64_t func, uint64_t kernel,

@@ -45,7 +45,7 @@ void ts_names_known(struct ts_names *n, uint32_t pid, uint64_t handle);
  * handle.
  */
 bool ts_names_recover(struct ts_names *n, uint32_t pid, uint64_t handle, char *out, size_t len);
-/* The same for a function made from a kernel: the function's object, else the kernel's. */
+/* The same for a function made from a kernel: the function's object, else the kernel's (0: none). */
 bool ts_names_recover_function(struct ts_names *n, uint32_t pid, uint64_t func, uint64_t kernel,
 			       char *out, size_t len);
 /* Keep what was learned; say how many kernels stayed unnamed. */

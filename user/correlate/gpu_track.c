@@ -74,7 +74,7 @@ void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream)
 /* The stream a call submits to, created on first use for default streams. */
 struct ts_stream *ts_gpu_stream(struct ts_corr *c, const struct ts_submit *sub)
 {
-	uint64_t handle = sub->stream, key = handle, *v;
+	uint64_t handle = sub->stream, key = handle;
 	uint32_t dev = sub->dev;
 	char label[64];
 
@@ -88,11 +88,7 @@ struct ts_stream *ts_gpu_stream(struct ts_corr *c, const struct ts_submit *sub)
 	} else {
 		snprintf(label, sizeof(label), "Stream 0x%llx", (unsigned long long)handle);
 	}
-	v = ts_hmap_get(&c->streams, sub->pid, key);
-	if (v)
-		return (struct ts_stream *)(uintptr_t)*v;
-	/* created before we attached, or a default stream */
-	return stream_new(c, sub->pid, key, dev, label);
+	return ts_gpu_stream_by_key(c, sub->pid, key, dev, label);
 }
 
 struct ts_stream *ts_gpu_stream_by_key(struct ts_corr *c, uint32_t pid, uint64_t key, uint32_t dev,
@@ -102,6 +98,7 @@ struct ts_stream *ts_gpu_stream_by_key(struct ts_corr *c, uint32_t pid, uint64_t
 
 	if (v)
 		return (struct ts_stream *)(uintptr_t)*v;
+	/* created before we attached, or a default stream */
 	return stream_new(c, pid, key, dev % TS_MAX_DEVICES, label);
 }
 

@@ -323,7 +323,8 @@ static int find_cudart(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
-static void *open_in(const char *dir, const char *sub)
+/* The first libcupti of the versions we read, in dir/sub, or by soname (dir NULL). */
+static void *open_in(const char *dir, const char *sub, int flags)
 {
 	static const char *const names[] = { "libcupti.so.13", "libcupti.so.12", "libcupti.so" };
 	char p[768];
@@ -331,8 +332,11 @@ static void *open_in(const char *dir, const char *sub)
 	unsigned int i;
 
 	for (i = 0; !h && i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s/%s", dir, sub, names[i]);
-		h = dlopen(p, RTLD_NOW | RTLD_LOCAL);
+		if (dir)
+			snprintf(p, sizeof(p), "%s%s/%s", dir, sub, names[i]);
+		else
+			snprintf(p, sizeof(p), "%s", names[i]);
+		h = dlopen(p, RTLD_NOW | RTLD_LOCAL | flags);
 	}
 	return h;
 }
@@ -340,31 +344,28 @@ static void *open_in(const char *dir, const char *sub)
 /* One already in the process first: two CUPTIs in one process would fight. */
 static void *open_cupti(void)
 {
-	static const char *const sonames[] = { "libcupti.so.13", "libcupti.so.12", "libcupti.so" };
 	const char *path = getenv("TRACESMITH_CUPTI"), *home = getenv("CUDA_HOME");
-	void *h = NULL;
-	unsigned int i;
+	void *h;
 
 	if (path && *path)
 		return dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	for (i = 0; !h && i < 3; i++)
-		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	h = open_in(NULL, NULL, RTLD_NOLOAD);
 	if (!h && dl_iterate_phdr(find_cudart, NULL)) {
 		/* PyTorch wheels: nvidia/cuda_runtime/lib beside nvidia/cuda_cupti/lib */
-		h = open_in(cudart_dir, "");
+		h = open_in(cudart_dir, "", 0);
 		if (!h)
-			h = open_in(cudart_dir, "/../../cuda_cupti/lib");
+			h = open_in(cudart_dir, "/../../cuda_cupti/lib", 0);
 	}
-	for (i = 0; !h && i < 3; i++)
-		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h) /* the ld.so cache */
+		h = open_in(NULL, NULL, 0);
 	if (!h && home)
-		h = open_in(home, "/extras/CUPTI/lib64");
+		h = open_in(home, "/extras/CUPTI/lib64", 0);
 	if (!h && home)
-		h = open_in(home, "/lib64");
+		h = open_in(home, "/lib64", 0);
 	if (!h)
-		h = open_in("/usr/local/cuda", "/extras/CUPTI/lib64");
+		h = open_in("/usr/local/cuda", "/extras/CUPTI/lib64", 0);
 	if (!h)
-		h = open_in("/usr/local/cuda", "/lib64");
+		h = open_in("/usr/local/cuda", "/lib64", 0);
 	return h;
 }
 
