@@ -44,10 +44,8 @@ int cmd_query(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:sh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (ts_sql_format(optarg, &fmt)) {
-				warn("--format %s: one of table, csv, json\n", optarg);
+			if (ts_sql_format(optarg, &fmt))
 				return 1;
-			}
 			break;
 		case 's':
 			salvage = true;

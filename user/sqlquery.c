@@ -22,15 +22,18 @@
 
 int ts_sql_format(const char *s, enum ts_sql_fmt *f)
 {
-	if (!strcmp(s, "table"))
-		*f = TS_SQL_TABLE;
-	else if (!strcmp(s, "csv"))
-		*f = TS_SQL_CSV;
-	else if (!strcmp(s, "json"))
-		*f = TS_SQL_JSON;
-	else
-		return -EINVAL;
-	return 0;
+	static const char *const names[] = {
+		[TS_SQL_TABLE] = "table", [TS_SQL_CSV] = "csv", [TS_SQL_JSON] = "json"
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*f = i;
+			return 0;
+		}
+	warn("--format %s: one of table, csv, json\n", s);
+	return -EINVAL;
 }
 
 static void sql_sqrt(sqlite3_context *ctx, int argc, sqlite3_value **argv)

@@ -9,7 +9,7 @@
 
 enum ts_sql_fmt { TS_SQL_TABLE, TS_SQL_CSV, TS_SQL_JSON };
 
-/* "table", "csv", "json"; -EINVAL otherwise. */
+/* "table", "csv", "json"; -EINVAL, said, otherwise. */
 int ts_sql_format(const char *s, enum ts_sql_fmt *f);
 
 struct ts_sql_input {

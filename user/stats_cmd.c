@@ -81,21 +81,29 @@ static int parse(int argc, char **argv, struct stats_opts *o)
 	optind = 1;
 	opterr = 0; /* ts_usage_error says it, through warn() */
 	while ((c = getopt_long(argc, argv, "jo:sr:f:h", longopts, NULL)) != -1) {
-		if (c == 'j')
+		switch (c) {
+		case 'j':
 			o->json = true;
-		else if (c == 'o')
+			break;
+		case 'o':
 			o->out = optarg;
-		else if (c == 's')
+			break;
+		case 's':
 			o->salvage = true;
-		else if (c == 'r' && add_report(o, optarg))
-			return -1;
-		else if (c == 'f' && (o->have_fmt = true) && ts_sql_format(optarg, &o->fmt)) {
-			warn("--format %s: one of table, csv, json\n", optarg);
-			return -1;
-		} else if (c == 'h') {
+			break;
+		case 'r':
+			if (add_report(o, optarg))
+				return -1;
+			break;
+		case 'f':
+			o->have_fmt = true;
+			if (ts_sql_format(optarg, &o->fmt))
+				return -1;
+			break;
+		case 'h':
 			usage();
 			return 1;
-		} else if (c != 'r' && c != 'f') {
+		default:
 			ts_usage_error("stats", argv);
 			return -1;
 		}

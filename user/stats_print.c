@@ -64,25 +64,26 @@ static void shape_text(const struct st_kernel *k, char *buf, size_t len)
 		snprintf(buf + off, len - off, " +more");
 }
 
-/* What the kernel times are: measured (--gpu-time), host submit, or both. */
-static const char *kernel_time_label(const struct stats_writer *st, const char **col)
+/* What the kernel times are (host submit, measured with --gpu-time, or both), as each output says it */
+struct kernel_timing {
+	const char *title, *col, *json_key;
+};
+
+static const struct kernel_timing *kernel_timing(const struct stats_writer *st)
 {
-	if (st->kernels_measured && !st->kernels_host) {
-		*col = "gpu_ms";
-		return "GPU time";
-	}
-	if (st->kernels_measured) {
-		*col = "time_ms";
-		return "time (GPU-measured where --gpu-time got it, else host submit)";
-	}
-	*col = "submit_ms";
-	return "host submit time";
+	static const struct kernel_timing t[] = {
+		{ "host submit time", "submit_ms", "submit_ns" },
+		{ "GPU time", "gpu_ms", "gpu_ns" },
+		{ "time (GPU-measured where --gpu-time got it, else host submit)", "time_ms",
+		  "time_ns" },
+	};
+
+	return !st->kernels_measured ? &t[0] : !st->kernels_host ? &t[1] : &t[2];
 }
 
 static void text_kernels(const struct stats_writer *st, struct ts_out *o,
 			 int (*cmp)(const void *, const void *), const char *title)
 {
-	const char *col;
 	struct ts_strmap_ent **v = ts_named_sorted(&st->kernels, cmp);
 	char shapes[256];
 	size_t i;
@@ -91,9 +92,8 @@ static void text_kernels(const struct stats_writer *st, struct ts_out *o,
 		free(v);
 		return;
 	}
-	kernel_time_label(st, &col);
-	ts_out_printf(o, "\n%s\n  %10s %12s %10s  %-40s %s\n", title, "launches", col, "avg_us",
-		      "kernel", "grid x block");
+	ts_out_printf(o, "\n%s\n  %10s %12s %10s  %-40s %s\n", title, "launches",
+		      kernel_timing(st)->col, "avg_us", "kernel", "grid x block");
 	for (i = 0; i < st->kernels.count && i < TOP; i++) {
 		const struct st_kernel *k = ENT_VAL(v[i]);
 
@@ -254,14 +254,13 @@ static void text_procs_streams(const struct stats_writer *st, struct ts_out *o)
 
 void st_print_text(const struct stats_writer *st, struct ts_out *o)
 {
-	const char *col;
 	char title[128];
 
 	ts_out_printf(o, "tracesmith-bpf stats: %llu records, %llu dropped, %.3f s traced%s\n",
 		      (unsigned long long)st->meta.records, (unsigned long long)st->meta.drops,
 		      st->meta.end_ns / 1e9, st->meta.incomplete ? " (incomplete input)" : "");
 	text_kernels(st, o, by_launches, "Top kernels by launch count");
-	snprintf(title, sizeof(title), "Top kernels by %s", kernel_time_label(st, &col));
+	snprintf(title, sizeof(title), "Top kernels by %s", kernel_timing(st)->title);
 	text_kernels(st, o, by_kernel_time, title);
 	text_hist_table(o, &st->apis, "CUDA API summary", "function");
 	text_copies(st, o);
@@ -349,11 +348,7 @@ static void json_kernels(const struct stats_writer *st, struct ts_jw *jw)
 		ts_jw_cstr_field(jw, "name", v[i]->str);
 		ts_jw_u64_field(jw, "launches", k->count);
 		/* the key says what the time is */
-		ts_jw_u64_field(jw,
-				!st->kernels_measured ? "submit_ns"
-				: !st->kernels_host   ? "gpu_ns"
-						      : "time_ns",
-				k->total_ns);
+		ts_jw_u64_field(jw, kernel_timing(st)->json_key, k->total_ns);
 		ts_jw_key(jw, "shapes");
 		ts_jw_arr_open(jw);
 		for (j = 0; j < k->nshapes; j++) {
