@@ -82,6 +82,75 @@ static void test_json_escape(void **state)
 	json_object_put(o);
 }
 
+/* The escaping, byte by byte, as RFC 8259 and ts_out_json_str's contract say */
+static size_t ref_escape(char *out, const unsigned char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	out[k++] = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			k += sprintf(out + k, "\\%c", c);
+		else if (c == '\n')
+			k += sprintf(out + k, "\\n");
+		else if (c == '\t')
+			k += sprintf(out + k, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			k += sprintf(out + k, "\\u%04x", c);
+		else if (c >= 0x80) /* alone among ASCII: never UTF-8 */
+			k += sprintf(out + k, "\\ufffd");
+		else
+			out[k++] = c;
+	}
+	out[k++] = '"';
+	return k;
+}
+
+/*
+ * The escaper skips eight plain bytes at a time: every byte value at every
+ * place of a word (and across the word boundary) must come out as the plain
+ * byte-by-byte rules say; numbers around each power of ten as printf has them.
+ */
+static void test_json_escape_words(void **state)
+{
+	static char want[1 << 20];
+	unsigned char s[24];
+	struct ts_out out;
+	size_t k = 0, len;
+	unsigned int b, at, e;
+	uint64_t v;
+	char *got;
+
+	assert_int_equal(ts_out_open(&out, test_path("words.json")), 0);
+	for (b = 0; b < 256; b++)
+		for (at = 0; at < sizeof(s); at++) {
+			memcpy(s, "abcdefghijklmnopqrstuvwx", sizeof(s));
+			s[at] = b;
+			len = at % 3 ? sizeof(s) : at + 1; /* some end right after it */
+			ts_out_json_str(&out, (const char *)s, len);
+			k += ref_escape(want + k, s, len);
+			ts_out_putc(&out, '\n');
+			want[k++] = '\n';
+		}
+	for (e = 0, v = 1; e < 20; e++, v *= 10) {
+		uint64_t near[] = { v - 1, v, v + 1, v * 9 + 9 };
+		unsigned int j;
+
+		for (j = 0; j < 4; j++) {
+			ts_out_u64(&out, near[j]);
+			k += sprintf(want + k, "%llu", (unsigned long long)near[j]);
+			ts_out_putc(&out, ' ');
+			want[k++] = ' ';
+		}
+	}
+	want[k] = '\0';
+	assert_int_equal(ts_out_close(&out), 0);
+	got = slurp(test_path("words.json"));
+	assert_string_equal(got, want);
+}
+
 static void test_out_full_disk(void **state)
 {
 	struct ts_out o;
@@ -781,6 +850,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_usec_exact),
 		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_json_escape_words),
 		cmocka_unit_test(test_out_full_disk),
 		cmocka_unit_test(test_hashmap),
 		cmocka_unit_test(test_hook_table),
