@@ -588,6 +588,35 @@ static void test_pb_varints(void **state)
 	pb_free(&p);
 }
 
+/* pb_pair writes the bytes of begin, two varints, end: at every size of field and value */
+static void test_pb_pair(void **state)
+{
+	static const uint64_t vals[] = { 0, 1, 127, 128, 16383, 16384, 1ull << 35, UINT64_MAX };
+	static const uint32_t fields[] = { 1, 15, 16, 2047, 2048, 536870911 };
+	struct pb a = { 0 }, b = { 0 };
+	unsigned int f, g, i, j;
+
+	for (f = 0; f < ARRAY_SIZE(fields); f++)
+		for (g = 0; g < ARRAY_SIZE(fields); g++)
+			for (i = 0; i < ARRAY_SIZE(vals); i++)
+				for (j = 0; j < ARRAY_SIZE(vals); j++) {
+					pb_reset(&a);
+					pb_reset(&b);
+					pb_begin(&a, fields[f]);
+					pb_varint(&a, fields[g], vals[i]);
+					pb_varint(&a, fields[f], vals[j]);
+					pb_end(&a);
+					pb_pair(&b, fields[f], fields[g], vals[i], fields[f],
+						vals[j]);
+					assert_int_equal(a.err, 0);
+					assert_int_equal(b.err, 0);
+					assert_int_equal(a.len, b.len);
+					assert_memory_equal(a.buf, b.buf, a.len);
+				}
+	pb_free(&a);
+	pb_free(&b);
+}
+
 static void test_pb_nested(void **state)
 {
 	struct pb p = { 0 };
@@ -869,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_driver),
 		cmocka_unit_test(test_replay_cli),
 		cmocka_unit_test(test_pb_varints),
+		cmocka_unit_test(test_pb_pair),
 		cmocka_unit_test(test_pb_nested),
 		cmocka_unit_test(test_pftrace_fixtures),
 	};

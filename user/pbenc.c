@@ -19,7 +19,7 @@ void pb_free(struct pb *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int grow(struct pb *p, size_t n)
+int pb_grow(struct pb *p, size_t n)
 {
 	size_t cap = p->cap ? p->cap : 4096;
 	uint8_t *nb;
@@ -34,14 +34,6 @@ static int grow(struct pb *p, size_t n)
 	return 0;
 }
 
-/* the common case, inline: room already there */
-static inline int reserve(struct pb *p, size_t n)
-{
-	if (__builtin_expect(!p->err && p->len + n <= p->cap, 1))
-		return 0;
-	return p->err ? p->err : grow(p, n);
-}
-
 unsigned int pb_varint_size(uint64_t v)
 {
 	unsigned int n = 1;
@@ -51,70 +43,6 @@ unsigned int pb_varint_size(uint64_t v)
 		n++;
 	}
 	return n;
-}
-
-static inline unsigned int put_varint(uint8_t *out, uint64_t v)
-{
-	unsigned int n = 0;
-
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
-unsigned int pb_put_varint(uint8_t *out, uint64_t v)
-{
-	return put_varint(out, v);
-}
-
-static inline void raw_varint(struct pb *p, uint64_t v)
-{
-	if (!reserve(p, 10))
-		p->len += put_varint(p->buf + p->len, v);
-}
-
-static void tag(struct pb *p, uint32_t field, enum pb_wire w)
-{
-	raw_varint(p, (uint64_t)field << 3 | w);
-}
-
-/* the most frequent field of all: one room check, one-byte tags and values inline */
-void pb_varint(struct pb *p, uint32_t field, uint64_t v)
-{
-	uint64_t t = (uint64_t)field << 3 | PB_VARINT;
-	uint8_t *o;
-
-	if (reserve(p, 20))
-		return;
-	o = p->buf + p->len;
-	if (t < 0x80)
-		*o++ = (uint8_t)t;
-	else
-		o += put_varint(o, t);
-	if (v < 0x80)
-		*o++ = (uint8_t)v;
-	else
-		o += put_varint(o, v);
-	p->len = o - p->buf;
-}
-
-void pb_int(struct pb *p, uint32_t field, int64_t v)
-{
-	pb_varint(p, field, (uint64_t)v);
-}
-
-void pb_fixed64(struct pb *p, uint32_t field, uint64_t v)
-{
-	int i;
-
-	tag(p, field, PB_FIXED64);
-	if (reserve(p, 8))
-		return;
-	for (i = 0; i < 8; i++)
-		p->buf[p->len++] = (uint8_t)(v >> (8 * i));
 }
 
 void pb_double(struct pb *p, uint32_t field, double v)
@@ -127,9 +55,10 @@ void pb_double(struct pb *p, uint32_t field, double v)
 
 void pb_bytes(struct pb *p, uint32_t field, const void *data, size_t len)
 {
-	tag(p, field, PB_LEN);
-	raw_varint(p, len);
-	if (!reserve(p, len)) {
+	pb_tag(p, field, PB_LEN);
+	if (!pb_room(p, 10))
+		p->len += pb_put_varint(p->buf + p->len, len);
+	if (!pb_room(p, len)) {
 		memcpy(p->buf + p->len, data, len);
 		p->len += len;
 	}
@@ -140,34 +69,13 @@ void pb_string(struct pb *p, uint32_t field, const char *s)
 	pb_bytes(p, field, s, strlen(s));
 }
 
-void pb_begin(struct pb *p, uint32_t field)
+void pb_end_long(struct pb *p, size_t at, size_t len)
 {
-	tag(p, field, PB_LEN);
-	if (p->depth == PB_MAX_DEPTH) {
-		p->err = -E2BIG;
-		return;
-	}
-	/* one byte for the length; pb_end makes room if it needs more */
-	if (reserve(p, 1))
-		return;
-	p->open[p->depth++] = p->len++;
-}
+	unsigned int n = pb_varint_size(len);
 
-void pb_end(struct pb *p)
-{
-	size_t at, len;
-	unsigned int n;
-
-	if (p->err || !p->depth)
+	if (pb_room(p, n - 1))
 		return;
-	at = p->open[--p->depth];
-	len = p->len - at - 1;
-	n = pb_varint_size(len);
-	if (n > 1) {
-		if (reserve(p, n - 1))
-			return;
-		memmove(p->buf + at + n, p->buf + at + 1, len);
-		p->len += n - 1;
-	}
+	memmove(p->buf + at + n, p->buf + at + 1, len);
+	p->len += n - 1;
 	pb_put_varint(p->buf + at, len);
 }

@@ -104,9 +104,16 @@ struct intern_hit {
 	uint32_t iid;
 };
 
+/* A static string's iid (writer.h: keys and categories): its address says which. */
+struct static_hit {
+	const char *ptr;
+	uint32_t iid;
+};
+
 struct pf_writer {
 	struct ts_writer base;
 	struct intern_hit cache[IK__COUNT][INTERN_CACHE];
+	struct static_hit scache[IK__COUNT][INTERN_CACHE];
 	struct ts_out out;
 	struct pb pkt;			  /* the packet being built */
 	struct pb interned;		  /* InternedData for it */
@@ -186,6 +193,18 @@ static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, s
 		pb_end(&p->interned);
 	}
 	return iid;
+}
+
+/* iid_of for a string of static storage, ASCII: an arg key or a category (writer.h). */
+static uint32_t iid_static(struct pf_writer *p, enum intern_kind k, const char *s)
+{
+	struct static_hit *h = &p->scache[k][((uintptr_t)s >> 3) % INTERN_CACHE];
+
+	if (h->ptr != s) {
+		h->iid = iid_of(p, k, s, strlen(s), NULL);
+		h->ptr = h->iid ? s : NULL;
+	}
+	return h->iid;
 }
 
 static void packet_begin(struct pf_writer *p, uint64_t rel_ts, bool has_ts)
@@ -407,37 +426,40 @@ static bool put_long_str(struct pf_writer *p, const char *s, size_t n)
 /* false: a string value that was not UTF-8, whose bytes the caller adds */
 static bool put_annotation(struct pf_writer *p, const struct ts_arg *a)
 {
+	uint32_t key = iid_static(p, IK_ANNOTATION, a->key), field = DA_UINT;
+	uint64_t v = a->u;
 	bool ok = true;
 	char dim[40];
-	int n;
 
-	pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
-	pb_varint(&p->pkt, DA_NAME_IID, iid_of(p, IK_ANNOTATION, a->key, strlen(a->key), NULL));
 	switch (a->type) {
-	case TS_ARG_U64:
-		pb_varint(&p->pkt, DA_UINT, a->u);
-		break;
 	case TS_ARG_I64:
-		pb_int(&p->pkt, DA_INT, a->i);
+		field = DA_INT;
 		break;
 	case TS_ARG_HEX:
-		pb_varint(&p->pkt, DA_POINTER, a->u);
+		field = DA_POINTER;
 		break;
 	case TS_ARG_STR:
-		/* short, repeated values (track names, directions) are interned */
-		if (a->str.len <= 32)
-			pb_varint(&p->pkt, DA_STRING_IID,
-				  iid_of(p, IK_STRING, a->str.s, a->str.len, &ok));
-		else
+		if (a->str.len > 32) {
+			pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
+			pb_varint(&p->pkt, DA_NAME_IID, key);
 			ok = put_long_str(p, a->str.s, a->str.len);
+			pb_end(&p->pkt);
+			return ok;
+		}
+		/* short, repeated values (track names, directions) are interned */
+		field = DA_STRING_IID;
+		v = iid_of(p, IK_STRING, a->str.s, a->str.len, &ok);
 		break;
 	case TS_ARG_DIM3:
 		/* "[x,y,z]", interned: launch shapes repeat, and take 2 bytes then */
-		n = fmt_dim3(dim, a->dim);
-		pb_varint(&p->pkt, DA_STRING_IID, iid_of(p, IK_STRING, dim, n, NULL));
+		field = DA_STRING_IID;
+		v = iid_of(p, IK_STRING, dim, fmt_dim3(dim, a->dim), NULL);
+		break;
+	default:
 		break;
 	}
-	pb_end(&p->pkt);
+	/* { name_iid, value }: two numbers, the most frequent message of a trace */
+	pb_pair(&p->pkt, TE_DEBUG_ANNOTATIONS, DA_NAME_IID, key, field, v);
 	return ok;
 }
 
@@ -453,7 +475,7 @@ static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
 	pb_varint(&p->pkt, TE_TYPE, TYPE_SLICE_BEGIN);
 	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
 	pb_varint(&p->pkt, TE_NAME_IID, iid_of(p, IK_NAME, s->name, s->name_len, &ok));
-	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_of(p, IK_CATEGORY, s->cat, strlen(s->cat), NULL));
+	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_static(p, IK_CATEGORY, s->cat));
 	for (i = 0; i < s->nargs; i++)
 		if (!put_annotation(p, &s->args[i]))
 			put_bytes_annotation(p, s->args[i].key, s->args[i].str.s,

@@ -21,7 +21,7 @@ enum ts_arg_type {
 };
 
 struct ts_arg {
-	const char *key;
+	const char *key; /* static storage (a literal, a table's): writers may keep the pointer */
 	uint8_t type;
 	union {
 		uint64_t u;
@@ -60,7 +60,7 @@ struct ts_slice {
 	uint64_t ts, dur;
 	const char *name;
 	size_t name_len;
-	const char *cat;
+	const char *cat;   /* static storage, like arg keys */
 	const char *api;   /* host calls: the function's base name (cuMemAlloc of cuMemAlloc_v2) */
 	uint8_t kind;	   /* enum ts_slice_kind bits; 0 for GPU and driver slices */
 	uint64_t flow_out; /* a flow starts here (0: none) */
