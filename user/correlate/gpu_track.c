@@ -74,20 +74,26 @@ void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream)
 /* The stream a call submits to, created on first use for default streams. */
 struct ts_stream *ts_gpu_stream(struct ts_corr *c, const struct ts_submit *sub)
 {
-	uint64_t handle = sub->stream, key = handle;
+	uint64_t handle = sub->stream, key = handle, *v;
 	uint32_t dev = sub->dev;
+	bool per_thread = handle == CU_STREAM_PER_THREAD || (handle == 0 && sub->per_thread);
+	bool legacy = !per_thread && (handle == 0 || handle == CU_STREAM_LEGACY);
 	char label[64];
 
-	if (handle == CU_STREAM_PER_THREAD || (handle == 0 && sub->per_thread)) {
+	if (per_thread)
 		key = PT_STREAM_KEY(sub->tid);
-		snprintf(label, sizeof(label), "Per-thread default stream (tid %u)", sub->tid);
-	} else if (handle == 0 || handle == CU_STREAM_LEGACY) {
-		/* the legacy default stream is one per context: one per device here */
+	else if (legacy) /* the legacy default stream is one per context: one per device here */
 		key = CU_STREAM_LEGACY | (uint64_t)dev << 8;
+	/* known already, the common case: no label to make (a printf per GPU op was 9% of an export) */
+	v = ts_hmap_get(&c->streams, sub->pid, key);
+	if (v)
+		return (struct ts_stream *)(uintptr_t)*v;
+	if (per_thread)
+		snprintf(label, sizeof(label), "Per-thread default stream (tid %u)", sub->tid);
+	else if (legacy)
 		snprintf(label, sizeof(label), "Default stream");
-	} else {
+	else
 		snprintf(label, sizeof(label), "Stream 0x%llx", (unsigned long long)handle);
-	}
 	return ts_gpu_stream_by_key(c, sub->pid, key, dev, label);
 }
 
