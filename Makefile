@@ -38,7 +38,7 @@ FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
 	      $(OUT)/test_sql
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
-	      $(OUT)/test_gputime $(OUT)/test_merge
+	      $(OUT)/test_gputime $(OUT)/test_merge $(OUT)/test_probes
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
@@ -141,6 +141,9 @@ $(OUT)/test_gputime: tests/test_gputime.c tests/fakecupti/fake_prof.h $(RUN_SRCS
 # Process identity from the kernel: short-lived, forking and exec'ing processes.
 $(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_procs.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+$(OUT)/test_probes: tests/test_probes.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_probes.c $(RUN_SRCS) -o $@ $(TEST_LIBS) -lbpf
 
 # CUDA graphs: a real trace of the graphs workload, and the bounds on canned records.
 $(OUT)/test_graphs: tests/test_graphs.c $(RUN_SRCS) $(RUN_HDRS) tests/pipe.c tests/pipe.h \

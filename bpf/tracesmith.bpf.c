@@ -158,6 +158,7 @@ static __always_inline __u64 read_arg(const __u64 *args, __u32 arg)
 	return arg < 6 + TS_MAX_STACK_ARGS ? args[arg] : 0;
 }
 
+/* 1 if the call is followed (its return must run), 0 if it is not ours */
 static __always_inline int api_entry(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -226,7 +227,7 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 	t->rec.hdr.ts = bpf_ktime_get_ns();
 	if (spec->flags & TS_SPEC_F_ENTER)
 		emit_enter(&t->rec.hdr);
-	return 0;
+	return 1;
 }
 
 /* CUlaunchConfig, per the CUDA 12/13 headers (56 bytes) */
@@ -459,7 +460,8 @@ int BPF_PROG(ts_exit, struct task_struct *p)
 SEC("uprobe")
 int ts_api_entry(struct pt_regs *ctx)
 {
-	return api_entry(ctx);
+	api_entry(ctx);
+	return 0;
 }
 
 SEC("uretprobe")
@@ -471,13 +473,32 @@ int ts_api_return(struct pt_regs *ctx)
 SEC("uprobe")
 int ts_api_entry_multi(struct pt_regs *ctx)
 {
-	return api_entry(ctx);
+	api_entry(ctx);
+	return 0;
 }
 
 SEC("uprobe")
 int ts_api_return_multi(struct pt_regs *ctx)
 {
 	return api_return(ctx);
+}
+
+/*
+ * A uprobe session (kernel 6.13+): one program at entry and at return. What
+ * it saves is the return probe itself: an entry that returns 1 (a process
+ * not traced, a call inside a hooked call) makes the kernel skip the return,
+ * where the pair above would trap there too, only to find nothing to do.
+ * Loaded as a uprobe, its attach type set by user space (libbpf 1.1 does not
+ * know the section).
+ */
+extern bool bpf_session_is_return(void) __ksym __weak;
+
+SEC("uprobe")
+int ts_api_session(struct pt_regs *ctx)
+{
+	if (bpf_session_is_return())
+		return api_return(ctx);
+	return !api_entry(ctx);
 }
 
 /* --gpu-time: the hand-off programs, kept beside (same object, same ring buffer) */

@@ -87,6 +87,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* The kernel's uprobe_multi link: not in libbpf 1.1, so called directly. */
 #define TS_BPF_TRACE_UPROBE_MULTI    48
+#define TS_BPF_TRACE_UPROBE_SESSION  57
 #define TS_BPF_F_UPROBE_MULTI_RETURN 1
 
 struct uprobe_multi_attr {
@@ -113,6 +114,16 @@ static bool have_uprobe_multi(void)
 	return yes;
 }
 
+/* uprobe sessions (6.13+): the kernel has the kfunc that tells entry from return */
+static bool have_uprobe_session(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool yes = btf && btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC) > 0;
+
+	btf__free(btf);
+	return yes;
+}
+
 static int attach_multi(struct ts_probes *p, const char *lib, const uint64_t *offs,
 			const uint64_t *cookies, unsigned int n)
 {
@@ -120,10 +131,13 @@ static int attach_multi(struct ts_probes *p, const char *lib, const uint64_t *of
 					 p->skel->progs.ts_api_return_multi };
 	int i, fd;
 
-	for (i = 0; i < 2; i++) {
+	if (p->session)
+		progs[0] = p->skel->progs.ts_api_session;
+	for (i = 0; i < (p->session ? 1 : 2); i++) {
 		struct uprobe_multi_attr a = {
 			.prog_fd = bpf_program__fd(progs[i]),
-			.attach_type = TS_BPF_TRACE_UPROBE_MULTI,
+			.attach_type = p->session ? TS_BPF_TRACE_UPROBE_SESSION
+						  : TS_BPF_TRACE_UPROBE_MULTI,
 			.path = (uintptr_t)lib,
 			.offsets = (uintptr_t)offs,
 			.cookies = (uintptr_t)cookies,
@@ -287,14 +301,18 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 	}
 	/* the fallback for kernels before 6.6, forced by tests to keep it working */
 	p->multi = have_uprobe_multi() && !getenv("TRACESMITH_NO_UPROBE_MULTI");
+	p->session = p->multi && have_uprobe_session() && !getenv("TRACESMITH_NO_UPROBE_SESSION");
 	bpf_program__set_autoload(p->skel->progs.ts_api_entry, !p->multi);
 	bpf_program__set_autoload(p->skel->progs.ts_api_return, !p->multi);
-	bpf_program__set_autoload(p->skel->progs.ts_api_entry_multi, p->multi);
-	bpf_program__set_autoload(p->skel->progs.ts_api_return_multi, p->multi);
+	bpf_program__set_autoload(p->skel->progs.ts_api_entry_multi, p->multi && !p->session);
+	bpf_program__set_autoload(p->skel->progs.ts_api_return_multi, p->multi && !p->session);
+	bpf_program__set_autoload(p->skel->progs.ts_api_session, p->session);
 	bpf_program__set_expected_attach_type(p->skel->progs.ts_api_entry_multi,
 					      TS_BPF_TRACE_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(p->skel->progs.ts_api_return_multi,
 					      TS_BPF_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(p->skel->progs.ts_api_session,
+					      TS_BPF_TRACE_UPROBE_SESSION);
 	bpf_program__set_autoload(p->skel->progs.ts_gpu_batch, !!o->gpu_lib);
 	bpf_program__set_autoload(p->skel->progs.ts_gpu_name, !!o->gpu_lib);
 	p->skel->rodata->filter_pids = o->filter_pids;

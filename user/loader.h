@@ -15,7 +15,8 @@ struct tracesmith_bpf;
 
 struct ts_probes {
 	struct tracesmith_bpf *skel;
-	bool multi; /* attached with uprobe_multi links (fds), else perf links */
+	bool multi;   /* attached with uprobe_multi links (fds), else perf links */
+	bool session; /* one uprobe session link per library (6.13+), not an entry/return pair */
 	int fds[2 * TS_MAX_LIBS];
 	unsigned int nfds;
 	struct bpf_link **links;

@@ -585,7 +585,10 @@ static int setup(struct trace_run *r, int argc, char **argv)
 static int go(struct trace_run *r)
 {
 	debug("attached %u symbols in %s (%s), %.1f ms after start\n", r->probes.nsyms_attached,
-	      r->lib, r->probes.multi ? "uprobe_multi" : "perf-event uprobes",
+	      r->lib,
+	      r->probes.session ? "uprobe session"
+	      : r->probes.multi ? "uprobe_multi"
+				: "perf-event uprobes",
 	      (ts_now_ns(CLOCK_MONOTONIC) - r->t0) / 1e6);
 	if (r->child.pid)
 		return ts_child_release(&r->child);
