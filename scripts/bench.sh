@@ -10,7 +10,7 @@ LIB=build/fakecuda/libcuda.so.1
 APP="build/fakeapp --lib $LIB"
 TS=./build/tracesmith-bpf
 tmp=$(mktemp -d /tmp/ts-bench-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "${shm:-}"' EXIT
 
 stat3() { sort -n | awk '{a[NR]=$1} END {if (!NR) {print "- - -"; exit} m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f %.1f %.1f\n", m, a[1], a[NR]}'; }
 nsper() { grep -o 'ns_per_launch=[0-9.]*' | cut -d= -f2; }
@@ -45,20 +45,62 @@ awk -v a="$am" -v b="$bm" -v c="$cm" -v d="$dm" -v runs="$RUNS" -v dr="$drops" '
 	if (d != "-") printf "(d-a)/(b-a) = %.3f\n", (d-a)/(b-a) }'
 
 # The same split, without the noise of whole-loop timing: the kernel's own
-# count of time spent in each BPF program (kernel.bpf_stats_enabled).
+# count of time spent in each BPF program (kernel.bpf_stats_enabled), RUNS
+# times. Per call: all of a run's program time over its calls (a session
+# program runs twice per followed call, at entry and at return).
 progtime() {
 	"$@" -- sh -c "$APP storm $N >/dev/null; bpftool prog show" 2>/dev/null |
 		awk -v pat="$PAT" '$0 ~ pat {for (i = 1; i <= NF; i++) {if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1)}
-			if (c) printf "%s %.0f\n", $4, t / c}'
+			if (c) printf "%s %.0f %s %s\n", $4, t / c, t, c}'
 }
+percall() { awk '{t += $3; if ($1 ~ /session/) c = $4 / 2; else if ($1 ~ /entry/) c = $4} END {if (c) printf "%.0f\n", t / c}'; }
 old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
-echo
-echo "| BPF program | ns per run (bpf_stats) |"
-echo "|---|---|"
-PAT="floor_" progtime build/floor "$LIB" cuLaunchKernel | awk '{print "| " $1 " | " $2 " |"}'
-PAT="ts_api_" progtime $TS --lib "$LIB" -o "$tmp/p.tsbpf" | awk '{print "| " $1 " | " $2 " |"}'
+: >"$tmp/pf"; : >"$tmp/ps"; : >"$tmp/pp"; : >"$tmp/progs"
+for _ in $(seq "$RUNS"); do
+	PAT="floor_" progtime build/floor "$LIB" cuLaunchKernel >"$tmp/one"
+	percall <"$tmp/one" >>"$tmp/pf"; cat "$tmp/one" >>"$tmp/progs"
+	PAT="ts_api_" progtime $TS --lib "$LIB" -o "$tmp/p.tsbpf" >"$tmp/one"
+	percall <"$tmp/one" >>"$tmp/ps"; cat "$tmp/one" >>"$tmp/progs"
+	PAT="ts_api_" TRACESMITH_NO_UPROBE_SESSION=1 progtime $TS --lib "$LIB" -o "$tmp/p.tsbpf" >"$tmp/one"
+	percall <"$tmp/one" >>"$tmp/pp"; cat "$tmp/one" >>"$tmp/progs"
+done
 sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+echo
+echo "| BPF program | ns per run (bpf_stats), median [min..max] |"
+echo "|---|---|"
+for prog in $(cut -d' ' -f1 "$tmp/progs" | sort -u); do
+	echo "| $prog | $(awk -v p="$prog" '$1 == p {print $2}' "$tmp/progs" | stat3 | fmt) |"
+done
+echo
+echo "| per traced call | BPF ns, median [min..max] |"
+echo "|---|---|"
+echo "| empty pair (floor) | $(stat3 <"$tmp/pf" | fmt) |"
+echo "| tracesmith-bpf, uprobe session | $(stat3 <"$tmp/ps" | fmt) |"
+echo "| tracesmith-bpf, entry/return pair | $(stat3 <"$tmp/pp" | fmt) |"
+
+# A process the trace does not follow (-p names another) calling the same
+# libcuda: what it pays per call, with a session and with the pair.
+echo
+echo "| a process not followed (-p another) | ns per call, median [min..max] |"
+echo "|---|---|"
+$APP --preload --wait-file "$tmp/never" runtime &
+idle=$!
+for c in "uprobe session:" "entry/return pair:1"; do
+	: >"$tmp/by"
+	for _ in $(seq "$RUNS"); do
+		if [ -n "${c#*:}" ]; then export TRACESMITH_NO_UPROBE_SESSION=1; else unset TRACESMITH_NO_UPROBE_SESSION; fi
+		: >"$tmp/by.err"
+		$TS -p "$idle" --lib "$LIB" -o "$tmp/by.json" 2>"$tmp/by.err" &
+		tr=$!
+		for _ in $(seq 300); do grep -q 'tracing pid' "$tmp/by.err" && break; sleep 0.1; done
+		$APP storm "$N" | nsper >>"$tmp/by"
+		kill -INT "$tr"; wait "$tr" || true
+	done
+	echo "| ${c%%:*} | $(stat3 <"$tmp/by" | fmt) |"
+done
+unset TRACESMITH_NO_UPROBE_SESSION
+kill "$idle"; wait "$idle" 2>/dev/null || true
 
 echo
 echo "## 2. Event throughput while recording (threads x $N launches)"
@@ -74,21 +116,31 @@ done
 echo
 echo "## 3. Export speed, $EVENTS-event synthetic PyTorch-like capture"
 build/gen_capture "$EVENTS" "$tmp/big.tsbpf"
-echo "| output | events/s, median [min..max] | peak RSS MB | size MB | bytes/event |"
-echo "|---|---|---|---|---|"
+# To the disk and to a tmpfs: on these VMs the kernel's cost of fresh page-cache
+# pages (a dd of the same bytes takes as long) hides ours, and "on one core"
+# is our work; user+sys CPU says what the process itself spent.
+shm=$(mktemp -d /dev/shm/ts-bench-XXXXXX 2>/dev/null || echo "$tmp")
+echo "| output | to | events/s, median [min..max] | CPU s (user+sys) | peak RSS MB | size MB | bytes/event |"
+echo "|---|---|---|---|---|---|---|"
 for ext in json pftrace sqlite; do
-	: >"$tmp/rate"; : >"$tmp/rss"
-	for _ in $(seq "$RUNS"); do
-		rm -f "$tmp/out.$ext" "$tmp/out.$ext.old"
-		/usr/bin/time -f "%e %M" -o "$tmp/time" $TS replay "$tmp/big.tsbpf" -o "$tmp/out.$ext"
-		read -r secs kb <"$tmp/time"
-		awk -v e="$EVENTS" -v s="$secs" 'BEGIN {printf "%.0f\n", e / (s > 0 ? s : 0.001)}' >>"$tmp/rate"
-		echo $((kb / 1024)) >>"$tmp/rss"
+	for dir in "$tmp" "$shm"; do
+		where=disk; [ "$dir" = "$shm" ] && where=tmpfs
+		: >"$tmp/rate"; : >"$tmp/rss"; : >"$tmp/cpu"
+		for _ in $(seq "$RUNS"); do
+			rm -f "$dir/out.$ext" "$dir/out.$ext.old"
+			/usr/bin/time -f "%e %M %U %S" -o "$tmp/time" $TS replay "$tmp/big.tsbpf" -o "$dir/out.$ext"
+			read -r secs kb us ss <"$tmp/time"
+			awk -v e="$EVENTS" -v s="$secs" 'BEGIN {printf "%.0f\n", e / (s > 0 ? s : 0.001)}' >>"$tmp/rate"
+			awk -v u="$us" -v s="$ss" 'BEGIN {printf "%.2f\n", u + s}' >>"$tmp/cpu"
+			echo $((kb / 1024)) >>"$tmp/rss"
+		done
+		size=$(stat -c %s "$dir/out.$ext")
+		rm -f "$dir/out.$ext"
+		echo "| .$ext | $where | $(stat3 <"$tmp/rate" | fmt) | $(stat3 <"$tmp/cpu" | cut -d' ' -f1) | $(stat3 <"$tmp/rss" | cut -d' ' -f1) | $((size / 1048576)) | $((size / EVENTS)) |"
 	done
-	size=$(stat -c %s "$tmp/out.$ext")
-	echo "| .$ext | $(stat3 <"$tmp/rate" | fmt) | $(stat3 <"$tmp/rss" | cut -d' ' -f1) | $((size / 1048576)) | $((size / EVENTS)) |"
 	eval "size_$ext=$size"
 done
+[ "$shm" = "$tmp" ] || rm -rf "$shm"
 awk -v j="$size_json" -v p="$size_pftrace" 'BEGIN {printf "\nprotobuf is %.2fx smaller than JSON (target >= 3)\n", j / p}'
 echo "capture: $(($(stat -c %s "$tmp/big.tsbpf") / EVENTS)) bytes/event"
 
@@ -102,7 +154,7 @@ done
 syms=$($TS -v --lib "$LIB" -o "$tmp/s.json" -- /bin/true 2>&1 | grep -o 'attached [0-9]*' | cut -d' ' -f2)
 echo "| probes | ms, median [min..max] |"
 echo "|---|---|"
-echo "| $syms functions, $((syms * 2)) uprobes (entry + return) | $(stat3 <"$tmp/s" | fmt) |"
+echo "| $syms functions hooked | $(stat3 <"$tmp/s" | fmt) |"
 
 # the background detach of a perf-event run must end before the next one starts
 settle() { while pgrep -f '^\[tracesmith-bpf\]$' >/dev/null || ps -eo stat,args | grep -q '^D.*\[tracesmith-bpf\]'; do sleep 0.5; done; }
