@@ -103,14 +103,16 @@ unset TRACESMITH_NO_UPROBE_SESSION
 kill "$idle"; wait "$idle" 2>/dev/null || true
 
 echo
-echo "## 2. Event throughput while recording (threads x $N launches)"
-echo "| producer threads | events/s | dropped |"
-echo "|---|---|---|"
-for t in 1 2 4; do
-	out=$($TS --lib "$LIB" -o "$tmp/t.tsbpf" -- $APP stormthreads "$t" "$N" 2>"$tmp/t.err")
-	rate=$(echo "$out" | grep -o 'events_per_s=[0-9]*' | cut -d= -f2)
-	dropped=$(grep -o '[0-9]* events DROPPED' "$tmp/t.err" | cut -d' ' -f1 || true)
-	echo "| $t | $rate | ${dropped:-0} |"
+echo "## 2. Event throughput while tracing live (threads x $N launches)"
+echo "| producer threads | to | events/s | dropped |"
+echo "|---|---|---|---|"
+for ext in tsbpf json; do
+	for t in 1 2 4; do
+		out=$($TS --lib "$LIB" -o "$tmp/t.$ext" -- $APP stormthreads "$t" "$N" 2>"$tmp/t.err")
+		rate=$(echo "$out" | grep -o 'events_per_s=[0-9]*' | cut -d= -f2)
+		dropped=$(grep -o '[0-9]* events DROPPED' "$tmp/t.err" | cut -d' ' -f1 || true)
+		echo "| $t | .$ext | $rate | ${dropped:-0} |"
+	done
 done
 
 echo
