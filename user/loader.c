@@ -114,11 +114,29 @@ static bool have_uprobe_multi(void)
 	return yes;
 }
 
-/* uprobe sessions (6.13+): the kernel has the kfunc that tells entry from return */
+/* Does the kernel's enum name have the value val? */
+static bool btf_enum_has(const struct btf *btf, const char *name, const char *val)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_ENUM);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_enum *e = t ? btf_enum(t) : NULL;
+	int i;
+
+	for (i = 0; t && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, e[i].name_off), val))
+			return true;
+	return false;
+}
+
+/*
+ * uprobe sessions (6.13+): the attach type, and the kfunc that tells entry
+ * from return (6.10 has the kfunc for kprobe sessions only).
+ */
 static bool have_uprobe_session(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
-	bool yes = btf && btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC) > 0;
+	bool yes = btf && btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC) > 0 &&
+		   btf_enum_has(btf, "bpf_attach_type", "BPF_TRACE_UPROBE_SESSION");
 
 	btf__free(btf);
 	return yes;
