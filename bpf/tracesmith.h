@@ -182,6 +182,7 @@ struct ts_val_spec {
 #define TS_SPEC_F_ENTER 0x1 /* may block: also say when it began */
 #define TS_SPEC_F_STR	0x2 /* a value is a string to copy (TS_OP_STR, TS_OP_OUT_STR) */
 #define TS_SPEC_F_READS 0x4 /* a value is read from memory at return (not only arguments) */
+#define TS_SPEC_F_ARGS	0x8 /* value i is argument i, for every i: nothing to look up */
 
 struct ts_hook_spec {
 	__u8 nvals;
@@ -267,9 +268,19 @@ struct ts_rec_gpu_name {
 };
 #define TS_GPU_NAME_BASE_SIZE 40 /* offsetof(struct ts_rec_gpu_name, name) */
 
-/* The attach cookie: symbol id in the high half, hook row in the low half. */
-#define TS_COOKIE(sym, hook) (((__u64)(sym) << 32) | (hook))
-#define TS_COOKIE_SYM(c)     ((__u32)((c) >> 32))
-#define TS_COOKIE_HOOK(c)    ((__u32)(c))
+/*
+ * The attach cookie: the symbol id in the high half; in the low half the hook
+ * row and what the entry needs of its spec (nvals, nstack, flags), so that a
+ * call whose values are its arguments (a launch) reads no spec at all: one
+ * cache line fewer per call, cold after the probe's trap.
+ */
+#define TS_COOKIE(sym, hook, spec)                                                                 \
+	(((__u64)(sym) << 32) | (__u32)(spec)->flags << 24 | (__u32)(spec)->nstack << 16 |         \
+	 (__u32)(spec)->nvals << 8 | (hook))
+#define TS_COOKIE_SYM(c)    ((__u32)((c) >> 32))
+#define TS_COOKIE_HOOK(c)   ((__u32)(c)&0xff)
+#define TS_COOKIE_NVALS(c)  ((__u32)((c) >> 8) & 0xff)
+#define TS_COOKIE_NSTACK(c) ((__u32)((c) >> 16) & 0xff)
+#define TS_COOKIE_FLAGS(c)  ((__u32)((c) >> 24) & 0xff)
 
 #endif /* TRACESMITH_H */

@@ -242,6 +242,20 @@ static const char *wait_after_names;
 /* --linger F: done, wait for F before exiting (the tracer reads what it left) */
 static const char *linger;
 
+/* --exec-thread: a thread that has called the driver execs (it takes the first thread's id) */
+struct exec_args {
+	const char *lib, *mode;
+};
+
+static void *exec_from_thread(void *arg)
+{
+	const struct exec_args *a = arg;
+
+	CK(D(cuInit)(0));
+	execl("/proc/self/exe", "fakeapp", "--lib", a->lib, a->mode, (char *)NULL);
+	return NULL;
+}
+
 static void wait_file(const char *f);
 
 static void mode_triton(void)
@@ -614,7 +628,7 @@ static void wait_file(const char *f)
 
 int main(int argc, char **argv)
 {
-	const char *path = "libcuda.so.1", *wait = NULL, *exec_mode = NULL;
+	const char *path = "libcuda.so.1", *wait = NULL, *exec_mode = NULL, *exec_thread = NULL;
 	int i = 1, preload = 0, forever = 0, fork_first = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -634,6 +648,8 @@ int main(int argc, char **argv)
 			linger = argv[++i];
 		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
 			exec_mode = argv[++i];
+		else if (!strcmp(argv[i], "--exec-thread") && i + 1 < argc)
+			exec_thread = argv[++i];
 	}
 	if (i >= argc) {
 		fprintf(stderr, "usage: fakeapp [--lib PATH] [--wait-file F] [--preload] "
@@ -684,6 +700,15 @@ int main(int argc, char **argv)
 	if (exec_mode) {
 		fflush(stdout);
 		execl("/proc/self/exe", "fakeapp", "--lib", path, exec_mode, (char *)NULL);
+		return 1;
+	}
+	if (exec_thread) {
+		struct exec_args a = { path, exec_thread };
+		pthread_t th;
+
+		fflush(stdout);
+		if (!pthread_create(&th, NULL, exec_from_thread, &a))
+			pthread_join(th, NULL); /* returns only if the exec failed */
 		return 1;
 	}
 	return 0;

@@ -107,6 +107,37 @@ static void test_proc_exec(void **state)
 	trace_free(&t);
 }
 
+/*
+ * A thread other than the first execs: the kernel gives it the first
+ * thread's id, and the calls of the new image are that thread's (the
+ * tracer keeps a thread's ids from its first call: the exec must mend them).
+ */
+static void test_proc_exec_from_thread(void **state)
+{
+	char *cmd[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--exec-thread", "torch",
+			"triton",	 NULL };
+	json_object *e;
+	struct trace t;
+	int i, n, k;
+
+	trace_cmd(cmd, path_in("exec-thread.json"), &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	assert_int_equal(trace_count(&t, "X", TORCH_REDUCE_DEMANGLED, GPU), TORCH_REDUCE_N);
+	n = trace_count(&t, "X", "cuLibraryGetKernel", HOST);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		e = trace_find(&t, "X", "cuLibraryGetKernel", HOST, i);
+		assert_int_equal(ev_int(e, "tid"), ev_int(e, "pid"));
+	}
+	/* the one call the thread made before it execed is its own, under its old id */
+	for (i = 0, k = 0; i < trace_count(&t, "X", "cuInit", HOST); i++) {
+		e = trace_find(&t, "X", "cuInit", HOST, i);
+		k += ev_int(e, "tid") != ev_int(e, "pid");
+	}
+	assert_int_equal(k, 1);
+	trace_free(&t);
+}
+
 /* -p on a job that ends before anything is drained: named at attach. */
 static void test_proc_pid_short(void **state)
 {
@@ -301,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_proc_shell_wrapper),
 		cmocka_unit_test(test_proc_fork),
 		cmocka_unit_test(test_proc_exec),
+		cmocka_unit_test(test_proc_exec_from_thread),
 		cmocka_unit_test(test_proc_pid_short),
 		cmocka_unit_test(test_proc_all_short),
 		cmocka_unit_test(test_names_before_attach_pointer),

@@ -374,7 +374,10 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 	spec->nvals = h->nvals;
 	if (ts_hook_may_block(h))
 		spec->flags |= TS_SPEC_F_ENTER;
+	spec->flags |= TS_SPEC_F_ARGS;
 	for (i = 0; i < h->nvals; i++) {
+		if (h->vals[i].op != TS_OP_ARG || h->vals[i].arg != i)
+			spec->flags &= ~TS_SPEC_F_ARGS;
 		spec->vals[i].op = h->vals[i].op;
 		spec->vals[i].arg = h->vals[i].arg;
 		spec->vals[i].off = h->vals[i].off;

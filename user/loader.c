@@ -202,6 +202,7 @@ int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *o
 	const struct ts_sym *syms;
 	unsigned int i, n = ts_syms(&syms), k = 0;
 	uint64_t *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
+	struct ts_hook_spec spec;
 	int err = -ENOMEM;
 
 	if (!offs || !cookies)
@@ -210,7 +211,8 @@ int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *o
 		if (!offsets[i])
 			continue;
 		offs[k] = offsets[i];
-		cookies[k++] = TS_COOKIE(i, syms[i].hook);
+		ts_hook_spec(&ts_hooks[syms[i].hook], &spec);
+		cookies[k++] = TS_COOKIE(i, syms[i].hook, &spec);
 	}
 	if (p->multi && p->nfds + 2 > ARRAY_SIZE(p->fds)) {
 		err = -E2BIG;
@@ -336,7 +338,6 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 	p->skel->rodata->filter_pids = o->filter_pids;
 	p->skel->rodata->trace_driver = o->driver && have_syscall_tracepoints();
 	set_driver_autoload(p->skel, p->skel->rodata->trace_driver);
-	p->skel->rodata->wakeup_bytes = o->rb_bytes / 4;
 	for (i = 0; i < ts_nhooks; i++)
 		ts_hook_spec(&ts_hooks[i], (struct ts_hook_spec *)&p->skel->rodata->hook_specs[i]);
 	err = bpf_map__set_max_entries(p->skel->maps.rb, o->rb_bytes);
