@@ -105,13 +105,9 @@ struct uprobe_multi_attr {
 	__u32 pad;
 };
 
-static bool have_uprobe_multi(void)
+static bool have_uprobe_multi(const struct btf *btf)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool yes = btf && btf__find_by_name_kind(btf, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
-
-	btf__free(btf);
-	return yes;
+	return btf && btf__find_by_name_kind(btf, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
 }
 
 /* Does the kernel's enum name have the value val? */
@@ -132,14 +128,10 @@ static bool btf_enum_has(const struct btf *btf, const char *name, const char *va
  * uprobe sessions (6.13+): the attach type, and the kfunc that tells entry
  * from return (6.10 has the kfunc for kprobe sessions only).
  */
-static bool have_uprobe_session(void)
+static bool have_uprobe_session(const struct btf *btf)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool yes = btf && btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC) > 0 &&
-		   btf_enum_has(btf, "bpf_attach_type", "BPF_TRACE_UPROBE_SESSION");
-
-	btf__free(btf);
-	return yes;
+	return btf && btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC) > 0 &&
+	       btf_enum_has(btf, "bpf_attach_type", "BPF_TRACE_UPROBE_SESSION");
 }
 
 static int attach_multi(struct ts_probes *p, const char *lib, const uint64_t *offs,
@@ -308,6 +300,7 @@ static int attach_gpu(struct ts_probes *p, const char *lib)
 
 int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 {
+	struct btf *btf;
 	unsigned int i;
 	int err;
 
@@ -320,8 +313,12 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 		return err;
 	}
 	/* the fallback for kernels before 6.6, forced by tests to keep it working */
-	p->multi = have_uprobe_multi() && !getenv("TRACESMITH_NO_UPROBE_MULTI");
-	p->session = p->multi && have_uprobe_session() && !getenv("TRACESMITH_NO_UPROBE_SESSION");
+	/* the kernel's types, parsed once (megabytes): what it can attach */
+	btf = btf__load_vmlinux_btf();
+	p->multi = have_uprobe_multi(btf) && !getenv("TRACESMITH_NO_UPROBE_MULTI");
+	p->session =
+		p->multi && have_uprobe_session(btf) && !getenv("TRACESMITH_NO_UPROBE_SESSION");
+	btf__free(btf);
 	bpf_program__set_autoload(p->skel->progs.ts_api_entry, !p->multi);
 	bpf_program__set_autoload(p->skel->progs.ts_api_return, !p->multi);
 	bpf_program__set_autoload(p->skel->progs.ts_api_entry_multi, p->multi && !p->session);
