@@ -165,6 +165,20 @@ static void check_json(const char *path)
 
 static char dir[] = "/dev/shm/ts-fuzz-XXXXXX";
 
+/* The folder is made once per run: it goes at exit with what the writers left (a crash keeps it). */
+static void remove_dir(void)
+{
+	static const char *const names[] = { "t.json", "t.json.old", "t.pftrace", "t.pftrace.old" };
+	char path[64];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct ts_trace_meta meta = { .version = "fuzz", .tracer_cmdline = "fuzz" };
@@ -173,8 +187,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char json[64], pf[64];
 	int err, i;
 
-	if (!dir[strlen(dir) - 1] || (dir[strlen(dir) - 1] == 'X' && !mkdtemp(dir)))
-		return 0;
+	if (dir[strlen(dir) - 1] == 'X') {
+		if (!mkdtemp(dir))
+			return 0;
+		atexit(remove_dir);
+	}
 	snprintf(json, sizeof(json), "%s/t.json", dir);
 	snprintf(pf, sizeof(pf), "%s/t.pftrace", dir);
 	err = ts_json_writer_open(json, &w[0]);
