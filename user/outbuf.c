@@ -181,18 +181,22 @@ static inline void put_digits(char *end, uint64_t v)
 		end[-1] = '0' + v;
 }
 
-void ts_out_u64(struct ts_out *o, uint64_t v)
+unsigned int ts_fmt_u64(char *out, uint64_t v)
 {
 	unsigned int n = ndigits(v);
+
+	put_digits(out + n, v);
+	return n;
+}
+
+void ts_out_u64(struct ts_out *o, uint64_t v)
+{
 	char tmp[20];
 
-	if (__builtin_expect(o->cap - o->len >= n, 1)) {
-		o->len += n;
-		put_digits(o->buf + o->len, v);
-		return;
-	}
-	put_digits(tmp + n, v);
-	ts_out_write(o, tmp, n);
+	if (__builtin_expect(o->cap - o->len >= sizeof(tmp), 1))
+		o->len += ts_fmt_u64(o->buf + o->len, v);
+	else
+		ts_out_write(o, tmp, ts_fmt_u64(tmp, v));
 }
 
 void ts_out_i64(struct ts_out *o, int64_t v)

@@ -58,6 +58,8 @@ void ts_out_puts(struct ts_out *o, const char *s);
 /* printf, cut at 1023 bytes */
 void ts_out_printf(struct ts_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ts_out_u64(struct ts_out *o, uint64_t v);
+/* v in decimal at out (its digits: 20 at most), no NUL; returns how many. */
+unsigned int ts_fmt_u64(char *out, uint64_t v);
 void ts_out_i64(struct ts_out *o, int64_t v);
 /* "0x..." lower-case hex */
 void ts_out_hex(struct ts_out *o, uint64_t v);

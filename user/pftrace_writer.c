@@ -370,20 +370,6 @@ static void pf_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const cha
 	packet_end(p, false);
 }
 
-static int put_u32(char *out, uint32_t v)
-{
-	char tmp[10];
-	int n = 0, i;
-
-	do {
-		tmp[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* "[x,y,z]" without printf: this runs for every launch */
 static int fmt_dim3(char *out, const uint32_t d[3])
 {
@@ -391,7 +377,7 @@ static int fmt_dim3(char *out, const uint32_t d[3])
 
 	out[n++] = '[';
 	for (i = 0; i < 3; i++) {
-		n += put_u32(out + n, d[i]);
+		n += ts_fmt_u64(out + n, d[i]);
 		out[n++] = i < 2 ? ',' : ']';
 	}
 	return n;
