@@ -56,8 +56,7 @@ void pb_double(struct pb *p, uint32_t field, double v)
 void pb_bytes(struct pb *p, uint32_t field, const void *data, size_t len)
 {
 	pb_tag(p, field, PB_LEN);
-	if (!pb_room(p, 10))
-		p->len += pb_put_varint(p->buf + p->len, len);
+	pb_raw_varint(p, len);
 	if (!pb_room(p, len)) {
 		memcpy(p->buf + p->len, data, len);
 		p->len += len;

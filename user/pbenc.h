@@ -56,10 +56,16 @@ static inline unsigned int pb_put_varint(uint8_t *out, uint64_t v)
 	return n;
 }
 
-static inline void pb_tag(struct pb *p, uint32_t field, enum pb_wire w)
+/* A varint with no tag of its own: a tag, a length */
+static inline void pb_raw_varint(struct pb *p, uint64_t v)
 {
 	if (!pb_room(p, 10))
-		p->len += pb_put_varint(p->buf + p->len, (uint64_t)field << 3 | w);
+		p->len += pb_put_varint(p->buf + p->len, v);
+}
+
+static inline void pb_tag(struct pb *p, uint32_t field, enum pb_wire w)
+{
+	pb_raw_varint(p, (uint64_t)field << 3 | w);
 }
 
 static inline void pb_varint(struct pb *p, uint32_t field, uint64_t v)
