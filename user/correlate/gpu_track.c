@@ -74,7 +74,8 @@ void ts_gpu_stream_destroyed(struct ts_corr *c, uint32_t pid, uint64_t stream)
 /* The stream a call submits to, created on first use for default streams. */
 struct ts_stream *ts_gpu_stream(struct ts_corr *c, const struct ts_submit *sub)
 {
-	uint64_t handle = sub->stream, key = handle, *v;
+	uint64_t handle = sub->stream, key = handle;
+	struct ts_stream *st;
 	uint32_t dev = sub->dev;
 	bool per_thread = handle == CU_STREAM_PER_THREAD || (handle == 0 && sub->per_thread);
 	bool legacy = !per_thread && (handle == 0 || handle == CU_STREAM_LEGACY);
@@ -85,9 +86,9 @@ struct ts_stream *ts_gpu_stream(struct ts_corr *c, const struct ts_submit *sub)
 	else if (legacy) /* the legacy default stream is one per context: one per device here */
 		key = CU_STREAM_LEGACY | (uint64_t)dev << 8;
 	/* known already, the common case: no label to make (a printf per GPU op was 9% of an export) */
-	v = ts_hmap_get(&c->streams, sub->pid, key);
-	if (v)
-		return (struct ts_stream *)(uintptr_t)*v;
+	st = ts_hmap_get_ptr(&c->streams, sub->pid, key);
+	if (st)
+		return st;
 	if (per_thread)
 		snprintf(label, sizeof(label), "Per-thread default stream (tid %u)", sub->tid);
 	else if (legacy)
@@ -100,10 +101,10 @@ struct ts_stream *ts_gpu_stream(struct ts_corr *c, const struct ts_submit *sub)
 struct ts_stream *ts_gpu_stream_by_key(struct ts_corr *c, uint32_t pid, uint64_t key, uint32_t dev,
 				       const char *label)
 {
-	uint64_t *v = ts_hmap_get(&c->streams, pid, key);
+	struct ts_stream *st = ts_hmap_get_ptr(&c->streams, pid, key);
 
-	if (v)
-		return (struct ts_stream *)(uintptr_t)*v;
+	if (st)
+		return st;
 	/* created before we attached, or a default stream */
 	return stream_new(c, pid, key, dev % TS_MAX_DEVICES, label);
 }
