@@ -194,7 +194,6 @@ int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *o
 	const struct ts_sym *syms;
 	unsigned int i, n = ts_syms(&syms), k = 0;
 	uint64_t *offs = calloc(n, sizeof(*offs)), *cookies = calloc(n, sizeof(*cookies));
-	struct ts_hook_spec spec;
 	int err = -ENOMEM;
 
 	if (!offs || !cookies)
@@ -203,8 +202,9 @@ int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *o
 		if (!offsets[i])
 			continue;
 		offs[k] = offsets[i];
-		ts_hook_spec(&ts_hooks[syms[i].hook], &spec);
-		cookies[k++] = TS_COOKIE(i, syms[i].hook, &spec);
+		/* the spec as loaded (ts_probes_open): what the entry would read, in the cookie */
+		cookies[k++] =
+			TS_COOKIE(i, syms[i].hook, &p->skel->rodata->hook_specs[syms[i].hook]);
 	}
 	if (p->multi && p->nfds + 2 > ARRAY_SIZE(p->fds)) {
 		err = -E2BIG;
