@@ -8,6 +8,15 @@ BPFTOOL  ?= bpftool
 CC       ?= gcc
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
+# Quiet by default (libbpf-bootstrap's habit); `make V=1` prints every command.
+ifeq ($(V),1)
+Q   :=
+msg :=
+else
+Q   := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(abspath $(OUT))/%,%,$(2))";
+endif
+
 CFLAGS   ?= -O2 -g
 # What every build needs, apart from CFLAGS: `make CFLAGS+=-fsanitize=...` adds, never drops these.
 TS_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
@@ -18,16 +27,22 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
               -Wall -Wno-unused-function
 
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
-CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c correlate/dispatch.c \
-             correlate/state.c correlate/gpu_track.c correlate/graph_track.c correlate/ops.c \
-             correlate/driver_track.c correlate/gpu_time.c nvdecode.c nvnames.c \
-             json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c names.c capture.c \
-             outputs.c outfile.c stats.c stats_print.c strmap.c hist.c sqlite_writer.c \
-             sqlite_schema.c hostid.c
-TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c ptrace_call.c gputime.c trace.c replay.c stats_cmd.c \
-	     sqlquery.c reports.c query_cmd.c merge.c outname.c main.c
+CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c) \
+	     $(addprefix encode/,outfile.c outbuf.c jsonw.c pbenc.c utf8.c) \
+	     $(addprefix probe/,hooks.c curesult.c names.c) \
+	     $(addprefix record/,decode.c capture.c hostid.c) \
+	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
+		stats_writer.c stats_print.c) \
+	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
+		driver_track.c gpu_time.c nvdecode.c nvnames.c demangle.c) \
+	     $(addprefix run/,live.c outputs.c)
+# The tool: the core, plus what needs BPF, ptrace or a command line.
+TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
+	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c) \
+	     $(addprefix sql/,sqlquery.c reports.c) \
+	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
-TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti_blob.o $(OUT)/reports_blob.o
+TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti/cupti_blob.o $(OUT)/sql/reports_blob.o
 
 BIN      := $(OUT)/tracesmith-bpf
 FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
@@ -35,10 +50,13 @@ FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 # --gpu-time's injection library: loaded by the traced process, carried inside the tracer
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
-UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
-	      $(OUT)/test_sql
-BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
-	      $(OUT)/test_gputime $(OUT)/test_merge $(OUT)/test_probes
+# Tests are named for the stage they test: unit tests (no root) test_<stage>[_topic],
+# runs of the whole tool (root, real BPF) test_run_<topic>.
+UNIT_NAMES := test_lib test_encode test_encode_harden test_probe test_record test_correlate \
+	      test_correlate_nvdecode test_write_stats test_write_golden test_sql_query
+UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
+BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
+	      test_run_gputime test_run_merge test_run_probes)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
@@ -47,25 +65,28 @@ tracesmith-bpf: $(BIN)
 	ln -sf $(BIN) $@
 
 $(OUT):
-	mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
+	$(Q)mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
 
 $(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/tracesmith.h | $(OUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/tracesmith.skel.h: $(OUT)/tracesmith.bpf.o
-	$(BPFTOOL) gen skeleton $< name tracesmith_bpf > $@
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tracesmith_bpf > $@
 
 # A failed recipe leaves no half-written target behind.
 .DELETE_ON_ERROR:
 
 # Each object depends on the headers it includes (-MMD), no more.
 $(OUT)/%.o: user/%.c | $(OUT)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(TOOL_OBJS:.o=.d)
 
-$(OUT)/loader.o: $(OUT)/tracesmith.skel.h
+$(OUT)/probe/loader.o: $(OUT)/tracesmith.skel.h
 
 # Rewritten when `git describe` changes: the objects that name the version are
 # rebuilt, so `version` and every trace's otherData never name an older build.
@@ -73,27 +94,33 @@ $(OUT)/version.stamp: FORCE | $(OUT)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
 .PHONY: FORCE
 FORCE:
-$(addprefix $(OUT)/,trace.o outputs.o merge.o main.o capture.o): $(OUT)/version.stamp
+$(addprefix $(OUT)/,cmd/trace.o run/outputs.o cmd/merge.o main.o record/capture.o): $(OUT)/version.stamp
 
 # Fixed flags: it runs inside the traced program, never with our sanitizers.
 $(CUPTI_LIB): user/cupti/inject.c user/cupti/cupti_abi.h user/cupti/driver_cbids.h \
 	      bpf/tracesmith.h | $(OUT)
-	$(CC) -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter \
-		-std=gnu11 -Ibpf $< -o $@ -ldl -lpthread
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter \
+		-std=gnu11 -Ibpf -Iuser $< -o $@ -ldl -lpthread
 
-$(OUT)/cupti_blob.o: user/cupti_blob.S $(CUPTI_LIB)
-	$(CC) -c -Wa,-I$(OUT) $< -o $@
+$(OUT)/cupti/cupti_blob.o: user/cupti/cupti_blob.S $(CUPTI_LIB)
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c -Wa,-I$(OUT) $< -o $@
 
-$(OUT)/reports_blob.o: user/reports_blob.S $(wildcard reports/*.sql) | $(OUT)
-	$(CC) -c -Wa,-I. $< -o $@
+$(OUT)/sql/reports_blob.o: user/sql/reports_blob.S $(wildcard reports/*.sql) | $(OUT)
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c -Wa,-I. $< -o $@
 
 $(BIN): $(TOOL_OBJS)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
 # One file to copy to a GPU node: libbpf, libelf, zlib and libstdc++ linked in.
 static: $(TOOL_OBJS)
-	$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(LDLIBS) -lzstd -lpthread -ldl
-	@echo "built $(OUT)/tracesmith-bpf-static"
+	$(call msg,BINARY,$(OUT)/tracesmith-bpf-static)
+	$(Q)$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(LDLIBS) -lzstd -lpthread -ldl
 
 # --- tests -----------------------------------------------------------------
 TEST_CFLAGS = $(ALL_CFLAGS) -Itests
@@ -101,65 +128,47 @@ TEST_LIBS   := -lcmocka -ljson-c
 
 $(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h tests/fakecupti/fake_prof.h \
 	     | $(OUT)
-	$(CC) -O2 -g -fPIC -shared -Wall -Itests/fakecuda -Wl,-soname,libcuda.so.1 $< -o $@ \
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fPIC -shared -Wall -Itests -Itests/fakecuda -Wl,-soname,libcuda.so.1 $< -o $@ \
 		-lpthread -ldl
 
 $(FAKECUPTI): tests/fakecupti/libcupti.c tests/fakecupti/fake_prof.h user/cupti/cupti_abi.h \
 	      | $(OUT)
-	@mkdir -p $(@D)
-	$(CC) -O2 -g -fPIC -shared -Wall -Wl,-soname,libcupti.so.13 $< -o $@ -lpthread -ldl
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fPIC -shared -Wall -Iuser -Wl,-soname,libcupti.so.13 $< -o $@ -lpthread -ldl
 
 $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h | $(OUT)
-	$(CC) -O1 -g -Wall -Itests/fakecuda $< -o $@ -ldl -lpthread
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g -Wall -Itests -Itests/fakecuda $< -o $@ -ldl -lpthread
 
 PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c
 PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h
 
-$(OUT)/test_unit: $(BIN) tests/test_unit.c $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) tests/test_unit.c $(PIPE_SRCS) $(CORE_OBJS) \
-		-o $@ $(TEST_LIBS) -lz -liberty -lsqlite3 -lm
-
 RUN_SRCS := tests/tracer_run.c tests/trace_json.c tests/tmpdir.c
 RUN_HDRS := tests/tracer_run.h tests/trace_json.h tests/workloads.h tests/tmpdir.h
 
-$(OUT)/test_bpf: tests/test_bpf.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
-	$(CC) $(TEST_CFLAGS) tests/test_bpf.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+# Unit tests: the pipeline past the ring buffer on canned records and files.
+$(UNIT_TESTS): $(OUT)/test_%: tests/test_%.c tests/hostile.h $(PIPE_SRCS) $(PIPE_HDRS) \
+	       $(CORE_OBJS) | $(BIN)
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(PIPE_SRCS) $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty \
+		-lsqlite3 -lm
 
-# Outputs, signals, exit statuses, hostile names: real runs, as root.
-$(OUT)/test_safety: tests/test_safety.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
-	$(CC) $(TEST_CFLAGS) tests/test_safety.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
-
-# merge: captures of two hosts (UTS namespaces) into one trace.
-$(OUT)/test_merge: tests/test_merge.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
-	$(CC) $(TEST_CFLAGS) tests/test_merge.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
-
-# --gpu-time with the stand-in libcupti: measured times, joins, CUPTI failures.
-$(OUT)/test_gputime: tests/test_gputime.c tests/fakecupti/fake_prof.h $(RUN_SRCS) $(RUN_HDRS) \
-		     | $(OUT)
-	$(CC) $(TEST_CFLAGS) tests/test_gputime.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
-
-# Process identity from the kernel: short-lived, forking and exec'ing processes.
-$(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
-	$(CC) $(TEST_CFLAGS) tests/test_procs.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
-
-$(OUT)/test_probes: tests/test_probes.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
-	$(CC) $(TEST_CFLAGS) tests/test_probes.c $(RUN_SRCS) -o $@ $(TEST_LIBS) -lbpf
-
-# CUDA graphs: a real trace of the graphs workload, and the bounds on canned records.
-$(OUT)/test_graphs: tests/test_graphs.c $(RUN_SRCS) $(RUN_HDRS) tests/pipe.c tests/pipe.h \
-		    tests/canned.c tests/canned.h $(CORE_OBJS) | $(OUT)
-	$(CC) $(TEST_CFLAGS) tests/test_graphs.c $(RUN_SRCS) tests/pipe.c tests/canned.c \
-		$(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lsqlite3 -lm
-
-# The same without BPF: output files, UTF-8, demangling, option ranges.
-# test_stats, test_nvdecode: the stats writer and the NVIDIA decoders on canned input.
-$(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode $(OUT)/test_sql: $(OUT)/test_%: \
-		tests/test_%.c \
-		tests/hostile.h $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) $< $(PIPE_SRCS) $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lsqlite3 -lm
+# Runs of the tool as root: tracing, outputs and signals, processes, graphs, --gpu-time (with
+# the stand-in libcupti), merge, the kernel's run counts of our probes.
+$(OUT)/test_run_probes: RUN_LIBS := -lbpf
+$(OUT)/test_run_graphs: RUN_EXTRA := tests/pipe.c tests/canned.c $(CORE_OBJS)
+$(OUT)/test_run_graphs: RUN_LIBS := -lz -liberty -lsqlite3 -lm
+$(OUT)/test_run_graphs: tests/pipe.c tests/pipe.h tests/canned.c tests/canned.h $(CORE_OBJS)
+$(OUT)/test_run_gputime: tests/fakecupti/fake_prof.h
+$(BPF_TESTS): $(OUT)/test_run_%: tests/test_run_%.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(RUN_SRCS) $(RUN_EXTRA) -o $@ $(TEST_LIBS) $(RUN_LIBS)
 
 $(OUT)/gen_capture: tests/gen_capture.c tests/canned.c tests/canned.h $(CORE_OBJS)
-	$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -liberty -lsqlite3 -lm
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) tests/gen_capture.c tests/canned.c $(CORE_OBJS) -o $@ -lz -liberty -lsqlite3 -lm
 
 # --- sanitizers: ASan + UBSan, any finding stops the run ----------------------
 SAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -173,7 +182,8 @@ CORE_PATHS := $(addprefix user/,$(CORE_SRCS))
 FUZZ_SECONDS ?= 45
 FUZZ_TARGETS := $(OUT)/fuzz_capture $(OUT)/fuzz_writers
 $(OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_PATHS) user/*.h user/*/*.h | $(OUT)
-	$(CLANG) $(SAN_FLAGS) -fsanitize=fuzzer -Ibpf -Iuser -DTS_VERSION='"fuzz"' \
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(SAN_FLAGS) -fsanitize=fuzzer -Ibpf -Iuser -DTS_VERSION='"fuzz"' \
 		$< $(CORE_PATHS) -o $@ -lz -liberty -lsqlite3 -lm -ljson-c
 
 fuzz: $(FUZZ_TARGETS)
@@ -181,7 +191,7 @@ fuzz: $(FUZZ_TARGETS)
 	cp tests/fixtures/*.tsbpf $(OUT)/fuzz-corpus/
 	$(SAN_ENV) $(OUT)/fuzz_capture tests/fuzz/regressions/* >/dev/null 2>&1 || \
 		{ echo "fuzz: a regression input fails again"; exit 1; }
-	for t in capture writers; do \
+	$(Q)for t in capture writers; do \
 		corpus=$(OUT)/fuzz-corpus; [ $$t = writers ] && corpus=$(OUT)/fuzz-writers-corpus; \
 		$(SAN_ENV) $(OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=262144 \
 			-timeout=10 -artifact_prefix=$(OUT)/fuzz-$$t- -print_final_stats=1 \
@@ -193,33 +203,37 @@ fuzz: $(FUZZ_TARGETS)
 
 # The unit tests again, built with the sanitizers (the BPF tests run the tool).
 $(OUT)/san/test_%: tests/test_%.c $(PIPE_SRCS) $(CORE_PATHS) user/*.h user/*/*.h tests/*.h | $(OUT)
-	mkdir -p $(OUT)/san
-	$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< $(PIPE_SRCS) \
+	$(Q)mkdir -p $(OUT)/san
+	$(call msg,SAN,$@)
+	$(Q)$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< $(PIPE_SRCS) \
 		$(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty -lsqlite3 -lm
 
-SAN_TESTS := test_unit test_harden test_stats test_nvdecode test_sql
+SAN_TESTS := $(UNIT_NAMES)
 sanitize: $(BIN) $(addprefix $(OUT)/san/,$(SAN_TESTS))
-	for t in $(SAN_TESTS); do \
+	$(Q)for t in $(SAN_TESTS); do \
 		$(SAN_ENV) TS_BIN=$(abspath $(BIN)) $(OUT)/san/$$t || exit 1; done
 
 # --- benchmarks (root): results go in BENCHMARKS.md --------------------------
 $(OUT)/floor.bpf.o: bench/floor.bpf.c | $(OUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/floor.skel.h: $(OUT)/floor.bpf.o
-	$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
 $(OUT)/floor: bench/floor.c $(OUT)/floor.skel.h
-	$(CC) $(ALL_CFLAGS) bench/floor.c -o $@ -lbpf -lelf -lz
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) bench/floor.c -o $@ -lbpf -lelf -lz
 
 bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
 	scripts/bench.sh
 
 unit: $(UNIT_TESTS)
-	for t in $(UNIT_TESTS); do TS_BIN=$(abspath $(BIN)) $$t || exit 1; done
+	$(Q)for t in $(UNIT_TESTS); do TS_BIN=$(abspath $(BIN)) $$t || exit 1; done
 
 bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(BPF_TESTS)
-	for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
+	$(Q)for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
 		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) $$t || exit 1; \
 	done
 
@@ -238,8 +252,8 @@ C_FILES := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/*/*.c user/*/*.h te
              tests/*/*.h bench/*.c bench/*.h)
 
 lint:
-	clang-format --dry-run --Werror $(C_FILES)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	$(Q)clang-format --dry-run --Werror $(C_FILES)
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem --suppress=unknownMacro -Ibpf -Iuser user tests
 
 format:

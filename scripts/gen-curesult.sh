@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate user/curesult_table.h, every CUresult of CUDA's cuda.h, when a new
+# Regenerate user/probe/curesult_table.h, every CUresult of CUDA's cuda.h, when a new
 # CUDA adds codes. The table is committed: the build never reads cuda.h.
 #   scripts/gen-curesult.sh /usr/local/cuda/include/cuda.h
 set -euo pipefail
@@ -19,6 +19,6 @@ ver=$(sed -n 's/^#define CUDA_VERSION \([0-9]*\).*/\1/p' "$hdr")
 		sort -n | awk '{ printf "\tX(%s, \"%s\") \\\n", $1, $2 }'
 	echo
 	echo "#endif"
-} >user/curesult_table.h
-echo "user/curesult_table.h: $(grep -c '	X(' user/curesult_table.h) codes (CUDA_VERSION $ver)"
-command -v clang-format >/dev/null && clang-format -i user/curesult_table.h
+} >user/probe/curesult_table.h
+echo "user/probe/curesult_table.h: $(grep -c '	X(' user/probe/curesult_table.h) codes (CUDA_VERSION $ver)"
+command -v clang-format >/dev/null && clang-format -i user/probe/curesult_table.h

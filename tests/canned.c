@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
 #include "canned.h"
-#include "decode.h"
-#include "hooks.h"
+#include "record/decode.h"
+#include "probe/hooks.h"
 
 static void put(struct canned *c, const void *rec)
 {

@@ -7,7 +7,7 @@
 #define TS_CANNED_H
 
 #include <stdint.h>
-#include "live.h"
+#include "run/live.h"
 
 /* trace time 0 of every canned stream, in CLOCK_MONOTONIC ns */
 #define CANNED_BASE 1000000000ull

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The deploy/ recipes, checked as far as one machine allows (root; run by test_merge).
+"""The deploy/ recipes, checked as far as one machine allows (root; run by test_run_merge).
 usage: check_deploy.py TRACER FAKECUDA FAKEAPP WORKDIR
 
 1. Kubernetes: the manifest parses; the DaemonSet is privileged with hostPID, on GPU

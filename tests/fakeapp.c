@@ -22,8 +22,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "cuda_types.h"
-#include "../workloads.h"
-#include "../hostile.h"
+#include "workloads.h"
+#include "hostile.h"
 
 static void *lib;
 

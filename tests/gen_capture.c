@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "canned.h"
-#include "capture.h"
-#include "hooks.h"
+#include "record/capture.h"
+#include "probe/hooks.h"
 
 #define PID	 4242
 #define NTHREADS 4

@@ -8,9 +8,9 @@
 #define TS_PIPE_H
 
 #include "canned.h"
-#include "correlate.h"
+#include "correlate/correlate.h"
 #include "trace_json.h"
-#include "writer.h"
+#include "write/writer.h"
 
 struct pipe {
 	struct ts_writer *w;

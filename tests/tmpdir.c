@@ -25,3 +25,15 @@ char *test_path(const char *name)
 	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
 	return p[k];
 }
+
+char *test_slurp(const char *path)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return buf;
+}

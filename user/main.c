@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
-#include "util.h"
+#include "lib/util.h"
 
 static int cmd_help(int argc, char **argv);
 

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include "cuda_types.h"
-#include "../fakecupti/fake_prof.h"
+#include "fakecupti/fake_prof.h"
 
 #define API	      __attribute__((visibility("default"), noinline))
 #define GRAPH_MAX_OPS 16

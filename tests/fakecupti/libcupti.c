@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "../../user/cupti/cupti_abi.h"
+#include "cupti/cupti_abi.h"
 #include "fake_prof.h"
 
 #define API __attribute__((visibility("default")))

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "capture.h"
-#include "correlate.h"
-#include "stats.h"
-#include "writer.h"
+#include "record/capture.h"
+#include "correlate/correlate.h"
+#include "write/stats_writer.h"
+#include "write/writer.h"
 
 #define NWRITERS 3
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "stats.h"
-#include "writer.h"
+#include "write/stats_writer.h"
+#include "write/writer.h"
 
 #define NWRITERS 3
 

@@ -7,9 +7,9 @@
 #ifndef TS_CORR_INT_H
 #define TS_CORR_INT_H
 
-#include "correlate.h"
-#include "decode.h"
-#include "hashmap.h"
+#include "correlate/correlate.h"
+#include "record/decode.h"
+#include "lib/hashmap.h"
 
 #define TS_MAX_DEVICES	 256 /* slots: TS_MERGE_MAX_HOSTS hosts of TS_DEVS_PER_HOST */
 #define TS_DEVS_PER_HOST 8

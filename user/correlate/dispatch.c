@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "corr_int.h"
-#include "curesult.h"
-#include "demangle.h"
+#include "correlate/corr_int.h"
+#include "probe/curesult.h"
+#include "correlate/demangle.h"
 
 static const struct ts_counter_def mem_counter = { "GPU memory allocated (bytes)", TS_UNIT_BYTES };
 
@@ -517,4 +517,40 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	c->meta.nhosts = c->nhosts;
 	c->meta.host_identity = c->host_identity;
 	return c->w->ops->finish(c->w, &c->meta);
+}
+
+/* Creating and freeing the correlator: beside ts_corr_finish, above every track it frees. */
+struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version)
+{
+	struct ts_corr *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->w = w;
+	c->version = version;
+	c->next_corr = 1;
+	return c;
+}
+
+void ts_corr_free(struct ts_corr *c)
+{
+	if (!c)
+		return;
+	ts_hmap_free_owned(&c->procs, true, 0);
+	ts_state_free_threads(c, true, 0);
+	ts_hmap_free_owned(&c->streams, true, 0);
+	ts_hmap_free_owned(&c->fnames, true, 0);
+	ts_hmap_free_owned(&c->knames, true, 0);
+	ts_hmap_free_owned(&c->gpending, true, 0);
+	ts_hmap_free_owned(&c->gnames, true, 0);
+	/* the maps of plain values; those above are emptied by their free_owned */
+	ts_hmap_free(&c->ctxdev);
+	ts_hmap_free(&c->allocs);
+	ts_graph_forget(c, 0, true);
+	ts_symtab_free(&c->syms);
+	free(c->tracer_cmdline);
+	while (c->nhosts)
+		free(c->hosts[--c->nhosts]);
+	free(c->host_identity);
+	free(c);
 }

@@ -10,8 +10,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "corr_int.h"
-#include "nvdecode.h"
+#include "correlate/corr_int.h"
+#include "correlate/nvdecode.h"
 
 #define BUCKET_NS 1000000000ull
 

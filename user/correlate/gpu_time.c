@@ -19,8 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "corr_int.h"
-#include "demangle.h"
+#include "correlate/corr_int.h"
+#include "correlate/demangle.h"
 
 #define PRING_MAX   131072 /* submits held per thread */
 #define PENDING_MAX 262144 /* submits held in all (~48 MiB) */

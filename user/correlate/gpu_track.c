@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "corr_int.h"
+#include "correlate/corr_int.h"
 
 /* Stream handles with fixed meanings (cuda.h) */
 #define CU_STREAM_LEGACY     0x1

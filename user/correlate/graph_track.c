@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "corr_int.h"
+#include "correlate/corr_int.h"
 
 static void graph_free(struct ts_graph *g)
 {

@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "corr_int.h"
+#include "correlate/corr_int.h"
 
 /* CUmemorytype */
 #define CU_MEMORYTYPE_HOST   1

@@ -9,19 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "corr_int.h"
-
-struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version)
-{
-	struct ts_corr *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->w = w;
-	c->version = version;
-	c->next_corr = 1;
-	return c;
-}
+#include "correlate/corr_int.h"
 
 void ts_state_free_threads(struct ts_corr *c, bool all, uint32_t pid)
 {
@@ -38,29 +26,6 @@ void ts_state_free_threads(struct ts_corr *c, bool all, uint32_t pid)
 		t->npending = 0;
 	}
 	ts_hmap_free_owned(&c->threads, all, pid);
-}
-
-void ts_corr_free(struct ts_corr *c)
-{
-	if (!c)
-		return;
-	ts_hmap_free_owned(&c->procs, true, 0);
-	ts_state_free_threads(c, true, 0);
-	ts_hmap_free_owned(&c->streams, true, 0);
-	ts_hmap_free_owned(&c->fnames, true, 0);
-	ts_hmap_free_owned(&c->knames, true, 0);
-	ts_hmap_free_owned(&c->gpending, true, 0);
-	ts_hmap_free_owned(&c->gnames, true, 0);
-	/* the maps of plain values; those above are emptied by their free_owned */
-	ts_hmap_free(&c->ctxdev);
-	ts_hmap_free(&c->allocs);
-	ts_graph_forget(c, 0, true);
-	ts_symtab_free(&c->syms);
-	free(c->tracer_cmdline);
-	while (c->nhosts)
-		free(c->hosts[--c->nhosts]);
-	free(c->host_identity);
-	free(c);
 }
 
 const struct ts_corr_stats *ts_corr_stats(const struct ts_corr *c)

@@ -25,9 +25,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include "../../bpf/tracesmith.h"
-#include "cupti_abi.h"
-#include "driver_cbids.h"
+#include "tracesmith.h"
+#include "cupti/cupti_abi.h"
+#include "cupti/driver_cbids.h"
 
 #define EXPORT __attribute__((visibility("default")))
 /* noipa: no clone or specialised copy may take the calls the uprobes watch */

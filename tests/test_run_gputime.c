@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --gpu-time: real BPF traces of the stand-in driver with the stand-in
+ * libcupti (tests/fakecupti), whose GPU durations are known in advance.
+ * Every GPU slice must carry exactly those durations, start no earlier than
+ * the stand-in's GPU delay after its call, and be joined to the exact call
+ * that submitted it, across threads, streams and graph launches; every way
+ * CUPTI fails must leave the program's exit status and a full host-timed
+ * trace.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <signal.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "fakecupti/fake_prof.h"
+#include "tracer_run.h"
+#include "workloads.h"
+
+static const char *fakecupti;
+
+/* tracesmith-bpf --gpu-time --cupti FAKE -o out [-o out2] -- fakeapp MODE; its exit status */
+static int trace_gpu(const char *mode, const char *cupti_mode, const char *out, const char *out2,
+		     char *err, size_t len)
+{
+	char *argv[] = { (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--gpu-time",
+			 "--cupti",
+			 (char *)fakecupti,
+			 "-o",
+			 (char *)out,
+			 "-o",
+			 (char *)out2,
+			 "--",
+			 (char *)fakeapp,
+			 "--lib",
+			 (char *)fakecuda,
+			 (char *)mode,
+			 NULL };
+	int st;
+
+	if (!out2) /* drop "-o out2" */
+		memmove(&argv[8], &argv[10], 6 * sizeof(argv[0]));
+	if (cupti_mode)
+		setenv("FAKECUPTI_MODE", cupti_mode, 1);
+	st = run_tracer(argv, err, len);
+	unsetenv("FAKECUPTI_MODE");
+	return st;
+}
+
+static long long other_int(const struct trace *t, const char *key)
+{
+	json_object *o = trace_other(t, key);
+
+	return o ? json_object_get_int64(o) : -1;
+}
+
+static long long ns(json_object *e, const char *key)
+{
+	return (long long)(ev_num(e, key) * 1000.0 + 0.5);
+}
+
+/* The host slice whose flow the GPU slice ends, or NULL. */
+static json_object *submitter(const struct trace *t, json_object *gpu)
+{
+	long long corr = ev_arg_int(gpu, "correlation_id");
+	json_object *e;
+	int i;
+
+	for (i = 0; (e = trace_find(t, "X", NULL, HOST, i)); i++)
+		if (ev_arg_int(e, "correlation_id") == corr && ev_int(e, "pid") < GPU_PID_BASE)
+			return e;
+	return NULL;
+}
+
+/*
+ * Every GPU slice drawn host-timed was submitted after every measured one:
+ * the calls made once CUPTI was stopped at the end, and no record lost
+ * before that.
+ */
+static void assert_host_timed_last(const struct trace *t)
+{
+	long long last_measured = -1, first_host = LLONG_MAX, corr, max_corr = 0, *call_ts;
+	const char *timing;
+	json_object *e;
+	int i;
+
+	for (i = 0; (e = trace_find(t, "X", NULL, HOST, i)); i++)
+		if (ev_arg_int(e, "correlation_id") > max_corr)
+			max_corr = ev_arg_int(e, "correlation_id");
+	call_ts = calloc(max_corr + 1, sizeof(*call_ts));
+	assert_non_null(call_ts);
+	for (i = 0; (e = trace_find(t, "X", NULL, HOST, i)); i++)
+		if ((corr = ev_arg_int(e, "correlation_id")) > 0)
+			call_ts[corr] = ns(e, "ts");
+	for (i = 0; (e = trace_find(t, "X", NULL, GPU, i)); i++) {
+		corr = ev_arg_int(e, "correlation_id");
+		timing = ev_arg_str(e, "timing");
+		if (corr <= 0 || corr > max_corr || !timing)
+			continue;
+		if (!strcmp(timing, "host") && call_ts[corr] < first_host)
+			first_host = call_ts[corr];
+		else if (strcmp(timing, "host") && call_ts[corr] > last_measured)
+			last_measured = call_ts[corr];
+	}
+	free(call_ts);
+	assert_true(last_measured >= 0);
+	assert_true(first_host > last_measured);
+}
+
+/*
+ * Each measured slice named name: its duration exactly want_ns, its start at
+ * least the stand-in's delay after its call began, the call the one whose
+ * flow it ends. Returns how many there were.
+ */
+static int check_measured(const struct trace *t, const char *name, long long want_ns,
+			  long long err_ns)
+{
+	json_object *e, *h;
+	int i, n = 0;
+
+	for (i = 0; (e = trace_find(t, "X", name, GPU, i)); i++) {
+		if (strcmp(ev_arg_str(e, "timing"), "gpu"))
+			continue;
+		n++;
+		if (want_ns)
+			assert_int_equal(ns(e, "dur"), want_ns);
+		h = submitter(t, e);
+		assert_non_null(h);
+		assert_true(ns(e, "ts") + err_ns >= ns(h, "ts") + (long long)FAKE_GPU_DELAY_NS);
+	}
+	return n;
+}
+
+static void test_gpu_time_runtime(void **state)
+{
+	char *json = path_in("gt.json"), *cap = path_in("gt.tsbpf"), *rep = path_in("gt-rep.json");
+	char *replay[] = { (char *)bin, "replay", cap, "-o", rep, NULL };
+	char err[4096], cmd[1024];
+	struct trace t;
+	long long e;
+
+	assert_int_equal(trace_gpu("runtime", NULL, json, cap, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, json), 0);
+	e = other_int(&t, "gpu_clock_error_bound_ns");
+	assert_true(e > 0 && e < 1000000);
+	/* every kernel, copy and memset measured; the 5 empty-graph launches ran nothing */
+	assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")), "mixed");
+	assert_int_equal(other_int(&t, "gpu_slices_measured"), 2 * RT_ITERS + 6);
+	assert_int_equal(other_int(&t, "gpu_slices_host_timed"), RT_GRAPH_LAUNCHES);
+	assert_int_equal(other_int(&t, "gpu_slices_not_joined"), 0);
+	assert_int_equal(other_int(&t, "cupti_dropped_records"), 0);
+	assert_int_equal(check_measured(&t, RT_VEC_ADD_DEMANGLED,
+					FAKE_KERNEL_NS(RT_VEC_GRID, RT_VEC_BLOCK), e),
+			 RT_ITERS);
+	assert_int_equal(check_measured(&t, RT_EMPTY_DEMANGLED, FAKE_KERNEL_NS(1, 1), e), RT_ITERS);
+	assert_int_equal(check_measured(&t, "Memcpy HtoD", FAKE_COPY_NS(RT_BYTES), e), 2);
+	assert_int_equal(check_measured(&t, "Memset", FAKE_MEMSET_NS(RT_BYTES), e), 1);
+	/* measured slices are on the stream's own track, not the "(submitted)" one */
+	assert_null(strstr(
+		trace_thread_name(&t,
+				  ev_int(trace_find(&t, "X", RT_VEC_ADD_DEMANGLED, GPU, 0), "pid"),
+				  ev_int(trace_find(&t, "X", RT_VEC_ADD_DEMANGLED, GPU, 0), "tid")),
+		"submitted"));
+	assert_int_equal(trace_partial_overlaps(&t), 0);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+	/* the capture holds the GPU records: replayed, the same trace byte for byte */
+	assert_int_equal(run_tracer(replay, err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", json, rep);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Four threads, each on its own stream: each kernel joined to its own thread's call. */
+static void test_gpu_time_threads(void **state)
+{
+	char *json = path_in("gt-thr.json"), *pf = path_in("gt-thr.pftrace"), err[4096];
+	long long tids[THREADS_N] = { 0 }, tid;
+	int counts[THREADS_N] = { 0 }, i, j;
+	json_object *e, *h;
+	struct trace t;
+
+	assert_int_equal(trace_gpu("threads", NULL, json, pf, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, json), 0);
+	assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")), "gpu");
+	assert_int_equal(check_measured(&t, THREADS_KERNEL, FAKE_KERNEL_NS(32, 64),
+					other_int(&t, "gpu_clock_error_bound_ns")),
+			 THREADS_N * THREADS_LAUNCHES);
+	for (i = 0; (e = trace_find(&t, "X", THREADS_KERNEL, GPU, i)); i++) {
+		h = submitter(&t, e);
+		assert_string_equal(ev_str(h, "name"), "cuLaunchKernel");
+		/* the same stream the call named */
+		assert_string_equal(ev_arg_str(e, "stream"), ev_arg_str(h, "stream"));
+		tid = ev_int(h, "tid");
+		for (j = 0; j < THREADS_N; j++) {
+			if (tids[j] && tids[j] != tid)
+				continue;
+			tids[j] = tid;
+			counts[j]++;
+			break;
+		}
+		assert_true(j < THREADS_N); /* no fifth thread */
+	}
+	for (j = 0; j < THREADS_N; j++)
+		assert_int_equal(counts[j], THREADS_LAUNCHES);
+	assert_int_equal(check_measured(&t, "Memcpy HtoD", FAKE_COPY_NS(THREADS_COPY_BYTES),
+					other_int(&t, "gpu_clock_error_bound_ns")),
+			 THREADS_N);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+	assert_int_equal(check_pftrace(pf, "--expect '" THREADS_KERNEL "=100'"), 0);
+}
+
+/* Graph launches: each node its own measured slice, tied to its cuGraphLaunch. */
+static void test_gpu_time_graphs(void **state)
+{
+	char *json = path_in("gt-graphs.json"), *st = path_in("gt-graphs.stats.json"), err[4096];
+	char stats_out[300];
+	json_object *e, *h, *root, *ks, *k;
+	struct trace t;
+	int i, nodes = 0;
+
+	snprintf(stats_out, sizeof(stats_out), "stats-json:%s", st);
+	assert_int_equal(trace_gpu("graphs", NULL, json, stats_out, err, sizeof(err)), 0);
+	/* the stats say GPU time, and sum the measured durations */
+	root = json_object_from_file(st);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "kernels", &ks));
+	for (i = 0; i < (int)json_object_array_length(ks); i++) {
+		k = json_object_array_get_idx(ks, i);
+		if (strcmp(json_object_get_string(ev_field(k, "name")), GRAPH_A))
+			continue;
+		assert_int_equal(json_object_get_int64(ev_field(k, "gpu_ns")),
+				 GRAPH_A_N * GRAPH_LAUNCHES *
+						 FAKE_KERNEL_NS(GRAPH_GRID, GRAPH_BLOCK) +
+					 FAKE_KERNEL_NS(GRAPH_NODE_GRID, GRAPH_BLOCK) +
+					 FAKE_KERNEL_NS(GRAPH_NODE_GRID2, GRAPH_BLOCK));
+		break;
+	}
+	assert_true(i < (int)json_object_array_length(ks));
+	json_object_put(root);
+	assert_int_equal(trace_load(&t, json), 0);
+	assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")), "gpu");
+	assert_int_equal(other_int(&t, "gpu_slices_not_joined"), 0);
+	assert_int_equal(check_measured(&t, GRAPH_A, 0, 0), GRAPH_A_RUN);
+	assert_int_equal(check_measured(&t, GRAPH_B, 0, 0), GRAPH_B_RUN);
+	assert_int_equal(check_measured(&t, GRAPH_C, 0, 0), GRAPH_C_RUN);
+	for (i = 0; (e = trace_find(&t, "X", NULL, GPU, i)); i++) {
+		if (!ev_arg(e, "graph_node_id"))
+			continue;
+		nodes++;
+		h = submitter(&t, e);
+		assert_string_equal(ev_str(h, "name"), "cuGraphLaunch");
+		assert_string_equal(ev_arg_str(e, "graph_exec"), ev_arg_str(h, "graph_exec"));
+	}
+	/* 4 launches of the 6-op capture, 2 of the 4-node graph, 1 of the 2-kernel update */
+	assert_int_equal(nodes, GRAPH_LAUNCHES * 6 + 2 * 4 + GRAPH_C_N);
+	assert_int_equal(trace_count(&t, "X", "cuGraphLaunch", HOST), GRAPH_LAUNCHES + 3);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+}
+
+/* CUPTI that will not start: the program runs on, the trace is whole and host-timed. */
+static void test_gpu_time_failures(void **state)
+{
+	static const struct {
+		const char *mode, *cupti, *said;
+	} cases[] = {
+		{ "init_fail", NULL, "CUPTI would not start: CUPTI_ERROR_NOT_INITIALIZED" },
+		{ "multi", NULL, "holds CUPTI's only subscriber slot" },
+		{ "old", NULL, "older than CUDA 12.0's: API version 17" },
+		{ NULL, "/etc/hostname", "the libcupti given with --cupti would not load" },
+	};
+	char *json = path_in("gt-fail.json"), err[4096];
+	const char *saved = fakecupti;
+	struct trace t;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].cupti)
+			fakecupti = cases[i].cupti;
+		assert_int_equal(trace_gpu("runtime", cases[i].mode, json, NULL, err, sizeof(err)),
+				 0);
+		fakecupti = saved;
+		assert_non_null(strstr(err, cases[i].said));
+		assert_int_equal(trace_load(&t, json), 0);
+		assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")),
+				    "host-submit");
+		assert_int_equal(trace_count(&t, "X", RT_VEC_ADD_DEMANGLED, GPU), RT_ITERS);
+		assert_int_equal(trace_count(&t, "X", RT_EMPTY_DEMANGLED, GPU), RT_ITERS);
+		assert_int_equal(trace_unmatched_flows(&t), 0);
+		trace_free(&t);
+	}
+}
+
+/* Records CUPTI dropped: counted, and their calls drawn host-timed, never lost. */
+static void test_gpu_time_dropped(void **state)
+{
+	char *json = path_in("gt-drop.json"), err[4096];
+	const int records = 2 * RT_ITERS + 6, dropped = records / 3;
+	struct trace t;
+
+	assert_int_equal(trace_gpu("runtime", "drop", json, NULL, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "CUPTI dropped 68 activity records"));
+	assert_int_equal(trace_load(&t, json), 0);
+	assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")), "mixed");
+	assert_int_equal(other_int(&t, "cupti_dropped_records"), dropped);
+	assert_int_equal(other_int(&t, "gpu_slices_measured"), records - dropped);
+	assert_int_equal(other_int(&t, "gpu_slices_host_timed"), dropped + RT_GRAPH_LAUNCHES);
+	assert_int_equal(trace_count(&t, "X", RT_VEC_ADD_DEMANGLED, GPU), RT_ITERS);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+}
+
+/* A libcupti that crashes the program: its status is ours, the host trace is whole. */
+static void test_gpu_time_crash(void **state)
+{
+	char *json = path_in("gt-crash.json"), err[4096];
+	struct trace t;
+
+	assert_int_equal(trace_gpu("runtime", "crash", json, NULL, err, sizeof(err)), 128 + 11);
+	assert_non_null(strstr(err, "killed by signal 11"));
+	assert_int_equal(check_json(json, false, ""), 0);
+	assert_int_equal(trace_load(&t, json), 0);
+	assert_true(trace_count(&t, "X", "cuInit", HOST) == 1);
+	trace_free(&t);
+}
+
+/* -p: the library loaded into a running process with ptrace; CUPTI off again at the end. */
+static void test_gpu_time_attach(void **state)
+{
+	char *go = path_in("go-gt"), *out = path_in("gt-pid.json"), pidstr[16], err[4096] = "";
+	char *app[] = { (char *)fakeapp, "--lib",	(char *)fakecuda,
+			"--preload",	 "--wait-file", go,
+			"runtime",	 "threads",	NULL };
+	char *argv[] = { (char *)bin,  "--lib",	  (char *)fakecuda,
+			 "--gpu-time", "--cupti", (char *)fakecupti,
+			 "-p",	       pidstr,	  "-o",
+			 out,	       NULL };
+	pid_t app_pid = start(app, NULL), tr;
+	struct trace t;
+	int fd;
+
+	usleep(200000); /* let it dlopen: it then waits in a syscall */
+	snprintf(pidstr, sizeof(pidstr), "%d", app_pid);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
+	assert_non_null(strstr(err, "with ptrace"));
+	close(creat(go, 0644));
+	assert_int_equal(wait_status(app_pid), 0);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_int_equal(other_int(&t, "gpu_slices_measured"), 2 * RT_ITERS + 6 + 104);
+	assert_int_equal(other_int(&t, "gpu_slices_host_timed"), RT_GRAPH_LAUNCHES);
+	assert_int_equal(check_measured(&t, THREADS_KERNEL, FAKE_KERNEL_NS(32, 64),
+					other_int(&t, "gpu_clock_error_bound_ns")),
+			 THREADS_N * THREADS_LAUNCHES);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+}
+
+/* -p -d: the process outlives the trace, with CUPTI stopped and every record handed over. */
+static void test_gpu_time_attach_detach(void **state)
+{
+	char *out = path_in("gt-pid2.json"), pidstr[16], err[4096] = "";
+	char *app[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--preload", "--forever",
+			"threads",	 NULL };
+	char *argv[] = { (char *)bin,  "--lib",	  (char *)fakecuda,
+			 "--gpu-time", "--cupti", (char *)fakecupti,
+			 "-p",	       pidstr,	  "-d",
+			 "1",	       "-o",	  out,
+			 NULL };
+	pid_t app_pid = start(app, NULL);
+	const char *timing;
+	struct trace t;
+
+	usleep(300000);
+	snprintf(pidstr, sizeof(pidstr), "%d", app_pid);
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	usleep(300000);
+	assert_true(pid_alive(app_pid)); /* it runs on, untouched */
+	kill(app_pid, SIGKILL);
+	wait_status(app_pid);
+	assert_int_equal(trace_load(&t, out), 0);
+	/*
+	 * All measured, but for what the process submits between CUPTI's stop and
+	 * the probes' detach (at most a round of its work, drawn host-timed and
+	 * counted: the trace then says "mixed", as it should).
+	 */
+	timing = json_object_get_string(trace_other(&t, "gpu_timing"));
+	assert_true(!strcmp(timing, "gpu") || !strcmp(timing, "mixed"));
+	assert_true(other_int(&t, "gpu_slices_host_timed") <= THREADS_N * THREADS_LAUNCHES);
+	assert_host_timed_last(&t);
+	assert_true(other_int(&t, "gpu_slices_measured") >= 104);
+	assert_int_equal(other_int(&t, "gpu_slices_not_joined"), 0);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+}
+
+/* -d ends a -- run: its records are asked for before the command is stopped. */
+static void test_gpu_time_duration(void **state)
+{
+	char *out = path_in("gt-d.json"), err[4096];
+	char *argv[] = { (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--gpu-time",
+			 "--cupti",
+			 (char *)fakecupti,
+			 "-d",
+			 "1",
+			 "-o",
+			 out,
+			 "--",
+			 (char *)fakeapp,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--forever",
+			 "threads",
+			 NULL };
+	struct trace t;
+
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_true(other_int(&t, "gpu_slices_measured") >= THREADS_N * THREADS_LAUNCHES);
+	assert_int_equal(other_int(&t, "gpu_slices_not_joined"), 0);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+}
+
+/* The library kept in the state folder: only ever one byte for byte ours, in a folder only we write. */
+static void test_gpu_time_library_file(void **state)
+{
+	char *json = path_in("gt-lib.json"), *sd = path_in("gstate"), err[4096], cmd[1024];
+	const char *saved = getenv("TRACESMITH_STATE_DIR");
+	char keep[300], lib[512] = "";
+	struct trace t;
+	FILE *f;
+	int i;
+
+	snprintf(keep, sizeof(keep), "%s", saved ? saved : "");
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	for (i = 0; i < 3; i++) {
+		if (i == 1) { /* someone else's bytes under its name: replaced, never loaded */
+			snprintf(cmd, sizeof(cmd), "ls %s/libtracesmith-cupti-*.so", sd);
+			f = popen(cmd, "r");
+			assert_non_null(fgets(lib, sizeof(lib), f));
+			pclose(f);
+			lib[strcspn(lib, "\n")] = '\0';
+			f = fopen(lib, "w");
+			fputs("not the library", f);
+			fclose(f);
+		}
+		if (i == 2) /* a folder others can write: not used at all */
+			chmod(sd, 0777);
+		assert_int_equal(trace_gpu("threads", NULL, json, NULL, err, sizeof(err)), 0);
+		assert_int_equal(trace_load(&t, json), 0);
+		assert_string_equal(json_object_get_string(trace_other(&t, "gpu_timing")), "gpu");
+		trace_free(&t);
+	}
+	f = fopen(lib, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(cmd, 1, 4, f), 4);
+	fclose(f);
+	assert_memory_equal(cmd, "\177ELF", 4);
+	chmod(sd, 0755);
+	setenv("TRACESMITH_STATE_DIR", keep, 1);
+}
+
+/* -p on a process in another mount namespace: said, and traced without GPU times */
+static void test_gpu_time_other_mounts(void **state)
+{
+	char *app[] = { "unshare", "--mount", "--propagation", "private", "sleep", "3", NULL };
+	char pidstr[16], err[4096];
+	char *argv[] = {
+		(char *)bin, "--lib", (char *)fakecuda,	     "--gpu-time", "-p", pidstr, "-d",
+		"1",	     "-o",    path_in("gt-ns.json"), NULL
+	};
+	pid_t p = start(app, NULL);
+
+	usleep(300000);
+	snprintf(pidstr, sizeof(pidstr), "%d", p);
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "lives in another mount namespace"));
+	kill(p, SIGKILL);
+	wait_status(p);
+}
+
+static void test_gpu_time_options(void **state)
+{
+	char *all[] = { (char *)bin, "--gpu-time", "-a", NULL };
+	char *cupti[] = { (char *)bin, "--cupti", "/x", "--", "/bin/true", NULL };
+	char *cmd[] = { (char *)bin,	   "--lib", (char *)fakecuda, "--gpu-time", "-o",
+			path_in("o.json"), "--",    "/bin/true",      NULL };
+
+	expect_error(all, "--gpu-time goes with -- COMMAND or -p PID, not -a");
+	expect_error(cupti, "--cupti goes with --gpu-time");
+	setenv("CUDA_INJECTION64_PATH", "/opt/other-tool.so", 1);
+	expect_error(cmd, "CUDA_INJECTION64_PATH is already set (/opt/other-tool.so)");
+	unsetenv("CUDA_INJECTION64_PATH");
+	assert_int_equal(access(path_in("o.json"), F_OK), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gpu_time_runtime),
+		cmocka_unit_test(test_gpu_time_threads),
+		cmocka_unit_test(test_gpu_time_graphs),
+		cmocka_unit_test(test_gpu_time_failures),
+		cmocka_unit_test(test_gpu_time_dropped),
+		cmocka_unit_test(test_gpu_time_crash),
+		cmocka_unit_test(test_gpu_time_attach),
+		cmocka_unit_test(test_gpu_time_attach_detach),
+		cmocka_unit_test(test_gpu_time_duration),
+		cmocka_unit_test(test_gpu_time_library_file),
+		cmocka_unit_test(test_gpu_time_other_mounts),
+		cmocka_unit_test(test_gpu_time_options),
+	};
+
+	if (geteuid() != 0) {
+		if (getenv("CI")) {
+			fprintf(stderr, "test_run_gputime: CI must run these as root\n");
+			return 1;
+		}
+		fprintf(stderr, "test_run_gputime: not root, skipping (run: sudo make test)\n");
+		return 0;
+	}
+	fakecupti = getenv("TS_FAKECUPTI");
+	if (!fakecupti) {
+		fprintf(stderr, "set TS_FAKECUPTI (make bpf-test does)\n");
+		return 1;
+	}
+	if (getenv("TS_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
+	return cmocka_run_group_tests_name("gputime", tests, tracer_setup, NULL);
+}

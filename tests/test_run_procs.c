@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Identity: every traced process is named after its command, however short
+ * it lives, and an exec renames it (short-lived, forking and exec'ing
+ * processes under --, -p and -a); kernels whose names were resolved before
+ * the tracer came are named from the driver's objects (pointer and inline
+ * layouts). Exact counts.
+ * Root, like the other BPF tests; each test stops what it started, by pid.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "trace_json.h"
+#include "tracer_run.h"
+#include "workloads.h"
+
+/* The pid whose thread made the nth call named name. */
+static long long caller(const struct trace *t, const char *name)
+{
+	json_object *e = trace_find(t, "X", name, HOST, 0);
+
+	assert_non_null(e);
+	return ev_int(e, "pid");
+}
+
+static void trace_cmd(char **cmd, const char *out, struct trace *t)
+{
+	char *argv[16] = { (char *)bin, "--lib", (char *)fakecuda, "-o", (char *)out, "--" };
+	char err[4096];
+	int i;
+
+	for (i = 0; i < 9 && cmd[i]; i++)
+		argv[6 + i] = cmd[i];
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(t, out), 0);
+}
+
+/* `sh -c "app; true"`: the process that calls CUDA is the app, named as the app. */
+static void test_proc_shell_wrapper(void **state)
+{
+	char script[1024], want[1024];
+	char *cmd[] = { "/bin/sh", "-c", script, NULL };
+	const char *name;
+	struct trace t;
+	int n;
+
+	snprintf(script, sizeof(script), "%s --lib %s triton; true", fakeapp, fakecuda);
+	snprintf(want, sizeof(want), "%s --lib %s triton", fakeapp, fakecuda);
+	trace_cmd(cmd, path_in("sh.json"), &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	name = trace_last_process_name(&t, caller(&t, "cuLaunchKernel"), &n);
+	assert_non_null(name);
+	assert_string_equal(name, want);
+	trace_free(&t);
+}
+
+/* A child forked to do the work, gone at once: named after the command it came from. */
+static void test_proc_fork(void **state)
+{
+	char *cmd[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--fork", "triton", NULL };
+	char want[1024];
+	const char *name;
+	long long pid;
+	struct trace t;
+	int n;
+
+	snprintf(want, sizeof(want), "%s --lib %s --fork triton", fakeapp, fakecuda);
+	trace_cmd(cmd, path_in("fork.json"), &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	pid = caller(&t, "cuLaunchKernel");
+	name = trace_last_process_name(&t, pid, &n);
+	assert_non_null(name);
+	assert_string_equal(name, want);
+	assert_int_equal(n, 1);
+	trace_free(&t);
+}
+
+/* exec renames the process; its calls before and after stay on it. */
+static void test_proc_exec(void **state)
+{
+	char *cmd[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--exec", "torch",
+			"triton",	 NULL };
+	char first[1024], last[1024];
+	long long pid;
+	struct trace t;
+	int n;
+
+	snprintf(first, sizeof(first), "%s --lib %s --exec torch triton", fakeapp, fakecuda);
+	snprintf(last, sizeof(last), "fakeapp --lib %s torch", fakecuda);
+	trace_cmd(cmd, path_in("exec.json"), &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	assert_int_equal(trace_count(&t, "X", TORCH_REDUCE_DEMANGLED, GPU), TORCH_REDUCE_N);
+	pid = caller(&t, "cuModuleGetFunction");
+	assert_int_equal(caller(&t, "cuLibraryGetKernel"), pid);
+	assert_string_equal(trace_process_name(&t, pid), first);
+	assert_string_equal(trace_last_process_name(&t, pid, &n), last);
+	assert_int_equal(n, 2);
+	trace_free(&t);
+}
+
+/*
+ * A thread other than the first execs: the kernel gives it the first
+ * thread's id, and the calls of the new image are that thread's (the
+ * tracer keeps a thread's ids from its first call: the exec must mend them).
+ */
+static void test_proc_exec_from_thread(void **state)
+{
+	char *cmd[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--exec-thread", "torch",
+			"triton",	 NULL };
+	json_object *e;
+	struct trace t;
+	int i, n, k;
+
+	trace_cmd(cmd, path_in("exec-thread.json"), &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	assert_int_equal(trace_count(&t, "X", TORCH_REDUCE_DEMANGLED, GPU), TORCH_REDUCE_N);
+	n = trace_count(&t, "X", "cuLibraryGetKernel", HOST);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		e = trace_find(&t, "X", "cuLibraryGetKernel", HOST, i);
+		assert_int_equal(ev_int(e, "tid"), ev_int(e, "pid"));
+	}
+	/* the one call the thread made before it execed is its own, under its old id */
+	for (i = 0, k = 0; i < trace_count(&t, "X", "cuInit", HOST); i++) {
+		e = trace_find(&t, "X", "cuInit", HOST, i);
+		k += ev_int(e, "tid") != ev_int(e, "pid");
+	}
+	assert_int_equal(k, 1);
+	trace_free(&t);
+}
+
+/* -p on a job that ends before anything is drained: named at attach. */
+static void test_proc_pid_short(void **state)
+{
+	char *go = path_in("go-short"), *out = path_in("pshort.json"), err[4096] = "", want[1024];
+	char *app[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--wait-file", go,
+			"triton",	 NULL };
+	char pidarg[16],
+		*argv[] = { (char *)bin, "--lib", (char *)fakecuda, "-p", pidarg, "-o", out, NULL };
+	struct trace t;
+	pid_t a, tr;
+	int fd, n;
+
+	a = start(app, NULL);
+	snprintf(pidarg, sizeof(pidarg), "%d", a);
+	snprintf(want, sizeof(want), "%s --lib %s --wait-file %s triton", fakeapp, fakecuda, go);
+	usleep(100000);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
+	close(creat(go, 0644));
+	assert_int_equal(wait_status(a), 0);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
+	assert_string_equal(trace_last_process_name(&t, a, &n), want);
+	trace_free(&t);
+}
+
+/* -a: a process started after attach and gone at once, and one that execs. */
+static void test_proc_all_short(void **state)
+{
+	char *out = path_in("ashort.json"), err[4096] = "", want[1024], renamed[1024];
+	char *argv[] = { (char *)bin, "-a", "--lib", (char *)fakecuda, "-o", out, NULL };
+	char *quick[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "triton", NULL };
+	char *execs[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "--exec", "torch",
+			  "triton",	   NULL };
+	struct trace t;
+	pid_t tr, a1, a2;
+	int fd, n;
+
+	snprintf(want, sizeof(want), "%s --lib %s triton", fakeapp, fakecuda);
+	snprintf(renamed, sizeof(renamed), "fakeapp --lib %s torch", fakecuda);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing every process", err, sizeof(err), 30000));
+	a1 = start(quick, NULL);
+	assert_int_equal(wait_status(a1), 0);
+	a2 = start(execs, NULL);
+	assert_int_equal(wait_status(a2), 0);
+	usleep(200000);
+	interrupt_and_load(tr, fd, out, &t);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), 2 * TRITON_N);
+	assert_string_equal(trace_last_process_name(&t, a1, &n), want);
+	assert_string_equal(trace_last_process_name(&t, a2, &n), renamed);
+	trace_free(&t);
+}
+
+/* The tracer learns where the driver keeps names from one it sees resolved. */
+static void learn_layout(const char *tag)
+{
+	char go[256], err[4096];
+	char *argv[] = { (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "-o",
+			 path_in("learn.json"),
+			 "--",
+			 (char *)fakeapp,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--wait-after-names",
+			 go,
+			 "triton",
+			 NULL };
+	pid_t tr;
+	int fd;
+
+	snprintf(go, sizeof(go), "%s/go-learn-%s", dir, tag);
+	tr = start(argv, &fd);
+	usleep(1000000); /* resolved, drained, learned while the process waits */
+	close(creat(go, 0644));
+	err[0] = '\0';
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+}
+
+/*
+ * -p on a process that resolved all its kernel names before the tracer came:
+ * each launched kernel is named from the driver's object. Returns how many
+ * were; the trace is loaded into t, the tracer's stderr is in err.
+ */
+static int attach_late_mode(const char *tag, const char *mode, const char *kernel, struct trace *t,
+			    char *err, size_t len)
+{
+	char go[256], end[256], out[256], pidarg[16];
+	char *app[] = { (char *)fakeapp,
+			"--lib",
+			(char *)fakecuda,
+			"--wait-after-names",
+			go,
+			"--linger",
+			end,
+			(char *)mode,
+			NULL };
+	char *argv[] = { (char *)bin, "--lib", (char *)fakecuda, "-p", pidarg, "-o", out, NULL };
+	pid_t a, tr;
+	int fd;
+
+	snprintf(go, sizeof(go), "%s/go-late-%s", dir, tag);
+	snprintf(end, sizeof(end), "%s/end-late-%s", dir, tag);
+	snprintf(out, sizeof(out), "%s/late-%s.json", dir, tag);
+	a = start(app, NULL);
+	snprintf(pidarg, sizeof(pidarg), "%d", a);
+	usleep(300000); /* its names are resolved: it waits for go */
+	tr = start(argv, &fd);
+	err[0] = '\0';
+	assert_true(wait_for(fd, "tracing pid", err, len, 30000));
+	close(creat(go, 0644));
+	usleep(1000000); /* launched, drained and named while it lingers */
+	close(creat(end, 0644));
+	assert_int_equal(wait_status(a), 0);
+	assert_int_equal(collect(tr, fd, err, len), 0);
+	assert_int_equal(trace_load(t, out), 0);
+	return trace_count(t, "X", kernel, GPU);
+}
+
+static int attach_late(const char *tag, struct trace *t, char *err, size_t len)
+{
+	return attach_late_mode(tag, "triton", TRITON_KERNEL, t, err, len);
+}
+
+/* Names behind a pointer in the object (the stand-in's default layout). */
+static void test_names_before_attach_pointer(void **state)
+{
+	char sd[300], err[4096];
+	struct trace t;
+
+	snprintf(sd, sizeof(sd), "%s/state-pointer", dir);
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	learn_layout("pointer");
+	assert_int_equal(attach_late("pointer", &t, err, sizeof(err)), TRITON_N);
+	assert_null(strstr(err, "stay unnamed"));
+	trace_free(&t);
+	/*
+	 * The CUDA runtime's lazy loading: the function of a kernel resolved
+	 * before the attach is asked for before each launch (cuKernelGetFunction);
+	 * it is named from the driver's objects there (it once stayed unnamed on
+	 * an H200: the function counted as named for the kernel's sake).
+	 */
+	assert_int_equal(attach_late_mode("pointer-cudart", "cudart", CUDART_KERNEL_DEMANGLED, &t,
+					  err, sizeof(err)),
+			 CUDART_N);
+	assert_null(strstr(err, "stay unnamed"));
+	trace_free(&t);
+	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+}
+
+/* Names inline in the object. */
+static void test_names_before_attach_inline(void **state)
+{
+	char sd[300], err[4096];
+	struct trace t;
+
+	snprintf(sd, sizeof(sd), "%s/state-inline", dir);
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	setenv("FAKECUDA_NAME_LAYOUT", "inline", 1);
+	learn_layout("inline");
+	assert_int_equal(attach_late("inline", &t, err, sizeof(err)), TRITON_N);
+	trace_free(&t);
+	unsetenv("FAKECUDA_NAME_LAYOUT");
+	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+}
+
+/* Nothing learned yet: the kernels stay kernel@0x..., and the tracer says how many. */
+static void test_names_unknown(void **state)
+{
+	char sd[300], err[4096];
+	struct trace t;
+	json_object *e;
+
+	snprintf(sd, sizeof(sd), "%s/state-empty", dir);
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	assert_int_equal(attach_late("unknown", &t, err, sizeof(err)), 0);
+	e = trace_find(&t, "X", NULL, GPU, 0);
+	assert_non_null(e);
+	assert_int_equal(strncmp(ev_str(e, "name"), "kernel@0x", 9), 0);
+	assert_non_null(strstr(err, "1 kernels were loaded before the trace began"));
+	trace_free(&t);
+	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proc_shell_wrapper),
+		cmocka_unit_test(test_proc_fork),
+		cmocka_unit_test(test_proc_exec),
+		cmocka_unit_test(test_proc_exec_from_thread),
+		cmocka_unit_test(test_proc_pid_short),
+		cmocka_unit_test(test_proc_all_short),
+		cmocka_unit_test(test_names_before_attach_pointer),
+		cmocka_unit_test(test_names_before_attach_inline),
+		cmocka_unit_test(test_names_unknown),
+	};
+
+	if (geteuid() != 0) {
+		if (getenv("CI")) {
+			fprintf(stderr, "test_run_procs: CI must run these as root\n");
+			return 1;
+		}
+		fprintf(stderr, "test_run_procs: not root, skipping (run: sudo make test)\n");
+		return 0;
+	}
+	if (getenv("TS_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
+	return cmocka_run_group_tests_name("procs", tests, tracer_setup, NULL);
+}

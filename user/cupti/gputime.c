@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "cupti/gputime.h"
+#include "cupti/ptrace_call.h"
+#include "lib/util.h"
+
+/* libtracesmith-cupti.so's bytes (cupti_blob.S) */
+extern const unsigned char ts_cupti_lib[];
+extern const uint64_t ts_cupti_lib_size;
+
+/* Is the file at path exactly the library (and a regular file we own, written by no one else)? */
+static bool is_our_lib(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	unsigned char *buf = NULL;
+	struct stat st;
+	bool same = false;
+
+	if (fd < 0)
+		return false;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    !(st.st_mode & 022) && (uint64_t)st.st_size == ts_cupti_lib_size &&
+	    (buf = malloc(ts_cupti_lib_size)) &&
+	    pread(fd, buf, ts_cupti_lib_size, 0) == (ssize_t)ts_cupti_lib_size)
+		same = !memcmp(buf, ts_cupti_lib, ts_cupti_lib_size);
+	free(buf);
+	close(fd);
+	return same;
+}
+
+/* The library into a new file at path (never through a link, never over a file). 0 or -errno. */
+static int write_new(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), err;
+
+	if (fd < 0)
+		return -errno;
+	err = ts_write_all(fd, ts_cupti_lib, ts_cupti_lib_size, -1);
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+/*
+ * In the state folder, under a name of its size and CRC, kept: a process the
+ * command leaves behind can still load it after the tracer is gone. Only in
+ * a folder we own that no one else can write, and only a file that is byte
+ * for byte ours (it runs inside the traced programs).
+ */
+static bool keep_lib(struct ts_gpu_time *g)
+{
+	const char *dir = ts_state_dir();
+	char tmp[sizeof(g->lib) + 16];
+	struct stat st;
+
+	mkdir(dir, 0755);
+	if (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return false;
+	snprintf(g->lib, sizeof(g->lib), "%s/libtracesmith-cupti-%llu-%08lx.so", dir,
+		 (unsigned long long)ts_cupti_lib_size, crc32(0, ts_cupti_lib, ts_cupti_lib_size));
+	if (is_our_lib(g->lib))
+		return true;
+	snprintf(tmp, sizeof(tmp), "%s.%d", g->lib, getpid());
+	if (write_new(tmp) || rename(tmp, g->lib) || !is_our_lib(g->lib)) {
+		unlink(tmp);
+		return false;
+	}
+	return true;
+}
+
+/* Where the library goes: kept in the state folder, else a folder of this run's own. */
+static int write_lib(struct ts_gpu_time *g)
+{
+	const char *tmp = getenv("TMPDIR");
+	int err;
+
+	if (keep_lib(g))
+		return 0;
+	/* mkdtemp: 0700, then readable by the command, which may drop privileges */
+	snprintf(g->dir, sizeof(g->dir), "%s/tracesmith-cupti-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(g->dir)) {
+		err = -errno;
+		g->dir[0] = '\0';
+		return err;
+	}
+	chmod(g->dir, 0755);
+	snprintf(g->lib, sizeof(g->lib), "%s/libtracesmith-cupti.so", g->dir);
+	return write_new(g->lib);
+}
+
+int ts_gpu_time_prepare(struct ts_gpu_time *g, const char *cupti)
+{
+	const char *other = getenv("CUDA_INJECTION64_PATH");
+	char abs[PATH_MAX];
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	if (other && *other) {
+		warn("--gpu-time: CUDA_INJECTION64_PATH is already set (%s): another tool injects "
+		     "into CUDA; unset it, or trace without --gpu-time\n",
+		     other);
+		return -EBUSY;
+	}
+	if (cupti && !realpath(cupti, abs)) {
+		err = -errno;
+		warn("--cupti %s: %s\n", cupti, strerror(-err));
+		return err;
+	}
+	err = write_lib(g);
+	if (err) {
+		warn("--gpu-time: cannot write the CUPTI injection library in %s: %s\n",
+		     g->dir[0] ? g->dir : "the temporary folder ($TMPDIR or /tmp)", strerror(-err));
+		ts_gpu_time_cleanup(g);
+		return err;
+	}
+	if (setenv("CUDA_INJECTION64_PATH", g->lib, 1) ||
+	    (cupti && setenv("TRACESMITH_CUPTI", abs, 1))) {
+		err = -errno;
+		ts_gpu_time_cleanup(g);
+		return err;
+	}
+	return 0;
+}
+
+int ts_gpu_time_prepare_attach(struct ts_gpu_time *g)
+{
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	err = write_lib(g);
+	if (err) {
+		warn("--gpu-time: cannot write the CUPTI injection library: %s\n", strerror(-err));
+		ts_gpu_time_cleanup(g);
+	}
+	return err;
+}
+
+#define RTLD_NOW_ 2
+
+/* One call into the stopped process: func from lib, with a string argument (or none). */
+static int remote_call(struct ts_ptrace *p, pid_t pid, const char *lib, const char *func,
+		       const char *str, uint64_t arg1, uint64_t *ret)
+{
+	uint64_t addr, args[2] = { str ? TS_PTRACE_DATA : 0, arg1 };
+	int err = ts_proc_func_addr(pid, lib, func, &addr);
+
+	if (err)
+		return err;
+	return ts_ptrace_call(p, addr, args, 2, str, str ? strlen(str) + 1 : 0, ret);
+}
+
+/* Does pid see the files we see (the same mount namespace)? */
+static bool same_mounts(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	return !stat("/proc/self/ns/mnt", &a) && !stat(path, &b) && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+int ts_gpu_time_inject(struct ts_gpu_time *g, pid_t pid, const char *cupti)
+{
+	struct ts_ptrace p;
+	char abs[PATH_MAX];
+	uint64_t ret = 0;
+	int err;
+
+	if (!same_mounts(pid)) {
+		warn("--gpu-time: pid %d lives in another mount namespace (a container): it cannot "
+		     "load the library from here; tracing without GPU times (run the tracer "
+		     "inside it, or start the program under the tracer with --)\n",
+		     pid);
+		return -EXDEV;
+	}
+	if (cupti && !realpath(cupti, abs)) {
+		warn("--cupti %s: %s\n", cupti, strerror(errno));
+		return -errno;
+	}
+	warn("--gpu-time: loading %s into pid %d with ptrace (the process pauses for a moment)\n",
+	     g->lib, pid);
+	err = ts_ptrace_attach(&p, pid);
+	if (err) {
+		warn("--gpu-time: cannot stop pid %d with ptrace: %s (Yama ptrace_scope, or a "
+		     "debugger already attached?); tracing without GPU times\n",
+		     pid, strerror(-err));
+		return err;
+	}
+	/* glibc 2.34+ exports dlopen from libc itself */
+	err = remote_call(&p, pid, "libc.so.6", "dlopen", g->lib, RTLD_NOW_, &ret);
+	if (!err && !ret)
+		err = -ENOEXEC;
+	if (!err)
+		err = remote_call(&p, pid, g->lib, "ts_cupti_attach", cupti ? abs : NULL, 0, &ret);
+	ts_ptrace_detach(&p);
+	if (err)
+		warn("--gpu-time: could not load the library into pid %d: %s; tracing without GPU "
+		     "times\n",
+		     pid, err == -ENOEXEC ? "dlopen failed" : strerror(-err));
+	else
+		g->injected = true;
+	return err;
+}
+
+void ts_gpu_time_eject(struct ts_gpu_time *g, pid_t pid)
+{
+	struct ts_ptrace p;
+	uint64_t ret;
+
+	if (!g->lib[0] || pid <= 0 || kill(pid, 0))
+		return;
+	g->injected = false;
+	/* CUPTI off again: the process runs on as it was before the trace */
+	if (ts_ptrace_attach(&p, pid))
+		return;
+	remote_call(&p, pid, g->lib, "ts_cupti_detach", NULL, 0, &ret);
+	ts_ptrace_detach(&p);
+}
+
+void ts_gpu_time_cleanup(struct ts_gpu_time *g)
+{
+	if (!g || !g->dir[0])
+		return;
+	/* a process that loaded it keeps its mapping; the uprobes keep the inode */
+	if (g->lib[0])
+		unlink(g->lib);
+	rmdir(g->dir);
+	g->dir[0] = g->lib[0] = '\0';
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "encode/outfile.h"
+#include "lib/util.h"
+
+#define TMP_TRIES 64
+
+static void outfile_reset(struct ts_outfile *f)
+{
+	free(f->path);
+	free(f->tmp);
+	f->path = f->tmp = NULL;
+	f->fd = -1;
+}
+
+/* A fresh PATH.partial.XXXXXX: O_EXCL, so neither a planted file nor a link is ever reused. */
+static int create_tmp(struct ts_outfile *f)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	uint64_t seed = ts_now_ns(CLOCK_MONOTONIC) ^ ((uint64_t)getpid() << 32);
+	size_t n = strlen(f->path) + sizeof(".partial.XXXXXX");
+	int i, k;
+
+	f->tmp = malloc(n);
+	if (!f->tmp)
+		return -ENOMEM;
+	for (i = 0; i < TMP_TRIES; i++) {
+		char sfx[7];
+
+		for (k = 0; k < 6; k++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			sfx[k] = set[(seed >> 33) % (sizeof(set) - 1)];
+		}
+		sfx[6] = '\0';
+		snprintf(f->tmp, n, "%s.partial.%s", f->path, sfx);
+		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f->fd >= 0)
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+int ts_outfile_create(struct ts_outfile *f, const char *path)
+{
+	struct stat st;
+	bool exists;
+	int err;
+
+	f->fd = -1;
+	f->tmp = NULL;
+	f->path = strdup(path);
+	if (!f->path)
+		return -ENOMEM;
+	exists = !lstat(path, &st);
+	if (!strcmp(path, "-") || !strcmp(path, TS_STDERR_PATH)) {
+		f->fd = dup(strcmp(path, "-") ? STDERR_FILENO : STDOUT_FILENO);
+		err = f->fd < 0 ? -errno : 0;
+	} else if (exists && S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+	} else if (exists && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		/* a FIFO or a device: streamed into, never replaced */
+		f->fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		err = f->fd < 0 ? -errno : 0;
+	} else {
+		err = create_tmp(f);
+	}
+	if (err)
+		outfile_reset(f);
+	return err;
+}
+
+int ts_outfile_commit(struct ts_outfile *f)
+{
+	char *old = NULL;
+	struct stat st;
+	int err = 0;
+
+	if (f->fd < 0)
+		return 0;
+	if (f->tmp && fsync(f->fd) && errno != EINVAL)
+		err = -errno;
+	if (close(f->fd) && !err)
+		err = -errno;
+	f->fd = -1;
+	if (err || !f->tmp)
+		goto cleanup;
+	if (!lstat(f->path, &st)) {
+		if (asprintf(&old, "%s.old", f->path) < 0) {
+			old = NULL;
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		/* rename moves a symlink itself: its target is never touched */
+		if (rename(f->path, old)) {
+			err = -errno;
+			goto cleanup;
+		}
+		debug("kept the previous %s as %s\n", f->path, old);
+	}
+	if (rename(f->tmp, f->path))
+		err = -errno;
+cleanup:
+	if (err && f->tmp)
+		warn("%s: %s; what was written is in %s\n", f->path, strerror(-err), f->tmp);
+	free(old);
+	outfile_reset(f);
+	return err;
+}
+
+int ts_outfile_keep(struct ts_outfile *f)
+{
+	int err = 0;
+
+	if (f->fd >= 0 && close(f->fd))
+		err = -errno;
+	if (f->tmp)
+		warn("%s was left as it was; what was written is in %s\n", f->path, f->tmp);
+	outfile_reset(f);
+	return err;
+}
+
+void ts_outfile_discard(struct ts_outfile *f)
+{
+	if (!f || !f->path)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->tmp)
+		unlink(f->tmp);
+	outfile_reset(f);
+}
+
+/* The directory's real path plus the last name: equal keys are one file, existing or not. */
+static char *path_key(const char *path)
+{
+	char *a = strdup(path), *b = strdup(path), *key = NULL;
+	char real[PATH_MAX];
+
+	if (a && b && realpath(dirname(a), real) &&
+	    asprintf(&key, "%s/%s", strcmp(real, "/") ? real : "", basename(b)) < 0)
+		key = NULL;
+	free(a);
+	free(b);
+	return key;
+}
+
+static bool same_inode(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	char *ka = path_key(a), *kb = path_key(b);
+	bool same = (ka && kb && !strcmp(ka, kb)) || same_inode(a, b);
+
+	free(ka);
+	free(kb);
+	return same;
+}
+
+/* The output's target or the PATH.old it will push aside is the input. */
+static bool clobbers(const char *out, const char *in)
+{
+	char old[PATH_MAX];
+
+	if (same_file(out, in))
+		return true;
+	snprintf(old, sizeof(old), "%s.old", out);
+	return same_file(old, in);
+}
+
+int ts_outfile_check(const char *const *outs, unsigned int nout, const char *const *ins,
+		     unsigned int nin)
+{
+	unsigned int i, j;
+	struct stat st;
+
+	for (i = 0; i < nout; i++) {
+		if (!outs[i] || !strcmp(outs[i], "-"))
+			continue;
+		if (!lstat(outs[i], &st) && S_ISDIR(st.st_mode)) {
+			warn("-o %s: is a directory; name a file in it\n", outs[i]);
+			return -EINVAL;
+		}
+		for (j = 0; j < nin; j++)
+			if (ins[j] && clobbers(outs[i], ins[j])) {
+				warn("-o %s would overwrite the input %s; write to another file\n",
+				     outs[i], ins[j]);
+				return -EINVAL;
+			}
+		for (j = 0; j < i; j++)
+			if (outs[j] && strcmp(outs[j], "-") && same_file(outs[i], outs[j])) {
+				warn("-o %s and -o %s are the same file; give each output its own\n",
+				     outs[j], outs[i]);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The hooked CUDA driver API. Argument positions follow the CUDA 13 headers
+ * (cuda.h) and the x86-64 SysV calling convention: 0..5 are registers, 6 is
+ * the first stack argument.
+ *
+ * Only versioned names are hooked where a versioned one exists: the bare
+ * cuMemAlloc, cuMemcpyHtoD, ... are the CUDA 2.x ABI with 32-bit sizes.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include "probe/hooks.h"
+
+#define A(n, role)                                                                                 \
+	{                                                                                          \
+		TS_OP_ARG, n, 0, role                                                              \
+	}
+#define D32(n, off, role)                                                                          \
+	{                                                                                          \
+		TS_OP_DEREF_U32, n, off, role                                                      \
+	}
+#define D64(n, off, role)                                                                          \
+	{                                                                                          \
+		TS_OP_DEREF_U64, n, off, role                                                      \
+	}
+#define OUT(n, role)                                                                               \
+	{                                                                                          \
+		TS_OP_OUT, n, 0, role                                                              \
+	}
+#define STR(n)                                                                                     \
+	{                                                                                          \
+		TS_OP_STR, n, 0, ROLE_NAME                                                         \
+	}
+#define OUTSTR(n)                                                                                  \
+	{                                                                                          \
+		TS_OP_OUT_STR, n, 0, ROLE_NAME                                                     \
+	}
+/* a CUlaunchConfig fills six values; the five after it are placeholders */
+#define CFG(n)                                                                                     \
+	{ TS_OP_LAUNCH_CFG, n, 0, ROLE_LAUNCH_CFG }, {}, {}, {}, {},                               \
+	{                                                                                          \
+	}
+
+#define NVALS(...) (sizeof((struct ts_val_def[]){ __VA_ARGS__ }) / sizeof(struct ts_val_def))
+#define HOOKF(nm, syms, c, s, f, d, e, ...)                                                        \
+	{                                                                                          \
+		.name = nm, .symbols = syms, .cat = c, .sem = s, .flags = f, .dir = d, .elem = e,  \
+		.nvals = NVALS(__VA_ARGS__), .vals = {                                             \
+			__VA_ARGS__                                                                \
+		}                                                                                  \
+	}
+#define HOOKX(nm, syms, c, s, d, e, ...) HOOKF(nm, syms, c, s, 0, d, e, __VA_ARGS__)
+#define HOOK(nm, syms, c, s, ...)	 HOOKX(nm, syms, c, s, TS_DIR_NONE, 0, __VA_ARGS__)
+/* a synchronize call: blocks until the GPU work it waits for is done */
+#define SYNC(nm, syms, ...)                                                                        \
+	HOOKF(nm, syms, TS_CAT_SYNC, TS_SEM_NONE, TS_HF_BLOCKS | TS_HF_SYNCHRONIZE, TS_DIR_NONE,   \
+	      0, __VA_ARGS__)
+#define SYNC0(nm, syms)                                                                            \
+	{                                                                                          \
+		.name = nm, .symbols = syms, .cat = TS_CAT_SYNC, .sem = TS_SEM_NONE,               \
+		.flags = TS_HF_BLOCKS | TS_HF_SYNCHRONIZE                                          \
+	}
+
+/* cuLaunchKernel and cuLaunchCooperativeKernel share their first nine arguments */
+#define LAUNCH_ARGS                                                                                \
+	A(0, ROLE_FUNC), A(1, ROLE_GRID_X), A(2, ROLE_GRID_Y), A(3, ROLE_GRID_Z),                  \
+		A(4, ROLE_BLOCK_X), A(5, ROLE_BLOCK_Y), A(6, ROLE_BLOCK_Z), A(7, ROLE_SHMEM),      \
+		A(8, ROLE_STREAM)
+
+/* a synchronous copy returns when the copy is done: it may block */
+/* a CUDA_KERNEL_NODE_PARAMS at argument n */
+#define KNODE_ARGS(n)                                                                              \
+	D64(n, 0, ROLE_FUNC), D32(n, 8, ROLE_GRID_X), D32(n, 12, ROLE_GRID_Y),                     \
+		D32(n, 16, ROLE_GRID_Z), D32(n, 20, ROLE_BLOCK_X), D32(n, 24, ROLE_BLOCK_Y),       \
+		D32(n, 28, ROLE_BLOCK_Z), D32(n, 32, ROLE_SHMEM)
+
+#define COPY(nm, syms, d) HOOKF(nm, syms, TS_CAT_MEMCPY, TS_SEM_COPY, TS_HF_BLOCKS, d, 0, COPY_ARGS)
+#define COPY_ASYNC(nm, syms, d)                                                                    \
+	HOOKX(nm, syms, TS_CAT_MEMCPY, TS_SEM_COPY, d, 0, COPY_ARGS, A(3, ROLE_STREAM))
+#define COPY_ARGS A(0, ROLE_DST), A(1, ROLE_SRC), A(2, ROLE_BYTES)
+
+/* CUDA_MEMCPY2D: srcMemoryType@16 srcHost@24 srcDevice@32 dstMemoryType@72 ... */
+#define COPY2D_ARGS                                                                                \
+	D32(0, 16, ROLE_SRC_TYPE), D64(0, 24, ROLE_SRC_HOST), D64(0, 32, ROLE_SRC_DEVICE),         \
+		D32(0, 72, ROLE_DST_TYPE), D64(0, 80, ROLE_DST_HOST), D64(0, 88, ROLE_DST_DEVICE), \
+		D64(0, 112, ROLE_WIDTH), D64(0, 120, ROLE_HEIGHT)
+/* CUDA_MEMCPY3D: srcMemoryType@32 srcHost@40 srcDevice@48 dstMemoryType@120 ... */
+#define COPY3D_ARGS                                                                                \
+	D32(0, 32, ROLE_SRC_TYPE), D64(0, 40, ROLE_SRC_HOST), D64(0, 48, ROLE_SRC_DEVICE),         \
+		D32(0, 120, ROLE_DST_TYPE), D64(0, 128, ROLE_DST_HOST),                            \
+		D64(0, 136, ROLE_DST_DEVICE), D64(0, 176, ROLE_WIDTH), D64(0, 184, ROLE_HEIGHT),   \
+		D64(0, 192, ROLE_DEPTH)
+
+#define MEMSET(nm, syms, e)                                                                        \
+	HOOKX(nm, syms, TS_CAT_MEMSET, TS_SEM_MEMSET, TS_DIR_NONE, e, A(0, ROLE_DST),              \
+	      A(1, ROLE_VALUE), A(2, ROLE_COUNT))
+#define MEMSET_ASYNC(nm, syms, e)                                                                  \
+	HOOKX(nm, syms, TS_CAT_MEMSET, TS_SEM_MEMSET, TS_DIR_NONE, e, A(0, ROLE_DST),              \
+	      A(1, ROLE_VALUE), A(2, ROLE_COUNT), A(3, ROLE_STREAM))
+
+const struct ts_hook ts_hooks[] = {
+	/* start-up */
+	HOOK("cuInit", "cuInit", TS_CAT_INIT, TS_SEM_NONE, A(0, ROLE_FLAGS)),
+	HOOK("cuGetProcAddress", "cuGetProcAddress cuGetProcAddress_v2", TS_CAT_INIT, TS_SEM_NONE,
+	     STR(0), OUT(1, ROLE_OUT_FUNC_PTR), A(2, ROLE_VERSION), A(3, ROLE_FLAGS)),
+
+	/* launches */
+	HOOK("cuLaunchKernel", "cuLaunchKernel cuLaunchKernel_ptsz", TS_CAT_LAUNCH, TS_SEM_LAUNCH,
+	     LAUNCH_ARGS),
+	HOOK("cuLaunchCooperativeKernel",
+	     "cuLaunchCooperativeKernel cuLaunchCooperativeKernel_ptsz", TS_CAT_LAUNCH,
+	     TS_SEM_LAUNCH, LAUNCH_ARGS),
+	HOOK("cuLaunchKernelEx", "cuLaunchKernelEx cuLaunchKernelEx_ptsz", TS_CAT_LAUNCH,
+	     TS_SEM_LAUNCH, CFG(0), A(1, ROLE_FUNC)),
+	HOOK("cuGraphLaunch", "cuGraphLaunch cuGraphLaunch_ptsz", TS_CAT_LAUNCH,
+	     TS_SEM_GRAPH_LAUNCH, A(0, ROLE_GRAPH_EXEC), A(1, ROLE_STREAM)),
+
+	/* copies */
+	COPY("cuMemcpy", "cuMemcpy cuMemcpy_ptds", TS_DIR_DEFAULT),
+	COPY_ASYNC("cuMemcpyAsync", "cuMemcpyAsync cuMemcpyAsync_ptsz", TS_DIR_DEFAULT),
+	COPY("cuMemcpyHtoD", "cuMemcpyHtoD_v2 cuMemcpyHtoD_v2_ptds", TS_DIR_HTOD),
+	COPY("cuMemcpyDtoH", "cuMemcpyDtoH_v2 cuMemcpyDtoH_v2_ptds", TS_DIR_DTOH),
+	COPY("cuMemcpyDtoD", "cuMemcpyDtoD_v2 cuMemcpyDtoD_v2_ptds", TS_DIR_DTOD),
+	COPY_ASYNC("cuMemcpyHtoDAsync", "cuMemcpyHtoDAsync_v2 cuMemcpyHtoDAsync_v2_ptsz",
+		   TS_DIR_HTOD),
+	COPY_ASYNC("cuMemcpyDtoHAsync", "cuMemcpyDtoHAsync_v2 cuMemcpyDtoHAsync_v2_ptsz",
+		   TS_DIR_DTOH),
+	COPY_ASYNC("cuMemcpyDtoDAsync", "cuMemcpyDtoDAsync_v2 cuMemcpyDtoDAsync_v2_ptsz",
+		   TS_DIR_DTOD),
+	HOOKF("cuMemcpyPeer", "cuMemcpyPeer cuMemcpyPeer_ptds", TS_CAT_MEMCPY, TS_SEM_COPY,
+	      TS_HF_BLOCKS, TS_DIR_PEER, 0, A(0, ROLE_DST), A(1, ROLE_DST_CTX), A(2, ROLE_SRC),
+	      A(3, ROLE_SRC_CTX), A(4, ROLE_BYTES)),
+	HOOKX("cuMemcpyPeerAsync", "cuMemcpyPeerAsync cuMemcpyPeerAsync_ptsz", TS_CAT_MEMCPY,
+	      TS_SEM_COPY, TS_DIR_PEER, 0, A(0, ROLE_DST), A(1, ROLE_DST_CTX), A(2, ROLE_SRC),
+	      A(3, ROLE_SRC_CTX), A(4, ROLE_BYTES), A(5, ROLE_STREAM)),
+	HOOKF("cuMemcpy2D",
+	      "cuMemcpy2D_v2 cuMemcpy2D_v2_ptds cuMemcpy2DUnaligned_v2 cuMemcpy2DUnaligned_v2_ptds",
+	      TS_CAT_MEMCPY, TS_SEM_COPY_2D, TS_HF_BLOCKS, TS_DIR_NONE, 0, COPY2D_ARGS),
+	HOOK("cuMemcpy2DAsync", "cuMemcpy2DAsync_v2 cuMemcpy2DAsync_v2_ptsz", TS_CAT_MEMCPY,
+	     TS_SEM_COPY_2D, COPY2D_ARGS, A(1, ROLE_STREAM)),
+	HOOKF("cuMemcpy3D", "cuMemcpy3D_v2 cuMemcpy3D_v2_ptds", TS_CAT_MEMCPY, TS_SEM_COPY_2D,
+	      TS_HF_BLOCKS, TS_DIR_NONE, 0, COPY3D_ARGS),
+	HOOK("cuMemcpy3DAsync", "cuMemcpy3DAsync_v2 cuMemcpy3DAsync_v2_ptsz", TS_CAT_MEMCPY,
+	     TS_SEM_COPY_2D, COPY3D_ARGS, A(1, ROLE_STREAM)),
+
+	/* memsets */
+	MEMSET("cuMemsetD8", "cuMemsetD8_v2 cuMemsetD8_v2_ptds", 1),
+	MEMSET("cuMemsetD16", "cuMemsetD16_v2 cuMemsetD16_v2_ptds", 2),
+	MEMSET("cuMemsetD32", "cuMemsetD32_v2 cuMemsetD32_v2_ptds", 4),
+	MEMSET_ASYNC("cuMemsetD8Async", "cuMemsetD8Async cuMemsetD8Async_ptsz", 1),
+	MEMSET_ASYNC("cuMemsetD16Async", "cuMemsetD16Async cuMemsetD16Async_ptsz", 2),
+	MEMSET_ASYNC("cuMemsetD32Async", "cuMemsetD32Async cuMemsetD32Async_ptsz", 4),
+
+	/* device memory */
+	HOOK("cuMemAlloc", "cuMemAlloc_v2", TS_CAT_MEMORY, TS_SEM_ALLOC, OUT(0, ROLE_OUT_PTR),
+	     A(1, ROLE_SIZE)),
+	HOOK("cuMemAllocManaged", "cuMemAllocManaged", TS_CAT_MEMORY, TS_SEM_ALLOC,
+	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_FLAGS)),
+	HOOK("cuMemAllocAsync", "cuMemAllocAsync cuMemAllocAsync_ptsz", TS_CAT_MEMORY, TS_SEM_ALLOC,
+	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_STREAM)),
+	HOOK("cuMemAllocFromPoolAsync", "cuMemAllocFromPoolAsync cuMemAllocFromPoolAsync_ptsz",
+	     TS_CAT_MEMORY, TS_SEM_ALLOC, OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_POOL),
+	     A(3, ROLE_STREAM)),
+	HOOK("cuMemFree", "cuMemFree_v2", TS_CAT_MEMORY, TS_SEM_FREE, A(0, ROLE_PTR)),
+	HOOK("cuMemFreeAsync", "cuMemFreeAsync cuMemFreeAsync_ptsz", TS_CAT_MEMORY, TS_SEM_FREE,
+	     A(0, ROLE_PTR), A(1, ROLE_STREAM)),
+	/* pinned host memory: traced, but not counted as device memory */
+	HOOK("cuMemHostAlloc", "cuMemHostAlloc", TS_CAT_MEMORY, TS_SEM_NONE, OUT(0, ROLE_OUT_PTR),
+	     A(1, ROLE_SIZE), A(2, ROLE_FLAGS)),
+	HOOK("cuMemAllocHost", "cuMemAllocHost_v2", TS_CAT_MEMORY, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE)),
+	HOOK("cuMemFreeHost", "cuMemFreeHost", TS_CAT_MEMORY, TS_SEM_NONE, A(0, ROLE_PTR)),
+	HOOK("cuMemCreate", "cuMemCreate", TS_CAT_MEMORY, TS_SEM_NONE, OUT(0, ROLE_OUT_HANDLE),
+	     A(1, ROLE_SIZE), A(3, ROLE_FLAGS)),
+	HOOK("cuMemRelease", "cuMemRelease", TS_CAT_MEMORY, TS_SEM_NONE, A(0, ROLE_HANDLE)),
+	HOOK("cuMemMap", "cuMemMap", TS_CAT_MEMORY, TS_SEM_NONE, A(0, ROLE_PTR), A(1, ROLE_SIZE),
+	     A(3, ROLE_HANDLE)),
+	HOOK("cuMemUnmap", "cuMemUnmap", TS_CAT_MEMORY, TS_SEM_NONE, A(0, ROLE_PTR),
+	     A(1, ROLE_SIZE)),
+
+	/* synchronization */
+	SYNC("cuStreamSynchronize", "cuStreamSynchronize cuStreamSynchronize_ptsz",
+	     A(0, ROLE_STREAM)),
+	SYNC0("cuCtxSynchronize", "cuCtxSynchronize"),
+	SYNC("cuCtxSynchronize_v2", "cuCtxSynchronize_v2", A(0, ROLE_CTX)),
+	SYNC("cuEventSynchronize", "cuEventSynchronize", A(0, ROLE_EVENT)),
+	HOOK("cuStreamWaitEvent", "cuStreamWaitEvent cuStreamWaitEvent_ptsz", TS_CAT_SYNC,
+	     TS_SEM_STREAM_WAIT_EVENT, A(0, ROLE_STREAM), A(1, ROLE_EVENT), A(2, ROLE_FLAGS)),
+	HOOK("cuEventRecord", "cuEventRecord cuEventRecord_ptsz", TS_CAT_SYNC, TS_SEM_EVENT_RECORD,
+	     A(0, ROLE_EVENT), A(1, ROLE_STREAM)),
+	HOOK("cuEventRecordWithFlags", "cuEventRecordWithFlags cuEventRecordWithFlags_ptsz",
+	     TS_CAT_SYNC, TS_SEM_EVENT_RECORD, A(0, ROLE_EVENT), A(1, ROLE_STREAM),
+	     A(2, ROLE_FLAGS)),
+
+	/* streams */
+	HOOK("cuStreamCreate", "cuStreamCreate", TS_CAT_STREAM, TS_SEM_STREAM_CREATE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_FLAGS)),
+	HOOK("cuStreamCreateWithPriority", "cuStreamCreateWithPriority", TS_CAT_STREAM,
+	     TS_SEM_STREAM_CREATE, OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_FLAGS), A(2, ROLE_PRIORITY)),
+	HOOK("cuStreamDestroy", "cuStreamDestroy_v2", TS_CAT_STREAM, TS_SEM_STREAM_DESTROY,
+	     A(0, ROLE_STREAM)),
+
+	/* contexts */
+	HOOK("cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRetain", TS_CAT_CONTEXT,
+	     TS_SEM_CTX_RETAIN, OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_DEVICE)),
+	/* the runtime of CUDA 13 was seen calling the bare name (cuGetProcAddress) */
+	HOOK("cuDevicePrimaryCtxRelease", "cuDevicePrimaryCtxRelease cuDevicePrimaryCtxRelease_v2",
+	     TS_CAT_CONTEXT, TS_SEM_NONE, A(0, ROLE_DEVICE)),
+	HOOK("cuCtxSetCurrent", "cuCtxSetCurrent", TS_CAT_CONTEXT, TS_SEM_CTX_SET, A(0, ROLE_CTX)),
+	HOOK("cuCtxPushCurrent", "cuCtxPushCurrent_v2", TS_CAT_CONTEXT, TS_SEM_CTX_PUSH,
+	     A(0, ROLE_CTX)),
+	HOOK("cuCtxPopCurrent", "cuCtxPopCurrent_v2", TS_CAT_CONTEXT, TS_SEM_CTX_POP,
+	     OUT(0, ROLE_OUT_HANDLE)),
+	HOOK("cuCtxCreate", "cuCtxCreate_v2", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_FLAGS), A(2, ROLE_DEVICE)),
+	HOOK("cuCtxCreate_v3", "cuCtxCreate_v3", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
+	     OUT(0, ROLE_OUT_HANDLE), A(3, ROLE_FLAGS), A(4, ROLE_DEVICE)),
+	HOOK("cuCtxCreate_v4", "cuCtxCreate_v4", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
+	     OUT(0, ROLE_OUT_HANDLE), A(2, ROLE_FLAGS), A(3, ROLE_DEVICE)),
+	HOOK("cuCtxDestroy", "cuCtxDestroy_v2", TS_CAT_CONTEXT, TS_SEM_NONE, A(0, ROLE_CTX)),
+
+	/* CUDA graphs: stream capture, the explicit node API, instantiation, updates */
+	HOOK("cuStreamBeginCapture",
+	     "cuStreamBeginCapture cuStreamBeginCapture_ptsz cuStreamBeginCapture_v2 "
+	     "cuStreamBeginCapture_v2_ptsz",
+	     TS_CAT_GRAPH, TS_SEM_CAPTURE_BEGIN, A(0, ROLE_STREAM)),
+	HOOK("cuStreamBeginCaptureToGraph",
+	     "cuStreamBeginCaptureToGraph cuStreamBeginCaptureToGraph_ptsz", TS_CAT_GRAPH,
+	     TS_SEM_CAPTURE_BEGIN, A(0, ROLE_STREAM), A(1, ROLE_GRAPH)),
+	HOOK("cuStreamEndCapture", "cuStreamEndCapture cuStreamEndCapture_ptsz", TS_CAT_GRAPH,
+	     TS_SEM_CAPTURE_END, A(0, ROLE_STREAM), OUT(1, ROLE_OUT_GRAPH)),
+	HOOK("cuGraphCreate", "cuGraphCreate", TS_CAT_GRAPH, TS_SEM_GRAPH_CREATE,
+	     OUT(0, ROLE_OUT_GRAPH), A(1, ROLE_FLAGS)),
+	HOOK("cuGraphDestroy", "cuGraphDestroy", TS_CAT_GRAPH, TS_SEM_GRAPH_DESTROY,
+	     A(0, ROLE_GRAPH)),
+	HOOK("cuGraphInstantiate",
+	     "cuGraphInstantiate cuGraphInstantiate_v2 cuGraphInstantiateWithFlags "
+	     "cuGraphInstantiateWithParams cuGraphInstantiateWithParams_ptsz",
+	     TS_CAT_GRAPH, TS_SEM_GRAPH_INSTANTIATE, OUT(0, ROLE_OUT_EXEC), A(1, ROLE_GRAPH)),
+	HOOK("cuGraphExecDestroy", "cuGraphExecDestroy", TS_CAT_GRAPH, TS_SEM_GRAPH_EXEC_DESTROY,
+	     A(0, ROLE_GRAPH_EXEC)),
+	HOOK("cuGraphExecUpdate", "cuGraphExecUpdate cuGraphExecUpdate_v2", TS_CAT_GRAPH,
+	     TS_SEM_GRAPH_EXEC_UPDATE, A(0, ROLE_GRAPH_EXEC), A(1, ROLE_GRAPH)),
+	/* CUDA_KERNEL_NODE_PARAMS (v1 and v2 share these): func@0 grid@8 block@20 shmem@32 */
+	HOOK("cuGraphAddKernelNode", "cuGraphAddKernelNode cuGraphAddKernelNode_v2", TS_CAT_GRAPH,
+	     TS_SEM_GRAPH_ADD_KERNEL, OUT(0, ROLE_OUT_NODE), A(1, ROLE_GRAPH), KNODE_ARGS(4)),
+	HOOK("cuGraphExecKernelNodeSetParams",
+	     "cuGraphExecKernelNodeSetParams cuGraphExecKernelNodeSetParams_v2", TS_CAT_GRAPH,
+	     TS_SEM_GRAPH_EXEC_KERNEL, A(0, ROLE_GRAPH_EXEC), A(1, ROLE_NODE), KNODE_ARGS(2)),
+	/* a CUDA_MEMCPY3D: the memory types and the extent */
+	HOOK("cuGraphAddMemcpyNode", "cuGraphAddMemcpyNode", TS_CAT_GRAPH, TS_SEM_GRAPH_ADD_MEMCPY,
+	     OUT(0, ROLE_OUT_NODE), A(1, ROLE_GRAPH), D32(4, 32, ROLE_SRC_TYPE),
+	     D32(4, 120, ROLE_DST_TYPE), D64(4, 176, ROLE_WIDTH), D64(4, 184, ROLE_HEIGHT),
+	     D64(4, 192, ROLE_DEPTH)),
+	/* CUDA_MEMSET_NODE_PARAMS: dst@0 value@16 elementSize@20 width@24 height@32 */
+	HOOK("cuGraphAddMemsetNode", "cuGraphAddMemsetNode", TS_CAT_GRAPH, TS_SEM_GRAPH_ADD_MEMSET,
+	     OUT(0, ROLE_OUT_NODE), A(1, ROLE_GRAPH), D64(4, 0, ROLE_DST), D32(4, 16, ROLE_VALUE),
+	     D32(4, 20, ROLE_ELEM_SIZE), D64(4, 24, ROLE_WIDTH), D64(4, 32, ROLE_HEIGHT)),
+
+	/* where kernel names come from */
+	HOOK("cuModuleLoad", "cuModuleLoad", TS_CAT_MODULE, TS_SEM_NONE, OUT(0, ROLE_OUT_HANDLE),
+	     STR(1)),
+	HOOK("cuModuleLoadData", "cuModuleLoadData", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_IMAGE)),
+	HOOK("cuModuleLoadDataEx", "cuModuleLoadDataEx", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_IMAGE)),
+	HOOK("cuModuleLoadFatBinary", "cuModuleLoadFatBinary", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_IMAGE)),
+	HOOK("cuModuleUnload", "cuModuleUnload", TS_CAT_MODULE, TS_SEM_NONE, A(0, ROLE_MODULE)),
+	HOOK("cuModuleGetFunction", "cuModuleGetFunction", TS_CAT_MODULE, TS_SEM_NAME_FUNC,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_MODULE), STR(2)),
+	HOOK("cuLibraryLoadData", "cuLibraryLoadData", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_IMAGE)),
+	HOOK("cuLibraryLoadFromFile", "cuLibraryLoadFromFile", TS_CAT_MODULE, TS_SEM_NONE,
+	     OUT(0, ROLE_OUT_HANDLE), STR(1)),
+	HOOK("cuLibraryUnload", "cuLibraryUnload", TS_CAT_MODULE, TS_SEM_NONE, A(0, ROLE_LIBRARY)),
+	HOOK("cuLibraryGetKernel", "cuLibraryGetKernel", TS_CAT_MODULE, TS_SEM_NAME_KERNEL,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_LIBRARY), STR(2)),
+	HOOK("cuKernelGetFunction", "cuKernelGetFunction", TS_CAT_MODULE, TS_SEM_KERNEL_TO_FUNC,
+	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_KERNEL)),
+	HOOK("cuFuncGetName", "cuFuncGetName", TS_CAT_MODULE, TS_SEM_GET_NAME, OUTSTR(0),
+	     A(1, ROLE_FUNC)),
+	HOOK("cuKernelGetName", "cuKernelGetName", TS_CAT_MODULE, TS_SEM_GET_NAME, OUTSTR(0),
+	     A(1, ROLE_FUNC)),
+};
+
+const unsigned int ts_nhooks = sizeof(ts_hooks) / sizeof(ts_hooks[0]);
+
+_Static_assert(sizeof(ts_hooks) / sizeof(ts_hooks[0]) <= TS_MAX_HOOKS, "hook table too big");
+
+const struct ts_role_info ts_roles[ROLE__COUNT] = {
+	[ROLE_NONE] = { "", TS_FMT_HIDDEN },
+	[ROLE_FUNC] = { "function", TS_FMT_HEX },
+	[ROLE_GRID_X] = { "grid_x", TS_FMT_HIDDEN },
+	[ROLE_GRID_Y] = { "grid_y", TS_FMT_HIDDEN },
+	[ROLE_GRID_Z] = { "grid_z", TS_FMT_HIDDEN },
+	[ROLE_BLOCK_X] = { "block_x", TS_FMT_HIDDEN },
+	[ROLE_BLOCK_Y] = { "block_y", TS_FMT_HIDDEN },
+	[ROLE_BLOCK_Z] = { "block_z", TS_FMT_HIDDEN },
+	[ROLE_SHMEM] = { "shared_memory_bytes", TS_FMT_DEC },
+	[ROLE_STREAM] = { "stream", TS_FMT_HEX },
+	[ROLE_LAUNCH_CFG] = { "config", TS_FMT_HIDDEN },
+	[ROLE_DST] = { "dst_address", TS_FMT_HEX },
+	[ROLE_SRC] = { "src_address", TS_FMT_HEX },
+	[ROLE_BYTES] = { "size_bytes", TS_FMT_DEC },
+	[ROLE_COUNT] = { "count", TS_FMT_DEC },
+	[ROLE_VALUE] = { "value", TS_FMT_HEX },
+	[ROLE_OUT_PTR] = { "ptr", TS_FMT_HEX },
+	[ROLE_SIZE] = { "size_bytes", TS_FMT_DEC },
+	[ROLE_PTR] = { "ptr", TS_FMT_HEX },
+	[ROLE_OUT_HANDLE] = { "handle", TS_FMT_HEX },
+	[ROLE_HANDLE] = { "handle", TS_FMT_HEX },
+	[ROLE_CTX] = { "context", TS_FMT_HEX },
+	[ROLE_DST_CTX] = { "dst_context", TS_FMT_HEX },
+	[ROLE_SRC_CTX] = { "src_context", TS_FMT_HEX },
+	[ROLE_DEVICE] = { "device", TS_FMT_DEC },
+	[ROLE_NAME] = { "name", TS_FMT_HIDDEN },
+	[ROLE_KERNEL] = { "kernel", TS_FMT_HEX },
+	[ROLE_EVENT] = { "event", TS_FMT_HEX },
+	[ROLE_GRAPH_EXEC] = { "graph_exec", TS_FMT_HEX },
+	[ROLE_FLAGS] = { "flags", TS_FMT_HEX },
+	[ROLE_PRIORITY] = { "priority", TS_FMT_DEC },
+	[ROLE_VERSION] = { "cuda_version", TS_FMT_DEC },
+	[ROLE_POOL] = { "pool", TS_FMT_HEX },
+	[ROLE_MODULE] = { "module", TS_FMT_HEX },
+	[ROLE_LIBRARY] = { "library", TS_FMT_HEX },
+	[ROLE_IMAGE] = { "image", TS_FMT_HEX },
+	[ROLE_OUT_FUNC_PTR] = { "pfn", TS_FMT_HEX },
+	[ROLE_SRC_TYPE] = { "src_memory_type", TS_FMT_DEC },
+	[ROLE_DST_TYPE] = { "dst_memory_type", TS_FMT_DEC },
+	[ROLE_SRC_HOST] = { "src_host", TS_FMT_HIDDEN },
+	[ROLE_SRC_DEVICE] = { "src_device", TS_FMT_HIDDEN },
+	[ROLE_DST_HOST] = { "dst_host", TS_FMT_HIDDEN },
+	[ROLE_DST_DEVICE] = { "dst_device", TS_FMT_HIDDEN },
+	[ROLE_WIDTH] = { "width_bytes", TS_FMT_DEC },
+	[ROLE_HEIGHT] = { "height", TS_FMT_DEC },
+	[ROLE_DEPTH] = { "depth", TS_FMT_DEC },
+	[ROLE_GRAPH] = { "graph", TS_FMT_HEX },
+	[ROLE_OUT_GRAPH] = { "graph", TS_FMT_HEX },
+	[ROLE_OUT_EXEC] = { "graph_exec", TS_FMT_HEX },
+	[ROLE_NODE] = { "node", TS_FMT_HEX },
+	[ROLE_OUT_NODE] = { "node", TS_FMT_HEX },
+	[ROLE_ELEM_SIZE] = { "element_size", TS_FMT_DEC },
+};
+
+const char *ts_cat_name(enum ts_cat cat)
+{
+	static const char *const names[TS_CAT__COUNT] = {
+		[TS_CAT_INIT] = "init",	    [TS_CAT_LAUNCH] = "launch",
+		[TS_CAT_MEMCPY] = "memcpy", [TS_CAT_MEMSET] = "memset",
+		[TS_CAT_MEMORY] = "memory", [TS_CAT_SYNC] = "sync",
+		[TS_CAT_STREAM] = "stream", [TS_CAT_CONTEXT] = "context",
+		[TS_CAT_MODULE] = "module", [TS_CAT_GRAPH] = "graph",
+	};
+	return (unsigned int)cat < TS_CAT__COUNT ? names[cat] : "unknown";
+}
+
+const char *ts_dir_name(enum ts_dir dir)
+{
+	static const char *const names[] = {
+		[TS_DIR_NONE] = "",	      [TS_DIR_HTOD] = "HtoD", [TS_DIR_DTOH] = "DtoH",
+		[TS_DIR_DTOD] = "DtoD",	      [TS_DIR_HTOH] = "HtoH", [TS_DIR_PEER] = "Peer",
+		[TS_DIR_DEFAULT] = "Default",
+	};
+	return (unsigned int)dir <= TS_DIR_DEFAULT ? names[dir] : "";
+}
+
+void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
+{
+	unsigned int i;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->nvals = h->nvals;
+	if (ts_hook_may_block(h))
+		spec->flags |= TS_SPEC_F_ENTER;
+	spec->flags |= TS_SPEC_F_ARGS;
+	for (i = 0; i < h->nvals; i++) {
+		if (h->vals[i].op != TS_OP_ARG || h->vals[i].arg != i)
+			spec->flags &= ~TS_SPEC_F_ARGS;
+		spec->vals[i].op = h->vals[i].op;
+		spec->vals[i].arg = h->vals[i].arg;
+		spec->vals[i].off = h->vals[i].off;
+		if (h->vals[i].op == TS_OP_STR || h->vals[i].op == TS_OP_OUT_STR)
+			spec->flags |= TS_SPEC_F_STR;
+		if (h->vals[i].op != TS_OP_NONE && h->vals[i].op != TS_OP_ARG)
+			spec->flags |= TS_SPEC_F_READS;
+		if (h->vals[i].op != TS_OP_NONE && h->vals[i].arg >= 6 &&
+		    h->vals[i].arg - 5 > spec->nstack)
+			spec->nstack = h->vals[i].arg - 5;
+	}
+}
+
+bool ts_hook_may_block(const struct ts_hook *h)
+{
+	return h->flags & TS_HF_BLOCKS;
+}
+
+/*
+ * NVIDIA's ABI spells it in the name: the _ptsz (async) and _ptds (sync)
+ * variants take stream 0 as the calling thread's default stream. This is the
+ * one place that reads it from a name.
+ */
+bool ts_sym_per_thread(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && (!strcmp(name + n - 5, "_ptsz") || !strcmp(name + n - 5, "_ptds"));
+}
+
+/* role -> value index of every row, made once: the decoder asks per value of every call */
+static int8_t role_index[TS_MAX_HOOKS][ROLE__COUNT];
+static bool role_index_made;
+
+static void make_role_index(void)
+{
+	unsigned int h, i;
+
+	memset(role_index, -1, sizeof(role_index));
+	for (h = 0; h < ts_nhooks && h < TS_MAX_HOOKS; h++)
+		for (i = ts_hooks[h].nvals; i-- > 0;) /* the first of a role wins */
+			if (ts_hooks[h].vals[i].role < ROLE__COUNT)
+				role_index[h][ts_hooks[h].vals[i].role] = i;
+	role_index_made = true;
+}
+
+int ts_hook_role(const struct ts_hook *h, enum ts_role role)
+{
+	ptrdiff_t row = h - ts_hooks;
+	unsigned int i;
+
+	if (row >= 0 && row < (ptrdiff_t)ts_nhooks && row < TS_MAX_HOOKS &&
+	    (unsigned int)role < ROLE__COUNT) {
+		if (!role_index_made)
+			make_role_index();
+		return role_index[row][role];
+	}
+	for (i = 0; i < h->nvals; i++)
+		if (h->vals[i].role == role)
+			return i;
+	return -1;
+}
+
+const struct ts_hook *ts_hook_by_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ts_nhooks; i++)
+		if (!strcmp(ts_hooks[i].name, name))
+			return &ts_hooks[i];
+	return NULL;
+}
+
+unsigned int ts_syms(const struct ts_sym **out)
+{
+	static struct ts_sym *syms;
+	static unsigned int nsyms;
+	unsigned int i, cap = 0;
+
+	if (!syms) {
+		for (i = 0; i < ts_nhooks; i++) {
+			const char *p = ts_hooks[i].symbols;
+
+			for (cap++; (p = strchr(p, ' ')); p++)
+				cap++;
+		}
+		syms = calloc(cap, sizeof(*syms));
+		if (!syms)
+			return 0;
+		for (i = 0; i < ts_nhooks; i++) {
+			char *copy = strdup(ts_hooks[i].symbols), *tok, *save = NULL;
+
+			if (!copy)
+				return 0;
+			/* the strings live as long as the program: syms is never freed */
+			for (tok = strtok_r(copy, " ", &save); tok;
+			     tok = strtok_r(NULL, " ", &save))
+				syms[nsyms++] = (struct ts_sym){ tok, i, ts_sym_per_thread(tok) };
+		}
+	}
+	*out = syms;
+	return nsyms;
+}

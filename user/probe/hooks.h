@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The table of hooked CUDA driver functions. It is the one description of
+ * what is traced: the loader derives the BPF capture specs and the symbols to
+ * attach from it, and the decoder derives the meaning of each value.
+ */
+#ifndef TS_HOOKS_H
+#define TS_HOOKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "tracesmith.h"
+
+enum ts_cat {
+	TS_CAT_INIT,
+	TS_CAT_LAUNCH,
+	TS_CAT_MEMCPY,
+	TS_CAT_MEMSET,
+	TS_CAT_MEMORY,
+	TS_CAT_SYNC,
+	TS_CAT_STREAM,
+	TS_CAT_CONTEXT,
+	TS_CAT_MODULE,
+	TS_CAT_GRAPH,
+	TS_CAT__COUNT,
+};
+
+/* What the correlator does with a call beyond drawing its slice. */
+enum ts_sem {
+	TS_SEM_NONE,
+	TS_SEM_LAUNCH,	     /* kernel on a stream */
+	TS_SEM_GRAPH_LAUNCH, /* graph on a stream */
+	TS_SEM_COPY,	     /* copy on a stream; direction in ts_hook.dir */
+	TS_SEM_COPY_2D,	     /* CUDA_MEMCPY2D / 3D: direction from the struct */
+	TS_SEM_MEMSET,	     /* memset of count * elem bytes */
+	TS_SEM_ALLOC,	     /* device memory allocated: ROLE_OUT_PTR, ROLE_SIZE */
+	TS_SEM_FREE,	     /* device memory freed: ROLE_PTR */
+	TS_SEM_STREAM_CREATE,
+	TS_SEM_STREAM_DESTROY,
+	TS_SEM_CTX_CREATE, /* out context for ROLE_DEVICE, made current */
+	TS_SEM_CTX_RETAIN, /* out context for ROLE_DEVICE, not made current */
+	TS_SEM_CTX_SET,
+	TS_SEM_CTX_PUSH,
+	TS_SEM_CTX_POP,
+	TS_SEM_NAME_FUNC,      /* ROLE_OUT_HANDLE is a CUfunction named ROLE_NAME */
+	TS_SEM_NAME_KERNEL,    /* ROLE_OUT_HANDLE is a CUkernel named ROLE_NAME */
+	TS_SEM_KERNEL_TO_FUNC, /* ROLE_OUT_HANDLE is the CUfunction of ROLE_KERNEL */
+	TS_SEM_GET_NAME,       /* ROLE_NAME is the name of ROLE_FUNC */
+	/* CUDA graphs: what is captured or added, instantiated, and launched */
+	TS_SEM_EVENT_RECORD,	   /* ROLE_EVENT recorded on ROLE_STREAM */
+	TS_SEM_STREAM_WAIT_EVENT,  /* ROLE_STREAM waits for ROLE_EVENT: may join a capture */
+	TS_SEM_CAPTURE_BEGIN,	   /* ROLE_STREAM starts capturing (into ROLE_GRAPH, if any) */
+	TS_SEM_CAPTURE_END,	   /* ROLE_STREAM's capture ends: ROLE_OUT_GRAPH holds it */
+	TS_SEM_GRAPH_CREATE,	   /* ROLE_OUT_GRAPH: an empty graph */
+	TS_SEM_GRAPH_DESTROY,	   /* ROLE_GRAPH */
+	TS_SEM_GRAPH_INSTANTIATE,  /* ROLE_OUT_EXEC runs what ROLE_GRAPH holds now */
+	TS_SEM_GRAPH_EXEC_DESTROY, /* ROLE_GRAPH_EXEC */
+	TS_SEM_GRAPH_EXEC_UPDATE,  /* ROLE_GRAPH_EXEC now runs what ROLE_GRAPH holds */
+	TS_SEM_GRAPH_ADD_KERNEL,   /* ROLE_OUT_NODE: a kernel node added to ROLE_GRAPH */
+	TS_SEM_GRAPH_ADD_MEMCPY,   /* ROLE_OUT_NODE: a copy node (CUDA_MEMCPY3D values) */
+	TS_SEM_GRAPH_ADD_MEMSET,   /* ROLE_OUT_NODE: a memset node */
+	TS_SEM_GRAPH_EXEC_KERNEL,  /* ROLE_NODE of ROLE_GRAPH_EXEC gets new kernel params */
+};
+
+enum ts_dir {
+	TS_DIR_NONE,
+	TS_DIR_HTOD,
+	TS_DIR_DTOH,
+	TS_DIR_DTOD,
+	TS_DIR_HTOH,
+	TS_DIR_PEER,
+	TS_DIR_DEFAULT, /* unified addressing: the driver decides */
+};
+
+/* What a captured value means; the role also gives its key in the trace. */
+enum ts_role {
+	ROLE_NONE,
+	ROLE_FUNC,
+	ROLE_GRID_X,
+	ROLE_GRID_Y,
+	ROLE_GRID_Z,
+	ROLE_BLOCK_X,
+	ROLE_BLOCK_Y,
+	ROLE_BLOCK_Z,
+	ROLE_SHMEM,
+	ROLE_STREAM,
+	ROLE_LAUNCH_CFG, /* TS_OP_LAUNCH_CFG, six values */
+	ROLE_DST,
+	ROLE_SRC,
+	ROLE_BYTES,
+	ROLE_COUNT,
+	ROLE_VALUE,
+	ROLE_OUT_PTR,
+	ROLE_SIZE,
+	ROLE_PTR,
+	ROLE_OUT_HANDLE,
+	ROLE_HANDLE,
+	ROLE_CTX,
+	ROLE_DST_CTX,
+	ROLE_SRC_CTX,
+	ROLE_DEVICE,
+	ROLE_NAME,
+	ROLE_KERNEL,
+	ROLE_EVENT,
+	ROLE_GRAPH_EXEC,
+	ROLE_FLAGS,
+	ROLE_PRIORITY,
+	ROLE_VERSION,
+	ROLE_POOL,
+	ROLE_MODULE,
+	ROLE_LIBRARY,
+	ROLE_IMAGE,
+	ROLE_OUT_FUNC_PTR,
+	ROLE_SRC_TYPE, /* CUmemorytype in a CUDA_MEMCPY2D/3D */
+	ROLE_DST_TYPE,
+	ROLE_SRC_HOST,
+	ROLE_SRC_DEVICE,
+	ROLE_DST_HOST,
+	ROLE_DST_DEVICE,
+	ROLE_WIDTH,
+	ROLE_HEIGHT,
+	ROLE_DEPTH,
+	ROLE_GRAPH,
+	ROLE_OUT_GRAPH,
+	ROLE_OUT_EXEC,
+	ROLE_NODE,
+	ROLE_OUT_NODE,
+	ROLE_ELEM_SIZE,
+	ROLE__COUNT,
+};
+
+enum ts_fmt { TS_FMT_DEC, TS_FMT_HEX, TS_FMT_HIDDEN };
+
+struct ts_role_info {
+	const char *key; /* the arg name in traces */
+	enum ts_fmt fmt;
+};
+
+struct ts_val_def {
+	uint8_t op; /* enum ts_val_op */
+	uint8_t arg;
+	uint16_t off;
+	uint8_t role; /* enum ts_role */
+};
+
+/* Facts about a call that the correlator, the stats and BPF act on. */
+enum ts_hook_flag {
+	TS_HF_BLOCKS = 0x1,	 /* may block the thread on the GPU: its start is recorded too */
+	TS_HF_SYNCHRONIZE = 0x2, /* waits for work to finish (a synchronize call) */
+};
+
+struct ts_hook {
+	const char *name;    /* the API's base name */
+	const char *symbols; /* every exported variant, space separated */
+	enum ts_cat cat;
+	enum ts_sem sem;
+	uint8_t flags; /* enum ts_hook_flag */
+	uint8_t dir;   /* enum ts_dir, for TS_SEM_COPY */
+	uint8_t elem;  /* bytes per element, for TS_SEM_MEMSET */
+	uint8_t nvals;
+	struct ts_val_def vals[TS_MAX_VALS];
+};
+
+extern const struct ts_hook ts_hooks[];
+extern const unsigned int ts_nhooks;
+extern const struct ts_role_info ts_roles[ROLE__COUNT];
+
+const char *ts_cat_name(enum ts_cat cat);
+const char *ts_dir_name(enum ts_dir dir);
+
+/* The BPF capture spec for a hook row. */
+void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec);
+
+/* Synchronize calls and synchronous copies (TS_HF_BLOCKS): their start is recorded too. */
+bool ts_hook_may_block(const struct ts_hook *h);
+
+/* Index of the value with this role, or -1. */
+int ts_hook_role(const struct ts_hook *h, enum ts_role role);
+
+const struct ts_hook *ts_hook_by_name(const char *name);
+
+/*
+ * Every (symbol, hook) pair, in a stable order: the symbol id is the index.
+ * The list is built once and lives for the program.
+ */
+struct ts_sym {
+	const char *name;
+	unsigned int hook;
+	bool per_thread; /* a _ptsz/_ptds variant: stream 0 is the per-thread default stream */
+};
+unsigned int ts_syms(const struct ts_sym **out);
+/* Is this exported name a per-thread-default-stream variant? */
+bool ts_sym_per_thread(const char *name);
+
+#endif /* TS_HOOKS_H */

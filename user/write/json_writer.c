@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Perfetto/Chrome JSON ("enhanced Perfetto JSON"). Events are streamed as
+ * they come; the closing brackets and otherData are written by finish, which
+ * also runs when the trace is stopped by a signal, so the file is valid JSON.
+ * Killed outright (SIGKILL, power loss), the file ends after a whole event,
+ * "{"traceEvents":[ ... }": an unterminated array, which Perfetto's importer
+ * takes as it is.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "record/hostid.h"
+#include "encode/jsonw.h"
+#include "encode/outbuf.h"
+#include "encode/utf8.h"
+#include "write/writer.h"
+
+struct json_writer {
+	struct ts_writer base;
+	struct ts_out out;
+	struct ts_jw jw;
+};
+
+static struct ts_jw *jw_of(struct ts_writer *w)
+{
+	return &((struct json_writer *)w)->jw;
+}
+
+/*
+ * A string that was not valid UTF-8 went out with U+FFFD in it; its bytes go
+ * out too, escaped (\xNN), as "KEY_bytes", so nothing is lost.
+ */
+static void put_bytes(struct ts_jw *jw, const char *key, const char *s, size_t n)
+{
+	char *esc = malloc(4 * n + 1), k[64];
+
+	snprintf(k, sizeof(k), "%s_bytes", key);
+	ts_jw_key(jw, k);
+	if (!esc) {
+		ts_jw_str(jw, "", 0);
+		return;
+	}
+	ts_jw_str(jw, esc, ts_utf8_escape(s, n, esc));
+	free(esc);
+}
+
+/* A string member; its bytes beside it when it was not UTF-8. */
+static void put_str(struct ts_jw *jw, const char *key, const char *s, size_t n)
+{
+	ts_jw_key(jw, key);
+	if (!ts_jw_str(jw, s, n))
+		put_bytes(jw, key, s, n);
+}
+
+/* A metadata event: {"ph":"M","name":WHAT,"pid":P[,"tid":T],"args":{ARG:...}} */
+static void meta_begin(struct ts_jw *jw, const char *what, uint32_t pid)
+{
+	ts_jw_obj_open(jw);
+	TS_JW_LIT(jw, "ph", "M");
+	ts_jw_cstr_field(jw, "name", what);
+	TS_JW_U64(jw, "pid", pid);
+}
+
+static void json_process(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k)
+{
+	struct ts_jw *jw = jw_of(w);
+
+	meta_begin(jw, "process_name", pid);
+	TS_JW_KEY(jw, "args");
+	ts_jw_obj_open(jw);
+	put_str(jw, "name", name, strlen(name));
+	ts_jw_obj_close(jw);
+	ts_jw_obj_close(jw);
+	/* host processes first, GPU devices after them */
+	meta_begin(jw, "process_sort_index", pid);
+	TS_JW_KEY(jw, "args");
+	ts_jw_obj_open(jw);
+	ts_jw_u64_field(jw, "sort_index",
+			k == TS_TRACK_GPU ? 1000000 + (pid - TS_GPU_PID_BASE) : 0);
+	ts_jw_obj_close(jw);
+	ts_jw_obj_close(jw);
+}
+
+static void json_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name,
+			size_t len)
+{
+	struct ts_jw *jw = jw_of(w);
+
+	meta_begin(jw, "thread_name", pid);
+	TS_JW_U64(jw, "tid", tid);
+	TS_JW_KEY(jw, "args");
+	ts_jw_obj_open(jw);
+	put_str(jw, "name", name, len);
+	ts_jw_obj_close(jw);
+	ts_jw_obj_close(jw);
+}
+
+static void put_arg(struct ts_jw *jw, const struct ts_arg *a)
+{
+	switch (a->type) {
+	case TS_ARG_U64:
+		ts_jw_u64_field(jw, a->key, a->u);
+		break;
+	case TS_ARG_I64:
+		ts_jw_i64_field(jw, a->key, a->i);
+		break;
+	case TS_ARG_HEX:
+		ts_jw_key(jw, a->key);
+		ts_jw_hex(jw, a->u);
+		break;
+	case TS_ARG_STR:
+		put_str(jw, a->key, a->str.s, a->str.len);
+		break;
+	case TS_ARG_DIM3:
+		ts_jw_key(jw, a->key);
+		ts_jw_arr_open(jw);
+		ts_jw_u64(jw, a->dim[0]);
+		ts_jw_u64(jw, a->dim[1]);
+		ts_jw_u64(jw, a->dim[2]);
+		ts_jw_arr_close(jw);
+		break;
+	}
+}
+
+static void put_track(struct ts_jw *jw, uint32_t pid, uint32_t tid)
+{
+	TS_JW_U64(jw, "pid", pid);
+	TS_JW_U64(jw, "tid", tid);
+}
+
+/* A v1 flow event at the slice's midpoint, which binds it to that slice. */
+static void put_flow(struct ts_jw *jw, const struct ts_slice *s, bool start, uint64_t id)
+{
+	ts_jw_obj_open(jw);
+	if (start)
+		TS_JW_LIT(jw, "ph", "s");
+	else
+		TS_JW_LIT(jw, "ph", "f");
+	if (!start)
+		TS_JW_LIT(jw, "bp", "e");
+	TS_JW_LIT(jw, "cat", "flow");
+	TS_JW_LIT(jw, "name", "submit");
+	TS_JW_U64(jw, "id", id);
+	put_track(jw, s->pid, s->tid);
+	TS_JW_KEY(jw, "ts");
+	ts_jw_usec(jw, s->ts + s->dur / 2);
+	ts_jw_obj_close(jw);
+}
+
+static void json_slice(struct ts_writer *w, const struct ts_slice *s)
+{
+	struct ts_jw *jw = jw_of(w);
+	unsigned int i;
+	bool name_ok;
+
+	ts_jw_obj_open(jw);
+	TS_JW_LIT(jw, "ph", "X");
+	TS_JW_KEY(jw, "cat");
+	ts_jw_ident(jw, s->cat);
+	TS_JW_KEY(jw, "name");
+	name_ok = ts_jw_str(jw, s->name, s->name_len);
+	put_track(jw, s->pid, s->tid);
+	TS_JW_KEY(jw, "ts");
+	ts_jw_usec(jw, s->ts);
+	TS_JW_KEY(jw, "dur");
+	ts_jw_usec(jw, s->dur);
+	if (s->nargs || !name_ok) {
+		TS_JW_KEY(jw, "args");
+		ts_jw_obj_open(jw);
+		for (i = 0; i < s->nargs; i++)
+			put_arg(jw, &s->args[i]);
+		/* the original bytes of a name that was not UTF-8 */
+		if (!name_ok)
+			put_bytes(jw, "name", s->name, s->name_len);
+		ts_jw_obj_close(jw);
+	}
+	ts_jw_obj_close(jw);
+	if (s->flow_out)
+		put_flow(jw, s, true, s->flow_out);
+	if (s->flow_in)
+		put_flow(jw, s, false, s->flow_in);
+}
+
+static void json_counter(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
+			 uint64_t ts, int64_t value)
+{
+	struct ts_jw *jw = jw_of(w);
+
+	ts_jw_obj_open(jw);
+	TS_JW_LIT(jw, "ph", "C");
+	ts_jw_cstr_field(jw, "name", c->name);
+	TS_JW_U64(jw, "pid", pid);
+	TS_JW_KEY(jw, "ts");
+	ts_jw_usec(jw, ts);
+	TS_JW_KEY(jw, "args");
+	ts_jw_obj_open(jw);
+	ts_jw_i64_field(jw, "value", value);
+	ts_jw_obj_close(jw);
+	ts_jw_obj_close(jw);
+}
+
+static void json_sync(struct ts_writer *w, bool force)
+{
+	ts_out_boundary(&((struct json_writer *)w)->out, force);
+}
+
+/* "host" and its identity; "hosts" for a merged trace */
+static void json_hosts(struct ts_jw *jw, const struct ts_trace_meta *m)
+{
+	static const char *const keys[] = { "machine_id", "boot_id", "kernel", "nvidia_driver",
+					    "gpus" };
+	const char *kv = m->host_identity;
+	char v[512];
+	unsigned int i;
+
+	if (m->nhosts == 1) {
+		ts_jw_cstr_field(jw, "host", m->hosts[0]);
+		for (i = 0; kv && i < sizeof(keys) / sizeof(keys[0]); i++) {
+			ts_host_value(kv, strlen(kv), keys[i], v, sizeof(v));
+			if (v[0])
+				ts_jw_cstr_field(jw, keys[i], v);
+		}
+	} else if (m->nhosts > 1) {
+		ts_jw_key(jw, "hosts");
+		ts_jw_arr_open(jw);
+		for (i = 0; i < m->nhosts; i++)
+			ts_jw_cstr(jw, m->hosts[i]);
+		ts_jw_arr_close(jw);
+	}
+}
+
+static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
+{
+	TS_JW_KEY(jw, "otherData");
+	ts_jw_obj_open(jw);
+	ts_jw_cstr_field(jw, "tool", "tracesmith-bpf");
+	ts_jw_cstr_field(jw, "version", m->version);
+	ts_jw_cstr_field(jw, "command_line", m->tracer_cmdline);
+	/* a merge of several hosts is on their shared wall clock */
+	if (m->nhosts > 1)
+		TS_JW_LIT(jw, "clock", "CLOCK_REALTIME");
+	else
+		TS_JW_LIT(jw, "clock", "CLOCK_MONOTONIC");
+	TS_JW_U64(jw, "clock_base_monotonic_ns", m->clock_mono_ns);
+	TS_JW_U64(jw, "clock_base_realtime_ns", m->clock_real_ns);
+	TS_JW_U64(jw, "clock_base_boottime_ns", m->clock_boot_ns);
+	TS_JW_KEY(jw, "system_wide");
+	ts_jw_bool(jw, m->system_wide);
+	TS_JW_U64(jw, "records", m->records);
+	TS_JW_U64(jw, "dropped_events", m->drops);
+	TS_JW_KEY(jw, "incomplete");
+	ts_jw_bool(jw, m->incomplete);
+	if (m->gpu_timing)
+		ts_jw_cstr_field(jw, "gpu_timing", m->gpu_timing);
+	json_hosts(jw, m);
+	/* --gpu-time ran: how many slices have which times, and how far to trust them */
+	if (m->gpu_measured || m->cupti_dropped) {
+		TS_JW_U64(jw, "gpu_slices_measured", m->gpu_measured);
+		TS_JW_U64(jw, "gpu_slices_host_timed", m->gpu_host_timed);
+		TS_JW_U64(jw, "gpu_slices_not_joined", m->gpu_unjoined);
+		TS_JW_U64(jw, "cupti_dropped_records", m->cupti_dropped);
+		TS_JW_U64(jw, "gpu_clock_error_bound_ns", m->gpu_clock_err_ns);
+	}
+	ts_jw_obj_close(jw);
+}
+
+static int json_finish(struct ts_writer *w, const struct ts_trace_meta *m)
+{
+	struct json_writer *j = (struct json_writer *)w;
+
+	ts_jw_arr_close(&j->jw); /* traceEvents */
+	ts_jw_cstr_field(&j->jw, "displayTimeUnit", "ns");
+	put_other_data(&j->jw, m);
+	ts_jw_obj_close(&j->jw);
+	ts_out_putc(&j->out, '\n');
+	return ts_out_close(&j->out);
+}
+
+static void json_destroy(struct ts_writer *w)
+{
+	struct json_writer *j = (struct json_writer *)w;
+
+	if (!j)
+		return;
+	ts_out_discard(&j->out);
+	free(j);
+}
+
+static const struct ts_writer_ops json_ops = {
+	.name = "json",
+	.process = json_process,
+	.thread = json_thread,
+	.slice = json_slice,
+	.counter = json_counter,
+	.sync = json_sync,
+	.finish = json_finish,
+	.destroy = json_destroy,
+};
+
+int ts_json_writer_open(const char *path, struct ts_writer **out)
+{
+	struct json_writer *j = calloc(1, sizeof(*j));
+	int err;
+
+	*out = NULL;
+	if (!j)
+		return -ENOMEM;
+	err = ts_out_open(&j->out, path);
+	if (err) {
+		free(j);
+		return err;
+	}
+	j->base.ops = &json_ops;
+	ts_jw_init(&j->jw, &j->out);
+	ts_jw_obj_open_lines(&j->jw);
+	ts_jw_key(&j->jw, "traceEvents");
+	ts_jw_arr_open_lines(&j->jw);
+	*out = &j->base;
+	return 0;
+}

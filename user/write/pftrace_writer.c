@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Native Perfetto protobuf (.pftrace): a stream of TracePackets on one
+ * sequence. Names, categories, annotation names and repeated string values
+ * are interned; every slice is a BEGIN/END pair written as soon as the
+ * correlator reports it, so no slice is ever left open, whenever the run ends.
+ * Packets reach the file only whole, and only with the other events of their
+ * record (a GPU slice with the call that submitted it), so a file killed at
+ * any moment decodes up to its last packet and has no half flows.
+ * Field numbers: Perfetto's protos/perfetto/trace/perfetto_trace.proto; the
+ * part we write is tests/perfetto_subset.proto.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "encode/outbuf.h"
+#include "encode/pbenc.h"
+#include "lib/strmap.h"
+#include "encode/utf8.h"
+#include "write/writer.h"
+
+/* TracePacket */
+#define TP_CLOCK_SNAPSHOT	      6
+#define TP_TIMESTAMP		      8
+#define TP_SEQ_ID		      10
+#define TP_TRACK_EVENT		      11
+#define TP_INTERNED_DATA	      12
+#define TP_SEQ_FLAGS		      13
+#define TP_TRACK_DESCRIPTOR	      60
+#define TP_FIRST_ON_SEQ		      87
+#define SEQ_INCREMENTAL_STATE_CLEARED 1
+#define SEQ_NEEDS_INCREMENTAL_STATE   2
+/* TrackEvent */
+#define TE_CATEGORY_IIDS	3
+#define TE_DEBUG_ANNOTATIONS	4
+#define TE_TYPE			9
+#define TE_NAME_IID		10
+#define TE_TRACK_UUID		11
+#define TE_COUNTER_VALUE	30
+#define TE_FLOW_IDS		47
+#define TE_TERMINATING_FLOW_IDS 48
+#define TYPE_SLICE_BEGIN	1
+#define TYPE_SLICE_END		2
+#define TYPE_COUNTER		4
+/* TrackDescriptor and friends */
+#define TD_UUID		1
+#define TD_NAME		2
+#define TD_PROCESS	3
+#define TD_THREAD	4
+#define TD_PARENT_UUID	5
+#define TD_COUNTER	8
+#define PD_PID		1
+#define PD_PROCESS_NAME 6
+#define THD_PID		1
+#define THD_TID		2
+#define THD_THREAD_NAME 5
+#define CD_UNIT		3
+#define UNIT_SIZE_BYTES 3
+/* DebugAnnotation */
+#define DA_NAME_IID   1
+#define DA_UINT	      3
+#define DA_INT	      4
+#define DA_STRING     6
+#define DA_POINTER    7
+#define DA_STRING_IID 17
+/* InternedData */
+#define ID_CATEGORIES	    1
+#define ID_NAMES	    2
+#define ID_ANNOTATION_NAMES 3
+#define ID_STRING_VALUES    29
+#define INTERNED_IID	    1
+#define INTERNED_NAME	    2
+/* ClockSnapshot */
+#define CS_CLOCKS	   1
+#define CS_PRIMARY	   2
+#define CLK_ID		   1
+#define CLK_TS		   2
+#define CLOCK_REALTIME_ID  1
+#define CLOCK_MONOTONIC_ID 3
+#define CLOCK_BOOTTIME_ID  6
+
+#define SEQ_ID	     1
+#define TRACE_PACKET 1
+
+enum intern_kind { IK_NAME, IK_CATEGORY, IK_ANNOTATION, IK_STRING, IK__COUNT };
+
+static const uint32_t intern_field[IK__COUNT] = { ID_NAMES, ID_CATEGORIES, ID_ANNOTATION_NAMES,
+						  ID_STRING_VALUES };
+
+/* (pid, tid) or (pid, counter name) -> track uuid */
+struct track_ent {
+	uint64_t a, b;
+	uint64_t uuid;
+};
+
+/* Last lookups by string address: most strings are the same literals again. */
+#define INTERN_CACHE 256
+
+struct intern_hit {
+	const char *ptr;
+	size_t len;
+	const char *copy; /* the interned string, to confirm the content */
+	uint32_t iid;
+};
+
+/* A static string's iid (writer.h: keys and categories): its address says which. */
+struct static_hit {
+	const char *ptr;
+	uint32_t iid;
+};
+
+struct pf_writer {
+	struct ts_writer base;
+	struct intern_hit cache[IK__COUNT][INTERN_CACHE];
+	struct static_hit scache[IK__COUNT][INTERN_CACHE];
+	struct ts_out out;
+	struct pb pkt;			  /* the packet being built */
+	struct pb interned;		  /* InternedData for it */
+	struct ts_strmap tabs[IK__COUNT]; /* string -> iid, iids from 1 */
+	struct track_ent *tracks;
+	size_t ntracks, track_cap;
+	uint64_t next_uuid;
+	uint64_t mono_base; /* CLOCK_MONOTONIC ns of trace time 0 */
+	bool started;
+	char *fix; /* a string made valid UTF-8 */
+	size_t fix_cap;
+};
+
+/*
+ * s as valid UTF-8: itself, or a copy in p->fix with U+FFFD for the bad bytes
+ * (escape: \xNN instead, keeping every byte, where no annotation can carry
+ * them). *valid says which. NULL if out of memory.
+ */
+static const char *utf8_of(struct pf_writer *p, const char *s, size_t *n, bool escape, bool *valid)
+{
+	size_t need = 4 * *n + 1;
+
+	*valid = ts_utf8_valid(s, *n);
+	if (*valid)
+		return s;
+	if (need > p->fix_cap) {
+		char *f = realloc(p->fix, need);
+
+		if (!f)
+			return NULL;
+		p->fix = f;
+		p->fix_cap = need;
+	}
+	*n = escape ? ts_utf8_escape(s, *n, p->fix) : ts_utf8_fix(s, *n, p->fix);
+	return p->fix;
+}
+
+/*
+ * Intern s, defining it in this packet's InternedData if it is new. A string
+ * that is not valid UTF-8 is interned with U+FFFD for its bad bytes, never
+ * cached, and *valid says so (NULL: the caller knows it is valid).
+ */
+static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, size_t n,
+		       bool *valid)
+{
+	struct intern_hit *h = &p->cache[k][((uintptr_t)s >> 3 ^ n) % INTERN_CACHE];
+	struct ts_strmap_ent *e;
+	const char *v = s;
+	bool fresh, ok = true;
+	uint32_t iid;
+
+	/* an address can be reused for another string: the content decides */
+	if (h->ptr == s && h->len == n && !memcmp(h->copy, s, n))
+		return h->iid;
+	if (valid) {
+		v = utf8_of(p, s, &n, false, &ok);
+		*valid = ok;
+		if (!v)
+			return 0;
+	}
+	e = ts_strmap_get(&p->tabs[k], v, n, &fresh);
+	if (!e)
+		return 0;
+	if (fresh)
+		e->val = p->tabs[k].count;
+	iid = e->val;
+	if (ok) {
+		h->ptr = s;
+		h->len = n;
+		h->copy = e->str;
+		h->iid = iid;
+	}
+	if (fresh) {
+		pb_begin(&p->interned, intern_field[k]);
+		pb_varint(&p->interned, INTERNED_IID, iid);
+		pb_bytes(&p->interned, INTERNED_NAME, v, n);
+		pb_end(&p->interned);
+	}
+	return iid;
+}
+
+/* iid_of for a string of static storage, ASCII: an arg key or a category (writer.h). */
+static uint32_t iid_static(struct pf_writer *p, enum intern_kind k, const char *s)
+{
+	struct static_hit *h = &p->scache[k][((uintptr_t)s >> 3) % INTERN_CACHE];
+
+	if (h->ptr != s) {
+		h->iid = iid_of(p, k, s, strlen(s), NULL);
+		h->ptr = h->iid ? s : NULL;
+	}
+	return h->iid;
+}
+
+static void packet_begin(struct pf_writer *p, uint64_t rel_ts, bool has_ts)
+{
+	pb_reset(&p->pkt);
+	pb_reset(&p->interned);
+	if (has_ts)
+		pb_varint(&p->pkt, TP_TIMESTAMP, p->mono_base + rel_ts);
+	pb_varint(&p->pkt, TP_SEQ_ID, SEQ_ID);
+}
+
+/* Emit the packet as one Trace.packet field, InternedData first. */
+static void packet_end(struct pf_writer *p, bool uses_interning)
+{
+	uint8_t hdr[16];
+	unsigned int n;
+	size_t len;
+
+	if (uses_interning)
+		pb_varint(&p->pkt, TP_SEQ_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+	if (p->pkt.err || p->interned.err) {
+		p->out.err = p->out.err ? p->out.err : -ENOMEM;
+		return;
+	}
+	len = p->pkt.len;
+	if (p->interned.len)
+		len += pb_varint_size(TP_INTERNED_DATA << 3 | PB_LEN) +
+		       pb_varint_size(p->interned.len) + p->interned.len;
+	n = pb_put_varint(hdr, TRACE_PACKET << 3 | PB_LEN);
+	n += pb_put_varint(hdr + n, len);
+	ts_out_write(&p->out, hdr, n);
+	if (p->interned.len) {
+		n = pb_put_varint(hdr, TP_INTERNED_DATA << 3 | PB_LEN);
+		n += pb_put_varint(hdr + n, p->interned.len);
+		ts_out_write(&p->out, hdr, n);
+		ts_out_write(&p->out, p->interned.buf, p->interned.len);
+	}
+	ts_out_write(&p->out, p->pkt.buf, p->pkt.len);
+}
+
+static uint64_t *track_slot(struct pf_writer *p, uint64_t a, uint64_t b, bool *fresh)
+{
+	size_t i;
+
+	*fresh = false;
+	for (i = p->ntracks; i-- > 0;)
+		if (p->tracks[i].a == a && p->tracks[i].b == b)
+			return &p->tracks[i].uuid;
+	if (p->ntracks == p->track_cap) {
+		size_t cap = p->track_cap ? p->track_cap * 2 : 64;
+		struct track_ent *nt = realloc(p->tracks, cap * sizeof(*nt));
+
+		if (!nt)
+			return NULL;
+		p->tracks = nt;
+		p->track_cap = cap;
+	}
+	p->tracks[p->ntracks] = (struct track_ent){ a, b, ++p->next_uuid };
+	*fresh = true;
+	return &p->tracks[p->ntracks++].uuid;
+}
+
+/* uuid of a thread (or GPU stream lane) track; 0 if never described */
+static uint64_t thread_uuid(struct pf_writer *p, uint32_t pid, uint32_t tid)
+{
+	bool fresh;
+	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh);
+
+	return u ? *u : 0;
+}
+
+static uint64_t process_uuid(struct pf_writer *p, uint32_t pid)
+{
+	bool fresh;
+	uint64_t *u = track_slot(p, pid, 0, &fresh);
+
+	return u ? *u : 0;
+}
+
+static void put_clock(struct pb *pkt, uint32_t id, uint64_t ts)
+{
+	pb_begin(pkt, CS_CLOCKS);
+	pb_varint(pkt, CLK_ID, id);
+	pb_varint(pkt, CLK_TS, ts);
+	pb_end(pkt);
+}
+
+static void pf_start(struct ts_writer *w, const struct ts_trace_meta *m)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+
+	if (p->started)
+		return;
+	p->started = true;
+	p->mono_base = m->clock_mono_ns;
+	packet_begin(p, 0, false);
+	pb_varint(&p->pkt, TP_SEQ_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED);
+	pb_varint(&p->pkt, TP_FIRST_ON_SEQ, 1);
+	pb_begin(&p->pkt, TP_CLOCK_SNAPSHOT);
+	put_clock(&p->pkt, CLOCK_MONOTONIC_ID, m->clock_mono_ns);
+	put_clock(&p->pkt, CLOCK_REALTIME_ID, m->clock_real_ns);
+	if (m->clock_boot_ns)
+		put_clock(&p->pkt, CLOCK_BOOTTIME_ID, m->clock_boot_ns);
+	/* our timestamps are CLOCK_MONOTONIC: make it the trace's clock */
+	pb_varint(&p->pkt, CS_PRIMARY, CLOCK_MONOTONIC_ID);
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+static void pf_process(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	bool fresh, ok;
+	uint64_t *u = track_slot(p, pid, 0, &fresh);
+	size_t len = strlen(name);
+	const char *v;
+
+	if (!u)
+		return;
+	packet_begin(p, 0, false);
+	pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
+	pb_varint(&p->pkt, TD_UUID, *u);
+	/* a descriptor has no annotations: a bad name goes out escaped, byte for byte */
+	v = utf8_of(p, name, &len, true, &ok);
+	if (k == TS_TRACK_GPU) {
+		/* a GPU device: a plain track, its streams below it */
+		pb_bytes(&p->pkt, TD_NAME, v, v ? len : 0);
+	} else {
+		pb_begin(&p->pkt, TD_PROCESS);
+		pb_int(&p->pkt, PD_PID, pid);
+		pb_bytes(&p->pkt, PD_PROCESS_NAME, v, v ? len : 0);
+		pb_end(&p->pkt);
+	}
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+static void pf_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name, size_t len)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	bool fresh, ok, gpu = pid >= TS_GPU_PID_BASE;
+	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh), uuid, parent;
+	const char *v = utf8_of(p, name, &len, true, &ok);
+
+	if (!u || !v)
+		return;
+	uuid = *u;
+	parent = process_uuid(p, pid);
+	packet_begin(p, 0, false);
+	pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
+	pb_varint(&p->pkt, TD_UUID, uuid);
+	if (gpu) {
+		pb_varint(&p->pkt, TD_PARENT_UUID, parent);
+		pb_bytes(&p->pkt, TD_NAME, v, len);
+	} else {
+		pb_begin(&p->pkt, TD_THREAD);
+		pb_int(&p->pkt, THD_PID, pid);
+		pb_int(&p->pkt, THD_TID, tid);
+		pb_bytes(&p->pkt, THD_THREAD_NAME, v, len);
+		pb_end(&p->pkt);
+	}
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+/* "[x,y,z]" without printf: this runs for every launch */
+static int fmt_dim3(char *out, const uint32_t d[3])
+{
+	int n = 0, i;
+
+	out[n++] = '[';
+	for (i = 0; i < 3; i++) {
+		n += ts_fmt_u64(out + n, d[i]);
+		out[n++] = i < 2 ? ',' : ']';
+	}
+	return n;
+}
+
+/* The bytes of a string that was not UTF-8, escaped (\xNN), as annotation KEY_bytes. */
+static void put_bytes_annotation(struct pf_writer *p, const char *key, const char *s, size_t n)
+{
+	char k[64];
+	int kn = snprintf(k, sizeof(k), "%s_bytes", key);
+	bool ok;
+	const char *v = utf8_of(p, s, &n, true, &ok);
+
+	if (!v || kn <= 0 || kn >= (int)sizeof(k))
+		return;
+	pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
+	pb_varint(&p->pkt, DA_NAME_IID, iid_of(p, IK_ANNOTATION, k, kn, NULL));
+	pb_bytes(&p->pkt, DA_STRING, v, n);
+	pb_end(&p->pkt);
+}
+
+/* A long string value, made valid UTF-8; false when it was not. */
+static bool put_long_str(struct pf_writer *p, const char *s, size_t n)
+{
+	bool ok;
+	const char *v = utf8_of(p, s, &n, false, &ok);
+
+	pb_bytes(&p->pkt, DA_STRING, v, v ? n : 0);
+	return ok;
+}
+
+/* false: a string value that was not UTF-8, whose bytes the caller adds */
+static bool put_annotation(struct pf_writer *p, const struct ts_arg *a)
+{
+	uint32_t key = iid_static(p, IK_ANNOTATION, a->key), field = DA_UINT;
+	uint64_t v = a->u;
+	bool ok = true;
+	char dim[40];
+
+	switch (a->type) {
+	case TS_ARG_I64:
+		field = DA_INT;
+		break;
+	case TS_ARG_HEX:
+		field = DA_POINTER;
+		break;
+	case TS_ARG_STR:
+		if (a->str.len > 32) {
+			pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
+			pb_varint(&p->pkt, DA_NAME_IID, key);
+			ok = put_long_str(p, a->str.s, a->str.len);
+			pb_end(&p->pkt);
+			return ok;
+		}
+		/* short, repeated values (track names, directions) are interned */
+		field = DA_STRING_IID;
+		v = iid_of(p, IK_STRING, a->str.s, a->str.len, &ok);
+		break;
+	case TS_ARG_DIM3:
+		/* "[x,y,z]", interned: launch shapes repeat, and take 2 bytes then */
+		field = DA_STRING_IID;
+		v = iid_of(p, IK_STRING, dim, fmt_dim3(dim, a->dim), NULL);
+		break;
+	default:
+		break;
+	}
+	/* { name_iid, value }: two numbers, the most frequent message of a trace */
+	pb_pair(&p->pkt, TE_DEBUG_ANNOTATIONS, DA_NAME_IID, key, field, v);
+	return ok;
+}
+
+static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	uint64_t uuid = thread_uuid(p, s->pid, s->tid);
+	unsigned int i;
+	bool ok = true;
+
+	packet_begin(p, s->ts, true);
+	pb_begin(&p->pkt, TP_TRACK_EVENT);
+	pb_varint(&p->pkt, TE_TYPE, TYPE_SLICE_BEGIN);
+	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
+	pb_varint(&p->pkt, TE_NAME_IID, iid_of(p, IK_NAME, s->name, s->name_len, &ok));
+	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_static(p, IK_CATEGORY, s->cat));
+	for (i = 0; i < s->nargs; i++)
+		if (!put_annotation(p, &s->args[i]))
+			put_bytes_annotation(p, s->args[i].key, s->args[i].str.s,
+					     s->args[i].str.len);
+	if (!ok)
+		put_bytes_annotation(p, "name", s->name, s->name_len);
+	if (s->flow_out)
+		pb_fixed64(&p->pkt, TE_FLOW_IDS, s->flow_out);
+	if (s->flow_in)
+		pb_fixed64(&p->pkt, TE_TERMINATING_FLOW_IDS, s->flow_in);
+	pb_end(&p->pkt);
+	packet_end(p, true);
+
+	packet_begin(p, s->ts + s->dur, true);
+	pb_begin(&p->pkt, TP_TRACK_EVENT);
+	pb_varint(&p->pkt, TE_TYPE, TYPE_SLICE_END);
+	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+static void pf_counter(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
+		       uint64_t ts, int64_t value)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	bool fresh;
+	uint64_t *u = track_slot(p, pid, ts_strhash(c->name, strlen(c->name)) | 1ull << 63, &fresh);
+	uint64_t uuid;
+
+	if (!u)
+		return;
+	uuid = *u;
+	if (fresh) {
+		uint64_t parent = process_uuid(p, pid);
+
+		packet_begin(p, 0, false);
+		pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
+		pb_varint(&p->pkt, TD_UUID, uuid);
+		pb_varint(&p->pkt, TD_PARENT_UUID, parent);
+		pb_string(&p->pkt, TD_NAME, c->name);
+		pb_begin(&p->pkt, TD_COUNTER);
+		if (c->unit == TS_UNIT_BYTES)
+			pb_varint(&p->pkt, CD_UNIT, UNIT_SIZE_BYTES);
+		pb_end(&p->pkt);
+		pb_end(&p->pkt);
+		packet_end(p, false);
+	}
+	packet_begin(p, ts, true);
+	pb_begin(&p->pkt, TP_TRACK_EVENT);
+	pb_varint(&p->pkt, TE_TYPE, TYPE_COUNTER);
+	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
+	pb_int(&p->pkt, TE_COUNTER_VALUE, value);
+	pb_end(&p->pkt);
+	packet_end(p, false);
+}
+
+static void pf_sync(struct ts_writer *w, bool force)
+{
+	ts_out_boundary(&((struct pf_writer *)w)->out, force);
+}
+
+static int pf_finish(struct ts_writer *w, const struct ts_trace_meta *m)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+
+	/* a trace with no start record still gets its clock snapshot */
+	pf_start(w, m);
+	return ts_out_close(&p->out);
+}
+
+static void pf_destroy(struct ts_writer *w)
+{
+	struct pf_writer *p = (struct pf_writer *)w;
+	int k;
+
+	if (!p)
+		return;
+	ts_out_discard(&p->out);
+	pb_free(&p->pkt);
+	pb_free(&p->interned);
+	free(p->fix);
+	for (k = 0; k < IK__COUNT; k++)
+		ts_strmap_free(&p->tabs[k]);
+	free(p->tracks);
+	free(p);
+}
+
+static const struct ts_writer_ops pf_ops = {
+	.name = "pftrace",
+	.start = pf_start,
+	.process = pf_process,
+	.thread = pf_thread,
+	.slice = pf_slice,
+	.counter = pf_counter,
+	.sync = pf_sync,
+	.finish = pf_finish,
+	.destroy = pf_destroy,
+};
+
+int ts_pftrace_writer_open(const char *path, struct ts_writer **out)
+{
+	struct pf_writer *p = calloc(1, sizeof(*p));
+	int err;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	err = ts_out_open(&p->out, path);
+	if (err) {
+		free(p);
+		return err;
+	}
+	p->base.ops = &pf_ops;
+	*out = &p->base;
+	return 0;
+}

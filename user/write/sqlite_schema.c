@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The SQLite export's schema. Table and column names follow Nsight Systems'
+ * export where it has the same thing (StringIds, CUPTI_ACTIVITY_KIND_*), so
+ * its users' queries carry over; times are ns since the trace start.
+ * Documented, column by column, in docs/sqlite-schema.md.
+ */
+#include "write/sqlite_schema.h"
+
+const char ts_sqlite_schema_sql[] =
+	"CREATE TABLE StringIds (id INTEGER PRIMARY KEY, value TEXT NOT NULL);"
+	/* hooked CUDA driver API calls */
+	"CREATE TABLE CUPTI_ACTIVITY_KIND_RUNTIME (start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	" pid INTEGER NOT NULL, tid INTEGER NOT NULL, nameId INTEGER NOT NULL,"
+	" correlationId INTEGER NOT NULL, returnValue INTEGER NOT NULL, apiId INTEGER NOT NULL,"
+	" flags INTEGER NOT NULL);"
+	/* the kernel driver layer: ioctl/mmap/open/close on /dev/nvidia* */
+	"CREATE TABLE NVIDIA_DRIVER_CALLS (start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	" pid INTEGER NOT NULL, tid INTEGER NOT NULL, nameId INTEGER NOT NULL,"
+	" correlationId INTEGER NOT NULL, returnValue INTEGER NOT NULL);"
+	"CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	" deviceId INTEGER NOT NULL, trackId INTEGER NOT NULL, stream INTEGER NOT NULL,"
+	" correlationId INTEGER NOT NULL, demangledName INTEGER NOT NULL,"
+	" gridX INTEGER, gridY INTEGER, gridZ INTEGER, blockX INTEGER, blockY INTEGER,"
+	" blockZ INTEGER, sharedMemoryBytes INTEGER, graphNodeId INTEGER,"
+	" cuptiCorrelationId INTEGER, timing TEXT, contextId INTEGER);"
+	"CREATE TABLE CUPTI_ACTIVITY_KIND_MEMCPY (start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	" deviceId INTEGER NOT NULL, trackId INTEGER NOT NULL, stream INTEGER NOT NULL,"
+	" correlationId INTEGER NOT NULL, bytes INTEGER NOT NULL, copyKind INTEGER NOT NULL,"
+	" graphNodeId INTEGER, cuptiCorrelationId INTEGER, timing TEXT);"
+	"CREATE TABLE CUPTI_ACTIVITY_KIND_MEMSET (start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	" deviceId INTEGER NOT NULL, trackId INTEGER NOT NULL, stream INTEGER NOT NULL,"
+	" correlationId INTEGER NOT NULL, bytes INTEGER NOT NULL, value INTEGER NOT NULL,"
+	" graphNodeId INTEGER, cuptiCorrelationId INTEGER, timing TEXT);"
+	"CREATE TABLE GRAPH_LAUNCHES (start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	" deviceId INTEGER NOT NULL, trackId INTEGER NOT NULL, stream INTEGER NOT NULL,"
+	" correlationId INTEGER NOT NULL, graphExec INTEGER NOT NULL, nodes INTEGER NOT NULL,"
+	" timing TEXT);"
+	"CREATE TABLE PROCESSES (pid INTEGER PRIMARY KEY, name TEXT, kind TEXT);"
+	"CREATE TABLE THREADS (pid INTEGER NOT NULL, tid INTEGER NOT NULL, name TEXT,"
+	" PRIMARY KEY (pid, tid));"
+	"CREATE TABLE GPU_TRACKS (deviceId INTEGER NOT NULL, trackId INTEGER NOT NULL, name TEXT,"
+	" PRIMARY KEY (deviceId, trackId));"
+	"CREATE TABLE COUNTERS (pid INTEGER NOT NULL, nameId INTEGER NOT NULL,"
+	" ts INTEGER NOT NULL, value INTEGER NOT NULL);"
+	"CREATE TABLE META (key TEXT PRIMARY KEY, value);";
+
+const char ts_sqlite_finish_sql[] =
+	"CREATE INDEX runtime_corr ON CUPTI_ACTIVITY_KIND_RUNTIME (correlationId);"
+	"CREATE INDEX kernel_corr ON CUPTI_ACTIVITY_KIND_KERNEL (correlationId);"
+	"CREATE INDEX memcpy_corr ON CUPTI_ACTIVITY_KIND_MEMCPY (correlationId);"
+	"CREATE INDEX memset_corr ON CUPTI_ACTIVITY_KIND_MEMSET (correlationId);"
+	"CREATE INDEX graph_corr ON GRAPH_LAUNCHES (correlationId);"
+	"CREATE INDEX driver_corr ON NVIDIA_DRIVER_CALLS (correlationId);"
+	/* names joined in */
+	"CREATE VIEW api_calls AS SELECT r.start, r.end, r.end - r.start AS dur, r.pid, r.tid,"
+	" s.value AS name, a.value AS api, r.correlationId, r.returnValue, r.flags"
+	" FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN StringIds s ON s.id = r.nameId"
+	" LEFT JOIN StringIds a ON a.id = r.apiId;"
+	"CREATE VIEW kernels AS SELECT k.start, k.end, k.end - k.start AS dur, k.deviceId,"
+	" k.trackId, k.stream, s.value AS name, k.correlationId, k.gridX, k.gridY, k.gridZ,"
+	" k.blockX, k.blockY, k.blockZ, k.sharedMemoryBytes, k.graphNodeId, k.timing"
+	" FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON s.id = k.demangledName;"
+	"CREATE VIEW copies AS SELECT start, end, end - start AS dur, deviceId, trackId, stream,"
+	" correlationId, bytes, CASE copyKind WHEN 1 THEN 'HtoD' WHEN 2 THEN 'DtoH'"
+	" WHEN 8 THEN 'DtoD' WHEN 9 THEN 'HtoH' WHEN 10 THEN 'PtoP' ELSE 'unknown' END"
+	" AS direction, graphNodeId, timing FROM CUPTI_ACTIVITY_KIND_MEMCPY;"
+	"CREATE VIEW memsets AS SELECT start, end, end - start AS dur, deviceId, trackId, stream,"
+	" correlationId, bytes, value, graphNodeId, timing FROM CUPTI_ACTIVITY_KIND_MEMSET;"
+	"CREATE VIEW driver_calls AS SELECT d.start, d.end, d.end - d.start AS dur, d.pid, d.tid,"
+	" s.value AS name, d.correlationId, d.returnValue"
+	" FROM NVIDIA_DRIVER_CALLS d JOIN StringIds s ON s.id = d.nameId;";

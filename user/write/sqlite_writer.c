@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The SQLite writer (-o trace.sqlite): every event as a row, in the schema of
+ * docs/sqlite-schema.md, laid out as Nsight Systems' export is (StringIds,
+ * CUPTI_ACTIVITY_KIND_KERNEL, ..._MEMCPY, ..._MEMSET, ..._RUNTIME), with
+ * views that join the names in. Streaming: one transaction, a prepared
+ * statement per table, names interned as they come, indexes and views made
+ * at the end; memory holds the string table and nothing per row.
+ *
+ * The database is built in the output's temporary file (outfile.h) and put
+ * in place when complete, like every other format.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "encode/outfile.h"
+#include "write/sqlite_schema.h"
+#include "lib/strmap.h"
+#include "lib/util.h"
+#include "write/writer.h"
+
+enum sq_stmt {
+	SQ_STRING,
+	SQ_API,
+	SQ_DRIVER,
+	SQ_KERNEL,
+	SQ_MEMCPY,
+	SQ_MEMSET,
+	SQ_GRAPH,
+	SQ_PROCESS,
+	SQ_THREAD,
+	SQ_TRACK,
+	SQ_COUNTER,
+	SQ_META,
+	SQ__COUNT,
+};
+
+static const char *const insert_sql[SQ__COUNT] = {
+	[SQ_STRING] = "INSERT INTO StringIds VALUES (?1, ?2)",
+	[SQ_API] = "INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	[SQ_DRIVER] = "INSERT INTO NVIDIA_DRIVER_CALLS VALUES (?1,?2,?3,?4,?5,?6,?7)",
+	[SQ_KERNEL] = "INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES "
+		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+	[SQ_MEMCPY] = "INSERT INTO CUPTI_ACTIVITY_KIND_MEMCPY VALUES "
+		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[SQ_MEMSET] = "INSERT INTO CUPTI_ACTIVITY_KIND_MEMSET VALUES "
+		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[SQ_GRAPH] = "INSERT INTO GRAPH_LAUNCHES VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	[SQ_PROCESS] = "INSERT OR REPLACE INTO PROCESSES VALUES (?1, ?2, ?3)",
+	[SQ_THREAD] = "INSERT OR REPLACE INTO THREADS VALUES (?1, ?2, ?3)",
+	[SQ_TRACK] = "INSERT OR REPLACE INTO GPU_TRACKS VALUES (?1, ?2, ?3)",
+	[SQ_COUNTER] = "INSERT INTO COUNTERS VALUES (?1, ?2, ?3, ?4)",
+	[SQ_META] = "INSERT OR REPLACE INTO META VALUES (?1, ?2)",
+};
+
+struct sq_writer {
+	struct ts_writer base;
+	struct ts_outfile file;
+	sqlite3 *db;
+	sqlite3_stmt *st[SQ__COUNT];
+	struct ts_strmap names; /* string -> StringIds id */
+	uint64_t next_id;
+	int err; /* the first failure: -errno, or -EIO with the SQLite message said */
+};
+
+static int sq_fail(struct sq_writer *q, const char *what)
+{
+	if (!q->err) {
+		q->err = sqlite3_errcode(q->db) == SQLITE_FULL ? -ENOSPC : -EIO;
+		warn("%s: %s: %s\n", q->file.path, what, sqlite3_errmsg(q->db));
+	}
+	return q->err;
+}
+
+static int sq_exec(struct sq_writer *q, const char *sql)
+{
+	return sqlite3_exec(q->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : sq_fail(q, "SQL");
+}
+
+/* Run the statement bound so far, and make it ready for the next row. */
+static void sq_step(struct sq_writer *q, enum sq_stmt k)
+{
+	sqlite3_stmt *s = q->st[k];
+
+	if (!q->err && sqlite3_step(s) != SQLITE_DONE)
+		sq_fail(q, "insert");
+	sqlite3_reset(s);
+}
+
+/* The StringIds id of s[0..n), added when new; 0 for none. */
+static int64_t sq_string(struct sq_writer *q, const char *s, size_t n)
+{
+	struct ts_strmap_ent *e;
+	bool fresh;
+
+	if (!s)
+		return 0;
+	e = ts_strmap_get(&q->names, s, n, &fresh);
+	if (!e)
+		return 0;
+	if (fresh) {
+		e->val = ++q->next_id;
+		sqlite3_bind_int64(q->st[SQ_STRING], 1, e->val);
+		sqlite3_bind_text(q->st[SQ_STRING], 2, s, n, SQLITE_TRANSIENT);
+		sq_step(q, SQ_STRING);
+	}
+	return e->val;
+}
+
+static int64_t arg_i(const struct ts_slice *s, const char *key, int64_t def)
+{
+	const struct ts_arg *a = ts_slice_arg(s, key);
+
+	if (!a || a->type == TS_ARG_STR || a->type == TS_ARG_DIM3)
+		return def;
+	return a->type == TS_ARG_I64 ? a->i : (int64_t)a->u;
+}
+
+static void bind_str_arg(sqlite3_stmt *st, int col, const struct ts_slice *s, const char *key)
+{
+	const struct ts_arg *a = ts_slice_arg(s, key);
+
+	if (a && a->type == TS_ARG_STR)
+		sqlite3_bind_text(st, col, a->str.s, a->str.len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static void bind_dim3(sqlite3_stmt *st, int col, const struct ts_slice *s, const char *key)
+{
+	const struct ts_arg *a = ts_slice_arg(s, key);
+	int i;
+
+	for (i = 0; i < 3; i++)
+		sqlite3_bind_int64(st, col + i, a && a->type == TS_ARG_DIM3 ? a->dim[i] : 0);
+}
+
+/* start, end, deviceId, trackId, stream, correlationId: the first six columns of GPU rows */
+static void bind_gpu(sqlite3_stmt *st, const struct ts_slice *s)
+{
+	sqlite3_bind_int64(st, 1, s->ts);
+	sqlite3_bind_int64(st, 2, s->ts + s->dur);
+	sqlite3_bind_int64(st, 3, s->pid - TS_GPU_PID_BASE);
+	sqlite3_bind_int64(st, 4, s->tid);
+	sqlite3_bind_int64(st, 5, arg_i(s, "stream", 0));
+	sqlite3_bind_int64(st, 6, arg_i(s, "correlation_id", 0));
+}
+
+static void kernel_row(struct sq_writer *q, const struct ts_slice *s)
+{
+	sqlite3_stmt *st = q->st[SQ_KERNEL];
+
+	bind_gpu(st, s);
+	sqlite3_bind_int64(st, 7, sq_string(q, s->name, s->name_len));
+	bind_dim3(st, 8, s, "grid_dim");
+	bind_dim3(st, 11, s, "block_dim");
+	sqlite3_bind_int64(st, 14, arg_i(s, "shared_memory_bytes", 0));
+	sqlite3_bind_int64(st, 15, arg_i(s, "graph_node_id", arg_i(s, "graph_node", -1)));
+	sqlite3_bind_int64(st, 16, arg_i(s, "cupti_correlation_id", 0));
+	bind_str_arg(st, 17, s, "timing");
+	sqlite3_bind_int64(st, 18, arg_i(s, "context", 0));
+	sq_step(q, SQ_KERNEL);
+}
+
+/* CUpti_ActivityMemcpyKind of our direction names */
+static int copy_kind(const struct ts_slice *s)
+{
+	static const char *const names[] = { "HtoD", "DtoH", "DtoD", "HtoH", "PtoP" };
+	static const int kinds[] = { 1, 2, 8, 9, 10 };
+	const struct ts_arg *a = ts_slice_arg(s, "direction");
+	unsigned int i;
+
+	for (i = 0; a && a->type == TS_ARG_STR && i < 5; i++)
+		if (a->str.len == strlen(names[i]) && !memcmp(a->str.s, names[i], a->str.len))
+			return kinds[i];
+	return 0;
+}
+
+static void mem_row(struct sq_writer *q, const struct ts_slice *s, bool copy)
+{
+	sqlite3_stmt *st = q->st[copy ? SQ_MEMCPY : SQ_MEMSET];
+
+	bind_gpu(st, s);
+	sqlite3_bind_int64(st, 7, arg_i(s, "size_bytes", 0));
+	if (copy)
+		sqlite3_bind_int64(st, 8, copy_kind(s));
+	else
+		sqlite3_bind_int64(st, 8, arg_i(s, "value", 0));
+	sqlite3_bind_int64(st, 9, arg_i(s, "graph_node_id", arg_i(s, "graph_node", -1)));
+	sqlite3_bind_int64(st, 10, arg_i(s, "cupti_correlation_id", 0));
+	bind_str_arg(st, 11, s, "timing");
+	sq_step(q, copy ? SQ_MEMCPY : SQ_MEMSET);
+}
+
+static void graph_row(struct sq_writer *q, const struct ts_slice *s)
+{
+	sqlite3_stmt *st = q->st[SQ_GRAPH];
+
+	bind_gpu(st, s);
+	sqlite3_bind_int64(st, 7, arg_i(s, "graph_exec", 0));
+	sqlite3_bind_int64(st, 8, arg_i(s, "nodes", 0));
+	bind_str_arg(st, 9, s, "timing");
+	sq_step(q, SQ_GRAPH);
+}
+
+static void host_row(struct sq_writer *q, const struct ts_slice *s)
+{
+	bool drv = s->cat && !strcmp(s->cat, "driver");
+	sqlite3_stmt *st = q->st[drv ? SQ_DRIVER : SQ_API];
+
+	sqlite3_bind_int64(st, 1, s->ts);
+	sqlite3_bind_int64(st, 2, s->ts + s->dur);
+	sqlite3_bind_int64(st, 3, s->pid);
+	sqlite3_bind_int64(st, 4, s->tid);
+	sqlite3_bind_int64(st, 5, sq_string(q, s->name, s->name_len));
+	sqlite3_bind_int64(st, 6, arg_i(s, "correlation_id", 0));
+	sqlite3_bind_int64(st, 7, arg_i(s, drv ? "syscall_ret" : "result", 0));
+	if (!drv) {
+		sqlite3_bind_int64(st, 8, sq_string(q, s->api, s->api ? strlen(s->api) : 0));
+		sqlite3_bind_int64(st, 9, s->kind);
+	}
+	sq_step(q, drv ? SQ_DRIVER : SQ_API);
+}
+
+static void sq_slice(struct ts_writer *w, const struct ts_slice *s)
+{
+	struct sq_writer *q = (struct sq_writer *)w;
+
+	if (q->err)
+		return;
+	if (s->pid < TS_GPU_PID_BASE)
+		host_row(q, s);
+	else if (!strcmp(s->cat, "kernel"))
+		kernel_row(q, s);
+	else if (!strcmp(s->cat, "memcpy"))
+		mem_row(q, s, true);
+	else if (!strcmp(s->cat, "memset"))
+		mem_row(q, s, false);
+	else if (!strcmp(s->cat, "graph"))
+		graph_row(q, s);
+}
+
+static void sq_process(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k)
+{
+	struct sq_writer *q = (struct sq_writer *)w;
+	sqlite3_stmt *st = q->st[SQ_PROCESS];
+
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, k == TS_TRACK_GPU ? "gpu" : "host", -1, SQLITE_STATIC);
+	sq_step(q, SQ_PROCESS);
+}
+
+static void sq_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name, size_t len)
+{
+	struct sq_writer *q = (struct sq_writer *)w;
+	enum sq_stmt k = pid >= TS_GPU_PID_BASE ? SQ_TRACK : SQ_THREAD;
+	sqlite3_stmt *st = q->st[k];
+
+	sqlite3_bind_int64(st, 1, k == SQ_TRACK ? pid - TS_GPU_PID_BASE : pid);
+	sqlite3_bind_int64(st, 2, tid);
+	sqlite3_bind_text(st, 3, name, len, SQLITE_TRANSIENT);
+	sq_step(q, k);
+}
+
+static void sq_counter(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
+		       uint64_t ts, int64_t value)
+{
+	struct sq_writer *q = (struct sq_writer *)w;
+	sqlite3_stmt *st = q->st[SQ_COUNTER];
+
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_int64(st, 2, sq_string(q, c->name, strlen(c->name)));
+	sqlite3_bind_int64(st, 3, ts);
+	sqlite3_bind_int64(st, 4, value);
+	sq_step(q, SQ_COUNTER);
+}
+
+static void meta_u64(struct sq_writer *q, const char *key, uint64_t v)
+{
+	sqlite3_bind_text(q->st[SQ_META], 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q->st[SQ_META], 2, (int64_t)v);
+	sq_step(q, SQ_META);
+}
+
+static void meta_str(struct sq_writer *q, const char *key, const char *v)
+{
+	sqlite3_bind_text(q->st[SQ_META], 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q->st[SQ_META], 2, v ? v : "", -1, SQLITE_TRANSIENT);
+	sq_step(q, SQ_META);
+}
+
+static void sq_meta(struct sq_writer *q, const struct ts_trace_meta *m)
+{
+	unsigned int i;
+
+	meta_str(q, "tool", "tracesmith-bpf");
+	meta_str(q, "version", m->version);
+	meta_str(q, "command_line", m->tracer_cmdline);
+	meta_str(q, "clock", "CLOCK_MONOTONIC");
+	meta_u64(q, "clock_base_monotonic_ns", m->clock_mono_ns);
+	meta_u64(q, "clock_base_realtime_ns", m->clock_real_ns);
+	meta_u64(q, "records", m->records);
+	meta_u64(q, "dropped_events", m->drops);
+	meta_u64(q, "incomplete", m->incomplete);
+	meta_u64(q, "duration_ns", m->end_ns);
+	meta_str(q, "gpu_timing", m->gpu_timing ? m->gpu_timing : "none");
+	meta_u64(q, "gpu_slices_measured", m->gpu_measured);
+	meta_u64(q, "gpu_slices_host_timed", m->gpu_host_timed);
+	meta_u64(q, "cupti_dropped_records", m->cupti_dropped);
+	meta_u64(q, "schema_version", TS_SQLITE_SCHEMA_VERSION);
+	if (m->nhosts)
+		meta_str(q, "host", m->hosts[0]);
+	for (i = 1; i < m->nhosts; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "host_%u", i);
+		sqlite3_bind_text(q->st[SQ_META], 1, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q->st[SQ_META], 2, m->hosts[i], -1, SQLITE_TRANSIENT);
+		sq_step(q, SQ_META);
+	}
+}
+
+static int sq_finish(struct ts_writer *w, const struct ts_trace_meta *m)
+{
+	struct sq_writer *q = (struct sq_writer *)w;
+	int err;
+	unsigned int i;
+
+	sq_meta(q, m);
+	if (!q->err)
+		sq_exec(q, ts_sqlite_finish_sql);
+	if (!q->err)
+		sq_exec(q, "COMMIT");
+	for (i = 0; i < SQ__COUNT; i++)
+		sqlite3_finalize(q->st[i]);
+	memset(q->st, 0, sizeof(q->st));
+	if (sqlite3_close(q->db) != SQLITE_OK && !q->err)
+		q->err = -EIO;
+	q->db = NULL;
+	if (q->err) {
+		ts_outfile_keep(&q->file);
+		return q->err;
+	}
+	err = ts_outfile_commit(&q->file);
+	if (err)
+		warn("%s: %s\n", q->file.path, strerror(-err));
+	return err;
+}
+
+static void sq_destroy(struct ts_writer *w)
+{
+	struct sq_writer *q = (struct sq_writer *)w;
+	unsigned int i;
+
+	if (!q)
+		return;
+	for (i = 0; i < SQ__COUNT; i++)
+		sqlite3_finalize(q->st[i]);
+	sqlite3_close(q->db);
+	ts_outfile_discard(&q->file);
+	ts_strmap_free(&q->names);
+	free(q);
+}
+
+static const struct ts_writer_ops sq_ops = {
+	.name = "sqlite",
+	.slice = sq_slice,
+	.process = sq_process,
+	.thread = sq_thread,
+	.counter = sq_counter,
+	.finish = sq_finish,
+	.destroy = sq_destroy,
+};
+
+/* The empty schema, every statement prepared, the one transaction begun. */
+static int sq_prepare(struct sq_writer *q)
+{
+	unsigned int i;
+	int err;
+
+	/* a file only we write, put in place whole: no journal, no syncs until the end */
+	err = sq_exec(q, "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+			 "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-32768");
+	if (!err)
+		err = sq_exec(q, ts_sqlite_schema_sql);
+	if (!err)
+		err = sq_exec(q, "BEGIN");
+	for (i = 0; !err && i < SQ__COUNT; i++)
+		if (sqlite3_prepare_v3(q->db, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &q->st[i], NULL) != SQLITE_OK)
+			err = sq_fail(q, "prepare");
+	return err;
+}
+
+int ts_sqlite_writer_open(const char *path, struct ts_writer **out)
+{
+	struct sq_writer *q = calloc(1, sizeof(*q));
+	int err;
+
+	*out = NULL;
+	if (!q)
+		return -ENOMEM;
+	q->base.ops = &sq_ops;
+	q->file.fd = -1;
+	if (!strcmp(path, "-")) {
+		warn("-o -: a SQLite database cannot go to stdout; name a file\n");
+		free(q);
+		return -EINVAL;
+	}
+	err = ts_outfile_create(&q->file, path);
+	if (err) {
+		warn("%s: %s\n", path, strerror(-err));
+		free(q);
+		return err;
+	}
+	if (!q->file.tmp) {
+		warn("%s: a SQLite database must be a regular file\n", path);
+		sq_destroy(&q->base);
+		return -EINVAL;
+	}
+	/* SQLite opens the new (empty) file by its name; our descriptor is not needed */
+	/* one thread uses it: no locking inside SQLite */
+	if (sqlite3_open_v2(q->file.tmp, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		warn("%s: %s\n", path, q->db ? sqlite3_errmsg(q->db) : "cannot open");
+		sq_destroy(&q->base);
+		return -EIO;
+	}
+	err = sq_prepare(q);
+	if (err) {
+		sq_destroy(&q->base);
+		return err;
+	}
+	*out = &q->base;
+	return 0;
+}
