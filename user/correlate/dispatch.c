@@ -153,9 +153,11 @@ static void add_call_args(struct ts_slice *s, const struct ts_call *call, char *
 		if (v->op == TS_OP_OUT && r->ret)
 			continue; /* the callee wrote nothing */
 		if (ri->fmt == TS_FMT_HEX)
-			ts_arg_hex(s, ri->key, r->vals[i]);
+			ts_arg_hex(s, ri->key, call->vals[i]);
+		else if (ts_ctype_signed(v->type))
+			ts_arg_i64(s, ri->key, (int64_t)call->vals[i]);
 		else
-			ts_arg_u64(s, ri->key, r->vals[i]);
+			ts_arg_u64(s, ri->key, call->vals[i]);
 	}
 	if (call->str_len)
 		ts_arg_str(s, "name", call->str, call->str_len);
@@ -211,9 +213,9 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		if (call.hook->sem == TS_SEM_ALLOC || call.hook->sem == TS_SEM_FREE)
 			count_memory(c, &call);
 		if (call.hook->sem == TS_SEM_STREAM_CREATE && !r->ret)
-			ts_gpu_stream_created(c, &call, r->vals[0]);
+			ts_gpu_stream_created(c, &call, call.vals[0]);
 		if (call.hook->sem == TS_SEM_STREAM_DESTROY && !r->ret)
-			ts_gpu_stream_destroyed(c, r->hdr.pid, r->vals[0]);
+			ts_gpu_stream_destroyed(c, r->hdr.pid, call.vals[0]);
 		ts_graph_call(c, &call, &s);
 		/* work on a stream being captured is recorded into a graph, not run */
 		capture = r->ret ? 0 : ts_graph_capture(c, &call);
