@@ -23,7 +23,7 @@ CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c co
              correlate/driver_track.c correlate/gpu_time.c nvdecode.c nvnames.c \
              json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c names.c capture.c \
              outputs.c outfile.c stats.c stats_print.c strmap.c hist.c sqlite_writer.c \
-             sqlite_schema.c hostid.c
+             sqlite_schema.c hostid.c validate.c
 TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c ptrace_call.c gputime.c trace.c replay.c stats_cmd.c \
 	     sqlquery.c reports.c query_cmd.c merge.c outname.c main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))

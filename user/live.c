@@ -10,6 +10,7 @@
 #include "hostid.h"
 #include "live.h"
 #include "util.h"
+#include "validate.h"
 
 static int put(struct ts_live *l, const void *rec)
 {
@@ -318,7 +319,9 @@ static void gpu_info(struct ts_live *l, const struct ts_rec_gpu_info *r)
 		     r->hdr.pid, gpu_fail_reason(r->hdr.aux), msg[0] ? ": " : "", msg);
 		break;
 	case TS_GPUI_DROPPED:
-		l->cupti_dropped += r->v[0];
+		/* the process's word: a count no run reaches is not said (the decoder counts it) */
+		if (ts_rec_validate(r, 0) == TS_VALID)
+			l->cupti_dropped = ts_sat_add(l->cupti_dropped, r->v[0]);
 		break;
 	default:
 		break;

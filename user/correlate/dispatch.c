@@ -404,8 +404,15 @@ static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)
 int ts_corr_feed(struct ts_corr *c, const void *rec)
 {
 	const struct ts_rec_hdr *h = rec;
+	enum ts_invalid why;
 
 	c->stats.records++;
+	/* the one check of times and counts: no writer sees what fails it */
+	why = ts_rec_validate(rec, c->have_base ? c->base : 0);
+	if (why != TS_VALID) {
+		c->stats.invalid[why] = ts_sat_add(c->stats.invalid[why], 1);
+		return 0;
+	}
 	if (!c->have_base) {
 		c->base = h->ts;
 		c->have_base = true;
@@ -506,6 +513,7 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	c->meta.records = c->stats.records;
 	c->meta.end_ns = ts_rel(c, c->last_ts);
 	c->meta.incomplete = incomplete;
+	memcpy(c->meta.invalid, c->stats.invalid, sizeof(c->meta.invalid));
 	c->meta.gpu_timing = !c->stats.gpu_ops	       ? NULL
 			     : !c->stats.gpu_measured  ? "host-submit"
 			     : c->stats.gpu_host_timed ? "mixed"
