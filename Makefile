@@ -38,7 +38,7 @@ FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
 	      $(OUT)/test_sql $(OUT)/test_valid
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
-	      $(OUT)/test_gputime $(OUT)/test_merge $(OUT)/test_probes
+	      $(OUT)/test_gputime $(OUT)/test_merge $(OUT)/test_probes $(OUT)/test_untrusted
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
@@ -109,7 +109,8 @@ $(FAKECUPTI): tests/fakecupti/libcupti.c tests/fakecupti/fake_prof.h user/cupti/
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fPIC -shared -Wall -Wl,-soname,libcupti.so.13 $< -o $@ -lpthread -ldl
 
-$(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h | $(OUT)
+$(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h \
+	    bpf/tracesmith.h | $(OUT)
 	$(CC) -O1 -g -Wall -Itests/fakecuda $< -o $@ -ldl -lpthread
 
 PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c
@@ -137,6 +138,10 @@ $(OUT)/test_merge: tests/test_merge.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 $(OUT)/test_gputime: tests/test_gputime.c tests/fakecupti/fake_prof.h $(RUN_SRCS) $(RUN_HDRS) \
 		     | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_gputime.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+# What a traced process controls: dirty argument bits, a forged --gpu-time hand-off.
+$(OUT)/test_untrusted: tests/test_untrusted.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_untrusted.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
 
 # Process identity from the kernel: short-lived, forking and exec'ing processes.
 $(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
