@@ -30,7 +30,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c) \
 	     $(addprefix encode/,outfile.c outbuf.c jsonw.c pbenc.c utf8.c) \
 	     $(addprefix probe/,hooks.c curesult.c names.c) \
-	     $(addprefix record/,decode.c capture.c hostid.c) \
+	     $(addprefix record/,decode.c capture.c hostid.c validate.c) \
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
 		stats_writer.c stats_print.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
@@ -52,11 +52,11 @@ CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
 # Tests are named for the stage they test: unit tests (no root) test_<stage>[_topic],
 # runs of the whole tool (root, real BPF) test_run_<topic>.
-UNIT_NAMES := test_lib test_encode test_encode_harden test_probe test_record test_correlate \
+UNIT_NAMES := test_lib test_encode test_encode_harden test_probe test_record test_record_valid test_correlate \
 	      test_correlate_nvdecode test_write_stats test_write_golden test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
-	      test_run_gputime test_run_merge test_run_probes)
+	      test_run_gputime test_run_merge test_run_probes test_run_untrusted)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
@@ -138,9 +138,10 @@ $(FAKECUPTI): tests/fakecupti/libcupti.c tests/fakecupti/fake_prof.h user/cupti/
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -fPIC -shared -Wall -Iuser -Wl,-soname,libcupti.so.13 $< -o $@ -lpthread -ldl
 
-$(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h | $(OUT)
+$(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h \
+	    bpf/tracesmith.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O1 -g -Wall -Itests -Itests/fakecuda $< -o $@ -ldl -lpthread
+	$(Q)$(CC) -O1 -g -Wall -Ibpf -Itests -Itests/fakecuda $< -o $@ -ldl -lpthread
 
 PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c
 PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h
@@ -156,7 +157,8 @@ $(UNIT_TESTS): $(OUT)/test_%: tests/test_%.c tests/hostile.h $(PIPE_SRCS) $(PIPE
 		-lsqlite3 -lm
 
 # Runs of the tool as root: tracing, outputs and signals, processes, graphs, --gpu-time (with
-# the stand-in libcupti), merge, the kernel's run counts of our probes.
+# the stand-in libcupti), merge, the kernel's run counts of our probes, what a traced process
+# controls (dirty argument bits, a forged --gpu-time hand-off).
 $(OUT)/test_run_probes: RUN_LIBS := -lbpf
 $(OUT)/test_run_graphs: RUN_EXTRA := tests/pipe.c tests/canned.c $(CORE_OBJS)
 $(OUT)/test_run_graphs: RUN_LIBS := -lz -liberty -lsqlite3 -lm

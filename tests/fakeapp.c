@@ -10,11 +10,14 @@
  *                [--exec MODE] MODE...
  * --fork runs the modes in a child that exits at once (the parent waits);
  * --exec MODE then execs `fakeapp --lib PATH MODE`: the same process, renamed.
- * MODE: runtime torch triton launchex threads fail all hostile graphs, or storm N
+ * MODE: runtime torch triton launchex threads fail all hostile graphs dirtyargs forge,
+ * or storm N
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@
 #include "cuda_types.h"
 #include "workloads.h"
 #include "hostile.h"
+#include "tracesmith.h"
 
 static void *lib;
 
@@ -519,6 +523,84 @@ static void mode_threads(void)
 		pthread_join(t[i], NULL);
 }
 
+/* cuLaunchKernel as a ctypes caller sees it: every argument a 64-bit slot */
+typedef CUresult launch_slots_t(CUfunction, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+				uint64_t, uint64_t, CUstream, void **, void **);
+
+static void mode_dirtyargs(void)
+{
+	/* the callee reads the low halves: the same launch, with garbage above them */
+	launch_slots_t *launch = (launch_slots_t *)sym("cuLaunchKernel");
+	CUmodule mod;
+	CUfunction f;
+	int i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&f, mod, DIRTY_KERNEL));
+	for (i = 0; i < DIRTY_N; i++)
+		CK(launch(f, DIRTY_BITS | DIRTY_GRID, DIRTY_BITS | 1, DIRTY_BITS | 1,
+			  DIRTY_BITS | DIRTY_BLOCK, DIRTY_BITS | 1, DIRTY_BITS | 1,
+			  DIRTY_BITS | DIRTY_SHMEM, NULL, NULL, NULL));
+	CK(D(cuCtxSynchronize)());
+}
+
+/* The loaded object that exports ts_cupti_deliver (the injection library), or NULL. */
+static int find_deliver(struct dl_phdr_info *info, size_t size, void *out)
+{
+	void *h = info->dlpi_name[0] ? dlopen(info->dlpi_name, RTLD_NOW | RTLD_NOLOAD) : NULL;
+
+	if (h)
+		*(void **)out = dlsym(h, "ts_cupti_deliver");
+	return *(void **)out != NULL;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+/* What a process can hand over as if CUPTI said it (see FORGE_RECORDS). */
+static void mode_forge(void)
+{
+	struct ts_rec_gpu g[2];
+	struct ts_rec_gpu_info d;
+	char slots[FORGE_RECORDS][TS_GPU_SLOT_SIZE];
+	void (*deliver)(const void *, uint32_t) = NULL;
+	int i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	dl_iterate_phdr(find_deliver, &deliver);
+	if (!deliver) {
+		fprintf(stderr, "fakeapp: no ts_cupti_deliver loaded (run with --gpu-time)\n");
+		exit(1);
+	}
+	memset(g, 0, sizeof(g));
+	for (i = 0; i < 2; i++) {
+		g[i].hdr.kind = TS_REC_GPU;
+		g[i].hdr.flags = TS_GPU_KERNEL;
+		g[i].hdr.tid = gettid();
+		g[i].hdr.ts = now_ns();
+	}
+	g[0].end = UINT64_MAX;
+	g[1].end = g[1].hdr.ts - 1000;
+	memset(&d, 0, sizeof(d));
+	d.hdr.kind = TS_REC_GPU_INFO;
+	d.hdr.flags = TS_GPUI_DROPPED;
+	d.hdr.ts = now_ns();
+	d.v[0] = UINT64_MAX;
+	memcpy(slots[0], &g[0], sizeof(g[0]));
+	memcpy(slots[1], &g[1], sizeof(g[1]));
+	memcpy(slots[2], &d, sizeof(d));
+	memcpy(slots[3], &d, sizeof(d));
+	deliver(slots, FORGE_RECORDS);
+}
+
 static void mode_fail(void)
 {
 	CUdeviceptr p;
@@ -613,6 +695,14 @@ static void run_mode(const char *m)
 	}
 	if (!strcmp(m, "graphs")) {
 		mode_graphs();
+		return;
+	}
+	if (!strcmp(m, "dirtyargs")) {
+		mode_dirtyargs();
+		return;
+	}
+	if (!strcmp(m, "forge")) {
+		mode_forge();
 		return;
 	}
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)

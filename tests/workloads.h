@@ -106,4 +106,24 @@
 /* fail: an allocation too big, and an unknown kernel name */
 #define FAIL_ALLOC_BYTES (1ull << 41)
 
+/*
+ * dirtyargs (not part of "all"): cuLaunchKernel called as ctypes does, its
+ * 32-bit arguments passed in 64-bit slots whose upper half is DIRTY_BITS
+ * (registers and stack slots alike). The trace shows the 32-bit values.
+ */
+#define DIRTY_N	     3
+#define DIRTY_KERNEL "dirty_kernel"
+#define DIRTY_BITS   0xdeadbeef00000000ull
+#define DIRTY_GRID   40
+#define DIRTY_BLOCK  96
+#define DIRTY_SHMEM  0 /* read as 64 bits: 16045690981097406464 */
+
+/*
+ * forge (not part of "all", with --gpu-time): after cuInit, the program calls
+ * the injection library's hand-off itself with FORGE_RECORDS slots that
+ * cannot be drawn: a GPU kernel ending at 2^64-1, one ending before it
+ * starts, and CUPTI drop counts of 2^64-1 (twice: a sum that wraps).
+ */
+#define FORGE_RECORDS 4
+
 #endif

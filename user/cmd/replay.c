@@ -13,6 +13,7 @@
 #include "run/outputs.h"
 #include "record/decode.h"
 #include "lib/util.h"
+#include "record/validate.h"
 
 static void usage(void)
 {
@@ -33,6 +34,8 @@ static void usage(void)
 struct info {
 	uint64_t kinds[256];
 	uint64_t first_ts, last_ts, drops;
+	uint64_t base;	  /* META_START's clock base, 0 before it */
+	uint64_t invalid; /* records a replay drops (validate.h): not in the span */
 	bool ended;
 };
 
@@ -44,7 +47,13 @@ static int info_rec(void *ctx, const void *rec)
 	const char *s;
 
 	in->kinds[h->kind]++;
-	if (h->kind == TS_REC_META_PROC) {
+	if (ts_rec_validate(rec, in->base) != TS_VALID) {
+		in->invalid++;
+		return 0;
+	}
+	if (h->kind == TS_REC_META_START && !in->base) {
+		in->base = h->ts;
+	} else if (h->kind == TS_REC_META_PROC) {
 		s = ts_meta_str(rec, 0, &len);
 		printf("process  %u: %.*s", h->pid, (int)len, s);
 		s = ts_meta_str(rec, 1, &len);
@@ -70,14 +79,6 @@ static int info_rec(void *ctx, const void *rec)
 
 static int print_info(struct ts_cap_reader *r, const char *path)
 {
-	static const char *const names[256] = {
-		[TS_REC_API] = "api",		[TS_REC_THREAD] = "thread",
-		[TS_REC_EXIT] = "exit",		[TS_REC_DRIVER] = "driver",
-		[TS_REC_META_START] = "start",	[TS_REC_META_SYM] = "symbol",
-		[TS_REC_META_PROC] = "process", [TS_REC_META_DROPS] = "drops",
-		[TS_REC_META_END] = "end",	[TS_REC_META_LIB] = "library",
-		[TS_REC_API_ENTER] = "enter",	[TS_REC_META_NAME] = "name",
-	};
 	struct info *in = calloc(1, sizeof(*in));
 	int err, i;
 
@@ -92,8 +93,11 @@ static int print_info(struct ts_cap_reader *r, const char *path)
 	printf("records  %llu\n", (unsigned long long)r->records);
 	for (i = 0; i < 256; i++)
 		if (in->kinds[i])
-			printf("  %-8s %llu\n", names[i] ? names[i] : "?",
+			printf("  %-8s %llu\n", ts_rec_kind_name(i),
 			       (unsigned long long)in->kinds[i]);
+	if (in->invalid)
+		printf("invalid  %llu (times or counts that cannot be drawn: a replay drops them)\n",
+		       (unsigned long long)in->invalid);
 	printf("drops    %llu\nspan     %.6f s\ncomplete %s\n", (unsigned long long)in->drops,
 	       in->last_ts > in->first_ts ? (in->last_ts - in->first_ts) / 1e9 : 0.0,
 	       (r->hdr.flags & TS_CAP_F_INCOMPLETE) || !in->ended || err ? "no" : "yes");

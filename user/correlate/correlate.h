@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "record/sink.h"
 #include "write/writer.h"
+#include "record/validate.h"
 
 struct ts_corr;
 
@@ -27,6 +28,7 @@ struct ts_corr_stats {
 	uint64_t unknown_syms; /* calls whose symbol id the stream never defined */
 	uint64_t graphs_cut;   /* graphs not kept: over TS_GRAPH_MAX_PER_PROC in a process */
 	uint64_t drops;	       /* from META_DROPS */
+	uint64_t invalid[TS_INV__COUNT]; /* records dropped by ts_rec_validate, by reason */
 };
 
 struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version);

@@ -153,9 +153,11 @@ static void add_call_args(struct ts_slice *s, const struct ts_call *call, char *
 		if (v->op == TS_OP_OUT && r->ret)
 			continue; /* the callee wrote nothing */
 		if (ri->fmt == TS_FMT_HEX)
-			ts_arg_hex(s, ri->key, r->vals[i]);
+			ts_arg_hex(s, ri->key, call->vals[i]);
+		else if (ts_ctype_signed(v->type))
+			ts_arg_i64(s, ri->key, (int64_t)call->vals[i]);
 		else
-			ts_arg_u64(s, ri->key, r->vals[i]);
+			ts_arg_u64(s, ri->key, call->vals[i]);
 	}
 	if (call->str_len)
 		ts_arg_str(s, "name", call->str, call->str_len);
@@ -211,9 +213,9 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		if (call.hook->sem == TS_SEM_ALLOC || call.hook->sem == TS_SEM_FREE)
 			count_memory(c, &call);
 		if (call.hook->sem == TS_SEM_STREAM_CREATE && !r->ret)
-			ts_gpu_stream_created(c, &call, r->vals[0]);
+			ts_gpu_stream_created(c, &call, call.vals[0]);
 		if (call.hook->sem == TS_SEM_STREAM_DESTROY && !r->ret)
-			ts_gpu_stream_destroyed(c, r->hdr.pid, r->vals[0]);
+			ts_gpu_stream_destroyed(c, r->hdr.pid, call.vals[0]);
 		ts_graph_call(c, &call, &s);
 		/* work on a stream being captured is recorded into a graph, not run */
 		capture = r->ret ? 0 : ts_graph_capture(c, &call);
@@ -402,8 +404,15 @@ static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)
 int ts_corr_feed(struct ts_corr *c, const void *rec)
 {
 	const struct ts_rec_hdr *h = rec;
+	enum ts_invalid why;
 
 	c->stats.records++;
+	/* the one check of times and counts: no writer sees what fails it */
+	why = ts_rec_validate(rec, c->have_base ? c->base : 0);
+	if (why != TS_VALID) {
+		c->stats.invalid[why] = ts_sat_add(c->stats.invalid[why], 1);
+		return 0;
+	}
 	if (!c->have_base) {
 		c->base = h->ts;
 		c->have_base = true;
@@ -504,6 +513,7 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	c->meta.records = c->stats.records;
 	c->meta.end_ns = ts_rel(c, c->last_ts);
 	c->meta.incomplete = incomplete;
+	memcpy(c->meta.invalid, c->stats.invalid, sizeof(c->meta.invalid));
 	c->meta.gpu_timing = !c->stats.gpu_ops	       ? NULL
 			     : !c->stats.gpu_measured  ? "host-submit"
 			     : c->stats.gpu_host_timed ? "mixed"

@@ -275,7 +275,7 @@ void ts_gpu_time_info(struct ts_corr *c, const struct ts_rec_gpu_info *r)
 			c->clock_err_ns = r->v[2];
 		break;
 	case TS_GPUI_DROPPED:
-		c->stats.cupti_dropped += r->v[0];
+		c->stats.cupti_dropped = ts_sat_add(c->stats.cupti_dropped, r->v[0]);
 		break;
 	case TS_GPUI_FAILED:
 		c->gpu_time_failed++;

@@ -16,9 +16,16 @@
 	{                                                                                          \
 		TS_OP_ARG, n, 0, role                                                              \
 	}
+/* an argument of a 32-bit C type (an unsigned int, an int): see enum ts_ctype */
+#define AT(n, role, type)                                                                          \
+	{                                                                                          \
+		TS_OP_ARG, n, 0, role, type                                                        \
+	}
+#define A32(n, role) AT(n, role, TS_T_U32)
+#define I32(n, role) AT(n, role, TS_T_I32)
 #define D32(n, off, role)                                                                          \
 	{                                                                                          \
-		TS_OP_DEREF_U32, n, off, role                                                      \
+		TS_OP_DEREF_U32, n, off, role, TS_T_U32                                            \
 	}
 #define D64(n, off, role)                                                                          \
 	{                                                                                          \
@@ -64,9 +71,9 @@
 
 /* cuLaunchKernel and cuLaunchCooperativeKernel share their first nine arguments */
 #define LAUNCH_ARGS                                                                                \
-	A(0, ROLE_FUNC), A(1, ROLE_GRID_X), A(2, ROLE_GRID_Y), A(3, ROLE_GRID_Z),                  \
-		A(4, ROLE_BLOCK_X), A(5, ROLE_BLOCK_Y), A(6, ROLE_BLOCK_Z), A(7, ROLE_SHMEM),      \
-		A(8, ROLE_STREAM)
+	A(0, ROLE_FUNC), A32(1, ROLE_GRID_X), A32(2, ROLE_GRID_Y), A32(3, ROLE_GRID_Z),            \
+		A32(4, ROLE_BLOCK_X), A32(5, ROLE_BLOCK_Y), A32(6, ROLE_BLOCK_Z),                  \
+		A32(7, ROLE_SHMEM), A(8, ROLE_STREAM)
 
 /* a synchronous copy returns when the copy is done: it may block */
 /* a CUDA_KERNEL_NODE_PARAMS at argument n */
@@ -92,18 +99,19 @@
 		D64(0, 136, ROLE_DST_DEVICE), D64(0, 176, ROLE_WIDTH), D64(0, 184, ROLE_HEIGHT),   \
 		D64(0, 192, ROLE_DEPTH)
 
-#define MEMSET(nm, syms, e)                                                                        \
+/* the value is an unsigned char, short or int: type t, e bytes */
+#define MEMSET(nm, syms, e, t)                                                                     \
 	HOOKX(nm, syms, TS_CAT_MEMSET, TS_SEM_MEMSET, TS_DIR_NONE, e, A(0, ROLE_DST),              \
-	      A(1, ROLE_VALUE), A(2, ROLE_COUNT))
-#define MEMSET_ASYNC(nm, syms, e)                                                                  \
+	      AT(1, ROLE_VALUE, t), A(2, ROLE_COUNT))
+#define MEMSET_ASYNC(nm, syms, e, t)                                                               \
 	HOOKX(nm, syms, TS_CAT_MEMSET, TS_SEM_MEMSET, TS_DIR_NONE, e, A(0, ROLE_DST),              \
-	      A(1, ROLE_VALUE), A(2, ROLE_COUNT), A(3, ROLE_STREAM))
+	      AT(1, ROLE_VALUE, t), A(2, ROLE_COUNT), A(3, ROLE_STREAM))
 
 const struct ts_hook ts_hooks[] = {
 	/* start-up */
-	HOOK("cuInit", "cuInit", TS_CAT_INIT, TS_SEM_NONE, A(0, ROLE_FLAGS)),
+	HOOK("cuInit", "cuInit", TS_CAT_INIT, TS_SEM_NONE, A32(0, ROLE_FLAGS)),
 	HOOK("cuGetProcAddress", "cuGetProcAddress cuGetProcAddress_v2", TS_CAT_INIT, TS_SEM_NONE,
-	     STR(0), OUT(1, ROLE_OUT_FUNC_PTR), A(2, ROLE_VERSION), A(3, ROLE_FLAGS)),
+	     STR(0), OUT(1, ROLE_OUT_FUNC_PTR), I32(2, ROLE_VERSION), A(3, ROLE_FLAGS)),
 
 	/* launches */
 	HOOK("cuLaunchKernel", "cuLaunchKernel cuLaunchKernel_ptsz", TS_CAT_LAUNCH, TS_SEM_LAUNCH,
@@ -145,18 +153,18 @@ const struct ts_hook ts_hooks[] = {
 	     TS_SEM_COPY_2D, COPY3D_ARGS, A(1, ROLE_STREAM)),
 
 	/* memsets */
-	MEMSET("cuMemsetD8", "cuMemsetD8_v2 cuMemsetD8_v2_ptds", 1),
-	MEMSET("cuMemsetD16", "cuMemsetD16_v2 cuMemsetD16_v2_ptds", 2),
-	MEMSET("cuMemsetD32", "cuMemsetD32_v2 cuMemsetD32_v2_ptds", 4),
-	MEMSET_ASYNC("cuMemsetD8Async", "cuMemsetD8Async cuMemsetD8Async_ptsz", 1),
-	MEMSET_ASYNC("cuMemsetD16Async", "cuMemsetD16Async cuMemsetD16Async_ptsz", 2),
-	MEMSET_ASYNC("cuMemsetD32Async", "cuMemsetD32Async cuMemsetD32Async_ptsz", 4),
+	MEMSET("cuMemsetD8", "cuMemsetD8_v2 cuMemsetD8_v2_ptds", 1, TS_T_U8),
+	MEMSET("cuMemsetD16", "cuMemsetD16_v2 cuMemsetD16_v2_ptds", 2, TS_T_U16),
+	MEMSET("cuMemsetD32", "cuMemsetD32_v2 cuMemsetD32_v2_ptds", 4, TS_T_U32),
+	MEMSET_ASYNC("cuMemsetD8Async", "cuMemsetD8Async cuMemsetD8Async_ptsz", 1, TS_T_U8),
+	MEMSET_ASYNC("cuMemsetD16Async", "cuMemsetD16Async cuMemsetD16Async_ptsz", 2, TS_T_U16),
+	MEMSET_ASYNC("cuMemsetD32Async", "cuMemsetD32Async cuMemsetD32Async_ptsz", 4, TS_T_U32),
 
 	/* device memory */
 	HOOK("cuMemAlloc", "cuMemAlloc_v2", TS_CAT_MEMORY, TS_SEM_ALLOC, OUT(0, ROLE_OUT_PTR),
 	     A(1, ROLE_SIZE)),
 	HOOK("cuMemAllocManaged", "cuMemAllocManaged", TS_CAT_MEMORY, TS_SEM_ALLOC,
-	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_FLAGS)),
+	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A32(2, ROLE_FLAGS)),
 	HOOK("cuMemAllocAsync", "cuMemAllocAsync cuMemAllocAsync_ptsz", TS_CAT_MEMORY, TS_SEM_ALLOC,
 	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_STREAM)),
 	HOOK("cuMemAllocFromPoolAsync", "cuMemAllocFromPoolAsync cuMemAllocFromPoolAsync_ptsz",
@@ -167,7 +175,7 @@ const struct ts_hook ts_hooks[] = {
 	     A(0, ROLE_PTR), A(1, ROLE_STREAM)),
 	/* pinned host memory: traced, but not counted as device memory */
 	HOOK("cuMemHostAlloc", "cuMemHostAlloc", TS_CAT_MEMORY, TS_SEM_NONE, OUT(0, ROLE_OUT_PTR),
-	     A(1, ROLE_SIZE), A(2, ROLE_FLAGS)),
+	     A(1, ROLE_SIZE), A32(2, ROLE_FLAGS)),
 	HOOK("cuMemAllocHost", "cuMemAllocHost_v2", TS_CAT_MEMORY, TS_SEM_NONE,
 	     OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE)),
 	HOOK("cuMemFreeHost", "cuMemFreeHost", TS_CAT_MEMORY, TS_SEM_NONE, A(0, ROLE_PTR)),
@@ -186,38 +194,39 @@ const struct ts_hook ts_hooks[] = {
 	SYNC("cuCtxSynchronize_v2", "cuCtxSynchronize_v2", A(0, ROLE_CTX)),
 	SYNC("cuEventSynchronize", "cuEventSynchronize", A(0, ROLE_EVENT)),
 	HOOK("cuStreamWaitEvent", "cuStreamWaitEvent cuStreamWaitEvent_ptsz", TS_CAT_SYNC,
-	     TS_SEM_STREAM_WAIT_EVENT, A(0, ROLE_STREAM), A(1, ROLE_EVENT), A(2, ROLE_FLAGS)),
+	     TS_SEM_STREAM_WAIT_EVENT, A(0, ROLE_STREAM), A(1, ROLE_EVENT), A32(2, ROLE_FLAGS)),
 	HOOK("cuEventRecord", "cuEventRecord cuEventRecord_ptsz", TS_CAT_SYNC, TS_SEM_EVENT_RECORD,
 	     A(0, ROLE_EVENT), A(1, ROLE_STREAM)),
 	HOOK("cuEventRecordWithFlags", "cuEventRecordWithFlags cuEventRecordWithFlags_ptsz",
 	     TS_CAT_SYNC, TS_SEM_EVENT_RECORD, A(0, ROLE_EVENT), A(1, ROLE_STREAM),
-	     A(2, ROLE_FLAGS)),
+	     A32(2, ROLE_FLAGS)),
 
 	/* streams */
 	HOOK("cuStreamCreate", "cuStreamCreate", TS_CAT_STREAM, TS_SEM_STREAM_CREATE,
-	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_FLAGS)),
+	     OUT(0, ROLE_OUT_HANDLE), A32(1, ROLE_FLAGS)),
 	HOOK("cuStreamCreateWithPriority", "cuStreamCreateWithPriority", TS_CAT_STREAM,
-	     TS_SEM_STREAM_CREATE, OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_FLAGS), A(2, ROLE_PRIORITY)),
+	     TS_SEM_STREAM_CREATE, OUT(0, ROLE_OUT_HANDLE), A32(1, ROLE_FLAGS),
+	     I32(2, ROLE_PRIORITY)),
 	HOOK("cuStreamDestroy", "cuStreamDestroy_v2", TS_CAT_STREAM, TS_SEM_STREAM_DESTROY,
 	     A(0, ROLE_STREAM)),
 
 	/* contexts */
 	HOOK("cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRetain", TS_CAT_CONTEXT,
-	     TS_SEM_CTX_RETAIN, OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_DEVICE)),
+	     TS_SEM_CTX_RETAIN, OUT(0, ROLE_OUT_HANDLE), I32(1, ROLE_DEVICE)),
 	/* the runtime of CUDA 13 was seen calling the bare name (cuGetProcAddress) */
 	HOOK("cuDevicePrimaryCtxRelease", "cuDevicePrimaryCtxRelease cuDevicePrimaryCtxRelease_v2",
-	     TS_CAT_CONTEXT, TS_SEM_NONE, A(0, ROLE_DEVICE)),
+	     TS_CAT_CONTEXT, TS_SEM_NONE, I32(0, ROLE_DEVICE)),
 	HOOK("cuCtxSetCurrent", "cuCtxSetCurrent", TS_CAT_CONTEXT, TS_SEM_CTX_SET, A(0, ROLE_CTX)),
 	HOOK("cuCtxPushCurrent", "cuCtxPushCurrent_v2", TS_CAT_CONTEXT, TS_SEM_CTX_PUSH,
 	     A(0, ROLE_CTX)),
 	HOOK("cuCtxPopCurrent", "cuCtxPopCurrent_v2", TS_CAT_CONTEXT, TS_SEM_CTX_POP,
 	     OUT(0, ROLE_OUT_HANDLE)),
 	HOOK("cuCtxCreate", "cuCtxCreate_v2", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
-	     OUT(0, ROLE_OUT_HANDLE), A(1, ROLE_FLAGS), A(2, ROLE_DEVICE)),
+	     OUT(0, ROLE_OUT_HANDLE), A32(1, ROLE_FLAGS), I32(2, ROLE_DEVICE)),
 	HOOK("cuCtxCreate_v3", "cuCtxCreate_v3", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
-	     OUT(0, ROLE_OUT_HANDLE), A(3, ROLE_FLAGS), A(4, ROLE_DEVICE)),
+	     OUT(0, ROLE_OUT_HANDLE), A32(3, ROLE_FLAGS), I32(4, ROLE_DEVICE)),
 	HOOK("cuCtxCreate_v4", "cuCtxCreate_v4", TS_CAT_CONTEXT, TS_SEM_CTX_CREATE,
-	     OUT(0, ROLE_OUT_HANDLE), A(2, ROLE_FLAGS), A(3, ROLE_DEVICE)),
+	     OUT(0, ROLE_OUT_HANDLE), A32(2, ROLE_FLAGS), I32(3, ROLE_DEVICE)),
 	HOOK("cuCtxDestroy", "cuCtxDestroy_v2", TS_CAT_CONTEXT, TS_SEM_NONE, A(0, ROLE_CTX)),
 
 	/* CUDA graphs: stream capture, the explicit node API, instantiation, updates */
@@ -231,7 +240,7 @@ const struct ts_hook ts_hooks[] = {
 	HOOK("cuStreamEndCapture", "cuStreamEndCapture cuStreamEndCapture_ptsz", TS_CAT_GRAPH,
 	     TS_SEM_CAPTURE_END, A(0, ROLE_STREAM), OUT(1, ROLE_OUT_GRAPH)),
 	HOOK("cuGraphCreate", "cuGraphCreate", TS_CAT_GRAPH, TS_SEM_GRAPH_CREATE,
-	     OUT(0, ROLE_OUT_GRAPH), A(1, ROLE_FLAGS)),
+	     OUT(0, ROLE_OUT_GRAPH), A32(1, ROLE_FLAGS)),
 	HOOK("cuGraphDestroy", "cuGraphDestroy", TS_CAT_GRAPH, TS_SEM_GRAPH_DESTROY,
 	     A(0, ROLE_GRAPH)),
 	HOOK("cuGraphInstantiate",
@@ -389,6 +398,27 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 		    h->vals[i].arg - 5 > spec->nstack)
 			spec->nstack = h->vals[i].arg - 5;
 	}
+}
+
+uint64_t ts_ctype_value(enum ts_ctype type, uint64_t v)
+{
+	switch (type) {
+	case TS_T_U32:
+		return (uint32_t)v;
+	case TS_T_I32:
+		return (uint64_t)(int64_t)(int32_t)(uint32_t)v;
+	case TS_T_U16:
+		return (uint16_t)v;
+	case TS_T_U8:
+		return (uint8_t)v;
+	default:
+		return v;
+	}
+}
+
+bool ts_ctype_signed(enum ts_ctype type)
+{
+	return type == TS_T_I32;
 }
 
 bool ts_hook_may_block(const struct ts_hook *h)

@@ -136,11 +136,27 @@ struct ts_role_info {
 	enum ts_fmt fmt;
 };
 
+/*
+ * A value's C type, by width and sign. BPF captures every argument as 64 bits
+ * (a register or a stack slot), but the SysV ABI leaves the upper half of a
+ * 32-bit argument undefined, and callers (ctypes, compilers) leave it dirty,
+ * most often in stack slots: the decoder keeps only the C type's bits
+ * (ts_ctype_value). 0, the default, is a 64-bit value: pointers, handles, size_t.
+ */
+enum ts_ctype {
+	TS_T_U64 = 0,
+	TS_T_U32, /* unsigned int, and the enums and flags of that width */
+	TS_T_I32, /* int: CUdevice, priorities, versions */
+	TS_T_U16, /* unsigned short: cuMemsetD16's value */
+	TS_T_U8,  /* unsigned char: cuMemsetD8's value */
+};
+
 struct ts_val_def {
 	uint8_t op; /* enum ts_val_op */
 	uint8_t arg;
 	uint16_t off;
 	uint8_t role; /* enum ts_role */
+	uint8_t type; /* enum ts_ctype */
 };
 
 /* Facts about a call that the correlator, the stats and BPF act on. */
@@ -173,6 +189,11 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec);
 
 /* Synchronize calls and synchronous copies (TS_HF_BLOCKS): their start is recorded too. */
 bool ts_hook_may_block(const struct ts_hook *h);
+
+/* A captured value at its C type's width: masked, or sign-extended for a signed type. */
+uint64_t ts_ctype_value(enum ts_ctype type, uint64_t v);
+/* Is it a signed type (written as a signed number)? */
+bool ts_ctype_signed(enum ts_ctype type);
 
 /* Index of the value with this role, or -1. */
 int ts_hook_role(const struct ts_hook *h, enum ts_role role);

@@ -80,8 +80,8 @@ static enum ts_rec_err check_gpu(const struct ts_rec_gpu *r)
 {
 	if (r->hdr.size < sizeof(*r))
 		return TS_REC_BAD_SIZE;
-	if (r->hdr.flags < TS_GPU_KERNEL || r->hdr.flags > TS_GPU_MEMSET || r->end < r->hdr.ts ||
-	    !r->hdr.ts)
+	/* its times are checked with the others' (validate.h): dropped and counted there */
+	if (r->hdr.flags < TS_GPU_KERNEL || r->hdr.flags > TS_GPU_MEMSET)
 		return TS_REC_BAD_FIELD;
 	return TS_REC_OK;
 }
@@ -93,6 +93,23 @@ static enum ts_rec_err check_gpu_name(const struct ts_rec_gpu_name *r)
 	if (r->name_len > TS_MAX_STR || TS_GPU_NAME_BASE_SIZE + r->name_len > r->hdr.size)
 		return TS_REC_BAD_FIELD;
 	return TS_REC_OK;
+}
+
+const char *ts_rec_kind_name(unsigned int kind)
+{
+	static const char *const names[256] = {
+		[TS_REC_API] = "api",		[TS_REC_THREAD] = "thread",
+		[TS_REC_EXIT] = "exit",		[TS_REC_DRIVER] = "driver",
+		[TS_REC_API_ENTER] = "enter",	[TS_REC_PROC] = "proc",
+		[TS_REC_GPU] = "gpu",		[TS_REC_GPU_NAME] = "gpu_name",
+		[TS_REC_GPU_INFO] = "gpu_info", [TS_REC_META_START] = "start",
+		[TS_REC_META_SYM] = "symbol",	[TS_REC_META_PROC] = "process",
+		[TS_REC_META_DROPS] = "drops",	[TS_REC_META_END] = "end",
+		[TS_REC_META_LIB] = "library",	[TS_REC_META_NAME] = "name",
+		[TS_REC_META_HOST] = "host",
+	};
+
+	return kind < 256 && names[kind] ? names[kind] : "?";
 }
 
 enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
@@ -190,21 +207,30 @@ int ts_symtab_add(struct ts_symtab *st, const struct ts_rec_meta *m)
 	return 0;
 }
 
+void ts_call_init(struct ts_call *c, const struct ts_rec_api *rec, const struct ts_hook *hook)
+{
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	c->rec = rec;
+	/* a hook whose value count changed since the capture can't be trusted */
+	c->hook = hook && hook->nvals == rec->nvals ? hook : NULL;
+	for (i = 0; i < rec->nvals && i < TS_MAX_VALS; i++)
+		c->vals[i] = c->hook ? ts_ctype_value(c->hook->vals[i].type, rec->vals[i])
+				     : rec->vals[i];
+	c->str = (const char *)&rec->vals[rec->nvals];
+	c->str_len = rec->str_len;
+}
+
 int ts_decode_call(const struct ts_symtab *st, const struct ts_rec_api *rec, struct ts_call *c)
 {
 	unsigned int id = rec->hdr.aux;
 
 	if (id >= st->n || !st->names[id])
 		return -ENOENT;
-	c->rec = rec;
+	ts_call_init(c, rec, st->hooks[id]);
 	c->sym = st->names[id];
-	c->hook = st->hooks[id];
 	c->per_thread = st->per_thread[id];
-	/* a hook whose value count changed since the capture can't be trusted */
-	if (c->hook && c->hook->nvals != rec->nvals)
-		c->hook = NULL;
-	c->str = (const char *)&rec->vals[rec->nvals];
-	c->str_len = rec->str_len;
 	return 0;
 }
 
@@ -217,13 +243,13 @@ bool ts_call_val(const struct ts_call *c, enum ts_role role, uint64_t *v)
 	i = ts_hook_role(c->hook, role);
 	if (i < 0)
 		return false;
-	*v = c->rec->vals[i];
+	*v = c->vals[i];
 	return true;
 }
 
 bool ts_call_launch(const struct ts_call *c, struct ts_launch *l)
 {
-	const __u64 *v;
+	const uint64_t *v;
 	uint64_t x;
 	int i;
 
@@ -236,7 +262,7 @@ bool ts_call_launch(const struct ts_call *c, struct ts_launch *l)
 		return false;
 	i = ts_hook_role(c->hook, ROLE_LAUNCH_CFG);
 	if (i >= 0) {
-		v = &c->rec->vals[i];
+		v = &c->vals[i];
 		l->grid[0] = v[0];
 		l->grid[1] = v[0] >> 32;
 		l->grid[2] = v[1];

@@ -45,6 +45,9 @@ enum ts_rec_err {
 };
 const char *ts_rec_err_str(enum ts_rec_err err);
 
+/* A record kind's name ("api", "gpu", ...), "?" for one this build does not know. */
+const char *ts_rec_kind_name(unsigned int kind);
+
 /* Check a record of at most avail bytes: size, kind, inner lengths. */
 enum ts_rec_err ts_rec_check(const void *rec, size_t avail);
 
@@ -58,7 +61,11 @@ struct ts_symtab {
 void ts_symtab_free(struct ts_symtab *st);
 int ts_symtab_add(struct ts_symtab *st, const struct ts_rec_meta *m);
 
-/* One hooked call, decoded. Pointers point into the record or the symtab. */
+/*
+ * One hooked call, decoded. Pointers point into the record or the symtab.
+ * Read its values from vals, never from rec->vals: each is at its C type's
+ * width there (ts_ctype_value), the one place dirty upper bits are dropped.
+ */
 struct ts_call {
 	const struct ts_rec_api *rec;
 	const struct ts_hook *hook;
@@ -66,7 +73,11 @@ struct ts_call {
 	bool per_thread; /* the symbol is a per-thread-default-stream variant */
 	const char *str;
 	size_t str_len;
+	uint64_t vals[TS_MAX_VALS]; /* rec->vals at their C widths (as captured without a hook) */
 };
+
+/* The view of rec as a call of hook (NULL: unknown, or its value count changed): c->sym unset. */
+void ts_call_init(struct ts_call *c, const struct ts_rec_api *rec, const struct ts_hook *hook);
 
 /* -ENOENT for a symbol id the stream never defined. */
 int ts_decode_call(const struct ts_symtab *st, const struct ts_rec_api *rec, struct ts_call *c);

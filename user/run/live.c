@@ -10,6 +10,7 @@
 #include "record/hostid.h"
 #include "run/live.h"
 #include "lib/util.h"
+#include "record/validate.h"
 
 static int put(struct ts_live *l, const void *rec)
 {
@@ -236,18 +237,16 @@ static int names_on_api(struct ts_live *l, const struct ts_rec_api *r)
 	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
 	const struct ts_sym *syms;
 	unsigned int n = ts_syms(&syms);
-	struct ts_call call = { .rec = r };
+	struct ts_call call;
 	char name[TS_MAX_STR];
 	uint64_t func;
 
 	if (r->hdr.aux >= n || r->ret)
 		return 0;
-	/* the same view of the record as the decoder's: values by role */
-	call.hook = &ts_hooks[syms[r->hdr.aux].hook];
-	if (call.hook->nvals != r->nvals)
+	/* the same view of the record as the decoder's: values by role, at their C widths */
+	ts_call_init(&call, r, &ts_hooks[syms[r->hdr.aux].hook]);
+	if (!call.hook)
 		return 0;
-	call.str = (const char *)&r->vals[r->nvals];
-	call.str_len = r->str_len;
 	switch (call.hook->sem) {
 	case TS_SEM_NAME_FUNC:
 	case TS_SEM_NAME_KERNEL:
@@ -320,7 +319,9 @@ static void gpu_info(struct ts_live *l, const struct ts_rec_gpu_info *r)
 		     r->hdr.pid, gpu_fail_reason(r->hdr.aux), msg[0] ? ": " : "", msg);
 		break;
 	case TS_GPUI_DROPPED:
-		l->cupti_dropped += r->v[0];
+		/* the process's word: a count no run reaches is not said (the decoder counts it) */
+		if (ts_rec_validate(r, 0) == TS_VALID)
+			l->cupti_dropped = ts_sat_add(l->cupti_dropped, r->v[0]);
 		break;
 	default:
 		break;

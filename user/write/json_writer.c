@@ -231,6 +231,22 @@ static void json_hosts(struct ts_jw *jw, const struct ts_trace_meta *m)
 	}
 }
 
+/* Records whose times or counts cannot be drawn (validate.h): how many were dropped, and why. */
+static void put_invalid(struct ts_jw *jw, const struct ts_trace_meta *m)
+{
+	unsigned int i;
+
+	if (!ts_invalid_total(m->invalid))
+		return;
+	TS_JW_U64(jw, "invalid_records_dropped", ts_invalid_total(m->invalid));
+	TS_JW_KEY(jw, "invalid_records");
+	ts_jw_obj_open(jw);
+	for (i = 1; i < TS_INV__COUNT; i++)
+		if (m->invalid[i])
+			ts_jw_u64_field(jw, ts_invalid_name(i), m->invalid[i]);
+	ts_jw_obj_close(jw);
+}
+
 static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 {
 	TS_JW_KEY(jw, "otherData");
@@ -263,6 +279,7 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 		TS_JW_U64(jw, "cupti_dropped_records", m->cupti_dropped);
 		TS_JW_U64(jw, "gpu_clock_error_bound_ns", m->gpu_clock_err_ns);
 	}
+	put_invalid(jw, m);
 	ts_jw_obj_close(jw);
 }
 

@@ -281,7 +281,7 @@ static void sq_counter(struct ts_writer *w, uint32_t pid, const struct ts_counte
 
 static void meta_u64(struct sq_writer *q, const char *key, uint64_t v)
 {
-	sqlite3_bind_text(q->st[SQ_META], 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q->st[SQ_META], 1, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(q->st[SQ_META], 2, (int64_t)v);
 	sq_step(q, SQ_META);
 }
@@ -311,6 +311,16 @@ static void sq_meta(struct sq_writer *q, const struct ts_trace_meta *m)
 	meta_u64(q, "gpu_slices_measured", m->gpu_measured);
 	meta_u64(q, "gpu_slices_host_timed", m->gpu_host_timed);
 	meta_u64(q, "cupti_dropped_records", m->cupti_dropped);
+	/* records dropped for times or counts that cannot be drawn, and why (validate.h) */
+	meta_u64(q, "invalid_records_dropped", ts_invalid_total(m->invalid));
+	for (i = 1; i < TS_INV__COUNT; i++) {
+		char key[48];
+
+		if (!m->invalid[i])
+			continue;
+		snprintf(key, sizeof(key), "invalid_%s", ts_invalid_name(i));
+		meta_u64(q, key, m->invalid[i]);
+	}
 	meta_u64(q, "schema_version", TS_SQLITE_SCHEMA_VERSION);
 	if (m->nhosts)
 		meta_str(q, "host", m->hosts[0]);

@@ -254,11 +254,15 @@ static void text_procs_streams(const struct stats_writer *st, struct ts_out *o)
 
 void st_print_text(const struct stats_writer *st, struct ts_out *o)
 {
+	uint64_t invalid = ts_invalid_total(st->meta.invalid);
 	char title[128];
 
 	ts_out_printf(o, "tracesmith-bpf stats: %llu records, %llu dropped, %.3f s traced%s\n",
 		      (unsigned long long)st->meta.records, (unsigned long long)st->meta.drops,
 		      st->meta.end_ns / 1e9, st->meta.incomplete ? " (incomplete input)" : "");
+	if (invalid)
+		ts_out_printf(o, "%llu records dropped: times or counts that cannot be drawn\n",
+			      (unsigned long long)invalid);
 	text_kernels(st, o, by_launches, "Top kernels by launch count");
 	snprintf(title, sizeof(title), "Top kernels by %s", kernel_timing(st)->title);
 	text_kernels(st, o, by_kernel_time, title);
@@ -484,6 +488,8 @@ void st_print_json(const struct stats_writer *st, struct ts_out *o)
 	ts_jw_u64_field(&jw, "records", st->meta.records);
 	ts_jw_u64_field(&jw, "dropped_events", st->meta.drops);
 	ts_jw_u64_field(&jw, "span_ns", st->meta.end_ns);
+	if (ts_invalid_total(st->meta.invalid))
+		ts_jw_u64_field(&jw, "invalid_records_dropped", ts_invalid_total(st->meta.invalid));
 	json_kernels(st, &jw);
 	json_hists(&jw, "api", &st->apis);
 	json_copies(st, &jw);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "encode/outfile.h"
+#include "record/validate.h"
 
 enum ts_arg_type {
 	TS_ARG_U64,
@@ -86,6 +87,8 @@ struct ts_trace_meta {
 	 * traced call submitted, records CUPTI dropped, the clock mapping's error bound */
 	uint64_t gpu_measured, gpu_host_timed, gpu_unjoined, cupti_dropped, gpu_clock_err_ns;
 	bool incomplete; /* the input ended early (signal, salvage) */
+	/* records dropped for times or counts that cannot be drawn, by enum ts_invalid */
+	uint64_t invalid[TS_INV__COUNT];
 	/* the machines the trace comes from (META_HOST): one, or several when merged */
 	const char *hosts[TS_MAX_HOSTS];
 	unsigned int nhosts;
