@@ -35,8 +35,10 @@ FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 # --gpu-time's injection library: loaded by the traced process, carried inside the tracer
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
+# one program per stage where the stage's tests live alone (test_write_json: the JSON writer)
+STAGE_TESTS := test_write_json
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
-	      $(OUT)/test_sql
+	      $(OUT)/test_sql $(addprefix $(OUT)/,$(STAGE_TESTS))
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
 	      $(OUT)/test_gputime $(OUT)/test_merge $(OUT)/test_probes
 
@@ -153,7 +155,8 @@ $(OUT)/test_graphs: tests/test_graphs.c $(RUN_SRCS) $(RUN_HDRS) tests/pipe.c tes
 
 # The same without BPF: output files, UTF-8, demangling, option ranges.
 # test_stats, test_nvdecode: the stats writer and the NVIDIA decoders on canned input.
-$(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode $(OUT)/test_sql: $(OUT)/test_%: \
+$(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode $(OUT)/test_sql \
+		$(addprefix $(OUT)/,$(STAGE_TESTS)): $(OUT)/test_%: \
 		tests/test_%.c \
 		tests/hostile.h $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
 	$(CC) $(TEST_CFLAGS) $< $(PIPE_SRCS) $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lsqlite3 -lm
@@ -197,7 +200,7 @@ $(OUT)/san/test_%: tests/test_%.c $(PIPE_SRCS) $(CORE_PATHS) user/*.h user/*/*.h
 	$(CLANG) $(SAN_FLAGS) -Ibpf -Iuser -Itests -DTS_VERSION='"san"' $< $(PIPE_SRCS) \
 		$(CORE_PATHS) -o $@ -lcmocka -ljson-c -lz -liberty -lsqlite3 -lm
 
-SAN_TESTS := test_unit test_harden test_stats test_nvdecode test_sql
+SAN_TESTS := test_unit test_harden test_stats test_nvdecode test_sql $(STAGE_TESTS)
 sanitize: $(BIN) $(addprefix $(OUT)/san/,$(SAN_TESTS))
 	for t in $(SAN_TESTS); do \
 		$(SAN_ENV) TS_BIN=$(abspath $(BIN)) $(OUT)/san/$$t || exit 1; done

@@ -16,8 +16,21 @@ struct trace {
 
 enum where { ANY = -1, HOST = 0, GPU = 1 };
 
-/* 0 if the file is valid JSON with a traceEvents array. */
+/*
+ * 0 if the file is strict JSON (json_load_strict) with a traceEvents array;
+ * what is wrong is said on stderr.
+ */
 int trace_load(struct trace *t, const char *path);
+/*
+ * Strict RFC 8259, where json-c alone is lenient: no raw control byte inside a
+ * string (json-c takes them even in its strict mode), valid UTF-8, nothing
+ * after the value. json_raw_control: 0, or -1 with why said in why.
+ */
+int json_raw_control(const char *buf, size_t n, char *why, size_t len);
+/* The value in buf, or NULL with why said in why. */
+json_object *json_parse_strict(const char *buf, size_t n, char *why, size_t len);
+/* The value in the file at path, or NULL with why said on stderr. */
+json_object *json_load_strict(const char *path);
 void trace_free(struct trace *t);
 
 json_object *trace_event(const struct trace *t, size_t i);
