@@ -35,9 +35,10 @@ FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 # --gpu-time's injection library: loaded by the traced process, carried inside the tracer
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
-# one program per stage whose tests live alone: the JSON writer, output files, stream lanes,
-# the --gpu-time join
-STAGE_TESTS := test_write_json test_outfile test_correlate_lanes test_correlate_join
+# One program per stage whose tests live alone: the JSON writer, output files, launch shapes,
+# stream lanes, the --gpu-time join.
+STAGE_TESTS := test_write_json test_outfile test_decode_launch \
+	       test_correlate_lanes test_correlate_join
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
 	      $(OUT)/test_sql $(addprefix $(OUT)/,$(STAGE_TESTS))
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \

@@ -10,7 +10,8 @@
  *                [--exec MODE] MODE...
  * --fork runs the modes in a child that exits at once (the parent waits);
  * --exec MODE then execs `fakeapp --lib PATH MODE`: the same process, renamed.
- * MODE: runtime torch triton launchex threads fail all hostile graphs, or storm N
+ * MODE: runtime torch triton launchex threads fail all hostile graphs cluster, or
+ * storm N
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -479,6 +480,27 @@ static void mode_launchex(void)
 	CK(D(cuStreamSynchronize)(s));
 }
 
+static void mode_cluster(void)
+{
+	CUlaunchAttribute attr = { .id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION };
+	CUlaunchConfig cfg = { CLUSTER_GRID, CLUSTER_BLOCK, CLUSTER_SHMEM, NULL, &attr, 1 };
+	const unsigned int dim[3] = { CLUSTER_DIM };
+	CUmodule mod;
+	CUfunction f;
+	int i;
+
+	attr.value.clusterDim.x = dim[0];
+	attr.value.clusterDim.y = dim[1];
+	attr.value.clusterDim.z = dim[2];
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&f, mod, CLUSTER_KERNEL));
+	for (i = 0; i < CLUSTER_N; i++)
+		CK(D(cuLaunchKernelEx)(&cfg, f, NULL, NULL));
+	CK(D(cuCtxSynchronize)());
+}
+
 static CUfunction worker_fn;
 
 static void *worker(void *arg)
@@ -603,18 +625,25 @@ static const struct {
 	{ "fail", mode_fail },
 };
 
+/* Modes "all" leaves out: each its own test (and "all" is what earlier traces recorded). */
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} alone[] = {
+	{ "hostile", mode_hostile },
+	{ "graphs", mode_graphs },
+	{ "cluster", mode_cluster },
+};
+
 static void run_mode(const char *m)
 {
 	unsigned int i;
 
-	if (!strcmp(m, "hostile")) {
-		mode_hostile();
-		return;
-	}
-	if (!strcmp(m, "graphs")) {
-		mode_graphs();
-		return;
-	}
+	for (i = 0; i < sizeof(alone) / sizeof(alone[0]); i++)
+		if (!strcmp(m, alone[i].name)) {
+			alone[i].fn();
+			return;
+		}
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(m, "all") || !strcmp(m, modes[i].name))
 			modes[i].fn();

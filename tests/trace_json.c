@@ -187,6 +187,32 @@ bool ev_arg_dim3(json_object *e, const char *key, long long x, long long y, long
 	       json_object_get_int64(json_object_array_get_idx(v, 2)) == z;
 }
 
+const char *ev_arg_dim3_diff(json_object *e, const char *key, const long long want[3])
+{
+	static char why[160];
+	static const char axis[] = "xyz";
+	json_object *v = ev_arg(e, key);
+	long long got[3];
+	int i, k = 0;
+
+	if (!v || !json_object_is_type(v, json_type_array) || json_object_array_length(v) != 3) {
+		snprintf(why, sizeof(why), "%s is %s, not [%lld,%lld,%lld]", key,
+			 v ? json_object_to_json_string(v) : "missing", want[0], want[1], want[2]);
+		return why;
+	}
+	for (i = 0; i < 3; i++)
+		got[i] = json_object_get_int64(json_object_array_get_idx(v, i));
+	if (!memcmp(got, want, sizeof(got)))
+		return NULL;
+	k = snprintf(why, sizeof(why), "%s is [%lld,%lld,%lld], not [%lld,%lld,%lld]:", key, got[0],
+		     got[1], got[2], want[0], want[1], want[2]);
+	for (i = 0; i < 3; i++)
+		if (got[i] != want[i] && k < (int)sizeof(why))
+			k += snprintf(why + k, sizeof(why) - k, "%s %c is %lld, not %lld",
+				      k && why[k - 1] != ':' ? ";" : "", axis[i], got[i], want[i]);
+	return why;
+}
+
 static bool matches(json_object *e, const char *ph, const char *name, enum where w)
 {
 	const char *p = ev_str(e, "ph"), *n = ev_str(e, "name");

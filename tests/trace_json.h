@@ -54,6 +54,8 @@ const char *ev_arg_str(json_object *e, const char *key);
 long long ev_arg_int(json_object *e, const char *key);
 /* args[key] is [x, y, z] equal to these */
 bool ev_arg_dim3(json_object *e, const char *key, long long x, long long y, long long z);
+/* NULL if args[key] is [x, y, z] equal to want; else what differs, axis by axis (static) */
+const char *ev_arg_dim3_diff(json_object *e, const char *key, const long long want[3]);
 json_object *trace_other(const struct trace *t, const char *key);
 
 /* Structural rules; each returns the number of violations. */

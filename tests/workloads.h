@@ -48,6 +48,17 @@
 #define LAUNCHEX_N	3
 #define LAUNCHEX_SHMEM	4096
 
+/*
+ * cluster (not part of "all"): cuLaunchKernelEx with every dimension of the
+ * grid, block and cluster distinct, so that no dimension can stand in for another
+ */
+#define CLUSTER_KERNEL "cluster3d_kernel"
+#define CLUSTER_N      2
+#define CLUSTER_GRID   16, 9, 8
+#define CLUSTER_BLOCK  32, 5, 6
+#define CLUSTER_DIM    2, 3, 4
+#define CLUSTER_SHMEM  2048
+
 /* threads: each thread its own stream, threads alternate between 2 devices */
 #define THREADS_N	   4
 #define THREADS_LAUNCHES   25
