@@ -36,8 +36,8 @@ FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
 # One program per stage whose tests live alone: the JSON writer, output files, launch shapes,
-# stream lanes, the --gpu-time join.
-STAGE_TESTS := test_write_json test_outfile test_decode_launch \
+# names from cuFuncGetName/cuKernelGetName, stream lanes, the --gpu-time join.
+STAGE_TESTS := test_write_json test_outfile test_decode_launch test_correlate_names \
 	       test_correlate_lanes test_correlate_join
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
 	      $(OUT)/test_sql $(addprefix $(OUT)/,$(STAGE_TESTS))
@@ -104,7 +104,7 @@ TEST_CFLAGS = $(ALL_CFLAGS) -Itests
 TEST_LIBS   := -lcmocka -ljson-c
 
 $(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h tests/fakecupti/fake_prof.h \
-	     | $(OUT)
+	     tests/workloads.h | $(OUT)
 	$(CC) -O2 -g -fPIC -shared -Wall -Itests/fakecuda -Wl,-soname,libcuda.so.1 $< -o $@ \
 		-lpthread -ldl
 

@@ -10,8 +10,8 @@
  *                [--exec MODE] MODE...
  * --fork runs the modes in a child that exits at once (the parent waits);
  * --exec MODE then execs `fakeapp --lib PATH MODE`: the same process, renamed.
- * MODE: runtime torch triton launchex threads fail all hostile graphs cluster, or
- * storm N
+ * MODE: runtime torch triton launchex threads fail all hostile graphs cluster getname,
+ * or storm N
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -70,6 +70,8 @@ CUresult cuLibraryGetKernel_t(CUkernel *, CUlibrary, const char *);
 CUresult cuKernelGetFunction_t(CUfunction *, CUkernel);
 CUresult cuKernelGetName_t(const char **, CUkernel);
 CUresult cuFuncGetName_t(const char **, CUfunction);
+CUresult cuModuleEnumerateFunctions_t(CUfunction *, unsigned int, CUmodule);
+CUresult cuLibraryEnumerateKernels_t(CUkernel *, unsigned int, CUlibrary);
 CUresult cuMemAlloc_v2_t(CUdeviceptr *, size_t);
 CUresult cuMemFree_v2_t(CUdeviceptr);
 CUresult cuMemcpyHtoDAsync_v2_t(CUdeviceptr, const void *, size_t, CUstream);
@@ -501,6 +503,33 @@ static void mode_cluster(void)
 	CK(D(cuCtxSynchronize)());
 }
 
+/* Handles from an enumeration the tracer does not see: only the GetName calls name them. */
+static void mode_getname(void)
+{
+	const char *fname, *kname;
+	CUmodule mod;
+	CUlibrary l;
+	CUfunction f;
+	CUkernel k;
+	int i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleEnumerateFunctions)(&f, 1, mod));
+	CK(D(cuFuncGetName)(&fname, f));
+	CK(D(cuLibraryLoadData)(&l, "fatbin", NULL, NULL, 0, NULL, NULL, 0));
+	CK(D(cuLibraryEnumerateKernels)(&k, 1, l));
+	CK(D(cuKernelGetName)(&kname, k));
+	if (strcmp(fname, GETNAME_FUNC) || strcmp(kname, GETNAME_KERNEL))
+		exit(2);
+	for (i = 0; i < GETNAME_N; i++) {
+		CK(D(cuLaunchKernel)(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL));
+		CK(D(cuLaunchKernel)((CUfunction)k, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL));
+	}
+	CK(D(cuCtxSynchronize)());
+}
+
 static CUfunction worker_fn;
 
 static void *worker(void *arg)
@@ -633,6 +662,7 @@ static const struct {
 	{ "hostile", mode_hostile },
 	{ "graphs", mode_graphs },
 	{ "cluster", mode_cluster },
+	{ "getname", mode_getname },
 };
 
 static void run_mode(const char *m)

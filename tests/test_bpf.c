@@ -494,6 +494,32 @@ static void test_cmd_cluster(void **state)
 	trace_free(&t);
 }
 
+/* Handles only cuFuncGetName / cuKernelGetName name: their launches carry the whole name. */
+static void test_cmd_getname(void **state)
+{
+	static const char *const want[2] = { GETNAME_FUNC, GETNAME_KERNEL };
+	struct trace t;
+	json_object *e;
+	const char *got;
+	int i;
+
+	assert_int_equal(trace_mode(path_in("getname.json"), "getname", &t), 0);
+	assert_sane(&t);
+	assert_int_equal(trace_count(&t, "X", NULL, GPU), 2 * GETNAME_N);
+	for (i = 0; (e = trace_find(&t, "X", NULL, GPU, i)); i++) {
+		got = ev_str(e, "name");
+		if (strcmp(got, want[i % 2]))
+			fail_msg("launch %d of the handle %s named is \"%s\", not \"%s\": the name "
+				 "was not stored whole",
+				 i, i % 2 ? "cuKernelGetName" : "cuFuncGetName", got, want[i % 2]);
+	}
+	assert_string_equal(ev_arg_str(trace_find(&t, "X", "cuFuncGetName", HOST, 0), "name"),
+			    GETNAME_FUNC);
+	assert_string_equal(ev_arg_str(trace_find(&t, "X", "cuKernelGetName", HOST, 0), "name"),
+			    GETNAME_KERNEL);
+	trace_free(&t);
+}
+
 static void test_cmd_threads(void **state)
 {
 	static const long long g[3] = { 32, 1, 1 }, b[3] = { 64, 1, 1 };
@@ -803,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_stats_live),	cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_perf_uprobes),	cmocka_unit_test(test_stub_library),
 		cmocka_unit_test(test_no_calls),	cmocka_unit_test(test_cmd_cluster),
+		cmocka_unit_test(test_cmd_getname),
 	};
 
 	if (geteuid() != 0) {
