@@ -52,8 +52,10 @@ CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
 # Tests are named for the stage they test: unit tests (no root) test_<stage>[_topic],
 # runs of the whole tool (root, real BPF) test_run_<topic>.
-UNIT_NAMES := test_lib test_encode test_encode_harden test_probe test_record test_record_valid test_correlate \
-	      test_correlate_nvdecode test_write_stats test_write_golden test_sql_query
+UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_probe \
+	      test_record test_record_valid test_record_launch test_correlate test_correlate_names \
+	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_write_json \
+	      test_write_stats test_write_golden test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_gputime test_run_merge test_run_probes test_run_untrusted)
@@ -127,7 +129,7 @@ TEST_CFLAGS = $(ALL_CFLAGS) -Itests
 TEST_LIBS   := -lcmocka -ljson-c
 
 $(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h tests/fakecupti/fake_prof.h \
-	     | $(OUT)
+	     tests/workloads.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -fPIC -shared -Wall -Itests -Itests/fakecuda -Wl,-soname,libcuda.so.1 $< -o $@ \
 		-lpthread -ldl

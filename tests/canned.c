@@ -90,6 +90,38 @@ void canned_thread_exit(struct canned *c, uint32_t pid, uint32_t tid)
 	put(c, &r);
 }
 
+void canned_gpu_started(struct canned *c, uint32_t pid)
+{
+	struct ts_rec_gpu_info r = { .hdr = { .size = sizeof(r),
+					      .kind = TS_REC_GPU_INFO,
+					      .flags = TS_GPUI_STARTED,
+					      .pid = pid,
+					      .tid = pid,
+					      .ts = CANNED_BASE } };
+
+	put(c, &r);
+}
+
+void canned_gpu_kernel(struct canned *c, uint32_t pid, uint32_t tid, uint64_t start, uint64_t end,
+		       uint64_t api_ts, uint32_t cupti_stream)
+{
+	static uint32_t cupti_corr;
+	struct ts_rec_gpu r = { .hdr = { .size = sizeof(r),
+					 .kind = TS_REC_GPU,
+					 .flags = TS_GPU_KERNEL,
+					 .pid = pid,
+					 .tid = tid,
+					 .ts = CANNED_BASE + start,
+					 .aux = ++cupti_corr },
+				.end = CANNED_BASE + end,
+				.api_ts = CANNED_BASE + api_ts,
+				.stream = cupti_stream,
+				.grid = { 1, 1, 1 },
+				.block = { 32, 1, 1 } };
+
+	put(c, &r);
+}
+
 void canned_end(struct canned *c)
 {
 	c->err = c->err ?: ts_live_end(&c->live, 0);

@@ -26,6 +26,14 @@ void canned_api(struct canned *c, uint32_t pid, uint32_t tid, uint64_t ts, uint6
 		const char *sym, const uint64_t *vals, unsigned int nvals, const char *str);
 void canned_exit(struct canned *c, uint32_t pid);
 void canned_thread_exit(struct canned *c, uint32_t pid, uint32_t tid);
+/* --gpu-time: the injection library started in pid: its submits are held for GPU records. */
+void canned_gpu_started(struct canned *c, uint32_t pid);
+/*
+ * A kernel CUPTI measured at [start, end] on its stream cupti_stream, whose
+ * call on tid holds api_ts (all from CANNED_BASE, as canned_api's ts).
+ */
+void canned_gpu_kernel(struct canned *c, uint32_t pid, uint32_t tid, uint64_t start, uint64_t end,
+		       uint64_t api_ts, uint32_t cupti_stream);
 void canned_end(struct canned *c);
 void canned_free(struct canned *c);
 

@@ -469,6 +469,57 @@ static void test_cmd_launchex(void **state)
 	trace_free(&t);
 }
 
+/* Every dimension distinct: BPF's packing and the decoder's unpacking, axis by axis. */
+static void test_cmd_cluster(void **state)
+{
+	static const long long g[3] = { CLUSTER_GRID }, b[3] = { CLUSTER_BLOCK },
+			       cl[3] = { CLUSTER_DIM };
+	static const char *const keys[3] = { "grid_dim", "block_dim", "cluster_dim" };
+	const long long *want[3] = { g, b, cl };
+	struct trace t;
+	const char *why;
+	int i, k;
+
+	assert_int_equal(trace_mode(path_in("cluster.json"), "cluster", &t), 0);
+	assert_sane(&t);
+	assert_int_equal(trace_count(&t, "X", CLUSTER_KERNEL, GPU), CLUSTER_N);
+	for (i = 0; i < CLUSTER_N; i++) {
+		json_object *e = trace_find(&t, "X", CLUSTER_KERNEL, GPU, i);
+
+		for (k = 0; k < 3; k++)
+			if ((why = ev_arg_dim3_diff(e, keys[k], want[k])))
+				fail_msg("cuLaunchKernelEx's launch %d: %s", i, why);
+		assert_int_equal(ev_arg_int(e, "shared_memory_bytes"), CLUSTER_SHMEM);
+	}
+	trace_free(&t);
+}
+
+/* Handles only cuFuncGetName / cuKernelGetName name: their launches carry the whole name. */
+static void test_cmd_getname(void **state)
+{
+	static const char *const want[2] = { GETNAME_FUNC, GETNAME_KERNEL };
+	struct trace t;
+	json_object *e;
+	const char *got;
+	int i;
+
+	assert_int_equal(trace_mode(path_in("getname.json"), "getname", &t), 0);
+	assert_sane(&t);
+	assert_int_equal(trace_count(&t, "X", NULL, GPU), 2 * GETNAME_N);
+	for (i = 0; (e = trace_find(&t, "X", NULL, GPU, i)); i++) {
+		got = ev_str(e, "name");
+		if (strcmp(got, want[i % 2]))
+			fail_msg("launch %d of the handle %s named is \"%s\", not \"%s\": the name "
+				 "was not stored whole",
+				 i, i % 2 ? "cuKernelGetName" : "cuFuncGetName", got, want[i % 2]);
+	}
+	assert_string_equal(ev_arg_str(trace_find(&t, "X", "cuFuncGetName", HOST, 0), "name"),
+			    GETNAME_FUNC);
+	assert_string_equal(ev_arg_str(trace_find(&t, "X", "cuKernelGetName", HOST, 0), "name"),
+			    GETNAME_KERNEL);
+	trace_free(&t);
+}
+
 static void test_cmd_threads(void **state)
 {
 	static const long long g[3] = { 32, 1, 1 }, b[3] = { 64, 1, 1 };
@@ -777,7 +828,8 @@ int main(void)
 		cmocka_unit_test(test_pftrace_live),	cmocka_unit_test(test_driver_layer),
 		cmocka_unit_test(test_stats_live),	cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_perf_uprobes),	cmocka_unit_test(test_stub_library),
-		cmocka_unit_test(test_no_calls),
+		cmocka_unit_test(test_no_calls),	cmocka_unit_test(test_cmd_cluster),
+		cmocka_unit_test(test_cmd_getname),
 	};
 
 	if (geteuid() != 0) {

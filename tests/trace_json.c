@@ -1,12 +1,111 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "trace_json.h"
+
+/* the bytes before offset at, control bytes shown as '.', for a message */
+static const char *context_before(const char *buf, size_t at)
+{
+	static char ctx[41];
+	size_t from = at > sizeof(ctx) - 1 ? at - (sizeof(ctx) - 1) : 0, k = 0;
+
+	for (; from < at; from++)
+		ctx[k++] = (unsigned char)buf[from] < 0x20 ? '.' : buf[from];
+	ctx[k] = '\0';
+	return ctx;
+}
+
+int json_raw_control(const char *buf, size_t n, char *why, size_t len)
+{
+	bool in_str = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = buf[i];
+
+		if (!in_str) {
+			in_str = c == '"';
+			continue;
+		}
+		if (c == '\\') {
+			i++; /* the escaped byte, whatever it is */
+			continue;
+		}
+		if (c == '"') {
+			in_str = false;
+		} else if (c < 0x20) {
+			snprintf(why, len,
+				 "raw control byte 0x%02x inside a JSON string at byte %zu, after "
+				 "\"%s\" (RFC 8259: it must be escaped, as \\u%04x%s)",
+				 c, i, context_before(buf, i), c,
+				 c == '\t'   ? " or \\t"
+				 : c == '\n' ? " or \\n"
+					     : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+json_object *json_parse_strict(const char *buf, size_t n, char *why, size_t len)
+{
+	json_tokener *tok;
+	json_object *o = NULL;
+	enum json_tokener_error err;
+	size_t end;
+
+	if (json_raw_control(buf, n, why, len))
+		return NULL;
+	tok = json_tokener_new();
+	if (!tok) {
+		snprintf(why, len, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, buf, (int)n);
+	err = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	while (o && end < n && buf[end] && strchr(" \t\r\n", buf[end]))
+		end++;
+	if (!o || err != json_tokener_success || end < n) {
+		snprintf(why, len, "not strict JSON at byte %zu, after \"%s\": %s", end,
+			 context_before(buf, end),
+			 o ? "more after the value" : json_tokener_error_desc(err));
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+json_object *json_load_strict(const char *path)
+{
+	char why[512] = "";
+	json_object *o = NULL;
+	struct stat st;
+	char *buf = NULL;
+	FILE *f = fopen(path, "r");
+
+	if (!f || fstat(fileno(f), &st) || !(buf = malloc(st.st_size + 1)) ||
+	    fread(buf, 1, st.st_size, f) != (size_t)st.st_size)
+		snprintf(why, sizeof(why), "cannot read it: %s", strerror(errno));
+	else
+		o = json_parse_strict(buf, st.st_size, why, sizeof(why));
+	if (!o)
+		fprintf(stderr, "%s: %s\n", path, why);
+	free(buf);
+	if (f)
+		fclose(f);
+	return o;
+}
 
 int trace_load(struct trace *t, const char *path)
 {
 	memset(t, 0, sizeof(*t));
-	t->root = json_object_from_file(path);
+	t->root = json_load_strict(path);
 	if (!t->root || !json_object_object_get_ex(t->root, "traceEvents", &t->events) ||
 	    !json_object_is_type(t->events, json_type_array))
 		return -1;
@@ -86,6 +185,32 @@ bool ev_arg_dim3(json_object *e, const char *key, long long x, long long y, long
 	       json_object_get_int64(json_object_array_get_idx(v, 0)) == x &&
 	       json_object_get_int64(json_object_array_get_idx(v, 1)) == y &&
 	       json_object_get_int64(json_object_array_get_idx(v, 2)) == z;
+}
+
+const char *ev_arg_dim3_diff(json_object *e, const char *key, const long long want[3])
+{
+	static char why[160];
+	static const char axis[] = "xyz";
+	json_object *v = ev_arg(e, key);
+	long long got[3];
+	int i, k = 0;
+
+	if (!v || !json_object_is_type(v, json_type_array) || json_object_array_length(v) != 3) {
+		snprintf(why, sizeof(why), "%s is %s, not [%lld,%lld,%lld]", key,
+			 v ? json_object_to_json_string(v) : "missing", want[0], want[1], want[2]);
+		return why;
+	}
+	for (i = 0; i < 3; i++)
+		got[i] = json_object_get_int64(json_object_array_get_idx(v, i));
+	if (!memcmp(got, want, sizeof(got)))
+		return NULL;
+	k = snprintf(why, sizeof(why), "%s is [%lld,%lld,%lld], not [%lld,%lld,%lld]:", key, got[0],
+		     got[1], got[2], want[0], want[1], want[2]);
+	for (i = 0; i < 3; i++)
+		if (got[i] != want[i] && k < (int)sizeof(why))
+			k += snprintf(why + k, sizeof(why) - k, "%s %c is %lld, not %lld",
+				      k && why[k - 1] != ':' ? ";" : "", axis[i], got[i], want[i]);
+	return why;
 }
 
 static bool matches(json_object *e, const char *ph, const char *name, enum where w)

@@ -16,8 +16,21 @@ struct trace {
 
 enum where { ANY = -1, HOST = 0, GPU = 1 };
 
-/* 0 if the file is valid JSON with a traceEvents array. */
+/*
+ * 0 if the file is strict JSON (json_load_strict) with a traceEvents array;
+ * what is wrong is said on stderr.
+ */
 int trace_load(struct trace *t, const char *path);
+/*
+ * Strict RFC 8259, where json-c alone is lenient: no raw control byte inside a
+ * string (json-c takes them even in its strict mode), valid UTF-8, nothing
+ * after the value. json_raw_control: 0, or -1 with why said in why.
+ */
+int json_raw_control(const char *buf, size_t n, char *why, size_t len);
+/* The value in buf, or NULL with why said in why. */
+json_object *json_parse_strict(const char *buf, size_t n, char *why, size_t len);
+/* The value in the file at path, or NULL with why said on stderr. */
+json_object *json_load_strict(const char *path);
 void trace_free(struct trace *t);
 
 json_object *trace_event(const struct trace *t, size_t i);
@@ -41,6 +54,8 @@ const char *ev_arg_str(json_object *e, const char *key);
 long long ev_arg_int(json_object *e, const char *key);
 /* args[key] is [x, y, z] equal to these */
 bool ev_arg_dim3(json_object *e, const char *key, long long x, long long y, long long z);
+/* NULL if args[key] is [x, y, z] equal to want; else what differs, axis by axis (static) */
+const char *ev_arg_dim3_diff(json_object *e, const char *key, const long long want[3]);
 json_object *trace_other(const struct trace *t, const char *key);
 
 /* Structural rules; each returns the number of violations. */

@@ -48,6 +48,28 @@
 #define LAUNCHEX_N	3
 #define LAUNCHEX_SHMEM	4096
 
+/*
+ * cluster (not part of "all"): cuLaunchKernelEx with every dimension of the
+ * grid, block and cluster distinct, so that no dimension can stand in for another
+ */
+#define CLUSTER_KERNEL "cluster3d_kernel"
+#define CLUSTER_N      2
+#define CLUSTER_GRID   16, 9, 8
+#define CLUSTER_BLOCK  32, 5, 6
+#define CLUSTER_DIM    2, 3, 4
+#define CLUSTER_SHMEM  2048
+
+/*
+ * getname (not part of "all"): a function and a kernel found by enumerating
+ * a module and a library (cuModuleEnumerateFunctions, cuLibraryEnumerateKernels,
+ * which the tracer does not hook), named by cuFuncGetName and cuKernelGetName
+ * alone, each launched GETNAME_N times; the stand-in's modules and libraries
+ * each hold one kernel of these names.
+ */
+#define GETNAME_FUNC   "enumerated_function_kernel"
+#define GETNAME_KERNEL "enumerated_library_kernel"
+#define GETNAME_N      3
+
 /* threads: each thread its own stream, threads alternate between 2 devices */
 #define THREADS_N	   4
 #define THREADS_LAUNCHES   25
