@@ -23,7 +23,7 @@ CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c co
              correlate/driver_track.c correlate/gpu_time.c nvdecode.c nvnames.c \
              json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c names.c capture.c \
              outputs.c outfile.c stats.c stats_print.c strmap.c hist.c sqlite_writer.c \
-             sqlite_schema.c hostid.c
+             sqlite_schema.c hostid.c safepath.c
 TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c ptrace_call.c gputime.c trace.c replay.c stats_cmd.c \
 	     sqlquery.c reports.c query_cmd.c merge.c outname.c main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
@@ -35,10 +35,12 @@ FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 # --gpu-time's injection library: loaded by the traced process, carried inside the tracer
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
+# another user's library, planted where the tracer keeps its own (test_trust)
+PLANTED  := $(OUT)/planted/libplanted.so
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
 	      $(OUT)/test_sql
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
-	      $(OUT)/test_gputime $(OUT)/test_merge $(OUT)/test_probes
+	      $(OUT)/test_gputime $(OUT)/test_merge $(OUT)/test_probes $(OUT)/test_trust
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
@@ -109,6 +111,10 @@ $(FAKECUPTI): tests/fakecupti/libcupti.c tests/fakecupti/fake_prof.h user/cupti/
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fPIC -shared -Wall -Wl,-soname,libcupti.so.13 $< -o $@ -lpthread -ldl
 
+$(PLANTED): tests/planted/libplanted.c | $(OUT)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fPIC -shared -Wall $< -o $@
+
 $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h | $(OUT)
 	$(CC) -O1 -g -Wall -Itests/fakecuda $< -o $@ -ldl -lpthread
 
@@ -137,6 +143,10 @@ $(OUT)/test_merge: tests/test_merge.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 $(OUT)/test_gputime: tests/test_gputime.c tests/fakecupti/fake_prof.h $(RUN_SRCS) $(RUN_HDRS) \
 		     | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_gputime.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+# No code of another user: a folder on the library's path owned by nobody, who swaps it.
+$(OUT)/test_trust: tests/test_trust.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_trust.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
 
 # Process identity from the kernel: short-lived, forking and exec'ing processes.
 $(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
@@ -218,9 +228,10 @@ bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
 unit: $(UNIT_TESTS)
 	for t in $(UNIT_TESTS); do TS_BIN=$(abspath $(BIN)) $$t || exit 1; done
 
-bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(BPF_TESTS)
+bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(BPF_TESTS)
 	for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
-		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) $$t || exit 1; \
+		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) \
+		TS_PLANTED=$(abspath $(PLANTED)) $$t || exit 1; \
 	done
 
 test: all unit bpf-test sanitize fuzz lint
