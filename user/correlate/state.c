@@ -53,6 +53,7 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free_owned(&c->gnames, true, 0);
 	/* the maps of plain values; those above are emptied by their free_owned */
 	ts_hmap_free(&c->ctxdev);
+	ts_hmap_free(&c->recovered);
 	ts_hmap_free(&c->allocs);
 	ts_graph_forget(c, 0, true);
 	ts_symtab_free(&c->syms);
