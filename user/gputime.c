@@ -212,8 +212,9 @@ int ts_gpu_time_inject(struct ts_gpu_time *g, pid_t pid, const char *cupti)
 
 	if (!same_mounts(pid)) {
 		warn("--gpu-time: pid %d lives in another mount namespace or under another root "
-		     "(a container, a chroot): it cannot load the library from here; tracing without GPU times (run the tracer "
-		     "inside it, or start the program under the tracer with --)\n",
+		     "(a container, a chroot): it cannot load the library from here; tracing "
+		     "without GPU times (run the tracer inside it, or start the program under the "
+		     "tracer with --)\n",
 		     pid);
 		return -EXDEV;
 	}

@@ -139,6 +139,10 @@ void ts_names_seen(struct ts_names *n, uint32_t pid, uint64_t handle, const char
 	ts_hmap_put(&n->known, pid, handle, KNOWN_NAMED);
 	if (!len || len >= NAME_BYTES)
 		return;
+	/* a process gone before its record was drained proves nothing either way */
+	have = peek(pid, handle, obj, sizeof(obj));
+	if (!have)
+		return;
 	if (n->layout != TS_LAYOUT_UNKNOWN) {
 		/* every name seen checks what was learned */
 		if (read_name(n, pid, handle, got, sizeof(got)) && strlen(got) == len &&
@@ -148,8 +152,7 @@ void ts_names_seen(struct ts_names *n, uint32_t pid, uint64_t handle, const char
 		}
 		disagreed(n, pid);
 	}
-	have = peek(pid, handle, obj, sizeof(obj));
-	if (have && learn(n, pid, obj, have, name, len)) {
+	if (learn(n, pid, obj, have, name, len)) {
 		debug("kernel names: %s at offset %u of the driver's objects, from pid %u "
 		      "(used once confirmed)\n",
 		      layout_name(n->layout), n->off, pid);
