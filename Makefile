@@ -27,7 +27,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
               -Wall -Wno-unused-function
 
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
-CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c) \
+CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c) \
 	     $(addprefix encode/,outfile.c outbuf.c jsonw.c pbenc.c utf8.c) \
 	     $(addprefix probe/,hooks.c curesult.c names.c) \
 	     $(addprefix record/,decode.c capture.c hostid.c validate.c) \
@@ -50,6 +50,8 @@ FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 # --gpu-time's injection library: loaded by the traced process, carried inside the tracer
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
+# another user's library, planted where the tracer keeps its own (test_run_trust)
+PLANTED  := $(OUT)/planted/libplanted.so
 # Tests are named for the stage they test: unit tests (no root) test_<stage>[_topic],
 # runs of the whole tool (root, real BPF) test_run_<topic>.
 UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_probe \
@@ -58,7 +60,8 @@ UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_p
 	      test_write_stats test_write_golden test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
-	      test_run_gputime test_run_merge test_run_probes test_run_untrusted)
+	      test_run_gputime test_run_merge test_run_probes test_run_untrusted \
+	      test_run_trust)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
@@ -139,6 +142,11 @@ $(FAKECUPTI): tests/fakecupti/libcupti.c tests/fakecupti/fake_prof.h user/cupti/
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -fPIC -shared -Wall -Iuser -Wl,-soname,libcupti.so.13 $< -o $@ -lpthread -ldl
+
+$(PLANTED): tests/planted/libplanted.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fPIC -shared -Wall $< -o $@
 
 $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h \
 	    bpf/tracesmith.h | $(OUT)
@@ -236,9 +244,10 @@ bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
 unit: $(UNIT_TESTS)
 	$(Q)for t in $(UNIT_TESTS); do TS_BIN=$(abspath $(BIN)) $$t || exit 1; done
 
-bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(BPF_TESTS)
+bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(BPF_TESTS)
 	$(Q)for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
-		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) $$t || exit 1; \
+		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) \
+		TS_PLANTED=$(abspath $(PLANTED)) $$t || exit 1; \
 	done
 
 test: all unit bpf-test sanitize fuzz lint

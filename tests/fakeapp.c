@@ -248,6 +248,12 @@ static void mode_torch(void)
 static const char *wait_after_names;
 /* --linger F: done, wait for F before exiting (the tracer reads what it left) */
 static const char *linger;
+/*
+ * --poison-names: a hostile process teaches the tracer a wrong name layout:
+ * the name it resolved copied to the start of its function object (over
+ * what the driver keeps there), as if the name were inline at offset 0.
+ */
+static int poison_names;
 
 /* --exec-thread: a thread that has called the driver execs (it takes the first thread's id) */
 struct exec_args {
@@ -278,6 +284,12 @@ static void mode_triton(void)
 	CK(D(cuStreamCreate)(&s, 0));
 	CK(D(cuModuleLoadData)(&mod, "cubin"));
 	CK(D(cuModuleGetFunction)(&f, mod, TRITON_KERNEL));
+	if (poison_names) { /* the object is wrecked: it waits to be read, and launches nothing */
+		memcpy((void *)f, TRITON_KERNEL, sizeof(TRITON_KERNEL));
+		if (wait_after_names)
+			wait_file(wait_after_names);
+		return;
+	}
 	CK(D(cuFuncGetName)(&name, f));
 	if (wait_after_names)
 		wait_file(wait_after_names);
@@ -741,12 +753,8 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } alone[] = {
-	{ "hostile", mode_hostile },
-	{ "graphs", mode_graphs },
-	{ "cluster", mode_cluster },
-	{ "getname", mode_getname },
-	{ "dirtyargs", mode_dirtyargs },
-	{ "forge", mode_forge },
+	{ "hostile", mode_hostile }, { "graphs", mode_graphs },	      { "cluster", mode_cluster },
+	{ "getname", mode_getname }, { "dirtyargs", mode_dirtyargs }, { "forge", mode_forge },
 };
 
 static void run_mode(const char *m)
@@ -789,6 +797,8 @@ int main(int argc, char **argv)
 			wait_after_names = argv[++i];
 		else if (!strcmp(argv[i], "--linger") && i + 1 < argc)
 			linger = argv[++i];
+		else if (!strcmp(argv[i], "--poison-names"))
+			poison_names = 1;
 		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
 			exec_mode = argv[++i];
 		else if (!strcmp(argv[i], "--exec-thread") && i + 1 < argc)

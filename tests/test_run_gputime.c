@@ -442,7 +442,7 @@ static void test_gpu_time_duration(void **state)
 /* The library kept in the state folder: only ever one byte for byte ours, in a folder only we write. */
 static void test_gpu_time_library_file(void **state)
 {
-	char *json = path_in("gt-lib.json"), *sd = path_in("gstate"), err[4096], cmd[1024];
+	char *json = path_in("gt-lib.json"), *sd = safe_path("gstate"), err[4096], cmd[1024];
 	const char *saved = getenv("TRACESMITH_STATE_DIR");
 	char keep[300], lib[512] = "";
 	struct trace t;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -193,32 +194,76 @@ static void test_proc_all_short(void **state)
 	trace_free(&t);
 }
 
-/* The tracer learns where the driver keeps names from one it sees resolved. */
-static void learn_layout(const char *tag)
+/*
+ * The tracer learns where the driver keeps names from those it sees
+ * resolved, and trusts what it learned only once names from two processes
+ * agree (names.h): nproc processes run at once under one trace (with
+ * --poison-names: a hostile one that teaches a wrong layout). The tracer's
+ * stderr goes in err.
+ */
+static void learn_names(const char *tag, int nproc, bool poison, char *err, size_t len)
 {
-	char go[256], err[4096];
-	char *argv[] = { (char *)bin,
-			 "--lib",
-			 (char *)fakecuda,
-			 "-o",
-			 path_in("learn.json"),
-			 "--",
-			 (char *)fakeapp,
-			 "--lib",
-			 (char *)fakecuda,
-			 "--wait-after-names",
-			 go,
-			 "triton",
-			 NULL };
+	char go[256], script[2048], *p = script;
+	char *argv[] = { (char *)bin, "--lib",	 (char *)fakecuda,
+			 "-v",	      "-o",	 path_in("learn.json"),
+			 "--",	      "/bin/sh", "-c",
+			 script,      NULL };
 	pid_t tr;
-	int fd;
+	int fd, i;
 
 	snprintf(go, sizeof(go), "%s/go-learn-%s", dir, tag);
+	for (i = 0; i < nproc; i++)
+		p += snprintf(p, script + sizeof(script) - p,
+			      "%s --lib %s %s --wait-after-names %s triton & ", fakeapp, fakecuda,
+			      poison ? "--poison-names" : "", go);
+	snprintf(p, script + sizeof(script) - p, "wait");
 	tr = start(argv, &fd);
-	usleep(1000000); /* resolved, drained, learned while the process waits */
+	usleep(1000000); /* resolved, drained, learned while the processes wait */
 	close(creat(go, 0644));
 	err[0] = '\0';
-	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(collect(tr, fd, err, len), 0);
+}
+
+/* GPU slices named name whose name says it was read from the driver's object. */
+static int count_recovered(const struct trace *t, const char *name)
+{
+	const char *src;
+	json_object *e;
+	int i, n = 0;
+
+	for (i = 0; (e = trace_find(t, "X", name, GPU, i)); i++) {
+		src = ev_arg_str(e, "name_source");
+		n += src && !strcmp(src, "recovered");
+	}
+	return n;
+}
+
+static void learn_layout(const char *tag)
+{
+	char err[16384];
+	struct trace t;
+
+	learn_names(tag, 2, false, err, sizeof(err));
+	/* names seen resolved are not marked */
+	assert_int_equal(trace_load(&t, path_in("learn.json")), 0);
+	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), 2 * TRITON_N);
+	assert_int_equal(count_recovered(&t, TRITON_KERNEL), 0);
+	trace_free(&t);
+}
+
+/* The state file in folder sd (the one libcuda traced has one), into out; false if none. */
+static bool layout_file(const char *sd, char *out, size_t len)
+{
+	char pattern[512];
+	glob_t g;
+	bool found;
+
+	snprintf(pattern, sizeof(pattern), "%s/name-layout-*", sd);
+	found = !glob(pattern, 0, NULL, &g) && g.gl_pathc == 1;
+	if (found)
+		snprintf(out, len, "%s", g.gl_pathv[0]);
+	globfree(&g);
+	return found;
 }
 
 /*
@@ -239,7 +284,9 @@ static int attach_late_mode(const char *tag, const char *mode, const char *kerne
 			end,
 			(char *)mode,
 			NULL };
-	char *argv[] = { (char *)bin, "--lib", (char *)fakecuda, "-p", pidarg, "-o", out, NULL };
+	char *argv[] = {
+		(char *)bin, "--lib", (char *)fakecuda, "-v", "-p", pidarg, "-o", out, NULL
+	};
 	pid_t a, tr;
 	int fd;
 
@@ -269,15 +316,23 @@ static int attach_late(const char *tag, struct trace *t, char *err, size_t len)
 /* Names behind a pointer in the object (the stand-in's default layout). */
 static void test_names_before_attach_pointer(void **state)
 {
-	char sd[300], err[4096];
+	char sd[300], err[16384];
 	struct trace t;
 
-	snprintf(sd, sizeof(sd), "%s/state-pointer", dir);
+	snprintf(sd, sizeof(sd), "%s", safe_path("state-pointer"));
 	setenv("TRACESMITH_STATE_DIR", sd, 1);
 	learn_layout("pointer");
 	assert_int_equal(attach_late("pointer", &t, err, sizeof(err)), TRITON_N);
 	assert_null(strstr(err, "stay unnamed"));
+	/* a name read from the object says so; -v says by which layout, kept where */
+	assert_int_equal(count_recovered(&t, TRITON_KERNEL), TRITON_N);
+	assert_non_null(strstr(err, "named by the layout pointer at offset 16, kept in "));
+	assert_non_null(strstr(err, "/state-pointer/name-layout-"));
 	trace_free(&t);
+	/* learned from two processes, as a run with nothing kept yet says */
+	setenv("TRACESMITH_STATE_DIR", safe_path("state-confirm"), 1);
+	learn_names("pointer-confirm", 2, false, err, sizeof(err));
+	assert_non_null(strstr(err, "confirmed by 4 names in 2 processes"));
 	/*
 	 * The CUDA runtime's lazy loading: the function of a kernel resolved
 	 * before the attach is asked for before each launch (cuKernelGetFunction);
@@ -289,33 +344,33 @@ static void test_names_before_attach_pointer(void **state)
 			 CUDART_N);
 	assert_null(strstr(err, "stay unnamed"));
 	trace_free(&t);
-	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+	setenv("TRACESMITH_STATE_DIR", safe_path("state"), 1);
 }
 
 /* Names inline in the object. */
 static void test_names_before_attach_inline(void **state)
 {
-	char sd[300], err[4096];
+	char sd[300], err[16384];
 	struct trace t;
 
-	snprintf(sd, sizeof(sd), "%s/state-inline", dir);
+	snprintf(sd, sizeof(sd), "%s", safe_path("state-inline"));
 	setenv("TRACESMITH_STATE_DIR", sd, 1);
 	setenv("FAKECUDA_NAME_LAYOUT", "inline", 1);
 	learn_layout("inline");
 	assert_int_equal(attach_late("inline", &t, err, sizeof(err)), TRITON_N);
 	trace_free(&t);
 	unsetenv("FAKECUDA_NAME_LAYOUT");
-	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+	setenv("TRACESMITH_STATE_DIR", safe_path("state"), 1);
 }
 
 /* Nothing learned yet: the kernels stay kernel@0x..., and the tracer says how many. */
 static void test_names_unknown(void **state)
 {
-	char sd[300], err[4096];
+	char sd[300], err[16384];
 	struct trace t;
 	json_object *e;
 
-	snprintf(sd, sizeof(sd), "%s/state-empty", dir);
+	snprintf(sd, sizeof(sd), "%s", safe_path("state-empty"));
 	setenv("TRACESMITH_STATE_DIR", sd, 1);
 	assert_int_equal(attach_late("unknown", &t, err, sizeof(err)), 0);
 	e = trace_find(&t, "X", NULL, GPU, 0);
@@ -323,7 +378,107 @@ static void test_names_unknown(void **state)
 	assert_int_equal(strncmp(ev_str(e, "name"), "kernel@0x", 9), 0);
 	assert_non_null(strstr(err, "1 kernels were loaded before the trace began"));
 	trace_free(&t);
-	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+	setenv("TRACESMITH_STATE_DIR", safe_path("state"), 1);
+}
+
+/* Every GPU slice of the -p run unnamed (kernel@0x...): no wrong layout named anything. */
+static void assert_unnamed(const struct trace *t)
+{
+	json_object *e;
+	int i;
+
+	for (i = 0; (e = trace_find(t, "X", NULL, GPU, i)); i++)
+		assert_int_equal(strncmp(ev_str(e, "name"), "kernel@0x", 9), 0);
+	assert_int_equal(i, TRITON_N);
+}
+
+/*
+ * A hostile process copies the name it resolved to the start of its function
+ * object: the tracer learns "inline at 0" from it, which would name another
+ * process's kernels after whatever its objects hold there ("deman", the
+ * stand-in's magic). One process is not enough to trust it: never used, never kept.
+ */
+static void test_names_poisoned(void **state)
+{
+	char *sd = safe_path("state-poison"), err[16384], file[512];
+	struct trace t;
+
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	learn_names("poison", 1, true, err, sizeof(err));
+	assert_int_equal(attach_late("poison", &t, err, sizeof(err)), 0);
+	assert_unnamed(&t);
+	trace_free(&t);
+	assert_false(layout_file(sd, file, sizeof(file)));
+	setenv("TRACESMITH_STATE_DIR", safe_path("state"), 1);
+}
+
+/* One name read wrong drops a layout kept before: from memory and from the state folder. */
+static void test_names_disagree_drops(void **state)
+{
+	char *sd = safe_path("state-drop"), err[16384], file[512];
+	struct trace t;
+
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	learn_layout("drop");
+	assert_true(layout_file(sd, file, sizeof(file)));
+	learn_names("drop-poison", 1, true, err, sizeof(err));
+	assert_int_equal(access(file, F_OK), -1);
+	assert_non_null(strstr(err, "read a wrong name"));
+	assert_int_equal(attach_late("drop", &t, err, sizeof(err)), 0);
+	assert_unnamed(&t);
+	trace_free(&t);
+	setenv("TRACESMITH_STATE_DIR", safe_path("state"), 1);
+}
+
+/*
+ * A layout file another user owns, or one anyone may write, is not read; the
+ * same bytes in a file of root's, written by no one else, are (the control:
+ * they would have named the kernels "deman").
+ */
+static void test_names_file_owner(void **state)
+{
+	char *sd = safe_path("state-owner"), err[16384], file[512];
+	struct trace t;
+	FILE *f;
+
+	setenv("TRACESMITH_STATE_DIR", sd, 1);
+	learn_layout("owner");
+	assert_true(layout_file(sd, file, sizeof(file)));
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("inline 0\n", f);
+	fclose(f);
+	assert_int_equal(chown(file, 65534, 65534), 0);
+	assert_int_equal(attach_late("owner-nobody", &t, err, sizeof(err)), 0);
+	assert_unnamed(&t);
+	assert_non_null(strstr(err, "is owned by uid 65534"));
+	trace_free(&t);
+	assert_int_equal(chown(file, 0, 0), 0);
+	assert_int_equal(chmod(file, 0666), 0);
+	assert_int_equal(attach_late("owner-0666", &t, err, sizeof(err)), 0);
+	assert_unnamed(&t);
+	assert_non_null(strstr(err, "is writable by every user"));
+	trace_free(&t);
+	assert_int_equal(chmod(file, 0644), 0);
+	assert_int_equal(attach_late_mode("owner-root", "triton", "deman", &t, err, sizeof(err)),
+			 TRITON_N);
+	trace_free(&t);
+	setenv("TRACESMITH_STATE_DIR", safe_path("state"), 1);
+}
+
+/* A state folder that is a symbolic link is not followed: nothing is saved through it. */
+static void test_names_state_symlink(void **state)
+{
+	char *real = safe_path("state-real"), *link = safe_path("state-link"), err[16384];
+	char file[512];
+
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink(real, link), 0);
+	setenv("TRACESMITH_STATE_DIR", link, 1);
+	learn_names("symlink", 2, false, err, sizeof(err));
+	assert_false(layout_file(real, file, sizeof(file)));
+	assert_non_null(strstr(err, "is a symbolic link"));
+	setenv("TRACESMITH_STATE_DIR", safe_path("state"), 1);
 }
 
 int main(void)
@@ -338,6 +493,10 @@ int main(void)
 		cmocka_unit_test(test_names_before_attach_pointer),
 		cmocka_unit_test(test_names_before_attach_inline),
 		cmocka_unit_test(test_names_unknown),
+		cmocka_unit_test(test_names_poisoned),
+		cmocka_unit_test(test_names_disagree_drops),
+		cmocka_unit_test(test_names_file_owner),
+		cmocka_unit_test(test_names_state_symlink),
 	};
 
 	if (geteuid() != 0) {

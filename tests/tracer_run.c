@@ -2,6 +2,8 @@
 /* Running the tracer and the test programs from the BPF tests: see tracer_run.h. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -20,10 +22,33 @@
 
 const char *bin, *fakecuda, *fakeapp;
 char dir[256];
+static char safe_dir[64];
 
 char *path_in(const char *name)
 {
 	return test_path(name);
+}
+
+char *safe_path(const char *name)
+{
+	static char p[16][512];
+	static int k;
+
+	k = (k + 1) % 16;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", safe_dir, name);
+	return p[k];
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+static void remove_safe_dir(void)
+{
+	if (safe_dir[0])
+		nftw(safe_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Start argv with stderr on a pipe (when err_fd is set); returns the pid. */
@@ -181,8 +206,12 @@ int tracer_setup(void **state)
 	if (test_dir_init("ts-bpf-test"))
 		return -1;
 	snprintf(dir, sizeof(dir), "%s", test_dir());
+	snprintf(safe_dir, sizeof(safe_dir), "/run/ts-bpf-test-XXXXXX");
+	if (!mkdtemp(safe_dir) || chmod(safe_dir, 0755))
+		return -1;
+	atexit(remove_safe_dir);
 	/* what the tracer learns and keeps (names.h) stays in the test's folder */
-	setenv("TRACESMITH_STATE_DIR", path_in("state"), 1);
+	setenv("TRACESMITH_STATE_DIR", safe_path("state"), 1);
 	return 0;
 }
 

@@ -17,6 +17,12 @@ extern char dir[];
 
 /* name inside the temp folder (16 rotating buffers, tmpdir.h) */
 char *path_in(const char *name);
+/*
+ * name inside a folder of root's in /run (16 rotating buffers): the tracer
+ * keeps state only on a path no other user can change (user/safepath.h), and
+ * /tmp, writable by all, is not one. Removed when the test program exits.
+ */
+char *safe_path(const char *name);
 /* Start argv with stderr on a pipe (when err_fd is set); returns the pid. */
 pid_t start(char **argv, int *err_fd);
 /* Reap pid: its exit code, or 128 + the signal that killed it. */

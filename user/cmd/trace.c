@@ -593,8 +593,9 @@ static int go(struct trace_run *r)
 	if (r->child.pid)
 		return ts_child_release(&r->child);
 	/* the probes are live: what the library hands over from now on is traced */
-	if (r->o.pid && r->o.gpu_time)
-		ts_gpu_time_inject(&r->gpu, r->o.pid, r->o.cupti);
+	/* a failed injection said why: no second line guessing at the program ("no cuInit") */
+	if (r->o.pid && r->o.gpu_time && ts_gpu_time_inject(&r->gpu, r->o.pid, r->o.cupti))
+		r->live.gpu_time = false;
 	if (r->start_mono)
 		warn("attached; recording from --start-at on (%.1f s from now)\n",
 		     (r->start_mono - ts_now_ns(CLOCK_MONOTONIC)) / 1e9);

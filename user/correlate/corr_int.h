@@ -83,7 +83,9 @@ struct ts_corr {
 	struct ts_hmap streams; /* (pid, stream key) -> struct ts_stream * */
 	struct ts_hmap fnames;	/* (pid, CUfunction or CUkernel) -> char * */
 	struct ts_hmap knames;	/* (pid, CUkernel) -> char * */
-	struct ts_hmap allocs;	/* (pid, device pointer) -> bytes */
+	struct ts_hmap
+		recovered;     /* (pid, handle) -> 1: its fnames entry was read from its object */
+	struct ts_hmap allocs; /* (pid, device pointer) -> bytes */
 	/* CUDA graphs (graph_track.c); struct ts_graph * values */
 	struct ts_hmap graphs;	  /* (pid, CUgraph) */
 	struct ts_hmap execs;	  /* (pid, CUgraphExec): what it runs */

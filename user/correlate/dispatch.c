@@ -98,8 +98,9 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 		    !ts_call_val(call, ROLE_KERNEL, &kernel))
 			return;
 		kname = ts_hmap_get_ptr(&c->knames, pid, kernel);
-		if (kname)
-			ts_hmap_put_owned(&c->fnames, pid, handle, strdup(kname));
+		if (!kname)
+			return;
+		ts_hmap_put_owned(&c->fnames, pid, handle, strdup(kname));
 		break;
 	case TS_SEM_GET_NAME:
 		if (!call->str_len || !ts_call_val(call, ROLE_FUNC, &handle))
@@ -107,10 +108,12 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 		if (!ts_hmap_get_ptr(&c->fnames, pid, handle))
 			ts_hmap_put_owned(&c->fnames, pid, handle,
 					  dup_name(call->str, call->str_len));
-		break;
+		return;
 	default:
-		break;
+		return;
 	}
+	/* seen resolved now: no longer a name read from the object */
+	ts_hmap_del(&c->recovered, pid, handle, NULL);
 }
 
 static void count_memory(struct ts_corr *c, const struct ts_call *call)
@@ -303,8 +306,8 @@ static void meta_name(struct ts_corr *c, const struct ts_rec_meta *m)
 	if (!len || ts_hmap_get(&c->fnames, m->hdr.pid, m->v[0]))
 		return;
 	name = dup_name(s, len);
-	if (name)
-		ts_hmap_put_owned(&c->fnames, m->hdr.pid, m->v[0], name);
+	if (name && !ts_hmap_put_owned(&c->fnames, m->hdr.pid, m->v[0], name))
+		ts_hmap_put(&c->recovered, m->hdr.pid, m->v[0], 1);
 }
 
 static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
@@ -386,6 +389,7 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	ts_state_free_threads(c, false, pid);
 	ts_hmap_free_owned(&c->fnames, false, pid);
 	ts_hmap_free_owned(&c->knames, false, pid);
+	ts_hmap_del_all(&c->recovered, pid);
 	ts_hmap_del_all(&c->ctxdev, pid);
 	ts_hmap_del_all(&c->allocs, pid);
 	ts_hmap_free_owned(&c->streams, false, pid);
@@ -555,6 +559,7 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free_owned(&c->gnames, true, 0);
 	/* the maps of plain values; those above are emptied by their free_owned */
 	ts_hmap_free(&c->ctxdev);
+	ts_hmap_free(&c->recovered);
 	ts_hmap_free(&c->allocs);
 	ts_graph_forget(c, 0, true);
 	ts_symtab_free(&c->syms);

@@ -227,8 +227,10 @@ void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r)
 	if (!st)
 		return;
 	ts_gpu_op_slice(c, r->hdr.pid, &op, &s, buf, sizeof(buf));
-	if (cupti_name && op.kind == TS_OP_KIND_KERNEL)
-		s.name = cupti_name;
+	if (cupti_name && op.kind == TS_OP_KIND_KERNEL) {
+		s.name = cupti_name; /* CUPTI's, not one recovered */
+		ts_slice_drop_arg(&s, "name_source");
+	}
 	s.name_len = strlen(s.name);
 	ts_arg_str(&s, "timing", "gpu", 3);
 	s.ts = ts_rel(c, r->hdr.ts);

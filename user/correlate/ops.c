@@ -144,6 +144,9 @@ static void kernel_slice(struct ts_corr *c, uint32_t pid, const struct ts_launch
 	if (l->cluster[0])
 		ts_arg_dim3(s, "cluster_dim", l->cluster);
 	ts_arg_u64(s, "shared_memory_bytes", l->shmem);
+	/* read from the driver's object through a learned layout (names.h), not seen resolved */
+	if (name != buf && ts_hmap_get(&c->recovered, pid, l->func))
+		ts_arg_str(s, "name_source", "recovered", strlen("recovered"));
 }
 
 static void copy_slice(const struct ts_gpu_op *op, struct ts_slice *s)

@@ -13,24 +13,23 @@
 #include "cupti/gputime.h"
 #include "cupti/ptrace_call.h"
 #include "lib/util.h"
+#include "lib/safepath.h"
 
 /* libtracesmith-cupti.so's bytes (cupti_blob.S) */
 extern const unsigned char ts_cupti_lib[];
 extern const uint64_t ts_cupti_lib_size;
 
-/* Is the file at path exactly the library (and a regular file we own, written by no one else)? */
-static bool is_our_lib(const char *path)
+/* Is name, beneath the checked folder dfd, exactly the library (in a file only we or root wrote)? */
+static bool is_our_lib(int dfd, const char *name)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char why[PATH_MAX];
+	int fd = ts_safe_open(dfd, name, ts_cupti_lib_size, why, sizeof(why));
 	unsigned char *buf = NULL;
-	struct stat st;
 	bool same = false;
 
 	if (fd < 0)
 		return false;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
-	    !(st.st_mode & 022) && (uint64_t)st.st_size == ts_cupti_lib_size &&
-	    (buf = malloc(ts_cupti_lib_size)) &&
+	if ((buf = malloc(ts_cupti_lib_size)) &&
 	    pread(fd, buf, ts_cupti_lib_size, 0) == (ssize_t)ts_cupti_lib_size)
 		same = !memcmp(buf, ts_cupti_lib, ts_cupti_lib_size);
 	free(buf);
@@ -38,64 +37,99 @@ static bool is_our_lib(const char *path)
 	return same;
 }
 
-/* The library into a new file at path (never through a link, never over a file). 0 or -errno. */
-static int write_new(const char *path)
+/* The library as name in the checked folder at path; g->lib set. 0 or -errno. */
+static int put_lib(struct ts_gpu_time *g, const char *path, const char *name, bool reuse)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), err;
+	char why[PATH_MAX];
+	int dfd = ts_safe_dir(path, false, why, sizeof(why)), err = 0;
 
-	if (fd < 0)
-		return -errno;
-	err = ts_write_all(fd, ts_cupti_lib, ts_cupti_lib_size, -1);
-	if (close(fd) && !err)
-		err = -errno;
+	if (dfd < 0)
+		return dfd;
+	if (!reuse || !is_our_lib(dfd, name)) {
+		err = ts_safe_write(dfd, name, ts_cupti_lib, ts_cupti_lib_size, 0644);
+		if (!err && !is_our_lib(dfd, name))
+			err = -EIO;
+	}
+	close(dfd);
+	if (!err && (size_t)snprintf(g->lib, sizeof(g->lib), "%s/%s", path, name) >= sizeof(g->lib))
+		err = -ENAMETOOLONG;
 	return err;
 }
 
 /*
  * In the state folder, under a name of its size and CRC, kept: a process the
  * command leaves behind can still load it after the tracer is gone. Only in
- * a folder we own that no one else can write, and only a file that is byte
- * for byte ours (it runs inside the traced programs).
+ * a folder no one but root (or we) can change, on a path no one else can
+ * change either (safepath.h: the traced program opens it by path, later), and
+ * only a file that is byte for byte ours (it runs inside the traced programs).
  */
 static bool keep_lib(struct ts_gpu_time *g)
 {
-	const char *dir = ts_state_dir();
-	char tmp[sizeof(g->lib) + 16];
-	struct stat st;
+	int dfd = ts_state_dir_open(true);
+	char name[64];
 
-	mkdir(dir, 0755);
-	if (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+	if (dfd < 0)
 		return false;
-	snprintf(g->lib, sizeof(g->lib), "%s/libtracesmith-cupti-%llu-%08lx.so", dir,
+	close(dfd);
+	snprintf(name, sizeof(name), "libtracesmith-cupti-%llu-%08lx.so",
 		 (unsigned long long)ts_cupti_lib_size, crc32(0, ts_cupti_lib, ts_cupti_lib_size));
-	if (is_our_lib(g->lib))
-		return true;
-	snprintf(tmp, sizeof(tmp), "%s.%d", g->lib, getpid());
-	if (write_new(tmp) || rename(tmp, g->lib) || !is_our_lib(g->lib)) {
-		unlink(tmp);
-		return false;
+	return !put_lib(g, ts_state_dir(), name, true);
+}
+
+/*
+ * A folder of this run's own, made fresh in a checked folder ($TMPDIR when it
+ * is one, else /run, root's): no one else can swap it or what is in it.
+ */
+static int private_lib(struct ts_gpu_time *g)
+{
+	const char *tmp = getenv("TMPDIR"), *places[] = { tmp && *tmp ? tmp : NULL, "/run" };
+	char why[PATH_MAX] = "", last[PATH_MAX] = "";
+	unsigned int i;
+	int err = -EPERM, dfd;
+
+	for (i = 0; i < ARRAY_SIZE(places); i++) {
+		if (!places[i])
+			continue;
+		dfd = ts_safe_dir(places[i], false, why, sizeof(why));
+		if (dfd < 0) {
+			snprintf(last, sizeof(last), "%s", why);
+			continue;
+		}
+		close(dfd);
+		/* mkdtemp: 0700, then readable by the command, which may drop privileges */
+		snprintf(g->dir, sizeof(g->dir), "%s/tracesmith-cupti-XXXXXX", places[i]);
+		if (!mkdtemp(g->dir) || chmod(g->dir, 0755)) {
+			err = -errno;
+			snprintf(last, sizeof(last), "%s: %s", g->dir, strerror(-err));
+			rmdir(g->dir);
+			g->dir[0] = '\0';
+			continue;
+		}
+		err = put_lib(g, g->dir, "libtracesmith-cupti.so", false);
+		if (!err)
+			return 0;
+		snprintf(last, sizeof(last), "%s: %s", g->dir, strerror(-err));
+		ts_gpu_time_cleanup(g);
 	}
-	return true;
+	warn("--gpu-time: no safe folder for the CUPTI injection library (%s); set "
+	     "TRACESMITH_STATE_DIR to a folder whose every parent is root's and writable by no "
+	     "one else\n",
+	     last);
+	return err;
 }
 
 /* Where the library goes: kept in the state folder, else a folder of this run's own. */
 static int write_lib(struct ts_gpu_time *g)
 {
-	const char *tmp = getenv("TMPDIR");
-	int err;
+	int err = 0;
 
-	if (keep_lib(g))
-		return 0;
-	/* mkdtemp: 0700, then readable by the command, which may drop privileges */
-	snprintf(g->dir, sizeof(g->dir), "%s/tracesmith-cupti-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(g->dir)) {
-		err = -errno;
-		g->dir[0] = '\0';
-		return err;
+	if (!keep_lib(g)) {
+		g->lib[0] = '\0';
+		err = private_lib(g);
 	}
-	chmod(g->dir, 0755);
-	snprintf(g->lib, sizeof(g->lib), "%s/libtracesmith-cupti.so", g->dir);
-	return write_new(g->lib);
+	if (!err)
+		debug("--gpu-time: the injection library is %s\n", g->lib);
+	return err;
 }
 
 int ts_gpu_time_prepare(struct ts_gpu_time *g, const char *cupti)
@@ -117,12 +151,8 @@ int ts_gpu_time_prepare(struct ts_gpu_time *g, const char *cupti)
 		return err;
 	}
 	err = write_lib(g);
-	if (err) {
-		warn("--gpu-time: cannot write the CUPTI injection library in %s: %s\n",
-		     g->dir[0] ? g->dir : "the temporary folder ($TMPDIR or /tmp)", strerror(-err));
-		ts_gpu_time_cleanup(g);
+	if (err)
 		return err;
-	}
 	if (setenv("CUDA_INJECTION64_PATH", g->lib, 1) ||
 	    (cupti && setenv("TRACESMITH_CUPTI", abs, 1))) {
 		err = -errno;
@@ -134,15 +164,8 @@ int ts_gpu_time_prepare(struct ts_gpu_time *g, const char *cupti)
 
 int ts_gpu_time_prepare_attach(struct ts_gpu_time *g)
 {
-	int err;
-
 	memset(g, 0, sizeof(*g));
-	err = write_lib(g);
-	if (err) {
-		warn("--gpu-time: cannot write the CUPTI injection library: %s\n", strerror(-err));
-		ts_gpu_time_cleanup(g);
-	}
-	return err;
+	return write_lib(g);
 }
 
 #define RTLD_NOW_ 2
@@ -159,15 +182,25 @@ static int remote_call(struct ts_ptrace *p, pid_t pid, const char *lib, const ch
 	return ts_ptrace_call(p, addr, args, 2, str, str ? strlen(str) + 1 : 0, ret);
 }
 
-/* Does pid see the files we see (the same mount namespace)? */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
+/*
+ * Does pid see the files we see (the same mount namespace, the same root)?
+ * The library's path means what we checked only there: in a chroot it
+ * names whatever the chroot's owner put at it.
+ */
 static bool same_mounts(pid_t pid)
 {
-	char path[64];
-	struct stat a, b;
+	char ns[64], root[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
-	return !stat("/proc/self/ns/mnt", &a) && !stat(path, &b) && a.st_ino == b.st_ino &&
-	       a.st_dev == b.st_dev;
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", pid);
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	return same_file("/proc/self/ns/mnt", ns) && same_file("/", root);
 }
 
 int ts_gpu_time_inject(struct ts_gpu_time *g, pid_t pid, const char *cupti)
@@ -178,9 +211,10 @@ int ts_gpu_time_inject(struct ts_gpu_time *g, pid_t pid, const char *cupti)
 	int err;
 
 	if (!same_mounts(pid)) {
-		warn("--gpu-time: pid %d lives in another mount namespace (a container): it cannot "
-		     "load the library from here; tracing without GPU times (run the tracer "
-		     "inside it, or start the program under the tracer with --)\n",
+		warn("--gpu-time: pid %d lives in another mount namespace or under another root "
+		     "(a container, a chroot): it cannot load the library from here; tracing "
+		     "without GPU times (run the tracer inside it, or start the program under the "
+		     "tracer with --)\n",
 		     pid);
 		return -EXDEV;
 	}

@@ -11,6 +11,7 @@
 #include "tracesmith.h"
 #include "probe/names.h"
 #include "lib/util.h"
+#include "lib/safepath.h"
 
 #define OBJ_BYTES   256 /* how much of a driver object is searched for its name */
 #define NAME_BYTES  TS_MAX_STR
@@ -93,6 +94,42 @@ static bool learn(struct ts_names *n, uint32_t pid, const uint8_t *obj, size_t g
 	return false;
 }
 
+static const char *layout_name(enum ts_name_layout l)
+{
+	return l == TS_LAYOUT_INLINE ? "inline" : "pointer";
+}
+
+/* The layout read this name right, in pid: trusted once enough agree across processes. */
+static void agreed(struct ts_names *n, uint32_t pid)
+{
+	uint32_t i;
+
+	n->agree++;
+	for (i = 0; i < n->npids && n->pids[i] != pid; i++)
+		;
+	if (i == n->npids && n->npids < TS_NAMES_TRUST_PIDS)
+		n->pids[n->npids++] = pid;
+	if (!n->trusted && n->agree >= TS_NAMES_TRUST_AGREE && n->npids >= TS_NAMES_TRUST_PIDS) {
+		n->trusted = true;
+		debug("kernel names: %s at offset %u confirmed by %u names in %u processes\n",
+		      layout_name(n->layout), n->off, n->agree, n->npids);
+	}
+}
+
+static void drop_file(struct ts_names *n);
+
+/* The layout read a name wrong: it names nothing more, and is kept nowhere. */
+static void disagreed(struct ts_names *n, uint32_t pid)
+{
+	debug("kernel names: %s at offset %u read a wrong name in pid %u: dropped\n",
+	      layout_name(n->layout), n->off, pid);
+	if (n->on_disk)
+		drop_file(n);
+	n->layout = TS_LAYOUT_UNKNOWN;
+	n->trusted = n->from_file = false;
+	n->agree = n->npids = 0;
+}
+
 void ts_names_seen(struct ts_names *n, uint32_t pid, uint64_t handle, const char *name, size_t len)
 {
 	uint8_t obj[OBJ_BYTES];
@@ -102,25 +139,24 @@ void ts_names_seen(struct ts_names *n, uint32_t pid, uint64_t handle, const char
 	ts_hmap_put(&n->known, pid, handle, KNOWN_NAMED);
 	if (!len || len >= NAME_BYTES)
 		return;
+	/* a process gone before its record was drained proves nothing either way */
+	have = peek(pid, handle, obj, sizeof(obj));
+	if (!have)
+		return;
 	if (n->layout != TS_LAYOUT_UNKNOWN) {
-		/* check what was learned on every name seen; wrong more often than right: relearn */
+		/* every name seen checks what was learned */
 		if (read_name(n, pid, handle, got, sizeof(got)) && strlen(got) == len &&
 		    !memcmp(got, name, len)) {
-			n->agree++;
-			n->learned = true;
+			agreed(n, pid);
 			return;
 		}
-		if (++n->disagree <= n->agree)
-			return;
-		n->layout = TS_LAYOUT_UNKNOWN;
-		n->agree = n->disagree = 0;
+		disagreed(n, pid);
 	}
-	have = peek(pid, handle, obj, sizeof(obj));
-	if (have && learn(n, pid, obj, have, name, len)) {
-		n->agree = 1;
-		n->learned = true;
-		debug("kernel names: %s at offset %u of the driver's objects\n",
-		      n->layout == TS_LAYOUT_INLINE ? "inline" : "a pointer", n->off);
+	if (learn(n, pid, obj, have, name, len)) {
+		debug("kernel names: %s at offset %u of the driver's objects, from pid %u "
+		      "(used once confirmed)\n",
+		      layout_name(n->layout), n->off, pid);
+		agreed(n, pid);
 	}
 }
 
@@ -141,6 +177,19 @@ bool ts_names_recover(struct ts_names *n, uint32_t pid, uint64_t handle, char *o
 	return ts_names_recover_function(n, pid, handle, 0, out, len);
 }
 
+/* -v: which layout names kernels, and where it comes from (once). */
+static void say_use(struct ts_names *n, const char *name)
+{
+	n->said_use = true;
+	if (n->from_file)
+		debug("kernel names: %s named by the layout %s at offset %u, kept in %s/%s\n", name,
+		      layout_name(n->layout), n->off, ts_state_dir(), n->file);
+	else
+		debug("kernel names: %s named by the layout %s at offset %u, confirmed in this "
+		      "run\n",
+		      name, layout_name(n->layout), n->off);
+}
+
 bool ts_names_recover_function(struct ts_names *n, uint32_t pid, uint64_t func, uint64_t kernel,
 			       char *out, size_t len)
 {
@@ -148,85 +197,112 @@ bool ts_names_recover_function(struct ts_names *n, uint32_t pid, uint64_t func, 
 
 	if (!func || ts_hmap_get(&n->known, pid, func))
 		return false;
-	ok = read_name(n, pid, func, out, len) || (kernel && read_name(n, pid, kernel, out, len));
+	/* a layout not yet confirmed names nothing: it may have been taught wrong */
+	ok = n->trusted &&
+	     (read_name(n, pid, func, out, len) || (kernel && read_name(n, pid, kernel, out, len)));
 	ts_hmap_put(&n->known, pid, func, ok ? KNOWN_NAMED : KNOWN_NONE);
 	if (kernel)
 		ts_hmap_put(&n->known, pid, kernel, ok ? KNOWN_NAMED : KNOWN_NONE);
 	if (!ok)
 		n->unnamed++;
+	else if (!n->said_use)
+		say_use(n, out);
 	return ok;
 }
 
-/* The state file for a build id: a name that cannot reach outside the state dir. */
-static void state_path(struct ts_names *n, const char *build_id)
+/* The state file's name for a build id: a name that cannot reach outside the state folder. */
+static void state_name(struct ts_names *n, const char *build_id)
 {
-	const char *dir = ts_state_dir();
 	size_t i;
 
-	n->state[0] = '\0';
+	n->file[0] = '\0';
 	if (!build_id || !build_id[0] || strlen(build_id) > 128)
 		return;
 	for (i = 0; build_id[i]; i++)
 		if (!((build_id[i] >= '0' && build_id[i] <= '9') ||
 		      (build_id[i] >= 'a' && build_id[i] <= 'f')))
 			return;
-	snprintf(n->state, sizeof(n->state), "%s/name-layout-%s", dir, build_id);
+	snprintf(n->file, sizeof(n->file), "name-layout-%s", build_id);
 }
 
-void ts_names_init(struct ts_names *n, const char *build_id)
+/* "inline 28" or "pointer 8": the layout, or false. */
+static bool parse(struct ts_names *n, const char *buf)
 {
-	char buf[64], kind[16];
+	char kind[16];
 	unsigned int off;
-	int fd;
-	ssize_t got;
 
-	memset(n, 0, sizeof(*n));
-	state_path(n, build_id);
-	if (!n->state[0])
-		return;
-	fd = open(n->state, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	got = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (got <= 0)
-		return;
-	buf[got] = '\0';
 	if (sscanf(buf, "%15s %u", kind, &off) != 2 || off >= OBJ_BYTES)
-		return;
+		return false;
 	if (!strcmp(kind, "inline"))
 		n->layout = TS_LAYOUT_INLINE;
 	else if (!strcmp(kind, "pointer"))
 		n->layout = TS_LAYOUT_POINTER;
+	else
+		return false;
 	n->off = off;
-	debug("kernel names: %s at offset %u, as learned before (%s)\n", kind, off, n->state);
+	return true;
+}
+
+/* The state file, read only beneath a checked state folder, only if ours (safepath.h). */
+void ts_names_init(struct ts_names *n, const char *build_id)
+{
+	char buf[64], why[256];
+	int dfd, fd = -1;
+	ssize_t got;
+
+	memset(n, 0, sizeof(*n));
+	state_name(n, build_id);
+	if (!n->file[0] || (dfd = ts_state_dir_open(false)) < 0)
+		return;
+	fd = ts_safe_open(dfd, n->file, sizeof(buf) - 1, why, sizeof(why));
+	close(dfd);
+	if (fd < 0) {
+		if (fd != -ENOENT)
+			warn("kernel names: %s/%s not used: %s\n", ts_state_dir(), n->file, why);
+		return;
+	}
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[got > 0 ? got : 0] = '\0';
+	if (!parse(n, buf))
+		return;
+	n->trusted = n->on_disk = n->from_file = true;
+	debug("kernel names: %s at offset %u, as learned before (%s/%s)\n", layout_name(n->layout),
+	      n->off, ts_state_dir(), n->file);
 }
 
 /* Write the layout: a new file beside the old one, renamed over it; never through a link. */
-static void save(const struct ts_names *n)
+static void save(struct ts_names *n)
 {
-	char tmp[sizeof(n->state) + 16], dir[sizeof(n->state)], *slash;
-	int fd, len;
+	int dfd = ts_state_dir_open(true);
+	char line[32];
+	int len;
 
-	snprintf(dir, sizeof(dir), "%s", n->state);
-	slash = strrchr(dir, '/');
-	if (!slash)
+	if (dfd < 0)
 		return;
-	*slash = '\0';
-	if (mkdir(dir, 0755) && errno != EEXIST)
+	len = snprintf(line, sizeof(line), "%s %u\n", layout_name(n->layout), n->off);
+	if (!ts_safe_write(dfd, n->file, line, len, 0644)) {
+		n->on_disk = true;
+		debug("kernel names: kept in %s/%s\n", ts_state_dir(), n->file);
+	}
+	close(dfd);
+}
+
+static void drop_file(struct ts_names *n)
+{
+	int dfd = ts_state_dir_open(false);
+
+	if (dfd < 0)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.%d", n->state, getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	len = dprintf(fd, "%s %u\n", n->layout == TS_LAYOUT_INLINE ? "inline" : "pointer", n->off);
-	if (close(fd) || len <= 0 || rename(tmp, n->state))
-		unlink(tmp);
+	if (!unlinkat(dfd, n->file, 0))
+		debug("kernel names: %s/%s removed\n", ts_state_dir(), n->file);
+	n->on_disk = false;
+	close(dfd);
 }
 
 void ts_names_finish(struct ts_names *n)
 {
-	if (n->learned && n->layout != TS_LAYOUT_UNKNOWN && n->state[0])
+	if (n->trusted && !n->on_disk && n->file[0])
 		save(n);
 	if (n->unnamed)
 		warn("%llu kernels were loaded before the trace began and stay unnamed "

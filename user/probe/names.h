@@ -21,14 +21,29 @@
 
 enum ts_name_layout { TS_LAYOUT_UNKNOWN, TS_LAYOUT_INLINE, TS_LAYOUT_POINTER };
 
+/*
+ * A traced process controls its own memory, so it can teach a wrong layout
+ * (a name copied where the layout would look): a layout names nothing, and
+ * is not kept, until names read through it agreed with names seen resolved
+ * TS_NAMES_TRUST_AGREE times, in TS_NAMES_TRUST_PIDS processes or more; one
+ * disagreement drops it, from memory and from the state folder.
+ */
+#define TS_NAMES_TRUST_AGREE 4
+#define TS_NAMES_TRUST_PIDS  2
+
 struct ts_names {
 	enum ts_name_layout layout;
-	uint32_t off;		  /* where in the object: the name, or a pointer to it */
-	uint32_t agree, disagree; /* resolutions seen that the layout read right, wrong */
-	bool learned;		  /* learned or confirmed this run: worth keeping */
-	struct ts_hmap known;	  /* (pid, handle) -> 1 named, 2 could not be named */
-	uint64_t unnamed;	  /* distinct handles launched that stayed unnamed */
-	char state[4096];	  /* the file that keeps the layout; "" for none */
+	uint32_t off;			    /* where in the object: the name, or a pointer to it */
+	uint32_t agree;			    /* resolutions seen that the layout read right */
+	uint32_t pids[TS_NAMES_TRUST_PIDS]; /* distinct processes they were seen in */
+	uint32_t npids;
+	bool trusted;	      /* confirmed (or loaded): it names kernels */
+	bool on_disk;	      /* the state file holds it */
+	bool from_file;	      /* loaded from the state file (-v says so) */
+	bool said_use;	      /* -v said which layout names kernels */
+	struct ts_hmap known; /* (pid, handle) -> 1 named, 2 could not be named */
+	uint64_t unnamed;     /* distinct handles launched that stayed unnamed */
+	char file[160];	      /* the state file's name in the state folder; "" for none */
 };
 
 /* Load what an earlier run learned for the libcuda with this build id ("" none). */

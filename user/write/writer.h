@@ -155,6 +155,20 @@ static inline const struct ts_arg *ts_slice_arg(const struct ts_slice *s, const 
 	return NULL;
 }
 
+/* Remove the arg with this key, if there is one (the others keep their order). */
+static inline void ts_slice_drop_arg(struct ts_slice *s, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nargs; i++)
+		if (!__builtin_strcmp(s->args[i].key, key)) {
+			__builtin_memmove(&s->args[i], &s->args[i + 1],
+					  (s->nargs - i - 1) * sizeof(s->args[0]));
+			s->nargs--;
+			return;
+		}
+}
+
 /* Helpers to fill slice args. */
 static inline void ts_arg_u64(struct ts_slice *s, const char *k, uint64_t v)
 {
