@@ -25,7 +25,7 @@ CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c co
              outputs.c outfile.c stats.c stats_print.c strmap.c hist.c sqlite_writer.c \
              sqlite_schema.c hostid.c
 TOOL_SRCS := $(CORE_SRCS) libfind.c loader.c child.c ptrace_call.c gputime.c trace.c replay.c stats_cmd.c \
-	     sqlquery.c reports.c query_cmd.c merge.c outname.c main.c
+	     sqlquery.c sql_guard.c sql_tempcap.c reports.c query_cmd.c merge.c outname.c main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
 TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti_blob.o $(OUT)/reports_blob.o
 
