@@ -96,6 +96,9 @@ static int t_reserved(sqlite3_file *f, int *out)
 
 static int t_control(sqlite3_file *f, int op, void *arg)
 {
+	/* a size hint may grow the file past what t_write counted: not for these */
+	if (op == SQLITE_FCNTL_SIZE_HINT || op == SQLITE_FCNTL_CHUNK_SIZE)
+		return SQLITE_NOTFOUND;
 	return tf(f)->real->pMethods->xFileControl(tf(f)->real, op, arg);
 }
 
