@@ -39,7 +39,7 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c) \
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
 	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c) \
-	     $(addprefix sql/,sqlquery.c reports.c) \
+	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
 	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
 TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti/cupti_blob.o $(OUT)/sql/reports_blob.o

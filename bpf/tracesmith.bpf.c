@@ -605,20 +605,43 @@ static __always_inline int nv_dev_kind(const char *n)
 	return TS_DEV_OTHER;
 }
 
-/*
- * The NVIDIA device kind of one of the current task's fds, by the name of the
- * file it refers to: a stand-in file at /dev/nvidiactl counts as the device.
- */
-static __always_inline int fd_dev_kind(int fd, char *name)
+/* The file behind one of the current task's fds, or NULL. */
+static __always_inline struct file *task_fd_file(int fd)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct file **fds, *f = NULL;
-	const unsigned char *dname;
 
 	if (fd < 0 || fd >= BPF_CORE_READ(t, files, fdt, max_fds))
-		return -1;
+		return NULL;
 	fds = BPF_CORE_READ(t, files, fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return f;
+}
+
+#define TS_S_IFMT  0170000
+#define TS_S_IFCHR 0020000
+
+/*
+ * A device node: only root (CAP_MKNOD) makes one, so a traced process cannot
+ * pass a file of its own (/tmp/nvidia-notes) for an NVIDIA device. Checked at
+ * open, ioctl, mmap and close of nvidia-named files only, not on launches.
+ */
+static __always_inline bool file_is_chrdev(struct file *f)
+{
+	return (BPF_CORE_READ(f, f_inode, i_mode) & TS_S_IFMT) == TS_S_IFCHR;
+}
+
+/*
+ * The NVIDIA device kind of one of the current task's fds: a character device
+ * whose name says which (the test stand-in is a copy of /dev/zero named so).
+ */
+static __always_inline int fd_dev_kind(int fd, char *name)
+{
+	struct file *f = task_fd_file(fd);
+	const unsigned char *dname;
+
+	if (!f || !file_is_chrdev(f))
 		return -1;
 	dname = BPF_CORE_READ(f, f_path.dentry, d_name.name);
 	if (bpf_probe_read_kernel_str(name, TS_DEV_NAME, dname) <= 0)
@@ -738,6 +761,13 @@ static __always_inline int drv_exit(__s64 ret)
 	c = bpf_map_lookup_elem(&drv_inflight, &tid);
 	if (!c)
 		return 0;
+	if (c->op == TS_DRV_OPEN && ret >= 0) {
+		/* opened: a /dev/nvidia* name that is a regular file is no device */
+		struct file *f = task_fd_file(ret);
+
+		if (!f || !file_is_chrdev(f))
+			goto out;
+	}
 	r = bpf_map_lookup_elem(&drv_scratch, &zero);
 	if (!r)
 		goto out;

@@ -27,12 +27,13 @@ record frameworks torch triton launchex fail
 record threads threads
 # --gpu-time with the stand-in libcupti: measured GPU records, graph nodes
 TOPTS="--gpu-time --cupti build/fakecupti/libcupti.so" record gputime graphs threads
-# the driver layer, through stand-in device files (never over real devices)
+# the driver layer, through stand-in devices: copies of /dev/zero (character
+# devices of major 1, which the stand-in libcuda requires), never over real ones
 made=()
 for d in /dev/nvidiactl /dev/nvidia-uvm; do
-	if [ ! -e "$d" ]; then touch "$d"; made+=("$d"); fi
+	if [ ! -e "$d" ]; then mknod -m 600 "$d" c 1 5; made+=("$d"); fi
 done
-[ "$goldens_only" = 1 ] || [ -f /dev/nvidiactl ] || { echo "real NVIDIA devices here: skipping the driver fixture"; exit 0; }
+[ "$goldens_only" = 1 ] || [ "$(stat -c %t /dev/nvidiactl)" = 1 ] || { echo "real NVIDIA devices here: skipping the driver fixture"; exit 0; }
 FAKECUDA_DEVDIR=/dev record driver runtime fail
 [ ${#made[@]} -eq 0 ] || rm -f "${made[@]}"
 ls -la tests/fixtures

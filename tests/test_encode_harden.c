@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,6 +87,32 @@ static void test_outfile_symlink_and_old(void **state)
 	assert_content(out, "trace 2");
 	assert_content(test_path("out.json.old"), "trace 1");
 	assert_int_equal(count_prefixed("out.json.partial"), 0);
+}
+
+/*
+ * An empty folder planted at FILE.old (another user's, in a sticky /tmp): the
+ * run still succeeds, the folder is left alone and the earlier FILE is kept
+ * under a fresh FILE.old.XXXXXX.
+ */
+static void test_outfile_old_is_dir(void **state)
+{
+	char *out = test_path("d.json"), *old = test_path("d.json.old"), kept[512];
+	struct stat st;
+	glob_t g;
+
+	put_file(out, "trace 1");
+	assert_int_equal(mkdir(old, 0755), 0);
+	write_via_outfile(out, "trace 2");
+	assert_content(out, "trace 2");
+	assert_int_equal(lstat(old, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(rmdir(old), 0); /* still empty */
+	snprintf(kept, sizeof(kept), "%s.??????", old);
+	assert_int_equal(glob(kept, 0, NULL, &g), 0);
+	assert_int_equal(g.gl_pathc, 1);
+	assert_content(g.gl_pathv[0], "trace 1");
+	globfree(&g);
+	assert_int_equal(count_prefixed("d.json.partial"), 0);
 }
 
 /* A discarded run leaves the path as it was and nothing beside it. */
@@ -310,6 +337,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_outfile_symlink_and_old),
+		cmocka_unit_test(test_outfile_old_is_dir),
 		cmocka_unit_test(test_outfile_discard),
 		cmocka_unit_test(test_outfile_exclusive),
 		cmocka_unit_test(test_outfile_check),

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,10 +161,12 @@ static void test_pftrace_live(void **state)
 
 /*
  * The driver layer: the stand-in libcuda issues the RM and UVM ioctls the real
- * one does on stand-in device files (regular files at /dev/nvidiactl and
- * /dev/nvidia-uvm, which the tracer tells apart by name, like the devices).
+ * one does on stand-in devices (copies of /dev/zero, character devices of
+ * major 1, at /dev/nvidiactl and /dev/nvidia-uvm, which the tracer tells
+ * apart by name, like the devices; a file that is no device never counts).
  */
 static bool made_devs;
+static const char decoy_dev[] = "/dev/nvidia-tsbpf-decoy";
 
 static bool standin_devs(void)
 {
@@ -172,10 +175,13 @@ static bool standin_devs(void)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (!stat(devs[i], &st) && !S_ISREG(st.st_mode))
+		if (!stat(devs[i], &st) && S_ISCHR(st.st_mode) && major(st.st_rdev) != 1)
 			return false; /* a real GPU host: leave its devices alone */
-		if (stat(devs[i], &st))
-			close(creat(devs[i], 0600));
+		if (!stat(devs[i], &st) && S_ISCHR(st.st_mode))
+			continue; /* a stand-in already */
+		unlink(devs[i]);  /* an older stand-in, a regular file */
+		if (mknod(devs[i], S_IFCHR | 0600, makedev(1, 5)))
+			return false;
 	}
 	made_devs = true;
 	return true;
@@ -233,13 +239,22 @@ static void assert_driver_in(const struct trace *t, const char *name, int n, con
 
 static void test_driver_layer(void **state)
 {
+	char decoys[600];
 	struct trace t;
 	json_object *e;
 	int i, failed = 0, n;
 
 	if (!standin_devs())
 		skip();
-	assert_int_equal(trace_driver(path_in("driver.json"), "-v", "fail", &t), 0);
+	/* files named like the devices but none: the same calls on them never count */
+	close(creat(decoy_dev, 0600));
+	close(creat(path_in("nvidiactl"), 0600));
+	snprintf(decoys, sizeof(decoys), "%s:%s", decoy_dev, path_in("nvidiactl"));
+	setenv("FAKECUDA_DECOYS", decoys, 1);
+	n = trace_driver(path_in("driver.json"), "-v", "fail", &t);
+	unsetenv("FAKECUDA_DECOYS");
+	unlink(decoy_dev);
+	assert_int_equal(n, 0);
 	assert_sane(&t);
 	/* one cuInit per workload, each asking the GPU's name */
 	assert_driver_in(&t, "RM_CONTROL NV2080_CTRL_CMD_GPU_GET_NAME_STRING", 2, "cuInit");
@@ -263,10 +278,13 @@ static void test_driver_layer(void **state)
 		}
 	}
 	assert_int_equal(failed, 1);
-	/* the TCGETS on an ordinary file never reached user space */
+	/* the TCGETS on an ordinary file never reached user space, nor the decoys' calls */
 	for (i = 0; (e = trace_find(&t, "X", NULL, HOST, i)); i++)
-		if (!strcmp(ev_str(e, "cat"), "driver"))
+		if (!strcmp(ev_str(e, "cat"), "driver")) {
 			assert_non_null(strstr(ev_arg_str(e, "device"), "nvidia"));
+			assert_null(strstr(ev_arg_str(e, "device"), "decoy"));
+			assert_null(strstr(ev_str(e, "name"), "decoy"));
+		}
 	assert_true(trace_count(&t, "C", "driver calls/s", HOST) >= 1);
 	trace_free(&t);
 

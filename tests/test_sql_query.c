@@ -254,6 +254,16 @@ static int run(const char *args, const char *out)
 	return WEXITSTATUS(system(cmd));
 }
 
+/* The same, killed after a generous time: a command that would never end fails the test. */
+static int run_within(int seconds, const char *args, const char *out)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "timeout -s KILL %d %s %s >%s 2>%s.err", seconds,
+		 getenv("TS_BIN"), args, out, out);
+	return WEXITSTATUS(system(cmd));
+}
+
 static bool file_has(const char *path, const char *s)
 {
 	char *buf = slurp(path);
@@ -301,7 +311,7 @@ static void test_sql_cli(void **state)
 	assert_true(file_has(out, THREADS_KERNEL ",100\n"));
 	snprintf(args, sizeof(args), "query %s \"DELETE FROM StringIds\"", db);
 	assert_int_equal(run(args, out), 1);
-	assert_true(file_has(err, "readonly"));
+	assert_true(file_has(err, "DELETE is refused"));
 	snprintf(args, sizeof(args), "query %s \"SELECT nosuch FROM kernels\"", db);
 	assert_int_equal(run(args, out), 1);
 	assert_true(file_has(err, "SQL error: no such column: nosuch"));
@@ -318,6 +328,99 @@ static void test_sql_cli(void **state)
 		assert_int_equal(lstat(test_path("link.sqlite"), &lst), 0);
 		assert_true(S_ISREG(lst.st_mode));
 	}
+}
+
+/* query FILE SQL, expecting exit 1 and a line on stderr that has msg */
+static void refused(const char *db, const char *sql, const char *msg)
+{
+	char args[1024], err[300], *out = test_path("ro.out");
+
+	snprintf(args, sizeof(args), "query %s \"%s\"", db, sql);
+	assert_int_equal(run(args, out), 1);
+	snprintf(err, sizeof(err), "%s.err", out);
+	assert_true(file_has(err, msg));
+}
+
+/*
+ * query only reads: nothing that writes, attaches, loads code or changes the
+ * connection runs, and no file appears; reading (and the pragmas that only
+ * describe) still works.
+ */
+static void test_sql_read_only(void **state)
+{
+	char *db = test_path("ro.sqlite"), *out = test_path("ro.out"), args[1024];
+	char *x = test_path("x.db"), *y = test_path("y.db"), sql[512];
+	struct stat before, after;
+
+	if (!getenv("TS_BIN"))
+		skip();
+	replay_to("threads", db);
+	assert_int_equal(stat(db, &before), 0);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", x);
+	refused(db, sql, "only reading is allowed here");
+	snprintf(sql, sizeof(sql), "SELECT 1; VACUUM INTO '%s'", x);
+	refused(db, sql, "only reading is allowed here");
+	snprintf(sql, sizeof(sql), "ATTACH '%s' AS y", y);
+	refused(db, sql, "ATTACH is refused");
+	refused(db, "INSERT INTO StringIds VALUES (999999, 'x')", "INSERT is refused");
+	refused(db, "CREATE TABLE t (a)", "CREATE is refused");
+	refused(db, "CREATE TEMP VIEW v AS SELECT 1", "CREATE is refused");
+	refused(db, "PRAGMA journal_mode = WAL", "PRAGMA journal_mode is refused");
+	refused(db, "PRAGMA user_version = 7", "PRAGMA user_version is refused");
+	refused(db, "SELECT load_extension('/nonexistent')", "load_extension is refused");
+	refused(db, "SELECT fts3_tokenizer('simple', x'00')", "fts3_tokenizer is refused");
+	assert_int_equal(access(x, F_OK), -1);
+	assert_int_equal(access(y, F_OK), -1);
+	assert_int_equal(stat(db, &after), 0);
+	assert_int_equal(after.st_size, before.st_size);
+	assert_int_equal(after.st_mtime, before.st_mtime);
+	/* reading still works */
+	snprintf(args, sizeof(args),
+		 "query %s \"PRAGMA table_info(kernels); PRAGMA user_version; "
+		 "SELECT COUNT(*) AS n FROM kernels\" --format csv",
+		 db);
+	assert_int_equal(run(args, out), 0);
+	assert_true(file_has(out, "0,start,INTEGER"));
+	assert_true(file_has(out, "n\n100\n"));
+}
+
+/*
+ * A crafted database whose api_calls view recurses forever: every report
+ * over it ends, with one line and exit 1; a sort that would fill the
+ * temporary folder ends at its cap.
+ */
+static void test_sql_bounded(void **state)
+{
+	char *db = test_path("crafted.sqlite"), *out = test_path("cr.out"), err[300];
+	sqlite3 *w = NULL;
+
+	if (!getenv("TS_BIN"))
+		skip();
+	replay_to("threads", db);
+	assert_int_equal(sqlite3_open(db, &w), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(w,
+			     "DROP VIEW api_calls; CREATE VIEW api_calls AS "
+			     "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) "
+			     "SELECT x AS start, x + 1 AS end, 1 AS dur, 1 AS pid, 1 AS tid, "
+			     "'f' || (x % 1000) AS name, NULL AS api, x AS correlationId, "
+			     "0 AS returnValue, 0 AS flags FROM r",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(w);
+	snprintf(err, sizeof(err), "%s.err", out);
+	/* the bound is in VM steps, not time: timeout only turns a hang into a failure */
+	snprintf(err + 200, 100, "stats %s --report all", db);
+	assert_int_equal(run_within(600, err + 200, out), 1);
+	assert_true(file_has(err, "SQL: stopped after"));
+	refused(db,
+		"WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) "
+		"SELECT x, randomblob(100000) AS b FROM r ORDER BY b",
+		"MiB of temporary files");
+	refused(db,
+		"WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) "
+		"SELECT COUNT(DISTINCT x) FROM r",
+		"SQL: stopped after");
 }
 
 /* A full disk: SQLite's own error, exit 1, the earlier file at the path untouched. */
@@ -368,6 +471,8 @@ int main(void)
 		cmocka_unit_test(test_sql_matches_stats),
 		cmocka_unit_test(test_sql_fixture_numbers),
 		cmocka_unit_test(test_sql_cli),
+		cmocka_unit_test(test_sql_read_only),
+		cmocka_unit_test(test_sql_bounded),
 		cmocka_unit_test(test_sql_full_disk),
 		cmocka_unit_test(test_sql_cut_capture),
 	};

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,7 +153,10 @@ static uint8_t copy_kind(int src, int dst)
 /*
  * ---- the kernel driver: the ioctls the real libcuda issues ---------------
  * Only when FAKECUDA_DEVDIR names a directory whose nvidiactl / nvidia-uvm
- * are regular files (a test's stand-ins): never on a real device.
+ * are the kernel's memory devices (major 1: a test's stand-ins, copies of
+ * /dev/zero, which take these ioctls and mmaps harmlessly): never on a real
+ * NVIDIA device. FAKECUDA_DECOYS, paths separated by ':', are files that are
+ * no device (/tmp/x/nvidiactl): cuInit issues the same calls on each.
  */
 #define IOWR_F(nr, size)		    (3u << 30 | (size) << 16 | 'F' << 8 | (nr))
 #define NV_ESC_RM_CONTROL		    0x2a
@@ -208,9 +212,35 @@ static int open_standin(const char *dir, const char *name)
 	struct stat st;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	if (stat(p, &st) || !S_ISREG(st.st_mode))
+	if (stat(p, &st) || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1)
 		return -1;
 	return open(p, O_RDWR | O_CLOEXEC);
+}
+
+static void rm_control(uint32_t cmd);
+
+/* open, an RM control, an mmap and close on each decoy: none is a device */
+static void decoys(void)
+{
+	char *list = getenv("FAKECUDA_DECOYS") ? strdup(getenv("FAKECUDA_DECOYS")) : NULL;
+	char *path, *save = NULL;
+	int saved = ctl_fd;
+
+	for (path = list ? strtok_r(list, ":", &save) : NULL; path;
+	     path = strtok_r(NULL, ":", &save)) {
+		void *m;
+
+		ctl_fd = open(path, O_RDWR | O_CLOEXEC);
+		if (ctl_fd < 0)
+			continue;
+		rm_control(NV2080_CTRL_CMD_GPU_GET_NAME_STRING);
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ctl_fd, 0);
+		if (m != MAP_FAILED)
+			munmap(m, 4096);
+		close(ctl_fd);
+	}
+	ctl_fd = saved;
+	free(list);
 }
 
 static void dev_open(void)
@@ -302,6 +332,7 @@ API CUresult cuInit(unsigned int flags)
 	if (getenv("FAKECUDA_STUB"))
 		return CUDA_ERROR_STUB_LIBRARY;
 	dev_open();
+	decoys();
 	rm_control(NV2080_CTRL_CMD_GPU_GET_NAME_STRING);
 	if (uvm_fd >= 0)
 		ioctl(uvm_fd, UVM_INITIALIZE, &ui);

@@ -15,7 +15,8 @@ static void usage(void)
 	       "capture (exported to a temporary database first). The schema is in\n"
 	       "docs/sqlite-schema.md; views kernels, api_calls, copies, memsets and\n"
 	       "driver_calls have the names joined in. The stats reports are SQL files\n"
-	       "in reports/ to start from.\n"
+	       "in reports/ to start from. Only reading is allowed, and a statement\n"
+	       "ends past bounds on its work and temporary files (see the README).\n"
 	       "\n"
 	       "  -f, --format F   table (the default; ns columns in a readable unit),\n"
 	       "                   csv, or json (an array of objects per statement)\n"
@@ -65,7 +66,7 @@ int cmd_query(int argc, char **argv)
 	if (ts_out_open(&o, "-"))
 		return 1;
 	if (!ts_sql_open_input(&in, argv[optind], salvage) &&
-	    !ts_sql_run(in.db, argv[optind + 1], fmt, &o))
+	    !ts_sql_run(&in, argv[optind + 1], fmt, &o))
 		ret = 0;
 	if (ts_out_close(&o))
 		ret = 1;

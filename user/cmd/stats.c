@@ -143,7 +143,7 @@ static int run_reports(const struct stats_opts *o, const char *in_path)
 				      o->reports[i]->what);
 		else if (o->fmt == TS_SQL_CSV && o->nreports > 1)
 			ts_out_printf(&out, "%s# %s\n", i ? "\n" : "", o->reports[i]->name);
-		err = ts_sql_run(in.db, o->reports[i]->sql, o->fmt, &out);
+		err = ts_sql_run(&in, o->reports[i]->sql, o->fmt, &out);
 	}
 	if (obj && !err)
 		ts_out_puts(&out, "}\n");

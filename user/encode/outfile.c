@@ -23,13 +23,30 @@ static void outfile_reset(struct ts_outfile *f)
 	f->fd = -1;
 }
 
+/* Six random name characters; *seed advances. */
+static void random_suffix(uint64_t *seed, char sfx[7])
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	int k;
+
+	for (k = 0; k < 6; k++) {
+		*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+		sfx[k] = set[(*seed >> 33) % (sizeof(set) - 1)];
+	}
+	sfx[6] = '\0';
+}
+
+static uint64_t random_seed(void)
+{
+	return ts_now_ns(CLOCK_MONOTONIC) ^ ((uint64_t)getpid() << 32);
+}
+
 /* A fresh PATH.partial.XXXXXX: O_EXCL, so neither a planted file nor a link is ever reused. */
 static int create_tmp(struct ts_outfile *f)
 {
-	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	uint64_t seed = ts_now_ns(CLOCK_MONOTONIC) ^ ((uint64_t)getpid() << 32);
+	uint64_t seed = random_seed();
 	size_t n = strlen(f->path) + sizeof(".partial.XXXXXX");
-	int i, k;
+	int i;
 
 	f->tmp = malloc(n);
 	if (!f->tmp)
@@ -37,11 +54,7 @@ static int create_tmp(struct ts_outfile *f)
 	for (i = 0; i < TMP_TRIES; i++) {
 		char sfx[7];
 
-		for (k = 0; k < 6; k++) {
-			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-			sfx[k] = set[(seed >> 33) % (sizeof(set) - 1)];
-		}
-		sfx[6] = '\0';
+		random_suffix(&seed, sfx);
 		snprintf(f->tmp, n, "%s.partial.%s", f->path, sfx);
 		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (f->fd >= 0)
@@ -50,6 +63,30 @@ static int create_tmp(struct ts_outfile *f)
 			return -errno;
 	}
 	return -EEXIST;
+}
+
+/*
+ * FILE.old is a directory (planted, say, by another user in a sticky /tmp):
+ * rename cannot replace it and nothing should go into it, so the earlier FILE
+ * goes to a fresh FILE.old.XXXXXX instead (RENAME_NOREPLACE: never over
+ * anything), said once. 0 or -errno.
+ */
+static int keep_aside(const char *path, const char *old)
+{
+	uint64_t seed = random_seed();
+	char *alt = NULL;
+	int i, err = -EEXIST;
+
+	if (asprintf(&alt, "%s.XXXXXX", old) < 0)
+		return -ENOMEM;
+	for (i = 0; i < TMP_TRIES && err == -EEXIST; i++) {
+		random_suffix(&seed, alt + strlen(old) + 1);
+		err = renameat2(AT_FDCWD, path, AT_FDCWD, alt, RENAME_NOREPLACE) ? -errno : 0;
+	}
+	if (!err)
+		warn("%s is not a file; the previous %s is kept as %s\n", old, path, alt);
+	free(alt);
+	return err;
 }
 
 int ts_outfile_create(struct ts_outfile *f, const char *path)
@@ -103,10 +140,11 @@ int ts_outfile_commit(struct ts_outfile *f)
 			goto cleanup;
 		}
 		/* rename moves a symlink itself: its target is never touched */
-		if (rename(f->path, old)) {
-			err = -errno;
+		err = rename(f->path, old) ? -errno : 0;
+		if (err == -EISDIR || err == -ENOTEMPTY || err == -EEXIST)
+			err = keep_aside(f->path, old);
+		if (err)
 			goto cleanup;
-		}
 		debug("kept the previous %s as %s\n", f->path, old);
 	}
 	if (rename(f->tmp, f->path))

@@ -17,6 +17,8 @@
 #include "encode/outbuf.h"
 #include "sql/sqlquery.h"
 #include "lib/util.h"
+#include "sql/guard.h"
+#include "sql/tempcap.h"
 
 #define MAX_ROWS_TABLE 100000 /* a table is aligned in memory: past this, use csv */
 
@@ -46,16 +48,17 @@ static void sql_sqrt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_double(ctx, sqrt(v));
 }
 
-static int open_db(const char *path, sqlite3 **db)
+/* Open read-only and guarded: the file may be crafted, the SQL is the user's. */
+static int open_db(const char *path, struct ts_sql_input *in)
 {
-	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		warn("%s: %s\n", path, *db ? sqlite3_errmsg(*db) : "cannot open");
-		return -EIO;
-	}
+	int err = ts_sql_guard_open(path, &in->db, &in->guard);
+
 	/* the reports need it; not every SQLite build has the math functions */
-	sqlite3_create_function(*db, "sqrt", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_sqrt,
-				NULL, NULL);
-	return 0;
+	if (!err)
+		sqlite3_create_function(in->db, "sqrt", 1,
+					SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+					sql_sqrt, NULL, NULL);
+	return err;
 }
 
 int ts_sql_open_input(struct ts_sql_input *in, const char *path, bool salvage)
@@ -65,7 +68,7 @@ int ts_sql_open_input(struct ts_sql_input *in, const char *path, bool salvage)
 
 	memset(in, 0, sizeof(*in));
 	if (!ts_capture_path(path))
-		return open_db(path, &in->db);
+		return open_db(path, in);
 	/* a capture: exported through the same path as -o x.sqlite, then queried */
 	snprintf(in->dir, sizeof(in->dir), "%s/tracesmith-sql-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(in->dir)) {
@@ -77,13 +80,17 @@ int ts_sql_open_input(struct ts_sql_input *in, const char *path, bool salvage)
 	snprintf(in->db_path, sizeof(in->db_path), "%s/trace.sqlite", in->dir);
 	if (ts_replay_file(path, &out, 1, salvage))
 		return -EIO;
-	return open_db(in->db_path, &in->db);
+	return open_db(in->db_path, in);
 }
 
 void ts_sql_close_input(struct ts_sql_input *in)
 {
 	if (!in)
 		return;
+	if (in->db)
+		debug("SQL: temporary files held at most %llu KiB (bound %llu MiB)\n",
+		      (unsigned long long)(ts_sql_tempcap_peak() >> 10),
+		      (unsigned long long)(in->guard.max_temp >> 20));
 	sqlite3_close(in->db);
 	in->db = NULL;
 	if (in->db_path[0])
@@ -305,7 +312,8 @@ static void table_free(struct table *t)
 }
 
 /* Step st to its end, printing each row; 0 or -EIO with SQLite's message. */
-static int print_rows(sqlite3 *db, sqlite3_stmt *st, enum ts_sql_fmt fmt, struct ts_out *o)
+static int print_rows(struct ts_sql_input *in, sqlite3_stmt *st, enum ts_sql_fmt fmt,
+		      struct ts_out *o)
 {
 	struct table t = { .ncol = sqlite3_column_count(st) };
 	struct ts_jw jw;
@@ -315,7 +323,7 @@ static int print_rows(sqlite3 *db, sqlite3_stmt *st, enum ts_sql_fmt fmt, struct
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 			return 0;
-		warn("SQL error: %s\n", sqlite3_errmsg(db));
+		ts_sql_guard_error(in->db, &in->guard);
 		return -EIO;
 	}
 	t.max = calloc(t.ncol, sizeof(*t.max));
@@ -335,7 +343,7 @@ static int print_rows(sqlite3 *db, sqlite3_stmt *st, enum ts_sql_fmt fmt, struct
 			break;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		warn("SQL error: %s\n", sqlite3_errmsg(db));
+		ts_sql_guard_error(in->db, &in->guard);
 		err = -EIO;
 	} else if (rc == SQLITE_ROW) {
 		warn("more than %d rows: the table shows the first ones (--format csv has all)\n",
@@ -351,7 +359,7 @@ static int print_rows(sqlite3 *db, sqlite3_stmt *st, enum ts_sql_fmt fmt, struct
 	return err;
 }
 
-int ts_sql_run(sqlite3 *db, const char *sql, enum ts_sql_fmt fmt, struct ts_out *o)
+int ts_sql_run(struct ts_sql_input *in, const char *sql, enum ts_sql_fmt fmt, struct ts_out *o)
 {
 	const char *rest = sql;
 	sqlite3_stmt *st = NULL;
@@ -359,13 +367,10 @@ int ts_sql_run(sqlite3 *db, const char *sql, enum ts_sql_fmt fmt, struct ts_out 
 
 	/* every statement runs; those that return rows print them */
 	while (!err && rest && *rest) {
-		if (sqlite3_prepare_v2(db, rest, -1, &st, &rest) != SQLITE_OK) {
-			warn("SQL error: %s\n", sqlite3_errmsg(db));
-			return -EINVAL;
-		}
-		if (!st)
-			break; /* only comments or spaces were left */
-		err = print_rows(db, st, fmt, o);
+		err = ts_sql_guard_prepare(in->db, &rest, &st, &in->guard);
+		if (err || !st)
+			break; /* refused, or only comments or spaces were left */
+		err = print_rows(in, st, fmt, o);
 		sqlite3_finalize(st);
 	}
 	return err;
