@@ -22,7 +22,7 @@ CFLAGS   ?= -O2 -g
 TS_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
              -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
 ALL_CFLAGS = $(TS_CFLAGS) $(CFLAGS)
-LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm
+LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
               -Wall -Wno-unused-function
 
@@ -32,13 +32,13 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c) \
 	     $(addprefix probe/,hooks.c curesult.c names.c) \
 	     $(addprefix record/,decode.c capture.c hostid.c) \
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
-		stats_writer.c stats_print.c) \
+		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
 		driver_track.c gpu_time.c nvdecode.c nvnames.c demangle.c) \
 	     $(addprefix run/,live.c outputs.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
-	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c) \
+	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c metrics_http.c) \
 	     $(addprefix sql/,sqlquery.c reports.c) \
 	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
@@ -53,10 +53,11 @@ FAKEAPP  := $(OUT)/fakeapp
 # Tests are named for the stage they test: unit tests (no root) test_<stage>[_topic],
 # runs of the whole tool (root, real BPF) test_run_<topic>.
 UNIT_NAMES := test_lib test_encode test_encode_harden test_probe test_record test_correlate \
-	      test_correlate_nvdecode test_write_stats test_write_golden test_sql_query
+	      test_correlate_nvdecode test_write_stats test_write_golden test_write_metrics \
+	      test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
-	      test_run_gputime test_run_merge test_run_probes)
+	      test_run_gputime test_run_merge test_run_probes test_run_metrics)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
