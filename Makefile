@@ -143,8 +143,8 @@ $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -Wall -Itests -Itests/fakecuda $< -o $@ -ldl -lpthread
 
-PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c
-PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h
+PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c tests/prom_parse.c
+PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h tests/prom_parse.h
 
 RUN_SRCS := tests/tracer_run.c tests/trace_json.c tests/tmpdir.c
 RUN_HDRS := tests/tracer_run.h tests/trace_json.h tests/workloads.h tests/tmpdir.h
@@ -163,6 +163,8 @@ $(OUT)/test_run_graphs: RUN_EXTRA := tests/pipe.c tests/canned.c $(CORE_OBJS)
 $(OUT)/test_run_graphs: RUN_LIBS := -lz -liberty -lsqlite3 -lm
 $(OUT)/test_run_graphs: tests/pipe.c tests/pipe.h tests/canned.c tests/canned.h $(CORE_OBJS)
 $(OUT)/test_run_gputime: tests/fakecupti/fake_prof.h
+$(OUT)/test_run_metrics: RUN_EXTRA := tests/prom_parse.c
+$(OUT)/test_run_metrics: tests/prom_parse.c tests/prom_parse.h
 $(BPF_TESTS): $(OUT)/test_run_%: tests/test_run_%.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(RUN_SRCS) $(RUN_EXTRA) -o $@ $(TEST_LIBS) $(RUN_LIBS)
