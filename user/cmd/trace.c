@@ -406,15 +406,12 @@ static bool target_gone(struct trace_run *r)
 	return false;
 }
 
-/* --metrics: the ring's state, sampled before the drain empties it */
-static void metrics_ring(struct trace_run *r)
+/* --metrics: the ring's state (its fill as the drain found it) and what was read */
+static void metrics_ring(struct trace_run *r, uint64_t fill)
 {
-	uint64_t size, fill;
-
-	if (!r->metrics)
-		return;
-	fill = ts_probes_ring_fill(&r->probes, &size);
-	ts_metrics_ring(r->metrics, r->live.records, ts_probes_drops(&r->probes), fill, size);
+	if (r->metrics)
+		ts_metrics_ring(r->metrics, r->live.records, ts_probes_drops(&r->probes), fill,
+				r->probes.rb_size);
 }
 
 static int run_loop(struct trace_run *r)
@@ -423,14 +420,16 @@ static int run_loop(struct trace_run *r)
 	uint64_t from = r->start_mono > now ? r->start_mono : now;
 	uint64_t deadline = r->o.duration > 0 ? from + (uint64_t)(r->o.duration * 1e9) : 0;
 	struct ring_buffer *rb = r->probes.rb;
+	uint64_t fill, size;
 	int err;
 
 	while (!stop_signal) {
 		err = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
-		metrics_ring(r);
+		fill = r->metrics ? ts_probes_ring_fill(&r->probes, &size) : 0;
 		/* the probes never wake us per event: drain what the timer found */
 		if (err >= 0)
 			err = ring_buffer__consume(rb);
+		metrics_ring(r, fill);
 		if (err < 0 && err != -EINTR)
 			return r->live.err ? r->live.err : err;
 		if (target_gone(r))
