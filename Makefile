@@ -119,9 +119,18 @@ $(BIN): $(TOOL_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
 # One file to copy to a GPU node: libbpf, libelf, zlib and libstdc++ linked in.
-static: $(TOOL_OBJS)
+# Without --metrics' HTTP server: libmicrohttpd.a needs gnutls, and gnutls needs
+# p11-kit, which Debian ships no static library of (--metrics says so there).
+STATIC_OBJS := $(filter-out $(OUT)/run/metrics_http.o,$(TOOL_OBJS)) $(OUT)/run/metrics_http_none.o
+$(OUT)/run/metrics_http_none.o: user/run/metrics_http.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -DTS_NO_METRICS_HTTP -MMD -MP -c $< -o $@
+
+static: $(STATIC_OBJS)
 	$(call msg,BINARY,$(OUT)/tracesmith-bpf-static)
-	$(Q)$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(LDLIBS) -lzstd -lpthread -ldl
+	$(Q)$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static \
+		$(filter-out -lmicrohttpd,$(LDLIBS)) -lzstd -lpthread -ldl
 
 # --- tests -----------------------------------------------------------------
 TEST_CFLAGS = $(ALL_CFLAGS) -Itests

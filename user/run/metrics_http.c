@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifndef TS_NO_METRICS_HTTP
 #include <microhttpd.h>
+#endif
 #include "lib/util.h"
 #include "run/child.h"
 #include "run/metrics_http.h"
@@ -72,6 +74,20 @@ int ts_metrics_parse_addr(const char *s, struct sockaddr_storage *sa, socklen_t 
 	return 0;
 }
 
+#ifdef TS_NO_METRICS_HTTP
+/* `make static`: no libmicrohttpd (Makefile: its static library needs gnutls and p11-kit) */
+int ts_metrics_http_start(const char *addr, struct ts_writer *w, struct ts_metrics_http **out)
+{
+	*out = NULL;
+	warn("--metrics: this static build has no HTTP server; use the dynamically linked "
+	     "tracesmith-bpf (libmicrohttpd12)\n");
+	return -ENOTSUP;
+}
+
+void ts_metrics_http_stop(struct ts_metrics_http *h)
+{
+}
+#else
 /* The listening socket, ours: its errors are known exactly, and said. */
 static int listen_on(const char *addr, int *fd_out)
 {
@@ -200,3 +216,4 @@ void ts_metrics_http_stop(struct ts_metrics_http *h)
 	MHD_stop_daemon(h->d); /* joins its thread and closes the listening socket */
 	free(h);
 }
+#endif
