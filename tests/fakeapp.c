@@ -486,7 +486,7 @@ static void mode_kernels(void)
 	unsigned int i;
 
 	for (i = 0; i < KERNELS_N; i++) {
-		snprintf(buf[i], sizeof(buf[i]), KERNELS_FMT, i);
+		snprintf(buf[i], sizeof(buf[i]), KERNELS_FMT, (int)i);
 		names[i] = buf[i];
 	}
 	launch_names(names, KERNELS_N, kernels_n);

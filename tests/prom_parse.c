@@ -2,7 +2,6 @@
 /* A strict Prometheus text reader and an HTTP client for the tests: see prom_parse.h. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,19 +246,17 @@ void prom_free(struct prom_page *p)
 	memset(p, 0, sizeof(*p));
 }
 
-double prom_get(const struct prom_page *p, const char *name, ...)
+double prom_get(const struct prom_page *p, const char *name, const char *const *kv)
 {
 	const char *k[PROM_MAX_LABELS + 1], *v[PROM_MAX_LABELS + 1];
 	unsigned int nl = 0, i, j;
-	va_list ap;
 	size_t s;
 
-	va_start(ap, name);
-	while (nl <= PROM_MAX_LABELS && (k[nl] = va_arg(ap, const char *))) {
-		v[nl] = va_arg(ap, const char *);
+	while (kv && nl <= PROM_MAX_LABELS && kv[2 * nl]) {
+		k[nl] = kv[2 * nl];
+		v[nl] = kv[2 * nl + 1];
 		nl++;
 	}
-	va_end(ap);
 	for (s = 0; s < p->n; s++) {
 		const struct prom_sample *m = &p->s[s];
 

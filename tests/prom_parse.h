@@ -30,10 +30,11 @@ struct prom_page {
 int prom_parse(const char *text, struct prom_page *p);
 void prom_free(struct prom_page *p);
 /*
- * The value of the sample called name whose labels are exactly the given
- * key, value pairs (NULL-terminated); -1 if there is none.
+ * The value of the sample called name whose labels are exactly the pairs in
+ * kv (key, value, ..., NULL; NULL: no labels); -1 if there is none.
  */
-double prom_get(const struct prom_page *p, const char *name, ...);
+double prom_get(const struct prom_page *p, const char *name, const char *const *kv);
+#define PROM_LABELS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 /* How many samples are called name. */
 size_t prom_count(const struct prom_page *p, const char *name);
 

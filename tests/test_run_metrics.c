@@ -72,8 +72,8 @@ static void metrics_wait(struct metrics_run *m)
 		if (st == 200) {
 			if (prom_parse(body, &m->page))
 				fail_msg("not Prometheus text: %s", m->page.err);
-			if (prom_get(&m->page, "tracesmith_api_calls_total", "function", PAUSE_MARK,
-				     NULL) == 1) {
+			if (prom_get(&m->page, "tracesmith_api_calls_total",
+				     PROM_LABELS("function", PAUSE_MARK)) == 1) {
 				free(body);
 				return;
 			}
@@ -105,7 +105,7 @@ static double get_proc(const struct prom_page *p, const char *name, pid_t pid)
 	char ps[16];
 
 	snprintf(ps, sizeof(ps), "%d", pid);
-	return prom_get(p, name, "pid", ps, "comm", "fakeapp", NULL);
+	return prom_get(p, name, PROM_LABELS("pid", ps, "comm", "fakeapp"));
 }
 
 /* The runtime, fail and labels workloads: every count exactly theirs. */
@@ -123,40 +123,40 @@ static void test_metrics_counts(void **state)
 	app = child_of(m->tracer);
 	assert_true(app > 0);
 
-	assert_true(prom_get(p, "tracesmith_kernel_launches_total", "kernel", RT_VEC_ADD_DEMANGLED,
-			     NULL) == RT_ITERS);
-	assert_true(prom_get(p, "tracesmith_kernel_launches_total", "kernel", RT_EMPTY_DEMANGLED,
-			     NULL) == RT_ITERS);
+	assert_true(prom_get(p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", RT_VEC_ADD_DEMANGLED)) == RT_ITERS);
+	assert_true(prom_get(p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", RT_EMPTY_DEMANGLED)) == RT_ITERS);
 	for (i = 0; i < 2; i++)
-		assert_true(prom_get(p, "tracesmith_kernel_launches_total", "kernel", hostile[i],
-				     NULL) == LABELS_N);
+		assert_true(prom_get(p, "tracesmith_kernel_launches_total",
+				     PROM_LABELS("kernel", hostile[i])) == LABELS_N);
 	/* control characters come out as U+FFFD; nothing a name holds becomes a metric */
-	assert_true(prom_get(p, "tracesmith_kernel_launches_total", "kernel",
-			     "tab\xef\xbf\xbdhere\xef\xbf\xbd"
-			     "cr",
-			     NULL) == LABELS_N);
+	assert_true(prom_get(p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "tab\xef\xbf\xbdhere\xef\xbf\xbd"
+						   "cr")) == LABELS_N);
 	assert_int_equal(prom_count(p, "injected_metric"), 0);
 	assert_int_equal(prom_count(p, "tracesmith_kernel_launches_total"), 5);
-	assert_true(prom_get(p, "tracesmith_kernel_seconds_total", "kernel", RT_VEC_ADD_DEMANGLED,
-			     "timing", "host", NULL) > 0);
+	assert_true(prom_get(p, "tracesmith_kernel_seconds_total",
+			     PROM_LABELS("kernel", RT_VEC_ADD_DEMANGLED, "timing", "host")) > 0);
 
-	assert_true(prom_get(p, "tracesmith_memcpy_bytes_total", "direction", "HtoD", NULL) ==
-		    2.0 * RT_BYTES);
-	assert_true(prom_get(p, "tracesmith_memcpy_bytes_total", "direction", "DtoD", NULL) ==
-		    RT_BYTES);
-	assert_true(prom_get(p, "tracesmith_memcpy_bytes_total", "direction", "DtoH", NULL) ==
-		    2.0 * RT_BYTES);
-	assert_true(prom_get(p, "tracesmith_memcpy_total", "direction", "DtoH", NULL) == 2);
+	assert_true(prom_get(p, "tracesmith_memcpy_bytes_total",
+			     PROM_LABELS("direction", "HtoD")) == 2.0 * RT_BYTES);
+	assert_true(prom_get(p, "tracesmith_memcpy_bytes_total",
+			     PROM_LABELS("direction", "DtoD")) == RT_BYTES);
+	assert_true(prom_get(p, "tracesmith_memcpy_bytes_total",
+			     PROM_LABELS("direction", "DtoH")) == 2.0 * RT_BYTES);
+	assert_true(prom_get(p, "tracesmith_memcpy_total", PROM_LABELS("direction", "DtoH")) == 2);
 
-	assert_true(prom_get(p, "tracesmith_api_errors_by_code_total", "code",
-			     "CUDA_ERROR_OUT_OF_MEMORY", NULL) == 1);
-	assert_true(prom_get(p, "tracesmith_api_errors_by_code_total", "code",
-			     "CUDA_ERROR_NOT_FOUND", NULL) == 1);
+	assert_true(prom_get(p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "CUDA_ERROR_OUT_OF_MEMORY")) == 1);
+	assert_true(prom_get(p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "CUDA_ERROR_NOT_FOUND")) == 1);
 	assert_int_equal(prom_count(p, "tracesmith_api_errors_by_code_total"), 2);
-	assert_true(prom_get(p, "tracesmith_api_calls_total", "function", "cuLaunchKernel", NULL) ==
+	assert_true(prom_get(p, "tracesmith_api_calls_total",
+			     PROM_LABELS("function", "cuLaunchKernel")) ==
 		    2 * RT_ITERS + 3 * LABELS_N);
-	assert_true(prom_get(p, "tracesmith_api_calls_total", "function", "cuGraphLaunch", NULL) ==
-		    RT_GRAPH_LAUNCHES);
+	assert_true(prom_get(p, "tracesmith_api_calls_total",
+			     PROM_LABELS("function", "cuGraphLaunch")) == RT_GRAPH_LAUNCHES);
 
 	/* per process: the one we started, named as its comm */
 	assert_true(get_proc(p, "tracesmith_process_launches_total", app) ==
@@ -195,13 +195,13 @@ static void test_metrics_kernel_bound(void **state)
 	for (i = 0; i < KERNELS_N; i++) {
 		snprintf(name, sizeof(name), KERNELS_FMT, i);
 		if (i < 50)
-			assert_true(prom_get(&m->page, "tracesmith_kernel_launches_total", "kernel",
-					     name, NULL) == KERNELS_LAUNCHES(i));
+			assert_true(prom_get(&m->page, "tracesmith_kernel_launches_total",
+					     PROM_LABELS("kernel", name)) == KERNELS_LAUNCHES(i));
 		else
 			other += KERNELS_LAUNCHES(i);
 	}
-	assert_true(prom_get(&m->page, "tracesmith_kernel_launches_total", "kernel", "other",
-			     NULL) == other);
+	assert_true(prom_get(&m->page, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "other")) == other);
 	assert_int_equal(prom_count(&m->page, "tracesmith_kernel_launches_total"), 51);
 	metrics_end(m);
 }

@@ -105,11 +105,13 @@ static void copy(struct ts_writer *w, const char *dir, uint64_t bytes)
 static void page_of(struct ts_writer *w, struct prom_page *p)
 {
 	size_t len;
-	char *text;
+	char *text, *grown;
 
 	assert_int_equal(ts_metrics_render(w, &text, &len), 0);
 	assert_int_equal(strlen(text), len);
-	text = realloc(text, len + 1);
+	grown = realloc(text, len + 1);
+	assert_non_null(grown);
+	text = grown;
 	text[len] = '\0';
 	if (prom_parse(text, p))
 		fail_msg("not Prometheus text: %s", p->err);
@@ -141,31 +143,31 @@ static void test_counts(void **state)
 	ts_metrics_ring(w, 1234, 5, 1 << 20, 4 << 20);
 	page_of(w, &p);
 
-	assert_true(prom_get(&p, "tracesmith_process_api_calls_total", "pid", "42", "comm",
-			     "python3.11-with", NULL) == 10);
-	assert_true(prom_get(&p, "tracesmith_process_launches_total", "pid", "42", "comm",
-			     "python3.11-with", NULL) == 7);
-	assert_true(prom_get(&p, "tracesmith_process_api_errors_total", "pid", "42", "comm",
-			     "python3.11-with", NULL) == 2);
-	assert_true(prom_get(&p, "tracesmith_process_sync_wait_seconds_total", "pid", "42", "comm",
-			     "python3.11-with", NULL) == 2.500000001);
-	assert_true(prom_get(&p, "tracesmith_api_calls_total", "function", "cuLaunchKernel",
-			     NULL) == 8);
-	assert_true(prom_get(&p, "tracesmith_api_errors_by_code_total", "code",
-			     "CUDA_ERROR_INVALID_VALUE", NULL) == 1);
-	assert_true(prom_get(&p, "tracesmith_api_errors_by_code_total", "code", "CUresult 999999",
-			     NULL) == 1);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "42", "comm", "python3.11-with")) == 10);
+	assert_true(prom_get(&p, "tracesmith_process_launches_total",
+			     PROM_LABELS("pid", "42", "comm", "python3.11-with")) == 7);
+	assert_true(prom_get(&p, "tracesmith_process_api_errors_total",
+			     PROM_LABELS("pid", "42", "comm", "python3.11-with")) == 2);
+	assert_true(prom_get(&p, "tracesmith_process_sync_wait_seconds_total",
+			     PROM_LABELS("pid", "42", "comm", "python3.11-with")) == 2.500000001);
+	assert_true(prom_get(&p, "tracesmith_api_calls_total",
+			     PROM_LABELS("function", "cuLaunchKernel")) == 8);
+	assert_true(prom_get(&p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "CUDA_ERROR_INVALID_VALUE")) == 1);
+	assert_true(prom_get(&p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "CUresult 999999")) == 1);
 	/* the hostile name comes back whole once unescaped: nothing injected */
-	assert_true(prom_get(&p, "tracesmith_kernel_launches_total", "kernel", "k\"} 1\nfake 2",
-			     NULL) == 2);
-	assert_true(prom_get(&p, "tracesmith_kernel_seconds_total", "kernel", "k\"} 1\nfake 2",
-			     "timing", "gpu", NULL) == 500e-9);
+	assert_true(prom_get(&p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "k\"} 1\nfake 2")) == 2);
+	assert_true(prom_get(&p, "tracesmith_kernel_seconds_total",
+			     PROM_LABELS("kernel", "k\"} 1\nfake 2", "timing", "gpu")) == 500e-9);
 	assert_int_equal(prom_count(&p, "fake"), 0);
-	assert_true(prom_get(&p, "tracesmith_gpu_seconds_total", "timing", "host", NULL) ==
+	assert_true(prom_get(&p, "tracesmith_gpu_seconds_total", PROM_LABELS("timing", "host")) ==
 		    1500e-9 + 30e-9);
-	assert_true(prom_get(&p, "tracesmith_memcpy_bytes_total", "direction", "HtoD", NULL) ==
-		    4196);
-	assert_true(prom_get(&p, "tracesmith_memcpy_total", "direction", "DtoH", NULL) == 1);
+	assert_true(prom_get(&p, "tracesmith_memcpy_bytes_total",
+			     PROM_LABELS("direction", "HtoD")) == 4196);
+	assert_true(prom_get(&p, "tracesmith_memcpy_total", PROM_LABELS("direction", "DtoH")) == 1);
 	assert_true(prom_get(&p, "tracesmith_records_total", NULL) == 1234);
 	assert_true(prom_get(&p, "tracesmith_dropped_records_total", NULL) == 5);
 	assert_true(prom_get(&p, "tracesmith_ringbuf_fill_ratio", NULL) == 0.25);
@@ -200,12 +202,12 @@ static void test_kernel_bound(void **state)
 	page_of(w, &p);
 	assert_int_equal(prom_count(&p, "tracesmith_kernel_launches_total"),
 			 TS_METRICS_KERNELS + 1);
-	assert_true(prom_get(&p, "tracesmith_kernel_launches_total", "kernel", "kern_0", NULL) ==
-		    2);
-	assert_true(prom_get(&p, "tracesmith_kernel_launches_total", "kernel", "kern_49", NULL) ==
-		    49 % 4 + 1);
-	assert_true(prom_get(&p, "tracesmith_kernel_launches_total", "kernel", "other", NULL) ==
-		    other);
+	assert_true(prom_get(&p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "kern_0")) == 2);
+	assert_true(prom_get(&p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "kern_49")) == 49 % 4 + 1);
+	assert_true(prom_get(&p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "other")) == other);
 	prom_free(&p);
 	ts_writer_destroy(w);
 
@@ -249,17 +251,17 @@ static void test_process_bound(void **state)
 	page_of(w, &p);
 	assert_int_equal(prom_count(&p, "tracesmith_process_api_calls_total"),
 			 TS_METRICS_PROCS + 1);
-	assert_true(prom_get(&p, "tracesmith_process_api_calls_total", "pid", "other", "comm",
-			     "other", NULL) == 2 + 2 + 1);
-	assert_true(prom_get(&p, "tracesmith_process_api_calls_total", "pid", "1", "comm", "app",
-			     NULL) == -1);
-	assert_true(prom_get(&p, "tracesmith_process_api_calls_total", "pid", "2001", "comm", "",
-			     NULL) == 1);
-	assert_true(prom_get(&p, "tracesmith_process_api_calls_total", "pid", "3", "comm", "again",
-			     NULL) == 1);
-	snprintf(pid, sizeof(pid), "%u", TS_METRICS_PROCS);
-	assert_true(prom_get(&p, "tracesmith_process_api_calls_total", "pid", pid, "comm", "app",
-			     NULL) == 1);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "other", "comm", "other")) == 2 + 2 + 1);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "1", "comm", "app")) == -1);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "2001", "comm", "")) == 1);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "3", "comm", "again")) == 1);
+	snprintf(pid, sizeof(pid), "%d", TS_METRICS_PROCS);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", pid, "comm", "app")) == 1);
 	prom_free(&p);
 	ts_writer_destroy(w);
 }
