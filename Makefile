@@ -22,7 +22,7 @@ CFLAGS   ?= -O2 -g
 TS_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
              -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
 ALL_CFLAGS = $(TS_CFLAGS) $(CFLAGS)
-LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm
+LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
               -Wall -Wno-unused-function
 
@@ -32,13 +32,14 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c) \
 	     $(addprefix probe/,hooks.c curesult.c names.c) \
 	     $(addprefix record/,decode.c capture.c hostid.c validate.c) \
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
-		stats_writer.c stats_print.c) \
+		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
 		driver_track.c gpu_time.c nvdecode.c nvnames.c demangle.c) \
 	     $(addprefix run/,live.c outputs.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
-	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c) \
+	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c \
+		metrics_http.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
 	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
@@ -57,11 +58,11 @@ PLANTED  := $(OUT)/planted/libplanted.so
 UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_probe \
 	      test_record test_record_valid test_record_launch test_correlate test_correlate_names \
 	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_write_json \
-	      test_write_stats test_write_golden test_sql_query
+	      test_write_stats test_write_golden test_write_metrics test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
-	      test_run_trust)
+	      test_run_trust test_run_metrics)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
@@ -123,9 +124,18 @@ $(BIN): $(TOOL_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
 # One file to copy to a GPU node: libbpf, libelf, zlib and libstdc++ linked in.
-static: $(TOOL_OBJS)
+# Without --metrics' HTTP server: libmicrohttpd.a needs gnutls, and gnutls needs
+# p11-kit, which Debian ships no static library of (--metrics says so there).
+STATIC_OBJS := $(filter-out $(OUT)/run/metrics_http.o,$(TOOL_OBJS)) $(OUT)/run/metrics_http_none.o
+$(OUT)/run/metrics_http_none.o: user/run/metrics_http.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -DTS_NO_METRICS_HTTP -MMD -MP -c $< -o $@
+
+static: $(STATIC_OBJS)
 	$(call msg,BINARY,$(OUT)/tracesmith-bpf-static)
-	$(Q)$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(LDLIBS) -lzstd -lpthread -ldl
+	$(Q)$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static \
+		$(filter-out -lmicrohttpd,$(LDLIBS)) -lzstd -lpthread -ldl
 
 # --- tests -----------------------------------------------------------------
 TEST_CFLAGS = $(ALL_CFLAGS) -Itests
@@ -153,8 +163,8 @@ $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -Wall -Ibpf -Itests -Itests/fakecuda $< -o $@ -ldl -lpthread
 
-PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c
-PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h
+PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c tests/prom_parse.c
+PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h tests/prom_parse.h
 
 RUN_SRCS := tests/tracer_run.c tests/trace_json.c tests/tmpdir.c
 RUN_HDRS := tests/tracer_run.h tests/trace_json.h tests/workloads.h tests/tmpdir.h
@@ -174,6 +184,8 @@ $(OUT)/test_run_graphs: RUN_EXTRA := tests/pipe.c tests/canned.c $(CORE_OBJS)
 $(OUT)/test_run_graphs: RUN_LIBS := -lz -liberty -lsqlite3 -lm
 $(OUT)/test_run_graphs: tests/pipe.c tests/pipe.h tests/canned.c tests/canned.h $(CORE_OBJS)
 $(OUT)/test_run_gputime: tests/fakecupti/fake_prof.h
+$(OUT)/test_run_metrics: RUN_EXTRA := tests/prom_parse.c
+$(OUT)/test_run_metrics: tests/prom_parse.c tests/prom_parse.h
 $(BPF_TESTS): $(OUT)/test_run_%: tests/test_run_%.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(RUN_SRCS) $(RUN_EXTRA) -o $@ $(TEST_LIBS) $(RUN_LIBS)

@@ -10,8 +10,9 @@
  *                [--exec MODE] MODE...
  * --fork runs the modes in a child that exits at once (the parent waits);
  * --exec MODE then execs `fakeapp --lib PATH MODE`: the same process, renamed.
+ * --pause F: done, make the mark call (workloads.h), then wait for F before exiting.
  * MODE: runtime torch triton launchex threads fail all hostile graphs cluster getname
- *       dirtyargs forge,
+ *       dirtyargs forge kernels labels,
  * or storm N
  */
 #define _GNU_SOURCE
@@ -473,6 +474,55 @@ static void mode_hostile(void)
 	CK(D(cuCtxSynchronize)());
 }
 
+/* Load a module and launch each name n times. */
+static void launch_names(const char *const *names, unsigned int count,
+			 unsigned int (*n)(unsigned int))
+{
+	CUmodule mod;
+	CUfunction f;
+	unsigned int i, k;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	for (i = 0; i < count; i++) {
+		CK(D(cuModuleGetFunction)(&f, mod, names[i]));
+		for (k = 0; k < n(i); k++)
+			CK(D(cuLaunchKernel)(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL));
+	}
+	CK(D(cuCtxSynchronize)());
+}
+
+static unsigned int kernels_n(unsigned int i)
+{
+	return KERNELS_LAUNCHES(i);
+}
+
+static void mode_kernels(void)
+{
+	static char buf[KERNELS_N][32];
+	const char *names[KERNELS_N];
+	unsigned int i;
+
+	for (i = 0; i < KERNELS_N; i++) {
+		snprintf(buf[i], sizeof(buf[i]), KERNELS_FMT, (int)i);
+		names[i] = buf[i];
+	}
+	launch_names(names, KERNELS_N, kernels_n);
+}
+
+static unsigned int labels_n(unsigned int i)
+{
+	return LABELS_N;
+}
+
+static void mode_labels(void)
+{
+	static const char *const names[] = { LABELS_INJECT, LABELS_BACKSLASH, LABELS_CONTROL };
+
+	launch_names(names, 3, labels_n);
+}
+
 static void mode_launchex(void)
 {
 	CUlaunchAttribute attrs[2] = { { .id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE },
@@ -755,6 +805,7 @@ static const struct {
 } alone[] = {
 	{ "hostile", mode_hostile }, { "graphs", mode_graphs },	      { "cluster", mode_cluster },
 	{ "getname", mode_getname }, { "dirtyargs", mode_dirtyargs }, { "forge", mode_forge },
+	{ "kernels", mode_kernels }, { "labels", mode_labels },
 };
 
 static void run_mode(const char *m)
@@ -780,6 +831,7 @@ static void wait_file(const char *f)
 int main(int argc, char **argv)
 {
 	const char *path = "libcuda.so.1", *wait = NULL, *exec_mode = NULL, *exec_thread = NULL;
+	const char *pause = NULL;
 	int i = 1, preload = 0, forever = 0, fork_first = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -799,6 +851,8 @@ int main(int argc, char **argv)
 			linger = argv[++i];
 		else if (!strcmp(argv[i], "--poison-names"))
 			poison_names = 1;
+		else if (!strcmp(argv[i], "--pause") && i + 1 < argc)
+			pause = argv[++i];
 		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
 			exec_mode = argv[++i];
 		else if (!strcmp(argv[i], "--exec-thread") && i + 1 < argc)
@@ -846,6 +900,12 @@ int main(int argc, char **argv)
 			usleep(50000); /* a steady, modest rate: tests stop it mid-run */
 	} while (forever);
 	printf("fakeapp ok\n");
+	if (pause) {
+		CUresult (*mark)(CUdevice) = sym(PAUSE_MARK_SYM);
+
+		CK(mark(0));
+		wait_file(pause);
+	}
 	if (linger) {
 		fflush(stdout);
 		wait_file(linger);

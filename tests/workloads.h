@@ -125,6 +125,31 @@
 #define GRAPH_B_RUN (GRAPH_LAUNCHES + 2)
 #define GRAPH_C_RUN (1 + GRAPH_C_N)
 
+/*
+ * kernels (not part of "all"): KERNELS_N distinct kernels, more than --metrics
+ * gives their own series; kernel i (named KERNELS_FMT) launched KERNELS_LAUNCHES(i) times.
+ */
+#define KERNELS_N	    60
+#define KERNELS_FMT	    "many_kernel_%02d"
+#define KERNELS_LAUNCHES(i) ((i) % 3 + 1)
+
+/*
+ * labels (not part of "all"): kernel names that would break a text format
+ * unescaped (a quote that ends the label, a newline that starts a metric of
+ * its own, a trailing backslash, control characters), LABELS_N launches each.
+ */
+#define LABELS_N	 3
+#define LABELS_INJECT	 "evil\"} 1\ninjected_metric 42\n# x"
+#define LABELS_BACKSLASH "back\\slash\\"
+#define LABELS_CONTROL	 "tab\there\rcr"
+
+/*
+ * --pause F: after the modes, one call no mode makes (the mark: a test that
+ * sees it knows the tracer has read everything before it), then wait for F.
+ */
+#define PAUSE_MARK     "cuDevicePrimaryCtxRelease" /* the function, in traces and metrics */
+#define PAUSE_MARK_SYM "cuDevicePrimaryCtxRelease_v2"
+
 /* fail: an allocation too big, and an unknown kernel name */
 #define FAIL_ALLOC_BYTES (1ull << 41)
 

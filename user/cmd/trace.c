@@ -21,6 +21,8 @@
 #include "probe/loader.h"
 #include "run/outputs.h"
 #include "run/live.h"
+#include "run/metrics_http.h"
+#include "write/metrics_writer.h"
 #include "cupti/gputime.h"
 #include "run/outname.h"
 #include "lib/util.h"
@@ -71,9 +73,10 @@ struct trace_opts {
 	double duration;
 	uint32_t rb_mb;
 	bool no_driver, driver_only;
-	bool gpu_time;	   /* --gpu-time: CUPTI's GPU times, through the injection library */
-	const char *cupti; /* --cupti PATH */
-	uint64_t start_at; /* --start-at: CLOCK_REALTIME ns to record from (0: now) */
+	bool gpu_time;	     /* --gpu-time: CUPTI's GPU times, through the injection library */
+	const char *cupti;   /* --cupti PATH */
+	uint64_t start_at;   /* --start-at: CLOCK_REALTIME ns to record from (0: now) */
+	const char *metrics; /* --metrics ADDR:PORT */
 	enum ts_kill kill;
 	char **cmd;
 };
@@ -117,6 +120,9 @@ static void usage(void)
 	       "                        library is loaded into the process with ptrace\n"
 	       "      --cupti PATH      the libcupti.so for --gpu-time (default: the one the\n"
 	       "                        program has, beside its libcudart, or CUDA's)\n"
+	       "      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	       "                        while tracing (IPV4:PORT or [IPV6]:PORT); with no -o,\n"
+	       "                        metrics only, no trace file\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 	       "  -h, --help            this help\n"
 	       "\n"
@@ -219,6 +225,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "gpu-time", no_argument, NULL, 'G' },
 		{ "cupti", required_argument, NULL, 'C' },
 		{ "start-at", required_argument, NULL, 'T' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -278,6 +285,15 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case 'M': {
+			struct sockaddr_storage sa;
+			socklen_t len;
+
+			if (ts_metrics_parse_addr(optarg, &sa, &len))
+				return -EINVAL;
+			o->metrics = optarg;
+			break;
+		}
 		case 'v':
 			ts_verbose++;
 			break;
@@ -291,7 +307,8 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	}
 	if (optind < argc)
 		o->cmd = &argv[optind];
-	if (!o->nout)
+	/* --metrics alone writes no file */
+	if (!o->nout && !o->metrics)
 		o->out[o->nout++] = "trace.json";
 	if (stats && o->nout < TS_MAX_OUTPUTS)
 		o->out[o->nout++] = TS_STATS_STDERR;
@@ -339,6 +356,9 @@ struct trace_run {
 	struct ts_live live;
 	struct ts_child child;
 	struct ts_gpu_time gpu;
+	struct ts_metrics_http *http;
+	struct ts_writer *metrics_own; /* --metrics' writer until the outputs own it */
+	struct ts_writer *metrics;     /* the same, fed by the outputs */
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
@@ -386,19 +406,30 @@ static bool target_gone(struct trace_run *r)
 	return false;
 }
 
+/* --metrics: the ring's state (its fill as the drain found it) and what was read */
+static void metrics_ring(struct trace_run *r, uint64_t fill)
+{
+	if (r->metrics)
+		ts_metrics_ring(r->metrics, r->live.records, ts_probes_drops(&r->probes), fill,
+				r->probes.rb_size);
+}
+
 static int run_loop(struct trace_run *r)
 {
 	uint64_t now = ts_now_ns(CLOCK_MONOTONIC), next_sync = now + SYNC_INTERVAL_NS;
 	uint64_t from = r->start_mono > now ? r->start_mono : now;
 	uint64_t deadline = r->o.duration > 0 ? from + (uint64_t)(r->o.duration * 1e9) : 0;
 	struct ring_buffer *rb = r->probes.rb;
+	uint64_t fill, size;
 	int err;
 
 	while (!stop_signal) {
 		err = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
+		fill = r->metrics ? ts_probes_ring_fill(&r->probes, &size) : 0;
 		/* the probes never wake us per event: drain what the timer found */
 		if (err >= 0)
 			err = ring_buffer__consume(rb);
+		metrics_ring(r, fill);
 		if (err < 0 && err != -EINTR)
 			return r->live.err ? r->live.err : err;
 		if (target_gone(r))
@@ -496,8 +527,8 @@ static void report(const struct trace_run *r, uint64_t drops)
 	char line[1024];
 	int n;
 
-	n = snprintf(line, sizeof(line), "%llu events written to",
-		     (unsigned long long)r->live.records);
+	n = snprintf(line, sizeof(line), "%llu events %s", (unsigned long long)r->live.records,
+		     r->o.nout ? "written to" : "traced (--metrics only, no file)");
 	for (i = 0; i < r->o.nout && n < (int)sizeof(line); i++)
 		n += snprintf(line + n, sizeof(line) - n, " %s", r->o.out[i]);
 	if (drops && n < (int)sizeof(line))
@@ -515,6 +546,14 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	err = ts_probes_preflight();
 	if (err)
 		return err;
+	/* the port first: one in use stops the run before any file or probe */
+	if (r->o.metrics) {
+		err = ts_metrics_writer_open(&r->metrics_own);
+		if (!err)
+			err = ts_metrics_http_start(r->o.metrics, r->metrics_own, &r->http);
+		if (err)
+			return err;
+	}
 	if (!r->o.driver_only) {
 		err = resolve_lib(r);
 		if (err)
@@ -547,6 +586,13 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	err = ts_outputs_open(&r->outs, r->o.out, r->o.nout, NULL);
 	if (err)
 		return err;
+	if (r->metrics_own) {
+		err = ts_outputs_add_writer(&r->outs, "--metrics", r->metrics_own);
+		if (err)
+			return err;
+		r->metrics = r->metrics_own;
+		r->metrics_own = NULL;
+	}
 	r->live.sink = &r->outs.base;
 	err = ts_live_start(&r->live, r->o.all ? TS_MODE_SYSTEM_WIDE : 0, r->start_mono, TS_VERSION,
 			    r->cmdline);
@@ -617,6 +663,9 @@ static int finish(struct trace_run *r, bool failed)
 	ring_buffer__consume(r->probes.rb);
 	if (!r->live.err)
 		ts_live_end(&r->live, drops);
+	/* no request reads the metrics writer once the outputs close it */
+	ts_metrics_http_stop(r->http);
+	r->http = NULL;
 	/* the files first: detaching can take seconds, and nothing more is read */
 	if (ts_outputs_close(&r->outs, failed || stop_signal))
 		ret = 1;
@@ -680,6 +729,8 @@ int cmd_trace(int argc, char **argv)
 	if (!ret)
 		ret = ts_child_result(&r->child);
 cleanup:
+	ts_metrics_http_stop(r->http);
+	ts_writer_destroy(r->metrics_own);
 	if (!r->started) {
 		ts_outputs_discard(&r->outs);
 		ts_probes_close(&r->probes);

@@ -394,6 +394,8 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	ts_hmap_del_all(&c->allocs, pid);
 	ts_hmap_free_owned(&c->streams, false, pid);
 	ts_graph_forget(c, pid, false);
+	if (c->w->ops->process_exit)
+		c->w->ops->process_exit(c->w, pid);
 }
 
 static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)

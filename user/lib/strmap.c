@@ -66,6 +66,20 @@ struct ts_strmap_ent *ts_strmap_get(struct ts_strmap *m, const char *s, size_t n
 	return e;
 }
 
+struct ts_strmap_ent *ts_strmap_find(const struct ts_strmap *m, const char *s, size_t n)
+{
+	uint64_t h;
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	h = ts_strhash(s, n);
+	for (i = h & (m->cap - 1); m->ents[i].str; i = (i + 1) & (m->cap - 1))
+		if (m->ents[i].hash == h && m->ents[i].len == n && !memcmp(m->ents[i].str, s, n))
+			return &m->ents[i];
+	return NULL;
+}
+
 void ts_strmap_free(struct ts_strmap *m)
 {
 	size_t i;

@@ -29,6 +29,8 @@ uint64_t ts_strhash(const char *s, size_t n);
  * as long as the map.
  */
 struct ts_strmap_ent *ts_strmap_get(struct ts_strmap *m, const char *s, size_t n, bool *fresh);
+/* The entry for s[0..n), or NULL: never adds one (a full table stays as it is). */
+struct ts_strmap_ent *ts_strmap_find(const struct ts_strmap *m, const char *s, size_t n);
 /* Frees the keys; values are the caller's. */
 void ts_strmap_free(struct ts_strmap *m);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -378,6 +379,40 @@ int ts_probes_trace_pid(struct ts_probes *p, pid_t pid)
 				    BPF_ANY);
 }
 
+/*
+ * The kernel's ring buffer map: the consumer position on its first page, the
+ * producer's on the second (what libbpf maps; libbpf 1.1 has no call for it).
+ */
+uint64_t ts_probes_ring_fill(struct ts_probes *p, uint64_t *size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd;
+	void *c, *pr;
+	unsigned long cons, prod;
+
+	*size = 0;
+	if (!p->skel)
+		return 0;
+	if (!p->rb_cons) {
+		fd = bpf_map__fd(p->skel->maps.rb);
+		c = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+		if (c == MAP_FAILED)
+			return 0;
+		pr = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, page);
+		if (pr == MAP_FAILED) {
+			munmap(c, page);
+			return 0;
+		}
+		p->rb_cons = c;
+		p->rb_prod = pr;
+		p->rb_size = bpf_map__max_entries(p->skel->maps.rb);
+	}
+	cons = __atomic_load_n(p->rb_cons, __ATOMIC_ACQUIRE);
+	prod = __atomic_load_n(p->rb_prod, __ATOMIC_ACQUIRE);
+	*size = p->rb_size;
+	return prod > cons ? prod - cons : 0;
+}
+
 uint64_t ts_probes_drops(const struct ts_probes *p)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
@@ -539,6 +574,10 @@ void ts_probes_close(struct ts_probes *p)
 	}
 	free(all);
 	free(p->links);
+	if (p->rb_cons) {
+		munmap((void *)p->rb_cons, sysconf(_SC_PAGESIZE));
+		munmap((void *)p->rb_prod, sysconf(_SC_PAGESIZE));
+	}
 	tracesmith_bpf__destroy(p->skel);
 	memset(p, 0, sizeof(*p));
 }

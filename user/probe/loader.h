@@ -23,6 +23,9 @@ struct ts_probes {
 	unsigned int nlinks;
 	unsigned int nsyms_attached;
 	struct ring_buffer *rb;
+	/* the ring's consumer and producer positions, mapped read-only (ts_probes_ring_fill) */
+	const volatile unsigned long *rb_cons, *rb_prod;
+	uint64_t rb_size;
 };
 
 struct ts_probe_opts {
@@ -45,6 +48,8 @@ int ts_probes_trace_pid(struct ts_probes *p, pid_t pid);
 /* Hook one more copy of libcuda (another container's); offsets per ts_syms. */
 int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *offsets);
 uint64_t ts_probes_drops(const struct ts_probes *p);
+/* Bytes written to the ring buffer and not yet read; its size in *size (0: unknown). */
+uint64_t ts_probes_ring_fill(struct ts_probes *p, uint64_t *size);
 void ts_probes_close(struct ts_probes *p);
 
 #endif

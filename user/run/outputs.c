@@ -135,6 +135,24 @@ int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n,
 	return 0;
 }
 
+int ts_outputs_add_writer(struct ts_outputs *outs, const char *name, struct ts_writer *w)
+{
+	struct ts_output *out;
+
+	if (outs->n == TS_MAX_OUTPUTS + 1)
+		return -E2BIG;
+	out = &outs->o[outs->n];
+	out->corr = ts_corr_new(w, TS_VERSION);
+	if (!out->corr)
+		return -ENOMEM;
+	out->path = name;
+	out->w = w;
+	ts_corr_sink_init(&out->cs, out->corr);
+	out->sink = &out->cs.base;
+	outs->n++;
+	return 0;
+}
+
 void ts_outputs_sync(struct ts_outputs *outs)
 {
 	unsigned int i;

@@ -26,7 +26,7 @@ struct ts_output {
 struct ts_outputs {
 	struct ts_sink base; /* feeds every output */
 	unsigned int n;
-	struct ts_output o[TS_MAX_OUTPUTS];
+	struct ts_output o[TS_MAX_OUTPUTS + 1]; /* the -o files, and --metrics' writer */
 };
 
 /*
@@ -36,6 +36,11 @@ struct ts_outputs {
  * any path has changed then.
  */
 int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n, const char *input);
+/*
+ * One more output that is a writer with no file (--metrics): fed through its
+ * own correlator, owned by outs from then on (0), or still the caller's (-errno).
+ */
+int ts_outputs_add_writer(struct ts_outputs *outs, const char *name, struct ts_writer *w);
 /* Write out what each output holds (an idle tick of a live run). */
 void ts_outputs_sync(struct ts_outputs *outs);
 /* Finish all and put them in place; returns the first error, each one reported. NULL-safe. */

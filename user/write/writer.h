@@ -104,6 +104,8 @@ struct ts_writer_ops {
 	/* Optional: the clock base (m->clock_*), before any event. */
 	void (*start)(struct ts_writer *w, const struct ts_trace_meta *m);
 	void (*process)(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k);
+	/* Optional: the process ended (its pid may come back as a new process). */
+	void (*process_exit)(struct ts_writer *w, uint32_t pid);
 	void (*thread)(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name,
 		       size_t len);
 	void (*slice)(struct ts_writer *w, const struct ts_slice *s);

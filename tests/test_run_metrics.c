@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --metrics on the real tracer (root, real BPF, the stand-in libcuda): the
+ * page fetched over loopback while the workload pauses, read strictly as
+ * Prometheus text, its counts exactly the workload's; the kernel bound with
+ * "other" exact; hostile kernel names escaped; a port in use stops the run
+ * before anything is traced.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "prom_parse.h"
+#include "tracer_run.h"
+#include "workloads.h"
+#include "fakecuda/cuda_types.h"
+
+struct metrics_run {
+	pid_t tracer;
+	int err_fd, port;
+	char go[256];
+	struct prom_page page;
+};
+
+/*
+ * The run a test has going, outside the test's stack (a failed assertion
+ * jumps out of it): the teardown ends what a failed test left running.
+ */
+static struct metrics_run the_run, *running;
+
+/* The tracer serving metrics on a free port, tracing fakeapp's modes (up to 3), which pause. */
+static void metrics_start(struct metrics_run *m, const char *m1, const char *m2, const char *m3)
+{
+	char addr[64];
+	char *argv[] = { (char *)bin,	  "--lib",    (char *)fakecuda,
+			 "--metrics",	  addr,	      "--",
+			 (char *)fakeapp, "--lib",    (char *)fakecuda,
+			 "--pause",	  m->go,      (char *)m1,
+			 (char *)m2,	  (char *)m3, NULL };
+
+	memset(m, 0, sizeof(*m));
+	m->port = free_port();
+	assert_true(m->port > 0);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", m->port);
+	snprintf(m->go, sizeof(m->go), "%s", path_in("go"));
+	unlink(m->go);
+	m->tracer = start(argv, &m->err_fd);
+	assert_true(m->tracer > 0);
+	running = m;
+}
+
+/*
+ * Scrape until the workload's mark call shows (everything before it has
+ * been read then: one ring, in order), then parse that page strictly.
+ */
+static void metrics_wait(struct metrics_run *m)
+{
+	char *body = NULL;
+	int tries, st;
+
+	for (tries = 0; tries < 1200; tries++) {
+		st = http_request(m->port, "GET", "/metrics", &body);
+		if (st == 200) {
+			if (prom_parse(body, &m->page))
+				fail_msg("not Prometheus text: %s", m->page.err);
+			if (prom_get(&m->page, "tracesmith_api_calls_total",
+				     PROM_LABELS("function", PAUSE_MARK)) == 1) {
+				free(body);
+				return;
+			}
+			prom_free(&m->page);
+		}
+		free(body);
+		body = NULL;
+		usleep(50000);
+	}
+	fail_msg("the mark call never showed in /metrics");
+}
+
+/* Let the workload end; the tracer exits 0 with it. */
+static void metrics_end(struct metrics_run *m)
+{
+	char err[8192] = "";
+	FILE *f = fopen(m->go, "w");
+
+	assert_non_null(f);
+	fclose(f);
+	running = NULL;
+	assert_int_equal(collect(m->tracer, m->err_fd, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "traced (--metrics only, no file)"));
+	prom_free(&m->page);
+}
+
+static double get_proc(const struct prom_page *p, const char *name, pid_t pid)
+{
+	char ps[16];
+
+	snprintf(ps, sizeof(ps), "%d", pid);
+	return prom_get(p, name, PROM_LABELS("pid", ps, "comm", "fakeapp"));
+}
+
+/* The runtime, fail and labels workloads: every count exactly theirs. */
+static void test_metrics_counts(void **state)
+{
+	static const char *const hostile[] = { LABELS_INJECT, LABELS_BACKSLASH };
+	struct metrics_run *m = &the_run;
+	const struct prom_page *p = &m->page;
+	pid_t app;
+	char *body;
+	unsigned int i;
+
+	metrics_start(m, "runtime", "fail", "labels");
+	metrics_wait(m);
+	app = child_of(m->tracer);
+	assert_true(app > 0);
+
+	assert_true(prom_get(p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", RT_VEC_ADD_DEMANGLED)) == RT_ITERS);
+	assert_true(prom_get(p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", RT_EMPTY_DEMANGLED)) == RT_ITERS);
+	for (i = 0; i < 2; i++)
+		assert_true(prom_get(p, "tracesmith_kernel_launches_total",
+				     PROM_LABELS("kernel", hostile[i])) == LABELS_N);
+	/* control characters come out as U+FFFD; nothing a name holds becomes a metric */
+	assert_true(prom_get(p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "tab\xef\xbf\xbdhere\xef\xbf\xbd"
+						   "cr")) == LABELS_N);
+	assert_int_equal(prom_count(p, "injected_metric"), 0);
+	assert_int_equal(prom_count(p, "tracesmith_kernel_launches_total"), 5);
+	assert_true(prom_get(p, "tracesmith_kernel_seconds_total",
+			     PROM_LABELS("kernel", RT_VEC_ADD_DEMANGLED, "timing", "host")) > 0);
+
+	assert_true(prom_get(p, "tracesmith_memcpy_bytes_total",
+			     PROM_LABELS("direction", "HtoD")) == 2.0 * RT_BYTES);
+	assert_true(prom_get(p, "tracesmith_memcpy_bytes_total",
+			     PROM_LABELS("direction", "DtoD")) == RT_BYTES);
+	assert_true(prom_get(p, "tracesmith_memcpy_bytes_total",
+			     PROM_LABELS("direction", "DtoH")) == 2.0 * RT_BYTES);
+	assert_true(prom_get(p, "tracesmith_memcpy_total", PROM_LABELS("direction", "DtoH")) == 2);
+
+	assert_true(prom_get(p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "CUDA_ERROR_OUT_OF_MEMORY")) == 1);
+	assert_true(prom_get(p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "CUDA_ERROR_NOT_FOUND")) == 1);
+	assert_int_equal(prom_count(p, "tracesmith_api_errors_by_code_total"), 2);
+	assert_true(prom_get(p, "tracesmith_api_calls_total",
+			     PROM_LABELS("function", "cuLaunchKernel")) ==
+		    2 * RT_ITERS + 3 * LABELS_N);
+	assert_true(prom_get(p, "tracesmith_api_calls_total",
+			     PROM_LABELS("function", "cuGraphLaunch")) == RT_GRAPH_LAUNCHES);
+
+	/* per process: the one we started, named as its comm */
+	assert_true(get_proc(p, "tracesmith_process_launches_total", app) ==
+		    2 * RT_ITERS + RT_GRAPH_LAUNCHES + 3 * LABELS_N);
+	assert_true(get_proc(p, "tracesmith_process_api_errors_total", app) == 2);
+	assert_true(get_proc(p, "tracesmith_process_sync_wait_seconds_total", app) >=
+		    FAKE_SYNC_US / 1e6);
+	assert_int_equal(prom_count(p, "tracesmith_process_api_calls_total"), 1);
+
+	assert_true(prom_get(p, "tracesmith_dropped_records_total", NULL) == 0);
+	assert_true(prom_get(p, "tracesmith_ringbuf_size_bytes", NULL) == 16 << 20);
+	assert_true(prom_get(p, "tracesmith_records_total", NULL) > 0);
+
+	/* GET /metrics only */
+	assert_int_equal(http_request(m->port, "GET", "/", &body), 404);
+	free(body);
+	assert_int_equal(http_request(m->port, "GET", "/etc/passwd", &body), 404);
+	free(body);
+	assert_int_equal(http_request(m->port, "POST", "/metrics", &body), 405);
+	free(body);
+	assert_int_equal(http_request(m->port, "DELETE", "/metrics", &body), 405);
+	free(body);
+	metrics_end(m);
+}
+
+/* More kernels than get their own series: the first ones named, "other" exact. */
+static void test_metrics_kernel_bound(void **state)
+{
+	struct metrics_run *m = &the_run;
+	char name[32];
+	double other = 0;
+	int i;
+
+	metrics_start(m, "kernels", NULL, NULL);
+	metrics_wait(m);
+	for (i = 0; i < KERNELS_N; i++) {
+		snprintf(name, sizeof(name), KERNELS_FMT, i);
+		if (i < 50)
+			assert_true(prom_get(&m->page, "tracesmith_kernel_launches_total",
+					     PROM_LABELS("kernel", name)) == KERNELS_LAUNCHES(i));
+		else
+			other += KERNELS_LAUNCHES(i);
+	}
+	assert_true(prom_get(&m->page, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "other")) == other);
+	assert_int_equal(prom_count(&m->page, "tracesmith_kernel_launches_total"), 51);
+	metrics_end(m);
+}
+
+/* A port in use: one line, exit 1, and nothing ran, nothing was written. */
+static void test_metrics_port_in_use(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char addr[64], ran[256], touch[300];
+	char *argv[] = {
+		(char *)bin,	       "--lib", (char *)fakecuda, "--metrics", addr,  "-o",
+		path_in("inuse.json"), "--",	"/bin/sh",	  "-c",	       touch, NULL
+	};
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(a.sin_port));
+	snprintf(ran, sizeof(ran), "%s", path_in("ran"));
+	snprintf(touch, sizeof(touch), "touch %s", ran);
+	expect_error(argv, "the port is in use");
+	close(fd);
+	assert_int_not_equal(access(ran, F_OK), 0);
+	assert_int_not_equal(access(path_in("inuse.json"), F_OK), 0);
+	assert_null(find_partial("inuse"));
+}
+
+static void test_metrics_bad_address(void **state)
+{
+	static const char *const bad[] = { "localhost:9400",  "127.0.0.1", "127.0.0.1:0",
+					   "127.0.0.1:65536", "::1:9400",  "[::1]",
+					   "[::1]9400",	      "1.2.3:80",  "127.0.0.1:9400x" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = {
+			(char *)bin, "--metrics", (char *)bad[i], "--", "/bin/true", NULL
+		};
+
+		expect_error(argv, "give IPV4:PORT or [IPV6]:PORT");
+	}
+}
+
+/* A test that failed mid-run: its workload let go, its tracer stopped (by pid). */
+static int teardown(void **state)
+{
+	char err[8192] = "";
+	FILE *f;
+
+	if (!running || running->tracer <= 0)
+		return 0;
+	f = fopen(running->go, "w");
+	if (f)
+		fclose(f);
+	kill(running->tracer, SIGINT);
+	collect(running->tracer, running->err_fd, err, sizeof(err));
+	prom_free(&running->page);
+	running = NULL;
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_metrics_counts, teardown),
+		cmocka_unit_test_teardown(test_metrics_kernel_bound, teardown),
+		cmocka_unit_test(test_metrics_port_in_use),
+		cmocka_unit_test(test_metrics_bad_address),
+	};
+
+	if (geteuid() != 0) {
+		if (getenv("CI")) {
+			fprintf(stderr, "test_run_metrics: CI must run these as root\n");
+			return 1;
+		}
+		fprintf(stderr, "test_run_metrics: not root, skipping (run: sudo make bpf-test)\n");
+		return 0;
+	}
+	if (getenv("TS_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
+	return cmocka_run_group_tests_name("metrics", tests, tracer_setup, NULL);
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The --metrics writer and Prometheus' text format, without BPF: label values
+ * escaped, cut and made valid UTF-8; every page strictly parseable; the
+ * bounds on kernels and processes, with "other" exact.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "encode/utf8.h"
+#include "prom_parse.h"
+#include "write/metrics_writer.h"
+#include "write/prom_text.h"
+#include "hostile.h"
+
+static void label_is(const char *in, size_t n, const char *want)
+{
+	char out[TS_PROM_LABEL_MAX];
+	size_t len = ts_prom_label(in, n, out);
+
+	assert_int_equal(len, strlen(out));
+	assert_string_equal(out, want);
+}
+
+static void test_label_escape(void **state)
+{
+	label_is("plain", 5, "plain");
+	label_is("a\"b\\c\nd", 7, "a\\\"b\\\\c\\nd");
+	/* the other control characters, and bytes that are not UTF-8, as U+FFFD */
+	label_is("t\tr\r\x7f", 5, "t\xef\xbf\xbdr\xef\xbf\xbd\xef\xbf\xbd");
+	label_is(HOSTILE_STRAY, strlen(HOSTILE_STRAY), "bad_\xef\xbf\xbd_stray");
+	label_is(HOSTILE_CUT, strlen(HOSTILE_CUT), "bad_cut_\xef\xbf\xbd\xef\xbf\xbd");
+	label_is(HOSTILE_VALID, strlen(HOSTILE_VALID), HOSTILE_VALID);
+	label_is("nul\0x", 5, "nul\xef\xbf\xbdx");
+}
+
+static void test_label_bound(void **state)
+{
+	char in[1000], out[TS_PROM_LABEL_MAX], want[TS_PROM_LABEL_IN + 4];
+	size_t len;
+
+	memset(in, 'k', sizeof(in));
+	memset(want, 'k', TS_PROM_LABEL_IN);
+	strcpy(want + TS_PROM_LABEL_IN, "...");
+	label_is(in, sizeof(in), want);
+	want[TS_PROM_LABEL_IN] = '\0';
+	label_is(in, TS_PROM_LABEL_IN, want); /* exactly the bound: not cut */
+	/* a character across the bound is left out whole, never cut in half */
+	memcpy(in + TS_PROM_LABEL_IN - 1, "\xc3\xa9", 2);
+	len = ts_prom_label(in, sizeof(in), out);
+	assert_true(ts_utf8_valid(out, len));
+	assert_int_equal(len, TS_PROM_LABEL_IN - 1 + 3);
+	/* the worst case: every byte a U+FFFD, and every one escaped, fits */
+	memset(in, 0xff, sizeof(in));
+	len = ts_prom_label(in, sizeof(in), out);
+	assert_int_equal(len, 3 * TS_PROM_LABEL_IN + 3);
+	memset(in, '"', sizeof(in));
+	assert_int_equal(ts_prom_label(in, sizeof(in), out), 2 * TS_PROM_LABEL_IN + 3);
+}
+
+/* ---- the writer, fed slices as the correlator would ---------------------- */
+
+static void host(struct ts_writer *w, uint32_t pid, const char *api, int64_t res, uint8_t kind,
+		 uint64_t dur)
+{
+	struct ts_slice s = { .pid = pid, .tid = pid, .dur = dur, .name = api, .cat = "launch" };
+
+	s.name_len = strlen(api);
+	s.api = api;
+	s.kind = kind;
+	if (strcmp(api, "cuLaunchKernel"))
+		s.cat = "sync";
+	ts_arg_i64(&s, "result", res);
+	w->ops->slice(w, &s);
+}
+
+static void kernel(struct ts_writer *w, const char *name, size_t len, const char *timing,
+		   uint64_t dur)
+{
+	struct ts_slice s = { .pid = TS_GPU_PID_BASE, .dur = dur, .name = name, .name_len = len };
+
+	s.cat = "kernel";
+	ts_arg_str(&s, "timing", timing, strlen(timing));
+	w->ops->slice(w, &s);
+}
+
+static void copy(struct ts_writer *w, const char *dir, uint64_t bytes)
+{
+	struct ts_slice s = {
+		.pid = TS_GPU_PID_BASE, .dur = 10, .name = "Memcpy", .cat = "memcpy"
+	};
+
+	s.name_len = 6;
+	ts_arg_str(&s, "timing", "host", 4);
+	ts_arg_str(&s, "direction", dir, strlen(dir));
+	ts_arg_u64(&s, "size_bytes", bytes);
+	w->ops->slice(w, &s);
+}
+
+/* Render and parse strictly: a page that does not parse fails the test. */
+static void page_of(struct ts_writer *w, struct prom_page *p)
+{
+	size_t len;
+	char *text, *grown;
+
+	assert_int_equal(ts_metrics_render(w, &text, &len), 0);
+	assert_int_equal(strlen(text), len);
+	grown = realloc(text, len + 1);
+	assert_non_null(grown);
+	text = grown;
+	text[len] = '\0';
+	if (prom_parse(text, p))
+		fail_msg("not Prometheus text: %s", p->err);
+	free(text);
+}
+
+static void test_counts(void **state)
+{
+	struct ts_writer *w;
+	struct prom_page p;
+	char bomb[HOSTILE_BOMB_LEN + 1];
+	int i;
+
+	assert_int_equal(ts_metrics_writer_open(&w), 0);
+	w->ops->process(w, 42, "/usr/bin/python3.11-with-a-long-name train.py --x", TS_TRACK_HOST);
+	w->ops->process(w, TS_GPU_PID_BASE, "GPU 0", TS_TRACK_GPU);
+	for (i = 0; i < 7; i++)
+		host(w, 42, "cuLaunchKernel", 0, 0, 1000);
+	host(w, 42, "cuLaunchKernel", 1, 0, 1000); /* CUDA_ERROR_INVALID_VALUE */
+	host(w, 42, "cuCtxSynchronize", 0, TS_SK_SYNCHRONIZE, 2500000000ull);
+	host(w, 42, "cuCtxSynchronize", 999999, TS_SK_SYNCHRONIZE, 1); /* a code no table has */
+	hostile_bomb(bomb);
+	kernel(w, "k\"} 1\nfake 2", 12, "host", 1500);
+	kernel(w, "k\"} 1\nfake 2", 12, "gpu", 500);
+	kernel(w, bomb, strlen(bomb), "gpu", 1);
+	copy(w, "HtoD", 4096);
+	copy(w, "HtoD", 100);
+	copy(w, "DtoH", 7);
+	ts_metrics_ring(w, 1234, 5, 1 << 20, 4 << 20);
+	page_of(w, &p);
+
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "42", "comm", "python3.11-with")) == 10);
+	assert_true(prom_get(&p, "tracesmith_process_launches_total",
+			     PROM_LABELS("pid", "42", "comm", "python3.11-with")) == 7);
+	assert_true(prom_get(&p, "tracesmith_process_api_errors_total",
+			     PROM_LABELS("pid", "42", "comm", "python3.11-with")) == 2);
+	assert_true(prom_get(&p, "tracesmith_process_sync_wait_seconds_total",
+			     PROM_LABELS("pid", "42", "comm", "python3.11-with")) == 2.500000001);
+	assert_true(prom_get(&p, "tracesmith_api_calls_total",
+			     PROM_LABELS("function", "cuLaunchKernel")) == 8);
+	assert_true(prom_get(&p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "CUDA_ERROR_INVALID_VALUE")) == 1);
+	assert_true(prom_get(&p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "CUresult 999999")) == 1);
+	/* the hostile name comes back whole once unescaped: nothing injected */
+	assert_true(prom_get(&p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "k\"} 1\nfake 2")) == 2);
+	assert_true(prom_get(&p, "tracesmith_kernel_seconds_total",
+			     PROM_LABELS("kernel", "k\"} 1\nfake 2", "timing", "gpu")) == 500e-9);
+	assert_int_equal(prom_count(&p, "fake"), 0);
+	assert_true(prom_get(&p, "tracesmith_gpu_seconds_total", PROM_LABELS("timing", "host")) ==
+		    1500e-9 + 30e-9);
+	assert_true(prom_get(&p, "tracesmith_memcpy_bytes_total",
+			     PROM_LABELS("direction", "HtoD")) == 4196);
+	assert_true(prom_get(&p, "tracesmith_memcpy_total", PROM_LABELS("direction", "DtoH")) == 1);
+	assert_true(prom_get(&p, "tracesmith_records_total", NULL) == 1234);
+	assert_true(prom_get(&p, "tracesmith_dropped_records_total", NULL) == 5);
+	assert_true(prom_get(&p, "tracesmith_ringbuf_fill_ratio", NULL) == 0.25);
+	/* the bomb: cut, so its label stays small */
+	assert_int_equal(prom_count(&p, "tracesmith_kernel_launches_total"), 2);
+	for (i = 0; i < (int)p.n; i++)
+		if (p.s[i].nlabels && !strcmp(p.s[i].key[0], "kernel"))
+			assert_true(strlen(p.s[i].val[0]) <= TS_PROM_LABEL_IN + 3);
+	prom_free(&p);
+	ts_writer_destroy(w);
+}
+
+/* More kernels than rows: the first ones named, the rest in "other", exactly. */
+static void test_kernel_bound(void **state)
+{
+	const int n = TS_METRICS_KERNELS + 25;
+	struct ts_writer *w;
+	struct prom_page p;
+	char name[32], big[300];
+	int i, k, other = 0;
+
+	assert_int_equal(ts_metrics_writer_open(&w), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "kern_%d", i);
+		for (k = 0; k <= i % 4; k++)
+			kernel(w, name, strlen(name), "host", 1);
+		if (i >= TS_METRICS_KERNELS)
+			other += i % 4 + 1;
+	}
+	/* a named kernel again after the table filled: still its own row */
+	kernel(w, "kern_0", 6, "host", 1);
+	page_of(w, &p);
+	assert_int_equal(prom_count(&p, "tracesmith_kernel_launches_total"),
+			 TS_METRICS_KERNELS + 1);
+	assert_true(prom_get(&p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "kern_0")) == 2);
+	assert_true(prom_get(&p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "kern_49")) == 49 % 4 + 1);
+	assert_true(prom_get(&p, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", "other")) == other);
+	prom_free(&p);
+	ts_writer_destroy(w);
+
+	/* two long names cut to the same label are one series, never two */
+	assert_int_equal(ts_metrics_writer_open(&w), 0);
+	memset(big, 'x', sizeof(big));
+	kernel(w, big, sizeof(big), "host", 1);
+	big[sizeof(big) - 1] = 'y';
+	kernel(w, big, sizeof(big), "host", 1);
+	page_of(w, &p);
+	assert_int_equal(prom_count(&p, "tracesmith_kernel_launches_total"), 1);
+	prom_free(&p);
+	ts_writer_destroy(w);
+}
+
+/* More processes than rows: exited ones make room; live ones past the bound are "other". */
+static void test_process_bound(void **state)
+{
+	struct ts_writer *w;
+	struct prom_page p;
+	char pid[16];
+	uint32_t i;
+
+	assert_int_equal(ts_metrics_writer_open(&w), 0);
+	for (i = 1; i <= TS_METRICS_PROCS; i++) {
+		w->ops->process(w, i, "app", TS_TRACK_HOST);
+		host(w, i, "cuInit", 0, 0, 1);
+	}
+	/* full: one more live process goes to "other" */
+	host(w, 1000, "cuInit", 0, 0, 1);
+	host(w, 1000, "cuInit", 0, 0, 1);
+	/* pids 1 and 2 exit: the next two take their rows, their counts go to "other" */
+	w->ops->process_exit(w, 2);
+	w->ops->process_exit(w, 1);
+	host(w, 2001, "cuInit", 0, 0, 1);
+	host(w, 2002, "cuInit", 0, 0, 1);
+	/* an exited pid that comes back is a new process */
+	w->ops->process_exit(w, 3);
+	w->ops->process(w, 3, "again", TS_TRACK_HOST);
+	host(w, 3, "cuInit", 0, 0, 1);
+	page_of(w, &p);
+	assert_int_equal(prom_count(&p, "tracesmith_process_api_calls_total"),
+			 TS_METRICS_PROCS + 1);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "other", "comm", "other")) == 2 + 2 + 1);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "1", "comm", "app")) == -1);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "2001", "comm", "")) == 1);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "3", "comm", "again")) == 1);
+	snprintf(pid, sizeof(pid), "%d", TS_METRICS_PROCS);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", pid, "comm", "app")) == 1);
+	prom_free(&p);
+	ts_writer_destroy(w);
+}
+
+/* Every table full of the longest labels: the page still fits its bound. */
+static void test_page_bound(void **state)
+{
+	struct ts_writer *w;
+	struct prom_page p;
+	char name[TS_PROM_LABEL_IN + 16];
+	uint32_t i;
+
+	assert_int_equal(ts_metrics_writer_open(&w), 0);
+	for (i = 0; i < TS_METRICS_KERNELS + 10; i++) {
+		memset(name, '"', sizeof(name));
+		snprintf(name, 12, "%011u", i);
+		name[11] = '"';
+		kernel(w, name, sizeof(name), "host", 1);
+		kernel(w, name, sizeof(name), "gpu", 1);
+	}
+	for (i = 0; i < TS_METRICS_FUNCTIONS + 10; i++) {
+		memset(name, '\\', sizeof(name));
+		snprintf(name, 12, "%011u", i);
+		name[11] = '\\';
+		host(w, 7, "x", 0, 0, 1);
+		{
+			struct ts_slice s = { .pid = 7, .tid = 7, .name = name, .cat = "init" };
+
+			s.name_len = sizeof(name);
+			w->ops->slice(w, &s);
+		}
+	}
+	for (i = 0; i < TS_METRICS_CODES + 10; i++)
+		host(w, 7, "y", 1000 + i, 0, 1);
+	page_of(w, &p);
+	assert_int_equal(prom_count(&p, "tracesmith_api_calls_total"), TS_METRICS_FUNCTIONS + 1);
+	assert_int_equal(prom_count(&p, "tracesmith_api_errors_by_code_total"),
+			 TS_METRICS_CODES + 1);
+	prom_free(&p);
+	ts_writer_destroy(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_label_escape),  cmocka_unit_test(test_label_bound),
+		cmocka_unit_test(test_counts),	      cmocka_unit_test(test_kernel_bound),
+		cmocka_unit_test(test_process_bound), cmocka_unit_test(test_page_bound),
+	};
+
+	return cmocka_run_group_tests_name("write_metrics", tests, NULL, NULL);
+}
