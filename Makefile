@@ -35,10 +35,10 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c) \
 		stats_writer.c stats_print.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
 		driver_track.c gpu_time.c nvdecode.c nvnames.c demangle.c) \
-	     $(addprefix run/,live.c outputs.c)
+	     $(addprefix run/,live.c outputs.c recq.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
-	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c) \
+	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c flight.c) \
 	     $(addprefix sql/,sqlquery.c reports.c) \
 	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))

@@ -21,6 +21,7 @@
 #include "probe/loader.h"
 #include "run/outputs.h"
 #include "run/live.h"
+#include "run/flight.h"
 #include "cupti/gputime.h"
 #include "run/outname.h"
 #include "lib/util.h"
@@ -34,10 +35,17 @@
 #define PID_MAX_LIMIT 4194304
 
 static volatile sig_atomic_t stop_signal;
+/* --flight-recorder: SIGUSR2s received, and taken */
+static volatile sig_atomic_t snap_signals;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_snapshot_signal(int sig)
+{
+	snap_signals++;
 }
 
 /* "stopped by SIGHUP" */
@@ -76,6 +84,9 @@ struct trace_opts {
 	uint64_t start_at; /* --start-at: CLOCK_REALTIME ns to record from (0: now) */
 	enum ts_kill kill;
 	char **cmd;
+	bool flight;  /* --flight-recorder: in memory, written on a trigger */
+	bool fl_opts; /* one of the options that go with it */
+	struct ts_flight_opts fl;
 };
 
 static void usage(void)
@@ -117,13 +128,23 @@ static void usage(void)
 	       "                        library is loaded into the process with ptrace\n"
 	       "      --cupti PATH      the libcupti.so for --gpu-time (default: the one the\n"
 	       "                        program has, beside its libcudart, or CUDA's)\n"
+	       "      --flight-recorder SECS  keep only the last SECS seconds in memory and\n"
+	       "                        write them on a trigger: SIGUSR2 or --snapshot-on;\n"
+	       "                        each snapshot a new file (%%n its number in FILE,\n"
+	       "                        else FILE.N.json)\n"
+	       "      --flight-recorder-mb MB  its memory bound (default %d)\n"
+	       "      --snapshot-on WHAT  error (a call failed), exit (a process failed),\n"
+	       "                        stop (the run ends), hang=SECS (a blocking call waits\n"
+	       "                        that long); comma-separated, or given again\n"
+	       "      --snapshot-interval SECS  at most one triggered snapshot per SECS (10)\n"
+	       "      --snapshot-max N  at most N snapshots per run (default 16)\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 	       "  -h, --help            this help\n"
 	       "\n"
 	       "Stops when the command or process exits, on Ctrl-C, SIGTERM, SIGHUP or\n"
 	       "SIGQUIT, or after -d; the trace is complete and valid in every case. The exit\n"
 	       "status is the command's (128+N when signal N killed it).\n",
-	       MAX_DURATION_S);
+	       MAX_DURATION_S, TS_FLIGHT_DEFAULT_MB);
 }
 
 static int parse_kill(const char *s, enum ts_kill *k)
@@ -142,6 +163,7 @@ static int parse_kill(const char *s, enum ts_kill *k)
 /* One option's argument; a message names the accepted range. */
 static int parse_arg(struct trace_opts *o, int c, const char *arg)
 {
+	double secs;
 	uint64_t v;
 
 	switch (c) {
@@ -163,6 +185,31 @@ static int parse_arg(struct trace_opts *o, int c, const char *arg)
 		if (parse_kill(arg, &o->kill))
 			break;
 		return 0;
+	case 'F':
+		if (ts_parse_seconds(arg, MAX_DURATION_S, &secs))
+			break;
+		o->flight = true;
+		o->fl.window_ns = (uint64_t)(secs * 1e9);
+		return 0;
+	case 'M':
+		if (ts_parse_uint(arg, TS_FLIGHT_MIN_MB, 1u << 20, &v))
+			break;
+		o->fl.mb = v;
+		return 0;
+	case 'O':
+		if (ts_flight_parse_on(arg, &o->fl))
+			break;
+		return 0;
+	case 'I':
+		if (ts_parse_uint(arg, 0, MAX_DURATION_S, &v))
+			break;
+		o->fl.interval_ns = v * 1000000000ull;
+		return 0;
+	case 'X':
+		if (ts_parse_uint(arg, 1, 100000, &v))
+			break;
+		o->fl.max_snaps = v;
+		return 0;
 	}
 	switch (c) {
 	case 'p':
@@ -176,6 +223,23 @@ static int parse_arg(struct trace_opts *o, int c, const char *arg)
 		break;
 	case 'K':
 		warn("--kill %s: one of term, kill, none\n", arg);
+		break;
+	case 'F':
+		warn("--flight-recorder %s: a number of seconds above 0 and up to %d\n", arg,
+		     MAX_DURATION_S);
+		break;
+	case 'M':
+		warn("--flight-recorder-mb %s: a whole number of MiB from %d\n", arg,
+		     TS_FLIGHT_MIN_MB);
+		break;
+	case 'O':
+		warn("--snapshot-on %s: error, exit, stop or hang=SECS, comma-separated\n", arg);
+		break;
+	case 'I':
+		warn("--snapshot-interval %s: whole seconds, 0 to %d\n", arg, MAX_DURATION_S);
+		break;
+	case 'X':
+		warn("--snapshot-max %s: a whole number from 1 to 100000\n", arg);
 		break;
 	}
 	return -EINVAL;
@@ -202,6 +266,26 @@ static int check_gpu_time(const struct trace_opts *o)
 	return 0;
 }
 
+/* --flight-recorder's options go with it; its snapshots are files. */
+static int check_flight(struct trace_opts *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nout; i++) {
+		if (!strcmp(o->out[i], "-") || !strcmp(o->out[i], TS_STATS_STDOUT) ||
+		    !strcmp(o->out[i], TS_STATS_JSON_STDOUT)) {
+			warn("--flight-recorder writes each snapshot to a file: -o %s cannot be "
+			     "one\n",
+			     o->out[i]);
+			return -EINVAL;
+		}
+	}
+	o->fl.out = o->out;
+	o->fl.nout = o->nout;
+	o->fl.pid = o->pid ? o->pid : getpid();
+	return check_gpu_time(o);
+}
+
 static int parse_opts(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option longopts[] = {
@@ -219,6 +303,11 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "gpu-time", no_argument, NULL, 'G' },
 		{ "cupti", required_argument, NULL, 'C' },
 		{ "start-at", required_argument, NULL, 'T' },
+		{ "flight-recorder", required_argument, NULL, 'F' },
+		{ "flight-recorder-mb", required_argument, NULL, 'M' },
+		{ "snapshot-on", required_argument, NULL, 'O' },
+		{ "snapshot-interval", required_argument, NULL, 'I' },
+		{ "snapshot-max", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -228,6 +317,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->rb_mb = 16;
+	o->fl.mb = TS_FLIGHT_DEFAULT_MB;
+	o->fl.interval_ns = 10 * 1000000000ull;
+	o->fl.max_snaps = 16;
 	optind = 1;
 	opterr = 0; /* ts_usage_error says it, through warn() */
 	while ((c = getopt_long(argc, argv, "+p:ao:d:l:vh", longopts, NULL)) != -1) {
@@ -236,8 +328,14 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		case 'd':
 		case 'R':
 		case 'K':
+		case 'F':
+		case 'M':
+		case 'O':
+		case 'I':
+		case 'X':
 			if (parse_arg(o, c, optarg))
 				return -EINVAL;
+			o->fl_opts |= c != 'F';
 			break;
 		case 'a':
 			o->all = true;
@@ -293,6 +391,16 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		o->cmd = &argv[optind];
 	if (!o->nout)
 		o->out[o->nout++] = "trace.json";
+	if (o->fl_opts && !o->flight) {
+		warn("--flight-recorder-mb, --snapshot-on, --snapshot-interval and --snapshot-max "
+		     "go with --flight-recorder SECS\n");
+		return -EINVAL;
+	}
+	if (stats && o->flight) {
+		warn("--stats and --flight-recorder do not go together: snapshots are files "
+		     "(-o stats:FILE)\n");
+		return -EINVAL;
+	}
 	if (stats && o->nout < TS_MAX_OUTPUTS)
 		o->out[o->nout++] = TS_STATS_STDERR;
 	if (o->no_driver && o->driver_only) {
@@ -315,7 +423,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		warn("--start-at: that time has passed\n");
 		return -EINVAL;
 	}
-	return check_gpu_time(o);
+	return o->flight ? check_flight(o) : check_gpu_time(o);
 }
 
 struct trace_run;
@@ -339,6 +447,7 @@ struct trace_run {
 	struct ts_live live;
 	struct ts_child child;
 	struct ts_gpu_time gpu;
+	struct ts_flight flight;
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
@@ -362,11 +471,14 @@ static int expand_outputs(struct trace_run *r)
 		r->start_mono = mono + (r->o.start_at - real);
 		r->live.start_ns = r->start_mono;
 	}
+	/* snapshots are named when taken: %n, %t are theirs */
+	if (r->o.flight)
+		return ts_flight_check(&r->o.fl);
 	for (i = 0; i < r->o.nout; i++) {
 		if (!strchr(r->o.out[i], '%'))
 			continue;
 		if (ts_outname_expand(r->o.out[i], r->out_names[i], sizeof(r->out_names[i]),
-				      r->o.pid ? r->o.pid : getpid(), t0)) {
+				      r->o.pid ? r->o.pid : getpid(), t0, 0)) {
 			warn("-o %s: %%h, %%p, %%t or %%%% only, within %d bytes\n", r->o.out[i],
 			     TS_PATH_MAX);
 			return -EINVAL;
@@ -384,6 +496,19 @@ static bool target_gone(struct trace_run *r)
 	if (r->o.pid > 0)
 		return kill(r->o.pid, 0) && errno == ESRCH;
 	return false;
+}
+
+/* Between drains: SIGUSR2s asked for snapshots; the flight recorder's own triggers. */
+static void flight_tick(struct trace_run *r, uint64_t now)
+{
+	static sig_atomic_t seen;
+
+	if (snap_signals != seen) {
+		seen = snap_signals;
+		ts_flight_ask(&r->flight, "signal");
+	}
+	r->flight.drops = ts_probes_drops(&r->probes);
+	ts_flight_tick(&r->flight, now);
 }
 
 static int run_loop(struct trace_run *r)
@@ -408,6 +533,8 @@ static int run_loop(struct trace_run *r)
 			r->timed_out = true;
 			break;
 		}
+		if (r->o.flight)
+			flight_tick(r, now);
 		/* a kill -9 or a power cut loses at most this much of every output */
 		if (now >= next_sync) {
 			ts_outputs_sync(&r->outs);
@@ -544,10 +671,20 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	err = ts_probes_open(&r->probes, &po);
 	if (err)
 		return err;
-	err = ts_outputs_open(&r->outs, r->o.out, r->o.nout, NULL);
-	if (err)
-		return err;
-	r->live.sink = &r->outs.base;
+	if (r->o.flight) {
+		struct sigaction sa = { .sa_handler = on_snapshot_signal };
+
+		ts_flight_init(&r->flight, &r->o.fl);
+		r->live.sink = &r->flight.base;
+		/* SIGUSR2 takes a snapshot (perf's signal for switching output), not the end */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR2, &sa, NULL);
+	} else {
+		err = ts_outputs_open(&r->outs, r->o.out, r->o.nout, NULL);
+		if (err)
+			return err;
+		r->live.sink = &r->outs.base;
+	}
 	err = ts_live_start(&r->live, r->o.all ? TS_MODE_SYSTEM_WIDE : 0, r->start_mono, TS_VERSION,
 			    r->cmdline);
 	if (err)
@@ -617,7 +754,9 @@ static int finish(struct trace_run *r, bool failed)
 	if (!r->live.err)
 		ts_live_end(&r->live, drops);
 	/* the files first: detaching can take seconds, and nothing more is read */
-	if (ts_outputs_close(&r->outs, failed || stop_signal))
+	if (r->o.flight)
+		ts_flight_finish(&r->flight);
+	else if (ts_outputs_close(&r->outs, failed || stop_signal))
 		ret = 1;
 	else
 		report(r, drops);
@@ -685,6 +824,7 @@ cleanup:
 	}
 	ts_child_free(&r->child);
 	ts_gpu_time_cleanup(&r->gpu);
+	ts_flight_free(&r->flight);
 	ts_live_free(&r->live);
 	free(r->offsets);
 	free(r);
