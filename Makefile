@@ -56,7 +56,7 @@ UNIT_NAMES := test_lib test_encode test_encode_harden test_probe test_record tes
 	      test_correlate_nvdecode test_write_stats test_write_golden test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
-	      test_run_gputime test_run_merge test_run_probes)
+	      test_run_gputime test_run_merge test_run_probes test_run_flight)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)

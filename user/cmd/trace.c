@@ -453,7 +453,8 @@ struct trace_run {
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
 	uint64_t start_mono;			     /* --start-at, CLOCK_MONOTONIC; 0: now */
 	uint64_t t0;				     /* when the tracer started, CLOCK_MONOTONIC */
-	bool started; /* the probes are live: the outputs hold a trace */
+	bool started;		/* the probes are live: the outputs hold a trace */
+	sig_atomic_t snap_seen; /* SIGUSR2s taken */
 	bool timed_out;
 };
 
@@ -501,10 +502,10 @@ static bool target_gone(struct trace_run *r)
 /* Between drains: SIGUSR2s asked for snapshots; the flight recorder's own triggers. */
 static void flight_tick(struct trace_run *r, uint64_t now)
 {
-	static sig_atomic_t seen;
-
-	if (snap_signals != seen) {
-		seen = snap_signals;
+	if (snap_signals != r->snap_seen) {
+		r->snap_seen = snap_signals;
+		/* the signal cut the poll short: what came before it is in the snapshot */
+		ring_buffer__consume(r->probes.rb);
 		ts_flight_ask(&r->flight, "signal");
 	}
 	r->flight.drops = ts_probes_drops(&r->probes);
@@ -754,9 +755,10 @@ static int finish(struct trace_run *r, bool failed)
 	if (!r->live.err)
 		ts_live_end(&r->live, drops);
 	/* the files first: detaching can take seconds, and nothing more is read */
-	if (r->o.flight)
+	if (r->o.flight) {
+		flight_tick(r, ts_now_ns(CLOCK_MONOTONIC)); /* a SIGUSR2 as the run ended */
 		ts_flight_finish(&r->flight);
-	else if (ts_outputs_close(&r->outs, failed || stop_signal))
+	} else if (ts_outputs_close(&r->outs, failed || stop_signal))
 		ret = 1;
 	else
 		report(r, drops);

@@ -56,13 +56,29 @@ static const struct ts_hook *sym_hook(uint32_t sym)
 	return sym < n ? &ts_hooks[syms[sym].hook] : NULL;
 }
 
-/* A trigger: taken at the next tick, unless one is already waiting (the first reason stays). */
+/* Said once: triggers come faster than snapshots are taken. */
+static void too_fast(struct ts_flight *f)
+{
+	f->skipped++;
+	if (!f->said_interval)
+		warn("flight recorder: triggers come faster than one snapshot per %llu s "
+		     "(--snapshot-interval) or one at a time: the others are counted, not written\n",
+		     (unsigned long long)(f->o.interval_ns / 1000000000ull));
+	f->said_interval = true;
+}
+
+/*
+ * A trigger: taken at the next tick. One waits at most (SIGUSR2 during a
+ * snapshot queues one more); a trigger while one waits is counted, and an
+ * asked-for one makes the waiting one asked for.
+ */
 static void trigger(struct ts_flight *f, const char *why, bool asked, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (f->want) {
 		f->want_asked |= asked;
+		too_fast(f);
 		return;
 	}
 	f->want = true;
@@ -415,6 +431,7 @@ cleanup:
 static bool limited(struct ts_flight *f, uint64_t now)
 {
 	if (f->taken >= f->o.max_snaps) {
+		f->skipped++;
 		if (!f->said_max)
 			warn("flight recorder: %u snapshots, the most for a run (--snapshot-max): "
 			     "later triggers are counted, not written\n",
@@ -423,11 +440,7 @@ static bool limited(struct ts_flight *f, uint64_t now)
 		return true;
 	}
 	if (!f->want_asked && f->taken && now - f->last_ns < f->o.interval_ns) {
-		if (!f->said_interval)
-			warn("flight recorder: triggers come faster than one snapshot per %llu s "
-			     "(--snapshot-interval): the others are counted, not written\n",
-			     (unsigned long long)(f->o.interval_ns / 1000000000ull));
-		f->said_interval = true;
+		too_fast(f);
 		return true;
 	}
 	return false;
@@ -439,7 +452,6 @@ static void take(struct ts_flight *f, uint64_t now, bool here)
 	pid_t pid;
 
 	if (limited(f, now)) {
-		f->skipped++;
 		f->want = false;
 		return;
 	}
