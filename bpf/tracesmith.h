@@ -39,7 +39,7 @@ enum ts_kind {
 	TS_REC_META_LIB = 69,	/* the libcuda hooked, its build id, the driver version */
 	TS_REC_META_NAME = 70,	/* a kernel name read from the driver's object (names.h) */
 	TS_REC_META_HOST = 71,	/* which machine: host name, identity lines (hostid.h) */
-	TS_REC_META_WINDOW = 72, /* a flight-recorder snapshot: its window and trigger */
+	TS_REC_META_SNAP = 72,	/* a flight-recorder snapshot: its window and trigger */
 };
 
 /* Header common to every record. 24 bytes, 8-byte aligned. */

@@ -500,7 +500,7 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	case TS_REC_META_NAME:
 		meta_name(c, rec);
 		break;
-	case TS_REC_META_WINDOW:
+	case TS_REC_META_SNAP:
 		meta_window(c, rec);
 		break;
 	default:

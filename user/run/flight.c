@@ -385,7 +385,7 @@ static int snapshot_feed(const struct ts_flight *f, struct ts_sink *out, unsigne
 	if (!err)
 		err = ts_recq_each(&f->meta, feed_all, &sf);
 	if (!err)
-		err = put_meta(out, TS_REC_META_WINDOW, n, now, sf.from, now, f->trigger, kv);
+		err = put_meta(out, TS_REC_META_SNAP, n, now, sf.from, now, f->trigger, kv);
 	if (!err)
 		err = feed_open_calls(f, out, sf.from);
 	if (!err)

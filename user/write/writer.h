@@ -91,7 +91,7 @@ struct ts_trace_meta {
 	unsigned int nhosts;
 	const char *host_identity; /* the first host's identity lines */
 	/*
-	 * A flight-recorder snapshot (META_WINDOW; snapshot 0: not one): its
+	 * A flight-recorder snapshot (META_SNAP; snapshot 0: not one): its
 	 * number, its trigger, its window in trace times, and key=value lines
 	 * (what set it off, what the memory bound cut).
 	 */
