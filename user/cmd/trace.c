@@ -335,7 +335,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		case 'X':
 			if (parse_arg(o, c, optarg))
 				return -EINVAL;
-			o->fl_opts |= c != 'F';
+			o->fl_opts |= strchr("MOIX", c) != NULL;
 			break;
 		case 'a':
 			o->all = true;

@@ -17,6 +17,9 @@
 /* the opening's bound: a start, a host, a library and ~300 symbols take ~30 KiB */
 #define HEAD_BYTES (2 * TS_RECQ_CHUNK)
 #define NAME_LEN   256
+/* definitions remembered (keep_definition): a thread's context key, and the most */
+#define TS_DEF_THREAD (1ull << 63)
+#define TS_DEF_MAX    (1u << 20)
 
 /* A call that may block, under way on a thread (its TS_REC_API_ENTER). */
 struct ts_open_call {
@@ -120,10 +123,41 @@ static bool defines(const struct ts_rec_api *r)
 	}
 }
 
+/* FNV-1a: which definition a call makes (its symbol, values and string) */
+static uint64_t def_hash(const struct ts_rec_api *r)
+{
+	const unsigned char *p = (const void *)r->vals;
+	size_t n = r->nvals * 8 + r->str_len, i;
+	uint64_t h = 14695981039346656037ull ^ r->hdr.aux;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h & ~TS_DEF_THREAD;
+}
+
+/*
+ * Kept once each: the CUDA runtime asks for a lazily loaded kernel's
+ * function before every launch, and a program may set its context as often;
+ * kept each time they would crowd the names out. A thread's current context
+ * is kept when it changes.
+ */
 static int keep_definition(struct ts_flight *f, const struct ts_rec_api *r)
 {
 	static struct ts_rec_api copy;
+	uint64_t key = def_hash(r), val = 1, *was;
 
+	if (sym_hook(r->hdr.aux)->sem == TS_SEM_CTX_SET) {
+		key = TS_DEF_THREAD | r->hdr.tid;
+		val = r->vals[0];
+	}
+	was = ts_hmap_get(&f->defs, r->hdr.pid, key);
+	if (was && *was == val)
+		return 0;
+	/* bounded: past it, definitions are kept again as they come */
+	if (f->defs.count >= TS_DEF_MAX)
+		ts_hmap_free(&f->defs);
+	if (ts_hmap_put(&f->defs, r->hdr.pid, key, val))
+		return -ENOMEM;
 	memcpy(&copy, r, r->hdr.size);
 	copy.hdr.flags |= TS_API_F_CONTEXT;
 	return ts_recq_push(&f->meta, &copy);
@@ -164,6 +198,7 @@ static void exit_seen(struct ts_flight *f, const struct ts_rec_hdr *h)
 		return;
 	}
 	ts_hmap_free_owned(&f->open, false, h->pid);
+	ts_hmap_del_all(&f->defs, h->pid);
 	/* aux: the kernel's exit_code, a wait status */
 	if (!(f->o.on & TS_SNAP_EXIT) || !h->aux)
 		return;
@@ -545,4 +580,5 @@ void ts_flight_free(struct ts_flight *f)
 	ts_recq_free(&f->meta);
 	ts_recq_free(&f->win);
 	ts_hmap_free_owned(&f->open, true, 0);
+	ts_hmap_free(&f->defs);
 }
