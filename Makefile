@@ -35,11 +35,11 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c) \
 		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
 		driver_track.c gpu_time.c nvdecode.c nvnames.c demangle.c) \
-	     $(addprefix run/,live.c outputs.c)
+	     $(addprefix run/,live.c outputs.c recq.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
 	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c \
-		metrics_http.c) \
+		metrics_http.c flight.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
 	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
@@ -62,7 +62,7 @@ UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_p
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
-	      test_run_trust test_run_metrics)
+	      test_run_trust test_run_metrics test_run_flight)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)

@@ -39,6 +39,7 @@ enum ts_kind {
 	TS_REC_META_LIB = 69,	/* the libcuda hooked, its build id, the driver version */
 	TS_REC_META_NAME = 70,	/* a kernel name read from the driver's object (names.h) */
 	TS_REC_META_HOST = 71,	/* which machine: host name, identity lines (hostid.h) */
+	TS_REC_META_SNAP = 72,	/* a flight-recorder snapshot: its window and trigger */
 };
 
 /* Header common to every record. 24 bytes, 8-byte aligned. */
@@ -80,6 +81,12 @@ struct ts_rec_proc {
 /* ts_rec_api.flags */
 #define TS_API_F_STR_TRUNC 0x1 /* the string did not fit TS_MAX_STR */
 #define TS_API_F_READ_ERR  0x2 /* a user-memory read failed */
+/*
+ * Set by user space only (the flight recorder): a call from before a
+ * snapshot's window, kept for the names and handles it defines. The
+ * correlator learns from it and draws nothing.
+ */
+#define TS_API_F_CONTEXT 0x80
 
 /*
  * One hooked call: entry time in hdr.ts, values per the hook's spec, then an

@@ -13,7 +13,7 @@
  * --pause F: done, make the mark call (workloads.h), then wait for F before exiting.
  * MODE: runtime torch triton launchex threads fail all hostile graphs cluster getname
  *       dirtyargs forge kernels labels,
- * or storm N
+ * or storm N, or flight N1 MS N2 END [K]
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -750,6 +751,37 @@ static void mode_storm(long n)
 	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
 }
 
+/* The flight recorder's phases (workloads.h): counts exact, the window between them. */
+static void mode_flight(long n1, long ms, long n2, const char *end, long k)
+{
+	__typeof__(&cuLaunchKernel_t) launch = D(cuLaunchKernel);
+	CUfunction a, b;
+	CUdeviceptr p;
+	CUmodule mod;
+	long i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&a, mod, FLIGHT_KERNEL_A));
+	CK(D(cuModuleGetFunction)(&b, mod, FLIGHT_KERNEL_B));
+	for (i = 0; i < n1; i++)
+		CK(launch(a, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL));
+	usleep(ms * 1000);
+	for (i = 0; i < n2; i++)
+		CK(launch(b, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL));
+	if (!strcmp(end, "fail"))
+		for (i = 0; i < (k > 0 ? k : 1); i++)
+			if (D(cuMemAlloc_v2)(&p, FAIL_ALLOC_BYTES) != CUDA_ERROR_OUT_OF_MEMORY)
+				exit(2);
+	if (!strcmp(end, "exit"))
+		exit(FLIGHT_EXIT_STATUS);
+	if (!strcmp(end, "hang"))
+		CK(D(cuCtxSynchronize)());
+	if (!strcmp(end, "signal"))
+		kill(getppid(), SIGUSR2);
+}
+
 static long storm_n;
 
 static void *storm_thread(void *arg)
@@ -887,6 +919,11 @@ int main(int argc, char **argv)
 		mode_storm_threads(atoi(argv[i + 1]), atol(argv[i + 2]));
 		return 0;
 	}
+	if (!strcmp(argv[i], "flight") && i + 4 < argc) {
+		mode_flight(atol(argv[i + 1]), atol(argv[i + 2]), atol(argv[i + 3]), argv[i + 4],
+			    i + 5 < argc ? atol(argv[i + 5]) : 0);
+		goto done;
+	}
 	if (!strcmp(argv[i], "storm")) {
 		mode_storm(i + 1 < argc ? atol(argv[i + 1]) : 100000);
 		return 0;
@@ -900,6 +937,7 @@ int main(int argc, char **argv)
 			usleep(50000); /* a steady, modest rate: tests stop it mid-run */
 	} while (forever);
 	printf("fakeapp ok\n");
+done:
 	if (pause) {
 		CUresult (*mark)(CUdevice) = sym(PAUSE_MARK_SYM);
 

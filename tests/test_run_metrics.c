@@ -27,6 +27,7 @@
 struct metrics_run {
 	pid_t tracer;
 	int err_fd, port;
+	bool flight; /* with --flight-recorder: metrics go on, files only on a trigger */
 	char go[256];
 	struct prom_page page;
 };
@@ -37,17 +38,44 @@ struct metrics_run {
  */
 static struct metrics_run the_run, *running;
 
-/* The tracer serving metrics on a free port, tracing fakeapp's modes (up to 3), which pause. */
-static void metrics_start(struct metrics_run *m, const char *m1, const char *m2, const char *m3)
+/*
+ * The tracer serving metrics on a free port, tracing fakeapp's modes (up to 3), which pause;
+ * with flight, as a flight recorder too (snapshots to fr.json, none asked for).
+ */
+static void metrics_start_as(struct metrics_run *m, bool flight, const char *m1, const char *m2,
+			     const char *m3)
 {
 	char addr[64];
-	char *argv[] = { (char *)bin,	  "--lib",    (char *)fakecuda,
-			 "--metrics",	  addr,	      "--",
-			 (char *)fakeapp, "--lib",    (char *)fakecuda,
-			 "--pause",	  m->go,      (char *)m1,
-			 (char *)m2,	  (char *)m3, NULL };
+	char *argv[] = { (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--metrics",
+			 addr,
+			 "--",
+			 (char *)fakeapp,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--pause",
+			 m->go,
+			 (char *)m1,
+			 (char *)m2,
+			 (char *)m3,
+			 NULL,
+			 NULL,
+			 NULL,
+			 NULL,
+			 NULL,
+			 NULL };
+	char *fr[] = { "--flight-recorder", "60", "-o", path_in("fr.json") };
+	unsigned int i;
 
 	memset(m, 0, sizeof(*m));
+	m->flight = flight;
+	if (flight) {
+		memmove(&argv[5 + 4], &argv[5], 10 * sizeof(argv[0]));
+		for (i = 0; i < 4; i++)
+			argv[5 + i] = fr[i];
+	}
 	m->port = free_port();
 	assert_true(m->port > 0);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", m->port);
@@ -56,6 +84,11 @@ static void metrics_start(struct metrics_run *m, const char *m1, const char *m2,
 	m->tracer = start(argv, &m->err_fd);
 	assert_true(m->tracer > 0);
 	running = m;
+}
+
+static void metrics_start(struct metrics_run *m, const char *m1, const char *m2, const char *m3)
+{
+	metrics_start_as(m, false, m1, m2, m3);
 }
 
 /*
@@ -96,7 +129,8 @@ static void metrics_end(struct metrics_run *m)
 	fclose(f);
 	running = NULL;
 	assert_int_equal(collect(m->tracer, m->err_fd, err, sizeof(err)), 0);
-	assert_non_null(strstr(err, "traced (--metrics only, no file)"));
+	if (!m->flight)
+		assert_non_null(strstr(err, "traced (--metrics only, no file)"));
 	prom_free(&m->page);
 }
 
@@ -207,6 +241,22 @@ static void test_metrics_kernel_bound(void **state)
 }
 
 /* A port in use: one line, exit 1, and nothing ran, nothing was written. */
+/* --metrics with --flight-recorder: every record counted, no file until a trigger. */
+static void test_metrics_flight(void **state)
+{
+	struct metrics_run *m = &the_run;
+
+	unlink(path_in("fr.json"));
+	metrics_start_as(m, true, "runtime", NULL, NULL);
+	metrics_wait(m);
+	assert_true(prom_get(&m->page, "tracesmith_kernel_launches_total",
+			     PROM_LABELS("kernel", RT_VEC_ADD_DEMANGLED)) == RT_ITERS);
+	assert_true(prom_get(&m->page, "tracesmith_memcpy_bytes_total",
+			     PROM_LABELS("direction", "DtoD")) == RT_BYTES);
+	metrics_end(m);
+	assert_int_not_equal(access(path_in("fr.json"), F_OK), 0);
+}
+
 static void test_metrics_port_in_use(void **state)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -271,6 +321,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_metrics_counts, teardown),
 		cmocka_unit_test_teardown(test_metrics_kernel_bound, teardown),
+		cmocka_unit_test_teardown(test_metrics_flight, teardown),
 		cmocka_unit_test(test_metrics_port_in_use),
 		cmocka_unit_test(test_metrics_bad_address),
 	};

@@ -173,4 +173,15 @@
  */
 #define FORGE_RECORDS 4
 
+/*
+ * flight N1 MS N2 END [K] (the flight recorder's tests): both kernels named
+ * first, N1 launches of A, a pause of MS ms, N2 launches of B, then END:
+ * fail (K failing cuMemAlloc_v2, default 1), exit (exit status
+ * FLIGHT_EXIT_STATUS), hang (cuCtxSynchronize: FAKECUDA_SYNC_US long),
+ * signal (SIGUSR2 to the parent, the tracer), none.
+ */
+#define FLIGHT_KERNEL_A	   "flight_phase_a"
+#define FLIGHT_KERNEL_B	   "flight_phase_b"
+#define FLIGHT_EXIT_STATUS 3
+
 #endif

@@ -23,6 +23,7 @@
 #include "run/live.h"
 #include "run/metrics_http.h"
 #include "write/metrics_writer.h"
+#include "run/flight.h"
 #include "cupti/gputime.h"
 #include "run/outname.h"
 #include "lib/util.h"
@@ -36,10 +37,17 @@
 #define PID_MAX_LIMIT 4194304
 
 static volatile sig_atomic_t stop_signal;
+/* --flight-recorder: SIGUSR2s received, and taken */
+static volatile sig_atomic_t snap_signals;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_snapshot_signal(int sig)
+{
+	snap_signals++;
 }
 
 /* "stopped by SIGHUP" */
@@ -79,6 +87,9 @@ struct trace_opts {
 	const char *metrics; /* --metrics ADDR:PORT */
 	enum ts_kill kill;
 	char **cmd;
+	bool flight;  /* --flight-recorder: in memory, written on a trigger */
+	bool fl_opts; /* one of the options that go with it */
+	struct ts_flight_opts fl;
 };
 
 static void usage(void)
@@ -123,13 +134,23 @@ static void usage(void)
 	       "      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	       "                        while tracing (IPV4:PORT or [IPV6]:PORT); with no -o,\n"
 	       "                        metrics only, no trace file\n"
+	       "      --flight-recorder SECS  keep only the last SECS seconds in memory and\n"
+	       "                        write them on a trigger: SIGUSR2 or --snapshot-on;\n"
+	       "                        each snapshot a new file (%%n its number in FILE,\n"
+	       "                        else FILE.N.json)\n"
+	       "      --flight-recorder-mb MB  its memory bound (default %d)\n"
+	       "      --snapshot-on WHAT  error (a call failed), exit (a process failed),\n"
+	       "                        stop (the run ends), hang=SECS (a blocking call waits\n"
+	       "                        that long); comma-separated, or given again\n"
+	       "      --snapshot-interval SECS  at most one triggered snapshot per SECS (10)\n"
+	       "      --snapshot-max N  at most N snapshots per run (default 16)\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 	       "  -h, --help            this help\n"
 	       "\n"
 	       "Stops when the command or process exits, on Ctrl-C, SIGTERM, SIGHUP or\n"
 	       "SIGQUIT, or after -d; the trace is complete and valid in every case. The exit\n"
 	       "status is the command's (128+N when signal N killed it).\n",
-	       MAX_DURATION_S);
+	       MAX_DURATION_S, TS_FLIGHT_DEFAULT_MB);
 }
 
 static int parse_kill(const char *s, enum ts_kill *k)
@@ -148,6 +169,7 @@ static int parse_kill(const char *s, enum ts_kill *k)
 /* One option's argument; a message names the accepted range. */
 static int parse_arg(struct trace_opts *o, int c, const char *arg)
 {
+	double secs;
 	uint64_t v;
 
 	switch (c) {
@@ -169,6 +191,31 @@ static int parse_arg(struct trace_opts *o, int c, const char *arg)
 		if (parse_kill(arg, &o->kill))
 			break;
 		return 0;
+	case 'F':
+		if (ts_parse_seconds(arg, MAX_DURATION_S, &secs))
+			break;
+		o->flight = true;
+		o->fl.window_ns = (uint64_t)(secs * 1e9);
+		return 0;
+	case 'B':
+		if (ts_parse_uint(arg, TS_FLIGHT_MIN_MB, 1u << 20, &v))
+			break;
+		o->fl.mb = v;
+		return 0;
+	case 'O':
+		if (ts_flight_parse_on(arg, &o->fl))
+			break;
+		return 0;
+	case 'I':
+		if (ts_parse_uint(arg, 0, MAX_DURATION_S, &v))
+			break;
+		o->fl.interval_ns = v * 1000000000ull;
+		return 0;
+	case 'X':
+		if (ts_parse_uint(arg, 1, 100000, &v))
+			break;
+		o->fl.max_snaps = v;
+		return 0;
 	}
 	switch (c) {
 	case 'p':
@@ -182,6 +229,23 @@ static int parse_arg(struct trace_opts *o, int c, const char *arg)
 		break;
 	case 'K':
 		warn("--kill %s: one of term, kill, none\n", arg);
+		break;
+	case 'F':
+		warn("--flight-recorder %s: a number of seconds above 0 and up to %d\n", arg,
+		     MAX_DURATION_S);
+		break;
+	case 'B':
+		warn("--flight-recorder-mb %s: a whole number of MiB from %d\n", arg,
+		     TS_FLIGHT_MIN_MB);
+		break;
+	case 'O':
+		warn("--snapshot-on %s: error, exit, stop or hang=SECS, comma-separated\n", arg);
+		break;
+	case 'I':
+		warn("--snapshot-interval %s: whole seconds, 0 to %d\n", arg, MAX_DURATION_S);
+		break;
+	case 'X':
+		warn("--snapshot-max %s: a whole number from 1 to 100000\n", arg);
 		break;
 	}
 	return -EINVAL;
@@ -208,6 +272,26 @@ static int check_gpu_time(const struct trace_opts *o)
 	return 0;
 }
 
+/* --flight-recorder's options go with it; its snapshots are files. */
+static int check_flight(struct trace_opts *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nout; i++) {
+		if (!strcmp(o->out[i], "-") || !strcmp(o->out[i], TS_STATS_STDOUT) ||
+		    !strcmp(o->out[i], TS_STATS_JSON_STDOUT)) {
+			warn("--flight-recorder writes each snapshot to a file: -o %s cannot be "
+			     "one\n",
+			     o->out[i]);
+			return -EINVAL;
+		}
+	}
+	o->fl.out = o->out;
+	o->fl.nout = o->nout;
+	o->fl.pid = o->pid ? o->pid : getpid();
+	return check_gpu_time(o);
+}
+
 static int parse_opts(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option longopts[] = {
@@ -226,6 +310,11 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "cupti", required_argument, NULL, 'C' },
 		{ "start-at", required_argument, NULL, 'T' },
 		{ "metrics", required_argument, NULL, 'M' },
+		{ "flight-recorder", required_argument, NULL, 'F' },
+		{ "flight-recorder-mb", required_argument, NULL, 'B' },
+		{ "snapshot-on", required_argument, NULL, 'O' },
+		{ "snapshot-interval", required_argument, NULL, 'I' },
+		{ "snapshot-max", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -235,6 +324,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->rb_mb = 16;
+	o->fl.mb = TS_FLIGHT_DEFAULT_MB;
+	o->fl.interval_ns = 10 * 1000000000ull;
+	o->fl.max_snaps = 16;
 	optind = 1;
 	opterr = 0; /* ts_usage_error says it, through warn() */
 	while ((c = getopt_long(argc, argv, "+p:ao:d:l:vh", longopts, NULL)) != -1) {
@@ -243,8 +335,14 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		case 'd':
 		case 'R':
 		case 'K':
+		case 'F':
+		case 'B':
+		case 'O':
+		case 'I':
+		case 'X':
 			if (parse_arg(o, c, optarg))
 				return -EINVAL;
+			o->fl_opts |= strchr("BOIX", c) != NULL;
 			break;
 		case 'a':
 			o->all = true;
@@ -308,8 +406,18 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	if (optind < argc)
 		o->cmd = &argv[optind];
 	/* --metrics alone writes no file */
-	if (!o->nout && !o->metrics)
+	if (!o->nout && (!o->metrics || o->flight))
 		o->out[o->nout++] = "trace.json";
+	if (o->fl_opts && !o->flight) {
+		warn("--flight-recorder-mb, --snapshot-on, --snapshot-interval and --snapshot-max "
+		     "go with --flight-recorder SECS\n");
+		return -EINVAL;
+	}
+	if (stats && o->flight) {
+		warn("--stats and --flight-recorder do not go together: snapshots are files "
+		     "(-o stats:FILE)\n");
+		return -EINVAL;
+	}
 	if (stats && o->nout < TS_MAX_OUTPUTS)
 		o->out[o->nout++] = TS_STATS_STDERR;
 	if (o->no_driver && o->driver_only) {
@@ -332,7 +440,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		warn("--start-at: that time has passed\n");
 		return -EINVAL;
 	}
-	return check_gpu_time(o);
+	return o->flight ? check_flight(o) : check_gpu_time(o);
 }
 
 struct trace_run;
@@ -359,12 +467,14 @@ struct trace_run {
 	struct ts_metrics_http *http;
 	struct ts_writer *metrics_own; /* --metrics' writer until the outputs own it */
 	struct ts_writer *metrics;     /* the same, fed by the outputs */
+	struct ts_flight flight;
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
 	uint64_t start_mono;			     /* --start-at, CLOCK_MONOTONIC; 0: now */
 	uint64_t t0;				     /* when the tracer started, CLOCK_MONOTONIC */
-	bool started; /* the probes are live: the outputs hold a trace */
+	bool started;		/* the probes are live: the outputs hold a trace */
+	sig_atomic_t snap_seen; /* SIGUSR2s taken */
 	bool timed_out;
 };
 
@@ -382,11 +492,14 @@ static int expand_outputs(struct trace_run *r)
 		r->start_mono = mono + (r->o.start_at - real);
 		r->live.start_ns = r->start_mono;
 	}
+	/* snapshots are named when taken: %n, %t are theirs */
+	if (r->o.flight)
+		return ts_flight_check(&r->o.fl);
 	for (i = 0; i < r->o.nout; i++) {
 		if (!strchr(r->o.out[i], '%'))
 			continue;
 		if (ts_outname_expand(r->o.out[i], r->out_names[i], sizeof(r->out_names[i]),
-				      r->o.pid ? r->o.pid : getpid(), t0)) {
+				      r->o.pid ? r->o.pid : getpid(), t0, 0)) {
 			warn("-o %s: %%h, %%p, %%t or %%%% only, within %d bytes\n", r->o.out[i],
 			     TS_PATH_MAX);
 			return -EINVAL;
@@ -414,6 +527,19 @@ static void metrics_ring(struct trace_run *r, uint64_t fill)
 				r->probes.rb_size);
 }
 
+/* Between drains: SIGUSR2s asked for snapshots; the flight recorder's own triggers. */
+static void flight_tick(struct trace_run *r, uint64_t now)
+{
+	if (snap_signals != r->snap_seen) {
+		r->snap_seen = snap_signals;
+		/* the signal cut the poll short: what came before it is in the snapshot */
+		ring_buffer__consume(r->probes.rb);
+		ts_flight_ask(&r->flight, "signal");
+	}
+	r->flight.drops = ts_probes_drops(&r->probes);
+	ts_flight_tick(&r->flight, now);
+}
+
 static int run_loop(struct trace_run *r)
 {
 	uint64_t now = ts_now_ns(CLOCK_MONOTONIC), next_sync = now + SYNC_INTERVAL_NS;
@@ -439,6 +565,8 @@ static int run_loop(struct trace_run *r)
 			r->timed_out = true;
 			break;
 		}
+		if (r->o.flight)
+			flight_tick(r, now);
 		/* a kill -9 or a power cut loses at most this much of every output */
 		if (now >= next_sync) {
 			ts_outputs_sync(&r->outs);
@@ -583,7 +711,8 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	err = ts_probes_open(&r->probes, &po);
 	if (err)
 		return err;
-	err = ts_outputs_open(&r->outs, r->o.out, r->o.nout, NULL);
+	/* with --flight-recorder, -o names the snapshots: none is open while recording */
+	err = ts_outputs_open(&r->outs, r->o.out, r->o.flight ? 0 : r->o.nout, NULL);
 	if (err)
 		return err;
 	if (r->metrics_own) {
@@ -594,6 +723,17 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		r->metrics_own = NULL;
 	}
 	r->live.sink = &r->outs.base;
+	if (r->o.flight) {
+		struct sigaction sa = { .sa_handler = on_snapshot_signal };
+
+		ts_flight_init(&r->flight, &r->o.fl);
+		/* --metrics goes on counting every record; the files are the snapshots' */
+		r->flight.also = r->metrics ? &r->outs.base : NULL;
+		r->live.sink = &r->flight.base;
+		/* SIGUSR2 takes a snapshot (perf's signal for switching output), not the end */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR2, &sa, NULL);
+	}
 	err = ts_live_start(&r->live, r->o.all ? TS_MODE_SYSTEM_WIDE : 0, r->start_mono, TS_VERSION,
 			    r->cmdline);
 	if (err)
@@ -667,7 +807,13 @@ static int finish(struct trace_run *r, bool failed)
 	ts_metrics_http_stop(r->http);
 	r->http = NULL;
 	/* the files first: detaching can take seconds, and nothing more is read */
-	if (ts_outputs_close(&r->outs, failed || stop_signal))
+	if (r->o.flight) {
+		flight_tick(r, ts_now_ns(CLOCK_MONOTONIC)); /* a SIGUSR2 as the run ended */
+		ts_flight_finish(&r->flight);
+		/* --metrics' writer, if any: the snapshots were the files */
+		if (ts_outputs_close(&r->outs, failed || stop_signal))
+			ret = 1;
+	} else if (ts_outputs_close(&r->outs, failed || stop_signal))
 		ret = 1;
 	else
 		report(r, drops);
@@ -737,6 +883,7 @@ cleanup:
 	}
 	ts_child_free(&r->child);
 	ts_gpu_time_cleanup(&r->gpu);
+	ts_flight_free(&r->flight);
 	ts_live_free(&r->live);
 	free(r->offsets);
 	free(r);

@@ -101,6 +101,7 @@ struct ts_corr {
 	char *hosts[TS_MAX_HOSTS]; /* META_HOST names, in order, distinct */
 	unsigned int nhosts;
 	char *host_identity;
+	char *trigger, *window_kv; /* META_SNAP's strings (a flight-recorder snapshot) */
 	uint64_t next_capture;
 	struct ts_device devs[TS_MAX_DEVICES];
 };

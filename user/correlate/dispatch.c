@@ -192,6 +192,20 @@ static uint8_t slice_kind(const struct ts_hook *h)
 	return k;
 }
 
+/*
+ * A call from before a flight-recorder snapshot's window: what it says about
+ * names, contexts and streams is learned; nothing is drawn or counted.
+ */
+static void context_call(struct ts_corr *c, const struct ts_call *call)
+{
+	if (!call->hook || call->rec->ret)
+		return;
+	track_context(c, call);
+	track_names(c, call);
+	if (call->hook->sem == TS_SEM_STREAM_CREATE)
+		ts_gpu_stream_created(c, call, call->rec->vals[0]);
+}
+
 static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 {
 	struct ts_slice s = { 0 };
@@ -204,6 +218,10 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 
 	if (ts_decode_call(&c->syms, r, &call)) {
 		c->stats.unknown_syms++;
+		return;
+	}
+	if (r->hdr.flags & TS_API_F_CONTEXT) {
+		context_call(c, &call);
 		return;
 	}
 	c->stats.api_calls++;
@@ -308,6 +326,21 @@ static void meta_name(struct ts_corr *c, const struct ts_rec_meta *m)
 	name = dup_name(s, len);
 	if (name && !ts_hmap_put_owned(&c->fnames, m->hdr.pid, m->v[0], name))
 		ts_hmap_put(&c->recovered, m->hdr.pid, m->v[0], 1);
+}
+
+/* A flight-recorder snapshot: which one, why, and the window it holds. */
+static void meta_window(struct ts_corr *c, const struct ts_rec_meta *m)
+{
+	size_t len, kvlen;
+	const char *trig = ts_meta_str(m, 0, &len), *kv = ts_meta_str(m, 1, &kvlen);
+
+	free(c->trigger);
+	free(c->window_kv);
+	c->trigger = strndup(trig, len);
+	c->window_kv = strndup(kv, kvlen);
+	c->meta.snapshot = m->hdr.aux;
+	c->meta.window_start_ns = ts_rel(c, m->v[0]);
+	c->meta.window_end_ns = ts_rel(c, m->v[1]);
 }
 
 static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
@@ -482,6 +515,9 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	case TS_REC_META_NAME:
 		meta_name(c, rec);
 		break;
+	case TS_REC_META_SNAP:
+		meta_window(c, rec);
+		break;
 	default:
 		break;
 	}
@@ -532,6 +568,8 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	memcpy(c->meta.hosts, c->hosts, sizeof(c->meta.hosts));
 	c->meta.nhosts = c->nhosts;
 	c->meta.host_identity = c->host_identity;
+	c->meta.trigger = c->trigger;
+	c->meta.window_kv = c->window_kv;
 	return c->w->ops->finish(c->w, &c->meta);
 }
 
@@ -569,5 +607,7 @@ void ts_corr_free(struct ts_corr *c)
 	while (c->nhosts)
 		free(c->hosts[--c->nhosts]);
 	free(c->host_identity);
+	free(c->trigger);
+	free(c->window_kv);
 	free(c);
 }

@@ -6,6 +6,8 @@
 
 /* CUresult of the toolkit's stub libcuda: no GPU work can run with it */
 #define TS_CUDA_ERROR_STUB_LIBRARY 34
+/* CUresult of a query whose work is still running: an answer, not an error */
+#define TS_CUDA_ERROR_NOT_READY 600
 
 /*
  * The name of a CUresult, from CUDA 13's full table; "CUresult N" (in buf)

@@ -146,6 +146,7 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 	case TS_REC_META_LIB:
 	case TS_REC_META_NAME:
 	case TS_REC_META_HOST:
+	case TS_REC_META_SNAP:
 		return check_meta(rec);
 	default:
 		return TS_REC_BAD_KIND;

@@ -21,7 +21,8 @@ static void safe_host(char *h, size_t len)
 			h[i] = '_';
 }
 
-int ts_outname_expand(const char *in, char *out, size_t len, pid_t pid, time_t start)
+int ts_outname_expand(const char *in, char *out, size_t len, pid_t pid, time_t start,
+		      unsigned int snap)
 {
 	char host[256], piece[64];
 	size_t o = 0;
@@ -41,6 +42,8 @@ int ts_outname_expand(const char *in, char *out, size_t len, pid_t pid, time_t s
 		} else if (*in == 't') {
 			gmtime_r(&start, &tm);
 			strftime(piece, sizeof(piece), "%Y%m%dT%H%M%SZ", &tm);
+		} else if (*in == 'n' && snap) {
+			snprintf(piece, sizeof(piece), "%u", snap);
 		} else if (*in == '%') {
 			strcpy(piece, "%");
 		} else {
@@ -52,6 +55,36 @@ int ts_outname_expand(const char *in, char *out, size_t len, pid_t pid, time_t s
 		o += strlen(add);
 	}
 	out[o] = '\0';
+	return 0;
+}
+
+/* The format suffixes, longest first where one ends another: where .N goes. */
+static const char *const exts[] = { ".stats.txt", ".stats.json", ".perfetto-trace",
+				    ".pftrace",	  ".json",	 ".sqlite",
+				    ".db",	  ".tsbpf" };
+
+int ts_outname_snapshot(const char *in, char *out, size_t len, pid_t pid, time_t when,
+			unsigned int snap)
+{
+	char tail[32];
+	size_t n, e, i;
+	int err;
+
+	err = ts_outname_expand(in, out, len, pid, when, snap);
+	if (err || strstr(in, "%n") || strstr(in, "%t"))
+		return err;
+	n = strlen(out);
+	snprintf(tail, sizeof(tail), ".%u", snap);
+	for (i = 0; i < ARRAY_SIZE(exts); i++) {
+		e = strlen(exts[i]);
+		if (n > e && !strcmp(out + n - e, exts[i]))
+			break;
+	}
+	e = i < ARRAY_SIZE(exts) ? strlen(exts[i]) : 0;
+	if (n + strlen(tail) >= len)
+		return -ENAMETOOLONG;
+	memmove(out + n - e + strlen(tail), out + n - e, e + 1);
+	memcpy(out + n - e, tail, strlen(tail));
 	return 0;
 }
 

@@ -247,6 +247,31 @@ static void put_invalid(struct ts_jw *jw, const struct ts_trace_meta *m)
 	ts_jw_obj_close(jw);
 }
 
+/* A flight-recorder snapshot: "flight_recorder": its number, trigger, window and counts. */
+static void json_window(struct ts_jw *jw, const struct ts_trace_meta *m)
+{
+	const char *kv = m->window_kv ? m->window_kv : "", *key, *val;
+	size_t klen, vlen;
+	char name[64];
+
+	ts_jw_key(jw, "flight_recorder");
+	ts_jw_obj_open(jw);
+	TS_JW_U64(jw, "snapshot", m->snapshot);
+	ts_jw_cstr_field(jw, "trigger", m->trigger ? m->trigger : "");
+	TS_JW_U64(jw, "window_start_ns", m->window_start_ns);
+	TS_JW_U64(jw, "window_end_ns", m->window_end_ns);
+	/* key=value lines: whole numbers as numbers, the rest as strings */
+	while (ts_kv_next(&kv, &key, &klen, &val, &vlen)) {
+		snprintf(name, sizeof(name), "%.*s", (int)klen, key);
+		ts_jw_key(jw, name);
+		if (vlen && vlen < 20 && strspn(val, "0123456789") >= vlen)
+			ts_jw_u64(jw, strtoull(val, NULL, 10));
+		else
+			ts_jw_str(jw, val, vlen);
+	}
+	ts_jw_obj_close(jw);
+}
+
 static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 {
 	TS_JW_KEY(jw, "otherData");
@@ -280,6 +305,8 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 		TS_JW_U64(jw, "gpu_clock_error_bound_ns", m->gpu_clock_err_ns);
 	}
 	put_invalid(jw, m);
+	if (m->snapshot)
+		json_window(jw, m);
 	ts_jw_obj_close(jw);
 }
 

@@ -334,6 +334,25 @@ static void sq_meta(struct sq_writer *q, const struct ts_trace_meta *m)
 	}
 }
 
+/* A flight-recorder snapshot: flight_* rows, the key=value lines as they are. */
+static void sq_window(struct sq_writer *q, const struct ts_trace_meta *m)
+{
+	const char *kv = m->window_kv ? m->window_kv : "", *key, *val;
+	size_t klen, vlen;
+	char name[80];
+
+	meta_u64(q, "flight_snapshot", m->snapshot);
+	meta_str(q, "flight_trigger", m->trigger);
+	meta_u64(q, "flight_window_start_ns", m->window_start_ns);
+	meta_u64(q, "flight_window_end_ns", m->window_end_ns);
+	while (ts_kv_next(&kv, &key, &klen, &val, &vlen)) {
+		snprintf(name, sizeof(name), "flight_%.*s", (int)(klen > 64 ? 64 : klen), key);
+		sqlite3_bind_text(q->st[SQ_META], 1, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q->st[SQ_META], 2, val, (int)vlen, SQLITE_TRANSIENT);
+		sq_step(q, SQ_META);
+	}
+}
+
 static int sq_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 {
 	struct sq_writer *q = (struct sq_writer *)w;
@@ -341,6 +360,8 @@ static int sq_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 	unsigned int i;
 
 	sq_meta(q, m);
+	if (m->snapshot)
+		sq_window(q, m);
 	if (!q->err)
 		sq_exec(q, ts_sqlite_finish_sql);
 	if (!q->err)

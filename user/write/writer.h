@@ -93,6 +93,15 @@ struct ts_trace_meta {
 	const char *hosts[TS_MAX_HOSTS];
 	unsigned int nhosts;
 	const char *host_identity; /* the first host's identity lines */
+	/*
+	 * A flight-recorder snapshot (META_SNAP; snapshot 0: not one): its
+	 * number, its trigger, its window in trace times, and key=value lines
+	 * (what set it off, what the memory bound cut).
+	 */
+	uint32_t snapshot;
+	const char *trigger;
+	uint64_t window_start_ns, window_end_ns;
+	const char *window_kv;
 };
 
 enum ts_track_kind { TS_TRACK_HOST, TS_TRACK_GPU };
@@ -145,6 +154,33 @@ static inline void ts_writer_destroy(struct ts_writer *w)
 int ts_json_writer_open(const char *path, struct ts_writer **out);
 int ts_pftrace_writer_open(const char *path, struct ts_writer **out);
 int ts_sqlite_writer_open(const char *path, struct ts_writer **out);
+
+/*
+ * The next key=value line of *kv (a snapshot's window_kv): false at the end.
+ * Lines without '=' or with an empty key are skipped.
+ */
+static inline bool ts_kv_next(const char **kv, const char **key, size_t *klen, const char **val,
+			      size_t *vlen)
+{
+	while (**kv) {
+		const char *line = *kv, *nl = line, *eq = NULL;
+
+		while (*nl && *nl != '\n') {
+			if (*nl == '=' && !eq)
+				eq = nl;
+			nl++;
+		}
+		*kv = *nl ? nl + 1 : nl;
+		if (!eq || eq == line)
+			continue;
+		*key = line;
+		*klen = eq - line;
+		*val = eq + 1;
+		*vlen = nl - eq - 1;
+		return true;
+	}
+	return false;
+}
 
 /* The arg with this key, or NULL. */
 static inline const struct ts_arg *ts_slice_arg(const struct ts_slice *s, const char *key)

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The flight recorder (--flight-recorder SECS) on the stand-in driver: exact
+ * windows (phase A, a pause longer than the window, phase B, a trigger: the
+ * snapshot holds phase B's launches, none of A's, and names the kernel from
+ * before the window), each trigger (SIGUSR2, error, exit, hang), the rate
+ * limit, the memory bound under a storm (peak RSS of the tracer), and a
+ * snapshot to an unwritable folder. The workload itself gives the trigger
+ * (workloads.h: flight), so the window is the workload's, not a timer's.
+ * Root, like the other BPF tests.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "trace_json.h"
+#include "tracer_run.h"
+#include "workloads.h"
+
+#define MAX_ARGS 48
+
+/* argv from a space-separated line (the test's paths have no spaces) */
+static void split(char *line, char **argv)
+{
+	int n = 0;
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(line, " ", &save); tok && n < MAX_ARGS - 1;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[n++] = tok;
+	argv[n] = NULL;
+}
+
+/* Start `tracesmith-bpf --lib FAKE TRACER_ARGS -- fakeapp --lib FAKE APP_ARGS`; stderr on *fd. */
+static pid_t start_flight(int *fd, const char *tracer_args, const char *app_args)
+{
+	static char line[2048];
+	static char *argv[MAX_ARGS];
+
+	snprintf(line, sizeof(line), "%s --lib %s %s -- %s --lib %s %s", bin, fakecuda, tracer_args,
+		 fakeapp, fakecuda, app_args);
+	split(line, argv);
+	return start(argv, fd);
+}
+
+/* Run it to the end: its exit status, its stderr in err. */
+static int run_flight(char *err, size_t len, const char *tracer_args, const char *app_args)
+{
+	int fd;
+	pid_t pid = start_flight(&fd, tracer_args, app_args);
+
+	err[0] = '\0';
+	return collect(pid, fd, err, len);
+}
+
+/* How often needle is in s. */
+static int occurrences(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, needle)); s += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The snapshot's otherData.flight_recorder member key, as a number. */
+static long long flight_num(const struct trace *t, const char *key)
+{
+	return ev_int(trace_other(t, "flight_recorder"), key);
+}
+
+static const char *flight_str(const struct trace *t, const char *key)
+{
+	return ev_str(trace_other(t, "flight_recorder"), key);
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * The window is exact: phase A (20 launches of A), 3 s of nothing (more than
+ * the 2 s window), phase B (15 of B), a failing allocation. The snapshot
+ * holds the 15 B launches and none of A, B still named (cuModuleGetFunction
+ * came before phase A), the process named, the trigger said; one file only.
+ */
+static void test_window_exact_on_error(void **state)
+{
+	char err[8192], args[512];
+	struct trace t;
+
+	snprintf(args, sizeof(args), "--flight-recorder 2 --snapshot-on error -o %s -o %s",
+		 path_in("w.json"), path_in("w.sqlite"));
+	assert_int_equal(run_flight(err, sizeof(err), args, "flight 20 3000 15 fail"), 0);
+	assert_non_null(strstr(err, "snapshot 1 (error: cuMemAlloc_v2 returned "
+				    "CUDA_ERROR_OUT_OF_MEMORY"));
+	assert_false(exists(path_in("w.json")));
+	assert_false(exists(path_in("w.2.json")));
+	assert_true(exists(path_in("w.1.sqlite")));
+	assert_int_equal(trace_load(&t, path_in("w.1.json")), 0);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 15);
+	assert_int_equal(trace_count(&t, "X", "cuLaunchKernel", HOST), 15);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_A, ANY), 0);
+	assert_int_equal(trace_count(&t, "X", "cuMemAlloc_v2", HOST), 1);
+	/* the definitions are learned from, not drawn */
+	assert_int_equal(trace_count(&t, "X", "cuModuleGetFunction", HOST), 0);
+	assert_non_null(trace_find(&t, "M", "process_name", HOST, 0));
+	assert_string_equal(flight_str(&t, "trigger"), "error");
+	assert_int_equal(flight_num(&t, "snapshot"), 1);
+	assert_int_equal(flight_num(&t, "window_seconds"), 2);
+	assert_int_equal(flight_num(&t, "window_end_ns") - flight_num(&t, "window_start_ns"),
+			 2000000000ll);
+	assert_int_equal(trace_partial_overlaps(&t), 0);
+	trace_free(&t);
+}
+
+/*
+ * SIGUSR2 (sent by the workload to its parent, the tracer, after phase B):
+ * a snapshot in every format given, the .tsbpf one replaying to the same
+ * trace; the run goes on and ends with no other file.
+ */
+static void test_sigusr2_snapshot(void **state)
+{
+	char err[8192] = "", args[512], app[256];
+	char *replay[] = { (char *)bin, "replay",	   path_in("s.1.tsbpf"),
+			   "-o",	path_in("r.json"), NULL };
+	struct trace t;
+	pid_t tr;
+	int fd;
+
+	snprintf(args, sizeof(args), "--flight-recorder 30 -o %s -o %s", path_in("s.json"),
+		 path_in("s.tsbpf"));
+	snprintf(app, sizeof(app), "--linger %s flight 5 0 7 signal", path_in("s.go"));
+	tr = start_flight(&fd, args, app);
+	assert_true(wait_for(fd, "snapshot 1 (signal", err, sizeof(err), 60000));
+	close(open(path_in("s.go"), O_CREAT | O_WRONLY, 0644));
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "1 snapshots written"));
+	assert_false(exists(path_in("s.2.json")));
+	assert_int_equal(trace_load(&t, path_in("s.1.json")), 0);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_A, GPU), 5);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 7);
+	assert_string_equal(flight_str(&t, "trigger"), "signal");
+	trace_free(&t);
+	assert_int_equal(run_tracer(replay, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, path_in("r.json")), 0);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 7);
+	assert_string_equal(flight_str(&t, "trigger"), "signal");
+	trace_free(&t);
+}
+
+/* A process that exits with status 3: a snapshot, %n in the name; the tracer exits 3. */
+static void test_exit_trigger(void **state)
+{
+	char err[8192], args[512];
+	struct trace t;
+
+	snprintf(args, sizeof(args), "--flight-recorder 30 --snapshot-on exit -o %s",
+		 path_in("e-%n.json"));
+	assert_int_equal(run_flight(err, sizeof(err), args, "flight 10 0 4 exit"),
+			 FLIGHT_EXIT_STATUS);
+	assert_int_equal(trace_load(&t, path_in("e-1.json")), 0);
+	assert_int_equal(trace_count(&t, "X", "cuLaunchKernel", HOST), 14);
+	assert_string_equal(flight_str(&t, "trigger"), "exit");
+	assert_non_null(strstr(flight_str(&t, "detail"), "exited with status 3"));
+	trace_free(&t);
+	assert_false(exists(path_in("e-2.json")));
+}
+
+/* A call that may block waits past hang=1: snapshot taken while it waits, drawn unfinished. */
+static void test_hang_trigger(void **state)
+{
+	char err[8192], args[512];
+	json_object *sync;
+	struct trace t;
+
+	setenv("FAKECUDA_SYNC_US", "4000000", 1);
+	snprintf(args, sizeof(args), "--flight-recorder 30 --snapshot-on hang=1 -o %s",
+		 path_in("h.json"));
+	assert_int_equal(run_flight(err, sizeof(err), args, "flight 0 0 3 hang"), 0);
+	unsetenv("FAKECUDA_SYNC_US");
+	assert_int_equal(trace_load(&t, path_in("h.1.json")), 0);
+	assert_string_equal(flight_str(&t, "trigger"), "hang");
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 3);
+	sync = trace_find(&t, "X", "cuCtxSynchronize", HOST, 0);
+	assert_non_null(sync);
+	assert_int_equal(ev_arg_int(sync, "unfinished"), 1);
+	trace_free(&t);
+	assert_false(exists(path_in("h.2.json")));
+}
+
+/* A storm of 50 failing calls within the interval: one file, the rest counted and said once. */
+static void test_rate_limit(void **state)
+{
+	char err[8192], args[512];
+
+	snprintf(args, sizeof(args),
+		 "--flight-recorder 30 --snapshot-on error --snapshot-interval 3600 -o %s",
+		 path_in("rl.json"));
+	assert_int_equal(run_flight(err, sizeof(err), args, "flight 0 0 2 fail 50"), 0);
+	assert_true(exists(path_in("rl.1.json")));
+	assert_false(exists(path_in("rl.2.json")));
+	assert_int_equal(occurrences(err, "triggers come faster"), 1);
+	assert_non_null(strstr(err, "triggers not taken"));
+}
+
+/* Run to the end, reaped with wait4: the tracer's peak RSS in KiB. */
+static long run_rss(char *err, size_t len, const char *tracer_args, const char *app_args)
+{
+	struct rusage ru;
+	int fd, st;
+	pid_t pid = start_flight(&fd, tracer_args, app_args);
+	ssize_t n;
+	size_t off = 0;
+
+	while (off < len - 1 && (n = read(fd, err + off, len - 1 - off)) > 0)
+		off += n;
+	err[off] = '\0';
+	close(fd);
+	assert_int_equal(wait4(pid, &st, 0, &ru), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return ru.ru_maxrss;
+}
+
+/*
+ * A storm well over the memory bound (4 MiB; 200k and 600k launches of
+ * ~120-byte records): the oldest records are cut and counted, the snapshot
+ * holds the rest, and the tracer's peak RSS does not grow with the storm:
+ * it stays within the bound of a plain recording's (to a .tsbpf).
+ */
+static void test_memory_bound(void **state)
+{
+	static const char *fmt = "--flight-recorder 600 --flight-recorder-mb 4 --snapshot-on stop "
+				 "-o %s";
+	char err[8192], args[512];
+	long rss0, rss1, rss3, cut1, cut3, kept, dropped;
+	struct trace t;
+
+	/* runs first: a child's peak RSS counts what it shared with this process before exec */
+	snprintf(args, sizeof(args), "-o %s", path_in("m0.tsbpf"));
+	rss0 = run_rss(err, sizeof(err), args, "storm 200000");
+	snprintf(args, sizeof(args), fmt, path_in("m1.json"));
+	rss1 = run_rss(err, sizeof(err), args, "storm 200000");
+	snprintf(args, sizeof(args), fmt, path_in("m3.json"));
+	rss3 = run_rss(err, sizeof(err), args, "storm 600000");
+	fprintf(stderr,
+		"peak RSS: %ld KiB recording 200k launches to .tsbpf; flight recorder "
+		"(4 MiB): %ld KiB (200k), %ld KiB (600k)\n",
+		rss0, rss1, rss3);
+	/* the bound over a plain recording's, and three times the records in the same memory */
+	assert_true(rss1 < rss0 + 4096 + 2048);
+	assert_true(rss3 < rss1 + 2048);
+
+	assert_int_equal(trace_load(&t, path_in("m1.1.json")), 0);
+	cut1 = flight_num(&t, "records_cut");
+	kept = trace_count(&t, "X", "cuLaunchKernel", HOST);
+	dropped = json_object_get_int64(trace_other(&t, "dropped_events"));
+	trace_free(&t);
+	assert_true(cut1 > 0);
+	assert_true(kept < 200000);
+	/* every launch is in the snapshot, cut and counted, or dropped by BPF (said) */
+	assert_true(kept + cut1 + dropped >= 200000 && kept + cut1 <= 200000 + 8);
+	assert_int_equal(trace_load(&t, path_in("m3.1.json")), 0);
+	cut3 = flight_num(&t, "records_cut");
+	trace_free(&t);
+	assert_true(cut3 > cut1 + 350000);
+}
+
+/*
+ * The snapshot's folder is gone (a file in its place) when SIGUSR2 comes:
+ * said, recording goes on, and the next snapshot, once the folder is back,
+ * is written whole.
+ */
+static void test_unwritable_folder(void **state)
+{
+	char err[8192] = "", args[512], app[256], *sub = strdup(path_in("sub"));
+	struct trace t;
+	pid_t tr;
+	int fd;
+
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(args, sizeof(args), "--flight-recorder 60 -o %s/u.json", sub);
+	snprintf(app, sizeof(app), "--wait-file %s --linger %s flight 3 0 4 signal",
+		 path_in("u.go"), path_in("u.end"));
+	tr = start_flight(&fd, args, app);
+	/* the folder was there at the start (the command runs: the check is past); now a file */
+	assert_true(child_of(tr) > 0);
+	assert_int_equal(rmdir(sub), 0);
+	close(open(sub, O_CREAT | O_WRONLY, 0644));
+	close(open(path_in("u.go"), O_CREAT | O_WRONLY, 0644));
+	assert_true(wait_for(fd, "snapshot 1 was not written; recording goes on", err, sizeof(err),
+			     60000));
+	assert_int_equal(unlink(sub), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	kill(tr, SIGUSR2);
+	assert_true(wait_for(fd, "snapshot 2 (signal", err, sizeof(err), 60000));
+	close(open(path_in("u.end"), O_CREAT | O_WRONLY, 0644));
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	snprintf(args, sizeof(args), "%s/u.2.json", sub);
+	assert_int_equal(trace_load(&t, args), 0);
+	assert_int_equal(trace_count(&t, "X", "cuLaunchKernel", HOST), 7);
+	trace_free(&t);
+	free(sub);
+}
+
+/* Bad options: one line each, exit 1. */
+static void test_bad_options(void **state)
+{
+	char *no_window[] = { (char *)bin, "--snapshot-on", "error", "-a", NULL };
+	char *bad_on[] = { (char *)bin, "--flight-recorder", "5", "--snapshot-on", "oops", "-a",
+			   NULL };
+	char *to_stdout[] = { (char *)bin, "--flight-recorder", "5", "-o", "-", "-a", NULL };
+	char *no_folder[] = { (char *)bin, "--flight-recorder",	  "5",
+			      "-o",	   "/nonexistent/t.json", "-a",
+			      NULL };
+
+	expect_error(no_window, "go with --flight-recorder SECS");
+	expect_error(bad_on, "--snapshot-on oops");
+	expect_error(to_stdout, "-o - cannot be one");
+	expect_error(no_folder, "no folder /nonexistent");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_window_exact_on_error),
+		cmocka_unit_test(test_sigusr2_snapshot),
+		cmocka_unit_test(test_exit_trigger),
+		cmocka_unit_test(test_hang_trigger),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_memory_bound),
+		cmocka_unit_test(test_unwritable_folder),
+		cmocka_unit_test(test_bad_options),
+	};
+
+	if (geteuid() != 0) {
+		if (getenv("CI")) {
+			fprintf(stderr, "test_run_flight: CI must run these as root\n");
+			return 1;
+		}
+		fprintf(stderr, "test_run_flight: not root, skipping (run: sudo make test)\n");
+		return 0;
+	}
+	if (getenv("TS_TEST_FILTER")) /* run some: TS_TEST_FILTER='test_hang*' */
+		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
+	return cmocka_run_group_tests_name("flight", tests, tracer_setup, NULL);
+}
