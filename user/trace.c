@@ -593,8 +593,9 @@ static int go(struct trace_run *r)
 	if (r->child.pid)
 		return ts_child_release(&r->child);
 	/* the probes are live: what the library hands over from now on is traced */
-	if (r->o.pid && r->o.gpu_time)
-		ts_gpu_time_inject(&r->gpu, r->o.pid, r->o.cupti);
+	/* a failure is said once, with its cause: no later guess at why CUPTI never started */
+	if (r->o.pid && r->o.gpu_time && ts_gpu_time_inject(&r->gpu, r->o.pid, r->o.cupti))
+		r->live.gpu_time = false;
 	if (r->start_mono)
 		warn("attached; recording from --start-at on (%.1f s from now)\n",
 		     (r->start_mono - ts_now_ns(CLOCK_MONOTONIC)) / 1e9);
@@ -652,6 +653,9 @@ int cmd_trace(int argc, char **argv)
 		warn("no process with pid %d (has it exited?)\n", r->o.pid);
 		goto cleanup;
 	}
+	/* -p --gpu-time into a process it could harm: refused before anything starts */
+	if (r->o.pid > 0 && r->o.gpu_time && ts_gpu_time_check_pid(r->o.pid))
+		goto cleanup;
 	if (setup(r, argc, argv))
 		goto cleanup;
 	err = go(r);
@@ -678,6 +682,9 @@ int cmd_trace(int argc, char **argv)
 		ret = 1;
 	if (!ret)
 		ret = ts_child_result(&r->child);
+	/* -p --gpu-time without GPU times: the trace is written, but not what was asked */
+	if (!ret && r->gpu.failed)
+		ret = 1;
 cleanup:
 	if (!r->started) {
 		ts_outputs_discard(&r->outs);
