@@ -7,19 +7,29 @@
  * libcuda is dlopen'ed after start-up, as the runtime does.
  *
  * Usage: fakeapp [--lib PATH] [--wait-file F] [--preload] [--forever] [--fork]
- *                [--exec MODE] MODE...
+ *                [--exec MODE] [--seccomp kill|errno] MODE...
  * --fork runs the modes in a child that exits at once (the parent waits);
  * --exec MODE then execs `fakeapp --lib PATH MODE`: the same process, renamed.
  * --pause F: done, make the mark call (workloads.h), then wait for F before exiting.
+ * --seccomp: after --preload, a seccomp filter that kills the process on
+ * openat (or makes it fail with EPERM), as sandboxed programs have.
  * MODE: runtime torch triton launchex threads fail all hostile graphs cluster getname
  *       dirtyargs forge kernels labels,
- * or storm N, or flight N1 MS N2 END [K]
+ * or storm N, or flight N1 MS N2 END [K];
+ * any other name (idle) runs nothing (a process under --seccomp may open nothing).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -860,10 +870,33 @@ static void wait_file(const char *f)
 		usleep(10000);
 }
 
+/* --seccomp: openat kills the process (how "kill") or fails with EPERM, as a sandbox's filter may */
+static void seccomp_openat(const char *how)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, strcmp(how, "kill") ? SECCOMP_RET_ERRNO | EPERM
+							      : SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
+		perror("fakeapp: seccomp");
+		exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = "libcuda.so.1", *wait = NULL, *exec_mode = NULL, *exec_thread = NULL;
 	const char *pause = NULL;
+	const char *seccomp = NULL;
 	int i = 1, preload = 0, forever = 0, fork_first = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -889,6 +922,8 @@ int main(int argc, char **argv)
 			exec_mode = argv[++i];
 		else if (!strcmp(argv[i], "--exec-thread") && i + 1 < argc)
 			exec_thread = argv[++i];
+		else if (!strcmp(argv[i], "--seccomp") && i + 1 < argc)
+			seccomp = argv[++i];
 	}
 	if (i >= argc) {
 		fprintf(stderr, "usage: fakeapp [--lib PATH] [--wait-file F] [--preload] "
@@ -907,6 +942,8 @@ int main(int argc, char **argv)
 	}
 	if (preload)
 		lib = dlopen(path, RTLD_NOW);
+	if (seccomp)
+		seccomp_openat(seccomp);
 	if (wait)
 		wait_file(wait);
 	if (!lib)

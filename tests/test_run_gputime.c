@@ -19,6 +19,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -478,10 +479,12 @@ static void test_gpu_time_library_file(void **state)
 	setenv("TRACESMITH_STATE_DIR", keep, 1);
 }
 
-/* -p on a process in another mount namespace: said, and traced without GPU times */
+/* -p on a process in another mount namespace: refused before anything starts */
 static void test_gpu_time_other_mounts(void **state)
 {
-	char *app[] = { "unshare", "--mount", "--propagation", "private", "sleep", "3", NULL };
+	char *app[] = {
+		"/usr/bin/unshare", "--mount", "--propagation", "private", "sleep", "3", NULL
+	};
 	char pidstr[16], err[4096];
 	char *argv[] = {
 		(char *)bin, "--lib", (char *)fakecuda,	     "--gpu-time", "-p", pidstr, "-d",
@@ -491,10 +494,265 @@ static void test_gpu_time_other_mounts(void **state)
 
 	usleep(300000);
 	snprintf(pidstr, sizeof(pidstr), "%d", p);
-	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 1);
 	assert_non_null(strstr(err, "lives in another mount namespace"));
+	assert_int_equal(access(path_in("gt-ns.json"), F_OK), -1);
 	kill(p, SIGKILL);
 	wait_status(p);
+}
+
+/* ---- -p --gpu-time never harms the target ---- */
+
+/*
+ * Reap pid, waiting up to a minute: its status, or -1 when it will not end
+ * (a target hung by the injection fails the test instead of hanging it).
+ */
+static int reap_within(pid_t pid)
+{
+	int st, i;
+
+	for (i = 0; i < 6000; i++) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (w < 0)
+			return -1;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	return -1;
+}
+
+/* Poll /proc/pid/what until it holds want (up to a minute). */
+static bool proc_has(pid_t pid, const char *what, const char *want)
+{
+	static char buf[65536];
+	char path[64];
+	int i, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	for (i = 0; i < 6000; i++) {
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strstr(buf, want))
+				return true;
+		}
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Start fakeapp --preload [extra...] --wait-file go MODE with FAKECUPTI_MODE=cmode (and FILE) */
+static pid_t start_target(const char *cmode, const char *file, const char *seccomp, const char *go,
+			  const char *mode)
+{
+	char *app[] = { (char *)fakeapp,
+			"--lib",
+			(char *)fakecuda,
+			"--preload",
+			"--wait-file",
+			(char *)go,
+			(char *)mode,
+			NULL,
+			NULL,
+			NULL };
+	pid_t pid;
+
+	if (seccomp) { /* --seccomp HOW before the mode */
+		app[6] = "--seccomp";
+		app[7] = (char *)seccomp;
+		app[8] = (char *)mode;
+	}
+	if (cmode)
+		setenv("FAKECUPTI_MODE", cmode, 1);
+	if (file)
+		setenv("FAKECUPTI_FILE", file, 1);
+	pid = start(app, NULL);
+	unsetenv("FAKECUPTI_MODE");
+	unsetenv("FAKECUPTI_FILE");
+	/* libcuda loaded and the filter set: it then waits for go in a syscall */
+	assert_true(proc_has(pid, "maps", "libcuda.so.1"));
+	if (seccomp)
+		assert_true(proc_has(pid, "status", "Seccomp:\t2"));
+	return pid;
+}
+
+/* What a -p test started, killed by its teardown if an assertion left them running */
+static pid_t attach_app, attach_tracer;
+
+/* Only a child not reaped yet is killed: a reaped pid may be someone else's by now */
+static void kill_child(pid_t pid)
+{
+	int st;
+
+	if (pid > 0 && waitpid(pid, &st, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+}
+
+static int attach_teardown(void **state)
+{
+	kill_child(attach_app);
+	kill_child(attach_tracer);
+	attach_app = attach_tracer = 0;
+	return 0;
+}
+
+/*
+ * tracesmith-bpf --gpu-time -p pid -o out [-d 20], started: its pid, its
+ * stderr on *fd. -d bounds a run that should have been refused (a tracer
+ * that went ahead would wait on a target left a zombie for the test to reap).
+ */
+static pid_t start_attach(pid_t pid, const char *out, bool bounded, int *fd)
+{
+	static char pidstr[16];
+	char *argv[] = { (char *)bin,  "--lib",	  (char *)fakecuda,
+			 "--gpu-time", "--cupti", (char *)fakecupti,
+			 "-p",	       pidstr,	  "-o",
+			 (char *)out,  "-d",	  "20",
+			 NULL };
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	if (!bounded)
+		argv[10] = NULL;
+	attach_app = pid;
+	attach_tracer = start(argv, fd);
+	return attach_tracer;
+}
+
+#define SAID_WAITING   "waiting for the call injected into pid"
+#define SAID_NO_CUINIT "made no cuInit"
+
+/* A seccomp filter that kills on openat, or refuses it: the tracer refuses, the target lives on */
+static void test_gpu_time_attach_seccomp(void **state)
+{
+	static const char *const how[] = { "kill", "errno" };
+	char *go = path_in("go-sc"), *out = path_in("gt-sc.json"), err[4096];
+	unsigned int i;
+	pid_t app, tr;
+	int fd;
+
+	for (i = 0; i < 2; i++) {
+		unlink(go);
+		app = start_target(NULL, NULL, how[i], go, "idle");
+		tr = start_attach(app, out, true, &fd);
+		err[0] = '\0';
+		assert_int_equal(collect(tr, fd, err, sizeof(err)), 1);
+		assert_non_null(strstr(err, "runs under a seccomp filter"));
+		assert_non_null(strstr(err, "under the tracer with --"));
+		assert_int_equal(access(out, F_OK), -1); /* refused before anything started */
+		assert_true(pid_alive(app));
+		close(creat(go, 0644));
+		assert_int_equal(reap_within(app), 0);
+	}
+}
+
+/* A library constructor that takes 5 s: waited for, said, and the injection completes */
+static void test_gpu_time_attach_slow(void **state)
+{
+	char *go = path_in("go-slow"), *out = path_in("gt-slow.json"), err[8192] = "";
+	pid_t app = start_target("slow", NULL, NULL, go, "threads"), tr;
+	struct trace t;
+	int fd;
+
+	tr = start_attach(app, out, false, &fd);
+	assert_true(wait_for(fd, SAID_WAITING, err, sizeof(err), 60000));
+	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 60000));
+	assert_null(strstr(err, "tracing without GPU times"));
+	close(creat(go, 0644));
+	assert_int_equal(reap_within(app), 0);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_int_equal(check_measured(&t, THREADS_KERNEL, FAKE_KERNEL_NS(32, 64),
+					other_int(&t, "gpu_clock_error_bound_ns")),
+			 THREADS_N * THREADS_LAUNCHES);
+	trace_free(&t);
+}
+
+/* Ctrl-C while the injected call runs: it is finished and the target put back, never left */
+static void test_gpu_time_attach_interrupted(void **state)
+{
+	char *go = path_in("go-int"), *out = path_in("gt-int.json"), err[8192] = "";
+	pid_t app = start_target("slow", NULL, NULL, go, "runtime"), tr;
+	struct trace t;
+	int fd;
+
+	tr = start_attach(app, out, false, &fd);
+	assert_true(wait_for(fd, SAID_WAITING, err, sizeof(err), 60000));
+	kill(tr, SIGINT);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_null(strstr(err, "tracing without GPU times"));
+	assert_int_equal(trace_load(&t, out), 0);
+	trace_free(&t);
+	/* its registers and stack back: it runs its workload and exits as it would have */
+	assert_true(pid_alive(app));
+	close(creat(go, 0644));
+	assert_int_equal(reap_within(app), 0);
+}
+
+/* A target stopped before the attach: refused, nothing done in it, it runs on when continued */
+static void test_gpu_time_attach_stopped(void **state)
+{
+	char *go = path_in("go-stop"), *out = path_in("gt-stop.json"), err[4096] = "";
+	pid_t app = start_target(NULL, NULL, NULL, go, "runtime"), tr;
+	int fd;
+
+	kill(app, SIGSTOP);
+	assert_true(proc_has(app, "status", "State:\tT"));
+	tr = start_attach(app, out, true, &fd);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "is stopped"));
+	assert_non_null(strstr(err, "kill -CONT"));
+	assert_true(proc_has(app, "status", "State:\tT")); /* still stopped, as it was */
+	kill(app, SIGCONT);
+	close(creat(go, 0644));
+	assert_int_equal(reap_within(app), 0);
+}
+
+/*
+ * The target killed, or exiting after a CUDA call, while the injected call
+ * runs: the tracer says which, once (no guess that the program made no
+ * cuInit), ends with status 1 and a whole trace, and never hangs.
+ */
+static void test_gpu_time_attach_target_ends(void **state)
+{
+	char *go = path_in("go-end"), *file = path_in("exit-now"), *out = path_in("gt-end.json");
+	char err[8192];
+	struct trace t;
+	pid_t app, tr;
+	int i, fd;
+
+	for (i = 0; i < 2; i++) {
+		err[0] = '\0';
+		unlink(file);
+		app = start_target("exit", file, NULL, go, "idle");
+		tr = start_attach(app, out, false, &fd);
+		assert_true(wait_for(fd, SAID_WAITING, err, sizeof(err), 60000));
+		if (i == 0) {
+			kill(app, SIGKILL);
+			assert_int_equal(reap_within(app), 128 + SIGKILL);
+		} else {
+			close(creat(file, 0644)); /* the constructor calls cuInit, then _exit(3) */
+			assert_int_equal(reap_within(app), 3);
+		}
+		assert_int_equal(collect(tr, fd, err, sizeof(err)), 1);
+		assert_non_null(strstr(err, i == 0 ? "was killed by signal 9 (SIGKILL) while"
+						   : "exited with status 3 while"));
+		assert_null(strstr(err, "No such process"));
+		assert_null(strstr(err, SAID_NO_CUINIT));
+		assert_int_equal(trace_load(&t, out), 0);
+		if (i == 1)
+			assert_int_equal(trace_count(&t, "X", "cuInit", HOST), 1);
+		trace_free(&t);
+	}
 }
 
 static void test_gpu_time_options(void **state)
@@ -526,6 +784,11 @@ int main(void)
 		cmocka_unit_test(test_gpu_time_duration),
 		cmocka_unit_test(test_gpu_time_library_file),
 		cmocka_unit_test(test_gpu_time_other_mounts),
+		cmocka_unit_test_teardown(test_gpu_time_attach_seccomp, attach_teardown),
+		cmocka_unit_test_teardown(test_gpu_time_attach_slow, attach_teardown),
+		cmocka_unit_test_teardown(test_gpu_time_attach_interrupted, attach_teardown),
+		cmocka_unit_test_teardown(test_gpu_time_attach_stopped, attach_teardown),
+		cmocka_unit_test_teardown(test_gpu_time_attach_target_ends, attach_teardown),
 		cmocka_unit_test(test_gpu_time_options),
 	};
 

@@ -13,7 +13,10 @@
  * FAKECUPTI_MODE picks a failure: "init_fail" (activity enable fails),
  * "multi" (another subscriber holds the slot), "old" (a CUPTI before 12.0),
  * "drop" (every third record is dropped, and counted), "crash" (a SIGSEGV
- * inside the buffer-completed callback's caller).
+ * inside the buffer-completed callback's caller); or a constructor that
+ * does what a big library's may while -p loads it: "slow" (takes 5 s),
+ * "exit" (waits for the file $FAKECUPTI_FILE, then calls cuInit and ends the
+ * process with status 3, or is killed meanwhile).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -55,6 +58,27 @@ static bool mode(const char *m)
 	const char *e = getenv("FAKECUPTI_MODE");
 
 	return e && !strcmp(e, m);
+}
+
+__attribute__((constructor)) static void constructor(void)
+{
+	struct timespec left = { 5, 0 };
+	const char *file = getenv("FAKECUPTI_FILE");
+	void *cuda;
+	int (*init)(unsigned int);
+
+	while (mode("slow") && nanosleep(&left, &left))
+		;
+	if (!mode("exit"))
+		return;
+	while (!file || access(file, F_OK))
+		usleep(10000);
+	/* the loader lock is ours (we run inside dlopen): dlopen and dlsym take it again */
+	cuda = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+	init = cuda ? (int (*)(unsigned int))dlsym(cuda, "cuInit") : NULL;
+	if (init)
+		init(0);
+	_exit(3);
 }
 
 static uint64_t now_ns(void)

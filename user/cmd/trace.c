@@ -779,7 +779,7 @@ static int go(struct trace_run *r)
 	if (r->child.pid)
 		return ts_child_release(&r->child);
 	/* the probes are live: what the library hands over from now on is traced */
-	/* a failed injection said why: no second line guessing at the program ("no cuInit") */
+	/* a failure is said once, with its cause: no later guess at why CUPTI never started */
 	if (r->o.pid && r->o.gpu_time && ts_gpu_time_inject(&r->gpu, r->o.pid, r->o.cupti))
 		r->live.gpu_time = false;
 	if (r->start_mono)
@@ -848,6 +848,9 @@ int cmd_trace(int argc, char **argv)
 		warn("no process with pid %d (has it exited?)\n", r->o.pid);
 		goto cleanup;
 	}
+	/* -p --gpu-time into a process it could harm: refused before anything starts */
+	if (r->o.pid > 0 && r->o.gpu_time && ts_gpu_time_check_pid(r->o.pid))
+		goto cleanup;
 	if (setup(r, argc, argv))
 		goto cleanup;
 	err = go(r);
@@ -874,6 +877,9 @@ int cmd_trace(int argc, char **argv)
 		ret = 1;
 	if (!ret)
 		ret = ts_child_result(&r->child);
+	/* -p --gpu-time without GPU times: the trace is written, but not what was asked */
+	if (!ret && r->gpu.failed)
+		ret = 1;
 cleanup:
 	ts_metrics_http_stop(r->http);
 	ts_writer_destroy(r->metrics_own);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "cupti/gputime.h"
@@ -203,63 +205,128 @@ static bool same_mounts(pid_t pid)
 	return same_file("/proc/self/ns/mnt", ns) && same_file("/", root);
 }
 
-int ts_gpu_time_inject(struct ts_gpu_time *g, pid_t pid, const char *cupti)
+/* pid cannot take the call safely (ts_ptrace_unsafe's err and why): said, with what to do */
+static void say_unsafe(pid_t pid, int err, const char *why)
 {
-	struct ts_ptrace p;
-	char abs[PATH_MAX];
-	uint64_t ret = 0;
+	if (err == -EPERM)
+		warn("--gpu-time: pid %d %s: a call injected into it could be refused or kill it; "
+		     "start the program under the tracer with -- instead, or trace it without "
+		     "--gpu-time\n",
+		     pid, why);
+	else if (err == -EAGAIN)
+		warn("--gpu-time: pid %d %s: continue it first (kill -CONT %d), or trace it without "
+		     "--gpu-time\n",
+		     pid, why, pid);
+	else
+		warn("--gpu-time: pid %d: %s\n", pid, strerror(-err));
+}
+
+int ts_gpu_time_check_pid(pid_t pid)
+{
+	char why[96];
 	int err;
 
 	if (!same_mounts(pid)) {
 		warn("--gpu-time: pid %d lives in another mount namespace or under another root "
-		     "(a container, a chroot): it cannot load the library from here; tracing "
-		     "without GPU times (run the tracer inside it, or start the program under the "
-		     "tracer with --)\n",
+		     "(a container, a chroot): it cannot load the library from here; run the "
+		     "tracer inside it, start the program under the tracer with --, or trace it "
+		     "without --gpu-time\n",
 		     pid);
 		return -EXDEV;
 	}
+	err = ts_ptrace_unsafe(pid, why, sizeof(why));
+	if (err)
+		say_unsafe(pid, err, why);
+	return err;
+}
+
+/*
+ * Why the call into pid failed, said once with its real cause: doing is what
+ * was under way, then is what follows for the trace.
+ */
+static void say_failed(const struct ts_ptrace *p, pid_t pid, int err, const char *doing,
+		       const char *then)
+{
+	int st = p->end_status;
+
+	if (err == -ESRCH && p->ended && WIFEXITED(st))
+		warn("--gpu-time: pid %d exited with status %d while %s; %s\n", pid,
+		     WEXITSTATUS(st), doing, then);
+	else if (err == -ESRCH && p->ended)
+		warn("--gpu-time: pid %d was killed by signal %d (SIG%s) while %s; %s\n", pid,
+		     WTERMSIG(st), sigabbrev_np(WTERMSIG(st)) ?: "?", doing, then);
+	else if (err == -EAGAIN)
+		warn("--gpu-time: pid %d is stopped (by SIG%s; kill -CONT %d continues it), so "
+		     "nothing was done in it; %s\n",
+		     pid, sigabbrev_np(p->stop_sig) ?: "?", pid, then);
+	else
+		warn("--gpu-time: pid %d: %s while %s; %s\n", pid,
+		     err == -ENOEXEC ? "dlopen failed" : strerror(-err), doing, then);
+}
+
+int ts_gpu_time_inject(struct ts_gpu_time *g, pid_t pid, const char *cupti)
+{
+	struct ts_ptrace p;
+	char abs[PATH_MAX], why[96];
+	uint64_t ret = 0;
+	int err;
+
+	g->failed = true; /* until it is in */
 	if (cupti && !realpath(cupti, abs)) {
-		warn("--cupti %s: %s\n", cupti, strerror(errno));
-		return -errno;
+		err = -errno;
+		warn("--cupti %s: %s\n", cupti, strerror(-err));
+		return err;
 	}
 	warn("--gpu-time: loading %s into pid %d with ptrace (the process pauses for a moment)\n",
 	     g->lib, pid);
 	err = ts_ptrace_attach(&p, pid);
-	if (err) {
+	if (err == -EPERM) {
 		warn("--gpu-time: cannot stop pid %d with ptrace: %s (Yama ptrace_scope, or a "
 		     "debugger already attached?); tracing without GPU times\n",
 		     pid, strerror(-err));
 		return err;
 	}
+	/* a filter set since ts_gpu_time_check_pid looked, now that it cannot change */
+	if (!err && (err = ts_ptrace_unsafe(pid, why, sizeof(why))) == -EPERM) {
+		ts_ptrace_detach(&p);
+		say_unsafe(pid, err, why);
+		return err;
+	}
 	/* glibc 2.34+ exports dlopen from libc itself */
-	err = remote_call(&p, pid, "libc.so.6", "dlopen", g->lib, RTLD_NOW_, &ret);
+	if (!err)
+		err = remote_call(&p, pid, "libc.so.6", "dlopen", g->lib, RTLD_NOW_, &ret);
 	if (!err && !ret)
 		err = -ENOEXEC;
 	if (!err)
 		err = remote_call(&p, pid, g->lib, "ts_cupti_attach", cupti ? abs : NULL, 0, &ret);
 	ts_ptrace_detach(&p);
-	if (err)
-		warn("--gpu-time: could not load the library into pid %d: %s; tracing without GPU "
-		     "times\n",
-		     pid, err == -ENOEXEC ? "dlopen failed" : strerror(-err));
-	else
-		g->injected = true;
-	return err;
+	if (err) {
+		say_failed(&p, pid, err, "the library was loading into it",
+			   "tracing without GPU times");
+		return err;
+	}
+	g->injected = true;
+	g->failed = false;
+	return 0;
 }
 
 void ts_gpu_time_eject(struct ts_gpu_time *g, pid_t pid)
 {
 	struct ts_ptrace p;
 	uint64_t ret;
+	int err;
 
 	if (!g->lib[0] || pid <= 0 || kill(pid, 0))
 		return;
 	g->injected = false;
 	/* CUPTI off again: the process runs on as it was before the trace */
-	if (ts_ptrace_attach(&p, pid))
-		return;
-	remote_call(&p, pid, g->lib, "ts_cupti_detach", NULL, 0, &ret);
+	err = ts_ptrace_attach(&p, pid);
+	if (!err)
+		err = remote_call(&p, pid, g->lib, "ts_cupti_detach", NULL, 0, &ret);
 	ts_ptrace_detach(&p);
+	if (err && !(err == -ESRCH && !p.ended))
+		say_failed(&p, pid, err, "CUPTI was stopping in it",
+			   "its last GPU records are not in the trace");
 }
 
 void ts_gpu_time_cleanup(struct ts_gpu_time *g)

@@ -3,12 +3,18 @@
  * Calling a function inside another process (x86-64), as debuggers and
  * wprof do: stop one of its threads with ptrace, point it at the function
  * with the arguments in registers and a return address of 0, let it run
- * until it faults on that return, read the result, put every register back.
+ * until it faults on that return, read the result, put every register and
+ * every byte we wrote back.
  *
  * The thread chosen is one blocked in a system call (the main thread first):
  * such a thread holds no allocator or loader lock, so dlopen() cannot
- * deadlock on one it holds itself. A call that does not return within
- * TS_PTRACE_CALL_MS is given up on (the registers still go back).
+ * deadlock on one it holds itself. A call is never given up on: once it
+ * runs it may hold the loader lock (in a library constructor), and a thread
+ * taken away from it there would leave the lock held for good, every other
+ * thread of the process waiting on it. So we wait until it returns or the
+ * process dies, saying so after a moment; the tracer's stop signals take
+ * effect after that. (SIGKILL of the tracer cannot be caught: the kernel
+ * then lets the thread go on, and it faults on the return address.)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -27,7 +34,11 @@
 #include "cupti/ptrace_call.h"
 #include "lib/util.h"
 
-#define TS_PTRACE_CALL_MS 3000
+/* How long a call runs before we say what we wait for */
+#define TS_PTRACE_SAY_NS 1500000000ull
+/* Below the stack's red zone: at most the data, 64 + 16 bytes of alignment, 256 + 8 for the frame */
+#define TS_PTRACE_MAX_DATA 2048
+#define TS_PTRACE_SPAN	   (TS_PTRACE_MAX_DATA + 64 + 16 + 256 + 16 + 8)
 
 /* Is the thread inside a system call (not running user code)? */
 static bool in_syscall(pid_t pid, pid_t tid)
@@ -65,80 +76,246 @@ static pid_t pick_thread(pid_t pid)
 	return tid;
 }
 
+/* The value after "key:" in a /proc status file (its first character in *c), or -1. */
+static long status_field(const char *path, const char *key, char *c)
+{
+	char buf[4096], *at;
+	size_t n = strlen(key);
+
+	if (ts_read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	for (at = buf; at; at = strchr(at, '\n') ? strchr(at, '\n') + 1 : NULL) {
+		if (strncmp(at, key, n) || at[n] != ':')
+			continue;
+		at += n + 1 + strspn(at + n + 1, " \t");
+		if (c)
+			*c = *at;
+		return strtol(at, NULL, 10);
+	}
+	return -1;
+}
+
+int ts_ptrace_unsafe(pid_t pid, char *why, size_t len)
+{
+	char path[64], state = 0;
+	struct dirent *d;
+	int err = 0;
+	long mode;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	/*
+	 * A filter belongs to a thread, and the call runs in one of them: whether
+	 * what dlopen and a library's constructor do (openat, mmap, threads,
+	 * ioctls) passes a filter cannot be known in advance, and a filter may
+	 * kill the whole process on the first refused call.
+	 */
+	while (!err && (d = readdir(dir))) {
+		pid_t t = atoi(d->d_name);
+
+		if (t <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, t);
+		mode = status_field(path, "Seccomp", NULL);
+		if (mode > 0) {
+			snprintf(why, len, "runs under %s (thread %d)",
+				 mode == 1 ? "seccomp strict mode" : "a seccomp filter", t);
+			err = -EPERM;
+		}
+	}
+	closedir(dir);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	/* stopped, its other threads may hold a lock the call needs until it is continued */
+	if (!err && status_field(path, "State", &state) >= 0 && state == 'T') {
+		snprintf(why, len, "is stopped");
+		err = -EAGAIN;
+	}
+	return err;
+}
+
+/* The thread ended (the process with it): how, for the caller to say. */
+static int ended(struct ts_ptrace *p, int st)
+{
+	p->attached = false;
+	p->ended = true;
+	p->end_status = st;
+	return -ESRCH;
+}
+
+/* A signal that came for the thread while we held it: kept, given back at detach. */
+static int keep_signal(struct ts_ptrace *p, int sig)
+{
+	if (sig > 0 && sig <= 64)
+		p->pending |= 1ull << (sig - 1);
+	return ptrace(PTRACE_CONT, p->tid, NULL, NULL) ? -errno : 0;
+}
+
+/*
+ * After PTRACE_INTERRUPT: 0 once the thread is in our stop, -EAGAIN if a
+ * signal holds the process stopped (stop_sig), -ESRCH if it ended.
+ */
+static int wait_interrupted(struct ts_ptrace *p)
+{
+	int st, err;
+
+	for (;;) {
+		if (waitpid(p->tid, &st, __WALL) != p->tid) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!WIFSTOPPED(st))
+			return ended(p, st);
+		if (st >> 16 == PTRACE_EVENT_STOP) {
+			if (WSTOPSIG(st) == SIGTRAP)
+				return 0;
+			/* a group stop: the stop signal's number, not our interrupt's SIGTRAP */
+			p->stop_sig = WSTOPSIG(st);
+			return -EAGAIN;
+		}
+		err = keep_signal(p, WSTOPSIG(st));
+		if (err)
+			return err;
+	}
+}
+
 int ts_ptrace_attach(struct ts_ptrace *p, pid_t pid)
 {
-	int st;
+	int err;
 
 	memset(p, 0, sizeof(*p));
+	p->pid = pid;
 	p->tid = pick_thread(pid);
 	if (ptrace(PTRACE_SEIZE, p->tid, NULL, NULL))
 		return -errno;
-	if (ptrace(PTRACE_INTERRUPT, p->tid, NULL, NULL) ||
-	    waitpid(p->tid, &st, __WALL) != p->tid || !WIFSTOPPED(st)) {
-		int err = -errno ?: -ESRCH;
-
-		ptrace(PTRACE_DETACH, p->tid, NULL, NULL);
-		return err;
-	}
 	p->attached = true;
-	return 0;
+	err = ptrace(PTRACE_INTERRUPT, p->tid, NULL, NULL) ? -errno : wait_interrupted(p);
+	if (err)
+		ts_ptrace_detach(p);
+	return err;
 }
 
 void ts_ptrace_detach(struct ts_ptrace *p)
 {
+	int sig;
+
 	if (!p || !p->attached)
 		return;
-	/* a signal that came for the process while we held it goes on to it */
-	ptrace(PTRACE_DETACH, p->tid, NULL, (void *)(long)p->pending_sig);
+	/* a process that was stopped stops again: the kernel keeps its group stop */
+	ptrace(PTRACE_DETACH, p->tid, NULL, NULL);
 	p->attached = false;
+	/* the signals it would have had, to the thread that took them (their sender is lost) */
+	for (sig = 1; sig <= 64; sig++)
+		if (p->pending & (1ull << (sig - 1)))
+			syscall(SYS_tgkill, p->pid, p->tid, sig);
+	p->pending = 0;
 }
 
-/* Wait for the call to fault on its return address; other signals are kept for later. */
+/* A fault of the call's own (not our return, not a signal someone sent): it is delivered now. */
+static bool own_fault(pid_t tid, int sig)
+{
+	siginfo_t si;
+
+	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE && sig != SIGTRAP)
+		return false;
+	return !ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) && si.si_code > 0;
+}
+
+/* Has the call returned: stopped on the fault of jumping to our return address 0? */
+static bool returned(pid_t tid, int sig)
+{
+	struct user_regs_struct r;
+
+	return sig == SIGSEGV && !ptrace(PTRACE_GETREGS, tid, NULL, &r) && r.rip == 0;
+}
+
+/* One stop during the call: the thread let go on as it should. 1: the call returned. */
+static int on_stop(struct ts_ptrace *p, int st, bool *said_stop)
+{
+	int sig = WSTOPSIG(st);
+
+	if (st >> 16 == PTRACE_EVENT_STOP) {
+		if (sig == SIGTRAP) /* continued after a group stop */
+			return ptrace(PTRACE_CONT, p->tid, NULL, NULL) ? -errno : 0;
+		/* stopped by a signal mid-call: it stays stopped until continued */
+		if (!*said_stop)
+			warn("pid %d was stopped (SIG%s) during the call injected into it: waiting "
+			     "for it to be continued (kill -CONT %d)\n",
+			     p->pid, sigabbrev_np(sig) ?: "?", p->pid);
+		*said_stop = true;
+		return ptrace(PTRACE_LISTEN, p->tid, NULL, NULL) ? -errno : 0;
+	}
+	if (returned(p->tid, sig))
+		return 1;
+	/* a crash of the library's own: as any crash of the program, its handler or its end */
+	if (own_fault(p->tid, sig))
+		return ptrace(PTRACE_CONT, p->tid, NULL, (void *)(long)sig) ? -errno : 0;
+	return keep_signal(p, sig);
+}
+
+/*
+ * Wait for the call to return (0) or the process to end (-ESRCH); never
+ * given up on (see the top of the file). Polled, to say after a moment what
+ * we wait for; the tracer's signals interrupt the naps, never the wait.
+ */
 static int wait_return(struct ts_ptrace *p)
 {
-	struct timespec start, now;
-	int st, sig;
+	uint64_t t0 = ts_now_ns(CLOCK_MONOTONIC);
+	bool said = false, said_stop = false;
+	unsigned int nap_us = 100;
+	int st, err;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		pid_t w = waitpid(p->tid, &st, __WALL | WNOHANG);
 
-		if (w < 0)
+		if (w < 0 && errno != EINTR)
 			return -errno;
-		if (w == 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if ((now.tv_sec - start.tv_sec) * 1000 +
-				    (now.tv_nsec - start.tv_nsec) / 1000000 >
-			    TS_PTRACE_CALL_MS) {
-				ptrace(PTRACE_INTERRUPT, p->tid, NULL, NULL);
-				waitpid(p->tid, &st, __WALL);
-				return -ETIMEDOUT;
+		if (w <= 0) {
+			if (!said && ts_now_ns(CLOCK_MONOTONIC) - t0 > TS_PTRACE_SAY_NS) {
+				warn("waiting for the call injected into pid %d to return (a library "
+				     "constructor is running); it is put back as it was once the call "
+				     "returns, and Ctrl-C takes effect only then\n",
+				     p->pid);
+				said = true;
 			}
-			usleep(1000);
+			usleep(nap_us);
+			nap_us = nap_us < 20000 ? nap_us * 2 : nap_us;
 			continue;
 		}
 		if (!WIFSTOPPED(st))
-			return -ESRCH; /* it died */
-		sig = WSTOPSIG(st);
-		if (sig == SIGSEGV)
-			return 0;
-		if (sig != SIGTRAP && sig != SIGSTOP && !p->pending_sig)
-			p->pending_sig = sig;
-		if (ptrace(PTRACE_CONT, p->tid, NULL, NULL))
-			return -errno;
+			return ended(p, st);
+		err = on_stop(p, st, &said_stop);
+		if (err)
+			return err > 0 ? 0 : err;
 	}
+}
+
+/* Copy len bytes between us and the process at addr (write: to it). 0 or -errno. */
+static int proc_mem(pid_t tid, void *buf, uint64_t addr, size_t len, bool write)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+	ssize_t n = write ? process_vm_writev(tid, &local, 1, &remote, 1, 0)
+			  : process_vm_readv(tid, &local, 1, &remote, 1, 0);
+
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 ? -errno : -EIO;
 }
 
 int ts_ptrace_call(struct ts_ptrace *p, uint64_t func, const uint64_t *args, unsigned int nargs,
 		   const void *data, size_t len, uint64_t *ret)
 {
+	static unsigned char below[TS_PTRACE_SPAN];
 	struct user_regs_struct saved, r;
 	struct user_fpregs_struct fp;
-	uint64_t zero = 0, data_at;
-	struct iovec local, remote;
-	int err;
+	uint64_t zero = 0, data_at, low;
+	size_t span;
+	int err, back;
 
-	if (nargs > 4 || len > 2048)
+	if (nargs > 4 || len > TS_PTRACE_MAX_DATA)
 		return -EINVAL;
 	if (ptrace(PTRACE_GETREGS, p->tid, NULL, &saved) ||
 	    ptrace(PTRACE_GETFPREGS, p->tid, NULL, &fp))
@@ -148,14 +325,16 @@ int ts_ptrace_call(struct ts_ptrace *p, uint64_t func, const uint64_t *args, uns
 	data_at = (saved.rsp - 128 - len - 64) & ~0xfull;
 	r.rsp = (data_at - 256) & ~0xfull;
 	r.rsp -= 8;
-	local = (struct iovec){ (void *)data, len };
-	remote = (struct iovec){ (void *)data_at, len };
-	if (len && process_vm_writev(p->tid, &local, 1, &remote, 1, 0) != (ssize_t)len)
-		return -errno;
-	local = (struct iovec){ &zero, 8 };
-	remote = (struct iovec){ (void *)r.rsp, 8 };
-	if (process_vm_writev(p->tid, &local, 1, &remote, 1, 0) != 8)
-		return -errno;
+	/* what was there goes back after the call (the stack below it is free by the ABI) */
+	low = r.rsp;
+	span = data_at + len - low;
+	err = proc_mem(p->tid, below, low, span, false);
+	if (!err && len)
+		err = proc_mem(p->tid, (void *)data, data_at, len, true);
+	if (!err)
+		err = proc_mem(p->tid, &zero, r.rsp, 8, true);
+	if (err)
+		return err;
 	/* an argument equal to TS_PTRACE_DATA is the address of the data */
 	r.rdi = nargs > 0 ? (args[0] == TS_PTRACE_DATA ? data_at : args[0]) : 0;
 	r.rsi = nargs > 1 ? (args[1] == TS_PTRACE_DATA ? data_at : args[1]) : 0;
@@ -165,15 +344,19 @@ int ts_ptrace_call(struct ts_ptrace *p, uint64_t func, const uint64_t *args, uns
 	r.rip = func;
 	r.orig_rax = -1; /* not in a syscall: no restart logic on our way in */
 	if (ptrace(PTRACE_SETREGS, p->tid, NULL, &r) || ptrace(PTRACE_CONT, p->tid, NULL, NULL))
-		return -errno;
-	err = wait_return(p);
+		err = -errno;
+	else
+		err = wait_return(p);
+	if (p->ended)
+		return err;
 	if (!err && !ptrace(PTRACE_GETREGS, p->tid, NULL, &r))
 		*ret = r.rax;
 	/* as it was: an interrupted syscall restarts */
-	if (ptrace(PTRACE_SETREGS, p->tid, NULL, &saved) ||
-	    ptrace(PTRACE_SETFPREGS, p->tid, NULL, &fp))
-		return err ? err : -errno;
-	return err;
+	back = proc_mem(p->tid, below, low, span, true);
+	if (!back && (ptrace(PTRACE_SETREGS, p->tid, NULL, &saved) ||
+		      ptrace(PTRACE_SETFPREGS, p->tid, NULL, &fp)))
+		back = -errno;
+	return err ? err : back;
 }
 
 /* A /proc/PID/maps line whose file name ends with lib: its range, offset, path. */
