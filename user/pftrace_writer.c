@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hashmap.h"
 #include "outbuf.h"
 #include "pbenc.h"
 #include "strmap.h"
@@ -88,12 +89,6 @@ enum intern_kind { IK_NAME, IK_CATEGORY, IK_ANNOTATION, IK_STRING, IK__COUNT };
 static const uint32_t intern_field[IK__COUNT] = { ID_NAMES, ID_CATEGORIES, ID_ANNOTATION_NAMES,
 						  ID_STRING_VALUES };
 
-/* (pid, tid) or (pid, counter name) -> track uuid */
-struct track_ent {
-	uint64_t a, b;
-	uint64_t uuid;
-};
-
 /* Last lookups by string address: most strings are the same literals again. */
 #define INTERN_CACHE 256
 
@@ -118,8 +113,9 @@ struct pf_writer {
 	struct pb pkt;			  /* the packet being built */
 	struct pb interned;		  /* InternedData for it */
 	struct ts_strmap tabs[IK__COUNT]; /* string -> iid, iids from 1 */
-	struct track_ent *tracks;
-	size_t ntracks, track_cap;
+	/* (pid, tid + 1), (pid, 0) or (pid, counter name hash) -> track uuid: a hash
+	 * lookup, as a trace may have a million tracks (a list was quadratic) */
+	struct ts_hmap tracks;
 	uint64_t next_uuid;
 	uint64_t mono_base; /* CLOCK_MONOTONIC ns of trace time 0 */
 	bool started;
@@ -245,43 +241,32 @@ static void packet_end(struct pf_writer *p, bool uses_interning)
 	ts_out_write(&p->out, p->pkt.buf, p->pkt.len);
 }
 
-static uint64_t *track_slot(struct pf_writer *p, uint64_t a, uint64_t b, bool *fresh)
+/* The uuid of track (a, b), made when new (*fresh); 0 without memory. */
+static uint64_t track_uuid(struct pf_writer *p, uint64_t a, uint64_t b, bool *fresh)
 {
-	size_t i;
+	uint64_t *u = ts_hmap_get(&p->tracks, a, b);
 
-	*fresh = false;
-	for (i = p->ntracks; i-- > 0;)
-		if (p->tracks[i].a == a && p->tracks[i].b == b)
-			return &p->tracks[i].uuid;
-	if (p->ntracks == p->track_cap) {
-		size_t cap = p->track_cap ? p->track_cap * 2 : 64;
-		struct track_ent *nt = realloc(p->tracks, cap * sizeof(*nt));
-
-		if (!nt)
-			return NULL;
-		p->tracks = nt;
-		p->track_cap = cap;
-	}
-	p->tracks[p->ntracks] = (struct track_ent){ a, b, ++p->next_uuid };
-	*fresh = true;
-	return &p->tracks[p->ntracks++].uuid;
+	*fresh = !u;
+	if (u)
+		return *u;
+	if (ts_hmap_put(&p->tracks, a, b, p->next_uuid + 1))
+		return 0;
+	return ++p->next_uuid;
 }
 
 /* uuid of a thread (or GPU stream lane) track; 0 if never described */
 static uint64_t thread_uuid(struct pf_writer *p, uint32_t pid, uint32_t tid)
 {
 	bool fresh;
-	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh);
 
-	return u ? *u : 0;
+	return track_uuid(p, pid, (uint64_t)tid + 1, &fresh);
 }
 
 static uint64_t process_uuid(struct pf_writer *p, uint32_t pid)
 {
 	bool fresh;
-	uint64_t *u = track_slot(p, pid, 0, &fresh);
 
-	return u ? *u : 0;
+	return track_uuid(p, pid, 0, &fresh);
 }
 
 static void put_clock(struct pb *pkt, uint32_t id, uint64_t ts)
@@ -318,15 +303,15 @@ static void pf_process(struct ts_writer *w, uint32_t pid, const char *name, enum
 {
 	struct pf_writer *p = (struct pf_writer *)w;
 	bool fresh, ok;
-	uint64_t *u = track_slot(p, pid, 0, &fresh);
+	uint64_t uuid = track_uuid(p, pid, 0, &fresh);
 	size_t len = strlen(name);
 	const char *v;
 
-	if (!u)
+	if (!uuid)
 		return;
 	packet_begin(p, 0, false);
 	pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
-	pb_varint(&p->pkt, TD_UUID, *u);
+	pb_varint(&p->pkt, TD_UUID, uuid);
 	/* a descriptor has no annotations: a bad name goes out escaped, byte for byte */
 	v = utf8_of(p, name, &len, true, &ok);
 	if (k == TS_TRACK_GPU) {
@@ -346,12 +331,11 @@ static void pf_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const cha
 {
 	struct pf_writer *p = (struct pf_writer *)w;
 	bool fresh, ok, gpu = pid >= TS_GPU_PID_BASE;
-	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh), uuid, parent;
+	uint64_t uuid = track_uuid(p, pid, (uint64_t)tid + 1, &fresh), parent;
 	const char *v = utf8_of(p, name, &len, true, &ok);
 
-	if (!u || !v)
+	if (!uuid || !v)
 		return;
-	uuid = *u;
 	parent = process_uuid(p, pid);
 	packet_begin(p, 0, false);
 	pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
@@ -488,12 +472,11 @@ static void pf_counter(struct ts_writer *w, uint32_t pid, const struct ts_counte
 {
 	struct pf_writer *p = (struct pf_writer *)w;
 	bool fresh;
-	uint64_t *u = track_slot(p, pid, ts_strhash(c->name, strlen(c->name)) | 1ull << 63, &fresh);
-	uint64_t uuid;
+	uint64_t uuid =
+		track_uuid(p, pid, ts_strhash(c->name, strlen(c->name)) | 1ull << 63, &fresh);
 
-	if (!u)
+	if (!uuid)
 		return;
-	uuid = *u;
 	if (fresh) {
 		uint64_t parent = process_uuid(p, pid);
 
@@ -545,7 +528,7 @@ static void pf_destroy(struct ts_writer *w)
 	free(p->fix);
 	for (k = 0; k < IK__COUNT; k++)
 		ts_strmap_free(&p->tabs[k]);
-	free(p->tracks);
+	ts_hmap_free(&p->tracks);
 	free(p);
 }
 
