@@ -19,6 +19,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
 CORE_SRCS := hooks.c curesult.c util.c outbuf.c hashmap.c demangle.c decode.c correlate/dispatch.c \
+             budget.c correlate/kept_names.c \
              correlate/state.c correlate/gpu_track.c correlate/graph_track.c correlate/ops.c \
              correlate/driver_track.c correlate/gpu_time.c nvdecode.c nvnames.c \
              json_writer.c jsonw.c utf8.c pbenc.c pftrace_writer.c writer.c live.c names.c capture.c \
@@ -36,7 +37,7 @@ FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
-	      $(OUT)/test_sql
+	      $(OUT)/test_sql $(OUT)/test_budget
 BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
 	      $(OUT)/test_gputime $(OUT)/test_merge $(OUT)/test_probes
 
@@ -153,7 +154,8 @@ $(OUT)/test_graphs: tests/test_graphs.c $(RUN_SRCS) $(RUN_HDRS) tests/pipe.c tes
 
 # The same without BPF: output files, UTF-8, demangling, option ranges.
 # test_stats, test_nvdecode: the stats writer and the NVIDIA decoders on canned input.
-$(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode $(OUT)/test_sql: $(OUT)/test_%: \
+$(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode $(OUT)/test_sql $(OUT)/test_budget: \
+		$(OUT)/test_%: \
 		tests/test_%.c \
 		tests/hostile.h $(PIPE_SRCS) $(PIPE_HDRS) $(CORE_OBJS)
 	$(CC) $(TEST_CFLAGS) $< $(PIPE_SRCS) $(CORE_OBJS) -o $@ $(TEST_LIBS) -lz -liberty -lsqlite3 -lm

@@ -263,6 +263,15 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 		TS_JW_U64(jw, "cupti_dropped_records", m->cupti_dropped);
 		TS_JW_U64(jw, "gpu_clock_error_bound_ns", m->gpu_clock_err_ns);
 	}
+	if (ts_cuts_any(&m->cuts)) {
+		unsigned int t;
+
+		TS_JW_KEY(jw, "cut_by_memory_budget");
+		ts_jw_obj_open(jw);
+		for (t = 0; t < TS_CUT__COUNT; t++)
+			ts_jw_u64_field(jw, ts_cut_name(t), m->cuts.n[t]);
+		ts_jw_obj_close(jw);
+	}
 	ts_jw_obj_close(jw);
 }
 

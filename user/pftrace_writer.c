@@ -38,6 +38,7 @@
 #define TE_TYPE			9
 #define TE_NAME_IID		10
 #define TE_TRACK_UUID		11
+#define TE_NAME			23
 #define TE_COUNTER_VALUE	30
 #define TE_FLOW_IDS		47
 #define TE_TERMINATING_FLOW_IDS 48
@@ -150,7 +151,9 @@ static const char *utf8_of(struct pf_writer *p, const char *s, size_t *n, bool e
 /*
  * Intern s, defining it in this packet's InternedData if it is new. A string
  * that is not valid UTF-8 is interned with U+FFFD for its bad bytes, never
- * cached, and *valid says so (NULL: the caller knows it is valid).
+ * cached, and *valid says so (NULL: the caller knows it is valid). 0 when a
+ * new string would take the table past the memory budget (budget.h), or
+ * without memory: the caller writes the string itself (put_inline).
  */
 static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, size_t n,
 		       bool *valid)
@@ -169,6 +172,10 @@ static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, s
 		*valid = ok;
 		if (!v)
 			return 0;
+	}
+	if (ts_strmap_full(&p->tabs[k], n, TS_CAP_STRINGS)) {
+		e = ts_strmap_find(&p->tabs[k], v, n);
+		return e ? e->val : 0;
 	}
 	e = ts_strmap_get(&p->tabs[k], v, n, &fresh);
 	if (!e)
@@ -189,6 +196,15 @@ static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, s
 		pb_end(&p->interned);
 	}
 	return iid;
+}
+
+/* A string not interned (iid_of gave 0), as field of the packet's open message, made UTF-8. */
+static void put_inline(struct pf_writer *p, uint32_t field, const char *s, size_t n)
+{
+	bool ok;
+	const char *v = utf8_of(p, s, &n, false, &ok);
+
+	pb_bytes(&p->pkt, field, v, v ? n : 0);
 }
 
 /* iid_of for a string of static storage, ASCII: an arg key or a category (writer.h). */
@@ -400,6 +416,7 @@ static bool put_annotation(struct pf_writer *p, const struct ts_arg *a)
 	uint64_t v = a->u;
 	bool ok = true;
 	char dim[40];
+	int n;
 
 	switch (a->type) {
 	case TS_ARG_I64:
@@ -409,21 +426,28 @@ static bool put_annotation(struct pf_writer *p, const struct ts_arg *a)
 		field = DA_POINTER;
 		break;
 	case TS_ARG_STR:
-		if (a->str.len > 32) {
+		/* short, repeated values (track names, directions) are interned */
+		if (a->str.len > 32 || !(v = iid_of(p, IK_STRING, a->str.s, a->str.len, &ok))) {
 			pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
 			pb_varint(&p->pkt, DA_NAME_IID, key);
 			ok = put_long_str(p, a->str.s, a->str.len);
 			pb_end(&p->pkt);
 			return ok;
 		}
-		/* short, repeated values (track names, directions) are interned */
 		field = DA_STRING_IID;
-		v = iid_of(p, IK_STRING, a->str.s, a->str.len, &ok);
 		break;
 	case TS_ARG_DIM3:
 		/* "[x,y,z]", interned: launch shapes repeat, and take 2 bytes then */
 		field = DA_STRING_IID;
-		v = iid_of(p, IK_STRING, dim, fmt_dim3(dim, a->dim), NULL);
+		n = fmt_dim3(dim, a->dim);
+		v = iid_of(p, IK_STRING, dim, n, NULL);
+		if (!v) {
+			pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
+			pb_varint(&p->pkt, DA_NAME_IID, key);
+			pb_bytes(&p->pkt, DA_STRING, dim, n);
+			pb_end(&p->pkt);
+			return true;
+		}
 		break;
 	default:
 		break;
@@ -439,12 +463,17 @@ static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
 	uint64_t uuid = thread_uuid(p, s->pid, s->tid);
 	unsigned int i;
 	bool ok = true;
+	uint32_t name;
 
 	packet_begin(p, s->ts, true);
 	pb_begin(&p->pkt, TP_TRACK_EVENT);
 	pb_varint(&p->pkt, TE_TYPE, TYPE_SLICE_BEGIN);
 	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
-	pb_varint(&p->pkt, TE_NAME_IID, iid_of(p, IK_NAME, s->name, s->name_len, &ok));
+	name = iid_of(p, IK_NAME, s->name, s->name_len, &ok);
+	if (name)
+		pb_varint(&p->pkt, TE_NAME_IID, name);
+	else
+		put_inline(p, TE_NAME, s->name, s->name_len);
 	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_static(p, IK_CATEGORY, s->cat));
 	for (i = 0; i < s->nargs; i++)
 		if (!put_annotation(p, &s->args[i]))

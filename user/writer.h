@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "budget.h"
 #include "outfile.h"
 
 enum ts_arg_type {
@@ -90,6 +91,7 @@ struct ts_trace_meta {
 	const char *hosts[TS_MAX_HOSTS];
 	unsigned int nhosts;
 	const char *host_identity; /* the first host's identity lines */
+	struct ts_cuts cuts;	   /* what the memory budget turned away (budget.h) */
 };
 
 enum ts_track_kind { TS_TRACK_HOST, TS_TRACK_GPU };

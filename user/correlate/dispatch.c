@@ -86,11 +86,16 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 		if (!name)
 			return;
 		if (call->hook->sem == TS_SEM_NAME_KERNEL) {
-			/* a CUkernel may itself be passed to cuLaunchKernel */
-			ts_hmap_put_owned(&c->fnames, pid, handle, strdup(name));
-			ts_hmap_put_owned(&c->knames, pid, handle, name);
+			/* a CUkernel may itself be passed to cuLaunchKernel: kept twice, or not */
+			if (!ts_hmap_get(&c->fnames, pid, handle) &&
+			    !ts_names_room(c, &c->kernel_names, 2, 2 * strlen(name) + 2)) {
+				free(name);
+				return;
+			}
+			ts_names_keep(c, &c->kernel_names, &c->fnames, pid, handle, strdup(name));
+			ts_names_keep(c, &c->kernel_names, &c->knames, pid, handle, name);
 		} else {
-			ts_hmap_put_owned(&c->fnames, pid, handle, name);
+			ts_names_keep(c, &c->kernel_names, &c->fnames, pid, handle, name);
 		}
 		break;
 	case TS_SEM_KERNEL_TO_FUNC:
@@ -99,14 +104,14 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 			return;
 		kname = ts_hmap_get_ptr(&c->knames, pid, kernel);
 		if (kname)
-			ts_hmap_put_owned(&c->fnames, pid, handle, strdup(kname));
+			ts_names_keep(c, &c->kernel_names, &c->fnames, pid, handle, strdup(kname));
 		break;
 	case TS_SEM_GET_NAME:
 		if (!call->str_len || !ts_call_val(call, ROLE_FUNC, &handle))
 			return;
 		if (!ts_hmap_get_ptr(&c->fnames, pid, handle))
-			ts_hmap_put_owned(&c->fnames, pid, handle,
-					  dup_name(call->str, call->str_len));
+			ts_names_keep(c, &c->kernel_names, &c->fnames, pid, handle,
+				      dup_name(call->str, call->str_len));
 		break;
 	default:
 		break;
@@ -124,6 +129,11 @@ static void count_memory(struct ts_corr *c, const struct ts_call *call)
 	if (call->hook->sem == TS_SEM_ALLOC) {
 		if (!ts_call_val(call, ROLE_OUT_PTR, &ptr) || !ts_call_val(call, ROLE_SIZE, &size))
 			return;
+		/* past the budget: not counted, as memory allocated before we attached */
+		if (c->allocs.count >= TS_CAP_ALLOCS && !ts_hmap_get(&c->allocs, r->hdr.pid, ptr)) {
+			ts_cut(&c->cuts, TS_CUT_ALLOCS);
+			return;
+		}
 		if (ts_hmap_put(&c->allocs, r->hdr.pid, ptr, size))
 			return;
 		p->dev_mem += size;
@@ -301,8 +311,7 @@ static void meta_name(struct ts_corr *c, const struct ts_rec_meta *m)
 	if (!len || ts_hmap_get(&c->fnames, m->hdr.pid, m->v[0]))
 		return;
 	name = dup_name(s, len);
-	if (name)
-		ts_hmap_put_owned(&c->fnames, m->hdr.pid, m->v[0], name);
+	ts_names_keep(c, &c->kernel_names, &c->fnames, m->hdr.pid, m->v[0], name);
 }
 
 static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
@@ -382,8 +391,8 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	ts_drv_forget(c, pid, false);
 	ts_hmap_free_owned(&c->procs, false, pid);
 	ts_state_free_threads(c, false, pid);
-	ts_hmap_free_owned(&c->fnames, false, pid);
-	ts_hmap_free_owned(&c->knames, false, pid);
+	ts_names_forget(&c->kernel_names, &c->fnames, false, pid);
+	ts_names_forget(&c->kernel_names, &c->knames, false, pid);
 	ts_hmap_del_all(&c->ctxdev, pid);
 	ts_hmap_del_all(&c->allocs, pid);
 	ts_hmap_free_owned(&c->streams, false, pid);
@@ -516,5 +525,6 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	memcpy(c->meta.hosts, c->hosts, sizeof(c->meta.hosts));
 	c->meta.nhosts = c->nhosts;
 	c->meta.host_identity = c->host_identity;
+	c->meta.cuts = c->cuts;
 	return c->w->ops->finish(c->w, &c->meta);
 }

@@ -20,6 +20,12 @@ struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version)
 	c->w = w;
 	c->version = version;
 	c->next_corr = 1;
+	c->kernel_names = (struct ts_name_budget){ .max_count = TS_CAP_KERNEL_NAMES,
+						   .max_bytes = TS_CAP_KERNEL_NAME_BYTES,
+						   .table = TS_CUT_KERNEL_NAMES };
+	c->cupti_names = (struct ts_name_budget){ .max_count = TS_CAP_CUPTI_NAMES,
+						  .max_bytes = TS_CAP_CUPTI_NAME_BYTES,
+						  .table = TS_CUT_CUPTI_NAMES };
 	return c;
 }
 
@@ -47,10 +53,10 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free_owned(&c->procs, true, 0);
 	ts_state_free_threads(c, true, 0);
 	ts_hmap_free_owned(&c->streams, true, 0);
-	ts_hmap_free_owned(&c->fnames, true, 0);
-	ts_hmap_free_owned(&c->knames, true, 0);
+	ts_names_forget(&c->kernel_names, &c->fnames, true, 0);
+	ts_names_forget(&c->kernel_names, &c->knames, true, 0);
 	ts_hmap_free_owned(&c->gpending, true, 0);
-	ts_hmap_free_owned(&c->gnames, true, 0);
+	ts_names_forget(&c->cupti_names, &c->gnames, true, 0);
 	/* the maps of plain values; those above are emptied by their free_owned */
 	ts_hmap_free(&c->ctxdev);
 	ts_hmap_free(&c->allocs);
