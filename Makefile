@@ -38,7 +38,8 @@ CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
 FAKEAPP  := $(OUT)/fakeapp
 UNIT_TESTS := $(OUT)/test_unit $(OUT)/test_harden $(OUT)/test_stats $(OUT)/test_nvdecode \
 	      $(OUT)/test_sql $(OUT)/test_budget
-BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_graphs \
+BPF_TESTS  := $(OUT)/test_bpf $(OUT)/test_safety $(OUT)/test_procs $(OUT)/test_budget_live \
+	      $(OUT)/test_graphs \
 	      $(OUT)/test_gputime $(OUT)/test_merge $(OUT)/test_probes
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
@@ -142,6 +143,10 @@ $(OUT)/test_gputime: tests/test_gputime.c tests/fakecupti/fake_prof.h $(RUN_SRCS
 # Process identity from the kernel: short-lived, forking and exec'ing processes.
 $(OUT)/test_procs: tests/test_procs.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_procs.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
+
+# The memory budget, live: 100k streams from the stand-in driver.
+$(OUT)/test_budget_live: tests/test_budget_live.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
+	$(CC) $(TEST_CFLAGS) tests/test_budget_live.c $(RUN_SRCS) -o $@ $(TEST_LIBS)
 
 $(OUT)/test_probes: tests/test_probes.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(CC) $(TEST_CFLAGS) tests/test_probes.c $(RUN_SRCS) -o $@ $(TEST_LIBS) -lbpf

@@ -22,6 +22,8 @@
 #define TS_CAP_CUPTI_NAME_BYTES	 (16 << 20)
 #define TS_CAP_STREAMS		 16384	/* streams with their own tracks (~400 bytes each) */
 #define TS_CAP_ALLOCS		 262144 /* live device allocations, for the memory counter */
+/* Live: handles the name reader knows named or unnameable (names.c, 8 bytes of value each) */
+#define TS_CAP_KNOWN_HANDLES 131072
 /* Writers' string tables (.pftrace interning, .sqlite StringIds): past these, strings are
  * written as they are, each time. */
 #define TS_CAP_STRINGS	    32768
