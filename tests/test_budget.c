@@ -395,9 +395,10 @@ static void test_budget_name_records(void **state)
 }
 
 /*
- * The .pftrace writer finds a track by hash: 200k thread tracks, a slice on
- * each, in a few hundred ms. Its list scan took minutes here (quadratic): the
- * test completing is the check, no time is asserted.
+ * The .pftrace writer finds a track by hash: 200k thread tracks, then a slice
+ * on each, oldest track first, in a few hundred ms. Its list scan (from the
+ * newest) took minutes here, quadratic: the test completing is the check, no
+ * time is asserted.
  */
 static void test_pftrace_many_tracks(void **state)
 {
@@ -410,12 +411,13 @@ static void test_pftrace_many_tracks(void **state)
 	assert_int_equal(ts_pftrace_writer_open(out, &w), 0);
 	w->ops->start(w, &m);
 	w->ops->process(w, PID, "many threads", TS_TRACK_HOST);
+	for (tid = 1; tid <= 200000; tid++)
+		w->ops->thread(w, PID, tid, "t", 1);
 	for (tid = 1; tid <= 200000; tid++) {
 		struct ts_slice s = { .pid = PID, .tid = tid, .ts = tid, .dur = 1, .cat = "cuda" };
 
 		s.name = "cuInit";
 		s.name_len = strlen(s.name);
-		w->ops->thread(w, PID, tid, "t", 1);
 		w->ops->slice(w, &s);
 	}
 	assert_int_equal(w->ops->finish(w, &m), 0);
