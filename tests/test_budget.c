@@ -9,7 +9,7 @@
  * it on the shared overflow track.
  *
  * By hand, for the 1M cases of the README:
- *   test_budget gen names|streams|cupti|namerecs N OUT.tsbpf
+ *   test_budget gen names|streams|cupti|namerecs|contexts N OUT.tsbpf
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -115,6 +115,20 @@ static void gen_streams(struct gen *g, uint64_t n)
 	}
 }
 
+/* n contexts on device 1, each made current by its creation and given one launch. */
+static void gen_contexts(struct gen *g, uint64_t n)
+{
+	uint64_t v[3] = { FUNC(0), 0xabc000, 0x5000 }, i;
+
+	canned_api(&g->c, PID, PID, TS(0), 100, 0, "cuModuleGetFunction", v, 3, "k");
+	for (i = 0; i < n; i++) {
+		uint64_t ctx[3] = { 0x700000000ull + i * 64, 0, 1 };
+
+		canned_api(&g->c, PID, PID, TS(i) + 100, 100, 0, "cuCtxCreate_v2", ctx, 3, NULL);
+		launch(g, TS(i) + 300, FUNC(0), 0);
+	}
+}
+
 /* A forging process: n CUPTI kernel names, and n kernels on n CUPTI streams. */
 static void gen_cupti(struct gen *g, uint64_t n)
 {
@@ -177,7 +191,8 @@ static int gen(const char *kind, uint64_t n, const char *path)
 	} kinds[] = { { "names", gen_names },
 		      { "streams", gen_streams },
 		      { "cupti", gen_cupti },
-		      { "namerecs", gen_namerecs } };
+		      { "namerecs", gen_namerecs },
+		      { "contexts", gen_contexts } };
 	struct gen g;
 	size_t i;
 
@@ -189,7 +204,7 @@ static int gen(const char *kind, uint64_t n, const char *path)
 		gen_close(&g);
 		return 0;
 	}
-	fprintf(stderr, "gen: kind is names, streams, cupti or namerecs\n");
+	fprintf(stderr, "gen: kind is names, streams, cupti, namerecs or contexts\n");
 	return 1;
 }
 
@@ -394,6 +409,15 @@ static void test_budget_name_records(void **state)
 	run_case(&bc);
 }
 
+/* A context past the cap: its work is drawn on device 0, not its own (1). */
+static void test_budget_contexts(void **state)
+{
+	const struct budget_case bc = { "contexts", "contexts", N_MANY - TS_CAP_CONTEXTS,
+					"\"cat\":\"kernel\"", "\"device\":0}" };
+
+	run_case(&bc);
+}
+
 /*
  * The .pftrace writer finds a track by hash: 200k thread tracks, then a slice
  * on each, oldest track first, in a few hundred ms. Its list scan (from the
@@ -434,6 +458,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_budget_streams),
 		cmocka_unit_test(test_budget_cupti),
 		cmocka_unit_test(test_budget_name_records),
+		cmocka_unit_test(test_budget_contexts),
 		cmocka_unit_test(test_pftrace_many_tracks),
 	};
 	char cmd[512];

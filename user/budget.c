@@ -15,6 +15,8 @@ static const struct {
 			     "the rest share one overflow track per device" },
 	[TS_CUT_ALLOCS] = { "device_allocations", TS_CAP_ALLOCS,
 			    "the rest are not in the memory counter" },
+	[TS_CUT_CONTEXTS] = { "contexts", TS_CAP_CONTEXTS,
+			      "the work of the rest is drawn on device 0" },
 };
 
 const char *ts_cut_name(enum ts_cut_table t)

@@ -22,6 +22,7 @@
 #define TS_CAP_CUPTI_NAME_BYTES	 (16 << 20)
 #define TS_CAP_STREAMS		 16384	/* streams with their own tracks (~400 bytes each) */
 #define TS_CAP_ALLOCS		 262144 /* live device allocations, for the memory counter */
+#define TS_CAP_CONTEXTS		 65536	/* CUcontext -> device */
 /* Live: handles the name reader knows named or unnameable (names.c, 8 bytes of value each) */
 #define TS_CAP_KNOWN_HANDLES 131072
 /* Writers' string tables (.pftrace interning, .sqlite StringIds): past these, strings are
@@ -36,6 +37,7 @@ enum ts_cut_table {
 	TS_CUT_CUPTI_NAMES,
 	TS_CUT_STREAMS,
 	TS_CUT_ALLOCS,
+	TS_CUT_CONTEXTS,
 	TS_CUT__COUNT,
 };
 

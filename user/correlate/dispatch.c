@@ -35,7 +35,11 @@ static void track_context(struct ts_corr *c, const struct ts_call *call)
 		if (!ts_call_val(call, ROLE_OUT_HANDLE, &ctx) ||
 		    !ts_call_val(call, ROLE_DEVICE, &dev))
 			return;
-		ts_hmap_put(&c->ctxdev, r->hdr.pid, ctx, ts_dev_slot(c, r->hdr.pid, dev));
+		/* past the budget its device is not kept: its work is drawn on device 0 */
+		if (c->ctxdev.count >= TS_CAP_CONTEXTS && !ts_hmap_get(&c->ctxdev, r->hdr.pid, ctx))
+			ts_cut(&c->cuts, TS_CUT_CONTEXTS);
+		else
+			ts_hmap_put(&c->ctxdev, r->hdr.pid, ctx, ts_dev_slot(c, r->hdr.pid, dev));
 		if (call->hook->sem == TS_SEM_CTX_CREATE)
 			set_ctx(t, ctx);
 		break;
