@@ -27,14 +27,14 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
               -Wall -Wno-unused-function
 
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
-CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c) \
+CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget.c) \
 	     $(addprefix encode/,outfile.c outbuf.c jsonw.c pbenc.c utf8.c) \
 	     $(addprefix probe/,hooks.c curesult.c names.c) \
 	     $(addprefix record/,decode.c capture.c hostid.c validate.c) \
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
 		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
-		driver_track.c gpu_time.c nvdecode.c nvnames.c demangle.c) \
+		driver_track.c gpu_time.c kept_names.c nvdecode.c nvnames.c demangle.c) \
 	     $(addprefix run/,live.c outputs.c recq.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
@@ -58,11 +58,12 @@ PLANTED  := $(OUT)/planted/libplanted.so
 UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_probe \
 	      test_record test_record_valid test_record_launch test_correlate test_correlate_names \
 	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_write_json \
-	      test_write_stats test_write_golden test_write_metrics test_sql_query
+	      test_write_stats test_write_golden test_write_metrics test_write_budget \
+	      test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
-	      test_run_trust test_run_metrics test_run_flight)
+	      test_run_trust test_run_metrics test_run_flight test_run_budget)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)

@@ -761,6 +761,32 @@ static void mode_storm(long n)
 	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
 }
 
+/* n distinct kernel names, or n streams, each with one launch: the memory budget. */
+static void mode_many(int streams, long n)
+{
+	__typeof__(&cuLaunchKernel_t) launch = D(cuLaunchKernel);
+	CUmodule mod;
+	CUfunction f;
+	CUstream s = NULL;
+	char name[64];
+	long i;
+
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&f, mod, "empty_kernel"));
+	for (i = 0; i < n; i++) {
+		if (streams) {
+			CK(D(cuStreamCreate)(&s, 1));
+		} else {
+			snprintf(name, sizeof(name), "many_kernel_%08ld", i);
+			CK(D(cuModuleGetFunction)(&f, mod, name));
+		}
+		launch(f, 1, 1, 1, 32, 1, 1, 0, s, NULL, NULL);
+	}
+	printf("many %s=%ld\n", streams ? "streams" : "names", n);
+}
+
 /* The flight recorder's phases (workloads.h): counts exact, the window between them. */
 static void mode_flight(long n1, long ms, long n2, const char *end, long k)
 {
@@ -954,6 +980,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[i], "stormthreads") && i + 2 < argc) {
 		mode_storm_threads(atoi(argv[i + 1]), atol(argv[i + 2]));
+		return 0;
+	}
+	if ((!strcmp(argv[i], "manynames") || !strcmp(argv[i], "manystreams")) && i + 1 < argc) {
+		mode_many(!strcmp(argv[i], "manystreams"), atol(argv[i + 1]));
 		return 0;
 	}
 	if (!strcmp(argv[i], "flight") && i + 4 < argc) {

@@ -10,6 +10,7 @@
 #include "correlate/correlate.h"
 #include "record/decode.h"
 #include "lib/hashmap.h"
+#include "lib/budget.h"
 
 #define TS_MAX_DEVICES	 256 /* slots: TS_MERGE_MAX_HOSTS hosts of TS_DEVS_PER_HOST */
 #define TS_DEVS_PER_HOST 8
@@ -58,6 +59,13 @@ struct ts_stream {
 	char name[80];
 };
 
+/* What a table of names may still hold (kept_names.c). */
+struct ts_name_budget {
+	size_t count, bytes;
+	size_t max_count, max_bytes;
+	enum ts_cut_table table;
+};
+
 struct ts_device {
 	bool announced;
 	uint32_t next_tid;
@@ -86,6 +94,9 @@ struct ts_corr {
 	struct ts_hmap
 		recovered;     /* (pid, handle) -> 1: its fnames entry was read from its object */
 	struct ts_hmap allocs; /* (pid, device pointer) -> bytes */
+	struct ts_name_budget kernel_names; /* fnames and knames together */
+	struct ts_name_budget cupti_names;  /* gnames */
+	struct ts_cuts cuts;		    /* what the memory budget turned away */
 	/* CUDA graphs (graph_track.c); struct ts_graph * values */
 	struct ts_hmap graphs;	  /* (pid, CUgraph) */
 	struct ts_hmap execs;	  /* (pid, CUgraphExec): what it runs */
@@ -128,6 +139,17 @@ uint32_t ts_thread_dev(struct ts_corr *c, uint32_t pid, uint32_t tid);
 uint64_t ts_thread_ctx(struct ts_corr *c, uint32_t pid, uint32_t tid);
 /* Free the threads of pid (all of them with all), with the driver events they hold. */
 void ts_state_free_threads(struct ts_corr *c, bool all, uint32_t pid);
+
+/*
+ * kept_names.c: names within the budget b. keep: store name (malloc'd, now
+ * the map's) under (pid, key), or free it and count the cut; true if kept.
+ * room: may n more names of bytes in all be kept (else counted as one cut)?
+ * forget: drop pid's names (all: every name) from m.
+ */
+bool ts_names_keep(struct ts_corr *c, struct ts_name_budget *b, struct ts_hmap *m, uint32_t pid,
+		   uint64_t key, char *name);
+bool ts_names_room(struct ts_corr *c, struct ts_name_budget *b, unsigned int n, size_t bytes);
+void ts_names_forget(struct ts_name_budget *b, struct ts_hmap *m, bool all, uint32_t pid);
 
 /* ops.c: a GPU operation, from the call that asks for it, and the slice that draws it */
 enum ts_op_kind { TS_OP_KIND_KERNEL = 1, TS_OP_KIND_COPY, TS_OP_KIND_MEMSET };

@@ -35,7 +35,11 @@ static void track_context(struct ts_corr *c, const struct ts_call *call)
 		if (!ts_call_val(call, ROLE_OUT_HANDLE, &ctx) ||
 		    !ts_call_val(call, ROLE_DEVICE, &dev))
 			return;
-		ts_hmap_put(&c->ctxdev, r->hdr.pid, ctx, ts_dev_slot(c, r->hdr.pid, dev));
+		/* past the budget its device is not kept: its work is drawn on device 0 */
+		if (c->ctxdev.count >= TS_CAP_CONTEXTS && !ts_hmap_get(&c->ctxdev, r->hdr.pid, ctx))
+			ts_cut(&c->cuts, TS_CUT_CONTEXTS);
+		else
+			ts_hmap_put(&c->ctxdev, r->hdr.pid, ctx, ts_dev_slot(c, r->hdr.pid, dev));
 		if (call->hook->sem == TS_SEM_CTX_CREATE)
 			set_ctx(t, ctx);
 		break;
@@ -86,11 +90,16 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 		if (!name)
 			return;
 		if (call->hook->sem == TS_SEM_NAME_KERNEL) {
-			/* a CUkernel may itself be passed to cuLaunchKernel */
-			ts_hmap_put_owned(&c->fnames, pid, handle, strdup(name));
-			ts_hmap_put_owned(&c->knames, pid, handle, name);
+			/* a CUkernel may itself be passed to cuLaunchKernel: kept twice, or not */
+			if (!ts_hmap_get(&c->fnames, pid, handle) &&
+			    !ts_names_room(c, &c->kernel_names, 2, 2 * strlen(name) + 2)) {
+				free(name);
+				return;
+			}
+			ts_names_keep(c, &c->kernel_names, &c->fnames, pid, handle, strdup(name));
+			ts_names_keep(c, &c->kernel_names, &c->knames, pid, handle, name);
 		} else {
-			ts_hmap_put_owned(&c->fnames, pid, handle, name);
+			ts_names_keep(c, &c->kernel_names, &c->fnames, pid, handle, name);
 		}
 		break;
 	case TS_SEM_KERNEL_TO_FUNC:
@@ -100,14 +109,14 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 		kname = ts_hmap_get_ptr(&c->knames, pid, kernel);
 		if (!kname)
 			return;
-		ts_hmap_put_owned(&c->fnames, pid, handle, strdup(kname));
+		ts_names_keep(c, &c->kernel_names, &c->fnames, pid, handle, strdup(kname));
 		break;
 	case TS_SEM_GET_NAME:
 		if (!call->str_len || !ts_call_val(call, ROLE_FUNC, &handle))
 			return;
 		if (!ts_hmap_get_ptr(&c->fnames, pid, handle))
-			ts_hmap_put_owned(&c->fnames, pid, handle,
-					  dup_name(call->str, call->str_len));
+			ts_names_keep(c, &c->kernel_names, &c->fnames, pid, handle,
+				      dup_name(call->str, call->str_len));
 		return;
 	default:
 		return;
@@ -127,6 +136,11 @@ static void count_memory(struct ts_corr *c, const struct ts_call *call)
 	if (call->hook->sem == TS_SEM_ALLOC) {
 		if (!ts_call_val(call, ROLE_OUT_PTR, &ptr) || !ts_call_val(call, ROLE_SIZE, &size))
 			return;
+		/* past the budget: not counted, as memory allocated before we attached */
+		if (c->allocs.count >= TS_CAP_ALLOCS && !ts_hmap_get(&c->allocs, r->hdr.pid, ptr)) {
+			ts_cut(&c->cuts, TS_CUT_ALLOCS);
+			return;
+		}
 		if (ts_hmap_put(&c->allocs, r->hdr.pid, ptr, size))
 			return;
 		p->dev_mem += size;
@@ -324,7 +338,7 @@ static void meta_name(struct ts_corr *c, const struct ts_rec_meta *m)
 	if (!len || ts_hmap_get(&c->fnames, m->hdr.pid, m->v[0]))
 		return;
 	name = dup_name(s, len);
-	if (name && !ts_hmap_put_owned(&c->fnames, m->hdr.pid, m->v[0], name))
+	if (ts_names_keep(c, &c->kernel_names, &c->fnames, m->hdr.pid, m->v[0], name))
 		ts_hmap_put(&c->recovered, m->hdr.pid, m->v[0], 1);
 }
 
@@ -420,8 +434,8 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	ts_drv_forget(c, pid, false);
 	ts_hmap_free_owned(&c->procs, false, pid);
 	ts_state_free_threads(c, false, pid);
-	ts_hmap_free_owned(&c->fnames, false, pid);
-	ts_hmap_free_owned(&c->knames, false, pid);
+	ts_names_forget(&c->kernel_names, &c->fnames, false, pid);
+	ts_names_forget(&c->kernel_names, &c->knames, false, pid);
 	ts_hmap_del_all(&c->recovered, pid);
 	ts_hmap_del_all(&c->ctxdev, pid);
 	ts_hmap_del_all(&c->allocs, pid);
@@ -570,6 +584,7 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	c->meta.host_identity = c->host_identity;
 	c->meta.trigger = c->trigger;
 	c->meta.window_kv = c->window_kv;
+	c->meta.cuts = c->cuts;
 	return c->w->ops->finish(c->w, &c->meta);
 }
 
@@ -583,6 +598,12 @@ struct ts_corr *ts_corr_new(struct ts_writer *w, const char *version)
 	c->w = w;
 	c->version = version;
 	c->next_corr = 1;
+	c->kernel_names = (struct ts_name_budget){ .max_count = TS_CAP_KERNEL_NAMES,
+						   .max_bytes = TS_CAP_KERNEL_NAME_BYTES,
+						   .table = TS_CUT_KERNEL_NAMES };
+	c->cupti_names = (struct ts_name_budget){ .max_count = TS_CAP_CUPTI_NAMES,
+						  .max_bytes = TS_CAP_CUPTI_NAME_BYTES,
+						  .table = TS_CUT_CUPTI_NAMES };
 	return c;
 }
 
@@ -593,10 +614,10 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free_owned(&c->procs, true, 0);
 	ts_state_free_threads(c, true, 0);
 	ts_hmap_free_owned(&c->streams, true, 0);
-	ts_hmap_free_owned(&c->fnames, true, 0);
-	ts_hmap_free_owned(&c->knames, true, 0);
+	ts_names_forget(&c->kernel_names, &c->fnames, true, 0);
+	ts_names_forget(&c->kernel_names, &c->knames, true, 0);
 	ts_hmap_free_owned(&c->gpending, true, 0);
-	ts_hmap_free_owned(&c->gnames, true, 0);
+	ts_names_forget(&c->cupti_names, &c->gnames, true, 0);
 	/* the maps of plain values; those above are emptied by their free_owned */
 	ts_hmap_free(&c->ctxdev);
 	ts_hmap_free(&c->recovered);

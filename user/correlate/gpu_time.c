@@ -24,7 +24,6 @@
 
 #define PRING_MAX   131072 /* submits held per thread */
 #define PENDING_MAX 262144 /* submits held in all (~48 MiB) */
-#define GNAMES_MAX  65536  /* CUPTI kernel names kept */
 
 /* A GPU record's kind and our op kinds are compared directly */
 _Static_assert((int)TS_GPU_KERNEL == (int)TS_OP_KIND_KERNEL &&
@@ -230,6 +229,10 @@ void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r)
 	if (cupti_name && op.kind == TS_OP_KIND_KERNEL) {
 		s.name = cupti_name; /* CUPTI's, not one recovered */
 		ts_slice_drop_arg(&s, "name_source");
+	} else if (r->name_id && op.kind == TS_OP_KIND_KERNEL && !op.launch.func) {
+		/* a name past the memory budget (or never sent): its CUPTI id says which */
+		snprintf(buf, sizeof(buf), "kernel@cupti:%llu", (unsigned long long)r->name_id);
+		s.name = buf;
 	}
 	s.name_len = strlen(s.name);
 	ts_arg_str(&s, "timing", "gpu", 3);
@@ -253,13 +256,13 @@ void ts_gpu_time_name(struct ts_corr *c, const struct ts_rec_gpu_name *r)
 {
 	char *raw, *name;
 
-	if (!r->id || ts_hmap_get(&c->gnames, r->hdr.pid, r->id) || c->gnames.count >= GNAMES_MAX)
+	if (!r->id || ts_hmap_get(&c->gnames, r->hdr.pid, r->id))
 		return;
 	raw = strndup(r->name, r->name_len);
 	name = raw ? ts_demangle(raw) : NULL;
 	free(raw);
-	if (name)
-		ts_hmap_put_owned(&c->gnames, r->hdr.pid, r->id, name);
+	/* past the budget its kernels are drawn as "kernel", and the trace counts it */
+	ts_names_keep(c, &c->cupti_names, &c->gnames, r->hdr.pid, r->id, name);
 }
 
 void ts_gpu_time_info(struct ts_corr *c, const struct ts_rec_gpu_info *r)
@@ -299,5 +302,5 @@ void ts_gpu_time_forget(struct ts_corr *c, uint32_t pid, bool all)
 				evict(c, r);
 	}
 	ts_hmap_free_owned(&c->gpending, all, pid);
-	ts_hmap_free_owned(&c->gnames, all, pid);
+	ts_names_forget(&c->cupti_names, &c->gnames, all, pid);
 }

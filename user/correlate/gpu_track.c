@@ -21,6 +21,8 @@
 
 /* Key of a per-thread default stream in the streams map: never a real pointer */
 #define PT_STREAM_KEY(tid) (0xff00000000000000ull | (tid))
+/* Key of the stream that holds, per device, the work of streams past the memory budget */
+#define OVERFLOW_STREAM_KEY(dev) (0xfd00000000000000ull | (dev))
 
 static void announce_device(struct ts_corr *c, uint32_t dev)
 {
@@ -58,6 +60,9 @@ void ts_gpu_stream_created(struct ts_corr *c, const struct ts_call *call, uint64
 	const struct ts_rec_hdr *h = &call->rec->hdr;
 	char label[48];
 
+	/* past the budget: its work, if any comes, is counted and drawn as it comes */
+	if (c->streams.count >= TS_CAP_STREAMS)
+		return;
 	snprintf(label, sizeof(label), "Stream 0x%llx", (unsigned long long)stream);
 	stream_new(c, h->pid, stream, ts_thread_dev(c, h->pid, h->tid), label);
 }
@@ -105,8 +110,17 @@ struct ts_stream *ts_gpu_stream_by_key(struct ts_corr *c, uint32_t pid, uint64_t
 
 	if (st)
 		return st;
+	dev %= TS_MAX_DEVICES;
+	if (c->streams.count >= TS_CAP_STREAMS) {
+		/* past the budget: the work goes on one shared track of the device, counted */
+		ts_cut(&c->cuts, TS_CUT_STREAMS);
+		st = ts_hmap_get_ptr(&c->streams, pid, OVERFLOW_STREAM_KEY(dev));
+		return st ? st
+			  : stream_new(c, pid, OVERFLOW_STREAM_KEY(dev), dev,
+				       "Streams past the memory budget");
+	}
 	/* created before we attached, or a default stream */
-	return stream_new(c, pid, key, dev % TS_MAX_DEVICES, label);
+	return stream_new(c, pid, key, dev, label);
 }
 
 uint32_t ts_gpu_lane(struct ts_corr *c, struct ts_stream *s, enum ts_timing timing, uint64_t ts,

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/strmap.h"
+#include "lib/budget.h"
 
 /* 8 bytes a step: kernel names are long, and every slice has a few strings */
 uint64_t ts_strhash(const char *s, size_t n)
@@ -38,21 +39,46 @@ static int grow(struct ts_strmap *m)
 	return 0;
 }
 
-struct ts_strmap_ent *ts_strmap_get(struct ts_strmap *m, const char *s, size_t n, bool *fresh)
+/* The entry of s[0..n) (hash h), or the empty slot where it would go. */
+static struct ts_strmap_ent *probe(const struct ts_strmap *m, uint64_t h, const char *s, size_t n)
 {
-	uint64_t h = ts_strhash(s, n);
 	struct ts_strmap_ent *e;
 	size_t i;
 
-	*fresh = false;
-	if ((m->count + 1) * 2 > m->cap && grow(m))
-		return NULL;
 	for (i = h & (m->cap - 1); m->ents[i].str; i = (i + 1) & (m->cap - 1)) {
 		e = &m->ents[i];
 		if (e->hash == h && e->len == n && !memcmp(e->str, s, n))
 			return e;
 	}
-	e = &m->ents[i];
+	return &m->ents[i];
+}
+
+struct ts_strmap_ent *ts_strmap_find(const struct ts_strmap *m, const char *s, size_t n)
+{
+	struct ts_strmap_ent *e;
+
+	if (!m->cap)
+		return NULL;
+	e = probe(m, ts_strhash(s, n), s, n);
+	return e->str ? e : NULL;
+}
+
+bool ts_strmap_full(const struct ts_strmap *m, size_t n, size_t max_count)
+{
+	return m->count >= max_count || m->bytes + n + 1 > TS_CAP_STRING_BYTES;
+}
+
+struct ts_strmap_ent *ts_strmap_get(struct ts_strmap *m, const char *s, size_t n, bool *fresh)
+{
+	uint64_t h = ts_strhash(s, n);
+	struct ts_strmap_ent *e;
+
+	*fresh = false;
+	if ((m->count + 1) * 2 > m->cap && grow(m))
+		return NULL;
+	e = probe(m, h, s, n);
+	if (e->str)
+		return e;
 	e->str = malloc(n + 1);
 	if (!e->str)
 		return NULL;
@@ -62,22 +88,9 @@ struct ts_strmap_ent *ts_strmap_get(struct ts_strmap *m, const char *s, size_t n
 	e->len = n;
 	e->val = 0;
 	m->count++;
+	m->bytes += n + 1;
 	*fresh = true;
 	return e;
-}
-
-struct ts_strmap_ent *ts_strmap_find(const struct ts_strmap *m, const char *s, size_t n)
-{
-	uint64_t h;
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	h = ts_strhash(s, n);
-	for (i = h & (m->cap - 1); m->ents[i].str; i = (i + 1) & (m->cap - 1))
-		if (m->ents[i].hash == h && m->ents[i].len == n && !memcmp(m->ents[i].str, s, n))
-			return &m->ents[i];
-	return NULL;
 }
 
 void ts_strmap_free(struct ts_strmap *m)
@@ -95,7 +108,14 @@ void ts_strmap_free(struct ts_strmap *m)
 void *ts_named_get(struct ts_strmap *t, const char *name, size_t len, size_t size)
 {
 	bool fresh;
-	struct ts_strmap_ent *e = ts_strmap_get(t, name, len, &fresh);
+	struct ts_strmap_ent *e;
+
+	/* past the memory budget, a name not seen yet adds to the one of TS_NAMED_OTHERS */
+	if (ts_strmap_full(t, len, TS_CAP_STATS_NAMES) && !ts_strmap_find(t, name, len)) {
+		name = TS_NAMED_OTHERS;
+		len = strlen(name);
+	}
+	e = ts_strmap_get(t, name, len, &fresh);
 
 	if (!e)
 		return NULL;

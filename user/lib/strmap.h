@@ -20,6 +20,7 @@ struct ts_strmap_ent {
 struct ts_strmap {
 	struct ts_strmap_ent *ents;
 	size_t cap, count;
+	size_t bytes; /* of the keys */
 };
 
 uint64_t ts_strhash(const char *s, size_t n);
@@ -29,8 +30,10 @@ uint64_t ts_strhash(const char *s, size_t n);
  * as long as the map.
  */
 struct ts_strmap_ent *ts_strmap_get(struct ts_strmap *m, const char *s, size_t n, bool *fresh);
-/* The entry for s[0..n), or NULL: never adds one (a full table stays as it is). */
+/* The entry for s[0..n) if there is one; never adds. */
 struct ts_strmap_ent *ts_strmap_find(const struct ts_strmap *m, const char *s, size_t n);
+/* Would adding an n-byte key take the map past max_count keys or TS_CAP_STRING_BYTES? */
+bool ts_strmap_full(const struct ts_strmap *m, size_t n, size_t max_count);
 /* Frees the keys; values are the caller's. */
 void ts_strmap_free(struct ts_strmap *m);
 
@@ -44,6 +47,8 @@ void ts_strmap_free(struct ts_strmap *m);
 #define ts_named   ts_strmap
 #define ENT_VAL(e) ((void *)(uintptr_t)(e)->val)
 
+/* Where the names past the memory budget (budget.h) are summed: one entry for them all. */
+#define TS_NAMED_OTHERS "(others, past the memory budget)"
 void *ts_named_get(struct ts_strmap *t, const char *name, size_t len, size_t size);
 void ts_named_free(struct ts_strmap *t);
 struct ts_strmap_ent **ts_named_sorted(const struct ts_strmap *t,

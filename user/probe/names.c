@@ -12,6 +12,7 @@
 #include "probe/names.h"
 #include "lib/util.h"
 #include "lib/safepath.h"
+#include "lib/budget.h"
 
 #define OBJ_BYTES   256 /* how much of a driver object is searched for its name */
 #define NAME_BYTES  TS_MAX_STR
@@ -130,13 +131,25 @@ static void disagreed(struct ts_names *n, uint32_t pid)
 	n->agree = n->npids = 0;
 }
 
+/*
+ * Remember what became of a handle. Past the memory budget a handle not seen
+ * yet is not remembered, nor read (ts_names_recover_function): by then the
+ * correlator's names (TS_CAP_KERNEL_NAMES, fewer) are past theirs too.
+ */
+static void known_put(struct ts_names *n, uint32_t pid, uint64_t handle, uint64_t v)
+{
+	if (n->known.count >= TS_CAP_KNOWN_HANDLES && !ts_hmap_get(&n->known, pid, handle))
+		return;
+	ts_hmap_put(&n->known, pid, handle, v);
+}
+
 void ts_names_seen(struct ts_names *n, uint32_t pid, uint64_t handle, const char *name, size_t len)
 {
 	uint8_t obj[OBJ_BYTES];
 	char got[NAME_BYTES];
 	size_t have;
 
-	ts_hmap_put(&n->known, pid, handle, KNOWN_NAMED);
+	known_put(n, pid, handle, KNOWN_NAMED);
 	if (!len || len >= NAME_BYTES)
 		return;
 	/* a process gone before its record was drained proves nothing either way */
@@ -169,7 +182,7 @@ bool ts_names_is_named(const struct ts_names *n, uint32_t pid, uint64_t handle)
 
 void ts_names_known(struct ts_names *n, uint32_t pid, uint64_t handle)
 {
-	ts_hmap_put(&n->known, pid, handle, KNOWN_NAMED);
+	known_put(n, pid, handle, KNOWN_NAMED);
 }
 
 bool ts_names_recover(struct ts_names *n, uint32_t pid, uint64_t handle, char *out, size_t len)
@@ -195,14 +208,15 @@ bool ts_names_recover_function(struct ts_names *n, uint32_t pid, uint64_t func, 
 {
 	bool ok;
 
-	if (!func || ts_hmap_get(&n->known, pid, func))
+	/* past the memory budget nothing is read: the trace could not keep the name anyway */
+	if (!func || ts_hmap_get(&n->known, pid, func) || n->known.count >= TS_CAP_KNOWN_HANDLES)
 		return false;
 	/* a layout not yet confirmed names nothing: it may have been taught wrong */
 	ok = n->trusted &&
 	     (read_name(n, pid, func, out, len) || (kernel && read_name(n, pid, kernel, out, len)));
-	ts_hmap_put(&n->known, pid, func, ok ? KNOWN_NAMED : KNOWN_NONE);
+	known_put(n, pid, func, ok ? KNOWN_NAMED : KNOWN_NONE);
 	if (kernel)
-		ts_hmap_put(&n->known, pid, kernel, ok ? KNOWN_NAMED : KNOWN_NONE);
+		known_put(n, pid, kernel, ok ? KNOWN_NAMED : KNOWN_NONE);
 	if (!ok)
 		n->unnamed++;
 	else if (!n->said_use)

@@ -307,6 +307,15 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 	put_invalid(jw, m);
 	if (m->snapshot)
 		json_window(jw, m);
+	if (ts_cuts_any(&m->cuts)) {
+		unsigned int t;
+
+		TS_JW_KEY(jw, "cut_by_memory_budget");
+		ts_jw_obj_open(jw);
+		for (t = 0; t < TS_CUT__COUNT; t++)
+			ts_jw_u64_field(jw, ts_cut_name(t), m->cuts.n[t]);
+		ts_jw_obj_close(jw);
+	}
 	ts_jw_obj_close(jw);
 }
 

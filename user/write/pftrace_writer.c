@@ -19,6 +19,7 @@
 #include "lib/strmap.h"
 #include "encode/utf8.h"
 #include "write/writer.h"
+#include "lib/hashmap.h"
 
 /* TracePacket */
 #define TP_CLOCK_SNAPSHOT	      6
@@ -37,6 +38,7 @@
 #define TE_TYPE			9
 #define TE_NAME_IID		10
 #define TE_TRACK_UUID		11
+#define TE_NAME			23
 #define TE_COUNTER_VALUE	30
 #define TE_FLOW_IDS		47
 #define TE_TERMINATING_FLOW_IDS 48
@@ -88,12 +90,6 @@ enum intern_kind { IK_NAME, IK_CATEGORY, IK_ANNOTATION, IK_STRING, IK__COUNT };
 static const uint32_t intern_field[IK__COUNT] = { ID_NAMES, ID_CATEGORIES, ID_ANNOTATION_NAMES,
 						  ID_STRING_VALUES };
 
-/* (pid, tid) or (pid, counter name) -> track uuid */
-struct track_ent {
-	uint64_t a, b;
-	uint64_t uuid;
-};
-
 /* Last lookups by string address: most strings are the same literals again. */
 #define INTERN_CACHE 256
 
@@ -118,8 +114,9 @@ struct pf_writer {
 	struct pb pkt;			  /* the packet being built */
 	struct pb interned;		  /* InternedData for it */
 	struct ts_strmap tabs[IK__COUNT]; /* string -> iid, iids from 1 */
-	struct track_ent *tracks;
-	size_t ntracks, track_cap;
+	/* (pid, tid + 1), (pid, 0) or (pid, counter name hash) -> track uuid: a hash
+	 * lookup, as a trace may have a million tracks (a list was quadratic) */
+	struct ts_hmap tracks;
 	uint64_t next_uuid;
 	uint64_t mono_base; /* CLOCK_MONOTONIC ns of trace time 0 */
 	bool started;
@@ -154,7 +151,9 @@ static const char *utf8_of(struct pf_writer *p, const char *s, size_t *n, bool e
 /*
  * Intern s, defining it in this packet's InternedData if it is new. A string
  * that is not valid UTF-8 is interned with U+FFFD for its bad bytes, never
- * cached, and *valid says so (NULL: the caller knows it is valid).
+ * cached, and *valid says so (NULL: the caller knows it is valid). 0 when a
+ * new string would take the table past the memory budget (budget.h), or
+ * without memory: the caller writes the string itself (put_inline).
  */
 static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, size_t n,
 		       bool *valid)
@@ -173,6 +172,10 @@ static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, s
 		*valid = ok;
 		if (!v)
 			return 0;
+	}
+	if (ts_strmap_full(&p->tabs[k], n, TS_CAP_STRINGS)) {
+		e = ts_strmap_find(&p->tabs[k], v, n);
+		return e ? e->val : 0;
 	}
 	e = ts_strmap_get(&p->tabs[k], v, n, &fresh);
 	if (!e)
@@ -193,6 +196,15 @@ static uint32_t iid_of(struct pf_writer *p, enum intern_kind k, const char *s, s
 		pb_end(&p->interned);
 	}
 	return iid;
+}
+
+/* A string not interned (iid_of gave 0), as field of the packet's open message, made UTF-8. */
+static void put_inline(struct pf_writer *p, uint32_t field, const char *s, size_t n)
+{
+	bool ok;
+	const char *v = utf8_of(p, s, &n, false, &ok);
+
+	pb_bytes(&p->pkt, field, v, v ? n : 0);
 }
 
 /* iid_of for a string of static storage, ASCII: an arg key or a category (writer.h). */
@@ -245,43 +257,32 @@ static void packet_end(struct pf_writer *p, bool uses_interning)
 	ts_out_write(&p->out, p->pkt.buf, p->pkt.len);
 }
 
-static uint64_t *track_slot(struct pf_writer *p, uint64_t a, uint64_t b, bool *fresh)
+/* The uuid of track (a, b), made when new (*fresh); 0 without memory. */
+static uint64_t track_uuid(struct pf_writer *p, uint64_t a, uint64_t b, bool *fresh)
 {
-	size_t i;
+	uint64_t *u = ts_hmap_get(&p->tracks, a, b);
 
-	*fresh = false;
-	for (i = p->ntracks; i-- > 0;)
-		if (p->tracks[i].a == a && p->tracks[i].b == b)
-			return &p->tracks[i].uuid;
-	if (p->ntracks == p->track_cap) {
-		size_t cap = p->track_cap ? p->track_cap * 2 : 64;
-		struct track_ent *nt = realloc(p->tracks, cap * sizeof(*nt));
-
-		if (!nt)
-			return NULL;
-		p->tracks = nt;
-		p->track_cap = cap;
-	}
-	p->tracks[p->ntracks] = (struct track_ent){ a, b, ++p->next_uuid };
-	*fresh = true;
-	return &p->tracks[p->ntracks++].uuid;
+	*fresh = !u;
+	if (u)
+		return *u;
+	if (ts_hmap_put(&p->tracks, a, b, p->next_uuid + 1))
+		return 0;
+	return ++p->next_uuid;
 }
 
 /* uuid of a thread (or GPU stream lane) track; 0 if never described */
 static uint64_t thread_uuid(struct pf_writer *p, uint32_t pid, uint32_t tid)
 {
 	bool fresh;
-	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh);
 
-	return u ? *u : 0;
+	return track_uuid(p, pid, (uint64_t)tid + 1, &fresh);
 }
 
 static uint64_t process_uuid(struct pf_writer *p, uint32_t pid)
 {
 	bool fresh;
-	uint64_t *u = track_slot(p, pid, 0, &fresh);
 
-	return u ? *u : 0;
+	return track_uuid(p, pid, 0, &fresh);
 }
 
 static void put_clock(struct pb *pkt, uint32_t id, uint64_t ts)
@@ -318,15 +319,15 @@ static void pf_process(struct ts_writer *w, uint32_t pid, const char *name, enum
 {
 	struct pf_writer *p = (struct pf_writer *)w;
 	bool fresh, ok;
-	uint64_t *u = track_slot(p, pid, 0, &fresh);
+	uint64_t uuid = track_uuid(p, pid, 0, &fresh);
 	size_t len = strlen(name);
 	const char *v;
 
-	if (!u)
+	if (!uuid)
 		return;
 	packet_begin(p, 0, false);
 	pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
-	pb_varint(&p->pkt, TD_UUID, *u);
+	pb_varint(&p->pkt, TD_UUID, uuid);
 	/* a descriptor has no annotations: a bad name goes out escaped, byte for byte */
 	v = utf8_of(p, name, &len, true, &ok);
 	if (k == TS_TRACK_GPU) {
@@ -346,12 +347,11 @@ static void pf_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const cha
 {
 	struct pf_writer *p = (struct pf_writer *)w;
 	bool fresh, ok, gpu = pid >= TS_GPU_PID_BASE;
-	uint64_t *u = track_slot(p, pid, (uint64_t)tid + 1, &fresh), uuid, parent;
+	uint64_t uuid = track_uuid(p, pid, (uint64_t)tid + 1, &fresh), parent;
 	const char *v = utf8_of(p, name, &len, true, &ok);
 
-	if (!u || !v)
+	if (!uuid || !v)
 		return;
-	uuid = *u;
 	parent = process_uuid(p, pid);
 	packet_begin(p, 0, false);
 	pb_begin(&p->pkt, TP_TRACK_DESCRIPTOR);
@@ -416,6 +416,7 @@ static bool put_annotation(struct pf_writer *p, const struct ts_arg *a)
 	uint64_t v = a->u;
 	bool ok = true;
 	char dim[40];
+	int n;
 
 	switch (a->type) {
 	case TS_ARG_I64:
@@ -425,21 +426,28 @@ static bool put_annotation(struct pf_writer *p, const struct ts_arg *a)
 		field = DA_POINTER;
 		break;
 	case TS_ARG_STR:
-		if (a->str.len > 32) {
+		/* short, repeated values (track names, directions) are interned */
+		if (a->str.len > 32 || !(v = iid_of(p, IK_STRING, a->str.s, a->str.len, &ok))) {
 			pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
 			pb_varint(&p->pkt, DA_NAME_IID, key);
 			ok = put_long_str(p, a->str.s, a->str.len);
 			pb_end(&p->pkt);
 			return ok;
 		}
-		/* short, repeated values (track names, directions) are interned */
 		field = DA_STRING_IID;
-		v = iid_of(p, IK_STRING, a->str.s, a->str.len, &ok);
 		break;
 	case TS_ARG_DIM3:
 		/* "[x,y,z]", interned: launch shapes repeat, and take 2 bytes then */
 		field = DA_STRING_IID;
-		v = iid_of(p, IK_STRING, dim, fmt_dim3(dim, a->dim), NULL);
+		n = fmt_dim3(dim, a->dim);
+		v = iid_of(p, IK_STRING, dim, n, NULL);
+		if (!v) {
+			pb_begin(&p->pkt, TE_DEBUG_ANNOTATIONS);
+			pb_varint(&p->pkt, DA_NAME_IID, key);
+			pb_bytes(&p->pkt, DA_STRING, dim, n);
+			pb_end(&p->pkt);
+			return true;
+		}
 		break;
 	default:
 		break;
@@ -455,12 +463,17 @@ static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
 	uint64_t uuid = thread_uuid(p, s->pid, s->tid);
 	unsigned int i;
 	bool ok = true;
+	uint32_t name;
 
 	packet_begin(p, s->ts, true);
 	pb_begin(&p->pkt, TP_TRACK_EVENT);
 	pb_varint(&p->pkt, TE_TYPE, TYPE_SLICE_BEGIN);
 	pb_varint(&p->pkt, TE_TRACK_UUID, uuid);
-	pb_varint(&p->pkt, TE_NAME_IID, iid_of(p, IK_NAME, s->name, s->name_len, &ok));
+	name = iid_of(p, IK_NAME, s->name, s->name_len, &ok);
+	if (name)
+		pb_varint(&p->pkt, TE_NAME_IID, name);
+	else
+		put_inline(p, TE_NAME, s->name, s->name_len);
 	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_static(p, IK_CATEGORY, s->cat));
 	for (i = 0; i < s->nargs; i++)
 		if (!put_annotation(p, &s->args[i]))
@@ -488,12 +501,11 @@ static void pf_counter(struct ts_writer *w, uint32_t pid, const struct ts_counte
 {
 	struct pf_writer *p = (struct pf_writer *)w;
 	bool fresh;
-	uint64_t *u = track_slot(p, pid, ts_strhash(c->name, strlen(c->name)) | 1ull << 63, &fresh);
-	uint64_t uuid;
+	uint64_t uuid =
+		track_uuid(p, pid, ts_strhash(c->name, strlen(c->name)) | 1ull << 63, &fresh);
 
-	if (!u)
+	if (!uuid)
 		return;
-	uuid = *u;
 	if (fresh) {
 		uint64_t parent = process_uuid(p, pid);
 
@@ -545,7 +557,7 @@ static void pf_destroy(struct ts_writer *w)
 	free(p->fix);
 	for (k = 0; k < IK__COUNT; k++)
 		ts_strmap_free(&p->tabs[k]);
-	free(p->tracks);
+	ts_hmap_free(&p->tracks);
 	free(p);
 }
 

@@ -90,7 +90,20 @@ static void sq_step(struct sq_writer *q, enum sq_stmt k)
 	sqlite3_reset(s);
 }
 
-/* The StringIds id of s[0..n), added when new; 0 for none. */
+/* A new StringIds row for s[0..n); its id. */
+static int64_t sq_string_row(struct sq_writer *q, const char *s, size_t n)
+{
+	sqlite3_bind_int64(q->st[SQ_STRING], 1, ++q->next_id);
+	sqlite3_bind_text(q->st[SQ_STRING], 2, s, n, SQLITE_TRANSIENT);
+	sq_step(q, SQ_STRING);
+	return q->next_id;
+}
+
+/*
+ * The StringIds id of s[0..n), added when new; 0 for none. Past the memory
+ * budget (budget.h) a string not seen yet gets a row of its own at each use:
+ * the file grows a little, memory does not.
+ */
 static int64_t sq_string(struct sq_writer *q, const char *s, size_t n)
 {
 	struct ts_strmap_ent *e;
@@ -98,15 +111,15 @@ static int64_t sq_string(struct sq_writer *q, const char *s, size_t n)
 
 	if (!s)
 		return 0;
+	if (ts_strmap_full(&q->names, n, TS_CAP_STRINGS)) {
+		e = ts_strmap_find(&q->names, s, n);
+		return e ? (int64_t)e->val : sq_string_row(q, s, n);
+	}
 	e = ts_strmap_get(&q->names, s, n, &fresh);
 	if (!e)
 		return 0;
-	if (fresh) {
-		e->val = ++q->next_id;
-		sqlite3_bind_int64(q->st[SQ_STRING], 1, e->val);
-		sqlite3_bind_text(q->st[SQ_STRING], 2, s, n, SQLITE_TRANSIENT);
-		sq_step(q, SQ_STRING);
-	}
+	if (fresh)
+		e->val = sq_string_row(q, s, n);
 	return e->val;
 }
 
@@ -330,6 +343,14 @@ static void sq_meta(struct sq_writer *q, const struct ts_trace_meta *m)
 		snprintf(key, sizeof(key), "host_%u", i);
 		sqlite3_bind_text(q->st[SQ_META], 1, key, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(q->st[SQ_META], 2, m->hosts[i], -1, SQLITE_TRANSIENT);
+		sq_step(q, SQ_META);
+	}
+	for (i = 0; ts_cuts_any(&m->cuts) && i < TS_CUT__COUNT; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "cut_by_memory_budget.%s", ts_cut_name(i));
+		sqlite3_bind_text(q->st[SQ_META], 1, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(q->st[SQ_META], 2, m->cuts.n[i]);
 		sq_step(q, SQ_META);
 	}
 }

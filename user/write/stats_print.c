@@ -252,6 +252,33 @@ static void text_procs_streams(const struct stats_writer *st, struct ts_out *o)
 	free(v);
 }
 
+/* What the memory budget turned away (budget.h), when it did. */
+static void text_cuts(const struct stats_writer *st, struct ts_out *o)
+{
+	unsigned int t;
+
+	if (!ts_cuts_any(&st->meta.cuts))
+		return;
+	ts_out_printf(o, "cut by the memory budget:");
+	for (t = 0; t < TS_CUT__COUNT; t++)
+		ts_out_printf(o, " %s %llu", ts_cut_name(t),
+			      (unsigned long long)st->meta.cuts.n[t]);
+	ts_out_printf(o, "\n");
+}
+
+static void json_cuts(const struct stats_writer *st, struct ts_jw *jw)
+{
+	unsigned int t;
+
+	if (!ts_cuts_any(&st->meta.cuts))
+		return;
+	ts_jw_key(jw, "cut_by_memory_budget");
+	ts_jw_obj_open(jw);
+	for (t = 0; t < TS_CUT__COUNT; t++)
+		ts_jw_u64_field(jw, ts_cut_name(t), st->meta.cuts.n[t]);
+	ts_jw_obj_close(jw);
+}
+
 void st_print_text(const struct stats_writer *st, struct ts_out *o)
 {
 	uint64_t invalid = ts_invalid_total(st->meta.invalid);
@@ -263,6 +290,7 @@ void st_print_text(const struct stats_writer *st, struct ts_out *o)
 	if (invalid)
 		ts_out_printf(o, "%llu records dropped: times or counts that cannot be drawn\n",
 			      (unsigned long long)invalid);
+	text_cuts(st, o);
 	text_kernels(st, o, by_launches, "Top kernels by launch count");
 	snprintf(title, sizeof(title), "Top kernels by %s", kernel_timing(st)->title);
 	text_kernels(st, o, by_kernel_time, title);
@@ -490,6 +518,7 @@ void st_print_json(const struct stats_writer *st, struct ts_out *o)
 	ts_jw_u64_field(&jw, "span_ns", st->meta.end_ns);
 	if (ts_invalid_total(st->meta.invalid))
 		ts_jw_u64_field(&jw, "invalid_records_dropped", ts_invalid_total(st->meta.invalid));
+	json_cuts(st, &jw);
 	json_kernels(st, &jw);
 	json_hists(&jw, "api", &st->apis);
 	json_copies(st, &jw);

@@ -84,6 +84,9 @@ static void st_memory_add(struct stats_writer *st, const struct ts_slice *s, int
 	if (result || !ptr)
 		return;
 	if ((s->kind & TS_SK_DEV_ALLOC) && size) {
+		/* past the budget: left out, as the correlator leaves it out of its counter */
+		if (st->nallocs >= TS_CAP_ALLOCS)
+			return;
 		if (st->nallocs == st->alloc_cap) {
 			size_t cap = st->alloc_cap ? st->alloc_cap * 2 : 64;
 			struct st_alloc *n = realloc(st->allocs, cap * sizeof(*n));

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "encode/outfile.h"
 #include "record/validate.h"
+#include "lib/budget.h"
 
 enum ts_arg_type {
 	TS_ARG_U64,
@@ -102,6 +103,7 @@ struct ts_trace_meta {
 	const char *trigger;
 	uint64_t window_start_ns, window_end_ns;
 	const char *window_kv;
+	struct ts_cuts cuts; /* what the memory budget turned away (budget.h) */
 };
 
 enum ts_track_kind { TS_TRACK_HOST, TS_TRACK_GPU };
