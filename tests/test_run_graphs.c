@@ -105,10 +105,60 @@ static void test_graph_node_bound(void **state)
 	unlink(path);
 }
 
+/*
+ * The memory budget: TS_CAP_GRAPH_NODES nodes for all graphs and execs
+ * together. Captures fill it part way, their execs' copies the rest: the
+ * execs past it keep no node, count theirs, and the trace says how many.
+ */
+static void test_graph_budget(void **state)
+{
+	static const uint64_t stream = 0x5000;
+	const unsigned int ngraphs = 20, fit = TS_CAP_GRAPH_NODES / TS_GRAPH_MAX_NODES - ngraphs;
+	char path[] = "/tmp/ts-graphs-XXXXXX.json";
+	uint64_t v[9] = { 0xf00, 1, 1, 1, 32, 1, 1, 0, stream }, ts = 1000;
+	json_object *e, *cut;
+	char name[64];
+	struct pipe p;
+	unsigned int g, i;
+	int fd = mkstemps(path, 5);
+
+	assert_true(fd >= 0);
+	close(fd);
+	pipe_open(&p, path, 0);
+	for (g = 0; g < ngraphs; g++) {
+		graph_call(&p, ts += 10, "cuStreamBeginCapture_v2", 1, stream, 0);
+		for (i = 0; i < TS_GRAPH_MAX_NODES; i++)
+			canned_api(&p.c, 100, 100, ts += 10, 5, 0, "cuLaunchKernel", v, 9, NULL);
+		graph_call(&p, ts += 10, "cuStreamEndCapture", 2, stream, 0x6000 + g);
+	}
+	for (g = 0; g < ngraphs; g++)
+		graph_call(&p, ts += 10, "cuGraphInstantiateWithFlags", 2, 0x7000 + g, 0x6000 + g);
+	graph_call(&p, ts += 10, "cuGraphLaunch", 2, 0x7000 + fit - 1, stream);
+	graph_call(&p, ts += 10, "cuGraphLaunch", 2, 0x7000 + fit, stream);
+	pipe_close(&p);
+	/* the last exec that fits keeps every node; the next keeps none, and says so */
+	snprintf(name, sizeof(name), "Graph 0x%x", 0x7000 + fit - 1);
+	e = trace_find(&p.t, "X", name, GPU, 0);
+	assert_non_null(e);
+	assert_int_equal(ev_arg_int(e, "nodes"), TS_GRAPH_MAX_NODES);
+	snprintf(name, sizeof(name), "Graph 0x%x", 0x7000 + fit);
+	e = trace_find(&p.t, "X", name, GPU, 0);
+	assert_non_null(e);
+	assert_int_equal(ev_arg_int(e, "nodes_not_kept"), TS_GRAPH_MAX_NODES);
+	assert_int_equal(trace_count(&p.t, "X", "kernel@0xf00", GPU), TS_GRAPH_MAX_NODES);
+	cut = trace_other(&p.t, "cut_by_memory_budget");
+	assert_non_null(cut);
+	assert_int_equal(json_object_get_int64(json_object_object_get(cut, "graph_nodes")),
+			 (uint64_t)(ngraphs - fit) * TS_GRAPH_MAX_NODES);
+	pipe_free(&p);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_graph_node_bound),
+		cmocka_unit_test(test_graph_budget),
 		cmocka_unit_test(test_graphs_live),
 	};
 

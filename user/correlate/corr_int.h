@@ -97,6 +97,7 @@ struct ts_corr {
 	struct ts_name_budget kernel_names; /* fnames and knames together */
 	struct ts_name_budget cupti_names;  /* gnames */
 	struct ts_cuts cuts;		    /* what the memory budget turned away */
+	uint64_t graph_nodes;		    /* kept, all graphs (TS_CAP_GRAPH_NODES) */
 	/* CUDA graphs (graph_track.c); struct ts_graph * values */
 	struct ts_hmap graphs;	  /* (pid, CUgraph) */
 	struct ts_hmap execs;	  /* (pid, CUgraphExec): what it runs */

@@ -11,10 +11,12 @@
 #include <string.h>
 #include "correlate/corr_int.h"
 
-static void graph_free(struct ts_graph *g)
+static void graph_free(struct ts_corr *c, struct ts_graph *g)
 {
-	if (g)
+	if (g) {
+		c->graph_nodes -= g->n;
 		free(g->nodes);
+	}
 	free(g);
 }
 
@@ -37,18 +39,24 @@ static struct ts_graph *graph_new(struct ts_corr *c, uint32_t pid)
 static struct ts_graph *graph_copy(struct ts_corr *c, uint32_t pid, const struct ts_graph *from)
 {
 	struct ts_graph *g = graph_new(c, pid);
+	uint32_t keep;
 
 	if (!g || !from)
 		return g;
-	g->nodes = malloc((size_t)from->n * sizeof(*g->nodes));
-	if (from->n && !g->nodes) {
+	/* the copy holds what the memory budget has room for; the rest is counted */
+	keep = c->graph_nodes + from->n > TS_CAP_GRAPH_NODES ? TS_CAP_GRAPH_NODES - c->graph_nodes
+							     : from->n;
+	g->nodes = malloc((size_t)keep * sizeof(*g->nodes));
+	if (keep && !g->nodes) {
 		free(g);
 		return NULL;
 	}
-	if (from->n)
-		memcpy(g->nodes, from->nodes, (size_t)from->n * sizeof(*g->nodes));
-	g->n = g->cap = from->n;
-	g->cut = from->cut;
+	if (keep)
+		memcpy(g->nodes, from->nodes, (size_t)keep * sizeof(*g->nodes));
+	g->n = g->cap = keep;
+	c->graph_nodes += keep;
+	g->cut = from->cut + (from->n - keep);
+	ts_cut_n(&c->cuts, TS_CUT_GRAPH_NODES, from->n - keep);
 	g->partial = from->partial;
 	return g;
 }
@@ -61,7 +69,7 @@ static void graph_drop(struct ts_corr *c, struct ts_hmap *m, uint32_t pid, uint6
 
 	if (!ts_hmap_del(m, pid, key, &v))
 		return;
-	graph_free((struct ts_graph *)(uintptr_t)v);
+	graph_free(c, (struct ts_graph *)(uintptr_t)v);
 	if (p && p->ngraphs)
 		p->ngraphs--;
 }
@@ -72,15 +80,21 @@ static void graph_put(struct ts_corr *c, struct ts_hmap *m, uint32_t pid, uint64
 {
 	graph_drop(c, m, pid, key);
 	if (g && ts_hmap_put(m, pid, key, (uintptr_t)g))
-		graph_free(g);
+		graph_free(c, g);
 }
 
-static void add_node(struct ts_graph *g, uint64_t handle, const struct ts_gpu_op *op)
+static void add_node(struct ts_corr *c, struct ts_graph *g, uint64_t handle,
+		     const struct ts_gpu_op *op)
 {
 	struct ts_gnode *n;
 
 	if (g->n == TS_GRAPH_MAX_NODES) {
 		g->cut++;
+		return;
+	}
+	if (c->graph_nodes >= TS_CAP_GRAPH_NODES) {
+		g->cut++;
+		ts_cut(&c->cuts, TS_CUT_GRAPH_NODES);
 		return;
 	}
 	if (g->n == g->cap) {
@@ -95,6 +109,7 @@ static void add_node(struct ts_graph *g, uint64_t handle, const struct ts_gpu_op
 		g->cap = cap;
 	}
 	g->nodes[g->n++] = (struct ts_gnode){ handle, *op };
+	c->graph_nodes++;
 }
 
 uint64_t ts_graph_capture(struct ts_corr *c, const struct ts_call *call)
@@ -112,7 +127,7 @@ uint64_t ts_graph_capture(struct ts_corr *c, const struct ts_call *call)
 		return 0;
 	g = ts_hmap_get_ptr(&c->captures, pid, *id);
 	if (g)
-		add_node(g, 0, &op);
+		add_node(c, g, 0, &op);
 	return *id;
 }
 
@@ -220,7 +235,7 @@ static void add_node_call(struct ts_corr *c, const struct ts_call *call)
 		if (!g)
 			return;
 	}
-	add_node(g, node, &op);
+	add_node(c, g, node, &op);
 }
 
 /* New kernel parameters for one node of an exec. */
@@ -307,13 +322,13 @@ void ts_graph_call(struct ts_corr *c, const struct ts_call *call, struct ts_slic
 	}
 }
 
-static void free_graphs(struct ts_hmap *m, bool all, uint32_t pid)
+static void free_graphs(struct ts_corr *c, struct ts_hmap *m, bool all, uint32_t pid)
 {
 	struct ts_hent *e;
 
 	ts_hmap_for_each (m, e)
 		if (all || e->key.a == pid)
-			graph_free((struct ts_graph *)(uintptr_t)e->val);
+			graph_free(c, (struct ts_graph *)(uintptr_t)e->val);
 	if (all)
 		ts_hmap_free(m);
 	else
@@ -322,9 +337,9 @@ static void free_graphs(struct ts_hmap *m, bool all, uint32_t pid)
 
 void ts_graph_forget(struct ts_corr *c, uint32_t pid, bool all)
 {
-	free_graphs(&c->graphs, all, pid);
-	free_graphs(&c->execs, all, pid);
-	free_graphs(&c->captures, all, pid);
+	free_graphs(c, &c->graphs, all, pid);
+	free_graphs(c, &c->execs, all, pid);
+	free_graphs(c, &c->captures, all, pid);
 	if (all) {
 		ts_hmap_free(&c->capturing);
 		ts_hmap_free(&c->events);

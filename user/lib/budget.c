@@ -17,6 +17,8 @@ static const struct {
 			    "the rest are not in the memory counter" },
 	[TS_CUT_CONTEXTS] = { "contexts", TS_CAP_CONTEXTS,
 			      "the work of the rest is drawn on device 0" },
+	[TS_CUT_GRAPH_NODES] = { "graph_nodes", TS_CAP_GRAPH_NODES,
+				 "graph launches draw the nodes kept and count the rest" },
 };
 
 const char *ts_cut_name(enum ts_cut_table t)
@@ -26,9 +28,16 @@ const char *ts_cut_name(enum ts_cut_table t)
 
 void ts_cut(struct ts_cuts *c, enum ts_cut_table t)
 {
+	ts_cut_n(c, t, 1);
+}
+
+void ts_cut_n(struct ts_cuts *c, enum ts_cut_table t, uint64_t n)
+{
 	static bool said[TS_CUT__COUNT];
 
-	c->n[t]++;
+	if (!n)
+		return;
+	c->n[t] = c->n[t] + n < c->n[t] ? UINT64_MAX : c->n[t] + n;
 	if (said[t])
 		return;
 	said[t] = true;

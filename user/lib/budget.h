@@ -22,7 +22,10 @@
 #define TS_CAP_CUPTI_NAME_BYTES	 (16 << 20)
 #define TS_CAP_STREAMS		 16384	/* streams with their own tracks (~400 bytes each) */
 #define TS_CAP_ALLOCS		 262144 /* live device allocations, for the memory counter */
-#define TS_CAP_CONTEXTS		 65536	/* CUcontext -> device */
+/* Graph nodes kept, of all graphs and execs together (a node ~100 bytes, twice at most while
+ * its graph grows): past it, a graph launch draws the nodes kept and counts the rest. */
+#define TS_CAP_GRAPH_NODES 131072
+#define TS_CAP_CONTEXTS	   65536 /* CUcontext -> device */
 /* Live: handles the name reader knows named or unnameable (names.c, 8 bytes of value each) */
 #define TS_CAP_KNOWN_HANDLES 131072
 /* Writers' string tables (.pftrace interning, .sqlite StringIds): past these, strings are
@@ -38,6 +41,7 @@ enum ts_cut_table {
 	TS_CUT_STREAMS,
 	TS_CUT_ALLOCS,
 	TS_CUT_CONTEXTS,
+	TS_CUT_GRAPH_NODES,
 	TS_CUT__COUNT,
 };
 
@@ -51,6 +55,8 @@ const char *ts_cut_name(enum ts_cut_table t);
 /* One entry turned away: counted, and said on stderr the first time in this process
  * (each output has its correlator: the same cut is not said once per output). */
 void ts_cut(struct ts_cuts *c, enum ts_cut_table t);
+/* n entries turned away at once (n may be 0: nothing then). */
+void ts_cut_n(struct ts_cuts *c, enum ts_cut_table t, uint64_t n);
 bool ts_cuts_any(const struct ts_cuts *c);
 
 #endif
