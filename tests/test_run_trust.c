@@ -139,7 +139,7 @@ static void test_failed_injection_said_once(void **state)
 
 	usleep(300000); /* unshare has exec'd fakeapp, which calls the driver */
 	snprintf(pidstr, sizeof(pidstr), "%d", p);
-	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 1); /* refused, said once */
 	kill(p, SIGKILL);
 	wait_status(p);
 	assert_non_null(strstr(err, "lives in another mount namespace"));
