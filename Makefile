@@ -34,21 +34,25 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c) \
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
 		stats_writer.c stats_print.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
-		driver_track.c gpu_time.c nvdecode.c nvnames.c demangle.c) \
+		driver_track.c gpu_time.c nvtx_track.c nvdecode.c nvnames.c demangle.c) \
 	     $(addprefix run/,live.c outputs.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
-	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c) \
+	     $(addprefix cupti/,gputime.c ptrace_call.c) lib/injlib.c nvtx/nvtxlib.c \
+	     $(addprefix run/,child.c outname.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
 	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
-TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti/cupti_blob.o $(OUT)/sql/reports_blob.o
+TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti/cupti_blob.o \
+	     $(OUT)/nvtx/nvtx_blob.o $(OUT)/sql/reports_blob.o
 
 BIN      := $(OUT)/tracesmith-bpf
 FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
 FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 # --gpu-time's injection library: loaded by the traced process, carried inside the tracer
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
+# NVTX's injection library: loaded by the traced -- command at its first NVTX call
+NVTX_LIB := $(OUT)/libtracesmith-nvtx.so
 FAKEAPP  := $(OUT)/fakeapp
 # another user's library, planted where the tracer keeps its own (test_run_trust)
 PLANTED  := $(OUT)/planted/libplanted.so
@@ -64,7 +68,7 @@ BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs 
 	      test_run_trust)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
-all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
+all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
 
 tracesmith-bpf: $(BIN)
 	ln -sf $(BIN) $@
@@ -72,7 +76,8 @@ tracesmith-bpf: $(BIN)
 $(OUT):
 	$(Q)mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
 
-$(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/tracesmith.h | $(OUT)
+$(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/nvtx_handoff.bpf.h \
+			  bpf/tracesmith.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -113,6 +118,17 @@ $(OUT)/cupti/cupti_blob.o: user/cupti/cupti_blob.S $(CUPTI_LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -c -Wa,-I$(OUT) $< -o $@
 
+# The same for NVTX's: inside every -- command that uses NVTX.
+$(NVTX_LIB): user/nvtx/inject.c user/nvtx/nvtx_abi.h bpf/tracesmith.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter \
+		-std=gnu11 -Ibpf -Iuser $< -o $@ -lpthread
+
+$(OUT)/nvtx/nvtx_blob.o: user/nvtx/nvtx_blob.S $(NVTX_LIB)
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c -Wa,-I$(OUT) $< -o $@
+
 $(OUT)/sql/reports_blob.o: user/sql/reports_blob.S $(wildcard reports/*.sql) | $(OUT)
 	$(call msg,AS,$@)
 	$(Q)mkdir -p $(@D)
@@ -149,9 +165,9 @@ $(PLANTED): tests/planted/libplanted.c | $(OUT)
 	$(Q)$(CC) -O2 -g -fPIC -shared -Wall $< -o $@
 
 $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h \
-	    bpf/tracesmith.h | $(OUT)
+	    tests/fakenvtx.h user/nvtx/nvtx_abi.h bpf/tracesmith.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O1 -g -Wall -Ibpf -Itests -Itests/fakecuda $< -o $@ -ldl -lpthread
+	$(Q)$(CC) -O1 -g -Wall -Ibpf -Iuser -Itests -Itests/fakecuda $< -o $@ -ldl -lpthread
 
 PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c
 PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h

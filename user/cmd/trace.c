@@ -22,6 +22,7 @@
 #include "run/outputs.h"
 #include "run/live.h"
 #include "cupti/gputime.h"
+#include "nvtx/nvtxlib.h"
 #include "run/outname.h"
 #include "lib/util.h"
 
@@ -73,6 +74,7 @@ struct trace_opts {
 	bool no_driver, driver_only;
 	bool gpu_time;	   /* --gpu-time: CUPTI's GPU times, through the injection library */
 	const char *cupti; /* --cupti PATH */
+	bool no_nvtx;	   /* --no-nvtx: leave the -- command's NVTX alone */
 	uint64_t start_at; /* --start-at: CLOCK_REALTIME ns to record from (0: now) */
 	enum ts_kill kill;
 	char **cmd;
@@ -117,6 +119,8 @@ static void usage(void)
 	       "                        library is loaded into the process with ptrace\n"
 	       "      --cupti PATH      the libcupti.so for --gpu-time (default: the one the\n"
 	       "                        program has, beside its libcudart, or CUDA's)\n"
+	       "      --no-nvtx         leave the command's NVTX ranges out (by default a --\n"
+	       "                        command's NVTX ranges, marks and names are traced)\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 	       "  -h, --help            this help\n"
 	       "\n"
@@ -218,6 +222,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "driver-only", no_argument, NULL, 'D' },
 		{ "gpu-time", no_argument, NULL, 'G' },
 		{ "cupti", required_argument, NULL, 'C' },
+		{ "no-nvtx", no_argument, NULL, 'X' },
 		{ "start-at", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -269,6 +274,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'C':
 			o->cupti = optarg;
+			break;
+		case 'X':
+			o->no_nvtx = true;
 			break;
 		case 'T':
 			if (ts_parse_wall_time(optarg, &o->start_at)) {
@@ -339,6 +347,7 @@ struct trace_run {
 	struct ts_live live;
 	struct ts_child child;
 	struct ts_gpu_time gpu;
+	struct ts_injlib nvtx; /* NVTX: the library the -- command loads (path "": none) */
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
@@ -529,6 +538,9 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		if (err)
 			return err;
 	}
+	/* NVTX binds at the program's first NVTX call: only a command we start can have ours */
+	if (r->o.cmd && !r->o.no_nvtx && !r->o.driver_only && ts_nvtx_prepare(&r->nvtx))
+		warn("tracing without NVTX ranges\n");
 	struct ts_probe_opts po = {
 		.lib = r->lib,
 		.offsets = r->offsets,
@@ -536,6 +548,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		.api = !r->o.driver_only,
 		.driver = !r->o.no_driver,
 		.gpu_lib = r->o.gpu_time ? r->gpu.lib : NULL,
+		.nvtx_lib = r->nvtx.path[0] ? r->nvtx.path : NULL,
 		.rb_bytes = r->o.rb_mb << 20,
 		.on_record = ts_live_on_record,
 		.ctx = &r->live,
@@ -686,6 +699,7 @@ cleanup:
 	}
 	ts_child_free(&r->child);
 	ts_gpu_time_cleanup(&r->gpu);
+	ts_nvtx_cleanup(&r->nvtx);
 	ts_live_free(&r->live);
 	free(r->offsets);
 	free(r);

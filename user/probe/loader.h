@@ -32,6 +32,7 @@ struct ts_probe_opts {
 	bool api;		 /* hook libcuda */
 	bool driver;		 /* trace syscalls on NVIDIA device files */
 	const char *gpu_lib;	 /* --gpu-time: the injection library, its hand-off hooked */
+	const char *nvtx_lib;	 /* NVTX: the injection library, its hand-off hooked */
 	uint32_t rb_bytes;	 /* ring buffer size, a power of two */
 	ring_buffer_sample_fn on_record;
 	void *ctx;
