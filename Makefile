@@ -65,7 +65,7 @@ UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_p
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_gputime test_run_merge test_run_probes test_run_untrusted \
-	      test_run_trust)
+	      test_run_trust test_run_nvtx)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
@@ -190,6 +190,7 @@ $(OUT)/test_run_graphs: RUN_EXTRA := tests/pipe.c tests/canned.c $(CORE_OBJS)
 $(OUT)/test_run_graphs: RUN_LIBS := -lz -liberty -lsqlite3 -lm
 $(OUT)/test_run_graphs: tests/pipe.c tests/pipe.h tests/canned.c tests/canned.h $(CORE_OBJS)
 $(OUT)/test_run_gputime: tests/fakecupti/fake_prof.h
+$(OUT)/test_run_nvtx: RUN_LIBS := -lsqlite3
 $(BPF_TESTS): $(OUT)/test_run_%: tests/test_run_%.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(RUN_SRCS) $(RUN_EXTRA) -o $@ $(TEST_LIBS) $(RUN_LIBS)
@@ -263,7 +264,8 @@ unit: $(UNIT_TESTS)
 bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(BPF_TESTS)
 	$(Q)for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
 		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) \
-		TS_PLANTED=$(abspath $(PLANTED)) $$t || exit 1; \
+		TS_PLANTED=$(abspath $(PLANTED)) TS_NVTX3_APP_SRC=$(abspath tests/nvtx3_app.c) \
+		$$t || exit 1; \
 	done
 
 test: all unit bpf-test sanitize fuzz lint
