@@ -22,6 +22,7 @@
 #include "run/outputs.h"
 #include "run/live.h"
 #include "cupti/gputime.h"
+#include "nvtx/nvtx_abi.h"
 #include "nvtx/nvtxlib.h"
 #include "run/outname.h"
 #include "lib/util.h"
@@ -557,6 +558,12 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	err = ts_probes_open(&r->probes, &po);
 	if (err)
 		return err;
+	if (r->nvtx.path[0] && !r->probes.nvtx_hooked) {
+		/* nothing would take what the library hands over: the command runs without it */
+		warn("tracing without NVTX ranges\n");
+		unsetenv(NVTX_ENV_PATH);
+		ts_nvtx_cleanup(&r->nvtx);
+	}
 	err = ts_outputs_open(&r->outs, r->o.out, r->o.nout, NULL);
 	if (err)
 		return err;

@@ -376,11 +376,10 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 		if (err)
 			return err;
 	}
-	if (o->nvtx_lib) {
-		err = attach_nvtx(p, o->nvtx_lib);
-		if (err)
-			return err;
-	}
+	/* NVTX is on by default: a hand-off we cannot hook (perf-event uprobes refused to a
+	 * user with only CAP_BPF and CAP_PERFMON) costs the trace its ranges, not the run */
+	if (o->nvtx_lib)
+		p->nvtx_hooked = !attach_nvtx(p, o->nvtx_lib);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.rb), o->on_record, o->ctx, NULL);
 	if (!p->rb) {
 		err = -errno;

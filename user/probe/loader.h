@@ -22,6 +22,7 @@ struct ts_probes {
 	struct bpf_link **links;
 	unsigned int nlinks;
 	unsigned int nsyms_attached;
+	bool nvtx_hooked; /* the NVTX library's hand-off is hooked */
 	struct ring_buffer *rb;
 };
 
