@@ -34,22 +34,26 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
 		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
-		driver_track.c gpu_time.c kept_names.c nvdecode.c nvnames.c demangle.c) \
+		driver_track.c gpu_time.c kept_names.c nvtx_track.c nvdecode.c nvnames.c demangle.c) \
 	     $(addprefix run/,live.c outputs.c recq.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
-	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c \
+	     $(addprefix cupti/,gputime.c ptrace_call.c) lib/injlib.c nvtx/nvtxlib.c \
+	     $(addprefix run/,child.c outname.c \
 		metrics_http.c flight.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
 	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
-TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti/cupti_blob.o $(OUT)/sql/reports_blob.o
+TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti/cupti_blob.o \
+	     $(OUT)/nvtx/nvtx_blob.o $(OUT)/sql/reports_blob.o
 
 BIN      := $(OUT)/tracesmith-bpf
 FAKECUDA := $(OUT)/fakecuda/libcuda.so.1
 FAKECUPTI := $(OUT)/fakecupti/libcupti.so
 # --gpu-time's injection library: loaded by the traced process, carried inside the tracer
 CUPTI_LIB := $(OUT)/libtracesmith-cupti.so
+# NVTX's injection library: loaded by the traced -- command at its first NVTX call
+NVTX_LIB := $(OUT)/libtracesmith-nvtx.so
 FAKEAPP  := $(OUT)/fakeapp
 # another user's library, planted where the tracer keeps its own (test_run_trust)
 PLANTED  := $(OUT)/planted/libplanted.so
@@ -63,10 +67,11 @@ UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_p
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
-	      test_run_trust test_run_metrics test_run_flight test_run_budget)
+	      test_run_trust test_run_metrics test_run_flight test_run_budget \
+	      test_run_nvtx)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
-all: $(BIN) tracesmith-bpf $(CUPTI_LIB)
+all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
 
 tracesmith-bpf: $(BIN)
 	ln -sf $(BIN) $@
@@ -74,7 +79,8 @@ tracesmith-bpf: $(BIN)
 $(OUT):
 	$(Q)mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
 
-$(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/tracesmith.h | $(OUT)
+$(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/nvtx_handoff.bpf.h \
+			  bpf/tracesmith.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -111,6 +117,17 @@ $(CUPTI_LIB): user/cupti/inject.c user/cupti/cupti_abi.h user/cupti/driver_cbids
 		-std=gnu11 -Ibpf -Iuser $< -o $@ -ldl -lpthread
 
 $(OUT)/cupti/cupti_blob.o: user/cupti/cupti_blob.S $(CUPTI_LIB)
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c -Wa,-I$(OUT) $< -o $@
+
+# The same for NVTX's: inside every -- command that uses NVTX.
+$(NVTX_LIB): user/nvtx/inject.c user/nvtx/nvtx_abi.h bpf/tracesmith.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter \
+		-std=gnu11 -Ibpf -Iuser $< -o $@ -lpthread
+
+$(OUT)/nvtx/nvtx_blob.o: user/nvtx/nvtx_blob.S $(NVTX_LIB)
 	$(call msg,AS,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -c -Wa,-I$(OUT) $< -o $@
@@ -160,9 +177,9 @@ $(PLANTED): tests/planted/libplanted.c | $(OUT)
 	$(Q)$(CC) -O2 -g -fPIC -shared -Wall $< -o $@
 
 $(FAKEAPP): tests/fakeapp.c tests/fakecuda/cuda_types.h tests/workloads.h tests/hostile.h \
-	    bpf/tracesmith.h | $(OUT)
+	    tests/fakenvtx.h user/nvtx/nvtx_abi.h bpf/tracesmith.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O1 -g -Wall -Ibpf -Itests -Itests/fakecuda $< -o $@ -ldl -lpthread
+	$(Q)$(CC) -O1 -g -Wall -Ibpf -Iuser -Itests -Itests/fakecuda $< -o $@ -ldl -lpthread
 
 PIPE_SRCS := tests/pipe.c tests/canned.c tests/trace_json.c tests/tmpdir.c tests/prom_parse.c
 PIPE_HDRS := tests/pipe.h tests/canned.h tests/trace_json.h tests/tmpdir.h tests/prom_parse.h
@@ -187,6 +204,7 @@ $(OUT)/test_run_graphs: tests/pipe.c tests/pipe.h tests/canned.c tests/canned.h 
 $(OUT)/test_run_gputime: tests/fakecupti/fake_prof.h
 $(OUT)/test_run_metrics: RUN_EXTRA := tests/prom_parse.c
 $(OUT)/test_run_metrics: tests/prom_parse.c tests/prom_parse.h
+$(OUT)/test_run_nvtx: RUN_LIBS := -lsqlite3
 $(BPF_TESTS): $(OUT)/test_run_%: tests/test_run_%.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(RUN_SRCS) $(RUN_EXTRA) -o $@ $(TEST_LIBS) $(RUN_LIBS)
@@ -260,7 +278,8 @@ unit: $(UNIT_TESTS)
 bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(BPF_TESTS)
 	$(Q)for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
 		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) \
-		TS_PLANTED=$(abspath $(PLANTED)) $$t || exit 1; \
+		TS_PLANTED=$(abspath $(PLANTED)) TS_NVTX3_APP_SRC=$(abspath tests/nvtx3_app.c) \
+		$$t || exit 1; \
 	done
 
 test: all unit bpf-test sanitize fuzz lint

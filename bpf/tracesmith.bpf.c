@@ -529,6 +529,7 @@ int ts_api_session(struct pt_regs *ctx)
 
 /* --gpu-time: the hand-off programs, kept beside (same object, same ring buffer) */
 #include "gpu_handoff.bpf.h"
+#include "nvtx_handoff.bpf.h"
 
 /* ---- the kernel driver: syscalls on NVIDIA device files ----------------- */
 

@@ -30,6 +30,7 @@ enum ts_kind {
 	TS_REC_GPU = 7,	      /* a kernel, copy or memset as the GPU ran it (--gpu-time) */
 	TS_REC_GPU_NAME = 8,  /* a kernel name of GPU records (--gpu-time) */
 	TS_REC_GPU_INFO = 9,  /* the --gpu-time library's state: started, clock, drops, failure */
+	TS_REC_NVTX = 10,     /* a batch of one thread's NVTX events (ranges, marks, names) */
 	/* 64 and up are written by user space, never by BPF */
 	TS_REC_META_START = 64, /* clock base and tool version */
 	TS_REC_META_SYM = 65,	/* symbol id -> hooked function name */
@@ -274,6 +275,68 @@ struct ts_rec_gpu_name {
 	char name[TS_MAX_STR];
 };
 #define TS_GPU_NAME_BASE_SIZE 40 /* offsetof(struct ts_rec_gpu_name, name) */
+
+/*
+ * NVTX (user/nvtx/inject.c): the injection library the program's NVTX calls
+ * reach (NVTX_INJECTION64_PATH) appends each event to its thread's batch, a
+ * struct ts_rec_nvtx, and hands a batch over when it is full, when its first
+ * event is TS_NVTX_FLUSH_NS old, at thread exit and at process exit:
+ * ts_nvtx_deliver(rec, size). A uprobe copies the size bytes into the ring
+ * buffer as they are, setting only hdr.size and hdr.pid: nothing the process
+ * wrote is trusted further (decode.c walks the events within their bounds,
+ * the correlator bounds what they make it keep). hdr.tid is the thread whose
+ * events they are, hdr.ts when the batch was handed over.
+ */
+#define TS_NVTX_DATA	 4096 /* event bytes per batch */
+#define TS_NVTX_MSG_MAX	 256  /* longest message or name carried; longer ones are cut */
+#define TS_NVTX_FLUSH_NS 100000000ull
+
+/* ts_nvtx_ev.type */
+enum ts_nvtx_type {
+	TS_NVTX_PUSH = 1,	 /* a push/pop range begins on the thread */
+	TS_NVTX_POP = 2,	 /* the innermost range of the domain ends */
+	TS_NVTX_START = 3,	 /* a start/end range begins; id: its range id */
+	TS_NVTX_END = 4,	 /* id: the range id given by its START (any thread) */
+	TS_NVTX_MARK = 5,	 /* an instant */
+	TS_NVTX_DOMAIN = 6,	 /* domain created: domain its id, msg its name */
+	TS_NVTX_STRING = 7,	 /* a registered string: domain, id, msg */
+	TS_NVTX_CATEGORY = 8,	 /* a category named: domain, category, msg */
+	TS_NVTX_THREAD_NAME = 9, /* nvtxNameOsThread: id the thread id, msg its name */
+	TS_NVTX_DOMAIN_DESTROY = 10,
+};
+
+/* ts_nvtx_ev.flags */
+#define TS_NVTX_F_COLOR	     0x1 /* color holds an ARGB color */
+#define TS_NVTX_F_REGISTERED 0x2 /* the message is registered string msg_id of the domain */
+#define TS_NVTX_F_CUT	     0x4 /* the message was longer than TS_NVTX_MSG_MAX: cut */
+#define TS_NVTX_F_WIDE	     0x8 /* the message was a wide string (made UTF-8) */
+
+/*
+ * One event: 48 bytes, then msg_len bytes of message (no NUL), padded to a
+ * multiple of 8 (size). payload_type is NVTX's nvtxPayloadType_t, payload
+ * its 8 bytes as given.
+ */
+struct ts_nvtx_ev {
+	__u64 ts; /* CLOCK_MONOTONIC ns */
+	__u64 id; /* START/END: range id; STRING: string id; THREAD_NAME: the tid */
+	__u64 payload;
+	__u32 domain; /* 0: the default domain */
+	__u32 category;
+	__u32 color;
+	__u8 type; /* enum ts_nvtx_type */
+	__u8 flags;
+	__u8 payload_type;
+	__u8 pad;
+	__u16 size; /* the whole event, a multiple of 8 */
+	__u16 msg_len;
+	__u32 msg_id; /* TS_NVTX_F_REGISTERED: the string's id */
+};
+#define TS_NVTX_EV_SIZE 48
+
+struct ts_rec_nvtx {
+	struct ts_rec_hdr hdr;
+	__u8 data[TS_NVTX_DATA]; /* events, hdr.size - 24 bytes of them */
+};
 
 /*
  * The attach cookie: the symbol id in the high half; in the low half the hook

@@ -41,6 +41,7 @@
 #include "workloads.h"
 #include "hostile.h"
 #include "tracesmith.h"
+#include "fakenvtx.h"
 
 static void *lib;
 
@@ -534,6 +535,74 @@ static void mode_labels(void)
 	launch_names(names, 3, labels_n);
 }
 
+static void *nvtx_ender(void *id)
+{
+	FNVTX(RangeEnd, (void)0, *(uint64_t *)id);
+	return NULL;
+}
+
+/* tests/workloads.h's nvtx workload */
+static void mode_nvtx(void)
+{
+	static char bomb[HOSTILE_BOMB_LEN + 1];
+	const char *hostile[] = { bomb,	       HOSTILE_OVERLONG, HOSTILE_SURROGATE, HOSTILE_ABOVE,
+				  HOSTILE_CUT, HOSTILE_STRAY,	 HOSTILE_VALID };
+	struct nvtx_event_attr a = { .version = 3, .size = NVTX_EVENT_ATTR_SIZE };
+	CUmodule mod;
+	CUfunction f;
+	pthread_t t;
+	uint64_t id;
+	void *dom, *str;
+	unsigned int i;
+
+	hostile_bomb(bomb);
+	CK(D(cuInit)(0));
+	init_ctx(0);
+	CK(D(cuModuleLoadData)(&mod, "cubin"));
+	CK(D(cuModuleGetFunction)(&f, mod, RT_EMPTY));
+	FNVTX(NameOsThreadA, (void)0, (uint32_t)gettid(), NVTX_THREAD_NAME);
+	FNVTX(NameCategoryA, (void)0, NVTX_CATEGORY, NVTX_CATEGORY_NAME);
+	a.category = NVTX_CATEGORY;
+	a.colorType = NVTX_COLOR_ARGB;
+	a.color = NVTX_COLOR;
+	a.payloadType = 1; /* NVTX_PAYLOAD_TYPE_UNSIGNED_INT64 */
+	a.payload = NVTX_PAYLOAD;
+	a.messageType = NVTX_MESSAGE_TYPE_ASCII;
+	a.message.ascii = NVTX_OUTER;
+	FNVTX(RangePushEx, 0, &a);
+	FNVTX(RangePushA, 0, NVTX_INNER);
+	for (i = 0; i < NVTX_INNER_LAUNCHES; i++)
+		CK(D(cuLaunchKernel)(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL));
+	FNVTX(RangePop, 0);
+	FNVTX(RangePop, 0);
+	FNVTX(MarkA, (void)0, NVTX_MARK);
+	dom = FNVTX(DomainCreateA, NULL, NVTX_DOMAIN);
+	str = FNVTX(DomainRegisterStringA, NULL, dom, NVTX_DOM_RANGE);
+	memset(&a, 0, sizeof(a));
+	a.version = 3;
+	a.size = NVTX_EVENT_ATTR_SIZE;
+	a.messageType = NVTX_MESSAGE_TYPE_REGISTERED;
+	a.message.registered = str;
+	FNVTX(DomainRangePushEx, 0, dom, &a);
+	FNVTX(DomainRangePop, 0, dom);
+	id = FNVTX(RangeStartA, 0, NVTX_ASYNC);
+	pthread_create(&t, NULL, nvtx_ender, &id);
+	pthread_join(t, NULL);
+	FNVTX(RangePushW, 0, L"wide-\u00e9\u20ac");
+	FNVTX(RangePop, 0);
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		FNVTX(RangePushA, 0, hostile[i]);
+		FNVTX(RangePop, 0);
+	}
+	for (i = 0; i < NVTX_STORM_DEPTH; i++)
+		FNVTX(RangePushA, 0, "storm");
+	for (i = 0; i < NVTX_STORM_DEPTH + NVTX_STORM_UNMATCHED; i++)
+		FNVTX(RangePop, 0);
+	for (i = 0; i < NVTX_STORM_STARTS; i++)
+		FNVTX(RangeStartA, 0, "never-ended");
+	CK(D(cuCtxSynchronize)());
+}
+
 static void mode_launchex(void)
 {
 	CUlaunchAttribute attrs[2] = { { .id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE },
@@ -873,7 +942,7 @@ static const struct {
 } alone[] = {
 	{ "hostile", mode_hostile }, { "graphs", mode_graphs },	      { "cluster", mode_cluster },
 	{ "getname", mode_getname }, { "dirtyargs", mode_dirtyargs }, { "forge", mode_forge },
-	{ "kernels", mode_kernels }, { "labels", mode_labels },
+	{ "kernels", mode_kernels }, { "labels", mode_labels },	      { "nvtx", mode_nvtx },
 };
 
 static void run_mode(const char *m)

@@ -184,4 +184,34 @@
 #define FLIGHT_KERNEL_B	   "flight_phase_b"
 #define FLIGHT_EXIT_STATUS 3
 
+/*
+ * nvtx: NVTX ranges through the injection protocol (tests/fakenvtx.h). The
+ * main thread, named NVTX_THREAD_NAME: push NVTX_OUTER (category
+ * NVTX_CATEGORY named NVTX_CATEGORY_NAME, color NVTX_COLOR, payload
+ * NVTX_PAYLOAD) > push NVTX_INNER > NVTX_INNER_LAUNCHES cuLaunchKernel;
+ * a mark NVTX_MARK; in domain NVTX_DOMAIN a push of the registered string
+ * NVTX_DOM_RANGE; a start/end range NVTX_ASYNC started here, ended on a
+ * second thread; a wide-string push NVTX_WIDE_UTF8; each hostile name pushed
+ * and popped; then the storm: NVTX_STORM_DEPTH nested pushes (more than the
+ * tracer keeps open on one thread), all popped, NVTX_STORM_UNMATCHED pops of
+ * nothing, NVTX_STORM_STARTS start/end ranges never ended.
+ */
+#define NVTX_THREAD_NAME     "nvtx-main"
+#define NVTX_OUTER	     "outer"
+#define NVTX_INNER	     "inner"
+#define NVTX_INNER_LAUNCHES  3
+#define NVTX_CATEGORY	     7
+#define NVTX_CATEGORY_NAME   "phase"
+#define NVTX_COLOR	     0xff00ff00u
+#define NVTX_PAYLOAD	     42
+#define NVTX_MARK	     "checkpoint"
+#define NVTX_DOMAIN	     "mydomain"
+#define NVTX_DOM_RANGE	     "dom-range"
+#define NVTX_ASYNC	     "async-io"
+#define NVTX_WIDE_UTF8	     "wide-\xc3\xa9\xe2\x82\xac"
+#define NVTX_STORM_DEPTH     200
+#define NVTX_STORM_KEPT	     128 /* TS_NVTX_MAX_DEPTH */
+#define NVTX_STORM_UNMATCHED 5
+#define NVTX_STORM_STARTS    3
+
 #endif

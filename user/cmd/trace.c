@@ -25,6 +25,8 @@
 #include "write/metrics_writer.h"
 #include "run/flight.h"
 #include "cupti/gputime.h"
+#include "nvtx/nvtx_abi.h"
+#include "nvtx/nvtxlib.h"
 #include "run/outname.h"
 #include "lib/util.h"
 
@@ -85,6 +87,7 @@ struct trace_opts {
 	const char *cupti;   /* --cupti PATH */
 	uint64_t start_at;   /* --start-at: CLOCK_REALTIME ns to record from (0: now) */
 	const char *metrics; /* --metrics ADDR:PORT */
+	bool no_nvtx;	     /* --no-nvtx: leave the -- command's NVTX alone */
 	enum ts_kill kill;
 	char **cmd;
 	bool flight;  /* --flight-recorder: in memory, written on a trigger */
@@ -144,6 +147,8 @@ static void usage(void)
 	       "                        that long); comma-separated, or given again\n"
 	       "      --snapshot-interval SECS  at most one triggered snapshot per SECS (10)\n"
 	       "      --snapshot-max N  at most N snapshots per run (default 16)\n"
+	       "      --no-nvtx         leave the command's NVTX ranges out (by default a --\n"
+	       "                        command's NVTX ranges, marks and names are traced)\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 	       "  -h, --help            this help\n"
 	       "\n"
@@ -308,6 +313,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "driver-only", no_argument, NULL, 'D' },
 		{ "gpu-time", no_argument, NULL, 'G' },
 		{ "cupti", required_argument, NULL, 'C' },
+		{ "no-nvtx", no_argument, NULL, 'Y' },
 		{ "start-at", required_argument, NULL, 'T' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "flight-recorder", required_argument, NULL, 'F' },
@@ -374,6 +380,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'C':
 			o->cupti = optarg;
+			break;
+		case 'Y':
+			o->no_nvtx = true;
 			break;
 		case 'T':
 			if (ts_parse_wall_time(optarg, &o->start_at)) {
@@ -468,6 +477,7 @@ struct trace_run {
 	struct ts_writer *metrics_own; /* --metrics' writer until the outputs own it */
 	struct ts_writer *metrics;     /* the same, fed by the outputs */
 	struct ts_flight flight;
+	struct ts_injlib nvtx; /* NVTX: the library the -- command loads (path "": none) */
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
@@ -696,6 +706,9 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		if (err)
 			return err;
 	}
+	/* NVTX binds at the program's first NVTX call: only a command we start can have ours */
+	if (r->o.cmd && !r->o.no_nvtx && !r->o.driver_only && ts_nvtx_prepare(&r->nvtx))
+		warn("tracing without NVTX ranges\n");
 	struct ts_probe_opts po = {
 		.lib = r->lib,
 		.offsets = r->offsets,
@@ -703,6 +716,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		.api = !r->o.driver_only,
 		.driver = !r->o.no_driver,
 		.gpu_lib = r->o.gpu_time ? r->gpu.lib : NULL,
+		.nvtx_lib = r->nvtx.path[0] ? r->nvtx.path : NULL,
 		.rb_bytes = r->o.rb_mb << 20,
 		.on_record = ts_live_on_record,
 		.ctx = &r->live,
@@ -711,6 +725,12 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	err = ts_probes_open(&r->probes, &po);
 	if (err)
 		return err;
+	if (r->nvtx.path[0] && !r->probes.nvtx_hooked) {
+		/* nothing would take what the library hands over: the command runs without it */
+		warn("tracing without NVTX ranges\n");
+		unsetenv(NVTX_ENV_PATH);
+		ts_nvtx_cleanup(&r->nvtx);
+	}
 	/* with --flight-recorder, -o names the snapshots: none is open while recording */
 	err = ts_outputs_open(&r->outs, r->o.out, r->o.flight ? 0 : r->o.nout, NULL);
 	if (err)
@@ -890,6 +910,7 @@ cleanup:
 	ts_child_free(&r->child);
 	ts_gpu_time_cleanup(&r->gpu);
 	ts_flight_free(&r->flight);
+	ts_nvtx_cleanup(&r->nvtx);
 	ts_live_free(&r->live);
 	free(r->offsets);
 	free(r);

@@ -108,9 +108,15 @@ struct ts_corr {
 	struct ts_hmap gpending; /* (pid, tid) -> struct ts_pring *: submits awaiting GPU records */
 	struct ts_hmap gnames;	 /* (pid, CUPTI name id) -> demangled kernel name */
 	uint64_t npending;	 /* submits held in all gpending rings */
-	uint64_t gpu_time_failed;  /* processes whose CUPTI injection said it failed */
-	uint64_t clock_err_ns;	   /* the largest CUPTI clock calibration error seen */
-	char *hosts[TS_MAX_HOSTS]; /* META_HOST names, in order, distinct */
+	uint64_t gpu_time_failed; /* processes whose CUPTI injection said it failed */
+	uint64_t clock_err_ns;	  /* the largest CUPTI clock calibration error seen */
+	/* NVTX (nvtx_track.c), each keyed (pid, ...), malloc'd values */
+	struct ts_hmap nvtx_procs;  /* (pid, 0): what the process holds, against the bounds */
+	struct ts_hmap nvtx_names;  /* (pid, kind | domain | id): domain, string, category names */
+	struct ts_hmap nvtx_stacks; /* (pid, domain << 32 | tid): push/pop ranges open */
+	struct ts_hmap nvtx_open;   /* (pid, range id): start/end ranges open */
+	struct ts_hmap nvtx_lanes;  /* (pid, domain): its start/end track */
+	char *hosts[TS_MAX_HOSTS];  /* META_HOST names, in order, distinct */
 	unsigned int nhosts;
 	char *host_identity;
 	char *trigger, *window_kv; /* META_SNAP's strings (a flight-recorder snapshot) */
@@ -245,6 +251,22 @@ void ts_graph_call(struct ts_corr *c, const struct ts_call *call, struct ts_slic
 const struct ts_graph *ts_graph_exec(struct ts_corr *c, uint32_t pid, uint64_t exec);
 /* Drop the graphs of pid (all with all). */
 void ts_graph_forget(struct ts_corr *c, uint32_t pid, bool all);
+
+/*
+ * nvtx_track.c: NVTX ranges, marks and names, bounded per process by these
+ * (what a process's NVTX says beyond them is counted, not kept).
+ */
+#define TS_NVTX_MAX_NAMES  65536 /* domains, registered strings, categories, thread names */
+#define TS_NVTX_MAX_STACKS 4096	 /* push/pop stacks: threads x domains */
+#define TS_NVTX_MAX_DEPTH  128	 /* push/pop ranges open on one stack */
+#define TS_NVTX_MAX_OPEN   65536 /* start/end ranges open */
+#define TS_NVTX_MAX_TRACKS 256	 /* domains with start/end ranges drawn */
+#define TS_NVTX_LANES	   8
+/* start/end tracks' thread ids: above any real tid (PID_MAX_LIMIT is 4M) */
+#define TS_NVTX_TID_BASE 0x40000000u
+void ts_nvtx_record(struct ts_corr *c, const struct ts_rec_nvtx *r);
+/* Drop pid's NVTX state (every pid's with all); ranges still open are counted. */
+void ts_nvtx_forget(struct ts_corr *c, uint32_t pid, bool all);
 
 /* The driver layer (driver_track.c). */
 void ts_drv_record(struct ts_corr *c, const struct ts_rec_driver *r);

@@ -28,6 +28,9 @@ struct ts_corr_stats {
 	uint64_t unknown_syms; /* calls whose symbol id the stream never defined */
 	uint64_t graphs_cut;   /* graphs not kept: over TS_GRAPH_MAX_PER_PROC in a process */
 	uint64_t drops;	       /* from META_DROPS */
+	/* NVTX: ranges and marks drawn; events not kept (bounds), pops and ends that matched
+	 * nothing, ranges still open when their process exited or the trace ended */
+	uint64_t nvtx_ranges, nvtx_marks, nvtx_cut, nvtx_unmatched, nvtx_unclosed;
 	uint64_t invalid[TS_INV__COUNT]; /* records dropped by ts_rec_validate, by reason */
 };
 

@@ -430,6 +430,7 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	uint32_t pid = h->pid;
 
 	ts_gpu_time_forget(c, pid, false);
+	ts_nvtx_forget(c, pid, false);
 	close_open_calls(c, pid, false, h->ts);
 	ts_drv_forget(c, pid, false);
 	ts_hmap_free_owned(&c->procs, false, pid);
@@ -501,6 +502,9 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	case TS_REC_GPU_INFO:
 		ts_gpu_time_info(c, rec);
 		break;
+	case TS_REC_NVTX:
+		ts_nvtx_record(c, rec);
+		break;
 	case TS_REC_DRIVER:
 		if (h->ts + ((const struct ts_rec_driver *)rec)->dur > c->last_ts)
 			c->last_ts = h->ts + ((const struct ts_rec_driver *)rec)->dur;
@@ -561,6 +565,7 @@ void ts_corr_sync(struct ts_corr *c)
 int ts_corr_finish(struct ts_corr *c, bool incomplete)
 {
 	ts_gpu_time_forget(c, 0, true);
+	ts_nvtx_forget(c, 0, true);
 	close_open_calls(c, 0, true, c->stop_ts > c->last_ts ? c->stop_ts : c->last_ts);
 	ts_drv_forget(c, 0, true);
 	c->meta.version = c->version;
@@ -579,6 +584,11 @@ int ts_corr_finish(struct ts_corr *c, bool incomplete)
 	c->meta.gpu_unjoined = c->stats.gpu_unjoined;
 	c->meta.cupti_dropped = c->stats.cupti_dropped;
 	c->meta.gpu_clock_err_ns = c->clock_err_ns;
+	c->meta.nvtx_ranges = c->stats.nvtx_ranges;
+	c->meta.nvtx_marks = c->stats.nvtx_marks;
+	c->meta.nvtx_cut = c->stats.nvtx_cut;
+	c->meta.nvtx_unmatched = c->stats.nvtx_unmatched;
+	c->meta.nvtx_unclosed = c->stats.nvtx_unclosed;
 	memcpy(c->meta.hosts, c->hosts, sizeof(c->meta.hosts));
 	c->meta.nhosts = c->nhosts;
 	c->meta.host_identity = c->host_identity;
@@ -618,6 +628,7 @@ void ts_corr_free(struct ts_corr *c)
 	ts_names_forget(&c->kernel_names, &c->knames, true, 0);
 	ts_hmap_free_owned(&c->gpending, true, 0);
 	ts_names_forget(&c->cupti_names, &c->gnames, true, 0);
+	ts_nvtx_forget(c, 0, true);
 	/* the maps of plain values; those above are emptied by their free_owned */
 	ts_hmap_free(&c->ctxdev);
 	ts_hmap_free(&c->recovered);

@@ -11,127 +11,29 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 #include "cupti/gputime.h"
 #include "cupti/ptrace_call.h"
 #include "lib/util.h"
-#include "lib/safepath.h"
+#include "lib/injlib.h"
 
 /* libtracesmith-cupti.so's bytes (cupti_blob.S) */
 extern const unsigned char ts_cupti_lib[];
 extern const uint64_t ts_cupti_lib_size;
 
-/* Is name, beneath the checked folder dfd, exactly the library (in a file only we or root wrote)? */
-static bool is_our_lib(int dfd, const char *name)
-{
-	char why[PATH_MAX];
-	int fd = ts_safe_open(dfd, name, ts_cupti_lib_size, why, sizeof(why));
-	unsigned char *buf = NULL;
-	bool same = false;
-
-	if (fd < 0)
-		return false;
-	if ((buf = malloc(ts_cupti_lib_size)) &&
-	    pread(fd, buf, ts_cupti_lib_size, 0) == (ssize_t)ts_cupti_lib_size)
-		same = !memcmp(buf, ts_cupti_lib, ts_cupti_lib_size);
-	free(buf);
-	close(fd);
-	return same;
-}
-
-/* The library as name in the checked folder at path; g->lib set. 0 or -errno. */
-static int put_lib(struct ts_gpu_time *g, const char *path, const char *name, bool reuse)
-{
-	char why[PATH_MAX];
-	int dfd = ts_safe_dir(path, false, why, sizeof(why)), err = 0;
-
-	if (dfd < 0)
-		return dfd;
-	if (!reuse || !is_our_lib(dfd, name)) {
-		err = ts_safe_write(dfd, name, ts_cupti_lib, ts_cupti_lib_size, 0644);
-		if (!err && !is_our_lib(dfd, name))
-			err = -EIO;
-	}
-	close(dfd);
-	if (!err && (size_t)snprintf(g->lib, sizeof(g->lib), "%s/%s", path, name) >= sizeof(g->lib))
-		err = -ENAMETOOLONG;
-	return err;
-}
-
-/*
- * In the state folder, under a name of its size and CRC, kept: a process the
- * command leaves behind can still load it after the tracer is gone. Only in
- * a folder no one but root (or we) can change, on a path no one else can
- * change either (safepath.h: the traced program opens it by path, later), and
- * only a file that is byte for byte ours (it runs inside the traced programs).
- */
-static bool keep_lib(struct ts_gpu_time *g)
-{
-	int dfd = ts_state_dir_open(true);
-	char name[64];
-
-	if (dfd < 0)
-		return false;
-	close(dfd);
-	snprintf(name, sizeof(name), "libtracesmith-cupti-%llu-%08lx.so",
-		 (unsigned long long)ts_cupti_lib_size, crc32(0, ts_cupti_lib, ts_cupti_lib_size));
-	return !put_lib(g, ts_state_dir(), name, true);
-}
-
-/*
- * A folder of this run's own, made fresh in a checked folder ($TMPDIR when it
- * is one, else /run, root's): no one else can swap it or what is in it.
- */
-static int private_lib(struct ts_gpu_time *g)
-{
-	const char *tmp = getenv("TMPDIR"), *places[] = { tmp && *tmp ? tmp : NULL, "/run" };
-	char why[PATH_MAX] = "", last[PATH_MAX] = "";
-	unsigned int i;
-	int err = -EPERM, dfd;
-
-	for (i = 0; i < ARRAY_SIZE(places); i++) {
-		if (!places[i])
-			continue;
-		dfd = ts_safe_dir(places[i], false, why, sizeof(why));
-		if (dfd < 0) {
-			snprintf(last, sizeof(last), "%s", why);
-			continue;
-		}
-		close(dfd);
-		/* mkdtemp: 0700, then readable by the command, which may drop privileges */
-		snprintf(g->dir, sizeof(g->dir), "%s/tracesmith-cupti-XXXXXX", places[i]);
-		if (!mkdtemp(g->dir) || chmod(g->dir, 0755)) {
-			err = -errno;
-			snprintf(last, sizeof(last), "%s: %s", g->dir, strerror(-err));
-			rmdir(g->dir);
-			g->dir[0] = '\0';
-			continue;
-		}
-		err = put_lib(g, g->dir, "libtracesmith-cupti.so", false);
-		if (!err)
-			return 0;
-		snprintf(last, sizeof(last), "%s: %s", g->dir, strerror(-err));
-		ts_gpu_time_cleanup(g);
-	}
-	warn("--gpu-time: no safe folder for the CUPTI injection library (%s); set "
-	     "TRACESMITH_STATE_DIR to a folder whose every parent is root's and writable by no "
-	     "one else\n",
-	     last);
-	return err;
-}
-
-/* Where the library goes: kept in the state folder, else a folder of this run's own. */
+/* The library written where the traced programs may load it (injlib.h); g->lib, g->dir set. */
 static int write_lib(struct ts_gpu_time *g)
 {
-	int err = 0;
+	struct ts_injlib l = { .bytes = ts_cupti_lib,
+			       .size = ts_cupti_lib_size,
+			       .stem = "libtracesmith-cupti",
+			       .what = "--gpu-time" };
+	int err = ts_injlib_write(&l);
 
-	if (!keep_lib(g)) {
-		g->lib[0] = '\0';
-		err = private_lib(g);
-	}
-	if (!err)
-		debug("--gpu-time: the injection library is %s\n", g->lib);
-	return err;
+	if (err)
+		return err;
+	snprintf(g->dir, sizeof(g->dir), "%s", l.dir);
+	snprintf(g->lib, sizeof(g->lib), "%s", l.path);
+	return 0;
 }
 
 int ts_gpu_time_prepare(struct ts_gpu_time *g, const char *cupti)

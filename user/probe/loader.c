@@ -266,26 +266,22 @@ static void set_driver_autoload(struct tracesmith_bpf *skel, bool on)
 		bpf_program__set_autoload(progs[i], on);
 }
 
-/*
- * --gpu-time: the injection library hands CUPTI's records to two functions
- * of its own; hooked by file, they fire in the process once it loads it.
- */
-static int attach_gpu(struct ts_probes *p, const char *lib)
+struct handoff {
+	struct bpf_program *prog;
+	const char *func;
+};
+
+/* Uprobes on an injection library's hand-off functions, by file: they fire once a process loads it. */
+static int attach_handoffs(struct ts_probes *p, const char *lib, const struct handoff *hooks,
+			   unsigned int n)
 {
-	struct {
-		struct bpf_program *prog;
-		const char *func;
-	} hooks[] = {
-		{ p->skel->progs.ts_gpu_batch, "ts_cupti_deliver" },
-		{ p->skel->progs.ts_gpu_name, "ts_cupti_name" },
-	};
-	struct bpf_link **links = realloc(p->links, (p->nlinks + 2) * sizeof(*links));
+	struct bpf_link **links = realloc(p->links, (p->nlinks + n) * sizeof(*links));
 	unsigned int i;
 
 	if (!links)
 		return -ENOMEM;
 	p->links = links;
-	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+	for (i = 0; i < n; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = hooks[i].func);
 		struct bpf_link *l =
 			bpf_program__attach_uprobe_opts(hooks[i].prog, -1, lib, 0, &uo);
@@ -297,6 +293,25 @@ static int attach_gpu(struct ts_probes *p, const char *lib)
 		p->links[p->nlinks++] = l;
 	}
 	return 0;
+}
+
+/* --gpu-time: the injection library hands CUPTI's records to two functions of its own. */
+static int attach_gpu(struct ts_probes *p, const char *lib)
+{
+	const struct handoff hooks[] = {
+		{ p->skel->progs.ts_gpu_batch, "ts_cupti_deliver" },
+		{ p->skel->progs.ts_gpu_name, "ts_cupti_name" },
+	};
+
+	return attach_handoffs(p, lib, hooks, ARRAY_SIZE(hooks));
+}
+
+/* NVTX: the injection library hands each thread's batch of events to one function. */
+static int attach_nvtx(struct ts_probes *p, const char *lib)
+{
+	const struct handoff hooks[] = { { p->skel->progs.ts_nvtx_batch, "ts_nvtx_deliver" } };
+
+	return attach_handoffs(p, lib, hooks, ARRAY_SIZE(hooks));
 }
 
 int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
@@ -333,6 +348,7 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 					      TS_BPF_TRACE_UPROBE_SESSION);
 	bpf_program__set_autoload(p->skel->progs.ts_gpu_batch, !!o->gpu_lib);
 	bpf_program__set_autoload(p->skel->progs.ts_gpu_name, !!o->gpu_lib);
+	bpf_program__set_autoload(p->skel->progs.ts_nvtx_batch, !!o->nvtx_lib);
 	p->skel->rodata->filter_pids = o->filter_pids;
 	p->skel->rodata->trace_driver = o->driver && have_syscall_tracepoints();
 	set_driver_autoload(p->skel, p->skel->rodata->trace_driver);
@@ -361,6 +377,10 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 		if (err)
 			return err;
 	}
+	/* NVTX is on by default: a hand-off we cannot hook (perf-event uprobes refused to a
+	 * user with only CAP_BPF and CAP_PERFMON) costs the trace its ranges, not the run */
+	if (o->nvtx_lib)
+		p->nvtx_hooked = !attach_nvtx(p, o->nvtx_lib);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.rb), o->on_record, o->ctx, NULL);
 	if (!p->rb) {
 		err = -errno;

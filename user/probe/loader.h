@@ -22,6 +22,7 @@ struct ts_probes {
 	struct bpf_link **links;
 	unsigned int nlinks;
 	unsigned int nsyms_attached;
+	bool nvtx_hooked; /* the NVTX library's hand-off is hooked */
 	struct ring_buffer *rb;
 	/* the ring's consumer and producer positions, mapped read-only (ts_probes_ring_fill) */
 	const volatile unsigned long *rb_cons, *rb_prod;
@@ -35,6 +36,7 @@ struct ts_probe_opts {
 	bool api;		 /* hook libcuda */
 	bool driver;		 /* trace syscalls on NVIDIA device files */
 	const char *gpu_lib;	 /* --gpu-time: the injection library, its hand-off hooked */
+	const char *nvtx_lib;	 /* NVTX: the injection library, its hand-off hooked */
 	uint32_t rb_bytes;	 /* ring buffer size, a power of two */
 	ring_buffer_sample_fn on_record;
 	void *ctx;

@@ -95,6 +95,40 @@ static enum ts_rec_err check_gpu_name(const struct ts_rec_gpu_name *r)
 	return TS_REC_OK;
 }
 
+_Static_assert(sizeof(struct ts_nvtx_ev) == TS_NVTX_EV_SIZE, "capture format: NVTX event");
+_Static_assert(sizeof(struct ts_rec_nvtx) == 24 + TS_NVTX_DATA, "capture format: NVTX batch");
+
+/* Written by the traced process itself (NVTX): every event within its bounds, or none. */
+static enum ts_rec_err check_nvtx(const struct ts_rec_nvtx *r)
+{
+	size_t off = 0, len = r->hdr.size - sizeof(r->hdr);
+	const struct ts_nvtx_ev *e;
+
+	if (r->hdr.size > sizeof(*r))
+		return TS_REC_BAD_SIZE;
+	while (off < len) {
+		if (len - off < TS_NVTX_EV_SIZE)
+			return TS_REC_BAD_FIELD;
+		e = (const struct ts_nvtx_ev *)(r->data + off);
+		if (e->size < TS_NVTX_EV_SIZE || e->size % 8 || e->size > len - off ||
+		    e->msg_len > TS_NVTX_MSG_MAX || TS_NVTX_EV_SIZE + e->msg_len > e->size)
+			return TS_REC_BAD_FIELD;
+		off += e->size;
+	}
+	return TS_REC_OK;
+}
+
+const struct ts_nvtx_ev *ts_nvtx_next(const struct ts_rec_nvtx *r, size_t *off)
+{
+	const struct ts_nvtx_ev *e;
+
+	if (*off >= r->hdr.size - sizeof(r->hdr))
+		return NULL;
+	e = (const struct ts_nvtx_ev *)(r->data + *off);
+	*off += e->size;
+	return e;
+}
+
 const char *ts_rec_kind_name(unsigned int kind)
 {
 	static const char *const names[256] = {
@@ -102,11 +136,11 @@ const char *ts_rec_kind_name(unsigned int kind)
 		[TS_REC_EXIT] = "exit",		[TS_REC_DRIVER] = "driver",
 		[TS_REC_API_ENTER] = "enter",	[TS_REC_PROC] = "proc",
 		[TS_REC_GPU] = "gpu",		[TS_REC_GPU_NAME] = "gpu_name",
-		[TS_REC_GPU_INFO] = "gpu_info", [TS_REC_META_START] = "start",
-		[TS_REC_META_SYM] = "symbol",	[TS_REC_META_PROC] = "process",
-		[TS_REC_META_DROPS] = "drops",	[TS_REC_META_END] = "end",
-		[TS_REC_META_LIB] = "library",	[TS_REC_META_NAME] = "name",
-		[TS_REC_META_HOST] = "host",
+		[TS_REC_GPU_INFO] = "gpu_info", [TS_REC_NVTX] = "nvtx",
+		[TS_REC_META_START] = "start",	[TS_REC_META_SYM] = "symbol",
+		[TS_REC_META_PROC] = "process", [TS_REC_META_DROPS] = "drops",
+		[TS_REC_META_END] = "end",	[TS_REC_META_LIB] = "library",
+		[TS_REC_META_NAME] = "name",	[TS_REC_META_HOST] = "host",
 	};
 
 	return kind < 256 && names[kind] ? names[kind] : "?";
@@ -135,6 +169,8 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 		return check_gpu_name(rec);
 	case TS_REC_GPU_INFO:
 		return h->size >= sizeof(struct ts_rec_gpu_info) ? TS_REC_OK : TS_REC_BAD_SIZE;
+	case TS_REC_NVTX:
+		return check_nvtx(rec);
 	case TS_REC_EXIT:
 	case TS_REC_API_ENTER:
 	case TS_REC_META_END:

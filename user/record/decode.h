@@ -51,6 +51,17 @@ const char *ts_rec_kind_name(unsigned int kind);
 /* Check a record of at most avail bytes: size, kind, inner lengths. */
 enum ts_rec_err ts_rec_check(const void *rec, size_t avail);
 
+/*
+ * The events of a checked TS_REC_NVTX batch, in order: the one at *off (0
+ * first), *off moved past it; NULL after the last.
+ */
+const struct ts_nvtx_ev *ts_nvtx_next(const struct ts_rec_nvtx *r, size_t *off);
+/* An NVTX event's message bytes (msg_len of them, no NUL). */
+static inline const char *ts_nvtx_msg(const struct ts_nvtx_ev *e)
+{
+	return (const char *)e + TS_NVTX_EV_SIZE;
+}
+
 /* Symbol ids seen in META_SYM records: the stream says what each id means. */
 struct ts_symtab {
 	char **names;

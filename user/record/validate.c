@@ -21,6 +21,11 @@ static enum ts_invalid interval(uint64_t t, uint64_t dur, uint64_t base)
 	return TS_VALID;
 }
 
+enum ts_invalid ts_interval_validate(uint64_t t, uint64_t dur, uint64_t base)
+{
+	return interval(t, dur, base);
+}
+
 /* Written by the traced process (--gpu-time): its times and counts are its word only. */
 static enum ts_invalid check_gpu(const struct ts_rec_gpu *r, uint64_t base)
 {
@@ -58,6 +63,7 @@ enum ts_invalid ts_rec_validate(const void *rec, uint64_t base)
 	case TS_REC_THREAD:
 	case TS_REC_EXIT: /* ends what a process or thread left open: no earliest time */
 	case TS_REC_GPU_NAME:
+	case TS_REC_NVTX: /* when it was handed over; each event's own time is checked as drawn */
 	case TS_REC_META_START:
 	case TS_REC_META_END:
 		return time_ok(h->ts, base) ? TS_VALID : TS_INV_TIME;

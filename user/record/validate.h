@@ -44,6 +44,9 @@ enum ts_invalid {
  */
 enum ts_invalid ts_rec_validate(const void *rec, uint64_t base);
 
+/* The same check of one interval [t, t + dur] a record carries inside it (an NVTX range). */
+enum ts_invalid ts_interval_validate(uint64_t t, uint64_t dur, uint64_t base);
+
 /* "end_before_start", "time_outside_trace", "count_out_of_range" */
 const char *ts_invalid_name(enum ts_invalid why);
 

@@ -304,6 +304,18 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 		TS_JW_U64(jw, "cupti_dropped_records", m->cupti_dropped);
 		TS_JW_U64(jw, "gpu_clock_error_bound_ns", m->gpu_clock_err_ns);
 	}
+	/* NVTX: what was drawn, and what was not (bounds, unmatched, left open) */
+	if (m->nvtx_ranges || m->nvtx_marks || m->nvtx_cut || m->nvtx_unmatched ||
+	    m->nvtx_unclosed) {
+		TS_JW_KEY(jw, "nvtx");
+		ts_jw_obj_open(jw);
+		TS_JW_U64(jw, "ranges", m->nvtx_ranges);
+		TS_JW_U64(jw, "marks", m->nvtx_marks);
+		TS_JW_U64(jw, "events_cut", m->nvtx_cut);
+		TS_JW_U64(jw, "unmatched", m->nvtx_unmatched);
+		TS_JW_U64(jw, "unclosed", m->nvtx_unclosed);
+		ts_jw_obj_close(jw);
+	}
 	put_invalid(jw, m);
 	if (m->snapshot)
 		json_window(jw, m);

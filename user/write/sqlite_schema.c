@@ -43,7 +43,14 @@ const char ts_sqlite_schema_sql[] =
 	" PRIMARY KEY (deviceId, trackId));"
 	"CREATE TABLE COUNTERS (pid INTEGER NOT NULL, nameId INTEGER NOT NULL,"
 	" ts INTEGER NOT NULL, value INTEGER NOT NULL);"
-	"CREATE TABLE META (key TEXT PRIMARY KEY, value);";
+	"CREATE TABLE META (key TEXT PRIMARY KEY, value);"
+	/* NVTX ranges and marks, as Nsight Systems' NVTX_EVENTS (eventType 59 push/pop,
+	 * 60 start/end, 34 mark; end NULL for a mark) */
+	"CREATE TABLE NVTX_EVENTS (start INTEGER NOT NULL, end INTEGER,"
+	" eventType INTEGER NOT NULL, category INTEGER, color INTEGER, textId INTEGER NOT NULL,"
+	" domainId INTEGER NOT NULL, domainNameId INTEGER, pid INTEGER NOT NULL,"
+	" tid INTEGER NOT NULL, endTid INTEGER, uint64Value INTEGER, int64Value INTEGER,"
+	" doubleValue REAL, categoryName TEXT);";
 
 const char ts_sqlite_finish_sql[] =
 	"CREATE INDEX runtime_corr ON CUPTI_ACTIVITY_KIND_RUNTIME (correlationId);"
@@ -69,4 +76,10 @@ const char ts_sqlite_finish_sql[] =
 	" correlationId, bytes, value, graphNodeId, timing FROM CUPTI_ACTIVITY_KIND_MEMSET;"
 	"CREATE VIEW driver_calls AS SELECT d.start, d.end, d.end - d.start AS dur, d.pid, d.tid,"
 	" s.value AS name, d.correlationId, d.returnValue"
-	" FROM NVIDIA_DRIVER_CALLS d JOIN StringIds s ON s.id = d.nameId;";
+	" FROM NVIDIA_DRIVER_CALLS d JOIN StringIds s ON s.id = d.nameId;"
+	"CREATE VIEW nvtx AS SELECT n.start, n.end, n.end - n.start AS dur, CASE n.eventType"
+	" WHEN 59 THEN 'push_pop' WHEN 60 THEN 'start_end' WHEN 34 THEN 'mark' END AS type,"
+	" s.value AS text, d.value AS domain, n.domainId, n.category, n.categoryName, n.color,"
+	" n.pid, n.tid, n.endTid, n.uint64Value, n.int64Value, n.doubleValue"
+	" FROM NVTX_EVENTS n JOIN StringIds s ON s.id = n.textId"
+	" LEFT JOIN StringIds d ON d.id = n.domainNameId;";

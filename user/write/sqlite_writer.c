@@ -35,6 +35,7 @@ enum sq_stmt {
 	SQ_TRACK,
 	SQ_COUNTER,
 	SQ_META,
+	SQ_NVTX,
 	SQ__COUNT,
 };
 
@@ -54,6 +55,8 @@ static const char *const insert_sql[SQ__COUNT] = {
 	[SQ_TRACK] = "INSERT OR REPLACE INTO GPU_TRACKS VALUES (?1, ?2, ?3)",
 	[SQ_COUNTER] = "INSERT INTO COUNTERS VALUES (?1, ?2, ?3, ?4)",
 	[SQ_META] = "INSERT OR REPLACE INTO META VALUES (?1, ?2)",
+	[SQ_NVTX] = "INSERT INTO NVTX_EVENTS VALUES "
+		    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
 };
 
 struct sq_writer {
@@ -238,13 +241,66 @@ static void host_row(struct sq_writer *q, const struct ts_slice *s)
 	sq_step(q, drv ? SQ_DRIVER : SQ_API);
 }
 
+static void bind_i_arg(sqlite3_stmt *st, int col, const struct ts_slice *s, const char *key)
+{
+	const struct ts_arg *a = ts_slice_arg(s, key);
+
+	if (a && a->type != TS_ARG_STR && a->type != TS_ARG_DIM3)
+		sqlite3_bind_int64(st, col, arg_i(s, key, 0));
+	else
+		sqlite3_bind_null(st, col);
+}
+
+/* An NVTX range or mark, as Nsight Systems' NVTX_EVENTS has it (its eventType numbers). */
+static void nvtx_row(struct sq_writer *q, const struct ts_slice *s)
+{
+	sqlite3_stmt *st = q->st[SQ_NVTX];
+	const struct ts_arg *type = ts_slice_arg(s, "nvtx"), *pl = ts_slice_arg(s, "payload");
+	const struct ts_arg *dom = ts_slice_arg(s, "domain");
+	bool mark = type && type->str.len == 4, start_end = type && type->str.len == 9;
+
+	sqlite3_bind_int64(st, 1, s->ts);
+	if (mark)
+		sqlite3_bind_null(st, 2);
+	else
+		sqlite3_bind_int64(st, 2, s->ts + s->dur);
+	sqlite3_bind_int64(st, 3, mark ? 34 : start_end ? 60 : 59);
+	bind_i_arg(st, 4, s, "category");
+	bind_i_arg(st, 5, s, "color");
+	sqlite3_bind_int64(st, 6, sq_string(q, s->name, s->name_len));
+	sqlite3_bind_int64(st, 7, arg_i(s, "domain_id", 0));
+	if (dom && dom->type == TS_ARG_STR)
+		sqlite3_bind_int64(st, 8, sq_string(q, dom->str.s, dom->str.len));
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_int64(st, 9, s->pid);
+	sqlite3_bind_int64(st, 10, start_end ? arg_i(s, "tid", 0) : s->tid);
+	if (start_end)
+		sqlite3_bind_int64(st, 11, arg_i(s, "end_tid", 0));
+	else
+		sqlite3_bind_null(st, 11);
+	sqlite3_bind_null(st, 12);
+	sqlite3_bind_null(st, 13);
+	sqlite3_bind_null(st, 14);
+	if (pl && pl->type == TS_ARG_U64)
+		sqlite3_bind_int64(st, 12, (int64_t)pl->u);
+	else if (pl && pl->type == TS_ARG_I64)
+		sqlite3_bind_int64(st, 13, pl->i);
+	else if (pl && pl->type == TS_ARG_STR)
+		sqlite3_bind_double(st, 14, strtod(pl->str.s, NULL));
+	bind_str_arg(st, 15, s, "category_name");
+	sq_step(q, SQ_NVTX);
+}
+
 static void sq_slice(struct ts_writer *w, const struct ts_slice *s)
 {
 	struct sq_writer *q = (struct sq_writer *)w;
 
 	if (q->err)
 		return;
-	if (s->pid < TS_GPU_PID_BASE)
+	if (s->cat && !strcmp(s->cat, "nvtx"))
+		nvtx_row(q, s);
+	else if (s->pid < TS_GPU_PID_BASE)
 		host_row(q, s);
 	else if (!strcmp(s->cat, "kernel"))
 		kernel_row(q, s);
@@ -324,6 +380,14 @@ static void sq_meta(struct sq_writer *q, const struct ts_trace_meta *m)
 	meta_u64(q, "gpu_slices_measured", m->gpu_measured);
 	meta_u64(q, "gpu_slices_host_timed", m->gpu_host_timed);
 	meta_u64(q, "cupti_dropped_records", m->cupti_dropped);
+	if (m->nvtx_ranges || m->nvtx_marks || m->nvtx_cut || m->nvtx_unmatched ||
+	    m->nvtx_unclosed) {
+		meta_u64(q, "nvtx_ranges", m->nvtx_ranges);
+		meta_u64(q, "nvtx_marks", m->nvtx_marks);
+		meta_u64(q, "nvtx_events_cut", m->nvtx_cut);
+		meta_u64(q, "nvtx_unmatched", m->nvtx_unmatched);
+		meta_u64(q, "nvtx_unclosed", m->nvtx_unclosed);
+	}
 	/* records dropped for times or counts that cannot be drawn, and why (validate.h) */
 	meta_u64(q, "invalid_records_dropped", ts_invalid_total(m->invalid));
 	for (i = 1; i < TS_INV__COUNT; i++) {

@@ -226,7 +226,7 @@ static void st_slice(struct ts_writer *w, const struct ts_slice *s)
 		gpu_slice(st, s);
 	else if (!strcmp(s->cat, "driver"))
 		driver_slice(st, s);
-	else
+	else if (strcmp(s->cat, "nvtx")) /* NVTX ranges are the program's, not CUDA calls */
 		host_slice(st, s);
 }
 

@@ -87,6 +87,8 @@ struct ts_trace_meta {
 	/* --gpu-time: slices with measured and with host-submit times, measured ones no
 	 * traced call submitted, records CUPTI dropped, the clock mapping's error bound */
 	uint64_t gpu_measured, gpu_host_timed, gpu_unjoined, cupti_dropped, gpu_clock_err_ns;
+	/* NVTX: ranges and marks drawn, events not kept (bounds), unmatched, left open */
+	uint64_t nvtx_ranges, nvtx_marks, nvtx_cut, nvtx_unmatched, nvtx_unclosed;
 	bool incomplete; /* the input ended early (signal, salvage) */
 	/* records dropped for times or counts that cannot be drawn, by enum ts_invalid */
 	uint64_t invalid[TS_INV__COUNT];
