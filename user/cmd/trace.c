@@ -21,6 +21,7 @@
 #include "probe/loader.h"
 #include "run/outputs.h"
 #include "run/live.h"
+#include "run/libwatch.h"
 #include "cupti/gputime.h"
 #include "run/outname.h"
 #include "lib/util.h"
@@ -339,6 +340,7 @@ struct trace_run {
 	struct ts_live live;
 	struct ts_child child;
 	struct ts_gpu_time gpu;
+	struct ts_libwatch libs; /* NCCL: hooked wherever it is mapped */
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
@@ -427,7 +429,7 @@ static int lib_offsets(const char *lib, uint64_t **offsets, char *bid, size_t bi
 	*offsets = calloc(n, sizeof(**offsets));
 	if (!*offsets)
 		return -ENOMEM;
-	found = ts_lib_symbols(lib, *offsets, n, bid, bidlen);
+	found = ts_lib_symbols(lib, TS_LIB_CUDA, *offsets, n, bid, bidlen);
 	if (found < 0) {
 		warn("%s: not a readable ELF shared library: %s\n", lib, strerror(-found));
 		return found;
@@ -482,7 +484,7 @@ static void attach_other_libs(struct ts_probes *p, const char *host_lib, const c
 	for (i = 0; i < n; i++) {
 		if (stat(paths[i], &st) || (st.st_dev == host.st_dev && st.st_ino == host.st_ino))
 			continue;
-		if (ts_lib_symbols(paths[i], offs, nsyms, bid, sizeof(bid)) > 0 &&
+		if (ts_lib_symbols(paths[i], TS_LIB_CUDA, offs, nsyms, bid, sizeof(bid)) > 0 &&
 		    !ts_probes_attach_lib(p, paths[i], offs))
 			debug("also hooked %s\n", paths[i]);
 	}
@@ -535,6 +537,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		.filter_pids = !r->o.all,
 		.api = !r->o.driver_only,
 		.driver = !r->o.no_driver,
+		.watch_libs = !r->o.driver_only,
 		.gpu_lib = r->o.gpu_time ? r->gpu.lib : NULL,
 		.rb_bytes = r->o.rb_mb << 20,
 		.on_record = ts_live_on_record,
@@ -544,6 +547,12 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	err = ts_probes_open(&r->probes, &po);
 	if (err)
 		return err;
+	r->libs.probes = &r->probes;
+	r->live.on_lib_map = ts_libwatch_on_map;
+	r->live.lib_map_ctx = &r->libs;
+	/* what is mapped already: no mmap will say so (-- starts its command below) */
+	if (!r->o.driver_only && !r->o.cmd)
+		ts_libwatch_scan(&r->libs, r->o.all ? -1 : r->o.pid);
 	err = ts_outputs_open(&r->outs, r->o.out, r->o.nout, NULL);
 	if (err)
 		return err;
@@ -613,7 +622,8 @@ static int finish(struct trace_run *r, bool failed)
 	uint64_t drops = ts_probes_drops(&r->probes);
 	int ret = 0;
 
-	/* what a command that was just stopped said last */
+	/* no process may wait for us any more; what a command that was just stopped said last */
+	ts_probes_no_more_stops(&r->probes);
 	ring_buffer__consume(r->probes.rb);
 	if (!r->live.err)
 		ts_live_end(&r->live, drops);

@@ -166,7 +166,7 @@ static void add_call_args(struct ts_slice *s, const struct ts_call *call, char *
 		ts_arg_str(s, "name", call->str, call->str_len);
 	ts_arg_i64(s, "result", r->ret);
 	if (r->ret) {
-		const char *n = ts_cu_result_name(r->ret, buf, buf_len);
+		const char *n = ts_hook_result_name(call->hook, r->ret, buf, buf_len);
 
 		ts_arg_str(s, "result_name", n, strlen(n));
 	}

@@ -22,6 +22,7 @@ struct ts_probes {
 	struct bpf_link **links;
 	unsigned int nlinks;
 	unsigned int nsyms_attached;
+	bool watching; /* upper libraries are noticed as they are mapped (TS_REC_LIB_MAP) */
 	struct ring_buffer *rb;
 };
 
@@ -31,6 +32,7 @@ struct ts_probe_opts {
 	bool filter_pids;	 /* only processes added with ts_probes_trace_pid */
 	bool api;		 /* hook libcuda */
 	bool driver;		 /* trace syscalls on NVIDIA device files */
+	bool watch_libs;	 /* say when an upper library (NCCL) is mapped: TS_REC_LIB_MAP */
 	const char *gpu_lib;	 /* --gpu-time: the injection library, its hand-off hooked */
 	uint32_t rb_bytes;	 /* ring buffer size, a power of two */
 	ring_buffer_sample_fn on_record;
@@ -45,6 +47,8 @@ int ts_probes_trace_pid(struct ts_probes *p, pid_t pid);
 /* Hook one more copy of libcuda (another container's); offsets per ts_syms. */
 int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *offsets);
 uint64_t ts_probes_drops(const struct ts_probes *p);
+/* From now on a library mapped is reported, but its process is not stopped: the run ends. */
+void ts_probes_no_more_stops(struct ts_probes *p);
 void ts_probes_close(struct ts_probes *p);
 
 #endif
