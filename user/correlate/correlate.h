@@ -25,9 +25,10 @@ struct ts_corr_stats {
 	uint64_t gpu_unjoined;	 /* of those, no traced call submitted it (before attach, drops) */
 	uint64_t cupti_dropped;	 /* activity records CUPTI said it dropped */
 	uint64_t driver_calls;
-	uint64_t unknown_syms; /* calls whose symbol id the stream never defined */
-	uint64_t graphs_cut;   /* graphs not kept: over TS_GRAPH_MAX_PER_PROC in a process */
-	uint64_t drops;	       /* from META_DROPS */
+	uint64_t unknown_syms;	 /* calls whose symbol id the stream never defined */
+	uint64_t graphs_cut;	 /* graphs not kept: over TS_GRAPH_MAX_PER_PROC in a process */
+	uint64_t nccl_comms_cut; /* NCCL communicators not kept: over TS_NCCL_MAX_COMMS */
+	uint64_t drops;		 /* from META_DROPS */
 	uint64_t invalid[TS_INV__COUNT]; /* records dropped by ts_rec_validate, by reason */
 };
 

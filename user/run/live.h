@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/hashmap.h"
+#include "tracesmith.h"
 #include "probe/names.h"
 #include "record/sink.h"
 
