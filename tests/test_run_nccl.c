@@ -193,12 +193,66 @@ static void check_job(const struct trace *t, int nuniq)
 	assert_int_equal(trace_unmatched_flows(t), 0);
 }
 
+/*
+ * nccl_sum on the capture: one row per operation of the communicator, both
+ * ranks' calls and bytes; host-timed kernels give a GPU time but no bandwidth.
+ */
+static void check_nccl_sum(const char *cap, const char *comm)
+{
+	static const struct {
+		const char *op;
+		int calls, bytes;
+		bool gpu;
+	} want[] = {
+		{ "ncclAllReduce", 2 * NW_ALLREDUCE_N, 2 * NW_ALLREDUCE_N * NW_ALLREDUCE_COUNT * 4,
+		  1 },
+		{ "ncclBroadcast", 2, 2 * NW_BCAST_COUNT * 4, 1 },
+		{ "ncclReduce", 2, 2 * NW_REDUCE_COUNT * 8, 1 },
+		{ "ncclAllGather", 2, 2 * NW_ALLGATHER_COUNT * 2, 1 },
+		{ "ncclReduceScatter", 2, 2 * NW_RS_COUNT * 4, 1 },
+		{ "ncclSend", 2, 2 * NW_P2P_COUNT, 0 }, /* grouped: the group's end launched */
+		{ "ncclRecv", 2, 2 * NW_P2P_COUNT, 0 },
+	};
+	char cmd[8192], out[8192] = "", line[512];
+	unsigned int i, rows = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "'%s' stats '%s' --report nccl_sum --format csv", bin, cap);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	assert_int_equal(pclose(f), 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *row, *end;
+
+		snprintf(line, sizeof(line), "\n%s,%s,2,%d,%d,", want[i].op, comm, want[i].calls,
+			 want[i].bytes);
+		row = strstr(out, line);
+		if (!row)
+			fail_msg("no '%s' in nccl_sum:\n%s", line + 1, out);
+		rows++;
+		end = strchr(row + 1, '\n');
+		assert_non_null(end);
+		/* ...,Host Time,GPU Time,,: a GPU time when it launched, never a bandwidth */
+		assert_memory_equal(end - 2, ",,", 2);
+		assert_int_equal(end[-3] != ',', want[i].gpu);
+	}
+	/* and nothing else: the header and the rows */
+	for (n = 0, i = 0; out[i]; i++)
+		n += out[i] == '\n';
+	assert_int_equal(n, rows + 1);
+}
+
 static void test_nccl_two_ranks_late_dlopen(void **state)
 {
-	char *out = path_in("nccl.json"), *lib = wheel("two"), err[8192];
+	char *out = path_in("nccl.json"), *cap = path_in("nccl.tsbpf"), *lib = wheel("two");
+	char err[8192];
 	char *argv[] = { (char *)bin, "-v",
 			 "--lib",     (char *)fakecuda,
 			 "-o",	      out,
+			 "-o",	      cap,
 			 "--",	      (char *)ncclapp,
 			 "--cuda",    (char *)fakecuda,
 			 "--nccl",    lib,
@@ -213,6 +267,7 @@ static void test_nccl_two_ranks_late_dlopen(void **state)
 	assert_non_null(strstr(err, "/two/site-packages/nvidia/nccl/lib/libnccl.so.2"));
 	assert_int_equal(trace_load(&t, out), 0);
 	check_job(&t, 1);
+	check_nccl_sum(cap, ev_arg_str(find_in(&t, "ncclGetUniqueId", 0, 0), "unique_id_hash"));
 	trace_free(&t);
 }
 
