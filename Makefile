@@ -34,13 +34,14 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
 		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
-		driver_track.c gpu_time.c kept_names.c nvtx_track.c nvdecode.c nvnames.c demangle.c) \
+		driver_track.c gpu_time.c kept_names.c nvtx_track.c nvdecode.c nvnames.c demangle.c \
+		nccl_track.c) \
 	     $(addprefix run/,live.c outputs.c recq.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
 	     $(addprefix cupti/,gputime.c ptrace_call.c) lib/injlib.c nvtx/nvtxlib.c \
 	     $(addprefix run/,child.c outname.c \
-		metrics_http.c flight.c) \
+		metrics_http.c flight.c libwatch.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
 	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
@@ -68,7 +69,7 @@ UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
 	      test_run_trust test_run_metrics test_run_flight test_run_budget \
-	      test_run_nvtx)
+	      test_run_nvtx test_run_nccl)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
@@ -170,6 +171,20 @@ $(FAKECUPTI): tests/fakecupti/libcupti.c tests/fakecupti/fake_prof.h user/cupti/
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -fPIC -shared -Wall -Iuser -Wl,-soname,libcupti.so.13 $< -o $@ -lpthread -ldl
+
+# the stand-in NCCL, with NCCL's soname, and the program that dlopens it late (test_run_nccl)
+FAKENCCL := $(OUT)/fakenccl/libnccl.so.2
+NCCLAPP  := $(OUT)/fakenccl/ncclapp
+$(FAKENCCL): tests/fakenccl/libnccl.c tests/fakenccl/nccl_types.h | $(OUT)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fPIC -shared -Wall -Wl,-soname,libnccl.so.2 $< -o $@ -ldl
+
+$(NCCLAPP): tests/fakenccl/ncclapp.c tests/fakenccl/nccl_types.h tests/fakenccl/nccl_workload.h \
+	    | $(OUT)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g -Wall $< -o $@ -ldl
 
 $(PLANTED): tests/planted/libplanted.c | $(OUT)
 	$(call msg,CC,$@)
@@ -275,11 +290,11 @@ bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
 unit: $(UNIT_TESTS)
 	$(Q)for t in $(UNIT_TESTS); do TS_BIN=$(abspath $(BIN)) $$t || exit 1; done
 
-bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(BPF_TESTS)
+bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(FAKENCCL) $(NCCLAPP) $(BPF_TESTS)
 	$(Q)for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
 		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) \
 		TS_PLANTED=$(abspath $(PLANTED)) TS_NVTX3_APP_SRC=$(abspath tests/nvtx3_app.c) \
-		$$t || exit 1; \
+		TS_FAKENCCL=$(abspath $(FAKENCCL)) TS_NCCLAPP=$(abspath $(NCCLAPP)) $$t || exit 1; \
 	done
 
 test: all unit bpf-test sanitize fuzz lint

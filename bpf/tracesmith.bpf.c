@@ -40,7 +40,7 @@ struct {
 	__type(value, __u8);
 } traced SEC(".maps");
 
-/* The hooked call in flight on a thread, and the record being built. */
+/* A hooked call in flight on a thread, and the record being built. */
 struct ts_thread {
 	__u64 sp; /* entry rsp of the outermost hooked call; 0 when none */
 	__u8 hook;
@@ -52,11 +52,21 @@ struct ts_thread {
 	struct ts_rec_api rec;
 };
 
+/*
+ * One call in flight per layer: the driver's (call[0]) and an upper
+ * library's (call[1], TS_SPEC_F_UPPER: NCCL). A driver call made inside an
+ * NCCL call (its kernel launch) is a call of its own, traced; a call inside
+ * one of the same layer (a _ptsz wrapper calling the base) is not.
+ */
+struct ts_task {
+	struct ts_thread call[2];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct ts_thread);
+	__type(value, struct ts_task);
 } threads SEC(".maps");
 
 static __always_inline void count_drop(void)
@@ -167,46 +177,67 @@ static __always_inline __u64 read_arg(const __u64 *args, __u32 arg)
 	return arg < 6 + TS_MAX_STACK_ARGS ? args[arg] : 0;
 }
 
+/*
+ * An ncclUniqueId (128 bytes) at a user address, as one 64-bit FNV-1a hash
+ * of its 16 words: every rank passes the same bytes, so every rank gets the
+ * same communicator id. 0 when it cannot be read.
+ */
+static __always_inline __u64 hash_id(__u64 addr)
+{
+	__u64 w[TS_ID_BYTES / 8], h = 0xcbf29ce484222325ull;
+	int i;
+
+	if (bpf_probe_read_user(w, sizeof(w), (void *)addr))
+		return 0;
+	for (i = 0; i < TS_ID_BYTES / 8; i++)
+		h = (h ^ w[i]) * 0x100000001b3ull;
+	return h;
+}
+
 /* 1 if the call is followed (its return must run), 0 if it is not ours */
 static __always_inline int api_entry(struct pt_regs *ctx)
 {
 	__u64 id, cookie, sp = PT_REGS_SP(ctx);
 	const volatile struct ts_hook_spec *spec;
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct ts_task *tk;
 	struct ts_thread *t;
 	__u64 args[6 + TS_MAX_STACK_ARGS];
 	__u32 hook, i, nstack, nvals, sflags;
 
 	/* a thread seen before carries its verdict: no pid lookup per call */
-	t = bpf_task_storage_get(&threads, task, 0, 0);
-	if (!t) {
+	tk = bpf_task_storage_get(&threads, task, 0, 0);
+	if (!tk) {
 		if (!is_traced(bpf_get_current_pid_tgid() >> 32))
 			return 0;
-		t = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (!t)
+		tk = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!tk)
 			return 0;
 	}
+	cookie = bpf_get_attach_cookie(ctx);
+	sflags = TS_COOKIE_FLAGS(cookie);
+	t = &tk->call[!!(sflags & TS_SPEC_F_UPPER)];
 	/*
-	 * A hooked function called (or tail-called) from inside another one runs
-	 * on a deeper or equal stack: it belongs to the outer call.
+	 * A hooked function called (or tail-called) from inside another one of
+	 * its layer runs on a deeper or equal stack: it belongs to the outer call.
 	 */
 	if (t->sp && sp <= t->sp)
 		return 0;
-	if (!t->seen) {
+	if (!tk->call[0].seen) {
 		id = bpf_get_current_pid_tgid();
-		t->seen = 1;
+		tk->call[0].seen = 1;
 		/* who it is, once: a thread keeps its ids (ts_exec mends an exec's) */
-		t->rec.hdr.kind = TS_REC_API;
-		t->rec.hdr.pid = id >> 32;
-		t->rec.hdr.tid = (__u32)id;
+		for (i = 0; i < 2; i++) {
+			tk->call[i].rec.hdr.kind = TS_REC_API;
+			tk->call[i].rec.hdr.pid = id >> 32;
+			tk->call[i].rec.hdr.tid = (__u32)id;
+		}
 		/* the process first: its name must be there before anything of it is drained */
 		emit_proc(id >> 32, (__u32)id, 0);
 		emit_thread(id >> 32, (__u32)id);
 	}
-	cookie = bpf_get_attach_cookie(ctx);
 	hook = TS_COOKIE_HOOK(cookie);
 	nvals = TS_COOKIE_NVALS(cookie);
-	sflags = TS_COOKIE_FLAGS(cookie);
 	if (hook >= TS_MAX_HOOKS || nvals > TS_MAX_VALS)
 		return 0;
 	/* copied out first: the verifier refuses ctx reads at a computed offset */
@@ -233,6 +264,8 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 
 			if (op == TS_OP_ARG)
 				t->rec.vals[i] = read_arg(args, spec->vals[i].arg);
+			else if (op == TS_OP_HASH_ARG)
+				t->rec.vals[i] = hash_id(sp + 8 + (spec->vals[i].arg - 6) * 8);
 			else if (op != TS_OP_NONE)
 				t->raw[i] = read_arg(args, spec->vals[i].arg);
 		}
@@ -337,6 +370,9 @@ static __always_inline __u32 fill_vals(struct ts_thread *t,
 		case TS_OP_OUT_STR:
 			err = bpf_probe_read_user(&v, sizeof(v), (void *)(raw + off));
 			break;
+		case TS_OP_OUT_HASH:
+			t->rec.vals[i] = hash_id(raw);
+			continue;
 		case TS_OP_LAUNCH_CFG:
 			if (i + TS_LAUNCH_CFG_NVALS <= TS_MAX_VALS)
 				err = read_launch_cfg(&t->rec.vals[i], raw);
@@ -365,13 +401,17 @@ static __always_inline __u32 fill_vals(struct ts_thread *t,
 static __always_inline int api_return(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_ns();
+	struct ts_task *tk;
 	struct ts_thread *t;
 	const volatile struct ts_hook_spec *spec;
 	__u64 size, flags;
 	__u32 hook, nvals, str_len;
 
-	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
-	if (!t || !t->sp)
+	tk = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	if (!tk)
+		return 0;
+	t = &tk->call[!!(TS_COOKIE_FLAGS(bpf_get_attach_cookie(ctx)) & TS_SPEC_F_UPPER)];
+	if (!t->sp)
 		return 0;
 	/* ret popped the return address: the outer call returns at its entry rsp + 8 */
 	if (PT_REGS_SP(ctx) != t->sp + 8)
@@ -433,11 +473,13 @@ int BPF_PROG(ts_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
-	struct ts_thread *t = bpf_task_storage_get(&threads, p, 0, 0);
+	struct ts_task *t = bpf_task_storage_get(&threads, p, 0, 0);
 
 	/* a thread other than the first that execs takes the first's id: its records too */
-	if (t)
-		t->rec.hdr.tid = tid;
+	if (t) {
+		t->call[0].rec.hdr.tid = tid;
+		t->call[1].rec.hdr.tid = tid;
+	}
 	if (filter_pids ? !bpf_map_lookup_elem(&traced, &pid) : !t)
 		return 0;
 	emit_proc(pid, tid, TS_PROC_F_EXEC);
@@ -726,6 +768,102 @@ int ts_mmap_enter(struct sys_enter_ctx *ctx)
 	return drv_hold(&c, tid);
 }
 
+/*
+ * Upper libraries (NCCL) come from anywhere (a Python wheel's folder), often
+ * with dlopen long after start: they are known by their file's name when
+ * mapped executable. Hooking is by file, so the first process to map a file
+ * is the one that must wait for it: it is sent SIGSTOP here (delivered as the
+ * mmap returns, before ld.so runs a line of the library) and user space sends
+ * SIGCONT once the probes are attached. Why a stop, not a race: BPF cannot
+ * attach probes, and user space attaching while the process goes on would
+ * miss the calls made before (NCCL's first calls come right after dlopen).
+ * Every later process that maps the same file is already hooked: no stop.
+ */
+const volatile struct ts_lib_name lib_names[TS_MAX_WATCHED] = {};
+/* set by user space as it stops: no process may be left waiting for it */
+bool lib_map_no_stop = false;
+
+struct lib_key {
+	__u64 dev, ino;
+};
+
+/* Library files seen mapped (bounded: past it, new files are not watched) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct lib_key);
+	__type(value, __u8);
+} lib_seen SEC(".maps");
+
+#define TS_PROT_EXEC 0x4
+
+/* Is the dentry name a watched soname, or the soname and a version (libnccl.so.2.28.9)? */
+static __always_inline int lib_of_name(const char *n)
+{
+	int i, k;
+
+	for (i = 0; i < TS_MAX_WATCHED; i++) {
+		__u32 len = lib_names[i].len;
+
+		if (!len || len >= TS_LIB_NAME)
+			continue;
+		for (k = 0; k < TS_LIB_NAME - 1; k++)
+			if (k >= len || n[k] != lib_names[i].name[k])
+				break;
+		if (k == len && (n[k] == '\0' || n[k] == '.'))
+			return i;
+	}
+	return -1;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int ts_lib_mmap(struct sys_enter_ctx *ctx)
+{
+	struct ts_rec_lib_map *r;
+	struct lib_key key;
+	struct file *f;
+	char name[TS_LIB_NAME + 1] = {};
+	__u64 id = bpf_get_current_pid_tgid();
+	int fd = ctx->args[4], lib;
+	__u8 one = 1;
+
+	if (!(ctx->args[2] & TS_PROT_EXEC) || fd < 0 || !is_traced(id >> 32))
+		return 0;
+	f = task_fd_file(fd);
+	if (!f || bpf_probe_read_kernel_str(name, TS_LIB_NAME,
+					    BPF_CORE_READ(f, f_path.dentry, d_name.name)) <= 0)
+		return 0;
+	lib = lib_of_name(name);
+	if (lib < 0)
+		return 0;
+	key.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	/* the first sight of the file only: hooked once, it is hooked in every process */
+	if (bpf_map_update_elem(&lib_seen, &key, &one, BPF_NOEXIST))
+		return 0;
+	r = bpf_ringbuf_reserve(&rb, sizeof(*r), 0);
+	if (!r) {
+		count_drop();
+		return 0;
+	}
+	r->hdr.size = sizeof(*r);
+	r->hdr.kind = TS_REC_LIB_MAP;
+	r->hdr.flags = 0;
+	r->hdr.pid = id >> 32;
+	r->hdr.tid = (__u32)id;
+	r->hdr.ts = bpf_ktime_get_ns();
+	r->hdr.aux = lib;
+	r->fd = fd;
+	r->pad = 0;
+	r->dev = key.dev;
+	r->ino = key.ino;
+	if (!lib_map_no_stop && !bpf_send_signal(19 /* SIGSTOP */))
+		r->hdr.flags |= TS_LIBMAP_F_STOPPED;
+	/* user space must act now: the process waits for it */
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_openat")
 int ts_openat_enter(struct sys_enter_ctx *ctx)
 {
@@ -752,6 +890,7 @@ static __always_inline int drv_exit(__s64 ret)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct ts_rec_driver *r;
+	struct ts_task *tk;
 	struct ts_thread *t;
 	struct drv_call *c;
 	__u32 pid, tid, zero = 0, len = 0;
@@ -787,7 +926,8 @@ static __always_inline int drv_exit(__s64 ret)
 	r->size = c->size;
 	__builtin_memcpy(r->dev, c->name, sizeof(r->dev));
 	/* the hooked CUDA call this syscall happens inside, if any */
-	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	tk = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	t = tk ? &tk->call[0] : NULL;
 	r->api_ts = t && t->sp ? t->rec.hdr.ts : 0;
 	r->api_sym = t && t->sp ? t->rec.hdr.aux : 0;
 	if (c->op == TS_DRV_IOCTL || c->op == TS_DRV_OPEN) {

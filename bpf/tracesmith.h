@@ -31,6 +31,7 @@ enum ts_kind {
 	TS_REC_GPU_NAME = 8,  /* a kernel name of GPU records (--gpu-time) */
 	TS_REC_GPU_INFO = 9,  /* the --gpu-time library's state: started, clock, drops, failure */
 	TS_REC_NVTX = 10,     /* a batch of one thread's NVTX events (ranges, marks, names) */
+	TS_REC_LIB_MAP = 11,  /* a hooked library mapped for the first time (never in a capture) */
 	/* 64 and up are written by user space, never by BPF */
 	TS_REC_META_START = 64, /* clock base and tool version */
 	TS_REC_META_SYM = 65,	/* symbol id -> hooked function name */
@@ -74,6 +75,33 @@ struct ts_rec_proc {
 	__u16 argv_len;
 	__u16 pad[3];
 	char argv[TS_MAX_ARGV];
+};
+
+/*
+ * TS_REC_LIB_MAP: a process mapped, executable, a file whose name is a
+ * watched library's soname (lib_names[hdr.aux]), the first time that file
+ * (device, inode) was seen. With TS_LIBMAP_F_STOPPED the process was sent
+ * SIGSTOP as it did: user space hooks the file through /proc/PID/fd/FD
+ * (still open: the process is stopped right after the mmap returns) and
+ * sends SIGCONT, so the library's first call is traced. User space consumes
+ * it: a capture never holds one.
+ */
+#define TS_MAX_WATCHED	    4  /* libraries watched for by name */
+#define TS_LIB_NAME	    24 /* longest soname watched, NUL included */
+#define TS_LIBMAP_F_STOPPED 0x1
+
+struct ts_rec_lib_map {
+	struct ts_rec_hdr hdr;
+	__s32 fd;
+	__u32 pad;
+	__u64 dev;
+	__u64 ino;
+};
+
+struct ts_lib_name {
+	char name[TS_LIB_NAME];
+	__u8 len; /* 0: an unused slot */
+	__u8 pad[7];
 };
 
 /* TS_REC_EXIT flags: only a thread ended, not its process */
@@ -169,7 +197,12 @@ enum ts_val_op {
 	TS_OP_LAUNCH_CFG = 5, /* CUlaunchConfig: fills 6 values, see below */
 	TS_OP_STR = 6,	      /* arg is a char *: copy the string */
 	TS_OP_OUT_STR = 7,    /* arg is a const char **: copy *arg as string */
+	TS_OP_HASH_ARG = 8,   /* a TS_ID_BYTES struct passed by value from stack slot arg: hashed */
+	TS_OP_OUT_HASH = 9,   /* the TS_ID_BYTES the callee wrote at the arg pointer: hashed */
 };
+
+/* an ncclUniqueId: hashed (FNV-1a over its 16 words) into a communicator id */
+#define TS_ID_BYTES 128
 
 /*
  * TS_OP_LAUNCH_CFG values: [0] gridX | gridY << 32, [1] gridZ | blockX << 32,
@@ -191,6 +224,8 @@ struct ts_val_spec {
 #define TS_SPEC_F_STR	0x2 /* a value is a string to copy (TS_OP_STR, TS_OP_OUT_STR) */
 #define TS_SPEC_F_READS 0x4 /* a value is read from memory at return (not only arguments) */
 #define TS_SPEC_F_ARGS	0x8 /* value i is argument i, for every i: nothing to look up */
+/* a call of a library above the driver (NCCL): its own slot, the driver calls inside it traced */
+#define TS_SPEC_F_UPPER 0x10
 
 struct ts_hook_spec {
 	__u8 nvals;

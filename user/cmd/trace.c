@@ -24,6 +24,7 @@
 #include "run/metrics_http.h"
 #include "write/metrics_writer.h"
 #include "run/flight.h"
+#include "run/libwatch.h"
 #include "cupti/gputime.h"
 #include "nvtx/nvtx_abi.h"
 #include "nvtx/nvtxlib.h"
@@ -477,7 +478,8 @@ struct trace_run {
 	struct ts_writer *metrics_own; /* --metrics' writer until the outputs own it */
 	struct ts_writer *metrics;     /* the same, fed by the outputs */
 	struct ts_flight flight;
-	struct ts_injlib nvtx; /* NVTX: the library the -- command loads (path "": none) */
+	struct ts_injlib nvtx;	 /* NVTX: the library the -- command loads (path "": none) */
+	struct ts_libwatch libs; /* NCCL: hooked wherever it is mapped */
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
@@ -596,7 +598,7 @@ static int lib_offsets(const char *lib, uint64_t **offsets, char *bid, size_t bi
 	*offsets = calloc(n, sizeof(**offsets));
 	if (!*offsets)
 		return -ENOMEM;
-	found = ts_lib_symbols(lib, *offsets, n, bid, bidlen);
+	found = ts_lib_symbols(lib, TS_LIB_CUDA, *offsets, n, bid, bidlen);
 	if (found < 0) {
 		warn("%s: not a readable ELF shared library: %s\n", lib, strerror(-found));
 		return found;
@@ -651,7 +653,7 @@ static void attach_other_libs(struct ts_probes *p, const char *host_lib, const c
 	for (i = 0; i < n; i++) {
 		if (stat(paths[i], &st) || (st.st_dev == host.st_dev && st.st_ino == host.st_ino))
 			continue;
-		if (ts_lib_symbols(paths[i], offs, nsyms, bid, sizeof(bid)) > 0 &&
+		if (ts_lib_symbols(paths[i], TS_LIB_CUDA, offs, nsyms, bid, sizeof(bid)) > 0 &&
 		    !ts_probes_attach_lib(p, paths[i], offs))
 			debug("also hooked %s\n", paths[i]);
 	}
@@ -715,6 +717,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		.filter_pids = !r->o.all,
 		.api = !r->o.driver_only,
 		.driver = !r->o.no_driver,
+		.watch_libs = !r->o.driver_only,
 		.gpu_lib = r->o.gpu_time ? r->gpu.lib : NULL,
 		.nvtx_lib = r->nvtx.path[0] ? r->nvtx.path : NULL,
 		.rb_bytes = r->o.rb_mb << 20,
@@ -731,6 +734,12 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		unsetenv(NVTX_ENV_PATH);
 		ts_nvtx_cleanup(&r->nvtx);
 	}
+	r->libs.probes = &r->probes;
+	r->live.on_lib_map = ts_libwatch_on_map;
+	r->live.lib_map_ctx = &r->libs;
+	/* what is mapped already: no mmap will say so (-- starts its command below) */
+	if (!r->o.driver_only && !r->o.cmd)
+		ts_libwatch_scan(&r->libs, r->o.all ? -1 : r->o.pid);
 	/* with --flight-recorder, -o names the snapshots: none is open while recording */
 	err = ts_outputs_open(&r->outs, r->o.out, r->o.flight ? 0 : r->o.nout, NULL);
 	if (err)
@@ -819,7 +828,8 @@ static int finish(struct trace_run *r, bool failed)
 	uint64_t drops = ts_probes_drops(&r->probes);
 	int ret = 0;
 
-	/* what a command that was just stopped said last */
+	/* no process may wait for us any more; what a command that was just stopped said last */
+	ts_probes_no_more_stops(&r->probes);
 	ring_buffer__consume(r->probes.rb);
 	if (!r->live.err)
 		ts_live_end(&r->live, drops);

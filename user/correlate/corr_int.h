@@ -26,6 +26,9 @@ struct ts_proc {
 	/* driver calls in the current one-second bucket of trace time */
 	uint64_t drv_bucket, drv_calls, drv_ns;
 	bool drv_seen;
+	char name[256];	      /* its command, as META_PROC said */
+	uint32_t ncomms;      /* NCCL communicators kept (TS_NCCL_MAX_COMMS) */
+	int64_t label_nranks; /* the size of the communicator its name shows a rank of */
 };
 
 struct ts_thr {
@@ -38,6 +41,12 @@ struct ts_thr {
 	bool open;
 	uint32_t open_sym;
 	uint64_t open_ts;
+	/* an upper library's call (NCCL) in flight: the driver calls inside it join it */
+	bool up_open, up_flowed;
+	uint32_t up_sym;
+	uint64_t up_ts, up_corr;
+	uint32_t nccl_group_depth; /* inside ncclGroupStart .. End */
+	uint64_t nccl_group;	   /* the group's id */
 };
 
 struct ts_lane {
@@ -121,6 +130,8 @@ struct ts_corr {
 	char *host_identity;
 	char *trigger, *window_kv; /* META_SNAP's strings (a flight-recorder snapshot) */
 	uint64_t next_capture;
+	struct ts_hmap ncomms; /* (pid, ncclComm_t) -> struct ts_ncomm * */
+	uint64_t next_nccl_group;
 	struct ts_device devs[TS_MAX_DEVICES];
 };
 
@@ -277,5 +288,24 @@ void ts_drv_flush(struct ts_corr *c, struct ts_thr *t, uint64_t api_ts, uint64_t
 		  const char *api_sym);
 /* Emit everything held for pid (all pids when all), and its last counters. */
 void ts_drv_forget(struct ts_corr *c, uint32_t pid, bool all);
+
+/*
+ * nccl_track.c: NCCL communicators (bounded per process: past the bound,
+ * counted in stats.nccl_comms_cut), groups, an operation's values in NCCL's
+ * words, and the driver calls made inside an NCCL call.
+ */
+#define TS_NCCL_MAX_COMMS 256
+struct ts_ncomm {
+	uint64_t id; /* the unique id's hash: the same in every rank */
+	int64_t rank, nranks;
+};
+/* An NCCL call's record: its args in s, its communicators and groups kept. */
+void ts_nccl_call(struct ts_corr *c, const struct ts_call *call, struct ts_thr *t,
+		  struct ts_slice *s);
+/* A call began (TS_REC_API_ENTER): true if an upper library's, now in flight on t. */
+bool ts_nccl_began(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_hdr *h);
+/* A driver call that submitted GPU work: tied to the NCCL call in flight on t, if any. */
+void ts_nccl_inner(struct ts_thr *t, const struct ts_rec_api *r, struct ts_slice *s);
+void ts_nccl_forget(struct ts_corr *c, uint32_t pid, bool all);
 
 #endif

@@ -31,6 +31,7 @@ struct ts_corr_stats {
 	/* NVTX: ranges and marks drawn; events not kept (bounds), pops and ends that matched
 	 * nothing, ranges still open when their process exited or the trace ended */
 	uint64_t nvtx_ranges, nvtx_marks, nvtx_cut, nvtx_unmatched, nvtx_unclosed;
+	uint64_t nccl_comms_cut;	 /* NCCL communicators not kept: over TS_NCCL_MAX_COMMS */
 	uint64_t invalid[TS_INV__COUNT]; /* records dropped by ts_rec_validate, by reason */
 };
 

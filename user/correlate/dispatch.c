@@ -180,7 +180,7 @@ static void add_call_args(struct ts_slice *s, const struct ts_call *call, char *
 		ts_arg_str(s, "name", call->str, call->str_len);
 	ts_arg_i64(s, "result", r->ret);
 	if (r->ret) {
-		const char *n = ts_cu_result_name(r->ret, buf, buf_len);
+		const char *n = ts_hook_result_name(call->hook, r->ret, buf, buf_len);
 
 		ts_arg_str(s, "result_name", n, strlen(n));
 	}
@@ -265,7 +265,10 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 				ts_gpu_time_hold(c, &sub);
 			else
 				ts_gpu_draw_host(c, &sub);
+			ts_nccl_inner(t, r, &s);
 		}
+		if (call.hook->lib == TS_LIB_NCCL)
+			ts_nccl_call(c, &call, t, &s);
 	}
 	if (t->open && t->open_ts == r->hdr.ts)
 		t->open = false;
@@ -363,8 +366,14 @@ static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
 	const char *cmd = ts_meta_str(m, 0, &len);
 	char name[256];
 
+	struct ts_proc *p;
+
 	snprintf(name, sizeof(name), "%.*s", (int)len, cmd);
-	ts_proc_add(c, m->hdr.pid);
+	p = ts_proc_add(c, m->hdr.pid);
+	if (p) {
+		snprintf(p->name, sizeof(p->name), "%s", name);
+		p->label_nranks = 0; /* an exec: a new program, no rank yet */
+	}
 	c->w->ops->process(c->w, m->hdr.pid, name[0] ? name : "?", TS_TRACK_HOST);
 }
 
@@ -418,7 +427,7 @@ static void call_began(struct ts_corr *c, const struct ts_rec_hdr *h)
 {
 	struct ts_thr *t = ts_thread_find_or_announce(c, h->pid, h->tid);
 
-	if (!t)
+	if (!t || ts_nccl_began(c, t, h))
 		return;
 	t->open = true;
 	t->open_sym = h->aux;
@@ -444,6 +453,7 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	ts_graph_forget(c, pid, false);
 	if (c->w->ops->process_exit)
 		c->w->ops->process_exit(c->w, pid);
+	ts_nccl_forget(c, pid, false);
 }
 
 static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)
@@ -634,6 +644,7 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free(&c->recovered);
 	ts_hmap_free(&c->allocs);
 	ts_graph_forget(c, 0, true);
+	ts_nccl_forget(c, 0, true);
 	ts_symtab_free(&c->syms);
 	free(c->tracer_cmdline);
 	while (c->nhosts)

@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include "probe/hooks.h"
+#include "probe/curesult.h"
+#include "lib/util.h"
 
 #define A(n, role)                                                                                 \
 	{                                                                                          \
@@ -106,6 +109,34 @@
 #define MEMSET_ASYNC(nm, syms, e, t)                                                               \
 	HOOKX(nm, syms, TS_CAT_MEMSET, TS_SEM_MEMSET, TS_DIR_NONE, e, A(0, ROLE_DST),              \
 	      AT(1, ROLE_VALUE, t), A(2, ROLE_COUNT), A(3, ROLE_STREAM))
+
+/*
+ * NCCL (nccl.h of NCCL 2.28; x86-64 SysV). The ncclUniqueId (128 bytes) is
+ * passed by value in memory: it takes the stack slots from the first one on
+ * (arg 6), and the int after it goes in the next free register. Only the
+ * nccl* names are hooked: the pnccl* profiling names are the same functions.
+ */
+#define NCCL(nm, s, ...)                                                                           \
+	{                                                                                          \
+		.name = nm, .symbols = nm, .cat = TS_CAT_NCCL, .sem = s, .lib = TS_LIB_NCCL,       \
+		.nvals = NVALS(__VA_ARGS__), .vals = {                                             \
+			__VA_ARGS__                                                                \
+		}                                                                                  \
+	}
+#define NCCL0(nm, s)                                                                               \
+	{                                                                                          \
+		.name = nm, .symbols = nm, .cat = TS_CAT_NCCL, .sem = s, .lib = TS_LIB_NCCL        \
+	}
+#define HASH_ARG(n)                                                                                \
+	{                                                                                          \
+		TS_OP_HASH_ARG, n, 0, ROLE_ID_HASH                                                 \
+	}
+#define OUT_HASH(n)                                                                                \
+	{                                                                                          \
+		TS_OP_OUT_HASH, n, 0, ROLE_ID_HASH                                                 \
+	}
+/* (sendbuff, recvbuff, count, datatype, ...): every value is its argument */
+#define NCCL_BUFS A(0, ROLE_SENDBUF), A(1, ROLE_RECVBUF), A(2, ROLE_COUNT), A32(3, ROLE_DTYPE)
 
 const struct ts_hook ts_hooks[] = {
 	/* start-up */
@@ -292,6 +323,38 @@ const struct ts_hook ts_hooks[] = {
 	     A(1, ROLE_FUNC)),
 	HOOK("cuKernelGetName", "cuKernelGetName", TS_CAT_MODULE, TS_SEM_GET_NAME, OUTSTR(0),
 	     A(1, ROLE_FUNC)),
+
+	/* NCCL: communicators */
+	NCCL("ncclGetUniqueId", TS_SEM_NCCL_UNIQUE_ID, OUT_HASH(0)),
+	NCCL("ncclCommInitRank", TS_SEM_NCCL_INIT, OUT(0, ROLE_OUT_COMM), I32(1, ROLE_NRANKS),
+	     I32(2, ROLE_RANK), HASH_ARG(6)),
+	NCCL("ncclCommInitRankConfig", TS_SEM_NCCL_INIT, OUT(0, ROLE_OUT_COMM), I32(1, ROLE_NRANKS),
+	     I32(2, ROLE_RANK), A(3, ROLE_CONFIG), HASH_ARG(6)),
+	NCCL("ncclCommInitAll", TS_SEM_NCCL_INIT_ALL, OUT(0, ROLE_OUT_COMM), I32(1, ROLE_NRANKS),
+	     A(2, ROLE_PTR)),
+	NCCL("ncclCommSplit", TS_SEM_NCCL_SPLIT, A(0, ROLE_COMM), I32(1, ROLE_COLOR),
+	     I32(2, ROLE_KEY), OUT(3, ROLE_OUT_COMM), A(4, ROLE_CONFIG)),
+	NCCL("ncclCommFinalize", TS_SEM_NONE, A(0, ROLE_COMM)),
+	NCCL("ncclCommDestroy", TS_SEM_NCCL_DESTROY, A(0, ROLE_COMM)),
+	NCCL("ncclCommAbort", TS_SEM_NCCL_DESTROY, A(0, ROLE_COMM)),
+	/* collectives */
+	NCCL("ncclAllReduce", TS_SEM_NCCL_COLL, NCCL_BUFS, A32(4, ROLE_REDOP), A(5, ROLE_COMM),
+	     A(6, ROLE_STREAM)),
+	NCCL("ncclBroadcast", TS_SEM_NCCL_COLL, NCCL_BUFS, I32(4, ROLE_ROOT), A(5, ROLE_COMM),
+	     A(6, ROLE_STREAM)),
+	NCCL("ncclReduce", TS_SEM_NCCL_COLL, NCCL_BUFS, A32(4, ROLE_REDOP), I32(5, ROLE_ROOT),
+	     A(6, ROLE_COMM), A(7, ROLE_STREAM)),
+	NCCL("ncclAllGather", TS_SEM_NCCL_COLL, NCCL_BUFS, A(4, ROLE_COMM), A(5, ROLE_STREAM)),
+	NCCL("ncclReduceScatter", TS_SEM_NCCL_COLL, NCCL_BUFS, A32(4, ROLE_REDOP), A(5, ROLE_COMM),
+	     A(6, ROLE_STREAM)),
+	NCCL("ncclAlltoAll", TS_SEM_NCCL_COLL, NCCL_BUFS, A(4, ROLE_COMM), A(5, ROLE_STREAM)),
+	/* point to point: (buff, count, datatype, peer, comm, stream) */
+	NCCL("ncclSend", TS_SEM_NCCL_P2P, A(0, ROLE_SENDBUF), A(1, ROLE_COUNT), A32(2, ROLE_DTYPE),
+	     I32(3, ROLE_PEER), A(4, ROLE_COMM), A(5, ROLE_STREAM)),
+	NCCL("ncclRecv", TS_SEM_NCCL_P2P, A(0, ROLE_RECVBUF), A(1, ROLE_COUNT), A32(2, ROLE_DTYPE),
+	     I32(3, ROLE_PEER), A(4, ROLE_COMM), A(5, ROLE_STREAM)),
+	NCCL0("ncclGroupStart", TS_SEM_NCCL_GROUP_START),
+	NCCL0("ncclGroupEnd", TS_SEM_NCCL_GROUP_END),
 };
 
 const unsigned int ts_nhooks = sizeof(ts_hooks) / sizeof(ts_hooks[0]);
@@ -351,7 +414,43 @@ const struct ts_role_info ts_roles[ROLE__COUNT] = {
 	[ROLE_NODE] = { "node", TS_FMT_HEX },
 	[ROLE_OUT_NODE] = { "node", TS_FMT_HEX },
 	[ROLE_ELEM_SIZE] = { "element_size", TS_FMT_DEC },
+	[ROLE_SENDBUF] = { "sendbuff", TS_FMT_HEX },
+	[ROLE_RECVBUF] = { "recvbuff", TS_FMT_HEX },
+	[ROLE_DTYPE] = { "datatype", TS_FMT_DEC },
+	[ROLE_REDOP] = { "redop", TS_FMT_DEC },
+	[ROLE_ROOT] = { "root", TS_FMT_DEC },
+	[ROLE_PEER] = { "peer", TS_FMT_DEC },
+	[ROLE_COMM] = { "comm", TS_FMT_HEX },
+	[ROLE_OUT_COMM] = { "comm", TS_FMT_HEX },
+	[ROLE_NRANKS] = { "nranks", TS_FMT_DEC },
+	[ROLE_RANK] = { "rank", TS_FMT_DEC },
+	[ROLE_ID_HASH] = { "unique_id_hash", TS_FMT_HEX },
+	[ROLE_COLOR] = { "color", TS_FMT_DEC },
+	[ROLE_KEY] = { "key", TS_FMT_DEC },
+	[ROLE_CONFIG] = { "config", TS_FMT_HIDDEN },
 };
+
+static const char *const nccl_results[] = {
+	"ncclSuccess",	       "ncclUnhandledCudaError", "ncclSystemError", "ncclInternalError",
+	"ncclInvalidArgument", "ncclInvalidUsage",	 "ncclRemoteError", "ncclInProgress",
+};
+
+const struct ts_lib_def ts_libs[TS_LIB__COUNT] = {
+	[TS_LIB_CUDA] = { "libcuda", "libcuda.so.1", false, NULL, 0 },
+	[TS_LIB_NCCL] = { "libnccl", "libnccl.so.2", true, nccl_results, ARRAY_SIZE(nccl_results) },
+};
+
+const char *ts_hook_result_name(const struct ts_hook *h, int ret, char *buf, size_t len)
+{
+	const struct ts_lib_def *l = h && h->lib < TS_LIB__COUNT ? &ts_libs[h->lib] : NULL;
+
+	if (!l || !l->results)
+		return ts_cu_result_name(ret, buf, len);
+	if (ret >= 0 && (unsigned int)ret < l->nresults)
+		return l->results[ret];
+	snprintf(buf, len, "%s result %d", l->name, ret);
+	return buf;
+}
 
 const char *ts_cat_name(enum ts_cat cat)
 {
@@ -361,6 +460,7 @@ const char *ts_cat_name(enum ts_cat cat)
 		[TS_CAT_MEMORY] = "memory", [TS_CAT_SYNC] = "sync",
 		[TS_CAT_STREAM] = "stream", [TS_CAT_CONTEXT] = "context",
 		[TS_CAT_MODULE] = "module", [TS_CAT_GRAPH] = "graph",
+		[TS_CAT_NCCL] = "nccl",
 	};
 	return (unsigned int)cat < TS_CAT__COUNT ? names[cat] : "unknown";
 }
@@ -381,8 +481,11 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 
 	memset(spec, 0, sizeof(*spec));
 	spec->nvals = h->nvals;
-	if (ts_hook_may_block(h))
+	/* an upper library's call says when it began: the driver calls inside it join it */
+	if (ts_hook_may_block(h) || (h->lib < TS_LIB__COUNT && ts_libs[h->lib].upper))
 		spec->flags |= TS_SPEC_F_ENTER;
+	if (h->lib < TS_LIB__COUNT && ts_libs[h->lib].upper)
+		spec->flags |= TS_SPEC_F_UPPER;
 	spec->flags |= TS_SPEC_F_ARGS;
 	for (i = 0; i < h->nvals; i++) {
 		if (h->vals[i].op != TS_OP_ARG || h->vals[i].arg != i)

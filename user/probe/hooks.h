@@ -8,6 +8,7 @@
 #define TS_HOOKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "tracesmith.h"
 
@@ -22,8 +23,32 @@ enum ts_cat {
 	TS_CAT_CONTEXT,
 	TS_CAT_MODULE,
 	TS_CAT_GRAPH,
+	TS_CAT_NCCL,
 	TS_CAT__COUNT,
 };
+
+/*
+ * The libraries hooked, each found by its soname (and checked by its
+ * symbols): a hook row says which one it belongs to. Values are indexes of
+ * ts_libs[], never renumbered.
+ */
+enum ts_lib_id {
+	TS_LIB_CUDA = 0, /* the driver, libcuda.so.1 */
+	TS_LIB_NCCL = 1, /* libnccl.so.2 */
+	TS_LIB__COUNT,
+};
+
+struct ts_lib_def {
+	const char *name;   /* as -v and the trace say it */
+	const char *soname; /* the file name a process maps */
+	/* above the driver: calls into the driver made inside one of its calls are traced */
+	bool upper;
+	/* its result codes' names, indexed by the return value (NULL: CUresult's) */
+	const char *const *results;
+	unsigned int nresults;
+};
+
+extern const struct ts_lib_def ts_libs[TS_LIB__COUNT];
 
 /* What the correlator does with a call beyond drawing its slice. */
 enum ts_sem {
@@ -60,6 +85,16 @@ enum ts_sem {
 	TS_SEM_GRAPH_ADD_MEMCPY,   /* ROLE_OUT_NODE: a copy node (CUDA_MEMCPY3D values) */
 	TS_SEM_GRAPH_ADD_MEMSET,   /* ROLE_OUT_NODE: a memset node */
 	TS_SEM_GRAPH_EXEC_KERNEL,  /* ROLE_NODE of ROLE_GRAPH_EXEC gets new kernel params */
+	/* NCCL: communicators, groups, and the operations on them */
+	TS_SEM_NCCL_UNIQUE_ID, /* ROLE_ID_HASH: an ncclUniqueId made (its hash) */
+	TS_SEM_NCCL_INIT,      /* ROLE_OUT_COMM joins ROLE_ID_HASH as ROLE_RANK of ROLE_NRANKS */
+	TS_SEM_NCCL_INIT_ALL,  /* ROLE_NRANKS communicators in one process */
+	TS_SEM_NCCL_SPLIT,     /* ROLE_OUT_COMM split from ROLE_COMM */
+	TS_SEM_NCCL_DESTROY,   /* ROLE_COMM ends */
+	TS_SEM_NCCL_COLL,      /* a collective on ROLE_COMM: kernels on ROLE_STREAM */
+	TS_SEM_NCCL_P2P,       /* a send or receive with ROLE_PEER */
+	TS_SEM_NCCL_GROUP_START,
+	TS_SEM_NCCL_GROUP_END, /* the grouped operations launch here */
 };
 
 enum ts_dir {
@@ -126,6 +161,21 @@ enum ts_role {
 	ROLE_NODE,
 	ROLE_OUT_NODE,
 	ROLE_ELEM_SIZE,
+	/* NCCL */
+	ROLE_SENDBUF,
+	ROLE_RECVBUF,
+	ROLE_DTYPE, /* ncclDataType_t */
+	ROLE_REDOP, /* ncclRedOp_t */
+	ROLE_ROOT,
+	ROLE_PEER,
+	ROLE_COMM,
+	ROLE_OUT_COMM,
+	ROLE_NRANKS,
+	ROLE_RANK,
+	ROLE_ID_HASH, /* an ncclUniqueId, hashed (TS_OP_HASH_ARG, TS_OP_OUT_HASH) */
+	ROLE_COLOR,
+	ROLE_KEY,
+	ROLE_CONFIG,
 	ROLE__COUNT,
 };
 
@@ -173,6 +223,7 @@ struct ts_hook {
 	uint8_t flags; /* enum ts_hook_flag */
 	uint8_t dir;   /* enum ts_dir, for TS_SEM_COPY */
 	uint8_t elem;  /* bytes per element, for TS_SEM_MEMSET */
+	uint8_t lib;   /* enum ts_lib_id: the library that exports it */
 	uint8_t nvals;
 	struct ts_val_def vals[TS_MAX_VALS];
 };
@@ -182,6 +233,9 @@ extern const unsigned int ts_nhooks;
 extern const struct ts_role_info ts_roles[ROLE__COUNT];
 
 const char *ts_cat_name(enum ts_cat cat);
+/* The name of a call's result: CUresult's, or its library's (buf for one without a name). */
+const char *ts_hook_result_name(const struct ts_hook *h, int ret, char *buf, size_t len);
+
 const char *ts_dir_name(enum ts_dir dir);
 
 /* The BPF capture spec for a hook row. */

@@ -172,6 +172,47 @@ static bool is_under(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && path[n] == '/';
 }
 
+bool ts_lib_name_is(const char *base, const char *soname)
+{
+	size_t n = strlen(soname);
+
+	return !strncmp(base, soname, n) && (base[n] == '\0' || base[n] == '.');
+}
+
+int ts_lib_maps(pid_t pid, const char *soname, char (*paths)[TS_PATH_MAX], unsigned int max)
+{
+	char p[64], line[TS_PATH_MAX + 128];
+	bool here = same_root(pid);
+	unsigned int n = 0, i;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/maps", pid);
+	f = fopen(p, "re");
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/'), *nl, *base;
+
+		if (!file)
+			continue;
+		nl = strchr(file, '\n');
+		if (nl)
+			*nl = '\0';
+		base = strrchr(file, '/') + 1;
+		if (!ts_lib_name_is(base, soname))
+			continue;
+		if (here)
+			snprintf(paths[n], TS_PATH_MAX, "%s", file);
+		else
+			snprintf(paths[n], TS_PATH_MAX, "/proc/%d/root%s", pid, file);
+		for (i = 0; i < n && strcmp(paths[i], paths[n]); i++)
+			;
+		n += i == n; /* each file once (its segments are several lines) */
+	}
+	fclose(f);
+	return n;
+}
+
 int ts_lib_scan_procs(char (*paths)[TS_PATH_MAX], unsigned int max, const char *under)
 {
 	struct {
@@ -316,7 +357,7 @@ static int scan_dynsym(Elf *e, const struct ts_sym *sorted, const unsigned int *
 	return sc.found;
 }
 
-int ts_lib_symbols(const char *path, uint64_t *offsets, unsigned int nsyms, char *build_id,
+int ts_lib_symbols(const char *path, int lib, uint64_t *offsets, unsigned int nsyms, char *build_id,
 		   size_t build_id_len)
 {
 	const struct ts_sym *syms;
@@ -347,6 +388,12 @@ int ts_lib_symbols(const char *path, uint64_t *offsets, unsigned int nsyms, char
 		order[i] = sorted[i].hook;
 	read_build_id(e, build_id, build_id_len);
 	ret = scan_dynsym(e, sorted, order, nsyms, offsets);
+	/* a hook belongs to one library (the table says which): the others' names are not it */
+	for (i = 0; ret > 0 && i < nsyms; i++)
+		if (offsets[i] && ts_hooks[syms[i].hook].lib != lib) {
+			offsets[i] = 0;
+			ret--;
+		}
 cleanup:
 	free(sorted);
 	free(order);

@@ -266,6 +266,23 @@ static void set_driver_autoload(struct tracesmith_bpf *skel, bool on)
 		bpf_program__set_autoload(progs[i], on);
 }
 
+_Static_assert(TS_LIB__COUNT <= TS_MAX_WATCHED, "a watched library's slot is its ts_lib_id");
+
+/* The upper libraries' sonames, watched for in mmap (slot = enum ts_lib_id) */
+static void set_lib_names(struct tracesmith_bpf *skel)
+{
+	unsigned int i;
+
+	for (i = 0; i < TS_LIB__COUNT; i++) {
+		struct ts_lib_name *n = (struct ts_lib_name *)&skel->rodata->lib_names[i];
+
+		if (!ts_libs[i].upper || strlen(ts_libs[i].soname) >= sizeof(n->name))
+			continue;
+		snprintf(n->name, sizeof(n->name), "%s", ts_libs[i].soname);
+		n->len = strlen(n->name);
+	}
+}
+
 struct handoff {
 	struct bpf_program *prog;
 	const char *func;
@@ -318,6 +335,7 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 {
 	struct btf *btf;
 	unsigned int i;
+	bool tracepoints;
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -350,8 +368,12 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 	bpf_program__set_autoload(p->skel->progs.ts_gpu_name, !!o->gpu_lib);
 	bpf_program__set_autoload(p->skel->progs.ts_nvtx_batch, !!o->nvtx_lib);
 	p->skel->rodata->filter_pids = o->filter_pids;
-	p->skel->rodata->trace_driver = o->driver && have_syscall_tracepoints();
+	tracepoints = (o->driver || o->watch_libs) && have_syscall_tracepoints();
+	p->skel->rodata->trace_driver = o->driver && tracepoints;
 	set_driver_autoload(p->skel, p->skel->rodata->trace_driver);
+	p->watching = o->watch_libs && tracepoints;
+	bpf_program__set_autoload(p->skel->progs.ts_lib_mmap, p->watching);
+	set_lib_names(p->skel);
 	for (i = 0; i < ts_nhooks; i++)
 		ts_hook_spec(&ts_hooks[i], (struct ts_hook_spec *)&p->skel->rodata->hook_specs[i]);
 	err = bpf_map__set_max_entries(p->skel->maps.rb, o->rb_bytes);
@@ -431,6 +453,12 @@ uint64_t ts_probes_ring_fill(struct ts_probes *p, uint64_t *size)
 	prod = __atomic_load_n(p->rb_prod, __ATOMIC_ACQUIRE);
 	*size = p->rb_size;
 	return prod > cons ? prod - cons : 0;
+}
+
+void ts_probes_no_more_stops(struct ts_probes *p)
+{
+	if (p && p->skel && p->skel->bss)
+		p->skel->bss->lib_map_no_stop = true;
 }
 
 uint64_t ts_probes_drops(const struct ts_probes *p)

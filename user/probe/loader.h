@@ -23,6 +23,7 @@ struct ts_probes {
 	unsigned int nlinks;
 	unsigned int nsyms_attached;
 	bool nvtx_hooked; /* the NVTX library's hand-off is hooked */
+	bool watching;	  /* upper libraries are noticed as they are mapped (TS_REC_LIB_MAP) */
 	struct ring_buffer *rb;
 	/* the ring's consumer and producer positions, mapped read-only (ts_probes_ring_fill) */
 	const volatile unsigned long *rb_cons, *rb_prod;
@@ -35,6 +36,7 @@ struct ts_probe_opts {
 	bool filter_pids;	 /* only processes added with ts_probes_trace_pid */
 	bool api;		 /* hook libcuda */
 	bool driver;		 /* trace syscalls on NVIDIA device files */
+	bool watch_libs;	 /* say when an upper library (NCCL) is mapped: TS_REC_LIB_MAP */
 	const char *gpu_lib;	 /* --gpu-time: the injection library, its hand-off hooked */
 	const char *nvtx_lib;	 /* NVTX: the injection library, its hand-off hooked */
 	uint32_t rb_bytes;	 /* ring buffer size, a power of two */
@@ -52,6 +54,8 @@ int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *o
 uint64_t ts_probes_drops(const struct ts_probes *p);
 /* Bytes written to the ring buffer and not yet read; its size in *size (0: unknown). */
 uint64_t ts_probes_ring_fill(struct ts_probes *p, uint64_t *size);
+/* From now on a library mapped is reported, but its process is not stopped: the run ends. */
+void ts_probes_no_more_stops(struct ts_probes *p);
 void ts_probes_close(struct ts_probes *p);
 
 #endif

@@ -137,10 +137,11 @@ const char *ts_rec_kind_name(unsigned int kind)
 		[TS_REC_API_ENTER] = "enter",	[TS_REC_PROC] = "proc",
 		[TS_REC_GPU] = "gpu",		[TS_REC_GPU_NAME] = "gpu_name",
 		[TS_REC_GPU_INFO] = "gpu_info", [TS_REC_NVTX] = "nvtx",
-		[TS_REC_META_START] = "start",	[TS_REC_META_SYM] = "symbol",
-		[TS_REC_META_PROC] = "process", [TS_REC_META_DROPS] = "drops",
-		[TS_REC_META_END] = "end",	[TS_REC_META_LIB] = "library",
-		[TS_REC_META_NAME] = "name",	[TS_REC_META_HOST] = "host",
+		[TS_REC_LIB_MAP] = "lib_map",	[TS_REC_META_START] = "start",
+		[TS_REC_META_SYM] = "symbol",	[TS_REC_META_PROC] = "process",
+		[TS_REC_META_DROPS] = "drops",	[TS_REC_META_END] = "end",
+		[TS_REC_META_LIB] = "library",	[TS_REC_META_NAME] = "name",
+		[TS_REC_META_HOST] = "host",
 	};
 
 	return kind < 256 && names[kind] ? names[kind] : "?";
@@ -171,6 +172,8 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 		return h->size >= sizeof(struct ts_rec_gpu_info) ? TS_REC_OK : TS_REC_BAD_SIZE;
 	case TS_REC_NVTX:
 		return check_nvtx(rec);
+	case TS_REC_LIB_MAP:
+		return h->size >= sizeof(struct ts_rec_lib_map) ? TS_REC_OK : TS_REC_BAD_SIZE;
 	case TS_REC_EXIT:
 	case TS_REC_API_ENTER:
 	case TS_REC_META_END:

@@ -339,6 +339,12 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 		l->bad++;
 		return 0;
 	}
+	/* its process may be stopped, waiting for it: acted on at once, never kept */
+	if (h->kind == TS_REC_LIB_MAP) {
+		if (l->on_lib_map)
+			l->on_lib_map(l->lib_map_ctx, data);
+		return 0;
+	}
 	/* --start-at: the window has not begun */
 	if (h->ts < l->start_ns && h->kind != TS_REC_EXIT)
 		return 0;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "lib/hashmap.h"
+#include "tracesmith.h"
 #include "probe/names.h"
 #include "record/sink.h"
 
@@ -27,6 +28,9 @@ struct ts_live {
 	/* --gpu-time: what the injection library said */
 	bool gpu_time;
 	uint64_t gpu_started, gpu_failed, gpu_records, cupti_dropped;
+	/* a watched library mapped (TS_REC_LIB_MAP): hook it, resume the process */
+	void (*on_lib_map)(void *ctx, const struct ts_rec_lib_map *r);
+	void *lib_map_ctx;
 };
 
 /*

@@ -16,4 +16,5 @@ ts_report_\name:
 	report gpu_stream_sum
 	report process_sum
 	report host_sum
+	report nccl_sum
 	.section .note.GNU-stack, "", @progbits

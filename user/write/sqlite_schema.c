@@ -50,7 +50,15 @@ const char ts_sqlite_schema_sql[] =
 	" eventType INTEGER NOT NULL, category INTEGER, color INTEGER, textId INTEGER NOT NULL,"
 	" domainId INTEGER NOT NULL, domainNameId INTEGER, pid INTEGER NOT NULL,"
 	" tid INTEGER NOT NULL, endTid INTEGER, uint64Value INTEGER, int64Value INTEGER,"
-	" doubleValue REAL, categoryName TEXT);";
+	" doubleValue REAL, categoryName TEXT);"
+	/* NCCL calls, in NCCL's words; the launches each one made (its kernels' correlationId) */
+	"CREATE TABLE NCCL_CALLS (start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	" pid INTEGER NOT NULL, tid INTEGER NOT NULL, nameId INTEGER NOT NULL,"
+	" correlationId INTEGER NOT NULL, returnValue INTEGER NOT NULL, communicator TEXT,"
+	" rank INTEGER, nranks INTEGER, bytes INTEGER, datatype TEXT, redop TEXT, root INTEGER,"
+	" peer INTEGER, ncclGroup INTEGER);"
+	"CREATE TABLE NCCL_LAUNCHES (ncclCorrelationId INTEGER NOT NULL,"
+	" correlationId INTEGER NOT NULL);";
 
 const char ts_sqlite_finish_sql[] =
 	"CREATE INDEX runtime_corr ON CUPTI_ACTIVITY_KIND_RUNTIME (correlationId);"
@@ -74,6 +82,11 @@ const char ts_sqlite_finish_sql[] =
 	" AS direction, graphNodeId, timing FROM CUPTI_ACTIVITY_KIND_MEMCPY;"
 	"CREATE VIEW memsets AS SELECT start, end, end - start AS dur, deviceId, trackId, stream,"
 	" correlationId, bytes, value, graphNodeId, timing FROM CUPTI_ACTIVITY_KIND_MEMSET;"
+	"CREATE INDEX nccl_launch_corr ON NCCL_LAUNCHES (ncclCorrelationId);"
+	"CREATE VIEW nccl_ops AS SELECT n.start, n.end, n.end - n.start AS dur, n.pid, n.tid,"
+	" s.value AS name, n.correlationId, n.returnValue, n.communicator, n.rank, n.nranks,"
+	" n.bytes, n.datatype, n.redop, n.root, n.peer, n.ncclGroup"
+	" FROM NCCL_CALLS n JOIN StringIds s ON s.id = n.nameId;"
 	"CREATE VIEW driver_calls AS SELECT d.start, d.end, d.end - d.start AS dur, d.pid, d.tid,"
 	" s.value AS name, d.correlationId, d.returnValue"
 	" FROM NVIDIA_DRIVER_CALLS d JOIN StringIds s ON s.id = d.nameId;"

@@ -36,6 +36,8 @@ enum sq_stmt {
 	SQ_COUNTER,
 	SQ_META,
 	SQ_NVTX,
+	SQ_NCCL,
+	SQ_NCCL_LAUNCH,
 	SQ__COUNT,
 };
 
@@ -57,6 +59,9 @@ static const char *const insert_sql[SQ__COUNT] = {
 	[SQ_META] = "INSERT OR REPLACE INTO META VALUES (?1, ?2)",
 	[SQ_NVTX] = "INSERT INTO NVTX_EVENTS VALUES "
 		    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+	[SQ_NCCL] = "INSERT INTO NCCL_CALLS VALUES "
+		    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+	[SQ_NCCL_LAUNCH] = "INSERT INTO NCCL_LAUNCHES VALUES (?1, ?2)",
 };
 
 struct sq_writer {
@@ -222,11 +227,63 @@ static void graph_row(struct sq_writer *q, const struct ts_slice *s)
 	sq_step(q, SQ_GRAPH);
 }
 
+/* An integer arg as a column, NULL when the call has none. */
+static void bind_int_arg(sqlite3_stmt *st, int col, const struct ts_slice *s, const char *key)
+{
+	const struct ts_arg *a = ts_slice_arg(s, key);
+
+	if (a && a->type != TS_ARG_STR && a->type != TS_ARG_DIM3)
+		sqlite3_bind_int64(st, col, arg_i(s, key, 0));
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static void nccl_row(struct sq_writer *q, const struct ts_slice *s)
+{
+	sqlite3_stmt *st = q->st[SQ_NCCL];
+	const struct ts_arg *comm = ts_slice_arg(s, "communicator");
+	char hex[24];
+
+	sqlite3_bind_int64(st, 1, s->ts);
+	sqlite3_bind_int64(st, 2, s->ts + s->dur);
+	sqlite3_bind_int64(st, 3, s->pid);
+	sqlite3_bind_int64(st, 4, s->tid);
+	sqlite3_bind_int64(st, 5, sq_string(q, s->name, s->name_len));
+	sqlite3_bind_int64(st, 6, arg_i(s, "correlation_id", 0));
+	sqlite3_bind_int64(st, 7, arg_i(s, "result", 0));
+	if (comm && comm->type == TS_ARG_HEX) {
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)comm->u);
+		sqlite3_bind_text(st, 8, hex, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_null(st, 8);
+	}
+	/* an init says its own rank and size; an operation its communicator's */
+	bind_int_arg(st, 9, s, ts_slice_arg(s, "comm_rank") ? "comm_rank" : "rank");
+	bind_int_arg(st, 10, s, ts_slice_arg(s, "comm_nranks") ? "comm_nranks" : "nranks");
+	bind_int_arg(st, 11, s, "size_bytes");
+	bind_str_arg(st, 12, s, "datatype_name");
+	bind_str_arg(st, 13, s, "redop_name");
+	bind_int_arg(st, 14, s, "root");
+	bind_int_arg(st, 15, s, "peer");
+	bind_int_arg(st, 16, s, "nccl_group");
+	sq_step(q, SQ_NCCL);
+}
+
 static void host_row(struct sq_writer *q, const struct ts_slice *s)
 {
 	bool drv = s->cat && !strcmp(s->cat, "driver");
 	sqlite3_stmt *st = q->st[drv ? SQ_DRIVER : SQ_API];
 
+	if (s->cat && !strcmp(s->cat, "nccl")) {
+		nccl_row(q, s);
+		return;
+	}
+	/* a launch made inside an NCCL call: its kernels are the call's */
+	if (ts_slice_arg(s, "nccl_correlation_id")) {
+		sqlite3_bind_int64(q->st[SQ_NCCL_LAUNCH], 1, arg_i(s, "nccl_correlation_id", 0));
+		sqlite3_bind_int64(q->st[SQ_NCCL_LAUNCH], 2, arg_i(s, "correlation_id", 0));
+		sq_step(q, SQ_NCCL_LAUNCH);
+	}
 	sqlite3_bind_int64(st, 1, s->ts);
 	sqlite3_bind_int64(st, 2, s->ts + s->dur);
 	sqlite3_bind_int64(st, 3, s->pid);

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * NCCL: the stand-in libnccl (tests/fakenccl) loaded with dlopen, after
+ * start, from a wheel-like folder the tracer is not told about; two ranks as
+ * two processes. Exact counts, bytes, peers, ranks and communicator ids; the
+ * first call after the load traced; the kernels a collective or a group
+ * launches tied to it; -a with a job started after the tracer; NVIDIA's own
+ * libnccl on a host without a GPU, when the toolkit has one.
+ * Root, like the other BPF tests; each test stops what it started, by pid.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "trace_json.h"
+#include "tracer_run.h"
+#include "fakenccl/nccl_workload.h"
+
+#define REAL_NCCL "/usr/local/cuda/lib64/libnccl.so.2"
+
+static const char *fakenccl, *ncclapp;
+
+/* A fresh copy of the stand-in libnccl in DIR/tag/site-packages/nvidia/nccl/lib: a new file. */
+static char *wheel(const char *tag)
+{
+	static char path[4096];
+	char cmd[16384];
+
+	snprintf(path, sizeof(path), "%s/%s/site-packages/nvidia/nccl/lib", dir, tag);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s' '%s/libnccl.so.2'", path, fakenccl,
+		 path);
+	assert_int_equal(system(cmd), 0);
+	strcat(path, "/libnccl.so.2");
+	return path;
+}
+
+/* The nth host slice named name in process pid (any process with pid 0), or NULL. */
+static json_object *find_in(const struct trace *t, const char *name, long long pid, int nth)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		json_object *e = trace_event(t, i);
+		const char *ph = ev_str(e, "ph"), *n = ev_str(e, "name"), *cat = ev_str(e, "cat");
+
+		/* NVIDIA's NCCL marks its own calls with NVTX ranges of the same names */
+		if (!ph || strcmp(ph, "X") || !n || strcmp(n, name) ||
+		    (cat && !strcmp(cat, "nvtx")))
+			continue;
+		if (pid && ev_int(e, "pid") != pid)
+			continue;
+		if (nth-- == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int count_in(const struct trace *t, const char *name, long long pid)
+{
+	int n = 0;
+
+	while (find_in(t, name, pid, n))
+		n++;
+	return n;
+}
+
+/* Host slices of pid whose arg key is v. */
+static int count_arg(const struct trace *t, const char *name, long long pid, const char *key,
+		     long long v)
+{
+	json_object *e;
+	int i, n = 0;
+
+	for (i = 0; (e = find_in(t, name, pid, i)); i++)
+		n += ev_arg(e, key) && ev_arg_int(e, key) == v;
+	return n;
+}
+
+/* The pid of rank r: the process whose ncclCommInitRank said rank r. */
+static long long pid_of_rank(const struct trace *t, int r)
+{
+	json_object *e;
+	int i;
+
+	for (i = 0; (e = find_in(t, "ncclCommInitRank", 0, i)); i++)
+		if (ev_arg_int(e, "rank") == r)
+			return ev_int(e, "pid");
+	fail_msg("no ncclCommInitRank of rank %d", r);
+	return 0;
+}
+
+static void check_op(const struct trace *t, const char *name, long long pid, const char *dtype,
+		     long long bytes, const char *comm, int rank)
+{
+	json_object *e = find_in(t, name, pid, 0);
+
+	assert_non_null(e);
+	assert_string_equal(ev_arg_str(e, "datatype_name"), dtype);
+	assert_int_equal(ev_arg_int(e, "size_bytes"), bytes);
+	assert_string_equal(ev_arg_str(e, "communicator"), comm);
+	assert_int_equal(ev_arg_int(e, "comm_rank"), rank);
+	assert_int_equal(ev_arg_int(e, "comm_nranks"), 2);
+	assert_int_equal(ev_arg_int(e, "result"), 0);
+}
+
+/* What every two-rank run of ncclapp shows, for one rank. */
+static void check_rank(const struct trace *t, int r, const char *comm)
+{
+	long long pid = pid_of_rank(t, r), corr;
+	char suffix[64];
+	const char *name;
+	json_object *e;
+	int n;
+
+	/* the process says its rank */
+	snprintf(suffix, sizeof(suffix), " [rank %d of 2]", r);
+	name = trace_last_process_name(t, pid, &n);
+	assert_non_null(name);
+	assert_true(strlen(name) > strlen(suffix));
+	assert_string_equal(name + strlen(name) - strlen(suffix), suffix);
+	/* every call, once per rank */
+	assert_int_equal(count_in(t, "ncclCommInitRank", pid), 1);
+	assert_int_equal(count_in(t, "ncclAllReduce", pid), NW_ALLREDUCE_N);
+	assert_int_equal(count_in(t, "ncclBroadcast", pid), 1);
+	assert_int_equal(count_in(t, "ncclReduce", pid), 1);
+	assert_int_equal(count_in(t, "ncclAllGather", pid), 1);
+	assert_int_equal(count_in(t, "ncclReduceScatter", pid), 1);
+	assert_int_equal(count_in(t, "ncclSend", pid), 1);
+	assert_int_equal(count_in(t, "ncclRecv", pid), 1);
+	assert_int_equal(count_in(t, "ncclGroupStart", pid), 1);
+	assert_int_equal(count_in(t, "ncclGroupEnd", pid), 1);
+	assert_int_equal(count_in(t, "ncclCommDestroy", pid), 1);
+	/* in NCCL's words, on the shared communicator */
+	check_op(t, "ncclAllReduce", pid, "float32", NW_ALLREDUCE_COUNT * 4, comm, r);
+	assert_int_equal(count_arg(t, "ncclAllReduce", pid, "size_bytes", NW_ALLREDUCE_COUNT * 4),
+			 NW_ALLREDUCE_N);
+	assert_string_equal(ev_arg_str(find_in(t, "ncclAllReduce", pid, 0), "redop_name"), "sum");
+	check_op(t, "ncclBroadcast", pid, "int32", NW_BCAST_COUNT * 4, comm, r);
+	assert_int_equal(count_arg(t, "ncclBroadcast", pid, "root", 0), 1);
+	check_op(t, "ncclReduce", pid, "float64", NW_REDUCE_COUNT * 8, comm, r);
+	assert_int_equal(count_arg(t, "ncclReduce", pid, "root", 1), 1);
+	assert_string_equal(ev_arg_str(find_in(t, "ncclReduce", pid, 0), "redop_name"), "max");
+	check_op(t, "ncclAllGather", pid, "float16", NW_ALLGATHER_COUNT * 2, comm, r);
+	check_op(t, "ncclReduceScatter", pid, "float32", NW_RS_COUNT * 4, comm, r);
+	check_op(t, "ncclSend", pid, "uint8", NW_P2P_COUNT, comm, r);
+	check_op(t, "ncclRecv", pid, "uint8", NW_P2P_COUNT, comm, r);
+	assert_int_equal(count_arg(t, "ncclSend", pid, "peer", (r + 1) % 2), 1);
+	assert_int_equal(count_arg(t, "ncclRecv", pid, "peer", (r + 1) % 2), 1);
+	/* the group: its operations and its end share its id */
+	e = find_in(t, "ncclGroupEnd", pid, 0);
+	assert_int_equal(count_arg(t, "ncclSend", pid, "nccl_group", ev_arg_int(e, "nccl_group")),
+			 1);
+	assert_int_equal(count_arg(t, "ncclRecv", pid, "nccl_group", ev_arg_int(e, "nccl_group")),
+			 1);
+	/* each collective's launch, and the group's one launch at its end, tied to the call */
+	corr = ev_arg_int(e, "correlation_id");
+	assert_true(corr > 0);
+	assert_int_equal(count_arg(t, "cuLaunchKernel", pid, "nccl_correlation_id", corr), 1);
+	corr = ev_arg_int(find_in(t, "ncclAllReduce", pid, 1), "correlation_id");
+	assert_int_equal(count_arg(t, "cuLaunchKernel", pid, "nccl_correlation_id", corr), 1);
+	assert_int_equal(count_in(t, "cuLaunchKernel", pid), NW_KERNELS);
+	assert_int_equal(count_arg(t, "ncclSend", pid, "correlation_id",
+				   ev_arg_int(find_in(t, "ncclSend", pid, 0), "correlation_id")),
+			 1);
+}
+
+/* Two ranks of a job that dlopens NCCL late, from a folder of its own. */
+static void check_job(const struct trace *t, int nuniq)
+{
+	json_object *id = find_in(t, "ncclGetUniqueId", 0, 0);
+	const char *comm;
+
+	/* the first call after the dlopen is there */
+	assert_int_equal(count_in(t, "ncclGetUniqueId", 0), nuniq);
+	assert_non_null(id);
+	comm = ev_arg_str(id, "unique_id_hash");
+	assert_non_null(comm);
+	/* the id made is the one each rank joins with (a by-value struct on the stack) */
+	assert_string_equal(ev_arg_str(find_in(t, "ncclCommInitRank", 0, 0), "unique_id_hash"),
+			    comm);
+	assert_string_equal(ev_arg_str(find_in(t, "ncclCommInitRank", 0, 1), "communicator"), comm);
+	assert_int_equal(count_in(t, "ncclCommInitRank", 0), 2);
+	check_rank(t, 0, comm);
+	check_rank(t, 1, comm);
+	assert_int_equal(trace_count(t, "X", "ncclDevKernel_AllReduce_Sum_f32_RING_LL", GPU),
+			 2 * NW_ALLREDUCE_N);
+	assert_int_equal(trace_count(t, "X", "ncclDevKernel_SendRecv", GPU), 2);
+	assert_int_equal(trace_unmatched_flows(t), 0);
+}
+
+/*
+ * nccl_sum on the capture: one row per operation of the communicator, both
+ * ranks' calls and bytes; host-timed kernels give a GPU time but no bandwidth.
+ */
+static void check_nccl_sum(const char *cap, const char *comm)
+{
+	static const struct {
+		const char *op;
+		int calls, bytes;
+		bool gpu;
+	} want[] = {
+		{ "ncclAllReduce", 2 * NW_ALLREDUCE_N, 2 * NW_ALLREDUCE_N * NW_ALLREDUCE_COUNT * 4,
+		  1 },
+		{ "ncclBroadcast", 2, 2 * NW_BCAST_COUNT * 4, 1 },
+		{ "ncclReduce", 2, 2 * NW_REDUCE_COUNT * 8, 1 },
+		{ "ncclAllGather", 2, 2 * NW_ALLGATHER_COUNT * 2, 1 },
+		{ "ncclReduceScatter", 2, 2 * NW_RS_COUNT * 4, 1 },
+		{ "ncclSend", 2, 2 * NW_P2P_COUNT, 0 }, /* grouped: the group's end launched */
+		{ "ncclRecv", 2, 2 * NW_P2P_COUNT, 0 },
+	};
+	char cmd[8192], out[8192] = "", line[512];
+	unsigned int i, rows = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "'%s' stats '%s' --report nccl_sum --format csv", bin, cap);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	assert_int_equal(pclose(f), 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *row, *end;
+
+		snprintf(line, sizeof(line), "\n%s,%s,2,%d,%d,", want[i].op, comm, want[i].calls,
+			 want[i].bytes);
+		row = strstr(out, line);
+		if (!row)
+			fail_msg("no '%s' in nccl_sum:\n%s", line + 1, out);
+		rows++;
+		end = strchr(row + 1, '\n');
+		assert_non_null(end);
+		/* ...,Host Time,GPU Time,,: a GPU time when it launched, never a bandwidth */
+		assert_memory_equal(end - 2, ",,", 2);
+		assert_int_equal(end[-3] != ',', want[i].gpu);
+	}
+	/* and nothing else: the header and the rows */
+	for (n = 0, i = 0; out[i]; i++)
+		n += out[i] == '\n';
+	assert_int_equal(n, rows + 1);
+}
+
+static void test_nccl_two_ranks_late_dlopen(void **state)
+{
+	char *out = path_in("nccl.json"), *cap = path_in("nccl.tsbpf"), *lib = wheel("two");
+	char err[8192];
+	char *argv[] = { (char *)bin, "-v",
+			 "--lib",     (char *)fakecuda,
+			 "-o",	      out,
+			 "-o",	      cap,
+			 "--",	      (char *)ncclapp,
+			 "--cuda",    (char *)fakecuda,
+			 "--nccl",    lib,
+			 "ranks",     "2",
+			 NULL };
+	struct trace t;
+
+	(void)state;
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	/* -v says where it was found */
+	assert_non_null(strstr(err, "hooked libnccl: "));
+	assert_non_null(strstr(err, "/two/site-packages/nvidia/nccl/lib/libnccl.so.2"));
+	assert_int_equal(trace_load(&t, out), 0);
+	check_job(&t, 1);
+	check_nccl_sum(cap, ev_arg_str(find_in(&t, "ncclGetUniqueId", 0, 0), "unique_id_hash"));
+	trace_free(&t);
+}
+
+/* -a: a job started after the tracer, its library in a folder no one named. */
+static void test_nccl_all_later_job(void **state)
+{
+	char *out = path_in("nccl-all.json"), *lib = wheel("all"), err[4096] = "";
+	char *argv[] = { (char *)bin, "-a", "--lib", (char *)fakecuda, "-o", out, NULL };
+	char *job[] = {
+		(char *)ncclapp, "--cuda", (char *)fakecuda, "--nccl", lib, "ranks", "2", NULL
+	};
+	struct trace t;
+	pid_t tr, app;
+	int fd;
+
+	(void)state;
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing every process", err, sizeof(err), 30000));
+	app = start(job, NULL);
+	assert_int_equal(wait_status(app), 0);
+	usleep(200000);
+	interrupt_and_load(tr, fd, out, &t);
+	check_job(&t, 1);
+	trace_free(&t);
+}
+
+/* NVIDIA's libnccl without a GPU: the id is made, the init fails; both traced, results too. */
+static void test_nccl_real_library(void **state)
+{
+	char *out = path_in("nccl-real.json"), err[4096];
+	char *argv[] = { (char *)bin,	  "--lib",  (char *)fakecuda, "-o",   out, "--",
+			 (char *)ncclapp, "--nccl", REAL_NCCL,	      "real", NULL };
+	json_object *id, *init;
+	struct trace t;
+
+	(void)state;
+	if (access(REAL_NCCL, R_OK)) {
+		fprintf(stderr, "no %s: skipped\n", REAL_NCCL);
+		skip();
+	}
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_int_equal(count_in(&t, "ncclGetUniqueId", 0), 1);
+	assert_int_equal(count_in(&t, "ncclCommInitRank", 0), 1);
+	id = find_in(&t, "ncclGetUniqueId", 0, 0);
+	init = find_in(&t, "ncclCommInitRank", 0, 0);
+	assert_int_equal(ev_arg_int(id, "result"), 0);
+	assert_int_equal(ev_arg_int(init, "result"), 1);
+	assert_string_equal(ev_arg_str(init, "result_name"), "ncclUnhandledCudaError");
+	assert_int_equal(ev_arg_int(init, "nranks"), 1);
+	/* NVIDIA's own layout of the by-value id: the hash the id got when made */
+	assert_string_equal(ev_arg_str(init, "unique_id_hash"), ev_arg_str(id, "unique_id_hash"));
+	trace_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nccl_two_ranks_late_dlopen),
+		cmocka_unit_test(test_nccl_all_later_job),
+		cmocka_unit_test(test_nccl_real_library),
+	};
+
+	if (geteuid() != 0) {
+		if (getenv("CI")) {
+			fprintf(stderr, "test_run_nccl: CI must run these as root\n");
+			return 1;
+		}
+		fprintf(stderr, "test_run_nccl: not root, skipping (run: sudo make test)\n");
+		return 0;
+	}
+	fakenccl = getenv("TS_FAKENCCL");
+	ncclapp = getenv("TS_NCCLAPP");
+	if (!fakenccl || !ncclapp) {
+		fprintf(stderr, "set TS_FAKENCCL and TS_NCCLAPP (make bpf-test does)\n");
+		return 1;
+	}
+	if (getenv("TS_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
+	return cmocka_run_group_tests_name("nccl", tests, tracer_setup, NULL);
+}
