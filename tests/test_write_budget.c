@@ -41,6 +41,22 @@
 /* The budget the README states, beside the ring buffer: 128 MiB. */
 #define BUDGET_KB (128 * 1024)
 
+/*
+ * Under ASan (make sanitize) this test is large, and a child's peak RSS
+ * counts what it held before exec: the fork of this process. The bound is
+ * asserted in the plain build (make unit); here the figure is only printed.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
 /* How many distinct things the crafted captures have: past every cap, quick to replay. */
 #define N_MANY 300000
 
@@ -362,7 +378,7 @@ static void run_case(const struct budget_case *bc)
 	struct json_object *od;
 	long kb = gen_replay(bc, N_MANY, err, sizeof(err));
 
-	assert_true(kb < BUDGET_KB);
+	assert_true(UNDER_ASAN || kb < BUDGET_KB);
 	/* every format says what was cut, exactly */
 	od = other_data(out);
 	assert_int_equal(cut_of(od, bc->table), bc->cut);
