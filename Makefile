@@ -43,7 +43,7 @@ TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
 	     $(addprefix run/,child.c outname.c \
 		metrics_http.c flight.c libwatch.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
-	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
+	     $(addprefix cmd/,trace.c trace_opts.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
 TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti/cupti_blob.o \
 	     $(OUT)/nvtx/nvtx_blob.o $(OUT)/sql/reports_blob.o
@@ -81,6 +81,7 @@ $(OUT):
 	$(Q)mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
 
 $(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/nvtx_handoff.bpf.h \
+			 bpf/driver.bpf.h bpf/libwatch.bpf.h \
 			  bpf/tracesmith.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
