@@ -34,11 +34,11 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c) \
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
 		stats_writer.c stats_print.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
-		driver_track.c gpu_time.c nvdecode.c nvnames.c demangle.c) \
+		driver_track.c gpu_time.c nvdecode.c nvnames.c demangle.c callsite.c) \
 	     $(addprefix run/,live.c outputs.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
-TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
-	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c) \
+TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c elfsyms.c pyfind.c) \
+	     $(addprefix cupti/,gputime.c ptrace_call.c) $(addprefix run/,child.c outname.c sites.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
 	     $(addprefix cmd/,trace.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
@@ -72,7 +72,7 @@ tracesmith-bpf: $(BIN)
 $(OUT):
 	$(Q)mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
 
-$(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/tracesmith.h | $(OUT)
+$(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/pystack.bpf.h bpf/tracesmith.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

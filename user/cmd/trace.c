@@ -21,6 +21,7 @@
 #include "probe/loader.h"
 #include "run/outputs.h"
 #include "run/live.h"
+#include "run/sites.h"
 #include "cupti/gputime.h"
 #include "run/outname.h"
 #include "lib/util.h"
@@ -72,6 +73,7 @@ struct trace_opts {
 	uint32_t rb_mb;
 	bool no_driver, driver_only;
 	bool gpu_time;	   /* --gpu-time: CUPTI's GPU times, through the injection library */
+	bool stacks;	   /* --stacks: each call's native caller and Python stack */
 	const char *cupti; /* --cupti PATH */
 	uint64_t start_at; /* --start-at: CLOCK_REALTIME ns to record from (0: now) */
 	enum ts_kill kill;
@@ -117,6 +119,10 @@ static void usage(void)
 	       "                        library is loaded into the process with ptrace\n"
 	       "      --cupti PATH      the libcupti.so for --gpu-time (default: the one the\n"
 	       "                        program has, beside its libcudart, or CUDA's)\n"
+	       "      --stacks          each call's call site: its native caller (library!\n"
+	       "                        symbol+0xoff) and, for calls that launch, copy, set,\n"
+	       "                        allocate, free or synchronize, the Python stack of\n"
+	       "                        the thread (CPython 3.11, 3.12)\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 	       "  -h, --help            this help\n"
 	       "\n"
@@ -218,6 +224,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "driver-only", no_argument, NULL, 'D' },
 		{ "gpu-time", no_argument, NULL, 'G' },
 		{ "cupti", required_argument, NULL, 'C' },
+		{ "stacks", no_argument, NULL, 'P' },
 		{ "start-at", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -269,6 +276,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'C':
 			o->cupti = optarg;
+			break;
+		case 'P':
+			o->stacks = true;
 			break;
 		case 'T':
 			if (ts_parse_wall_time(optarg, &o->start_at)) {
@@ -339,6 +349,8 @@ struct trace_run {
 	struct ts_live live;
 	struct ts_child child;
 	struct ts_gpu_time gpu;
+	struct ts_sites sites;		/* --stacks */
+	struct ts_live_sites sites_ops; /* how live reaches it */
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
@@ -536,6 +548,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		.api = !r->o.driver_only,
 		.driver = !r->o.no_driver,
 		.gpu_lib = r->o.gpu_time ? r->gpu.lib : NULL,
+		.stacks = r->o.stacks,
 		.rb_bytes = r->o.rb_mb << 20,
 		.on_record = ts_live_on_record,
 		.ctx = &r->live,
@@ -548,6 +561,12 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	if (err)
 		return err;
 	r->live.sink = &r->outs.base;
+	if (r->o.stacks) {
+		ts_sites_init(&r->sites, &r->probes);
+		r->sites_ops = (struct ts_live_sites){ ts_sites_proc, ts_sites_caller,
+						       ts_sites_exit, &r->sites };
+		r->live.sites = &r->sites_ops;
+	}
 	err = ts_live_start(&r->live, r->o.all ? TS_MODE_SYSTEM_WIDE : 0, r->start_mono, TS_VERSION,
 			    r->cmdline);
 	if (err)
@@ -578,6 +597,9 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		warn("cannot add pid to the BPF filter: %s\n", strerror(-err));
 		return err;
 	}
+	/* -p: its interpreter is running already: found before its next call */
+	if (r->o.pid && r->o.stacks)
+		ts_sites_proc(&r->sites, r->o.pid);
 	return 0;
 }
 
@@ -687,6 +709,8 @@ cleanup:
 	ts_child_free(&r->child);
 	ts_gpu_time_cleanup(&r->gpu);
 	ts_live_free(&r->live);
+	if (r->o.stacks)
+		ts_sites_free(&r->sites);
 	free(r->offsets);
 	free(r);
 	return ret;

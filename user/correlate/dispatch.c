@@ -256,6 +256,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	if (corr)
 		ts_arg_u64(&s, "correlation_id", corr);
 	add_call_args(&s, &call, result, sizeof(result));
+	ts_site_args(c, r, &s);
 	c->w->ops->slice(c->w, &s);
 }
 
@@ -364,6 +365,7 @@ static void thread_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	t = (struct ts_thr *)(uintptr_t)v;
 	close_open_call(c, h->pid, h->tid, t, h->ts);
 	ts_drv_flush(c, t, 0, 0, NULL);
+	ts_site_forget(c, h->pid, h->tid, false);
 	free(t);
 }
 
@@ -394,6 +396,7 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	ts_hmap_del_all(&c->allocs, pid);
 	ts_hmap_free_owned(&c->streams, false, pid);
 	ts_graph_forget(c, pid, false);
+	ts_site_forget(c, pid, 0, true);
 }
 
 static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)
@@ -480,6 +483,11 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 	case TS_REC_META_NAME:
 		meta_name(c, rec);
 		break;
+	case TS_REC_STACK:
+	case TS_REC_PYCODE:
+	case TS_REC_META_CALLER:
+		ts_site_record(c, rec);
+		break;
 	default:
 		break;
 	}
@@ -562,6 +570,7 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free(&c->recovered);
 	ts_hmap_free(&c->allocs);
 	ts_graph_forget(c, 0, true);
+	ts_site_free(c);
 	ts_symtab_free(&c->syms);
 	free(c->tracer_cmdline);
 	while (c->nhosts)

@@ -333,6 +333,13 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 	bpf_program__set_autoload(p->skel->progs.ts_gpu_batch, !!o->gpu_lib);
 	bpf_program__set_autoload(p->skel->progs.ts_gpu_name, !!o->gpu_lib);
 	p->skel->rodata->filter_pids = o->filter_pids;
+	p->skel->rodata->call_sites = o->stacks;
+	p->skel->rodata->py_stacks = o->stacks;
+	/* without --stacks its maps are never used: one entry each, no memory */
+	if (!o->stacks) {
+		bpf_map__set_max_entries(p->skel->maps.py_procs, 1);
+		bpf_map__set_max_entries(p->skel->maps.py_codes, 1);
+	}
 	p->skel->rodata->trace_driver = o->driver && have_syscall_tracepoints();
 	set_driver_autoload(p->skel, p->skel->rodata->trace_driver);
 	for (i = 0; i < ts_nhooks; i++)
@@ -375,6 +382,16 @@ int ts_probes_trace_pid(struct ts_probes *p, pid_t pid)
 	__u8 one = 1;
 
 	return bpf_map__update_elem(p->skel->maps.traced, &key, sizeof(key), &one, sizeof(one),
+				    BPF_ANY);
+}
+
+int ts_probes_py_proc(struct ts_probes *p, uint32_t pid, const struct ts_py_proc *pp)
+{
+	__u32 key = pid;
+
+	if (!pp)
+		return bpf_map__delete_elem(p->skel->maps.py_procs, &key, sizeof(key), 0);
+	return bpf_map__update_elem(p->skel->maps.py_procs, &key, sizeof(key), pp, sizeof(*pp),
 				    BPF_ANY);
 }
 

@@ -31,6 +31,7 @@ struct ts_probe_opts {
 	bool filter_pids;	 /* only processes added with ts_probes_trace_pid */
 	bool api;		 /* hook libcuda */
 	bool driver;		 /* trace syscalls on NVIDIA device files */
+	bool stacks;		 /* --stacks: call sites (native caller, Python frames) */
 	const char *gpu_lib;	 /* --gpu-time: the injection library, its hand-off hooked */
 	uint32_t rb_bytes;	 /* ring buffer size, a power of two */
 	ring_buffer_sample_fn on_record;
@@ -44,6 +45,9 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o);
 int ts_probes_trace_pid(struct ts_probes *p, pid_t pid);
 /* Hook one more copy of libcuda (another container's); offsets per ts_syms. */
 int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *offsets);
+/* --stacks: where pid's interpreter keeps things (NULL: forget pid). 0 or -errno. */
+struct ts_py_proc;
+int ts_probes_py_proc(struct ts_probes *p, uint32_t pid, const struct ts_py_proc *pp);
 uint64_t ts_probes_drops(const struct ts_probes *p);
 void ts_probes_close(struct ts_probes *p);
 

@@ -328,6 +328,31 @@ static void gpu_info(struct ts_live *l, const struct ts_rec_gpu_info *r)
 	}
 }
 
+/*
+ * --stacks: a call's site. Its caller is named at first sight (META_CALLER,
+ * before the stack that names it); a call that should have had Python frames
+ * from a process whose interpreter is not known yet sends us looking again.
+ */
+static int stack_record(struct ts_live *l, const struct ts_rec_stack *r)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	const struct ts_live_sites *s = l->sites;
+	const struct ts_sym *syms;
+	unsigned int n = ts_syms(&syms);
+	char name[1024];
+
+	if (!s)
+		return 0;
+	if (!(r->hdr.flags & TS_STACK_F_PY) && r->hdr.aux < n &&
+	    ts_hook_wants_stack(&ts_hooks[syms[r->hdr.aux].hook]))
+		s->proc(s->ctx, r->hdr.pid);
+	if (!s->caller(s->ctx, r->hdr.pid, r->caller, name, sizeof(name)))
+		return 0;
+	ts_meta_build(buf, TS_REC_META_CALLER, r->hdr.pid, r->hdr.ts, 0, r->caller, 0, name,
+		      strlen(name), NULL, 0);
+	return put(l, buf);
+}
+
 int ts_live_on_record(void *ctx, void *data, size_t size)
 {
 	struct ts_live *l = ctx;
@@ -349,8 +374,16 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 		if (err)
 			return err;
 	}
-	if (h->kind == TS_REC_PROC)
+	if (h->kind == TS_REC_PROC) {
+		if (l->sites)
+			l->sites->proc(l->sites->ctx, h->pid);
 		return proc_record(l, data);
+	}
+	if (h->kind == TS_REC_STACK) {
+		err = stack_record(l, data);
+		if (err)
+			return err;
+	}
 	if (h->kind == TS_REC_GPU_INFO)
 		gpu_info(l, data);
 	if (h->kind == TS_REC_GPU)
@@ -359,6 +392,8 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 		err = put(l, data);
 		if (!(h->flags & TS_EXIT_F_THREAD))
 			ts_hmap_free_owned(&l->seen, false, h->pid);
+		if (!(h->flags & TS_EXIT_F_THREAD) && l->sites)
+			l->sites->exit(l->sites->ctx, h->pid);
 		return err;
 	}
 	err = ts_live_describe_pid(l, h->pid, h->ts);
