@@ -61,7 +61,7 @@ UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_p
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_gputime test_run_merge test_run_probes test_run_untrusted \
-	      test_run_trust)
+	      test_run_trust test_run_stacks)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB)

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,59 @@ void ts_sites_init(struct ts_sites *s, struct ts_probes *probes)
 	s->probes = probes;
 }
 
+/* what is kept of a process: its maps text and its root folder (an O_PATH fd) */
+struct ts_sites_maps {
+	int root;
+	size_t len;
+	char text[];
+};
+
+static void maps_free(struct ts_sites_maps *m)
+{
+	if (m && m->root >= 0)
+		close(m->root);
+	free(m);
+}
+
+static void maps_drop(struct ts_sites *s, uint32_t pid)
+{
+	struct ts_sites_maps *m = ts_hmap_get_ptr(&s->maps, pid, 0);
+
+	if (m && ts_hmap_del(&s->maps, pid, 0, NULL))
+		maps_free(m);
+}
+
+/* Read pid's mappings now (kept in place of the last read); NULL when it is gone. */
+static struct ts_sites_maps *maps_read(struct ts_sites *s, uint32_t pid)
+{
+	static char text[TS_SITES_MAPS_MAX];
+	struct ts_sites_maps *m;
+	char path[64];
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	n = ts_read_file(path, text, sizeof(text));
+	if (n <= 0)
+		return NULL;
+	m = malloc(sizeof(*m) + n);
+	if (!m)
+		return NULL;
+	memcpy(m->text, text, n);
+	m->len = n;
+	snprintf(path, sizeof(path), "/proc/%u/root", pid);
+	m->root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (m->root < 0) {
+		maps_free(m);
+		return NULL;
+	}
+	maps_drop(s, pid);
+	if (ts_hmap_put(&s->maps, pid, 0, (uintptr_t)m)) {
+		maps_free(m);
+		return NULL;
+	}
+	return m;
+}
+
 void ts_sites_proc(void *ctx, uint32_t pid)
 {
 	struct ts_sites *s = ctx;
@@ -29,6 +86,8 @@ void ts_sites_proc(void *ctx, uint32_t pid)
 	char path[4096];
 	int err;
 
+	/* a new thread's first call, or an exec: the mappings as they are now */
+	maps_read(s, pid);
 	if (looks >= TS_SITES_RETRIES)
 		return; /* found, settled, or looked for often enough */
 	err = ts_py_find(pid, &pp, &minor, path, sizeof(path));
@@ -58,49 +117,57 @@ void ts_sites_proc(void *ctx, uint32_t pid)
 	ts_hmap_put(&s->procs, pid, 0, looks + 1);
 }
 
-/* The symbols of a mapped file, loaded once and kept (TS_SITES_FILES at most). */
-static const struct ts_elfsyms *file_syms(struct ts_sites *s, uint32_t pid, const char *file)
+/* The symbols of a mapped file (under the process's root), loaded once and kept. */
+static const struct ts_elfsyms *file_syms(struct ts_sites *s, int root, const char *file)
 {
 	char path[4096 + 32];
 	unsigned int i;
+	struct stat st;
 
+	if (fstatat(root, file + 1, &st, 0))
+		return NULL;
 	for (i = 0; i < TS_SITES_FILES; i++)
-		if (s->files[i].used && !strcmp(s->files[i].path, file))
+		if (s->files[i].used && s->files[i].dev == st.st_dev &&
+		    s->files[i].ino == st.st_ino)
 			return &s->files[i].syms;
 	i = s->next_file++ % TS_SITES_FILES;
 	ts_elfsyms_free(&s->files[i].syms);
 	s->files[i].used = false;
-	snprintf(path, sizeof(path), "/proc/%u/root%s", pid, file);
+	/* through the kept root: the process may be gone, its files are not */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d%s", root, file);
 	if (ts_elfsyms_load(&s->files[i].syms, path))
 		return NULL;
-	snprintf(s->files[i].path, sizeof(s->files[i].path), "%s", file);
+	s->files[i].dev = st.st_dev;
+	s->files[i].ino = st.st_ino;
 	s->files[i].used = true;
 	return &s->files[i].syms;
 }
 
-/* The mapping of pid holding addr: its file and addr's offset in it. */
-static bool find_mapping(uint32_t pid, uint64_t addr, char *file, size_t len, uint64_t *fileoff)
+/* The mapping holding addr in the maps kept: its file and addr's offset in it. */
+static bool find_mapping(const struct ts_sites_maps *m, uint64_t addr, char *file, size_t len,
+			 uint64_t *fileoff)
 {
-	char maps[64], line[4096 + 128], name[4096];
-	uint64_t start, end, off;
-	bool found = false;
-	FILE *f;
+	const char *line = m->text, *end = m->text + m->len, *nl;
+	char buf[4096 + 128], name[4096];
+	uint64_t start, stop, off;
+	size_t n;
 
-	snprintf(maps, sizeof(maps), "/proc/%u/maps", pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*u %4095s", &start,
-			   &end, &off, name) != 4 ||
-		    addr < start || addr >= end || name[0] != '/')
+	for (; line < end; line = nl + 1) {
+		nl = memchr(line, '\n', end - line);
+		if (!nl)
+			nl = end;
+		n = (size_t)(nl - line) < sizeof(buf) - 1 ? (size_t)(nl - line) : sizeof(buf) - 1;
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		if (sscanf(buf, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*u %4095s", &start,
+			   &stop, &off, name) != 4 ||
+		    addr < start || addr >= stop || name[0] != '/')
 			continue;
 		snprintf(file, len, "%s", name);
 		*fileoff = addr - start + off;
-		found = true;
+		return true;
 	}
-	fclose(f);
-	return found;
+	return false;
 }
 
 /* "libfoo.so!symbol+0x1c", "libfoo.so+0x1234" without a symbol, "0x7f..." without a file */
@@ -112,13 +179,19 @@ static void name_caller(struct ts_sites *s, uint32_t pid, uint64_t addr, char *o
 	const char *base;
 	uint64_t off, vaddr = UINT64_MAX;
 
-	if (!find_mapping(pid, addr, file, sizeof(file), &off)) {
-		snprintf(out, len, "0x%" PRIx64, addr);
-		return;
+	struct ts_sites_maps *m = ts_hmap_get_ptr(&s->maps, pid, 0);
+
+	/* not in the maps kept: a library loaded since, if the process is still there */
+	if (!m || !find_mapping(m, addr, file, sizeof(file), &off)) {
+		m = maps_read(s, pid);
+		if (!m || !find_mapping(m, addr, file, sizeof(file), &off)) {
+			snprintf(out, len, "0x%" PRIx64, addr);
+			return;
+		}
 	}
 	base = strrchr(file, '/');
 	base = base ? base + 1 : file;
-	syms = file_syms(s, pid, file);
+	syms = file_syms(s, m->root, file);
 	if (syms)
 		vaddr = ts_elfsyms_vaddr(syms, off);
 	if (vaddr != UINT64_MAX)
@@ -160,11 +233,13 @@ void ts_sites_exit(void *ctx, uint32_t pid)
 		ts_probes_py_proc(s->probes, pid, NULL);
 	ts_hmap_del(&s->procs, pid, 0, NULL);
 	ts_hmap_del_all(&s->callers, pid);
+	maps_drop(s, pid);
 	s->ncallers -= before - s->callers.count;
 }
 
 void ts_sites_free(struct ts_sites *s)
 {
+	struct ts_hent *e;
 	unsigned int i;
 
 	if (!s)
@@ -173,6 +248,9 @@ void ts_sites_free(struct ts_sites *s)
 		warn("--stacks: %" PRIu64 " native callers were over the bound of %u names: "
 		     "shown as addresses\n",
 		     s->unnamed, TS_SITES_MAX_CALLERS);
+	ts_hmap_for_each (&s->maps, e)
+		maps_free((struct ts_sites_maps *)(uintptr_t)e->val);
+	ts_hmap_free(&s->maps);
 	ts_hmap_free(&s->procs);
 	ts_hmap_free(&s->callers);
 	for (i = 0; i < TS_SITES_FILES; i++)

@@ -17,7 +17,8 @@
 
 #define TS_SITES_MAX_CALLERS 65536
 #define TS_SITES_FILES	     16
-#define TS_SITES_RETRIES     16 /* looks for an interpreter not there yet, per process */
+#define TS_SITES_RETRIES     16		/* looks for an interpreter not there yet, per process */
+#define TS_SITES_MAPS_MAX    (4u << 20) /* bytes of /proc/PID/maps kept per process */
 
 struct ts_probes;
 
@@ -25,9 +26,15 @@ struct ts_sites {
 	struct ts_probes *probes;
 	struct ts_hmap procs;	/* (pid, 0) -> enum in sites.c */
 	struct ts_hmap callers; /* (pid, address) -> 1: named */
+	/*
+	 * (pid, 0) -> struct ts_sites_maps *: the process's mappings and root, as
+	 * last read, so that a process gone before its records are drained still
+	 * has its callers named
+	 */
+	struct ts_hmap maps;
 	uint64_t ncallers, unnamed;
 	struct {
-		char path[4096];
+		uint64_t dev, ino; /* the file, whatever its path in whichever root */
 		struct ts_elfsyms syms;
 		bool used;
 	} files[TS_SITES_FILES];

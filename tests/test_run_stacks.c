@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --stacks: every launch, allocation, free and synchronize of a real CPython
+ * program (Debian's python3.11, tests/pystack_app.py calling the stand-in
+ * driver through ctypes, which releases the GIL) carries its Python stack,
+ * frame by frame, and its native caller; a C program gets its callers and
+ * no stack. Under --, under -p, and for a process that exits before the
+ * tracer drains its records (the tracer is stopped meanwhile). Exact counts.
+ * Root, like the other BPF tests; each test stops what it started, by pid.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "trace_json.h"
+#include "tracer_run.h"
+#include "workloads.h"
+
+static const char *python = "/usr/bin/python3.11";
+static char app[PATH_MAX];
+
+/* The line of pystack_app.py marked "# @mark". */
+static int line_of(const char *mark)
+{
+	char line[512], want[64];
+	FILE *f = fopen(app, "r");
+	int n = 0, found = 0;
+
+	assert_non_null(f);
+	snprintf(want, sizeof(want), "# @%s\n", mark);
+	while (!found && fgets(line, sizeof(line), f)) {
+		n++;
+		if (strstr(line, want))
+			found = n;
+	}
+	fclose(f);
+	assert_true(found > 0);
+	return found;
+}
+
+/* "APP:LINE function" */
+static char *frame(char *buf, size_t len, const char *mark, const char *func)
+{
+	int n = snprintf(buf, len, "%s:%d %s", app, line_of(mark), func);
+
+	assert_true(n > 0 && (size_t)n < len);
+	return buf;
+}
+
+/* Calls named name whose py_stack is exactly want (NULL: with no py_stack). */
+static int count_stack(const struct trace *t, const char *name, const char *want)
+{
+	int i, n = 0;
+	json_object *e;
+
+	for (i = 0; (e = trace_find(t, "X", name, HOST, i)); i++) {
+		const char *s = ev_arg_str(e, "py_stack");
+
+		if (want ? s && !strcmp(s, want) : !s)
+			n++;
+	}
+	return n;
+}
+
+/* Calls named name whose py_stack starts with prefix. */
+static int count_stack_prefix(const struct trace *t, const char *name, const char *prefix)
+{
+	int i, n = 0;
+	json_object *e;
+
+	for (i = 0; (e = trace_find(t, "X", name, HOST, i)); i++) {
+		const char *s = ev_arg_str(e, "py_stack");
+
+		if (s && !strncmp(s, prefix, strlen(prefix)))
+			n++;
+	}
+	return n;
+}
+
+/* Every host call of the trace has a caller starting with prefix. */
+static void callers_are(const struct trace *t, const char *prefix)
+{
+	int i, n = 0;
+	json_object *e;
+
+	for (i = 0; (e = trace_find(t, "X", NULL, HOST, i)); i++) {
+		const char *c = ev_arg_str(e, "caller");
+
+		assert_non_null(c);
+		if (strncmp(c, prefix, strlen(prefix)))
+			fail_msg("caller %s of %s, not %s...", c, ev_str(e, "name"), prefix);
+		n++;
+	}
+	assert_true(n > 0);
+}
+
+/* What pystack_app.py's calls must say, frame by frame, with exact counts. */
+static void check_app(const struct trace *t, bool from_start)
+{
+	char a[PATH_MAX + 64], b[PATH_MAX + 64], c[PATH_MAX + 64], d[PATH_MAX + 64];
+	char want[5 * (PATH_MAX + 64)];
+
+	/* Model.step's launches: launch <- Model.step <- main <- <module> */
+	snprintf(want, sizeof(want), "%s <- %s <- %s <- %s",
+		 frame(a, sizeof(a), "launch", "launch"),
+		 frame(b, sizeof(b), "step_launch", "Model.step"),
+		 frame(c, sizeof(c), "main_step", "main"),
+		 frame(d, sizeof(d), "module", "<module>"));
+	assert_int_equal(count_stack(t, "cuLaunchKernel", want), 2);
+	/* the second thread's: launch <- worker <- threading's frames */
+	snprintf(want, sizeof(want), "%s <- %s <- /usr/lib/python3.11/threading.py:",
+		 frame(a, sizeof(a), "launch", "launch"),
+		 frame(b, sizeof(b), "worker_launch", "worker"));
+	assert_int_equal(count_stack_prefix(t, "cuLaunchKernel", want), 3);
+	assert_int_equal(trace_count(t, "X", "cuLaunchKernel", HOST), 5);
+	snprintf(want, sizeof(want), "%s <- %s <- %s", frame(a, sizeof(a), "alloc", "Model.step"),
+		 frame(c, sizeof(c), "main_step", "main"),
+		 frame(d, sizeof(d), "module", "<module>"));
+	assert_int_equal(count_stack(t, "cuMemAlloc_v2", want), 1);
+	snprintf(want, sizeof(want), "%s <- %s <- %s", frame(a, sizeof(a), "free", "Model.step"),
+		 frame(c, sizeof(c), "main_step", "main"),
+		 frame(d, sizeof(d), "module", "<module>"));
+	assert_int_equal(count_stack(t, "cuMemFree_v2", want), 1);
+	snprintf(want, sizeof(want), "%s <- %s", frame(a, sizeof(a), "sync", "main"),
+		 frame(d, sizeof(d), "module", "<module>"));
+	assert_int_equal(count_stack(t, "cuCtxSynchronize", want), 1);
+	/* not a call that submits, allocates, frees or synchronizes: no stack walked */
+	assert_int_equal(count_stack(t, "cuModuleGetFunction", NULL), from_start ? 1 : 0);
+	/* ctypes calls through libffi: every call's caller is there */
+	callers_are(t, "libffi.so");
+}
+
+/* --: found at exec or first call; the program waits to be released until it is. */
+static void test_stacks_command(void **state)
+{
+	char *go = path_in("go-cmd"), *out = path_in("cmd.json"), err[16384] = "";
+	char *argv[] = { (char *)bin, "--stacks", "-v",		  "--lib", (char *)fakecuda, "-o",
+			 out,	      "--",	  (char *)python, app,	   (char *)fakecuda, go,
+			 NULL };
+	struct trace t;
+	pid_t tr;
+	int fd;
+
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "runs CPython 3.11", err, sizeof(err), 30000));
+	close(creat(go, 0644));
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	check_app(&t, true);
+	trace_free(&t);
+}
+
+/*
+ * -p on a running interpreter, and a process that exits before its records
+ * are drained: the tracer is stopped while the program runs and ends; the
+ * code objects were read by BPF, its mappings when it was attached.
+ */
+static void test_stacks_pid_gone_before_drain(void **state)
+{
+	char *go = path_in("go-pid"), *out = path_in("pid.json"), err[16384] = "";
+	char *prog[] = { (char *)python, app, (char *)fakecuda, go, NULL };
+	char pidarg[16], *argv[] = { (char *)bin, "--stacks", "-v", "--lib", (char *)fakecuda,
+				     "-p",	  pidarg,     "-o", out,     NULL };
+	struct trace t;
+	pid_t a, tr;
+	int fd;
+
+	a = start(prog, NULL);
+	snprintf(pidarg, sizeof(pidarg), "%d", a);
+	/* it has called cuInit and waits for go; the tracer finds its interpreter at attach */
+	usleep(500000);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
+	assert_non_null(strstr(err, "runs CPython 3.11"));
+	kill(tr, SIGSTOP);
+	close(creat(go, 0644));
+	assert_int_equal(wait_status(a), 0);
+	kill(tr, SIGCONT);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	check_app(&t, false);
+	trace_free(&t);
+}
+
+/* A C program: its callers are its own functions, and no call has a Python stack. */
+static void test_stacks_c_program(void **state)
+{
+	char *out = path_in("c.json"), err[8192] = "";
+	char *argv[] = { (char *)bin, "--stacks",      "--lib", (char *)fakecuda, "-o",	    out,
+			 "--",	      (char *)fakeapp, "--lib", (char *)fakecuda, "triton", NULL };
+	json_object *e;
+	struct trace t;
+	int i;
+
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	assert_int_equal(count_stack(&t, "cuLaunchKernel", NULL), TRITON_N);
+	assert_int_equal(count_stack(&t, "cuStreamSynchronize", NULL), 1);
+	for (i = 0; (e = trace_find(&t, "X", "cuLaunchKernel", HOST, i)); i++)
+		assert_string_equal(ev_arg_str(e, "caller"), "fakeapp!mode_triton+0x116");
+	assert_int_equal(i, TRITON_N);
+	e = trace_find(&t, "X", "cuDevicePrimaryCtxRetain", HOST, 0);
+	assert_non_null(e);
+	assert_non_null(ev_arg_str(e, "caller"));
+	assert_int_equal(strncmp(ev_arg_str(e, "caller"), "fakeapp!init_ctx+0x", 19), 0);
+	trace_free(&t);
+}
+
+/* Without --stacks nothing changes: no caller, no stack. */
+static void test_stacks_off(void **state)
+{
+	struct trace t;
+	json_object *e;
+	int i;
+
+	assert_int_equal(trace_mode(path_in("off.json"), "triton", &t), 0);
+	for (i = 0; (e = trace_find(&t, "X", NULL, HOST, i)); i++) {
+		assert_null(ev_arg(e, "caller"));
+		assert_null(ev_arg(e, "py_stack"));
+	}
+	assert_true(i > 0);
+	trace_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stacks_command),
+		cmocka_unit_test(test_stacks_pid_gone_before_drain),
+		cmocka_unit_test(test_stacks_c_program),
+		cmocka_unit_test(test_stacks_off),
+	};
+
+	if (geteuid() != 0) {
+		if (getenv("CI")) {
+			fprintf(stderr, "test_run_stacks: CI must run these as root\n");
+			return 1;
+		}
+		fprintf(stderr, "test_run_stacks: not root, skipping (run: sudo make test)\n");
+		return 0;
+	}
+	if (getenv("TS_PYTHON"))
+		python = getenv("TS_PYTHON");
+	if (access(python, X_OK)) {
+		fprintf(stderr, "test_run_stacks: no %s, skipping (set TS_PYTHON)\n", python);
+		return 0;
+	}
+	if (!realpath("tests/pystack_app.py", app)) {
+		fprintf(stderr, "test_run_stacks: run from the repository root\n");
+		return 1;
+	}
+	if (getenv("TS_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
+	return cmocka_run_group_tests_name("stacks", tests, tracer_setup, NULL);
+}
