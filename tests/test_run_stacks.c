@@ -65,7 +65,9 @@ static int count_stack(const struct trace *t, const char *name, const char *want
 	for (i = 0; (e = trace_find(t, "X", name, HOST, i)); i++) {
 		const char *s = ev_arg_str(e, "py_stack");
 
-		if (want ? s && !strcmp(s, want) : !s)
+		if (!want && !s)
+			n++;
+		else if (want && s && !strcmp(s, want))
 			n++;
 	}
 	return n;
