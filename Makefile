@@ -56,7 +56,8 @@ PLANTED  := $(OUT)/planted/libplanted.so
 # runs of the whole tool (root, real BPF) test_run_<topic>.
 UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_probe \
 	      test_record test_record_valid test_record_launch test_correlate test_correlate_names \
-	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_write_json \
+	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_correlate_stacks \
+	      test_write_json \
 	      test_write_stats test_write_golden test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \

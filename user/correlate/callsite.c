@@ -14,9 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "correlate/corr_int.h"
+#include "lib/util.h"
 
-/* code objects kept in all: past it, frames of new ones show as "?" (counted) */
-#define MAX_PYCODES 65536
+/*
+ * code objects kept at once (at most ~3 KiB each, their names and line table):
+ * past it, frames of new ones show as "?", counted and said once
+ */
+#define MAX_PYCODES 16384u
 
 struct pycode {
 	int32_t firstlineno;
@@ -90,16 +94,22 @@ static size_t str_utf8(const char *raw, size_t len, uint8_t kind, char *out)
 
 static void pycode_record(struct ts_corr *c, const struct ts_rec_pycode *r)
 {
-	/* each character at most 4 UTF-8 bytes: TS_PY_NAME bytes of 1-byte characters */
-	size_t cap = sizeof(struct pycode) + 2 * (4 * TS_PY_NAME + 1) + r->table_len;
+	/* each character at most 4 UTF-8 bytes */
+	static char qual[4 * TS_PY_NAME + 1], file[4 * TS_PY_NAME + 1];
+	size_t ql = str_utf8(r->qual, r->qual_len, r->qual_kind, qual),
+	       fl = str_utf8(r->file, r->file_len, r->file_kind, file);
+	bool known = ts_hmap_get_ptr(&c->pycodes, r->hdr.pid, r->code);
 	struct pycode *p;
 	char *q;
 
-	if (!ts_hmap_get_ptr(&c->pycodes, r->hdr.pid, r->code) && c->npycodes >= MAX_PYCODES) {
-		c->pycodes_over++;
+	if (!known && c->npycodes >= MAX_PYCODES) {
+		if (!c->pycodes_over++)
+			warn("--stacks: more than %u Python code objects: frames of later ones "
+			     "show as ?\n",
+			     MAX_PYCODES);
 		return;
 	}
-	p = malloc(cap);
+	p = malloc(sizeof(*p) + r->table_len + ql + 1 + fl + 1);
 	if (!p)
 		return;
 	p->firstlineno = r->firstlineno;
@@ -110,14 +120,12 @@ static void pycode_record(struct ts_corr *c, const struct ts_rec_pycode *r)
 	p->table = (uint8_t *)q;
 	memcpy(p->table, r->table, r->table_len);
 	q += r->table_len;
-	p->qual = q;
-	q += str_utf8(r->qual, r->qual_len, r->qual_kind, q) + 1;
-	p->file = q;
-	str_utf8(r->file, r->file_len, r->file_kind, q);
-	if (!ts_hmap_get_ptr(&c->pycodes, r->hdr.pid, r->code))
-		c->npycodes++;
+	p->qual = memcpy(q, qual, ql + 1);
+	p->file = memcpy(q + ql + 1, file, fl + 1);
 	if (ts_hmap_put_owned(&c->pycodes, r->hdr.pid, r->code, p))
-		c->npycodes--;
+		return;
+	if (!known)
+		c->npycodes++;
 }
 
 static void caller_record(struct ts_corr *c, const struct ts_rec_meta *m)
