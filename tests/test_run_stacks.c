@@ -26,7 +26,7 @@
 #include "workloads.h"
 
 static const char *python = "/usr/bin/python3.11";
-static char app[PATH_MAX];
+static char app[PATH_MAX], threading_py[PATH_MAX];
 
 /* The line of pystack_app.py marked "# @mark". */
 static int line_of(const char *mark)
@@ -118,10 +118,9 @@ static void check_app(const struct trace *t, bool from_start)
 		 frame(c, sizeof(c), "main_step", "main"),
 		 frame(d, sizeof(d), "module", "<module>"));
 	assert_int_equal(count_stack(t, "cuLaunchKernel", want), 2);
-	/* the second thread's: launch <- worker <- threading's frames */
-	snprintf(want, sizeof(want), "%s <- %s <- /usr/lib/python3.11/threading.py:",
-		 frame(a, sizeof(a), "launch", "launch"),
-		 frame(b, sizeof(b), "worker_launch", "worker"));
+	/* the second thread's: launch <- worker <- threading.py's Thread.run, ... */
+	snprintf(want, sizeof(want), "%s <- %s <- %s", frame(a, sizeof(a), "launch", "launch"),
+		 frame(b, sizeof(b), "worker_launch", "worker"), threading_py);
 	assert_int_equal(count_stack_prefix(t, "cuLaunchKernel", want), 3);
 	assert_int_equal(trace_count(t, "X", "cuLaunchKernel", HOST), 5);
 	snprintf(want, sizeof(want), "%s <- %s <- %s", frame(a, sizeof(a), "alloc", "Model.step"),
@@ -153,7 +152,7 @@ static void test_stacks_command(void **state)
 	int fd;
 
 	tr = start(argv, &fd);
-	assert_true(wait_for(fd, "runs CPython 3.11", err, sizeof(err), 30000));
+	assert_true(wait_for(fd, "runs CPython 3.", err, sizeof(err), 30000));
 	close(creat(go, 0644));
 	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
 	assert_int_equal(trace_load(&t, out), 0);
@@ -182,7 +181,7 @@ static void test_stacks_pid_gone_before_drain(void **state)
 	usleep(500000);
 	tr = start(argv, &fd);
 	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
-	assert_non_null(strstr(err, "runs CPython 3.11"));
+	assert_non_null(strstr(err, "runs CPython 3."));
 	kill(tr, SIGSTOP);
 	close(creat(go, 0644));
 	assert_int_equal(wait_status(a), 0);
@@ -233,6 +232,28 @@ static void test_stacks_off(void **state)
 	trace_free(&t);
 }
 
+/* The interpreter's threading.py: its Thread frames are the worker's outer ones. */
+static int threading_file(void)
+{
+	char cmd[PATH_MAX + 64];
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s -c 'import threading; print(threading.__file__)'", python);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	n = fread(threading_py, 1, sizeof(threading_py) - 1, f);
+	pclose(f);
+	while (n && threading_py[n - 1] == '\n')
+		n--;
+	threading_py[n] = '\0';
+	if (!n)
+		return -1;
+	strncat(threading_py, ":", sizeof(threading_py) - n - 1);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +276,11 @@ int main(void)
 	if (access(python, X_OK)) {
 		fprintf(stderr, "test_run_stacks: no %s, skipping (set TS_PYTHON)\n", python);
 		return 0;
+	}
+	if (threading_file()) {
+		fprintf(stderr, "test_run_stacks: %s does not say where its threading.py is\n",
+			python);
+		return 1;
 	}
 	if (!realpath("tests/pystack_app.py", app)) {
 		fprintf(stderr, "test_run_stacks: run from the repository root\n");

@@ -13,11 +13,12 @@
 /*
  * x86-64, from each version's Include/cpython and Include/internal headers.
  * 3.11: offsetof() compiled against Debian's python3.11-dev headers, and
- * checked live (the BPF test walks 3.11's frames with it). 3.12: counted by
- * hand from the v3.12 headers (PyThreadState lost four ints, _PyCFrame its
+ * checked live (the BPF test walks 3.11's frames with it). 3.12: counted
+ * from the v3.12 headers (PyThreadState lost four ints, _PyCFrame its
  * use_tracing, _PyInterpreterFrame starts with f_code, PyASCIIObject its
- * wstr); not run here, and _PyRuntime.interpreters.head is checked live
- * against two candidates (see verify()).
+ * wstr), checked live with pyenv's 3.12.1 (libpython3.12.so: the BPF test
+ * passes with TS_PYTHON set to it); _PyRuntime.interpreters.head is also
+ * checked in each process against two candidates (see verify()).
  */
 static const struct ts_py_offsets py_table[] = {
 	{
@@ -142,13 +143,20 @@ static int try_file(uint32_t pid, const char *mapped, uint64_t start, uint64_t o
 	if (!rt || !ct || vaddr == UINT64_MAX)
 		goto cleanup;
 	bias = start - vaddr;
-	if (!ver || peek_u64(pid, bias + ver->addr, &v)) {
+	if (!ver) {
 		err = -ENOTSUP; /* 3.10 or older: no Py_Version */
-		*minor = 0;
+		goto cleanup;
+	}
+	/*
+	 * Unreadable, or not a 3.x version: ld.so is still mapping the library
+	 * (this runs as the program starts): looked at again later.
+	 */
+	if (peek_u64(pid, bias + ver->addr, &v) || (v >> 24) != 3) {
+		err = -EAGAIN;
 		goto cleanup;
 	}
 	*minor = (v >> 16) & 0xff;
-	o = (v >> 24) == 3 ? ts_py_offsets(*minor) : NULL;
+	o = ts_py_offsets(*minor);
 	if (!o) {
 		err = -ENOTSUP;
 		goto cleanup;

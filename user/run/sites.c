@@ -112,6 +112,7 @@ void ts_sites_proc(void *ctx, uint32_t pid)
 	 * code object's type. Not found (libpython not loaded yet): looked for
 	 * again at its next calls.
 	 */
+	debug("--stacks: pid %u: no interpreter to read yet (%s)\n", pid, strerror(-err));
 	if (err == -EAGAIN && pp.runtime)
 		ts_probes_py_proc(s->probes, pid, &pp);
 	ts_hmap_put(&s->procs, pid, 0, looks + 1);
