@@ -18,6 +18,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -140,6 +141,18 @@ static void check_app(const struct trace *t, bool from_start)
 	callers_are(t, "libffi.so");
 }
 
+/* The tracer never said what was awaited: stop it and its command (by pid), then fail. */
+static void give_up(pid_t tr, const char *what)
+{
+	pid_t c = child_of(tr);
+
+	if (c > 0)
+		kill(c, SIGKILL);
+	kill(tr, SIGKILL);
+	wait_status(tr);
+	fail_msg("the tracer never said %s", what);
+}
+
 /* --: found at exec or first call; the program waits to be released until it is. */
 static void test_stacks_command(void **state)
 {
@@ -152,7 +165,8 @@ static void test_stacks_command(void **state)
 	int fd;
 
 	tr = start(argv, &fd);
-	assert_true(wait_for(fd, "runs CPython 3.", err, sizeof(err), 30000));
+	if (!wait_for(fd, "runs CPython 3.", err, sizeof(err), 30000))
+		give_up(tr, "which CPython runs");
 	close(creat(go, 0644));
 	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
 	assert_int_equal(trace_load(&t, out), 0);
@@ -189,6 +203,65 @@ static void test_stacks_pid_gone_before_drain(void **state)
 	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
 	assert_int_equal(trace_load(&t, out), 0);
 	check_app(&t, false);
+	trace_free(&t);
+}
+
+/* Read what fd says until needle has come n times (30 s at most). */
+static bool wait_count(int fd, const char *needle, int n, char *buf, size_t len)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t off = strlen(buf);
+	const char *p;
+	int seen;
+	ssize_t r;
+
+	for (;;) {
+		for (seen = 0, p = buf; (p = strstr(p, needle)); p++)
+			seen++;
+		if (seen >= n)
+			return true;
+		if (off + 1 >= len || poll(&pfd, 1, 30000) <= 0)
+			return false;
+		r = read(fd, buf + off, len - 1 - off);
+		if (r <= 0)
+			return false;
+		off += r;
+		buf[off] = '\0';
+	}
+}
+
+/* An exec: the new image's interpreter is looked for anew, its stacks are right. */
+static void test_stacks_exec(void **state)
+{
+	char *go = path_in("go-exec"), *out = path_in("exec.json"), err[16384] = "",
+	     exec_py[PATH_MAX];
+	char *argv[] = { (char *)bin, "--stacks", "-v",		  "--lib", (char *)fakecuda, "-o",
+			 out,	      "--",	  (char *)python, exec_py, (char *)fakecuda, go,
+			 NULL };
+	char want[PATH_MAX + 128];
+	struct trace t;
+	pid_t tr;
+	int fd, line = 0, n = 0;
+	char buf[512];
+	FILE *f;
+
+	assert_non_null(realpath("tests/pystack_exec.py", exec_py));
+	f = fopen(exec_py, "r");
+	assert_non_null(f);
+	while (!line && fgets(buf, sizeof(buf), f))
+		if (++n && strstr(buf, "# @exec_alloc"))
+			line = n;
+	fclose(f);
+	tr = start(argv, &fd);
+	/* once for the first image, once for the one it execs */
+	if (!wait_count(fd, "runs CPython 3.", 2, err, sizeof(err)))
+		give_up(tr, "which CPython runs, after the exec");
+	close(creat(go, 0644));
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	snprintf(want, sizeof(want), "%s:%d <module>", exec_py, line);
+	assert_int_equal(count_stack(&t, "cuMemAlloc_v2", want), 1);
+	check_app(&t, true);
 	trace_free(&t);
 }
 
@@ -259,6 +332,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stacks_command),
 		cmocka_unit_test(test_stacks_pid_gone_before_drain),
+		cmocka_unit_test(test_stacks_exec),
 		cmocka_unit_test(test_stacks_c_program),
 		cmocka_unit_test(test_stacks_off),
 	};

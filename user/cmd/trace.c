@@ -563,8 +563,11 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	r->live.sink = &r->outs.base;
 	if (r->o.stacks) {
 		ts_sites_init(&r->sites, &r->probes);
-		r->sites_ops = (struct ts_live_sites){ ts_sites_proc, ts_sites_caller,
-						       ts_sites_exit, &r->sites };
+		r->sites_ops = (struct ts_live_sites){ .proc = ts_sites_proc,
+						       .look = ts_sites_look,
+						       .caller = ts_sites_caller,
+						       .exit = ts_sites_exit,
+						       .ctx = &r->sites };
 		r->live.sites = &r->sites_ops;
 	}
 	err = ts_live_start(&r->live, r->o.all ? TS_MODE_SYSTEM_WIDE : 0, r->start_mono, TS_VERSION,

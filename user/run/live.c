@@ -330,22 +330,18 @@ static void gpu_info(struct ts_live *l, const struct ts_rec_gpu_info *r)
 
 /*
  * --stacks: a call's site. Its caller is named at first sight (META_CALLER,
- * before the stack that names it); a call that should have had Python frames
- * from a process whose interpreter is not known yet sends us looking again.
+ * before the stack that names it); a process whose interpreter is not
+ * settled yet (not found, or its layout not checked) is looked at again.
  */
 static int stack_record(struct ts_live *l, const struct ts_rec_stack *r)
 {
 	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
 	const struct ts_live_sites *s = l->sites;
-	const struct ts_sym *syms;
-	unsigned int n = ts_syms(&syms);
 	char name[1024];
 
 	if (!s)
 		return 0;
-	if (!(r->hdr.flags & TS_STACK_F_PY) && r->hdr.aux < n &&
-	    ts_hook_wants_stack(&ts_hooks[syms[r->hdr.aux].hook]))
-		s->proc(s->ctx, r->hdr.pid);
+	s->look(s->ctx, r->hdr.pid);
 	if (!s->caller(s->ctx, r->hdr.pid, r->caller, name, sizeof(name)))
 		return 0;
 	ts_meta_build(buf, TS_REC_META_CALLER, r->hdr.pid, r->hdr.ts, 0, r->caller, 0, name,
@@ -375,6 +371,9 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 			return err;
 	}
 	if (h->kind == TS_REC_PROC) {
+		/* an exec: another program, maybe another interpreter or none */
+		if (l->sites && (h->flags & TS_PROC_F_EXEC))
+			l->sites->exit(l->sites->ctx, h->pid);
 		if (l->sites)
 			l->sites->proc(l->sites->ctx, h->pid);
 		return proc_record(l, data);

@@ -14,7 +14,8 @@
  */
 /* --stacks: the live side of call sites (run/sites.c), through these calls */
 struct ts_live_sites {
-	void (*proc)(void *ctx, uint32_t pid); /* look for the process's interpreter */
+	void (*proc)(void *ctx, uint32_t pid); /* a process seen: its maps, its interpreter */
+	void (*look)(void *ctx, uint32_t pid); /* its interpreter, if not settled yet */
 	bool (*caller)(void *ctx, uint32_t pid, uint64_t addr, char *out, size_t len);
 	void (*exit)(void *ctx, uint32_t pid);
 	void *ctx;

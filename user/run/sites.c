@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,43 @@ static struct ts_sites_maps *maps_read(struct ts_sites *s, uint32_t pid)
 	return m;
 }
 
-void ts_sites_proc(void *ctx, uint32_t pid)
+/* Is the process's executable named like an interpreter (python3.12, ...)? */
+static bool python_exe(uint32_t pid)
+{
+	char link[64], exe[4096];
+	const char *base;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	return !strncmp(base, "python", 6);
+}
+
+/*
+ * A python executable whose interpreter is in a libpython that ld.so has not
+ * mapped yet (we look as it execs): look again every 2 ms, up to 200 ms, so
+ * that BPF knows it before the program's first call. The drain waits
+ * meanwhile: the ring buffer holds what comes.
+ */
+static int wait_libpython(uint32_t pid, struct ts_py_proc *pp, unsigned int *minor, char *path,
+			  size_t len)
+{
+	const struct timespec two_ms = { 0, 2000000 };
+	int err = -ENOENT, i;
+
+	for (i = 0; i < 100 && (err == -ENOENT || (err == -EAGAIN && !pp->runtime)); i++) {
+		nanosleep(&two_ms, NULL);
+		err = ts_py_find(pid, pp, minor, path, len);
+	}
+	return err;
+}
+
+void ts_sites_look(void *ctx, uint32_t pid)
 {
 	struct ts_sites *s = ctx;
 	uint64_t *st = ts_hmap_get(&s->procs, pid, 0), looks = st ? *st : 0;
@@ -86,11 +123,11 @@ void ts_sites_proc(void *ctx, uint32_t pid)
 	char path[4096];
 	int err;
 
-	/* a new thread's first call, or an exec: the mappings as they are now */
-	maps_read(s, pid);
 	if (looks >= TS_SITES_RETRIES)
 		return; /* found, settled, or looked for often enough */
 	err = ts_py_find(pid, &pp, &minor, path, sizeof(path));
+	if (!looks && (err == -ENOENT || (err == -EAGAIN && !pp.runtime)) && python_exe(pid))
+		err = wait_libpython(pid, &pp, &minor, path, sizeof(path));
 	if (!err && ts_probes_py_proc(s->probes, pid, &pp))
 		err = -ENOMEM;
 	if (!err) {
@@ -116,6 +153,13 @@ void ts_sites_proc(void *ctx, uint32_t pid)
 	if (err == -EAGAIN && pp.runtime)
 		ts_probes_py_proc(s->probes, pid, &pp);
 	ts_hmap_put(&s->procs, pid, 0, looks + 1);
+}
+
+void ts_sites_proc(void *ctx, uint32_t pid)
+{
+	/* a new thread's first call, or an exec: the mappings as they are now */
+	maps_read(ctx, pid);
+	ts_sites_look(ctx, pid);
 }
 
 /* The symbols of a mapped file (under the process's root), loaded once and kept. */

@@ -42,8 +42,10 @@ struct ts_sites {
 };
 
 void ts_sites_init(struct ts_sites *s, struct ts_probes *probes);
-/* A process seen (or seen again without its interpreter): look for it. */
+/* A process seen (an exec, a thread's first call): read its mappings, look for its interpreter. */
 void ts_sites_proc(void *s, uint32_t pid);
+/* Look for its interpreter again, unless found or looked for enough (cheap then). */
+void ts_sites_look(void *s, uint32_t pid);
 /* The name of a caller seen for the first time in pid into out: true then. */
 bool ts_sites_caller(void *s, uint32_t pid, uint64_t addr, char *out, size_t len);
 /* A process ended: forget it. */
