@@ -22,6 +22,7 @@ const volatile bool call_sites = false; /* read the return address of every call
 const volatile bool py_stacks = false;	/* walk the Python stack at TS_SPEC_F_STACK calls */
 
 #define TS_PY_MAX_THREADS 256
+#define TS_PY_MISS_EVERY  64 /* a power of two */
 #define TS_PY_CODES	  65536
 #define TS_PY_FRAME_WIN	  80  /* bytes of a frame read: every field used is inside */
 #define TS_PY_CODE_WIN	  160 /* bytes of a code object read at each frame */
@@ -225,6 +226,14 @@ static __always_inline __u64 py_tstate(struct ts_thread *t, struct py_walk *w, _
 	    id == tcb)
 		return t->py_tstate;
 	t->py_tstate = 0;
+	/*
+	 * A thread the list lacked (a native thread: a PyTorch autograd worker)
+	 * is looked for again every TS_PY_MISS_EVERY calls, not at each: the
+	 * walk reads up to TS_PY_MAX_THREADS states.
+	 */
+	if (t->py_miss && (t->py_miss++ & (TS_PY_MISS_EVERY - 1)))
+		return 0;
+	t->py_miss = 1;
 	if (bpf_probe_read_user(&interp, sizeof(interp), (void *)(runtime + w->o.rt_interp_head)) ||
 	    !interp ||
 	    bpf_probe_read_user(&w->frame, sizeof(w->frame),
@@ -238,6 +247,7 @@ static __always_inline __u64 py_tstate(struct ts_thread *t, struct py_walk *w, _
 	if (!w->flags)
 		return 0;
 	w->flags = 0;
+	t->py_miss = 0;
 	t->py_tstate = w->tcb;
 	return w->tcb;
 }

@@ -51,6 +51,8 @@ struct ts_thread {
 	__u64 raw[TS_MAX_VALS];
 	__u64 caller;	 /* --stacks: the call's return address */
 	__u64 py_tstate; /* --stacks: this thread's PyThreadState, 0 until found */
+	__u32 py_miss;	 /* --stacks: calls since the thread list last lacked it */
+	__u32 pad2;
 	struct ts_rec_api rec;
 };
 
@@ -445,8 +447,12 @@ int BPF_PROG(ts_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct ts_thread *t = bpf_task_storage_get(&threads, p, 0, 0);
 
 	/* a thread other than the first that execs takes the first's id: its records too */
-	if (t)
+	if (t) {
 		t->rec.hdr.tid = tid;
+		/* --stacks: another image, another interpreter (or none) */
+		t->py_tstate = 0;
+		t->py_miss = 0;
+	}
 	if (filter_pids ? !bpf_map_lookup_elem(&traced, &pid) : !t)
 		return 0;
 	emit_proc(pid, tid, TS_PROC_F_EXEC);

@@ -89,13 +89,13 @@ static int count_stack_prefix(const struct trace *t, const char *name, const cha
 	return n;
 }
 
-/* Every host call of the trace has a caller starting with prefix. */
-static void callers_are(const struct trace *t, const char *prefix)
+/* Every host call of the trace but the first skip has a caller starting with prefix. */
+static void callers_are(const struct trace *t, const char *prefix, int skip)
 {
 	int i, n = 0;
 	json_object *e;
 
-	for (i = 0; (e = trace_find(t, "X", NULL, HOST, i)); i++) {
+	for (i = skip; (e = trace_find(t, "X", NULL, HOST, i)); i++) {
 		const char *c = ev_arg_str(e, "caller");
 
 		assert_non_null(c);
@@ -107,7 +107,7 @@ static void callers_are(const struct trace *t, const char *prefix)
 }
 
 /* What pystack_app.py's calls must say, frame by frame, with exact counts. */
-static void check_app(const struct trace *t, bool from_start)
+static void check_app(const struct trace *t, bool from_start, int skip)
 {
 	char a[PATH_MAX + 64], b[PATH_MAX + 64], c[PATH_MAX + 64], d[PATH_MAX + 64];
 	char want[5 * (PATH_MAX + 64)];
@@ -138,7 +138,7 @@ static void check_app(const struct trace *t, bool from_start)
 	/* not a call that submits, allocates, frees or synchronizes: no stack walked */
 	assert_int_equal(count_stack(t, "cuModuleGetFunction", NULL), from_start ? 1 : 0);
 	/* ctypes calls through libffi: every call's caller is there */
-	callers_are(t, "libffi.so");
+	callers_are(t, "libffi.so", skip);
 }
 
 /* The tracer never said what was awaited: stop it and its command (by pid), then fail. */
@@ -170,7 +170,7 @@ static void test_stacks_command(void **state)
 	close(creat(go, 0644));
 	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
 	assert_int_equal(trace_load(&t, out), 0);
-	check_app(&t, true);
+	check_app(&t, true, 0);
 	trace_free(&t);
 }
 
@@ -202,24 +202,19 @@ static void test_stacks_pid_gone_before_drain(void **state)
 	kill(tr, SIGCONT);
 	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
 	assert_int_equal(trace_load(&t, out), 0);
-	check_app(&t, false);
+	check_app(&t, false, 0);
 	trace_free(&t);
 }
 
-/* Read what fd says until needle has come n times (30 s at most). */
-static bool wait_count(int fd, const char *needle, int n, char *buf, size_t len)
+/* Read what fd says until needle comes after marker (30 s at most for each read). */
+static bool wait_after(int fd, const char *marker, const char *needle, char *buf, size_t len)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };
 	size_t off = strlen(buf);
-	const char *p;
-	int seen;
+	const char *m;
 	ssize_t r;
 
-	for (;;) {
-		for (seen = 0, p = buf; (p = strstr(p, needle)); p++)
-			seen++;
-		if (seen >= n)
-			return true;
+	while (!(m = strstr(buf, marker)) || !strstr(m, needle)) {
 		if (off + 1 >= len || poll(&pfd, 1, 30000) <= 0)
 			return false;
 		r = read(fd, buf + off, len - 1 - off);
@@ -228,6 +223,7 @@ static bool wait_count(int fd, const char *needle, int n, char *buf, size_t len)
 		off += r;
 		buf[off] = '\0';
 	}
+	return true;
 }
 
 /* An exec: the new image's interpreter is looked for anew, its stacks are right. */
@@ -253,15 +249,19 @@ static void test_stacks_exec(void **state)
 			line = n;
 	fclose(f);
 	tr = start(argv, &fd);
-	/* once for the first image, once for the one it execs */
-	if (!wait_count(fd, "runs CPython 3.", 2, err, sizeof(err)))
+	/* the image it execs: its interpreter found after the exec was seen */
+	if (!wait_after(fd, "execs: its interpreter", "runs CPython 3.", err, sizeof(err)))
 		give_up(tr, "which CPython runs, after the exec");
 	close(creat(go, 0644));
 	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
 	assert_int_equal(trace_load(&t, out), 0);
 	snprintf(want, sizeof(want), "%s:%d <module>", exec_py, line);
 	assert_int_equal(count_stack(&t, "cuMemAlloc_v2", want), 1);
-	check_app(&t, true);
+	/*
+	 * the first image's two calls: their callers are named only if the
+	 * tracer read its mappings before it exec'd (README: Limits)
+	 */
+	check_app(&t, true, 2);
 	trace_free(&t);
 }
 

@@ -372,8 +372,11 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 	}
 	if (h->kind == TS_REC_PROC) {
 		/* an exec: another program, maybe another interpreter or none */
-		if (l->sites && (h->flags & TS_PROC_F_EXEC))
+		if (l->sites && (h->flags & TS_PROC_F_EXEC)) {
+			debug("--stacks: pid %u execs: its interpreter is looked for anew\n",
+			      h->pid);
 			l->sites->exit(l->sites->ctx, h->pid);
+		}
 		if (l->sites)
 			l->sites->proc(l->sites->ctx, h->pid);
 		return proc_record(l, data);
