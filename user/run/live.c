@@ -360,8 +360,11 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 		l->bad++;
 		return 0;
 	}
-	/* --start-at: the window has not begun */
-	if (h->ts < l->start_ns && h->kind != TS_REC_EXIT)
+	/*
+	 * --start-at: the window has not begun. A code object's description is
+	 * kept: BPF describes each once, and later stacks name it.
+	 */
+	if (h->ts < l->start_ns && h->kind != TS_REC_EXIT && h->kind != TS_REC_PYCODE)
 		return 0;
 	if (h->kind == TS_REC_API) {
 		l->api_calls++;
