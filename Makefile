@@ -35,13 +35,13 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget
 		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
 		driver_track.c gpu_time.c kept_names.c nvtx_track.c nvdecode.c nvnames.c demangle.c \
-		nccl_track.c) \
+		nccl_track.c callsite.c) \
 	     $(addprefix run/,live.c outputs.c recq.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
-TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c) \
+TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c elfsyms.c pyfind.c) \
 	     $(addprefix cupti/,gputime.c ptrace_call.c) lib/injlib.c nvtx/nvtxlib.c \
 	     $(addprefix run/,child.c outname.c \
-		metrics_http.c flight.c libwatch.c) \
+		metrics_http.c flight.c libwatch.c sites.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
 	     $(addprefix cmd/,trace.c trace_opts.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
@@ -62,14 +62,15 @@ PLANTED  := $(OUT)/planted/libplanted.so
 # runs of the whole tool (root, real BPF) test_run_<topic>.
 UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_probe \
 	      test_record test_record_valid test_record_launch test_correlate test_correlate_names \
-	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_write_json \
+	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_correlate_stacks \
+	      test_write_json \
 	      test_write_stats test_write_golden test_write_metrics test_write_budget \
 	      test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
 	      test_run_trust test_run_metrics test_run_flight test_run_budget \
-	      test_run_nvtx test_run_nccl)
+	      test_run_nvtx test_run_nccl test_run_stacks)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
@@ -81,7 +82,7 @@ $(OUT):
 	$(Q)mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
 
 $(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/nvtx_handoff.bpf.h \
-			 bpf/driver.bpf.h bpf/libwatch.bpf.h \
+			 bpf/driver.bpf.h bpf/libwatch.bpf.h bpf/pystack.bpf.h \
 			  bpf/tracesmith.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

@@ -49,6 +49,10 @@ struct ts_thread {
 	__u8 pad;
 	__u32 seen;
 	__u64 raw[TS_MAX_VALS];
+	__u64 caller;	 /* --stacks: the call's return address */
+	__u64 py_tstate; /* --stacks: this thread's PyThreadState, 0 until found */
+	__u32 py_miss;	 /* --stacks: calls since the thread list last lacked it */
+	__u32 pad2;
 	struct ts_rec_api rec;
 };
 
@@ -90,6 +94,8 @@ static __always_inline __u64 rb_flags(void)
 		       ? BPF_RB_FORCE_WAKEUP
 		       : BPF_RB_NO_WAKEUP;
 }
+
+#include "pystack.bpf.h"
 
 static __always_inline bool is_traced(__u32 pid)
 {
@@ -149,10 +155,10 @@ static __always_inline void emit_proc(__u32 pid, __u32 tid, __u8 flags)
 	r->argv_len = len;
 	r->pad[0] = r->pad[1] = r->pad[2] = 0;
 	r->hdr.size = (TS_PROC_BASE_SIZE + len + 7) & ~7u;
-	bpf_ringbuf_submit(r, rb_flags());
+	/* --stacks: user space looks for the interpreter now, before the process calls on */
+	bpf_ringbuf_submit(r, py_stacks ? BPF_RB_FORCE_WAKEUP : rb_flags());
 }
 
-/* args[0..5] are the registers, args[6..] the stack arguments read at entry */
 /*
  * A call that may block (a synchronize, a synchronous copy) also says when it
  * began: if the run stops while it is still waiting, the trace shows it.
@@ -270,6 +276,9 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 				t->raw[i] = read_arg(args, spec->vals[i].arg);
 		}
 	}
+	/* --stacks: who called, from the return address at [rsp] (one read) */
+	if (call_sites && bpf_probe_read_user(&t->caller, sizeof(t->caller), (void *)sp))
+		t->caller = 0;
 	t->sp = sp;
 	t->hook = hook;
 	t->nvals = nvals;
@@ -436,6 +445,8 @@ static __always_inline int api_return(struct pt_regs *ctx)
 	/* a launch's values are all arguments, in the record since entry */
 	str_len = t->sflags & TS_SPEC_F_READS ? fill_vals(t, spec) : 0;
 	t->rec.str_len = str_len;
+	if (call_sites)
+		emit_stack(t);
 	size = (TS_API_BASE_SIZE + nvals * 8 + str_len + 7) & ~7ull;
 	t->rec.hdr.size = size;
 	flags = rb_flags();
@@ -479,6 +490,9 @@ int BPF_PROG(ts_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (t) {
 		t->call[0].rec.hdr.tid = tid;
 		t->call[1].rec.hdr.tid = tid;
+		/* --stacks: another image, another interpreter (or none); each layer looks anew */
+		t->call[0].py_tstate = t->call[1].py_tstate = 0;
+		t->call[0].py_miss = t->call[1].py_miss = 0;
 	}
 	if (filter_pids ? !bpf_map_lookup_elem(&traced, &pid) : !t)
 		return 0;

@@ -32,16 +32,19 @@ enum ts_kind {
 	TS_REC_GPU_INFO = 9,  /* the --gpu-time library's state: started, clock, drops, failure */
 	TS_REC_NVTX = 10,     /* a batch of one thread's NVTX events (ranges, marks, names) */
 	TS_REC_LIB_MAP = 11,  /* a hooked library mapped for the first time (never in a capture) */
+	TS_REC_STACK = 12,    /* --stacks: the call site of the API record that follows */
+	TS_REC_PYCODE = 13,   /* --stacks: a Python code object, at its first sight in a process */
 	/* 64 and up are written by user space, never by BPF */
-	TS_REC_META_START = 64, /* clock base and tool version */
-	TS_REC_META_SYM = 65,	/* symbol id -> hooked function name */
-	TS_REC_META_PROC = 66,	/* pid -> command line */
-	TS_REC_META_DROPS = 67, /* events lost in the ring buffer */
-	TS_REC_META_END = 68,	/* clean end of the stream */
-	TS_REC_META_LIB = 69,	/* the libcuda hooked, its build id, the driver version */
-	TS_REC_META_NAME = 70,	/* a kernel name read from the driver's object (names.h) */
-	TS_REC_META_HOST = 71,	/* which machine: host name, identity lines (hostid.h) */
-	TS_REC_META_SNAP = 72,	/* a flight-recorder snapshot: its window and trigger */
+	TS_REC_META_START = 64,	 /* clock base and tool version */
+	TS_REC_META_SYM = 65,	 /* symbol id -> hooked function name */
+	TS_REC_META_PROC = 66,	 /* pid -> command line */
+	TS_REC_META_DROPS = 67,	 /* events lost in the ring buffer */
+	TS_REC_META_END = 68,	 /* clean end of the stream */
+	TS_REC_META_LIB = 69,	 /* the libcuda hooked, its build id, the driver version */
+	TS_REC_META_NAME = 70,	 /* a kernel name read from the driver's object (names.h) */
+	TS_REC_META_HOST = 71,	 /* which machine: host name, identity lines (hostid.h) */
+	TS_REC_META_SNAP = 72,	 /* a flight-recorder snapshot: its window and trigger */
+	TS_REC_META_CALLER = 73, /* a native return address -> "library!symbol+0xoff" */
 };
 
 /* Header common to every record. 24 bytes, 8-byte aligned. */
@@ -226,6 +229,7 @@ struct ts_val_spec {
 #define TS_SPEC_F_ARGS	0x8 /* value i is argument i, for every i: nothing to look up */
 /* a call of a library above the driver (NCCL): its own slot, the driver calls inside it traced */
 #define TS_SPEC_F_UPPER 0x10
+#define TS_SPEC_F_STACK 0x20 /* submits, allocates, frees or synchronizes: --stacks walks it */
 
 struct ts_hook_spec {
 	__u8 nvals;
@@ -387,5 +391,88 @@ struct ts_rec_nvtx {
 #define TS_COOKIE_NVALS(c)  ((__u32)((c) >> 8) & 0xff)
 #define TS_COOKIE_NSTACK(c) ((__u32)((c) >> 16) & 0xff)
 #define TS_COOKIE_FLAGS(c)  ((__u32)((c) >> 24) & 0xff)
+
+/*
+ * --stacks (user/probe/pyfind.c, user/correlate/callsite.c). Every traced call
+ * gets a TS_REC_STACK right before its TS_REC_API (same pid, tid, ts and aux):
+ * the native return address at entry, and for the calls that submit,
+ * allocate, free or synchronize (TS_SPEC_F_STACK) the CPython frames of the
+ * thread, innermost first: (code object, last instruction) pairs. A code
+ * object is described once per process by a TS_REC_PYCODE before the first
+ * stack naming it (again if it changed at that address): its names and line
+ * table are read by BPF, so a process that exits before the drain is named.
+ */
+#define TS_PY_MAX_FRAMES   64
+#define TS_STACK_F_CUT	   0x1 /* more frames than TS_PY_MAX_FRAMES: the outermost are cut */
+#define TS_STACK_F_BAD	   0x2 /* the walk met something not a frame: it ends there */
+#define TS_STACK_F_PY	   0x4 /* the thread runs Python (0 frames is then an empty stack) */
+#define TS_STACK_BASE_SIZE 40  /* offsetof(struct ts_rec_stack, frames) */
+
+struct ts_py_frame {
+	__u64 code;  /* the code object's address */
+	__u64 instr; /* the frame's last instruction's address (prev_instr) */
+};
+
+struct ts_rec_stack {
+	struct ts_rec_hdr hdr; /* flags TS_STACK_F_*, aux the symbol id */
+	__u64 caller;	       /* return address of the call; 0 if unreadable */
+	__u16 nframes;
+	__u16 pad[3];
+	struct ts_py_frame frames[TS_PY_MAX_FRAMES];
+};
+
+#define TS_PY_NAME  256	 /* bytes of a qualified name or a file name kept */
+#define TS_PY_TABLE 1024 /* bytes of a line table kept */
+
+/* ts_rec_pycode string kinds: bytes per character, and ASCII or Latin-1 for 1 */
+#define TS_PY_STR_ASCII	    0x80
+#define TS_PYCODE_BASE_SIZE 64 /* offsetof(struct ts_rec_pycode, qual) */
+
+struct ts_rec_pycode {
+	struct ts_rec_hdr hdr; /* aux: the interpreter's minor version (11, 12, ...) */
+	__u64 code;	       /* the code object's address */
+	__u64 code_start;      /* address of its first instruction (co_code_adaptive) */
+	__s32 firstlineno;
+	__u16 qual_len, file_len, table_len; /* bytes kept of each */
+	__u8 qual_kind, file_kind;	     /* 1, 2 or 4 | TS_PY_STR_ASCII; 0: unreadable */
+	__u32 table_full;		     /* the line table's full length */
+	__u32 pad[2];
+	char qual[TS_PY_NAME];
+	char file[TS_PY_NAME];
+	__u8 table[TS_PY_TABLE];
+};
+
+/*
+ * Where to find things in one interpreter (pyfind.c fills it per process,
+ * from its table of versions). All offsets in bytes.
+ */
+struct ts_py_offsets {
+	__u16 rt_interp_head; /* _PyRuntime.interpreters.head */
+	__u16 interp_threads; /* PyInterpreterState.threads.head */
+	__u16 ts_next;	      /* PyThreadState.next */
+	__u16 ts_thread_id;   /* PyThreadState.thread_id: pthread_self(), the TCB */
+	__u16 ts_cframe;      /* PyThreadState.cframe */
+	__u16 cf_current;     /* _PyCFrame.current_frame */
+	__u16 fr_code;	      /* _PyInterpreterFrame.f_code */
+	__u16 fr_previous;    /* _PyInterpreterFrame.previous */
+	__u16 fr_instr;	      /* _PyInterpreterFrame.prev_instr */
+	__u16 fr_owner;	      /* _PyInterpreterFrame.owner (a char) */
+	__u16 co_firstlineno; /* PyCodeObject */
+	__u16 co_filename;
+	__u16 co_qualname;
+	__u16 co_linetable;
+	__u16 co_code;	   /* co_code_adaptive */
+	__u16 str_ascii;   /* sizeof(PyASCIIObject): a compact ASCII string's data */
+	__u16 str_compact; /* sizeof(PyCompactUnicodeObject): other compact strings' */
+	__u8 owner_cstack; /* FRAME_OWNED_BY_CSTACK (a shim frame to skip); 0xff: none */
+	__u8 minor;	   /* 11, 12, ... */
+	__u32 pad;
+};
+
+struct ts_py_proc {
+	__u64 runtime;	 /* &_PyRuntime in the process */
+	__u64 code_type; /* &PyCode_Type in the process */
+	struct ts_py_offsets o;
+};
 
 #endif /* TRACESMITH_H */

@@ -65,7 +65,31 @@ for _ in $(seq "$RUNS"); do
 	PAT="ts_api_" TRACESMITH_NO_UPROBE_SESSION=1 progtime $TS --lib "$LIB" -o "$tmp/p.tsbpf" >"$tmp/one"
 	percall <"$tmp/one" >>"$tmp/pp"; cat "$tmp/one" >>"$tmp/progs"
 done
+# --stacks: the same count with callers and Python stacks (bench/pystorm.py:
+# 20,000 launches through ctypes from 3 and from 20 frames deep)
+PY=${TS_PYTHON:-/usr/bin/python3.11}
+: >"$tmp/sc"; : >"$tmp/sp0"; : >"$tmp/sp3"; : >"$tmp/sp20"
+for _ in $(seq "$RUNS"); do
+	PAT="ts_api_" progtime $TS --stacks --lib "$LIB" -o "$tmp/p.tsbpf" | percall >>"$tmp/sc"
+	if [ -x "$PY" ]; then
+		$TS --lib "$LIB" -o "$tmp/p.tsbpf" -- "$PY" bench/pystorm.py "$LIB" 20000 3 \
+			2>/dev/null >>"$tmp/sp0"
+		for d in 3 20; do
+			$TS --stacks --lib "$LIB" -o "$tmp/p.tsbpf" -- "$PY" bench/pystorm.py "$LIB" \
+				20000 $d 2>/dev/null >>"$tmp/sp$d"
+		done
+	fi
+done
 sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+echo
+echo "| --stacks: BPF ns per call (bpf_stats), median [min..max] |   |"
+echo "|---|---|"
+echo "| C storm, --stacks (caller, no Python) | $(stat3 <"$tmp/sc" | fmt) |"
+if [ -s "$tmp/sp0" ]; then
+	echo "| Python, 3 frames, without --stacks | $(stat3 <"$tmp/sp0" | fmt) |"
+	echo "| Python, 3 frames, --stacks | $(stat3 <"$tmp/sp3" | fmt) |"
+	echo "| Python, 20 frames, --stacks | $(stat3 <"$tmp/sp20" | fmt) |"
+fi
 echo
 echo "| BPF program | ns per run (bpf_stats), median [min..max] |"
 echo "|---|---|"

@@ -26,6 +26,7 @@
 #include "write/metrics_writer.h"
 #include "run/flight.h"
 #include "run/libwatch.h"
+#include "run/sites.h"
 #include "cupti/gputime.h"
 #include "nvtx/nvtx_abi.h"
 #include "nvtx/nvtxlib.h"
@@ -96,8 +97,10 @@ struct trace_run {
 	struct ts_writer *metrics_own; /* --metrics' writer until the outputs own it */
 	struct ts_writer *metrics;     /* the same, fed by the outputs */
 	struct ts_flight flight;
-	struct ts_injlib nvtx;	 /* NVTX: the library the -- command loads (path "": none) */
-	struct ts_libwatch libs; /* NCCL: hooked wherever it is mapped */
+	struct ts_injlib nvtx;		/* NVTX: the library the -- command loads (path "": none) */
+	struct ts_libwatch libs;	/* NCCL: hooked wherever it is mapped */
+	struct ts_sites sites;		/* --stacks */
+	struct ts_live_sites sites_ops; /* how live reaches it */
 	uint64_t *offsets;
 	char lib[TS_PATH_MAX], bid[128], cmdline[1024];
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
@@ -338,6 +341,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		.watch_libs = !r->o.driver_only,
 		.gpu_lib = r->o.gpu_time ? r->gpu.lib : NULL,
 		.nvtx_lib = r->nvtx.path[0] ? r->nvtx.path : NULL,
+		.stacks = r->o.stacks,
 		.rb_bytes = r->o.rb_mb << 20,
 		.on_record = ts_live_on_record,
 		.ctx = &r->live,
@@ -381,6 +385,15 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGUSR2, &sa, NULL);
 	}
+	if (r->o.stacks) {
+		ts_sites_init(&r->sites, &r->probes);
+		r->sites_ops = (struct ts_live_sites){ .proc = ts_sites_proc,
+						       .look = ts_sites_look,
+						       .caller = ts_sites_caller,
+						       .exit = ts_sites_exit,
+						       .ctx = &r->sites };
+		r->live.sites = &r->sites_ops;
+	}
 	err = ts_live_start(&r->live, r->o.all ? TS_MODE_SYSTEM_WIDE : 0, r->start_mono, TS_VERSION,
 			    r->cmdline);
 	if (err)
@@ -411,6 +424,9 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		warn("cannot add pid to the BPF filter: %s\n", strerror(-err));
 		return err;
 	}
+	/* -p: its interpreter is running already: found before its next call */
+	if (r->o.pid && r->o.stacks)
+		ts_sites_proc(&r->sites, r->o.pid);
 	return 0;
 }
 
@@ -540,6 +556,8 @@ cleanup:
 	ts_flight_free(&r->flight);
 	ts_nvtx_cleanup(&r->nvtx);
 	ts_live_free(&r->live);
+	if (r->o.stacks)
+		ts_sites_free(&r->sites);
 	free(r->offsets);
 	free(r);
 	return ret;

@@ -68,6 +68,10 @@ static void usage(void)
 	       "                        that long); comma-separated, or given again\n"
 	       "      --snapshot-interval SECS  at most one triggered snapshot per SECS (10)\n"
 	       "      --snapshot-max N  at most N snapshots per run (default 16)\n"
+	       "      --stacks          each call's call site: its native caller (library!\n"
+	       "                        symbol+0xoff) and, for calls that launch, copy, set,\n"
+	       "                        allocate, free or synchronize, the Python stack of\n"
+	       "                        the thread (CPython 3.11, 3.12)\n"
 	       "      --no-nvtx         leave the command's NVTX ranges out (by default a --\n"
 	       "                        command's NVTX ranges, marks and names are traced)\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
@@ -235,6 +239,7 @@ int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "gpu-time", no_argument, NULL, 'G' },
 		{ "cupti", required_argument, NULL, 'C' },
 		{ "no-nvtx", no_argument, NULL, 'Y' },
+		{ "stacks", no_argument, NULL, 'P' },
 		{ "start-at", required_argument, NULL, 'T' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "flight-recorder", required_argument, NULL, 'F' },
@@ -301,6 +306,9 @@ int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'C':
 			o->cupti = optarg;
+			break;
+		case 'P':
+			o->stacks = true;
 			break;
 		case 'Y':
 			o->no_nvtx = true;

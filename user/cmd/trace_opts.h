@@ -27,6 +27,7 @@ struct trace_opts {
 	const char *cupti;   /* --cupti PATH */
 	uint64_t start_at;   /* --start-at: CLOCK_REALTIME ns to record from (0: now) */
 	const char *metrics; /* --metrics ADDR:PORT */
+	bool stacks;	     /* --stacks: each call's native caller and Python stack */
 	bool no_nvtx;	     /* --no-nvtx: leave the -- command's NVTX alone */
 	enum ts_kill kill;
 	char **cmd;

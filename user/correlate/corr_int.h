@@ -133,12 +133,24 @@ struct ts_corr {
 	struct ts_hmap ncomms; /* (pid, ncclComm_t) -> struct ts_ncomm * */
 	uint64_t next_nccl_group;
 	struct ts_device devs[TS_MAX_DEVICES];
+	/* --stacks (callsite.c) */
+	struct ts_hmap pycodes; /* (pid, code object) -> its names and line table */
+	struct ts_hmap callers; /* (pid, return address) -> "lib!symbol+0xoff" */
+	struct ts_hmap sites;	/* (pid, tid) -> the stack awaiting its call */
+	uint64_t npycodes, pycodes_over;
 };
 
 static inline uint64_t ts_rel(struct ts_corr *c, uint64_t ts)
 {
 	return ts > c->base ? ts - c->base : 0;
 }
+
+/* callsite.c: --stacks records, and the args they give the call that follows */
+void ts_site_record(struct ts_corr *c, const void *rec);
+void ts_site_args(struct ts_corr *c, const struct ts_rec_api *r, struct ts_slice *s);
+/* forget a thread's pending stack, or (process) everything of pid */
+void ts_site_forget(struct ts_corr *c, uint32_t pid, uint32_t tid, bool process);
+void ts_site_free(struct ts_corr *c);
 
 /* state.c: lookups (NULL, 0 when unknown), and adds that announce new tracks to the writer. */
 struct ts_proc *ts_proc_find(struct ts_corr *c, uint32_t pid);

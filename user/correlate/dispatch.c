@@ -291,6 +291,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	if (corr)
 		ts_arg_u64(&s, "correlation_id", corr);
 	add_call_args(&s, &call, result, sizeof(result));
+	ts_site_args(c, r, &s);
 	c->w->ops->slice(c->w, &s);
 }
 
@@ -420,6 +421,7 @@ static void thread_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	t = (struct ts_thr *)(uintptr_t)v;
 	close_open_call(c, h->pid, h->tid, t, h->ts);
 	ts_drv_flush(c, t, 0, 0, NULL);
+	ts_site_forget(c, h->pid, h->tid, false);
 	free(t);
 }
 
@@ -454,6 +456,7 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	if (c->w->ops->process_exit)
 		c->w->ops->process_exit(c->w, pid);
 	ts_nccl_forget(c, pid, false);
+	ts_site_forget(c, pid, 0, true);
 }
 
 static void thread_named(struct ts_corr *c, const struct ts_rec_thread *t)
@@ -545,6 +548,11 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 		break;
 	case TS_REC_META_SNAP:
 		meta_window(c, rec);
+		break;
+	case TS_REC_STACK:
+	case TS_REC_PYCODE:
+	case TS_REC_META_CALLER:
+		ts_site_record(c, rec);
 		break;
 	default:
 		break;
@@ -645,6 +653,7 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free(&c->allocs);
 	ts_graph_forget(c, 0, true);
 	ts_nccl_forget(c, 0, true);
+	ts_site_free(c);
 	ts_symtab_free(&c->syms);
 	free(c->tracer_cmdline);
 	while (c->nhosts)

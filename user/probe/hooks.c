@@ -475,6 +475,20 @@ const char *ts_dir_name(enum ts_dir dir)
 	return (unsigned int)dir <= TS_DIR_DEFAULT ? names[dir] : "";
 }
 
+bool ts_hook_wants_stack(const struct ts_hook *h)
+{
+	switch (h->cat) {
+	case TS_CAT_LAUNCH:
+	case TS_CAT_MEMCPY:
+	case TS_CAT_MEMSET:
+		return true;
+	default:
+		break;
+	}
+	return h->sem == TS_SEM_ALLOC || h->sem == TS_SEM_FREE || h->sem == TS_SEM_GRAPH_LAUNCH ||
+	       (h->flags & TS_HF_SYNCHRONIZE);
+}
+
 void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 {
 	unsigned int i;
@@ -486,6 +500,8 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 		spec->flags |= TS_SPEC_F_ENTER;
 	if (h->lib < TS_LIB__COUNT && ts_libs[h->lib].upper)
 		spec->flags |= TS_SPEC_F_UPPER;
+	if (ts_hook_wants_stack(h))
+		spec->flags |= TS_SPEC_F_STACK;
 	spec->flags |= TS_SPEC_F_ARGS;
 	for (i = 0; i < h->nvals; i++) {
 		if (h->vals[i].op != TS_OP_ARG || h->vals[i].arg != i)

@@ -244,6 +244,13 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec);
 /* Synchronize calls and synchronous copies (TS_HF_BLOCKS): their start is recorded too. */
 bool ts_hook_may_block(const struct ts_hook *h);
 
+/*
+ * Does --stacks walk the Python stack at this call? Those that submit work
+ * (launches, copies, memsets, graph launches), allocate or free device memory,
+ * or synchronize: by category and meaning, never by name.
+ */
+bool ts_hook_wants_stack(const struct ts_hook *h);
+
 /* A captured value at its C type's width: masked, or sign-extended for a signed type. */
 uint64_t ts_ctype_value(enum ts_ctype type, uint64_t v);
 /* Is it a signed type (written as a signed number)? */

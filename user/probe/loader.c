@@ -368,6 +368,13 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 	bpf_program__set_autoload(p->skel->progs.ts_gpu_name, !!o->gpu_lib);
 	bpf_program__set_autoload(p->skel->progs.ts_nvtx_batch, !!o->nvtx_lib);
 	p->skel->rodata->filter_pids = o->filter_pids;
+	p->skel->rodata->call_sites = o->stacks;
+	p->skel->rodata->py_stacks = o->stacks;
+	/* without --stacks its maps are never used: one entry each, no memory */
+	if (!o->stacks) {
+		bpf_map__set_max_entries(p->skel->maps.py_procs, 1);
+		bpf_map__set_max_entries(p->skel->maps.py_codes, 1);
+	}
 	tracepoints = (o->driver || o->watch_libs) && have_syscall_tracepoints();
 	p->skel->rodata->trace_driver = o->driver && tracepoints;
 	set_driver_autoload(p->skel, p->skel->rodata->trace_driver);
@@ -459,6 +466,16 @@ void ts_probes_no_more_stops(struct ts_probes *p)
 {
 	if (p && p->skel && p->skel->bss)
 		p->skel->bss->lib_map_no_stop = true;
+}
+
+int ts_probes_py_proc(struct ts_probes *p, uint32_t pid, const struct ts_py_proc *pp)
+{
+	__u32 key = pid;
+
+	if (!pp)
+		return bpf_map__delete_elem(p->skel->maps.py_procs, &key, sizeof(key), 0);
+	return bpf_map__update_elem(p->skel->maps.py_procs, &key, sizeof(key), pp, sizeof(*pp),
+				    BPF_ANY);
 }
 
 uint64_t ts_probes_drops(const struct ts_probes *p)

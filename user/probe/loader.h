@@ -37,6 +37,7 @@ struct ts_probe_opts {
 	bool api;		 /* hook libcuda */
 	bool driver;		 /* trace syscalls on NVIDIA device files */
 	bool watch_libs;	 /* say when an upper library (NCCL) is mapped: TS_REC_LIB_MAP */
+	bool stacks;		 /* --stacks: call sites (native caller, Python frames) */
 	const char *gpu_lib;	 /* --gpu-time: the injection library, its hand-off hooked */
 	const char *nvtx_lib;	 /* NVTX: the injection library, its hand-off hooked */
 	uint32_t rb_bytes;	 /* ring buffer size, a power of two */
@@ -51,6 +52,9 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o);
 int ts_probes_trace_pid(struct ts_probes *p, pid_t pid);
 /* Hook one more copy of libcuda (another container's); offsets per ts_syms. */
 int ts_probes_attach_lib(struct ts_probes *p, const char *lib, const uint64_t *offsets);
+/* --stacks: where pid's interpreter keeps things (NULL: forget pid). 0 or -errno. */
+struct ts_py_proc;
+int ts_probes_py_proc(struct ts_probes *p, uint32_t pid, const struct ts_py_proc *pp);
 uint64_t ts_probes_drops(const struct ts_probes *p);
 /* Bytes written to the ring buffer and not yet read; its size in *size (0: unknown). */
 uint64_t ts_probes_ring_fill(struct ts_probes *p, uint64_t *size);

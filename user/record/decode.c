@@ -9,6 +9,13 @@ _Static_assert(sizeof(struct ts_rec_hdr) == 24, "capture format: header is 24 by
 _Static_assert(__builtin_offsetof(struct ts_rec_api, vals) == TS_API_BASE_SIZE,
 	       "capture format: API values start at byte 40");
 _Static_assert(sizeof(struct ts_rec_meta) == TS_META_BASE_SIZE, "meta header size");
+_Static_assert(__builtin_offsetof(struct ts_rec_stack, frames) == TS_STACK_BASE_SIZE,
+	       "capture format: stack frames follow a 40-byte head");
+_Static_assert(sizeof(struct ts_py_frame) == 16, "capture format: a frame is two u64");
+_Static_assert(__builtin_offsetof(struct ts_rec_pycode, qual) == TS_PYCODE_BASE_SIZE,
+	       "capture format: pycode strings follow a 64-byte head");
+_Static_assert(sizeof(struct ts_rec_pycode) == TS_PYCODE_BASE_SIZE + 2 * TS_PY_NAME + TS_PY_TABLE,
+	       "capture format: pycode is fixed-size");
 _Static_assert(__builtin_offsetof(struct ts_rec_driver, data) == TS_DRV_BASE_SIZE,
 	       "capture format: driver data starts at byte 96");
 _Static_assert(__builtin_offsetof(struct ts_rec_proc, argv) == TS_PROC_BASE_SIZE,
@@ -132,19 +139,52 @@ const struct ts_nvtx_ev *ts_nvtx_next(const struct ts_rec_nvtx *r, size_t *off)
 const char *ts_rec_kind_name(unsigned int kind)
 {
 	static const char *const names[256] = {
-		[TS_REC_API] = "api",		[TS_REC_THREAD] = "thread",
-		[TS_REC_EXIT] = "exit",		[TS_REC_DRIVER] = "driver",
-		[TS_REC_API_ENTER] = "enter",	[TS_REC_PROC] = "proc",
-		[TS_REC_GPU] = "gpu",		[TS_REC_GPU_NAME] = "gpu_name",
-		[TS_REC_GPU_INFO] = "gpu_info", [TS_REC_NVTX] = "nvtx",
-		[TS_REC_LIB_MAP] = "lib_map",	[TS_REC_META_START] = "start",
-		[TS_REC_META_SYM] = "symbol",	[TS_REC_META_PROC] = "process",
-		[TS_REC_META_DROPS] = "drops",	[TS_REC_META_END] = "end",
-		[TS_REC_META_LIB] = "library",	[TS_REC_META_NAME] = "name",
+		[TS_REC_API] = "api",
+		[TS_REC_THREAD] = "thread",
+		[TS_REC_EXIT] = "exit",
+		[TS_REC_DRIVER] = "driver",
+		[TS_REC_API_ENTER] = "enter",
+		[TS_REC_PROC] = "proc",
+		[TS_REC_GPU] = "gpu",
+		[TS_REC_GPU_NAME] = "gpu_name",
+		[TS_REC_GPU_INFO] = "gpu_info",
+		[TS_REC_NVTX] = "nvtx",
+		[TS_REC_LIB_MAP] = "lib_map",
+		[TS_REC_META_START] = "start",
+		[TS_REC_META_SYM] = "symbol",
+		[TS_REC_META_PROC] = "process",
+		[TS_REC_META_DROPS] = "drops",
+		[TS_REC_META_END] = "end",
+		[TS_REC_META_LIB] = "library",
+		[TS_REC_META_NAME] = "name",
 		[TS_REC_META_HOST] = "host",
+		[TS_REC_STACK] = "stack",
+		[TS_REC_PYCODE] = "pycode",
+		[TS_REC_META_CALLER] = "caller",
+		[TS_REC_META_SNAP] = "snapshot",
 	};
 
 	return kind < 256 && names[kind] ? names[kind] : "?";
+}
+
+/* --stacks: frames that fit the record; lengths inside their fields */
+static enum ts_rec_err check_stack(const struct ts_rec_stack *r)
+{
+	if (r->hdr.size < TS_STACK_BASE_SIZE)
+		return TS_REC_BAD_SIZE;
+	if (r->nframes > TS_PY_MAX_FRAMES ||
+	    TS_STACK_BASE_SIZE + (size_t)r->nframes * sizeof(r->frames[0]) > r->hdr.size)
+		return TS_REC_BAD_FIELD;
+	return TS_REC_OK;
+}
+
+static enum ts_rec_err check_pycode(const struct ts_rec_pycode *r)
+{
+	if (r->hdr.size < sizeof(*r))
+		return TS_REC_BAD_SIZE;
+	if (r->qual_len > TS_PY_NAME || r->file_len > TS_PY_NAME || r->table_len > TS_PY_TABLE)
+		return TS_REC_BAD_FIELD;
+	return TS_REC_OK;
 }
 
 enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
@@ -174,6 +214,10 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 		return check_nvtx(rec);
 	case TS_REC_LIB_MAP:
 		return h->size >= sizeof(struct ts_rec_lib_map) ? TS_REC_OK : TS_REC_BAD_SIZE;
+	case TS_REC_STACK:
+		return check_stack(rec);
+	case TS_REC_PYCODE:
+		return check_pycode(rec);
 	case TS_REC_EXIT:
 	case TS_REC_API_ENTER:
 	case TS_REC_META_END:
@@ -186,6 +230,7 @@ enum ts_rec_err ts_rec_check(const void *rec, size_t avail)
 	case TS_REC_META_NAME:
 	case TS_REC_META_HOST:
 	case TS_REC_META_SNAP:
+	case TS_REC_META_CALLER:
 		return check_meta(rec);
 	default:
 		return TS_REC_BAD_KIND;

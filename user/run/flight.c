@@ -236,6 +236,8 @@ static int flight_keep(struct ts_flight *f, const void *rec)
 		return ts_recq_push(&f->head, rec);
 	case TS_REC_META_PROC:
 	case TS_REC_META_NAME:
+	case TS_REC_META_CALLER: /* --stacks: what names the stacks and callers of the window */
+	case TS_REC_PYCODE:
 	case TS_REC_THREAD:
 	case TS_REC_GPU_NAME:
 		return ts_recq_push(&f->meta, rec);

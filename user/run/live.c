@@ -328,6 +328,27 @@ static void gpu_info(struct ts_live *l, const struct ts_rec_gpu_info *r)
 	}
 }
 
+/*
+ * --stacks: a call's site. Its caller is named at first sight (META_CALLER,
+ * before the stack that names it); a process whose interpreter is not
+ * settled yet (not found, or its layout not checked) is looked at again.
+ */
+static int stack_record(struct ts_live *l, const struct ts_rec_stack *r)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	const struct ts_live_sites *s = l->sites;
+	char name[1024];
+
+	if (!s)
+		return 0;
+	s->look(s->ctx, r->hdr.pid);
+	if (!s->caller(s->ctx, r->hdr.pid, r->caller, name, sizeof(name)))
+		return 0;
+	ts_meta_build(buf, TS_REC_META_CALLER, r->hdr.pid, r->hdr.ts, 0, r->caller, 0, name,
+		      strlen(name), NULL, 0);
+	return put(l, buf);
+}
+
 int ts_live_on_record(void *ctx, void *data, size_t size)
 {
 	struct ts_live *l = ctx;
@@ -345,8 +366,11 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 			l->on_lib_map(l->lib_map_ctx, data);
 		return 0;
 	}
-	/* --start-at: the window has not begun */
-	if (h->ts < l->start_ns && h->kind != TS_REC_EXIT)
+	/*
+	 * --start-at: the window has not begun. A code object's description is
+	 * kept: BPF describes each once, and later stacks name it.
+	 */
+	if (h->ts < l->start_ns && h->kind != TS_REC_EXIT && h->kind != TS_REC_PYCODE)
 		return 0;
 	if (h->kind == TS_REC_API) {
 		l->api_calls++;
@@ -355,8 +379,22 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 		if (err)
 			return err;
 	}
-	if (h->kind == TS_REC_PROC)
+	if (h->kind == TS_REC_PROC) {
+		/* an exec: another program, maybe another interpreter or none */
+		if (l->sites && (h->flags & TS_PROC_F_EXEC)) {
+			debug("--stacks: pid %u execs: its interpreter is looked for anew\n",
+			      h->pid);
+			l->sites->exit(l->sites->ctx, h->pid);
+		}
+		if (l->sites)
+			l->sites->proc(l->sites->ctx, h->pid);
 		return proc_record(l, data);
+	}
+	if (h->kind == TS_REC_STACK) {
+		err = stack_record(l, data);
+		if (err)
+			return err;
+	}
 	if (h->kind == TS_REC_GPU_INFO)
 		gpu_info(l, data);
 	if (h->kind == TS_REC_GPU)
@@ -365,6 +403,8 @@ int ts_live_on_record(void *ctx, void *data, size_t size)
 		err = put(l, data);
 		if (!(h->flags & TS_EXIT_F_THREAD))
 			ts_hmap_free_owned(&l->seen, false, h->pid);
+		if (!(h->flags & TS_EXIT_F_THREAD) && l->sites)
+			l->sites->exit(l->sites->ctx, h->pid);
 		return err;
 	}
 	err = ts_live_describe_pid(l, h->pid, h->ts);

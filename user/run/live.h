@@ -13,8 +13,18 @@
  * The live side: turns ring-buffer records into a complete stream, adding the
  * metadata the decoder needs offline (process command lines, symbols, ...).
  */
+/* --stacks: the live side of call sites (run/sites.c), through these calls */
+struct ts_live_sites {
+	void (*proc)(void *ctx, uint32_t pid); /* a process seen: its maps, its interpreter */
+	void (*look)(void *ctx, uint32_t pid); /* its interpreter, if not settled yet */
+	bool (*caller)(void *ctx, uint32_t pid, uint64_t addr, char *out, size_t len);
+	void (*exit)(void *ctx, uint32_t pid);
+	void *ctx;
+};
+
 struct ts_live {
 	struct ts_sink *sink;
+	const struct ts_live_sites *sites; /* NULL without --stacks */
 	struct ts_hmap seen; /* (pid, 0) -> the name its last META_PROC gave it (malloc'd) */
 	uint64_t records;    /* from BPF */
 	uint64_t api_calls;  /* of them, hooked CUDA calls */

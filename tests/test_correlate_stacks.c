@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --stacks on canned records (correlate/callsite.c): line tables of every
+ * entry form, names of every string kind and names that are not what they
+ * claim, unknown and unstarted frames, a cut stack, a stack that is not its
+ * call's, callers named and not, and the bound on code objects kept.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "pipe.h"
+#include "record/decode.h"
+#include "tmpdir.h"
+#include "trace_json.h"
+
+#define CODE_START 0x10000 /* code objects' first instruction, as BPF reads it */
+
+static void put(struct pipe *p, const void *rec)
+{
+	assert_int_equal(p->c.sink->put(p->c.sink, rec), 0);
+}
+
+/* A code object of pid at code: qual and file given as raw bytes of their kind. */
+static void pycode(struct pipe *p, uint32_t pid, uint64_t code, const void *qual, size_t ql,
+		   uint8_t qk, const char *file, const uint8_t *table, size_t tl)
+{
+	struct ts_rec_pycode *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->hdr.size = sizeof(*r);
+	r->hdr.kind = TS_REC_PYCODE;
+	r->hdr.pid = pid;
+	r->hdr.tid = pid;
+	r->hdr.ts = CANNED_BASE + 1;
+	r->hdr.aux = 11;
+	r->code = code;
+	r->code_start = CODE_START;
+	r->firstlineno = 10;
+	memcpy(r->qual, qual, ql);
+	r->qual_len = ql;
+	r->qual_kind = qk;
+	r->file_len = strlen(file);
+	memcpy(r->file, file, r->file_len);
+	r->file_kind = 1 | TS_PY_STR_ASCII;
+	memcpy(r->table, table, tl);
+	r->table_len = tl;
+	r->table_full = tl;
+	put(p, r);
+	free(r);
+}
+
+/* A stack on thread 100 of pid for the launch at ts, then the launch. */
+static void launch_with_stack(struct pipe *p, uint32_t pid, uint64_t ts, uint64_t caller,
+			      const struct ts_py_frame *f, unsigned int n, uint8_t flags)
+{
+	uint64_t v[9] = { 0x4000, 1, 1, 1, 32, 1, 1, 0, 0 };
+	struct ts_rec_stack s = { 0 };
+
+	s.hdr.size = TS_STACK_BASE_SIZE + n * sizeof(s.frames[0]);
+	s.hdr.kind = TS_REC_STACK;
+	s.hdr.flags = flags | TS_STACK_F_PY;
+	s.hdr.pid = pid;
+	s.hdr.tid = pid;
+	s.hdr.ts = CANNED_BASE + ts;
+	s.hdr.aux = canned_sym_id("cuLaunchKernel");
+	s.caller = caller;
+	s.nframes = n;
+	memcpy(s.frames, f, n * sizeof(*f));
+	put(p, &s);
+	canned_api(&p->c, pid, pid, ts, 5, 0, "cuLaunchKernel", v, 9, NULL);
+}
+
+static const char *nth_arg(const struct trace *t, int nth, const char *key)
+{
+	json_object *e = trace_find(t, "X", "cuLaunchKernel", HOST, nth);
+
+	assert_non_null(e);
+	return ev_arg_str(e, key);
+}
+
+/*
+ * A line table (Objects/locations.md) from first line 10, units: 0-3 line 12
+ * (no columns, +2), 4-5 line 13 (one line, +1), 6 line 10 (long form, -3),
+ * 7 none, 8-9 line 10 (short form), 10 line 110 (no columns, +100: two bytes).
+ */
+static const uint8_t table[] = { 0xeb, 0x04, 0xd9, 0x05, 0x07, 0xf0, 0x07, 0x00,
+				 0x01, 0x02, 0xf8, 0x81, 0x00, 0xe8, 0x48, 0x03 };
+
+static void test_stack_lines(void **state)
+{
+	static const unsigned int units[] = { 0, 3, 5, 6, 7, 9, 10, 11 };
+	struct ts_py_frame f[8];
+	struct pipe p;
+	unsigned int i;
+
+	pipe_open(&p, test_path("lines.json"), 0);
+	pycode(&p, 100, 0x5000, "f", 1, 1 | TS_PY_STR_ASCII, "a.py", table, sizeof(table));
+	for (i = 0; i < 8; i++) {
+		f[i].code = 0x5000;
+		f[i].instr = CODE_START + 2 * units[i];
+	}
+	launch_with_stack(&p, 100, 10, 0, f, 8, 0);
+	pipe_close(&p);
+	assert_string_equal(nth_arg(&p.t, 0, "py_stack"),
+			    "a.py:12 f <- a.py:12 f <- a.py:13 f <- a.py:10 f <- a.py:? f <- "
+			    "a.py:10 f <- a.py:110 f <- a.py:? f");
+	assert_null(nth_arg(&p.t, 0, "caller"));
+	pipe_free(&p);
+}
+
+static void test_stack_names(void **state)
+{
+	/* UTF-16 "é中" and a lone surrogate; "x", 0xff, ".py" claimed ASCII; Latin-1 "é" */
+	static const uint16_t wide[] = { 0x00e9, 0x4e2d, 0xd800 };
+	static const char not_ascii[] = { 'x', (char)0xff }, latin[] = { (char)0xe9 };
+	struct ts_py_frame f[5] = {
+		{ 0x6000, CODE_START },	    { 0x6100, CODE_START },
+		{ 0x6200, CODE_START - 2 }, /* not started: not shown */
+		{ 0x6300, CODE_START },	    /* never described */
+		{ 0x6200, CODE_START },
+	};
+	struct pipe p;
+
+	pipe_open(&p, test_path("names.json"), 0);
+	pycode(&p, 100, 0x6000, wide, sizeof(wide), 2, "w.py", table, sizeof(table));
+	pycode(&p, 100, 0x6100, not_ascii, sizeof(not_ascii), 1 | TS_PY_STR_ASCII, "n.py", table,
+	       sizeof(table));
+	pycode(&p, 100, 0x6200, latin, sizeof(latin), 1, "l.py", table, sizeof(table));
+	launch_with_stack(&p, 100, 10, 0x7f0000001234, f, 5, TS_STACK_F_CUT);
+	pipe_close(&p);
+	assert_string_equal(nth_arg(&p.t, 0, "py_stack"), "w.py:12 \xc3\xa9\xe4\xb8\xad\xef\xbf\xbd"
+							  " <- n.py:12 x\xef\xbf\xbd <- ? <- "
+							  "l.py:12 \xc3\xa9 <- ...");
+	/* a caller never named: its address */
+	assert_string_equal(nth_arg(&p.t, 0, "caller"), "0x7f0000001234");
+	pipe_free(&p);
+}
+
+/* A stack is its call's only: same thread, same entry time, same symbol. */
+static void test_stack_not_its_call(void **state)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	uint64_t v[9] = { 0x4000, 1, 1, 1, 32, 1, 1, 0, 0 };
+	struct ts_py_frame f = { 0x5000, CODE_START };
+	struct pipe p;
+
+	pipe_open(&p, test_path("notits.json"), 0);
+	pycode(&p, 100, 0x5000, "f", 1, 1 | TS_PY_STR_ASCII, "a.py", table, sizeof(table));
+	ts_meta_build(buf, TS_REC_META_CALLER, 100, CANNED_BASE + 5, 0, 0x7f00, 0, "libx.so!g+0x4",
+		      13, NULL, 0);
+	put(&p, buf);
+	launch_with_stack(&p, 100, 10, 0x7f00, &f, 1, 0);
+	/* the next launch has no stack record: it must not take the last one's */
+	canned_api(&p.c, 100, 100, 20, 5, 0, "cuLaunchKernel", v, 9, NULL);
+	pipe_close(&p);
+	assert_string_equal(nth_arg(&p.t, 0, "py_stack"), "a.py:12 f");
+	assert_string_equal(nth_arg(&p.t, 0, "caller"), "libx.so!g+0x4");
+	assert_null(nth_arg(&p.t, 1, "py_stack"));
+	assert_null(nth_arg(&p.t, 1, "caller"));
+	pipe_free(&p);
+}
+
+/* Code objects kept are bounded; a process's go when it exits, and room comes back. */
+static void test_stack_bound(void **state)
+{
+	struct ts_py_frame first = { 0x100000, CODE_START }, over = { 0x100000 + 16384 * 8, 0 };
+	struct pipe p;
+	uint64_t i;
+
+	over.instr = CODE_START;
+	pipe_open(&p, test_path("bound.json"), 0);
+	canned_proc(&p.c, 200, "python other.py");
+	for (i = 0; i <= 16384; i++)
+		pycode(&p, 200, 0x100000 + i * 8, "f", 1, 1 | TS_PY_STR_ASCII, "b.py", table, 2);
+	launch_with_stack(&p, 200, 10, 0, &first, 1, 0);
+	launch_with_stack(&p, 200, 20, 0, &over, 1, 0);
+	canned_exit(&p.c, 200);
+	pycode(&p, 100, 0x5000, "g", 1, 1 | TS_PY_STR_ASCII, "c.py", table, sizeof(table));
+	first.code = 0x5000;
+	launch_with_stack(&p, 100, 30, 0, &first, 1, 0);
+	pipe_close(&p);
+	assert_string_equal(nth_arg(&p.t, 0, "py_stack"), "b.py:12 f");
+	assert_string_equal(nth_arg(&p.t, 1, "py_stack"), "?");
+	assert_string_equal(nth_arg(&p.t, 2, "py_stack"), "c.py:12 g");
+	pipe_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stack_lines),
+		cmocka_unit_test(test_stack_names),
+		cmocka_unit_test(test_stack_not_its_call),
+		cmocka_unit_test(test_stack_bound),
+	};
+
+	if (test_dir_init("ts-stacks"))
+		return 1;
+	return cmocka_run_group_tests_name("correlate_stacks", tests, NULL, NULL);
+}
