@@ -145,6 +145,18 @@ static void gen_contexts(struct gen *g, uint64_t n)
 	}
 }
 
+/* n threads of one process, each making one launch and never ending. */
+static void gen_threads(struct gen *g, uint64_t n)
+{
+	uint64_t v[3] = { FUNC(0), 0xabc000, 0x5000 }, k[9] = { FUNC(0), 1, 1, 1, 32, 1, 1, 0, 0 };
+	uint64_t i;
+
+	canned_api(&g->c, PID, PID, TS(0), 100, 0, "cuModuleGetFunction", v, 3, "k");
+	for (i = 0; i < n; i++)
+		canned_api(&g->c, PID, PID + 1 + i, TS(i) + 300, 100, 0, "cuLaunchKernel", k, 9,
+			   NULL);
+}
+
 /* A forging process: n CUPTI kernel names, and n kernels on n CUPTI streams. */
 static void gen_cupti(struct gen *g, uint64_t n)
 {
@@ -204,11 +216,9 @@ static int gen(const char *kind, uint64_t n, const char *path)
 	static const struct {
 		const char *kind;
 		void (*fn)(struct gen *g, uint64_t n);
-	} kinds[] = { { "names", gen_names },
-		      { "streams", gen_streams },
-		      { "cupti", gen_cupti },
-		      { "namerecs", gen_namerecs },
-		      { "contexts", gen_contexts } };
+	} kinds[] = { { "names", gen_names },	    { "streams", gen_streams },
+		      { "cupti", gen_cupti },	    { "namerecs", gen_namerecs },
+		      { "contexts", gen_contexts }, { "threads", gen_threads } };
 	struct gen g;
 	size_t i;
 
@@ -434,6 +444,15 @@ static void test_budget_contexts(void **state)
 	run_case(&bc);
 }
 
+/* Threads past TS_CAP_THREADS: one overflow thread; the first thread and the rest fit. */
+static void test_budget_threads(void **state)
+{
+	const struct budget_case bc = { "threads", "threads", N_MANY - (TS_CAP_THREADS - 1),
+					"\"name\":\"cuLaunchKernel\"", "threads past the budget" };
+
+	run_case(&bc);
+}
+
 /*
  * The .pftrace writer finds a track by hash: 200k thread tracks, then a slice
  * on each, oldest track first, in a few hundred ms. Its list scan (from the
@@ -475,6 +494,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_budget_cupti),
 		cmocka_unit_test(test_budget_name_records),
 		cmocka_unit_test(test_budget_contexts),
+		cmocka_unit_test(test_budget_threads),
 		cmocka_unit_test(test_pftrace_many_tracks),
 	};
 	char cmd[512];

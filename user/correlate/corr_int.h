@@ -107,6 +107,7 @@ struct ts_corr {
 	struct ts_name_budget cupti_names;  /* gnames */
 	struct ts_cuts cuts;		    /* what the memory budget turned away */
 	uint64_t graph_nodes;		    /* kept, all graphs (TS_CAP_GRAPH_NODES) */
+	void *tid_copy;			    /* a record moved to an overflow thread (65536 B) */
 	/* CUDA graphs (graph_track.c); struct ts_graph * values */
 	struct ts_hmap graphs;	  /* (pid, CUgraph) */
 	struct ts_hmap execs;	  /* (pid, CUgraphExec): what it runs */
@@ -161,6 +162,13 @@ struct ts_thr *ts_thread_find(struct ts_corr *c, uint32_t pid, uint32_t tid);
 /* Add without naming the thread (a TS_REC_THREAD names it); its process is announced if new. */
 struct ts_thr *ts_thread_add(struct ts_corr *c, uint32_t pid, uint32_t tid, bool *created);
 struct ts_thr *ts_thread_find_or_announce(struct ts_corr *c, uint32_t pid, uint32_t tid);
+/*
+ * The thread the memory budget has room for: rec itself; past TS_CAP_THREADS,
+ * for a thread not kept yet, a copy (in c) drawn on its process's overflow
+ * thread; NULL for what would only name or end that shared thread.
+ */
+#define TS_TID_OVERFLOW 0xffffffffu
+const void *ts_thread_bound(struct ts_corr *c, const void *rec);
 /* The device slot (a GPU track process) of device ordinal dev in pid's host. */
 uint32_t ts_dev_slot(const struct ts_corr *c, uint32_t pid, uint64_t dev);
 /* The device of the thread's current context; 0 if it was made current before we looked. */

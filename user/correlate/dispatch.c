@@ -484,6 +484,11 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 		c->base = h->ts;
 		c->have_base = true;
 	}
+	/* past the threads' memory budget, a new thread is drawn as its process's overflow */
+	rec = ts_thread_bound(c, rec);
+	if (!rec)
+		return 0;
+	h = rec;
 	if (h->kind < TS_REC_META_START && h->ts > c->last_ts)
 		c->last_ts = h->ts;
 	switch (h->kind) {
@@ -650,6 +655,7 @@ void ts_corr_free(struct ts_corr *c)
 	/* the maps of plain values; those above are emptied by their free_owned */
 	ts_hmap_free(&c->ctxdev);
 	ts_hmap_free(&c->recovered);
+	free(c->tid_copy);
 	ts_hmap_free(&c->allocs);
 	ts_graph_forget(c, 0, true);
 	ts_nccl_forget(c, 0, true);

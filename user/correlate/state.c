@@ -98,7 +98,10 @@ struct ts_thr *ts_thread_find_or_announce(struct ts_corr *c, uint32_t pid, uint3
 	char name[32];
 
 	if (created) {
-		snprintf(name, sizeof(name), "thread %u", tid);
+		if (tid == TS_TID_OVERFLOW)
+			snprintf(name, sizeof(name), "threads past the budget");
+		else
+			snprintf(name, sizeof(name), "thread %u", tid);
 		c->w->ops->thread(c->w, pid, tid, name, strlen(name));
 	}
 	return t;
@@ -129,4 +132,26 @@ uint32_t ts_dev_slot(const struct ts_corr *c, uint32_t pid, uint64_t dev)
 		return dev % TS_MAX_DEVICES;
 	return (pid / TS_MERGE_PID_SPAN) % TS_MERGE_MAX_HOSTS * TS_DEVS_PER_HOST +
 	       dev % TS_DEVS_PER_HOST;
+}
+
+const void *ts_thread_bound(struct ts_corr *c, const void *rec)
+{
+	const struct ts_rec_hdr *h = rec;
+	struct ts_rec_hdr *copy;
+
+	if (h->kind >= TS_REC_META_START || c->threads.count < TS_CAP_THREADS ||
+	    ts_thread_find(c, h->pid, h->tid))
+		return rec;
+	/* the overflow thread keeps its own name, and ends with its process */
+	if (h->kind == TS_REC_THREAD || (h->kind == TS_REC_EXIT && (h->flags & TS_EXIT_F_THREAD)))
+		return NULL;
+	if (!c->tid_copy)
+		c->tid_copy = malloc(UINT16_MAX + 1); /* any record: its size is 16 bits */
+	if (!c->tid_copy)
+		return NULL;
+	memcpy(c->tid_copy, rec, h->size);
+	copy = c->tid_copy;
+	copy->tid = TS_TID_OVERFLOW;
+	ts_cut(&c->cuts, TS_CUT_THREADS);
+	return copy;
 }

@@ -19,6 +19,8 @@ static const struct {
 			      "the work of the rest is drawn on device 0" },
 	[TS_CUT_GRAPH_NODES] = { "graph_nodes", TS_CAP_GRAPH_NODES,
 				 "graph launches draw the nodes kept and count the rest" },
+	[TS_CUT_THREADS] = { "threads", TS_CAP_THREADS,
+			     "the records of the rest go on one overflow track per process" },
 };
 
 const char *ts_cut_name(enum ts_cut_table t)

@@ -25,7 +25,10 @@
 /* Graph nodes kept, of all graphs and execs together (a node ~100 bytes, twice at most while
  * its graph grows): past it, a graph launch draws the nodes kept and counts the rest. */
 #define TS_CAP_GRAPH_NODES 131072
-#define TS_CAP_CONTEXTS	   65536 /* CUcontext -> device */
+/* Threads with state (~700 bytes each), all processes together: past it, a new thread's
+ * records are drawn on its process's one overflow thread (TS_TID_OVERFLOW). */
+#define TS_CAP_THREADS	16384
+#define TS_CAP_CONTEXTS 65536 /* CUcontext -> device */
 /* Live: handles the name reader knows named or unnameable (names.c, 8 bytes of value each) */
 #define TS_CAP_KNOWN_HANDLES 131072
 /* Writers' string tables (.pftrace interning, .sqlite StringIds): past these, strings are
@@ -42,6 +45,7 @@ enum ts_cut_table {
 	TS_CUT_ALLOCS,
 	TS_CUT_CONTEXTS,
 	TS_CUT_GRAPH_NODES,
+	TS_CUT_THREADS,
 	TS_CUT__COUNT,
 };
 
