@@ -239,7 +239,7 @@ CORE_PATHS := $(addprefix user/,$(CORE_SRCS))
 
 # libFuzzer on the capture parser and decoder (seeded with the fixtures), and
 # on the writers with hostile names and values.
-FUZZ_SECONDS ?= 45
+FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(OUT)/fuzz_capture $(OUT)/fuzz_writers
 $(OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_PATHS) user/*.h user/*/*.h | $(OUT)
 	$(call msg,FUZZ,$@)
