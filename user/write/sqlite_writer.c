@@ -238,19 +238,26 @@ static void bind_int_arg(sqlite3_stmt *st, int col, const struct ts_slice *s, co
 		sqlite3_bind_null(st, col);
 }
 
-static void nccl_row(struct sq_writer *q, const struct ts_slice *s)
+/* The columns a call's row starts with: start, end, pid, tid, name, correlationId, result. */
+static void bind_call(struct sq_writer *q, sqlite3_stmt *st, const struct ts_slice *s,
+		      const char *result_key)
 {
-	sqlite3_stmt *st = q->st[SQ_NCCL];
-	const struct ts_arg *comm = ts_slice_arg(s, "communicator");
-	char hex[24];
-
 	sqlite3_bind_int64(st, 1, s->ts);
 	sqlite3_bind_int64(st, 2, s->ts + s->dur);
 	sqlite3_bind_int64(st, 3, s->pid);
 	sqlite3_bind_int64(st, 4, s->tid);
 	sqlite3_bind_int64(st, 5, sq_string(q, s->name, s->name_len));
 	sqlite3_bind_int64(st, 6, arg_i(s, "correlation_id", 0));
-	sqlite3_bind_int64(st, 7, arg_i(s, "result", 0));
+	sqlite3_bind_int64(st, 7, arg_i(s, result_key, 0));
+}
+
+static void nccl_row(struct sq_writer *q, const struct ts_slice *s)
+{
+	sqlite3_stmt *st = q->st[SQ_NCCL];
+	const struct ts_arg *comm = ts_slice_arg(s, "communicator");
+	char hex[24];
+
+	bind_call(q, st, s, "result");
 	if (comm && comm->type == TS_ARG_HEX) {
 		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)comm->u);
 		sqlite3_bind_text(st, 8, hex, -1, SQLITE_TRANSIENT);
@@ -284,28 +291,12 @@ static void host_row(struct sq_writer *q, const struct ts_slice *s)
 		sqlite3_bind_int64(q->st[SQ_NCCL_LAUNCH], 2, arg_i(s, "correlation_id", 0));
 		sq_step(q, SQ_NCCL_LAUNCH);
 	}
-	sqlite3_bind_int64(st, 1, s->ts);
-	sqlite3_bind_int64(st, 2, s->ts + s->dur);
-	sqlite3_bind_int64(st, 3, s->pid);
-	sqlite3_bind_int64(st, 4, s->tid);
-	sqlite3_bind_int64(st, 5, sq_string(q, s->name, s->name_len));
-	sqlite3_bind_int64(st, 6, arg_i(s, "correlation_id", 0));
-	sqlite3_bind_int64(st, 7, arg_i(s, drv ? "syscall_ret" : "result", 0));
+	bind_call(q, st, s, drv ? "syscall_ret" : "result");
 	if (!drv) {
 		sqlite3_bind_int64(st, 8, sq_string(q, s->api, s->api ? strlen(s->api) : 0));
 		sqlite3_bind_int64(st, 9, s->kind);
 	}
 	sq_step(q, drv ? SQ_DRIVER : SQ_API);
-}
-
-static void bind_i_arg(sqlite3_stmt *st, int col, const struct ts_slice *s, const char *key)
-{
-	const struct ts_arg *a = ts_slice_arg(s, key);
-
-	if (a && a->type != TS_ARG_STR && a->type != TS_ARG_DIM3)
-		sqlite3_bind_int64(st, col, arg_i(s, key, 0));
-	else
-		sqlite3_bind_null(st, col);
 }
 
 /* An NVTX range or mark, as Nsight Systems' NVTX_EVENTS has it (its eventType numbers). */
@@ -322,8 +313,8 @@ static void nvtx_row(struct sq_writer *q, const struct ts_slice *s)
 	else
 		sqlite3_bind_int64(st, 2, s->ts + s->dur);
 	sqlite3_bind_int64(st, 3, mark ? 34 : start_end ? 60 : 59);
-	bind_i_arg(st, 4, s, "category");
-	bind_i_arg(st, 5, s, "color");
+	bind_int_arg(st, 4, s, "category");
+	bind_int_arg(st, 5, s, "color");
 	sqlite3_bind_int64(st, 6, sq_string(q, s->name, s->name_len));
 	sqlite3_bind_int64(st, 7, arg_i(s, "domain_id", 0));
 	if (dom && dom->type == TS_ARG_STR)
