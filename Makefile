@@ -72,7 +72,7 @@ BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs 
 	      test_run_trust test_run_metrics test_run_flight test_run_budget \
 	      test_run_nvtx test_run_nccl test_run_stacks)
 
-.PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
+.PHONY: test-build all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
 
 tracesmith-bpf: $(BIN)
@@ -313,6 +313,11 @@ bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(FAKENCCL) $(NC
 	done
 
 test: all unit bpf-test sanitize fuzz lint
+
+# Everything `make test` runs, built first in parallel (scripts/test.sh: make -j test-build);
+# the tests themselves then run one suite at a time.
+test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) \
+	$(FAKENCCL) $(NCCLAPP) $(addprefix $(OUT)/san/,$(SAN_TESTS)) $(FUZZ_TARGETS)
 
 # Re-record tests/fixtures from the stand-in driver (root); review the golden diffs.
 fixtures: $(BIN) $(FAKECUDA) $(FAKEAPP)

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --deps-only
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo -E"
+$SUDO make -j"$(nproc)" test-build
 $SUDO make test
