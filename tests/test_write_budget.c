@@ -157,6 +157,17 @@ static void gen_threads(struct gen *g, uint64_t n)
 			   NULL);
 }
 
+/* n processes, each making one launch on its one thread and never ending. */
+static void gen_procs(struct gen *g, uint64_t n)
+{
+	uint64_t k[9] = { FUNC(0), 1, 1, 1, 32, 1, 1, 0, 0 };
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		canned_api(&g->c, PID + 1 + i, PID + 1 + i, TS(i) + 300, 100, 0, "cuLaunchKernel",
+			   k, 9, NULL);
+}
+
 /* A forging process: n CUPTI kernel names, and n kernels on n CUPTI streams. */
 static void gen_cupti(struct gen *g, uint64_t n)
 {
@@ -218,7 +229,8 @@ static int gen(const char *kind, uint64_t n, const char *path)
 		void (*fn)(struct gen *g, uint64_t n);
 	} kinds[] = { { "names", gen_names },	    { "streams", gen_streams },
 		      { "cupti", gen_cupti },	    { "namerecs", gen_namerecs },
-		      { "contexts", gen_contexts }, { "threads", gen_threads } };
+		      { "contexts", gen_contexts }, { "threads", gen_threads },
+		      { "procs", gen_procs } };
 	struct gen g;
 	size_t i;
 
@@ -453,6 +465,17 @@ static void test_budget_threads(void **state)
 	run_case(&bc);
 }
 
+/* Processes past TS_CAP_PROCS (the crafted one and the rest fit): their launches all
+ * drawn, on one overflow process. */
+static void test_budget_procs(void **state)
+{
+	const struct budget_case bc = { "procs", "processes", N_MANY - (TS_CAP_PROCS - 1),
+					"\"name\":\"cuLaunchKernel\"",
+					"processes past the budget" };
+
+	run_case(&bc);
+}
+
 /*
  * The .pftrace writer finds a track by hash: 200k thread tracks, then a slice
  * on each, oldest track first, in a few hundred ms. Its list scan (from the
@@ -495,6 +518,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_budget_name_records),
 		cmocka_unit_test(test_budget_contexts),
 		cmocka_unit_test(test_budget_threads),
+		cmocka_unit_test(test_budget_procs),
 		cmocka_unit_test(test_pftrace_many_tracks),
 	};
 	char cmd[512];

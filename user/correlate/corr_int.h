@@ -168,6 +168,11 @@ struct ts_thr *ts_thread_find_or_announce(struct ts_corr *c, uint32_t pid, uint3
  * thread; NULL for what would only name or end that shared thread.
  */
 #define TS_TID_OVERFLOW 0xffffffffu
+/*
+ * The process that stands for every process past TS_CAP_PROCS: below the GPU
+ * tracks' pids and above every merged pid (TS_MERGE_MAX_HOSTS spans).
+ */
+#define TS_PID_OVERFLOW 0x7ffefffeu
 const void *ts_thread_bound(struct ts_corr *c, const void *rec);
 /* The device slot (a GPU track process) of device ordinal dev in pid's host. */
 uint32_t ts_dev_slot(const struct ts_corr *c, uint32_t pid, uint64_t dev);

@@ -63,7 +63,10 @@ struct ts_proc *ts_proc_find_or_announce(struct ts_corr *c, uint32_t pid)
 	if (!p)
 		return NULL;
 	/* no META_PROC came first (the process was gone before we looked) */
-	snprintf(name, sizeof(name), "pid %u", pid);
+	if (pid == TS_PID_OVERFLOW)
+		snprintf(name, sizeof(name), "processes past the budget");
+	else
+		snprintf(name, sizeof(name), "pid %u", pid);
 	c->w->ops->process(c->w, pid, name, TS_TRACK_HOST);
 	return p;
 }
@@ -134,24 +137,47 @@ uint32_t ts_dev_slot(const struct ts_corr *c, uint32_t pid, uint64_t dev)
 	       dev % TS_DEVS_PER_HOST;
 }
 
-const void *ts_thread_bound(struct ts_corr *c, const void *rec)
+/* A record's copy with its pid and tid replaced, or NULL without memory. */
+static const void *rec_moved(struct ts_corr *c, const void *rec, uint32_t pid, uint32_t tid)
 {
 	const struct ts_rec_hdr *h = rec;
 	struct ts_rec_hdr *copy;
 
-	if (h->kind >= TS_REC_META_START || c->threads.count < TS_CAP_THREADS ||
-	    ts_thread_find(c, h->pid, h->tid))
-		return rec;
-	/* the overflow thread keeps its own name, and ends with its process */
-	if (h->kind == TS_REC_THREAD || (h->kind == TS_REC_EXIT && (h->flags & TS_EXIT_F_THREAD)))
-		return NULL;
 	if (!c->tid_copy)
 		c->tid_copy = malloc(UINT16_MAX + 1); /* any record: its size is 16 bits */
 	if (!c->tid_copy)
 		return NULL;
 	memcpy(c->tid_copy, rec, h->size);
 	copy = c->tid_copy;
-	copy->tid = TS_TID_OVERFLOW;
-	ts_cut(&c->cuts, TS_CUT_THREADS);
+	copy->pid = pid;
+	copy->tid = tid;
 	return copy;
+}
+
+/* A record that names or ends a process or thread: the overflow keeps its own name. */
+static bool names_or_ends(const struct ts_rec_hdr *h)
+{
+	return h->kind == TS_REC_THREAD || h->kind == TS_REC_EXIT || h->kind == TS_REC_META_PROC;
+}
+
+const void *ts_thread_bound(struct ts_corr *c, const void *rec)
+{
+	const struct ts_rec_hdr *h = rec;
+
+	if (c->procs.count >= TS_CAP_PROCS && h->pid != TS_PID_OVERFLOW &&
+	    (h->kind < TS_REC_META_START || h->kind == TS_REC_META_PROC) &&
+	    !ts_proc_find(c, h->pid)) {
+		if (names_or_ends(h))
+			return NULL;
+		ts_cut(&c->cuts, TS_CUT_PROCS);
+		return rec_moved(c, rec, TS_PID_OVERFLOW, TS_TID_OVERFLOW);
+	}
+	if (h->kind >= TS_REC_META_START || c->threads.count < TS_CAP_THREADS ||
+	    ts_thread_find(c, h->pid, h->tid))
+		return rec;
+	/* the overflow thread keeps its own name, and ends with its process */
+	if (h->kind == TS_REC_THREAD || (h->kind == TS_REC_EXIT && (h->flags & TS_EXIT_F_THREAD)))
+		return NULL;
+	ts_cut(&c->cuts, TS_CUT_THREADS);
+	return rec_moved(c, rec, h->pid, TS_TID_OVERFLOW);
 }

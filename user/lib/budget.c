@@ -21,6 +21,8 @@ static const struct {
 				 "graph launches draw the nodes kept and count the rest" },
 	[TS_CUT_THREADS] = { "threads", TS_CAP_THREADS,
 			     "the records of the rest go on one overflow track per process" },
+	[TS_CUT_PROCS] = { "processes", TS_CAP_PROCS,
+			   "the records of the rest go on one overflow process" },
 };
 
 const char *ts_cut_name(enum ts_cut_table t)

@@ -27,7 +27,10 @@
 #define TS_CAP_GRAPH_NODES 131072
 /* Threads with state (~700 bytes each), all processes together: past it, a new thread's
  * records are drawn on its process's one overflow thread (TS_TID_OVERFLOW). */
-#define TS_CAP_THREADS	16384
+#define TS_CAP_THREADS 16384
+/* Live processes with state, all together (a capture may name any pid): past it, a new
+ * process's records are drawn on one overflow process (TS_PID_OVERFLOW). */
+#define TS_CAP_PROCS	8192
 #define TS_CAP_CONTEXTS 65536 /* CUcontext -> device */
 /* Live: handles the name reader knows named or unnameable (names.c, 8 bytes of value each) */
 #define TS_CAP_KNOWN_HANDLES 131072
@@ -46,6 +49,7 @@ enum ts_cut_table {
 	TS_CUT_CONTEXTS,
 	TS_CUT_GRAPH_NODES,
 	TS_CUT_THREADS,
+	TS_CUT_PROCS,
 	TS_CUT__COUNT,
 };
 
