@@ -36,12 +36,12 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
 		driver_track.c gpu_time.c kept_names.c nvtx_track.c nvdecode.c nvnames.c demangle.c \
 		nccl_track.c callsite.c) \
-	     $(addprefix run/,live.c outputs.c recq.c)
+	     $(addprefix run/,live.c outputs.c recq.c flight.c outname.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c elfsyms.c pyfind.c) \
 	     $(addprefix cupti/,gputime.c ptrace_call.c) lib/injlib.c nvtx/nvtxlib.c \
-	     $(addprefix run/,child.c outname.c \
-		metrics_http.c flight.c libwatch.c sites.c) \
+	     $(addprefix run/,child.c \
+		metrics_http.c libwatch.c sites.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
 	     $(addprefix cmd/,trace.c trace_opts.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
@@ -63,7 +63,7 @@ PLANTED  := $(OUT)/planted/libplanted.so
 UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_probe \
 	      test_record test_record_valid test_record_launch test_correlate test_correlate_names \
 	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_correlate_stacks \
-	      test_write_json \
+	      test_recq test_write_json \
 	      test_write_stats test_write_golden test_write_metrics test_write_budget \
 	      test_sql_query
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))

@@ -135,6 +135,61 @@ static uint64_t def_hash(const struct ts_rec_api *r)
 	return h & ~TS_DEF_THREAD;
 }
 
+/* A process that exited before the window began: nothing in a snapshot needs its names. */
+static bool gone_before_window(const struct ts_flight *f, uint64_t exited)
+{
+	return exited + f->o.window_ns < f->newest;
+}
+
+/* Names kept unless they are of a process gone before the window (and not of a later one). */
+static bool name_needed(void *ctx, const void *rec)
+{
+	const struct ts_flight *f = ctx;
+	const struct ts_rec_hdr *h = rec;
+	const uint64_t *exited = ts_hmap_get(&f->dead, h->pid, 0);
+
+	return !exited || h->ts > *exited || !gone_before_window(f, *exited);
+}
+
+/* The processes still to be pruned: those that exited within the window. */
+static int dead_keep_recent(struct ts_flight *f)
+{
+	struct ts_hmap recent = { 0 };
+	struct ts_hent *e;
+
+	ts_hmap_for_each (&f->dead, e)
+		if (!gone_before_window(f, e->val) && ts_hmap_put(&recent, e->key.a, 0, e->val)) {
+			ts_hmap_free(&recent);
+			return -ENOMEM;
+		}
+	ts_hmap_free(&f->dead);
+	f->dead = recent;
+	return 0;
+}
+
+/*
+ * The names are kept oldest first within their bound; when it is reached,
+ * the names of processes that exited before the window go first (a
+ * long-running recorder sees processes come and go), so those of the living
+ * are not cut for them. One sweep per batch of such exits.
+ */
+static int meta_push(struct ts_flight *f, const void *rec)
+{
+	struct ts_hent *e;
+	bool any = false;
+
+	if (ts_recq_full(&f->meta) && f->dead.count) {
+		ts_hmap_for_each (&f->dead, e)
+			any |= gone_before_window(f, e->val);
+		if (any) {
+			f->pruned += ts_recq_sweep(&f->meta, name_needed, f);
+			if (dead_keep_recent(f))
+				return -ENOMEM;
+		}
+	}
+	return ts_recq_push(&f->meta, rec);
+}
+
 /*
  * Kept once each: the CUDA runtime asks for a lazily loaded kernel's
  * function before every launch, and a program may set its context as often;
@@ -160,7 +215,7 @@ static int keep_definition(struct ts_flight *f, const struct ts_rec_api *r)
 		return -ENOMEM;
 	memcpy(&copy, r, r->hdr.size);
 	copy.hdr.flags |= TS_API_F_CONTEXT;
-	return ts_recq_push(&f->meta, &copy);
+	return meta_push(f, &copy);
 }
 
 static void api_seen(struct ts_flight *f, const struct ts_rec_api *r)
@@ -199,6 +254,8 @@ static void exit_seen(struct ts_flight *f, const struct ts_rec_hdr *h)
 	}
 	ts_hmap_free_owned(&f->open, false, h->pid);
 	ts_hmap_del_all(&f->defs, h->pid);
+	if (f->dead.count < TS_DEF_MAX) /* bounded: past it, names go oldest first as before */
+		ts_hmap_put(&f->dead, h->pid, 0, h->ts);
 	/* aux: the kernel's exit_code, a wait status */
 	if (!(f->o.on & TS_SNAP_EXIT) || !h->aux)
 		return;
@@ -240,11 +297,11 @@ static int flight_keep(struct ts_flight *f, const void *rec)
 	case TS_REC_PYCODE:
 	case TS_REC_THREAD:
 	case TS_REC_GPU_NAME:
-		return ts_recq_push(&f->meta, rec);
+		return meta_push(f, rec);
 	case TS_REC_GPU_INFO:
 		/* a process's CUPTI started (or could not): its GPU records join its calls */
 		if (h->flags == TS_GPUI_STARTED || h->flags == TS_GPUI_FAILED)
-			return ts_recq_push(&f->meta, rec);
+			return meta_push(f, rec);
 		break;
 	case TS_REC_META_DROPS:
 		f->drops = ((const struct ts_rec_meta *)rec)->v[0];
@@ -421,15 +478,15 @@ static int snapshot_feed(const struct ts_flight *f, struct ts_sink *out, unsigne
 {
 	struct snap_feed sf = { .out = out,
 				.from = now > f->o.window_ns ? now - f->o.window_ns : 0 };
-	char kv[512];
+	char kv[640];
 	int err;
 
 	snprintf(kv, sizeof(kv),
 		 "detail=%s\nwindow_seconds=%llu\nmemory_bound_mb=%u\nrecords_cut=%llu\n"
-		 "names_cut=%llu\ntriggers_skipped=%llu\n",
+		 "names_cut=%llu\nnames_of_exited_pruned=%llu\ntriggers_skipped=%llu\n",
 		 f->detail, (unsigned long long)(f->o.window_ns / 1000000000ull), f->o.mb,
 		 (unsigned long long)f->win.cut, (unsigned long long)f->meta.cut,
-		 (unsigned long long)f->skipped);
+		 (unsigned long long)f->pruned, (unsigned long long)f->skipped);
 	err = ts_recq_each(&f->head, feed_all, &sf);
 	if (!err)
 		err = ts_recq_each(&f->meta, feed_all, &sf);
@@ -595,4 +652,5 @@ void ts_flight_free(struct ts_flight *f)
 	ts_recq_free(&f->win);
 	ts_hmap_free_owned(&f->open, true, 0);
 	ts_hmap_free(&f->defs);
+	ts_hmap_free(&f->dead);
 }

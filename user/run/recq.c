@@ -150,6 +150,86 @@ int ts_recq_each(const struct ts_recq *q, int (*fn)(void *ctx, const void *rec),
 	return 0;
 }
 
+/* Where the sweep writes: the chunk, its offset and how many records it holds now. */
+struct sweep_at {
+	struct ts_recq_chunk *c;
+	size_t off;
+	uint64_t nrec;
+};
+
+static void sweep_close(struct sweep_at *w)
+{
+	w->c->head = 0;
+	w->c->used = w->off;
+	w->c->nrec = w->nrec;
+}
+
+/*
+ * Records kept move only towards the front: packed the same way, a subset
+ * of them never lands after where it was, so a chunk is rewritten only
+ * over what was read from it already.
+ */
+static void sweep_put(struct sweep_at *w, const struct ts_rec_hdr *h, uint16_t size)
+{
+	if (w->off + size > CHUNK_DATA) {
+		sweep_close(w);
+		w->c = w->c->next;
+		w->off = 0;
+		w->nrec = 0;
+	}
+	/* h may be overwritten by its own move: its size was read before */
+	memmove(w->c->data + w->off, h, size);
+	w->off += size;
+	w->nrec++;
+}
+
+/* The chunks after the one written last are empty now: they go. */
+static void sweep_trim(struct ts_recq *q, struct sweep_at *w)
+{
+	struct ts_recq_chunk *c, *next;
+
+	sweep_close(w);
+	c = w->c->next;
+	w->c->next = NULL;
+	q->last = w->c;
+	for (; c; c = next) {
+		next = c->next;
+		chunk_release(q, c);
+	}
+}
+
+uint64_t ts_recq_sweep(struct ts_recq *q, bool (*keep)(void *ctx, const void *rec), void *ctx)
+{
+	struct sweep_at w = { .c = q->first };
+	struct ts_recq_chunk *c, *next;
+	uint64_t dropped = 0;
+	size_t off, used;
+
+	for (c = q->first; c; c = next) {
+		next = c->next; /* read before the chunk is rewritten */
+		used = c->used;
+		for (off = c->head; off < used;) {
+			const struct ts_rec_hdr *h = (const void *)(c->data + off);
+			uint16_t size = h->size;
+
+			if (keep(ctx, h))
+				sweep_put(&w, h, size);
+			else
+				dropped++;
+			off += size;
+		}
+	}
+	if (w.c)
+		sweep_trim(q, &w);
+	q->records -= dropped;
+	return dropped;
+}
+
+bool ts_recq_full(const struct ts_recq *q)
+{
+	return q->nchunks >= q->max_chunks && !q->spare;
+}
+
 size_t ts_recq_bytes(const struct ts_recq *q)
 {
 	return q->nchunks * (size_t)TS_RECQ_CHUNK;

@@ -9,6 +9,7 @@
 #ifndef TS_RECQ_H
 #define TS_RECQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,14 @@ const void *ts_recq_peek(const struct ts_recq *q);
 void ts_recq_pop(struct ts_recq *q);
 /* Each record, oldest first, while fn returns 0; fn's first non-zero return. */
 int ts_recq_each(const struct ts_recq *q, int (*fn)(void *ctx, const void *rec), void *ctx);
+/*
+ * Keep only the records keep says yes to, in their order, packed into the
+ * chunks they were in (emptied chunks go); the records dropped, not counted
+ * in cut. O(records held): run it when it frees much, not per record.
+ */
+uint64_t ts_recq_sweep(struct ts_recq *q, bool (*keep)(void *ctx, const void *rec), void *ctx);
+/* true when the next chunk filled would let the oldest go. */
+bool ts_recq_full(const struct ts_recq *q);
 /* Bytes mapped now. */
 size_t ts_recq_bytes(const struct ts_recq *q);
 /* Unmap everything; the queue is empty (and can be used again). NULL-safe. */
