@@ -21,6 +21,9 @@ static const struct {
 				 "graph launches draw the nodes kept and count the rest" },
 	[TS_CUT_THREADS] = { "threads", TS_CAP_THREADS,
 			     "the records of the rest go on one overflow track per process" },
+	[TS_CUT_CALLSTACKS] = { "call_stacks", TS_CAP_CALLSTACKS,
+				"the calls of the rest show one shared stack (their args keep "
+				"theirs)" },
 };
 
 const char *ts_cut_name(enum ts_cut_table t)
