@@ -334,7 +334,7 @@ static void test_stack_distinct_bound(void **state)
 	pipe_close(&p);
 	assert_int_equal(sqlite3_open_v2(test_path("many.sqlite"), &db, SQLITE_OPEN_READONLY, NULL),
 			 SQLITE_OK);
-	snprintf(want, sizeof(want), "%u|%u\n", TS_CAP_CALLSTACKS + 1, TS_CAP_CALLSTACKS + 1);
+	snprintf(want, sizeof(want), "%d|%d\n", TS_CAP_CALLSTACKS + 1, TS_CAP_CALLSTACKS + 1);
 	assert_string_equal(rows(db, "SELECT COUNT(*), MAX(id) FROM CALLSTACKS"), want);
 	snprintf(want, sizeof(want), "%u|(call stacks past the memory budget)\n", over);
 	assert_string_equal(rows(db, "SELECT COUNT(*), pyStack FROM call_stacks WHERE stackId = "
@@ -345,7 +345,7 @@ static void test_stack_distinct_bound(void **state)
 				     "'cut_by_memory_budget.call_stacks'"),
 			    want);
 	/* the last call kept its own stack: its frame, its line */
-	snprintf(want, sizeof(want), "m.py:12 f%u\n", TS_CAP_CALLSTACKS - 1);
+	snprintf(want, sizeof(want), "m.py:12 f%d\n", TS_CAP_CALLSTACKS - 1);
 	assert_string_equal(rows(db,
 				 "SELECT pyStack FROM CALLSTACKS WHERE id = (SELECT MAX(id) - 1 "
 				 "FROM CALLSTACKS)"),
