@@ -17,13 +17,14 @@ perfetto_trace.proto), then checks the rules the Perfetto UI import relies on:
     frame's function and file a string defined before it; no iid is defined
     twice with another value. A slice's callstack becomes its arg
     "callstack": "file:line function" (or "function"), innermost first, " <- "
-    between.
+    between, and its callstack_weight the arg "callstack_weight".
 Then prints a summary (slices per name, per track kind) as JSON, and checks
 --expect NAME=COUNT and --expect-arg NAME:KEY=VALUE against it.
 
 usage: check_pftrace.py TRACE.pftrace [--proto PATH] [--expect NAME=N]...
                         [--expect-arg NAME:KEY=VALUE]...
-                        [--expect-stack TEXT=N] [--expect-callstacks N]
+                        [--expect-stack TEXT=N] [--expect-weight TEXT=W]
+                        [--expect-callstacks N]
 exit 0 if every rule holds, 1 with the violations on stderr otherwise.
 """
 import argparse
@@ -177,6 +178,8 @@ class Checker:
                             args[key] = one(a, k)
             if "callstack_iid" in te:
                 args["callstack"] = self.lookup("callstacks", one(te, "callstack_iid"), where)
+            if "callstack_weight" in te:
+                args["callstack_weight"] = float(one(te, "callstack_weight"))
             self.open[uuid].append((ts, name))
             self.slices.append((name, uuid, ts, args))
             self.flows_out.update(te.get("flow_ids", []))
@@ -217,6 +220,7 @@ def main():
     ap.add_argument("--expect-arg", action="append", default=[])
     ap.add_argument("--expect-stack", action="append", default=[])
     ap.add_argument("--expect-callstacks", type=int)
+    ap.add_argument("--expect-weight", action="append", default=[])
     a = ap.parse_args()
     with open(a.trace, "rb") as f:
         out = subprocess.run(["protoc", "--decode=perfetto.protos.Trace",
@@ -248,6 +252,12 @@ def main():
         got = sum(1 for _, _, _, args in chk.slices if args.get("callstack") == text)
         if got != int(n):
             chk.err("expected %s slices with callstack %r, found %d" % (n, text, got))
+    for e in a.expect_weight:
+        text, w = e.rsplit("=", 1)
+        got = sum(args.get("callstack_weight", 0) for _, _, _, args in chk.slices
+                  if args.get("callstack") == text)
+        if got != float(w):
+            chk.err("expected callstack %r to weigh %s, found %s" % (text, w, got))
     if a.expect_callstacks is not None and s["callstacks"] != a.expect_callstacks:
         chk.err("expected %d callstacks defined, found %d" % (a.expect_callstacks,
                                                                s["callstacks"]))

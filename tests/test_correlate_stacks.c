@@ -218,7 +218,10 @@ static void two_stacks(struct pipe *p)
 #define STACK_A "libx.so!g+0x4 <- a.py:12 f <- a.py:13 f"
 #define STACK_B "a.py:10 f"
 
-/* Each stack once in the InternedData, frames outermost first, every reference defined. */
+/*
+ * Each stack once in the InternedData, frames outermost first, every reference
+ * defined; on the calls, and on the GPU work they submitted weighted by its time.
+ */
 static void test_stack_pftrace(void **state)
 {
 	char cmd[1024];
@@ -231,7 +234,8 @@ static void test_stack_pftrace(void **state)
 	pipe_close(&p);
 	snprintf(cmd, sizeof(cmd),
 		 "tests/check_pftrace.py %s --expect cuLaunchKernel=4 --expect-callstacks 2 "
-		 "--expect-stack '" STACK_A "=2' --expect-stack '" STACK_B "=1' >/dev/null",
+		 "--expect-stack '" STACK_A "=4' --expect-stack '" STACK_B "=2' "
+		 "--expect-weight '" STACK_A "=10' --expect-weight '" STACK_B "=5' >/dev/null",
 		 test_path("st.pftrace"));
 	assert_int_equal(system(cmd), 0);
 	pipe_free(&p);
@@ -309,6 +313,52 @@ static void test_stack_sqlite(void **state)
 	pipe_free(&p);
 }
 
+/* --gpu-time: the launches at 10, 20, 30, 40 ran 100, 200, 300 and 400 ns on the GPU. */
+static void gpu_timed(struct pipe *p, const char *path, struct ts_writer *w)
+{
+	pipe_open_writer(p, path, 0, w);
+	canned_gpu_started(&p->c, 100);
+	two_stacks(p);
+	canned_gpu_kernel(&p->c, 100, 100, 1000, 1100, 10, 7);
+	canned_gpu_kernel(&p->c, 100, 100, 2000, 2200, 20, 7);
+	canned_gpu_kernel(&p->c, 100, 100, 3000, 3300, 30, 7);
+	canned_gpu_kernel(&p->c, 100, 100, 4000, 4400, 40, 7);
+	pipe_close(p);
+}
+
+/*
+ * Measured GPU work keeps its call's stack: weighted by its GPU time in the
+ * .pftrace; callsite_sum says its time is the GPU's.
+ */
+static void test_stack_gpu_time(void **state)
+{
+	char cmd[1024];
+	struct ts_writer *w;
+	struct pipe p;
+	sqlite3 *db;
+
+	assert_int_equal(ts_pftrace_writer_open(test_path("gt.pftrace"), &w), 0);
+	gpu_timed(&p, test_path("gt.pftrace"), w);
+	snprintf(cmd, sizeof(cmd),
+		 "tests/check_pftrace.py %s --expect-stack '" STACK_A
+		 "=4' --expect-weight '" STACK_A "=300' --expect-weight '" STACK_B
+		 "=300' >/dev/null",
+		 test_path("gt.pftrace"));
+	assert_int_equal(system(cmd), 0);
+	pipe_free(&p);
+
+	assert_int_equal(ts_sqlite_writer_open(test_path("gt.sqlite"), &w), 0);
+	gpu_timed(&p, test_path("gt.sqlite"), w);
+	assert_int_equal(sqlite3_open_v2(test_path("gt.sqlite"), &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_string_equal(rows(db, report_sql()),
+			    "40.0|400|1|1|400.0|gpu|-|-|-\n"
+			    "30.0|300|2|2|150.0|gpu|1|libx.so!g+0x4|a.py:12 f <- a.py:13 f\n"
+			    "30.0|300|1|1|300.0|gpu|2|-|a.py:10 f\n");
+	sqlite3_close(db);
+	pipe_free(&p);
+}
+
 /*
  * 10,000 distinct stacks: TS_CAP_CALLSTACKS are kept, the calls of the rest
  * share one stack and are counted; every call still has its own text.
@@ -357,9 +407,13 @@ static void test_stack_distinct_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stack_lines),	     cmocka_unit_test(test_stack_names),
-		cmocka_unit_test(test_stack_not_its_call),   cmocka_unit_test(test_stack_bound),
-		cmocka_unit_test(test_stack_pftrace),	     cmocka_unit_test(test_stack_sqlite),
+		cmocka_unit_test(test_stack_lines),
+		cmocka_unit_test(test_stack_names),
+		cmocka_unit_test(test_stack_not_its_call),
+		cmocka_unit_test(test_stack_bound),
+		cmocka_unit_test(test_stack_pftrace),
+		cmocka_unit_test(test_stack_sqlite),
+		cmocka_unit_test(test_stack_gpu_time),
 		cmocka_unit_test(test_stack_distinct_bound),
 	};
 

@@ -313,12 +313,26 @@ void ts_site_record(struct ts_corr *c, const void *rec)
 	}
 }
 
-void ts_site_args(struct ts_corr *c, const struct ts_rec_api *r, struct ts_slice *s)
+/* The stack sent right before this call: same thread, same entry time, same symbol. */
+static const struct pending *pending_of(struct ts_corr *c, const struct ts_rec_api *r)
 {
 	const struct pending *p = ts_hmap_get_ptr(&c->sites, r->hdr.pid, r->hdr.tid);
 
-	/* the stack sent right before this call: same thread, same entry time, same symbol */
-	if (!p || p->ts != r->hdr.ts || p->aux != r->hdr.aux)
+	return p && p->ts == r->hdr.ts && p->aux == r->hdr.aux ? p : NULL;
+}
+
+const struct ts_stack *ts_site_stack(struct ts_corr *c, const struct ts_rec_api *r)
+{
+	const struct pending *p = pending_of(c, r);
+
+	return p ? p->stack : NULL;
+}
+
+void ts_site_args(struct ts_corr *c, const struct ts_rec_api *r, struct ts_slice *s)
+{
+	const struct pending *p = pending_of(c, r);
+
+	if (!p)
 		return;
 	if (p->py_len)
 		ts_arg_str(s, "py_stack", p->py, p->py_len);

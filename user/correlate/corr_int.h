@@ -160,6 +160,8 @@ static inline uint64_t ts_rel(struct ts_corr *c, uint64_t ts)
 /* callsite.c: --stacks records, and the args they give the call that follows */
 void ts_site_record(struct ts_corr *c, const void *rec);
 void ts_site_args(struct ts_corr *c, const struct ts_rec_api *r, struct ts_slice *s);
+/* the call's stack (interned, NULL: none), for the GPU work it submits */
+const struct ts_stack *ts_site_stack(struct ts_corr *c, const struct ts_rec_api *r);
 /* forget a thread's pending stack, or (process) everything of pid */
 void ts_site_forget(struct ts_corr *c, uint32_t pid, uint32_t tid, bool process);
 void ts_site_free(struct ts_corr *c);
@@ -239,9 +241,10 @@ struct ts_submit {
 	struct ts_gpu_op op;
 	uint32_t dev;
 	uint64_t ctx;
-	uint64_t flow;	  /* correlation id: the host slice's flow out */
-	uint32_t matched; /* GPU records joined to it (gpu_time.c) */
-	uint32_t expect;  /* GPU records it makes: 1, or its graph's nodes */
+	uint64_t flow;		      /* correlation id: the host slice's flow out */
+	uint32_t matched;	      /* GPU records joined to it (gpu_time.c) */
+	uint32_t expect;	      /* GPU records it makes: 1, or its graph's nodes */
+	const struct ts_stack *stack; /* --stacks: the call's (callsite.c), NULL: none */
 };
 
 /* gpu_track.c: false if the call submitted nothing (failed, or not a submit). */

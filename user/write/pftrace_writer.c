@@ -43,6 +43,7 @@
 #define TE_FLOW_IDS		47
 #define TE_TERMINATING_FLOW_IDS 48
 #define TE_CALLSTACK_IID	56
+#define TE_CALLSTACK_WEIGHT	57
 #define TYPE_SLICE_BEGIN	1
 #define TYPE_SLICE_END		2
 #define TYPE_COUNTER		4
@@ -555,6 +556,10 @@ static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
 	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_static(p, IK_CATEGORY, s->cat));
 	if (s->stack)
 		put_callstack(p, s->stack);
+	/* GPU work carries its call's stack weighted by its time: a selection of GPU tracks
+	 * then draws the flame graph of who submitted the GPU time in it */
+	if (s->stack && s->pid >= TS_GPU_PID_BASE)
+		pb_double(&p->pkt, TE_CALLSTACK_WEIGHT, (double)s->dur);
 	for (i = 0; i < s->nargs; i++)
 		if (!put_annotation(p, &s->args[i]))
 			put_bytes_annotation(p, s->args[i].key, s->args[i].str.s,

@@ -348,7 +348,8 @@ static void sq_slice(struct ts_writer *w, const struct ts_slice *s)
 
 	if (q->err)
 		return;
-	if (s->stack && ts_sq_stacks_call(&q->stacks, s, sq_string(q, s->name, s->name_len)))
+	if (s->stack && s->pid < TS_GPU_PID_BASE &&
+	    ts_sq_stacks_call(&q->stacks, s, sq_string(q, s->name, s->name_len)))
 		sq_fail(q, "insert");
 	if (s->cat && !strcmp(s->cat, "nvtx"))
 		nvtx_row(q, s);
