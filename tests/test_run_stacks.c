@@ -156,8 +156,8 @@ static int lines_with(const char *path, const char *a, const char *b)
 }
 
 /*
- * The same stacks in the .pftrace (interned Callstacks on the calls: caller,
- * then the Python frames) and in the callsite_sum report of the capture; the
+ * The same stacks in the .pftrace (interned Callstacks on the calls and their
+ * GPU work: caller, then the Python frames) and in the callsite_sum report of the capture; the
  * capture replays into the same .pftrace, byte for byte.
  */
 static void check_stack_outputs(const struct trace *t, const char *pf, const char *cap)
@@ -178,7 +178,8 @@ static void check_stack_outputs(const struct trace *t, const char *pf, const cha
 	assert_non_null(py);
 	assert_non_null(caller);
 	assert_non_null(strstr(py, " Model.step <- "));
-	snprintf(arg, sizeof(arg), "--expect-stack '%s <- %s=2'", caller, py);
+	/* the two launches, and the two kernels they submitted */
+	snprintf(arg, sizeof(arg), "--expect-stack '%s <- %s=4'", caller, py);
 	assert_int_equal(check_pftrace(pf, arg), 0);
 	assert_int_equal(run_tracer(replay, err, sizeof(err)), 0);
 	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", pf, rep);
