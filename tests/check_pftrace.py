@@ -12,12 +12,19 @@ perfetto_trace.proto), then checks the rules the Perfetto UI import relies on:
     that use interned ids set SEQ_NEEDS_INCREMENTAL_STATE;
   - every track used was described by a TrackDescriptor;
   - on every track, slices nest: each BEGIN has its END, in order;
-  - every flow that starts also terminates, and the other way round.
+  - every flow that starts also terminates, and the other way round;
+  - every callstack_iid names a Callstack, each of its frames a Frame, each
+    frame's function and file a string defined before it; no iid is defined
+    twice with another value. A slice's callstack becomes its arg
+    "callstack": "file:line function" (or "function"), innermost first, " <- "
+    between, and its callstack_weight the arg "callstack_weight".
 Then prints a summary (slices per name, per track kind) as JSON, and checks
 --expect NAME=COUNT and --expect-arg NAME:KEY=VALUE against it.
 
 usage: check_pftrace.py TRACE.pftrace [--proto PATH] [--expect NAME=N]...
                         [--expect-arg NAME:KEY=VALUE]...
+                        [--expect-stack TEXT=N] [--expect-weight TEXT=W]
+                        [--expect-callstacks N]
 exit 0 if every rule holds, 1 with the violations on stderr otherwise.
 """
 import argparse
@@ -91,12 +98,36 @@ class Checker:
         if len(self.errors) < 50:
             self.errors.append(msg)
 
+    def define(self, kind, iid, value):
+        old = self.interned[kind].get(iid)
+        if old is not None and old != value:
+            self.err("%s iid %s defined again as another value" % (kind, iid))
+        self.interned[kind][iid] = value
+
     def intern(self, idata):
         for kind, key in (("event_names", "name"), ("event_categories", "name"),
                           ("debug_annotation_names", "name"),
-                          ("debug_annotation_string_values", "str")):
+                          ("debug_annotation_string_values", "str"),
+                          ("function_names", "str"), ("source_paths", "str")):
             for e in idata.get(kind, []):
-                self.interned[kind][one(e, "iid")] = one(e, key)
+                self.define(kind, one(e, "iid"), one(e, key))
+        where = "interned frame"
+        for f in idata.get("frames", []):
+            fn = self.lookup("function_names", one(f, "function_name_id"), where) \
+                if "function_name_id" in f else "?"
+            text = fn
+            if "source_path_iid" in f:
+                line = one(f, "line_number")
+                text = "%s:%s %s" % (self.lookup("source_paths", one(f, "source_path_iid"), where),
+                                     "?" if line is None else line, fn)
+            self.define("frames", one(f, "iid"), text)
+        for c in idata.get("callstacks", []):
+            ids = c.get("frame_ids", [])
+            if not ids:
+                self.err("callstack %s has no frames" % one(c, "iid"))
+            frames = [self.lookup("frames", i, "interned callstack") for i in ids]
+            # Perfetto lists them outermost first; the text says them innermost first
+            self.define("callstacks", one(c, "iid"), " <- ".join(reversed(frames)))
 
     def lookup(self, kind, iid, where):
         if iid not in self.interned[kind]:
@@ -124,7 +155,8 @@ class Checker:
         typ = one(te, "type")
         if uuid not in self.tracks:
             self.err("%s: track %s was never described" % (where, uuid))
-        uses = "name_iid" in te or "category_iids" in te or "debug_annotations" in te
+        uses = "name_iid" in te or "category_iids" in te or "debug_annotations" in te or \
+            "callstack_iid" in te
         if uses and not flags & 2:
             self.err("%s: uses interned ids without SEQ_NEEDS_INCREMENTAL_STATE" % where)
         if typ == "TYPE_SLICE_BEGIN":
@@ -144,6 +176,10 @@ class Checker:
                     for k in ("uint_value", "int_value", "pointer_value", "string_value"):
                         if k in a:
                             args[key] = one(a, k)
+            if "callstack_iid" in te:
+                args["callstack"] = self.lookup("callstacks", one(te, "callstack_iid"), where)
+            if "callstack_weight" in te:
+                args["callstack_weight"] = float(one(te, "callstack_weight"))
             self.open[uuid].append((ts, name))
             self.slices.append((name, uuid, ts, args))
             self.flows_out.update(te.get("flow_ids", []))
@@ -171,7 +207,9 @@ class Checker:
         per = collections.Counter(n for n, _, _, _ in self.slices)
         on_gpu = collections.Counter(n for n, u, _, _ in self.slices if u in gpu)
         return {"slices": self.begins, "ends": self.ends, "tracks": len(self.tracks),
-                "flows": len(self.flows_out), "by_name": per, "gpu_by_name": on_gpu}
+                "flows": len(self.flows_out), "by_name": per, "gpu_by_name": on_gpu,
+                "callstacks": len(self.interned["callstacks"]),
+                "frames": len(self.interned["frames"])}
 
 
 def main():
@@ -180,6 +218,9 @@ def main():
     ap.add_argument("--proto", default=DEFAULT_PROTO)
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--expect-arg", action="append", default=[])
+    ap.add_argument("--expect-stack", action="append", default=[])
+    ap.add_argument("--expect-callstacks", type=int)
+    ap.add_argument("--expect-weight", action="append", default=[])
     a = ap.parse_args()
     with open(a.trace, "rb") as f:
         out = subprocess.run(["protoc", "--decode=perfetto.protos.Trace",
@@ -206,6 +247,20 @@ def main():
         got = [args.get(key) for n, _, _, args in chk.slices if n == name]
         if not got or any(str(g) != val for g in got):
             chk.err("expected every %r to have %s=%s, got %s" % (name, key, val, sorted(set(map(str, got)))[:5]))
+    for e in a.expect_stack:
+        text, n = e.rsplit("=", 1)
+        got = sum(1 for _, _, _, args in chk.slices if args.get("callstack") == text)
+        if got != int(n):
+            chk.err("expected %s slices with callstack %r, found %d" % (n, text, got))
+    for e in a.expect_weight:
+        text, w = e.rsplit("=", 1)
+        got = sum(args.get("callstack_weight", 0) for _, _, _, args in chk.slices
+                  if args.get("callstack") == text)
+        if got != float(w):
+            chk.err("expected callstack %r to weigh %s, found %s" % (text, w, got))
+    if a.expect_callstacks is not None and s["callstacks"] != a.expect_callstacks:
+        chk.err("expected %d callstacks defined, found %d" % (a.expect_callstacks,
+                                                               s["callstacks"]))
     print(json.dumps(s, sort_keys=True))
     for e in chk.errors:
         print("check_pftrace: " + e, file=sys.stderr)

@@ -22,7 +22,9 @@ struct pipe {
 };
 
 void pipe_open(struct pipe *p, const char *path, uint64_t mode);
-/* End the stream, finish the trace and load it into p->t. */
+/* The same into writer w (its file at path), which the pipe then owns. */
+void pipe_open_writer(struct pipe *p, const char *path, uint64_t mode, struct ts_writer *w);
+/* End the stream, finish the trace and, a .json one, load it into p->t. */
 void pipe_close(struct pipe *p);
 void pipe_free(struct pipe *p);
 

@@ -3,7 +3,10 @@
  * --stacks on canned records (correlate/callsite.c): line tables of every
  * entry form, names of every string kind and names that are not what they
  * claim, unknown and unstarted frames, a cut stack, a stack that is not its
- * call's, callers named and not, and the bound on code objects kept.
+ * call's, callers named and not, and the bound on code objects kept. The
+ * same stacks interned: in the .pftrace as Callstacks and Frames (decoded by
+ * tests/check_pftrace.py), in SQLite's stack tables and views, summed by the
+ * callsite_sum report; and the bound on distinct stacks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include "pipe.h"
 #include "record/decode.h"
 #include "tmpdir.h"
@@ -189,6 +193,217 @@ static void test_stack_bound(void **state)
 	pipe_free(&p);
 }
 
+/*
+ * Stack A (caller libx.so!g+0x4, then a.py:12 f <- a.py:13 f) on the launches
+ * at 10 and 20, stack B (a.py:10 f, no caller) on the one at 30; a launch
+ * with no stack at 40.
+ */
+static void two_stacks(struct pipe *p)
+{
+	static char buf[TS_META_BUF_SIZE] __attribute__((aligned(8)));
+	uint64_t v[9] = { 0x4000, 1, 1, 1, 32, 1, 1, 0, 0 };
+	struct ts_py_frame a[2] = { { 0x5000, CODE_START }, { 0x5000, CODE_START + 2 * 5 } },
+			   b = { 0x5000, CODE_START + 2 * 6 };
+
+	pycode(p, 100, 0x5000, "f", 1, 1 | TS_PY_STR_ASCII, "a.py", table, sizeof(table));
+	ts_meta_build(buf, TS_REC_META_CALLER, 100, CANNED_BASE + 5, 0, 0x7f00, 0, "libx.so!g+0x4",
+		      13, NULL, 0);
+	put(p, buf);
+	launch_with_stack(p, 100, 10, 0x7f00, a, 2, 0);
+	launch_with_stack(p, 100, 20, 0x7f00, a, 2, 0);
+	launch_with_stack(p, 100, 30, 0, &b, 1, 0);
+	canned_api(&p->c, 100, 100, 40, 5, 0, "cuLaunchKernel", v, 9, NULL);
+}
+
+#define STACK_A "libx.so!g+0x4 <- a.py:12 f <- a.py:13 f"
+#define STACK_B "a.py:10 f"
+
+/*
+ * Each stack once in the InternedData, frames outermost first, every reference
+ * defined; on the calls, and on the GPU work they submitted weighted by its time.
+ */
+static void test_stack_pftrace(void **state)
+{
+	char cmd[1024];
+	struct ts_writer *w;
+	struct pipe p;
+
+	assert_int_equal(ts_pftrace_writer_open(test_path("st.pftrace"), &w), 0);
+	pipe_open_writer(&p, test_path("st.pftrace"), 0, w);
+	two_stacks(&p);
+	pipe_close(&p);
+	snprintf(cmd, sizeof(cmd),
+		 "tests/check_pftrace.py %s --expect cuLaunchKernel=4 --expect-callstacks 2 "
+		 "--expect-stack '" STACK_A "=4' --expect-stack '" STACK_B "=2' "
+		 "--expect-weight '" STACK_A "=10' --expect-weight '" STACK_B "=5' >/dev/null",
+		 test_path("st.pftrace"));
+	assert_int_equal(system(cmd), 0);
+	pipe_free(&p);
+}
+
+/* The rows of sql, each row's columns joined by '|', rows by '\n' (NULL as "-"). */
+static char *rows(sqlite3 *db, const char *sql)
+{
+	static char out[4096];
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int i;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		for (i = 0; i < sqlite3_column_count(st); i++) {
+			const char *t = (const char *)sqlite3_column_text(st, i);
+
+			n += snprintf(out + n, sizeof(out) - n, "%s%s", t ? t : "-",
+				      i + 1 < sqlite3_column_count(st) ? "|" : "\n");
+			assert_true(n < sizeof(out));
+		}
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* The report as stats --report runs it: reports/callsite_sum.sql, from the repository root. */
+static char *report_sql(void)
+{
+	static char sql[8192];
+	FILE *f = fopen("reports/callsite_sum.sql", "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(sql, 1, sizeof(sql) - 1, f);
+	fclose(f);
+	sql[n] = '\0';
+	return sql;
+}
+
+static void test_stack_sqlite(void **state)
+{
+	struct ts_writer *w;
+	struct pipe p;
+	sqlite3 *db;
+
+	assert_int_equal(ts_sqlite_writer_open(test_path("st.sqlite"), &w), 0);
+	pipe_open_writer(&p, test_path("st.sqlite"), 0, w);
+	two_stacks(&p);
+	pipe_close(&p);
+	assert_int_equal(sqlite3_open_v2(test_path("st.sqlite"), &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	/* frames in the order first met: a stack's Python frames, then its caller */
+	assert_string_equal(rows(db, "SELECT * FROM STACK_FRAMES ORDER BY id"),
+			    "1|f|a.py|12|python\n2|f|a.py|13|python\n3|libx.so!g+0x4|-|-|native\n"
+			    "4|f|a.py|10|python\n");
+	/* the text as the JSON's args say it */
+	assert_string_equal(rows(db, "SELECT * FROM CALLSTACKS ORDER BY id"),
+			    "1|3|0|a.py:12 f <- a.py:13 f|libx.so!g+0x4\n2|1|0|a.py:10 f|-\n");
+	assert_string_equal(rows(db, "SELECT depth, function, line FROM callstack_frames "
+				     "WHERE stackId = 1 ORDER BY depth"),
+			    "0|libx.so!g+0x4|-\n1|f|12\n2|f|13\n");
+	assert_string_equal(rows(db, "SELECT start, name, stackId, pyStack FROM call_stacks "
+				     "ORDER BY start"),
+			    "10|cuLaunchKernel|1|a.py:12 f <- a.py:13 f\n"
+			    "20|cuLaunchKernel|1|a.py:12 f <- a.py:13 f\n"
+			    "30|cuLaunchKernel|2|a.py:10 f\n");
+	/* the GPU work by stack: the launch with no stack is a row of its own */
+	assert_string_equal(rows(db, report_sql()),
+			    "50.0|10|2|2|5.0|host|1|libx.so!g+0x4|a.py:12 f <- a.py:13 f\n"
+			    "25.0|5|1|1|5.0|host|2|-|a.py:10 f\n"
+			    "25.0|5|1|1|5.0|host|-|-|-\n");
+	sqlite3_close(db);
+	pipe_free(&p);
+}
+
+/* --gpu-time: the launches at 10, 20, 30, 40 ran 100, 200, 300 and 400 ns on the GPU. */
+static void gpu_timed(struct pipe *p, const char *path, struct ts_writer *w)
+{
+	pipe_open_writer(p, path, 0, w);
+	canned_gpu_started(&p->c, 100);
+	two_stacks(p);
+	canned_gpu_kernel(&p->c, 100, 100, 1000, 1100, 10, 7);
+	canned_gpu_kernel(&p->c, 100, 100, 2000, 2200, 20, 7);
+	canned_gpu_kernel(&p->c, 100, 100, 3000, 3300, 30, 7);
+	canned_gpu_kernel(&p->c, 100, 100, 4000, 4400, 40, 7);
+	pipe_close(p);
+}
+
+/*
+ * Measured GPU work keeps its call's stack: weighted by its GPU time in the
+ * .pftrace; callsite_sum says its time is the GPU's.
+ */
+static void test_stack_gpu_time(void **state)
+{
+	char cmd[1024];
+	struct ts_writer *w;
+	struct pipe p;
+	sqlite3 *db;
+
+	assert_int_equal(ts_pftrace_writer_open(test_path("gt.pftrace"), &w), 0);
+	gpu_timed(&p, test_path("gt.pftrace"), w);
+	snprintf(cmd, sizeof(cmd),
+		 "tests/check_pftrace.py %s --expect-stack '" STACK_A
+		 "=4' --expect-weight '" STACK_A "=300' --expect-weight '" STACK_B
+		 "=300' >/dev/null",
+		 test_path("gt.pftrace"));
+	assert_int_equal(system(cmd), 0);
+	pipe_free(&p);
+
+	assert_int_equal(ts_sqlite_writer_open(test_path("gt.sqlite"), &w), 0);
+	gpu_timed(&p, test_path("gt.sqlite"), w);
+	assert_int_equal(sqlite3_open_v2(test_path("gt.sqlite"), &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_string_equal(rows(db, report_sql()),
+			    "40.0|400|1|1|400.0|gpu|-|-|-\n"
+			    "30.0|300|2|2|150.0|gpu|1|libx.so!g+0x4|a.py:12 f <- a.py:13 f\n"
+			    "30.0|300|1|1|300.0|gpu|2|-|a.py:10 f\n");
+	sqlite3_close(db);
+	pipe_free(&p);
+}
+
+/*
+ * 10,000 distinct stacks: TS_CAP_CALLSTACKS are kept, the calls of the rest
+ * share one stack and are counted; every call still has its own text.
+ */
+static void test_stack_distinct_bound(void **state)
+{
+	const unsigned int n = 10000, over = n - TS_CAP_CALLSTACKS;
+	struct ts_py_frame f = { 0, CODE_START };
+	struct ts_writer *w;
+	char name[16], want[256];
+	struct pipe p;
+	unsigned int i;
+	sqlite3 *db;
+
+	assert_int_equal(ts_sqlite_writer_open(test_path("many.sqlite"), &w), 0);
+	pipe_open_writer(&p, test_path("many.sqlite"), 0, w);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "f%u", i);
+		f.code = 0x100000 + i * 8;
+		pycode(&p, 100, f.code, name, strlen(name), 1 | TS_PY_STR_ASCII, "m.py", table, 2);
+		launch_with_stack(&p, 100, 10 + 10 * i, 0, &f, 1, 0);
+	}
+	pipe_close(&p);
+	assert_int_equal(sqlite3_open_v2(test_path("many.sqlite"), &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	snprintf(want, sizeof(want), "%d|%d\n", TS_CAP_CALLSTACKS + 1, TS_CAP_CALLSTACKS + 1);
+	assert_string_equal(rows(db, "SELECT COUNT(*), MAX(id) FROM CALLSTACKS"), want);
+	snprintf(want, sizeof(want), "%u|(call stacks past the memory budget)\n", over);
+	assert_string_equal(rows(db, "SELECT COUNT(*), pyStack FROM call_stacks WHERE stackId = "
+				     "(SELECT MAX(id) FROM CALLSTACKS)"),
+			    want);
+	snprintf(want, sizeof(want), "%u\n", over);
+	assert_string_equal(rows(db, "SELECT value FROM META WHERE key = "
+				     "'cut_by_memory_budget.call_stacks'"),
+			    want);
+	/* the last call kept its own stack: its frame, its line */
+	snprintf(want, sizeof(want), "m.py:12 f%d\n", TS_CAP_CALLSTACKS - 1);
+	assert_string_equal(rows(db,
+				 "SELECT pyStack FROM CALLSTACKS WHERE id = (SELECT MAX(id) - 1 "
+				 "FROM CALLSTACKS)"),
+			    want);
+	sqlite3_close(db);
+	pipe_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +411,10 @@ int main(void)
 		cmocka_unit_test(test_stack_names),
 		cmocka_unit_test(test_stack_not_its_call),
 		cmocka_unit_test(test_stack_bound),
+		cmocka_unit_test(test_stack_pftrace),
+		cmocka_unit_test(test_stack_sqlite),
+		cmocka_unit_test(test_stack_gpu_time),
+		cmocka_unit_test(test_stack_distinct_bound),
 	};
 
 	if (test_dir_init("ts-stacks"))

@@ -141,6 +141,57 @@ static void check_app(const struct trace *t, bool from_start, int skip)
 	callers_are(t, "libffi.so", skip);
 }
 
+/* Lines of the file at path with every one of the needles. */
+static int lines_with(const char *path, const char *a, const char *b)
+{
+	char line[8192];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, a) && strstr(line, b);
+	fclose(f);
+	return n;
+}
+
+/*
+ * The same stacks in the .pftrace (interned Callstacks on the calls and their
+ * GPU work: caller, then the Python frames) and in the callsite_sum report of the capture; the
+ * capture replays into the same .pftrace, byte for byte.
+ */
+static void check_stack_outputs(const struct trace *t, const char *pf, const char *cap)
+{
+	json_object *e = trace_find(t, "X", "cuLaunchKernel", HOST, 0);
+	char *rep = path_in("cmd-replay.pftrace"), *csv = path_in("cmd-callsite.csv"),
+	     *replay[] = { (char *)bin, "replay", (char *)cap, "-o", rep, NULL },
+	     *stats[] = { (char *)bin, "stats", (char *)cap, "--report", "callsite_sum",
+			  "--format",  "csv",	"-o",	     csv,	 NULL };
+	char err[4096], arg[4 * PATH_MAX], cmd[2 * PATH_MAX], fr[PATH_MAX + 64],
+		want[PATH_MAX + 128];
+	const char *py, *caller;
+
+	/* the main thread's first launch is Model.step's (the worker starts after it) */
+	assert_non_null(e);
+	py = ev_arg_str(e, "py_stack");
+	caller = ev_arg_str(e, "caller");
+	assert_non_null(py);
+	assert_non_null(caller);
+	assert_non_null(strstr(py, " Model.step <- "));
+	/* the two launches, and the two kernels they submitted */
+	snprintf(arg, sizeof(arg), "--expect-stack '%s <- %s=4'", caller, py);
+	assert_int_equal(check_pftrace(pf, arg), 0);
+	assert_int_equal(run_tracer(replay, err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", pf, rep);
+	assert_int_equal(system(cmd), 0);
+	/* GPU work by stack: Instances, Calls, then host timing; the stacks as the args say */
+	assert_int_equal(run_tracer(stats, err, sizeof(err)), 0);
+	assert_int_equal(lines_with(csv, ",2,2,", py), 1);
+	snprintf(want, sizeof(want), "%s <- ", frame(fr, sizeof(fr), "worker_launch", "worker"));
+	assert_int_equal(lines_with(csv, ",3,3,", want), 1);
+	assert_int_equal(lines_with(csv, ",host,", ""), 2);
+}
+
 /* The tracer never said what was awaited: stop it and its command (by pid), then fail. */
 static void give_up(pid_t tr, const char *what)
 {
@@ -157,9 +208,11 @@ static void give_up(pid_t tr, const char *what)
 static void test_stacks_command(void **state)
 {
 	char *go = path_in("go-cmd"), *out = path_in("cmd.json"), err[16384] = "";
-	char *argv[] = { (char *)bin, "--stacks", "-v",		  "--lib", (char *)fakecuda, "-o",
-			 out,	      "--",	  (char *)python, app,	   (char *)fakecuda, go,
-			 NULL };
+	char *pf = path_in("cmd.pftrace"), *cap = path_in("cmd.tsbpf");
+	char *argv[] = { (char *)bin, "--stacks", "-v",		  "--lib", (char *)fakecuda,
+			 "-o",	      out,	  "-o",		  pf,	   "-o",
+			 cap,	      "--",	  (char *)python, app,	   (char *)fakecuda,
+			 go,	      NULL };
 	struct trace t;
 	pid_t tr;
 	int fd;
@@ -171,6 +224,7 @@ static void test_stacks_command(void **state)
 	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
 	assert_int_equal(trace_load(&t, out), 0);
 	check_app(&t, true, 0);
+	check_stack_outputs(&t, pf, cap);
 	trace_free(&t);
 }
 

@@ -34,8 +34,9 @@ struct pycode {
 struct pending {
 	uint64_t ts;
 	uint32_t aux;
-	uint32_t py_len; /* 0: the call has no Python frames */
-	size_t cap;	 /* bytes of py */
+	uint32_t py_len;	      /* 0: the call has no Python frames */
+	const struct ts_stack *stack; /* the same, interned (stacks.c); NULL: none */
+	size_t cap;		      /* bytes of py */
 	char caller[1024];
 	char py[];
 };
@@ -208,17 +209,21 @@ static int64_t addr2line(const struct pycode *pc, uint64_t unit)
 	return -2;
 }
 
-/* One frame as "file:line function" appended to buf; false for a frame not shown. */
+/*
+ * One frame as "file:line function" appended to buf, and interned in *out;
+ * false for a frame not shown.
+ */
 static bool put_frame(struct ts_corr *c, uint32_t pid, const struct ts_py_frame *f, char *buf,
-		      size_t cap, size_t *n)
+		      size_t cap, size_t *n, const struct ts_frame **out)
 {
 	const struct pycode *pc = ts_hmap_get_ptr(&c->pycodes, pid, f->code);
 	char line[24];
-	int64_t l;
+	int64_t l = -1;
 	int w;
 
 	if (!pc) {
 		w = snprintf(buf + *n, cap - *n, "%s?", *n ? " <- " : "");
+		*out = ts_stack_frame(c, "?", "", -1, false);
 	} else {
 		/* a frame not started yet (its last instruction before its first) is not shown */
 		if (f->instr < pc->code_start)
@@ -230,6 +235,8 @@ static bool put_frame(struct ts_corr *c, uint32_t pid, const struct ts_py_frame 
 			snprintf(line, sizeof(line), "?");
 		w = snprintf(buf + *n, cap - *n, "%s%s:%s %s", *n ? " <- " : "", pc->file, line,
 			     pc->qual);
+		*out = ts_stack_frame(c, pc->qual, pc->file, l >= 0 && l <= INT32_MAX ? l : -1,
+				      false);
 	}
 	if (w > 0)
 		*n = (size_t)w < cap - *n ? *n + w : cap - 1;
@@ -239,17 +246,32 @@ static bool put_frame(struct ts_corr *c, uint32_t pid, const struct ts_py_frame 
 /* the longest py_stack: every frame two names of 4 * TS_PY_NAME bytes, a line, a separator */
 #define PY_TEXT_MAX (TS_PY_MAX_FRAMES * (8 * TS_PY_NAME + 48) + 64)
 
+/* The call's frames interned as one stack: its native caller (when it has one), then Python's. */
+static const struct ts_stack *intern_stack(struct ts_corr *c, const struct ts_rec_stack *r,
+					   const char *caller, const struct ts_frame **frames,
+					   unsigned int n)
+{
+	if (caller[0])
+		frames[0] = ts_stack_frame(c, caller, "", -1, true);
+	else
+		frames++;
+	n += !!caller[0];
+	return n ? ts_stack_intern(c, frames, n, r->hdr.flags & TS_STACK_F_CUT) : NULL;
+}
+
 static void stack_record(struct ts_corr *c, const struct ts_rec_stack *r)
 {
 	static char text[PY_TEXT_MAX];
 	struct pending *p = ts_hmap_get_ptr(&c->sites, r->hdr.pid, r->hdr.tid);
+	const struct ts_frame *frames[1 + TS_PY_MAX_FRAMES];
+	unsigned int i, nf = 0;
 	const char *name;
-	unsigned int i;
 	size_t n = 0;
 
 	text[0] = '\0';
-	for (i = 0; i < r->nframes; i++)
-		put_frame(c, r->hdr.pid, &r->frames[i], text, sizeof(text), &n);
+	for (i = 0; i < r->nframes && i < TS_PY_MAX_FRAMES; i++)
+		nf += put_frame(c, r->hdr.pid, &r->frames[i], text, sizeof(text), &n,
+				&frames[1 + nf]);
 	if (n && (r->hdr.flags & TS_STACK_F_CUT))
 		n += snprintf(text + n, sizeof(text) - n, " <- ...");
 	/* the thread's block is reused while its text fits */
@@ -269,6 +291,7 @@ static void stack_record(struct ts_corr *c, const struct ts_rec_stack *r)
 		snprintf(p->caller, sizeof(p->caller), "%s", name);
 	else if (r->caller)
 		snprintf(p->caller, sizeof(p->caller), "0x%" PRIx64, (uint64_t)r->caller);
+	p->stack = intern_stack(c, r, p->caller, frames, nf);
 }
 
 void ts_site_record(struct ts_corr *c, const void *rec)
@@ -290,17 +313,32 @@ void ts_site_record(struct ts_corr *c, const void *rec)
 	}
 }
 
-void ts_site_args(struct ts_corr *c, const struct ts_rec_api *r, struct ts_slice *s)
+/* The stack sent right before this call: same thread, same entry time, same symbol. */
+static const struct pending *pending_of(struct ts_corr *c, const struct ts_rec_api *r)
 {
 	const struct pending *p = ts_hmap_get_ptr(&c->sites, r->hdr.pid, r->hdr.tid);
 
-	/* the stack sent right before this call: same thread, same entry time, same symbol */
-	if (!p || p->ts != r->hdr.ts || p->aux != r->hdr.aux)
+	return p && p->ts == r->hdr.ts && p->aux == r->hdr.aux ? p : NULL;
+}
+
+const struct ts_stack *ts_site_stack(struct ts_corr *c, const struct ts_rec_api *r)
+{
+	const struct pending *p = pending_of(c, r);
+
+	return p ? p->stack : NULL;
+}
+
+void ts_site_args(struct ts_corr *c, const struct ts_rec_api *r, struct ts_slice *s)
+{
+	const struct pending *p = pending_of(c, r);
+
+	if (!p)
 		return;
 	if (p->py_len)
 		ts_arg_str(s, "py_stack", p->py, p->py_len);
 	if (p->caller[0])
 		ts_arg_str(s, "caller", p->caller, strlen(p->caller));
+	s->stack = p->stack;
 }
 
 void ts_site_forget(struct ts_corr *c, uint32_t pid, uint32_t tid, bool process)
@@ -326,4 +364,5 @@ void ts_site_free(struct ts_corr *c)
 	ts_hmap_free_owned(&c->pycodes, true, 0);
 	ts_hmap_free_owned(&c->callers, true, 0);
 	ts_hmap_free_owned(&c->sites, true, 0);
+	ts_stacks_free(&c->stacks);
 }

@@ -11,6 +11,7 @@
 #include "record/decode.h"
 #include "lib/hashmap.h"
 #include "lib/budget.h"
+#include "lib/strmap.h"
 
 #define TS_MAX_DEVICES	 256 /* slots: TS_MERGE_MAX_HOSTS hosts of TS_DEVS_PER_HOST */
 #define TS_DEVS_PER_HOST 8
@@ -80,6 +81,15 @@ struct ts_device {
 	uint32_t next_tid;
 };
 
+/* stacks.c: the call stacks of --stacks, interned for the trace (writer.h's ts_stack) */
+struct ts_stacks {
+	struct ts_strmap frames; /* native, line, func, file -> struct ts_frame * */
+	struct ts_strmap stacks; /* cut, frame ids -> struct ts_stack * */
+	uint32_t nframe_ids, nstack_ids;
+	struct ts_frame *over_frame; /* the shared stack past the budget, made when needed */
+	struct ts_stack *over;
+};
+
 struct ts_corr {
 	struct ts_writer *w;
 	const char *version;
@@ -139,6 +149,7 @@ struct ts_corr {
 	struct ts_hmap callers; /* (pid, return address) -> "lib!symbol+0xoff" */
 	struct ts_hmap sites;	/* (pid, tid) -> the stack awaiting its call */
 	uint64_t npycodes, pycodes_over;
+	struct ts_stacks stacks;
 };
 
 static inline uint64_t ts_rel(struct ts_corr *c, uint64_t ts)
@@ -149,9 +160,21 @@ static inline uint64_t ts_rel(struct ts_corr *c, uint64_t ts)
 /* callsite.c: --stacks records, and the args they give the call that follows */
 void ts_site_record(struct ts_corr *c, const void *rec);
 void ts_site_args(struct ts_corr *c, const struct ts_rec_api *r, struct ts_slice *s);
+/* the call's stack (interned, NULL: none), for the GPU work it submits */
+const struct ts_stack *ts_site_stack(struct ts_corr *c, const struct ts_rec_api *r);
 /* forget a thread's pending stack, or (process) everything of pid */
 void ts_site_forget(struct ts_corr *c, uint32_t pid, uint32_t tid, bool process);
 void ts_site_free(struct ts_corr *c);
+/*
+ * stacks.c: a frame, interned (NULL past TS_CAP_STACK_FRAMES or without
+ * memory); the stack of n frames, innermost first, interned: past the
+ * budget (or a NULL frame) the one shared stack, counted; NULL without memory.
+ */
+const struct ts_frame *ts_stack_frame(struct ts_corr *c, const char *func, const char *file,
+				      int32_t line, bool native);
+const struct ts_stack *ts_stack_intern(struct ts_corr *c, const struct ts_frame **frames,
+				       unsigned int n, bool cut);
+void ts_stacks_free(struct ts_stacks *s);
 
 /* state.c: lookups (NULL, 0 when unknown), and adds that announce new tracks to the writer. */
 struct ts_proc *ts_proc_find(struct ts_corr *c, uint32_t pid);
@@ -223,9 +246,10 @@ struct ts_submit {
 	struct ts_gpu_op op;
 	uint32_t dev;
 	uint64_t ctx;
-	uint64_t flow;	  /* correlation id: the host slice's flow out */
-	uint32_t matched; /* GPU records joined to it (gpu_time.c) */
-	uint32_t expect;  /* GPU records it makes: 1, or its graph's nodes */
+	uint64_t flow;		      /* correlation id: the host slice's flow out */
+	uint32_t matched;	      /* GPU records joined to it (gpu_time.c) */
+	uint32_t expect;	      /* GPU records it makes: 1, or its graph's nodes */
+	const struct ts_stack *stack; /* --stacks: the call's (callsite.c), NULL: none */
 };
 
 /* gpu_track.c: false if the call submitted nothing (failed, or not a submit). */

@@ -261,6 +261,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 			/* GPU records will come for it (--gpu-time): held for them */
 			p = ts_proc_find(c, sub.pid);
 			sub.flow = corr = gpu_corr = c->next_corr++;
+			sub.stack = ts_site_stack(c, r);
 			if (p && p->gpu_time)
 				ts_gpu_time_hold(c, &sub);
 			else

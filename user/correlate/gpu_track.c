@@ -237,6 +237,7 @@ void ts_gpu_common_args(struct ts_slice *s, const struct ts_submit *sub, uint32_
 {
 	ts_arg_u64(s, "correlation_id", sub->flow);
 	ts_arg_hex(s, "stream", sub->stream);
+	s->stack = sub->stack;
 	if (sub->ctx)
 		ts_arg_hex(s, "context", sub->ctx);
 	ts_arg_u64(s, "device", dev);

@@ -23,6 +23,9 @@ static const struct {
 			     "the records of the rest go on one overflow track per process" },
 	[TS_CUT_PROCS] = { "processes", TS_CAP_PROCS,
 			   "the records of the rest go on one overflow process" },
+	[TS_CUT_CALLSTACKS] = { "call_stacks", TS_CAP_CALLSTACKS,
+				"the calls of the rest show one shared stack (their args keep "
+				"theirs)" },
 };
 
 const char *ts_cut_name(enum ts_cut_table t)

@@ -38,6 +38,11 @@
  * written as they are, each time. */
 #define TS_CAP_STRINGS	    32768
 #define TS_CAP_STRING_BYTES (8 << 20)
+/* --stacks: distinct call stacks (~600 bytes each, their frames' ids) and distinct frames
+ * (~200 bytes and their names) kept: past them, a call's stack is drawn as one shared
+ * "(call stacks past the memory budget)" frame, its text args unchanged. */
+#define TS_CAP_CALLSTACKS   8192
+#define TS_CAP_STACK_FRAMES 65536
 /* The stats' aggregates per name (~300 bytes each): past this, summed as one "others". */
 #define TS_CAP_STATS_NAMES 16384
 
@@ -50,6 +55,7 @@ enum ts_cut_table {
 	TS_CUT_GRAPH_NODES,
 	TS_CUT_THREADS,
 	TS_CUT_PROCS,
+	TS_CUT_CALLSTACKS,
 	TS_CUT__COUNT,
 };
 

@@ -6,7 +6,8 @@
 extern const char ts_report_cuda_api_sum[], ts_report_cuda_gpu_kern_sum[],
 	ts_report_cuda_gpu_mem_time_sum[], ts_report_cuda_gpu_mem_size_sum[],
 	ts_report_nvidia_driver_sum[], ts_report_sync_sum[], ts_report_gpu_stream_sum[],
-	ts_report_process_sum[], ts_report_host_sum[], ts_report_nccl_sum[];
+	ts_report_process_sum[], ts_report_host_sum[], ts_report_nccl_sum[],
+	ts_report_callsite_sum[];
 
 const struct ts_report ts_reports[] = {
 	{ "cuda_api_sum", "CUDA driver API calls by function", ts_report_cuda_api_sum },
@@ -24,6 +25,8 @@ const struct ts_report ts_reports[] = {
 	  ts_report_host_sum },
 	{ "nccl_sum", "NCCL operations by communicator: calls, bytes, time, algbw, busbw",
 	  ts_report_nccl_sum },
+	{ "callsite_sum", "GPU work by the call stack that submitted it (--stacks)",
+	  ts_report_callsite_sum },
 };
 const unsigned int ts_nreports = sizeof(ts_reports) / sizeof(ts_reports[0]);
 

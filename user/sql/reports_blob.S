@@ -17,4 +17,5 @@ ts_report_\name:
 	report process_sum
 	report host_sum
 	report nccl_sum
+	report callsite_sum
 	.section .note.GNU-stack, "", @progbits

@@ -42,6 +42,8 @@
 #define TE_COUNTER_VALUE	30
 #define TE_FLOW_IDS		47
 #define TE_TERMINATING_FLOW_IDS 48
+#define TE_CALLSTACK_IID	56
+#define TE_CALLSTACK_WEIGHT	57
 #define TYPE_SLICE_BEGIN	1
 #define TYPE_SLICE_END		2
 #define TYPE_COUNTER		4
@@ -71,8 +73,24 @@
 #define ID_NAMES	    2
 #define ID_ANNOTATION_NAMES 3
 #define ID_STRING_VALUES    29
-#define INTERNED_IID	    1
-#define INTERNED_NAME	    2
+#define ID_FUNCTION_NAMES   5
+#define ID_FRAMES	    6
+#define ID_CALLSTACKS	    7
+#define ID_SOURCE_PATHS	    18
+/* Frame and Callstack (profile_common.proto) */
+#define FR_IID		 1
+#define FR_FUNCTION_NAME 2
+#define FR_SOURCE_PATH	 5
+#define FR_LINE		 6
+#define FR_KIND		 7
+#define KIND_NATIVE	 1
+#define KIND_INTERPRETED 3
+#define CSTK_IID	 1
+#define CSTK_FRAME_IDS	 2
+#define STACK_SEEN_FRAME 0
+#define STACK_SEEN_STACK 1
+#define INTERNED_IID	 1
+#define INTERNED_NAME	 2
 /* ClockSnapshot */
 #define CS_CLOCKS	   1
 #define CS_PRIMARY	   2
@@ -85,10 +103,20 @@
 #define SEQ_ID	     1
 #define TRACE_PACKET 1
 
-enum intern_kind { IK_NAME, IK_CATEGORY, IK_ANNOTATION, IK_STRING, IK__COUNT };
+enum intern_kind {
+	IK_NAME,
+	IK_CATEGORY,
+	IK_ANNOTATION,
+	IK_STRING,
+	IK_FUNCTION, /* --stacks: frames' function names and files */
+	IK_SOURCE_PATH,
+	IK__COUNT
+};
 
-static const uint32_t intern_field[IK__COUNT] = { ID_NAMES, ID_CATEGORIES, ID_ANNOTATION_NAMES,
-						  ID_STRING_VALUES };
+static const uint32_t intern_field[IK__COUNT] = {
+	ID_NAMES,	  ID_CATEGORIES,     ID_ANNOTATION_NAMES,
+	ID_STRING_VALUES, ID_FUNCTION_NAMES, ID_SOURCE_PATHS
+};
 
 /* Last lookups by string address: most strings are the same literals again. */
 #define INTERN_CACHE 256
@@ -117,6 +145,9 @@ struct pf_writer {
 	/* (pid, tid + 1), (pid, 0) or (pid, counter name hash) -> track uuid: a hash
 	 * lookup, as a trace may have a million tracks (a list was quadratic) */
 	struct ts_hmap tracks;
+	/* (STACK_SEEN_*, id) -> 1: frames and callstacks defined on the sequence; their ids are
+	 * the correlator's (writer.h's ts_stack), bounded by its budget */
+	struct ts_hmap stacks_seen;
 	uint64_t next_uuid;
 	uint64_t mono_base; /* CLOCK_MONOTONIC ns of trace time 0 */
 	bool started;
@@ -457,6 +488,54 @@ static bool put_annotation(struct pf_writer *p, const struct ts_arg *a)
 	return ok;
 }
 
+/* A frame defined in this packet's InternedData, once on the sequence. */
+static void put_frame(struct pf_writer *p, const struct ts_frame *f)
+{
+	uint32_t fn, path = 0;
+	bool ok;
+
+	if (ts_hmap_get(&p->stacks_seen, STACK_SEEN_FRAME, f->id) ||
+	    ts_hmap_put(&p->stacks_seen, STACK_SEEN_FRAME, f->id, 1))
+		return;
+	fn = iid_of(p, IK_FUNCTION, f->func, strlen(f->func), &ok);
+	if (f->file[0])
+		path = iid_of(p, IK_SOURCE_PATH, f->file, strlen(f->file), &ok);
+	pb_begin(&p->interned, ID_FRAMES);
+	pb_varint(&p->interned, FR_IID, f->id);
+	/* past the string budget a frame goes unnamed: a Frame has no inline name */
+	if (fn)
+		pb_varint(&p->interned, FR_FUNCTION_NAME, fn);
+	if (path)
+		pb_varint(&p->interned, FR_SOURCE_PATH, path);
+	if (f->line >= 0)
+		pb_varint(&p->interned, FR_LINE, f->line);
+	pb_varint(&p->interned, FR_KIND, f->native ? KIND_NATIVE : KIND_INTERPRETED);
+	pb_end(&p->interned);
+}
+
+/*
+ * The call's stack as an interned Callstack (and its frames), defined once:
+ * TrackEvent.callstack_iid refers to it, and the UI draws a flame graph of the
+ * calls of any selected range. Perfetto lists frames outermost first.
+ */
+static void put_callstack(struct pf_writer *p, const struct ts_stack *st)
+{
+	unsigned int i;
+
+	if (!ts_hmap_get(&p->stacks_seen, STACK_SEEN_STACK, st->id)) {
+		if (ts_hmap_put(&p->stacks_seen, STACK_SEEN_STACK, st->id, 1))
+			return;
+		for (i = 0; i < st->nframes; i++)
+			put_frame(p, st->frames[i]);
+		pb_begin(&p->interned, ID_CALLSTACKS);
+		pb_varint(&p->interned, CSTK_IID, st->id);
+		for (i = st->nframes; i-- > 0;)
+			pb_varint(&p->interned, CSTK_FRAME_IDS, st->frames[i]->id);
+		pb_end(&p->interned);
+	}
+	pb_varint(&p->pkt, TE_CALLSTACK_IID, st->id);
+}
+
 static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
 {
 	struct pf_writer *p = (struct pf_writer *)w;
@@ -475,6 +554,12 @@ static void pf_slice(struct ts_writer *w, const struct ts_slice *s)
 	else
 		put_inline(p, TE_NAME, s->name, s->name_len);
 	pb_varint(&p->pkt, TE_CATEGORY_IIDS, iid_static(p, IK_CATEGORY, s->cat));
+	if (s->stack)
+		put_callstack(p, s->stack);
+	/* GPU work carries its call's stack weighted by its time: a selection of GPU tracks
+	 * then draws the flame graph of who submitted the GPU time in it */
+	if (s->stack && s->pid >= TS_GPU_PID_BASE)
+		pb_double(&p->pkt, TE_CALLSTACK_WEIGHT, (double)s->dur);
 	for (i = 0; i < s->nargs; i++)
 		if (!put_annotation(p, &s->args[i]))
 			put_bytes_annotation(p, s->args[i].key, s->args[i].str.s,
@@ -558,6 +643,7 @@ static void pf_destroy(struct ts_writer *w)
 	for (k = 0; k < IK__COUNT; k++)
 		ts_strmap_free(&p->tabs[k]);
 	ts_hmap_free(&p->tracks);
+	ts_hmap_free(&p->stacks_seen);
 	free(p);
 }
 

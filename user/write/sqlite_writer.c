@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "encode/outfile.h"
 #include "write/sqlite_schema.h"
+#include "write/sqlite_stacks.h"
 #include "lib/strmap.h"
 #include "lib/util.h"
 #include "write/writer.h"
@@ -69,7 +70,8 @@ struct sq_writer {
 	struct ts_outfile file;
 	sqlite3 *db;
 	sqlite3_stmt *st[SQ__COUNT];
-	struct ts_strmap names; /* string -> StringIds id */
+	struct ts_strmap names;	    /* string -> StringIds id */
+	struct ts_sq_stacks stacks; /* --stacks' tables (sqlite_stacks.c) */
 	uint64_t next_id;
 	int err; /* the first failure: -errno, or -EIO with the SQLite message said */
 };
@@ -346,6 +348,9 @@ static void sq_slice(struct ts_writer *w, const struct ts_slice *s)
 
 	if (q->err)
 		return;
+	if (s->stack && s->pid < TS_GPU_PID_BASE &&
+	    ts_sq_stacks_call(&q->stacks, s, sq_string(q, s->name, s->name_len)))
+		sq_fail(q, "insert");
 	if (s->cat && !strcmp(s->cat, "nvtx"))
 		nvtx_row(q, s);
 	else if (s->pid < TS_GPU_PID_BASE)
@@ -498,7 +503,10 @@ static int sq_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 	if (!q->err)
 		sq_exec(q, ts_sqlite_finish_sql);
 	if (!q->err)
+		sq_exec(q, ts_sq_stacks_finish_sql);
+	if (!q->err)
 		sq_exec(q, "COMMIT");
+	ts_sq_stacks_free(&q->stacks);
 	for (i = 0; i < SQ__COUNT; i++)
 		sqlite3_finalize(q->st[i]);
 	memset(q->st, 0, sizeof(q->st));
@@ -522,6 +530,7 @@ static void sq_destroy(struct ts_writer *w)
 
 	if (!q)
 		return;
+	ts_sq_stacks_free(&q->stacks);
 	for (i = 0; i < SQ__COUNT; i++)
 		sqlite3_finalize(q->st[i]);
 	sqlite3_close(q->db);
@@ -552,11 +561,15 @@ static int sq_prepare(struct sq_writer *q)
 	if (!err)
 		err = sq_exec(q, ts_sqlite_schema_sql);
 	if (!err)
+		err = sq_exec(q, ts_sq_stacks_schema_sql);
+	if (!err)
 		err = sq_exec(q, "BEGIN");
 	for (i = 0; !err && i < SQ__COUNT; i++)
 		if (sqlite3_prepare_v3(q->db, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &q->st[i], NULL) != SQLITE_OK)
 			err = sq_fail(q, "prepare");
+	if (!err && ts_sq_stacks_prepare(&q->stacks, q->db) != SQLITE_OK)
+		err = sq_fail(q, "prepare");
 	return err;
 }
 

@@ -57,6 +57,26 @@ struct ts_counter_def {
 	enum ts_unit unit;
 };
 
+/*
+ * --stacks: a call's stack, interned by the correlator (correlate/stacks.c) for
+ * the whole trace: the same frames, the same pointer and id. Ids count from 1 in
+ * the order of first use, so a replay numbers them as the live run did.
+ */
+struct ts_frame {
+	uint32_t id;
+	int32_t line;	  /* -1: not known */
+	bool native;	  /* the native caller: func is "library!symbol+0xoff", no file */
+	const char *func; /* UTF-8, NUL-ended; "?" for a code object never described */
+	const char *file; /* UTF-8, NUL-ended; "" for a native frame */
+};
+
+struct ts_stack {
+	uint32_t id;
+	bool cut;	      /* more Python frames than were walked: the outermost are missing */
+	unsigned int nframes; /* the native caller (when named) first, then Python's */
+	const struct ts_frame **frames; /* innermost first */
+};
+
 struct ts_slice {
 	uint32_t pid, tid; /* the track: a host thread, or a GPU device's stream lane */
 	uint64_t ts, dur;
@@ -67,6 +87,7 @@ struct ts_slice {
 	uint8_t kind;	   /* enum ts_slice_kind bits; 0 for GPU and driver slices */
 	uint64_t flow_out; /* a flow starts here (0: none) */
 	uint64_t flow_in;  /* a flow ends here (0: none) */
+	const struct ts_stack *stack; /* host calls with --stacks: who made it (NULL: not known) */
 	unsigned int nargs;
 	struct ts_arg args[TS_MAX_ARGS];
 };
