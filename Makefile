@@ -304,7 +304,7 @@ $(OUT)/floor: bench/floor.c $(OUT)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) bench/floor.c -o $@ -lbpf -lelf -lz
 
-bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
+bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(FAKECUDART) $(RTAPP) $(OUT)/floor $(OUT)/gen_capture
 	scripts/bench.sh
 
 unit: $(UNIT_TESTS)

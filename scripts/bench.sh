@@ -224,3 +224,20 @@ echo "| inputs | s, median [min..max] | calls/s | peak RSS MB |"
 echo "|---|---|---|---|"
 ms=$(stat3 <"$tmp/m")
 echo "| 8 x $EVENTS calls | $(echo "$ms" | fmt) | $(echo "$ms" | awk -v e="$EVENTS" '{printf "%.0f", 8 * e / $1}') | $(stat3 <"$tmp/mr" | cut -d' ' -f1) |"
+
+echo
+echo "## 7. --runtime-api: cudaLaunchKernel through the runtime ($N calls, $RUNS runs)"
+# the stand-in runtime's launch is one cuLaunchKernel: with --runtime-api each
+# call pays a second probe pair (the runtime's) around the driver's
+RTAPP="build/fakecudart/rtapp --cuda $LIB --cudart build/fakecudart/libcudart.so.13 storm $N"
+: >"$tmp/ra"; : >"$tmp/rb"; : >"$tmp/rc"
+for _ in $(seq "$RUNS"); do
+	$RTAPP | nsper >>"$tmp/ra"
+	$TS --lib "$LIB" -o "$tmp/r.tsbpf" -- $RTAPP 2>/dev/null | nsper >>"$tmp/rb"
+	$TS --runtime-api --lib "$LIB" -o "$tmp/r.tsbpf" -- $RTAPP 2>/dev/null | nsper >>"$tmp/rc"
+done
+echo "| case | ns per cudaLaunchKernel, median [min..max] |"
+echo "|---|---|"
+echo "| untraced | $(stat3 <"$tmp/ra" | fmt) |"
+echo "| traced, the driver only (default) | $(stat3 <"$tmp/rb" | fmt) |"
+echo "| traced, --runtime-api | $(stat3 <"$tmp/rc" | fmt) |"
