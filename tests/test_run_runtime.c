@@ -6,7 +6,8 @@
  * the kernel a cudaLaunchKernel names from __cudaRegisterFunction, its dim3s
  * (passed by value in registers) decoded exactly, one correlation id from
  * the runtime call to the GPU work, with and without --gpu-time; SQLite's
- * API table; replay equal to live; off without the option.
+ * API table; replay equal to live; off without the option; NVIDIA's own
+ * libcudart on a host without a driver, when the toolkit has one.
  * Root, like the other BPF tests; each test stops what it started, by pid.
  */
 #define _GNU_SOURCE
@@ -24,10 +25,11 @@
 #include "tracer_run.h"
 #include "fakecudart/rt_workload.h"
 
-#define RT_CAT	"cuda_runtime"
-#define N_CALLS 22 /* runtime calls rtapp makes: the table below, one row a call */
-#define STR_(x) #x
-#define DIM(x)	STR_(x) /* a number in SQL */
+#define RT_CAT	    "cuda_runtime"
+#define REAL_CUDART "/usr/local/cuda/lib64/libcudart.so.13"
+#define N_CALLS	    22 /* runtime calls rtapp makes: the table below, one row a call */
+#define STR_(x)	    #x
+#define DIM(x)	    STR_(x) /* a number in SQL */
 
 static const char *fakecudart, *rtapp, *fakecupti;
 
@@ -379,12 +381,47 @@ static void test_runtime_off_by_default(void **state)
 	trace_free(&t);
 }
 
+/* NVIDIA's libcudart without a driver: its calls fail, and are traced with their results. */
+static void test_runtime_real_library(void **state)
+{
+	char *out = path_in("rt-real.json"), err[8192];
+	char *argv[] = { (char *)bin, "--runtime-api", "--lib",	   (char *)fakecuda, "-o", out,
+			 "--",	      (char *)rtapp,   "--cudart", REAL_CUDART,	     NULL };
+	static const char *const names[] = { "cudaSetDevice", "cudaMalloc",
+					     "cudaDeviceSynchronize" };
+	struct trace t;
+	unsigned int i;
+	size_t k;
+	int n = 0;
+
+	(void)state;
+	if (access(REAL_CUDART, R_OK)) {
+		fprintf(stderr, "no %s: skipped\n", REAL_CUDART);
+		skip();
+	}
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	for (k = 0; k < t.n; k++)
+		n += is_runtime(trace_event(&t, k));
+	assert_int_equal(n, 3);
+	for (i = 0; i < 3; i++) {
+		json_object *e = nth_runtime(&t, names[i], 0);
+
+		assert_non_null(e);
+		assert_null(nth_runtime(&t, names[i], 1));
+		assert_int_equal(ev_arg_int(e, "result"), 35);
+		assert_string_equal(ev_arg_str(e, "result_name"), "cudaErrorInsufficientDriver");
+	}
+	trace_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runtime_late_dlopen),
 		cmocka_unit_test(test_runtime_gpu_time),
 		cmocka_unit_test(test_runtime_off_by_default),
+		cmocka_unit_test(test_runtime_real_library),
 	};
 
 	if (geteuid() != 0) {

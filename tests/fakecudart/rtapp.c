@@ -5,6 +5,8 @@
  * dlopen, as PyTorch does from a wheel. It registers two kernels as nvcc's
  * constructors do, then makes rt_workload.h's calls, each once unless it
  * says otherwise. `storm N` (make bench): N cudaLaunchKernel calls, timed.
+ * Without --cuda: NVIDIA's runtime on a host without a driver, three calls
+ * that fail (their results printed).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -140,6 +142,17 @@ static int work(void)
 	return 0;
 }
 
+/* NVIDIA's runtime with no driver: each call fails, as on a host without a GPU */
+static int no_driver(void)
+{
+	void *d = NULL;
+
+	printf("cudaSetDevice %d\n", p_cudaSetDevice(0));
+	printf("cudaMalloc %d\n", p_cudaMalloc(&d, RW_BYTES));
+	printf("cudaDeviceSynchronize %d\n", p_cudaDeviceSynchronize());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cuda_path = NULL, *rt_path = NULL;
@@ -154,8 +167,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--cudart"))
 			rt_path = argv[i + 1];
 	}
-	if (!cuda_path || !rt_path) {
-		fprintf(stderr, "usage: rtapp --cuda LIBCUDA --cudart LIBCUDART [storm N]\n");
+	if (rt_path && !cuda_path)
+		return load(rt_path) ? 1 : no_driver();
+	if (!rt_path) {
+		fprintf(stderr, "usage: rtapp [--cuda LIBCUDA] --cudart LIBCUDART [storm N]\n");
 		return 2;
 	}
 	/* the driver first, global: the stand-in runtime finds it by name */
