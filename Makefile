@@ -35,7 +35,7 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget
 		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
 		driver_track.c gpu_time.c kept_names.c nvtx_track.c nvdecode.c nvnames.c demangle.c \
-		nccl_track.c callsite.c stacks.c) \
+		nccl_track.c runtime_track.c callsite.c stacks.c) \
 	     $(addprefix run/,live.c outputs.c recq.c flight.c outname.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c elfsyms.c pyfind.c) \
@@ -70,7 +70,7 @@ UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
 	      test_run_trust test_run_metrics test_run_flight test_run_budget \
-	      test_run_nvtx test_run_nccl test_run_stacks)
+	      test_run_nvtx test_run_nccl test_run_stacks test_run_runtime)
 
 .PHONY: test-build all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
@@ -188,6 +188,23 @@ $(NCCLAPP): tests/fakenccl/ncclapp.c tests/fakenccl/nccl_types.h tests/fakenccl/
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -Wall $< -o $@ -ldl
 
+# the stand-in CUDA runtime, with the runtime's soname, and the program that dlopens it late
+# (test_run_runtime)
+FAKECUDART := $(OUT)/fakecudart/libcudart.so.13
+RTAPP      := $(OUT)/fakecudart/rtapp
+$(FAKECUDART): tests/fakecudart/libcudart.c tests/fakecudart/cudart_types.h \
+	       tests/fakecuda/cuda_types.h | $(OUT)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fPIC -shared -Wall -Itests/fakecuda -Wl,-soname,libcudart.so.13 $< -o $@ \
+		-ldl
+
+$(RTAPP): tests/fakecudart/rtapp.c tests/fakecudart/cudart_types.h tests/fakecudart/rt_workload.h \
+	  | $(OUT)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g -Wall $< -o $@ -ldl
+
 $(PLANTED): tests/planted/libplanted.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -222,6 +239,7 @@ $(OUT)/test_run_gputime: tests/fakecupti/fake_prof.h
 $(OUT)/test_run_metrics: RUN_EXTRA := tests/prom_parse.c
 $(OUT)/test_run_metrics: tests/prom_parse.c tests/prom_parse.h
 $(OUT)/test_run_nvtx: RUN_LIBS := -lsqlite3
+$(OUT)/test_run_runtime: RUN_LIBS := -lsqlite3 -lm
 $(BPF_TESTS): $(OUT)/test_run_%: tests/test_run_%.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(RUN_SRCS) $(RUN_EXTRA) -o $@ $(TEST_LIBS) $(RUN_LIBS)
@@ -299,17 +317,19 @@ $(OUT)/floor: bench/floor.c $(OUT)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) bench/floor.c -o $@ -lbpf -lelf -lz
 
-bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
+bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(FAKECUDART) $(RTAPP) $(OUT)/floor $(OUT)/gen_capture
 	scripts/bench.sh
 
 unit: $(UNIT_TESTS)
 	$(Q)for t in $(UNIT_TESTS); do TS_BIN=$(abspath $(BIN)) $$t || exit 1; done
 
-bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(FAKENCCL) $(NCCLAPP) $(BPF_TESTS)
+bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(FAKENCCL) $(NCCLAPP) \
+	  $(FAKECUDART) $(RTAPP) $(BPF_TESTS)
 	$(Q)for t in $(BPF_TESTS); do TS_BIN=$(abspath $(BIN)) TS_FAKECUDA=$(abspath $(FAKECUDA)) \
 		TS_FAKECUPTI=$(abspath $(FAKECUPTI)) TS_FAKEAPP=$(abspath $(FAKEAPP)) \
 		TS_PLANTED=$(abspath $(PLANTED)) TS_NVTX3_APP_SRC=$(abspath tests/nvtx3_app.c) \
-		TS_FAKENCCL=$(abspath $(FAKENCCL)) TS_NCCLAPP=$(abspath $(NCCLAPP)) $$t || exit 1; \
+		TS_FAKENCCL=$(abspath $(FAKENCCL)) TS_NCCLAPP=$(abspath $(NCCLAPP)) \
+		TS_FAKECUDART=$(abspath $(FAKECUDART)) TS_RTAPP=$(abspath $(RTAPP)) $$t || exit 1; \
 	done
 
 test: all unit bpf-test sanitize fuzz lint
@@ -317,7 +337,8 @@ test: all unit bpf-test sanitize fuzz lint
 # Everything `make test` runs, built first in parallel (scripts/test.sh: make -j test-build);
 # the tests themselves then run one suite at a time.
 test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) \
-	$(FAKENCCL) $(NCCLAPP) $(addprefix $(OUT)/san/,$(SAN_TESTS)) $(FUZZ_TARGETS)
+	$(FAKENCCL) $(NCCLAPP) $(FAKECUDART) $(RTAPP) $(addprefix $(OUT)/san/,$(SAN_TESTS)) \
+	$(FUZZ_TARGETS)
 
 # Re-record tests/fixtures from the stand-in driver (root); review the golden diffs.
 fixtures: $(BIN) $(FAKECUDA) $(FAKEAPP)

@@ -15,7 +15,7 @@
 
 #define TS_MAX_VALS   10   /* values captured per API call */
 #define TS_MAX_STR    512  /* longest kernel/symbol name captured */
-#define TS_MAX_HOOKS  128  /* rows of the hook table */
+#define TS_MAX_HOOKS  256  /* rows of the hook table (the attach cookie holds 8 bits) */
 #define TS_MAX_TRACED 8192 /* processes followed in pid-filter mode */
 #define TS_COMM_LEN   16
 

@@ -224,3 +224,36 @@ echo "| inputs | s, median [min..max] | calls/s | peak RSS MB |"
 echo "|---|---|---|---|"
 ms=$(stat3 <"$tmp/m")
 echo "| 8 x $EVENTS calls | $(echo "$ms" | fmt) | $(echo "$ms" | awk -v e="$EVENTS" '{printf "%.0f", 8 * e / $1}') | $(stat3 <"$tmp/mr" | cut -d' ' -f1) |"
+
+echo
+echo "## 7. --runtime-api: cudaLaunchKernel through the runtime ($N calls, $RUNS runs)"
+# the stand-in runtime's launch is one cuLaunchKernel: with --runtime-api each
+# call pays a second probe pair (the runtime's) around the driver's
+RTAPP="build/fakecudart/rtapp --cuda $LIB --cudart build/fakecudart/libcudart.so.13 storm $N"
+: >"$tmp/ra"; : >"$tmp/rb"; : >"$tmp/rc"
+for _ in $(seq "$RUNS"); do
+	$RTAPP | nsper >>"$tmp/ra"
+	$TS --lib "$LIB" -o "$tmp/r.tsbpf" -- $RTAPP 2>/dev/null | nsper >>"$tmp/rb"
+	$TS --runtime-api --lib "$LIB" -o "$tmp/r.tsbpf" -- $RTAPP 2>/dev/null | nsper >>"$tmp/rc"
+done
+echo "| case | ns per cudaLaunchKernel, median [min..max] |"
+echo "|---|---|"
+echo "| untraced | $(stat3 <"$tmp/ra" | fmt) |"
+echo "| traced, the driver only (default) | $(stat3 <"$tmp/rb" | fmt) |"
+echo "| traced, --runtime-api | $(stat3 <"$tmp/rc" | fmt) |"
+# the repeatable figure: BPF time per launch by the kernel's own count (bpf_stats;
+# other tracers' ts_api_ programs, if any run, are counted too: run it alone)
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+: >"$tmp/rsb"; : >"$tmp/rsc"
+for _ in $(seq "$RUNS"); do
+	for o in b c; do
+		opt=; [ $o = c ] && opt=--runtime-api
+		$TS $opt --lib "$LIB" -o "$tmp/r.tsbpf" -- sh -c "$RTAPP >/dev/null; bpftool prog show" \
+			2>/dev/null | awk -v n="$N" '/ts_api_/ {for (i = 1; i <= NF; i++) {if ($i == "run_time_ns") t += $(i + 1)}}
+			END {printf "%.0f\n", t / n}' >>"$tmp/rs$o"
+	done
+done
+sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+echo "| BPF ns per cudaLaunchKernel (bpf_stats), the driver only | $(stat3 <"$tmp/rsb" | fmt) |"
+echo "| BPF ns per cudaLaunchKernel (bpf_stats), --runtime-api | $(stat3 <"$tmp/rsc" | fmt) |"

@@ -140,10 +140,62 @@ static void test_hook_table(void **state)
 				 strstr(syms[i].name, "_ptsz") || strstr(syms[i].name, "_ptds"));
 }
 
+/*
+ * The runtime's rows (--runtime-api): opt-in, their own category, never the
+ * semantics the driver call inside already has (memory counted once, a
+ * synchronize once); a dim3 by value read from its two registers.
+ */
+static void test_runtime_rows(void **state)
+{
+	const struct ts_hook *h = ts_hook_by_name("cudaLaunchKernel");
+	struct ts_rec_api rec = { 0 };
+	struct ts_hook_spec spec;
+	struct ts_call call;
+	uint64_t v;
+	unsigned int i;
+
+	(void)state;
+	assert_false(ts_lib_watched(TS_LIB_CUDART, false));
+	assert_true(ts_lib_watched(TS_LIB_CUDART, true));
+	assert_true(ts_lib_watched(TS_LIB_NCCL, false));
+	assert_false(ts_lib_watched(TS_LIB_CUDA, true));
+	for (i = 0; i < ts_nhooks; i++) {
+		if (ts_hooks[i].lib != TS_LIB_CUDART)
+			continue;
+		assert_int_equal(ts_hooks[i].cat, TS_CAT_RUNTIME);
+		assert_true(ts_hooks[i].sem == TS_SEM_NONE || ts_hooks[i].sem == TS_SEM_RT_LAUNCH ||
+			    ts_hooks[i].sem == TS_SEM_RT_REGISTER);
+		assert_int_equal(ts_hooks[i].flags & (TS_HF_BLOCKS | TS_HF_SYNCHRONIZE), 0);
+	}
+	assert_string_equal(ts_cat_name(TS_CAT_RUNTIME), "cuda_runtime");
+	/* (func, grid x|y, grid z, block x|y, block z, args, shmem, stream): two on the stack */
+	assert_non_null(h);
+	ts_hook_spec(h, &spec);
+	assert_int_equal(spec.nstack, 2);
+	assert_true(spec.flags & TS_SPEC_F_UPPER);
+	assert_true(spec.flags & TS_SPEC_F_ENTER);
+	rec.nvals = h->nvals;
+	for (i = 0; i < h->nvals; i++)
+		rec.vals[i] = h->vals[i].arg == 1   ? 7 | 5ull << 32
+			      : h->vals[i].arg == 2 ? 0xdead00000003ull /* a dirty upper half */
+			      : h->vals[i].arg == 3 ? 128 | 4ull << 32
+			      : h->vals[i].arg == 4 ? 2
+						    : 0;
+	ts_call_init(&call, &rec, h);
+	assert_true(ts_call_val(&call, ROLE_GRID_X, &v) && v == 7);
+	assert_true(ts_call_val(&call, ROLE_GRID_Y, &v) && v == 5);
+	assert_true(ts_call_val(&call, ROLE_GRID_Z, &v) && v == 3);
+	assert_true(ts_call_val(&call, ROLE_BLOCK_X, &v) && v == 128);
+	assert_true(ts_call_val(&call, ROLE_BLOCK_Y, &v) && v == 4);
+	assert_true(ts_call_val(&call, ROLE_BLOCK_Z, &v) && v == 2);
+	assert_int_equal(ts_ctype_value(TS_T_HI32, 0x0000000500000007ull), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hook_table),
+		cmocka_unit_test(test_runtime_rows),
 	};
 
 	if (test_dir_init("ts-probe"))

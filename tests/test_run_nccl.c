@@ -25,7 +25,7 @@
 
 #define REAL_NCCL "/usr/local/cuda/lib64/libnccl.so.2"
 
-static const char *fakenccl, *ncclapp;
+static const char *fakenccl, *ncclapp, *fakecupti;
 
 /* A fresh copy of the stand-in libnccl in DIR/tag/site-packages/nvidia/nccl/lib: a new file. */
 static char *wheel(const char *tag)
@@ -247,6 +247,80 @@ static void check_nccl_sum(const char *cap, const char *comm)
 	assert_int_equal(n, rows + 1);
 }
 
+/*
+ * nccl_sum with --gpu-time: the stand-in CUPTI's kernel times (known in
+ * advance: grid 2, block 256 is 2256 ns) give exact GPU times, algbw and busbw.
+ */
+static void check_nccl_sum_gpu(const char *cap)
+{
+	static const struct {
+		const char *op, *tail; /* Ranks,Num Calls,Total Bytes, and after Host Time */
+	} want[] = {
+		/* 6 x 4096 B in 6 x 2256 ns: 1.816 GB/s; busbw x 2(n-1)/n = 1 */
+		{ "ncclAllReduce,", "2,6,24576,|,13536,1.816,1.816" },
+		{ "ncclBroadcast,", "2,2,2048,|,4512,0.454,0.454" },
+		{ "ncclReduce,", "2,2,8192,|,4512,1.816,1.816" },
+		/* size x n ranks: 2 x 512 B in 4512 ns; busbw x (n-1)/n */
+		{ "ncclAllGather,", "2,2,512,|,4512,0.227,0.113" },
+		{ "ncclReduceScatter,", "2,2,512,|,4512,0.227,0.113" },
+		/* grouped: their kernel is ncclGroupEnd's */
+		{ "ncclSend,", "2,2,200,|,,," },
+		{ "ncclRecv,", "2,2,200,|,,," },
+	};
+	char cmd[8192], out[8192] = "";
+	unsigned int i;
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "'%s' stats '%s' --report nccl_sum --format csv", bin, cap);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	assert_int_equal(pclose(f), 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char head[128], *row, *host, *end;
+		size_t hl = strchr(want[i].tail, '|') - want[i].tail;
+
+		/* Operation,Communicator,Ranks,Num Calls,Total Bytes,Host Time,GPU,Algbw,Busbw */
+		snprintf(head, sizeof(head), "\n%s", want[i].op);
+		row = strstr(out, head);
+		if (!row)
+			fail_msg("no %s row in nccl_sum:\n%s", want[i].op, out);
+		row = strchr(row + strlen(head), ',') + 1; /* past the communicator */
+		end = strchr(row, '\n');
+		assert_non_null(end);
+		if (strncmp(row, want[i].tail, hl))
+			fail_msg("%s row '%.*s', not '%s'", want[i].op, (int)(end - row), row,
+				 want[i].tail);
+		host = row + hl;
+		while (host < end && *host != ',')
+			host++; /* the host time: not known in advance */
+		if ((size_t)(end - host) != strlen(want[i].tail + hl + 1) ||
+		    strncmp(host, want[i].tail + hl + 1, end - host))
+			fail_msg("%s row '%.*s', not '%s'", want[i].op, (int)(end - row), row,
+				 want[i].tail);
+	}
+}
+
+static void test_nccl_sum_gpu_time(void **state)
+{
+	char *cap = path_in("nccl-gpu.tsbpf"), *lib = wheel("gpu"), err[8192];
+	char *argv[] = { (char *)bin, "--gpu-time",
+			 "--cupti",   (char *)fakecupti,
+			 "--lib",     (char *)fakecuda,
+			 "-o",	      cap,
+			 "--",	      (char *)ncclapp,
+			 "--cuda",    (char *)fakecuda,
+			 "--nccl",    lib,
+			 "ranks",     "2",
+			 NULL };
+
+	(void)state;
+	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
+	check_nccl_sum_gpu(cap);
+}
+
 static void test_nccl_two_ranks_late_dlopen(void **state)
 {
 	char *out = path_in("nccl.json"), *cap = path_in("nccl.tsbpf"), *lib = wheel("two");
@@ -296,6 +370,42 @@ static void test_nccl_all_later_job(void **state)
 	trace_free(&t);
 }
 
+/*
+ * -p on a job that had NCCL mapped before the tracer started: found in the
+ * process's maps, hooked, every call traced (its forked rank too).
+ */
+static void test_nccl_pid_mapped_already(void **state)
+{
+	char *out = path_in("nccl-pid.json"), *go = path_in("go-nccl"), *lib = wheel("pid");
+	char pidstr[16], err[4096] = "", aerr[4096] = "";
+	char *job[] = { (char *)ncclapp, "--cuda", (char *)fakecuda, "--nccl", lib,
+			"--wait-file",	 go,	   "ranks",	     "2",      NULL };
+	char *argv[] = { (char *)bin, "-v", "-p", pidstr, "-o", out, NULL };
+	struct trace t;
+	bool up, hooked;
+	pid_t app, tr;
+	int afd, fd;
+
+	(void)state;
+	app = start(job, &afd);
+	up = wait_for(afd, "nccl loaded", aerr, sizeof(aerr), 30000);
+	snprintf(pidstr, sizeof(pidstr), "%d", app);
+	tr = start(argv, &fd);
+	up = up && wait_for(fd, "tracing pid", err, sizeof(err), 30000);
+	/* hooked from the maps, before anything was mapped again */
+	hooked = strstr(err, "/pid/site-packages/nvidia/nccl/lib/libnccl.so.2") != NULL;
+	/* go whatever happened: a failed check must leave no process waiting */
+	close(creat(go, 0644));
+	assert_int_equal(collect(app, afd, aerr, sizeof(aerr)), 0);
+	/* it stops by itself once the process is gone */
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_true(up);
+	assert_true(hooked);
+	assert_int_equal(trace_load(&t, out), 0);
+	check_job(&t, 1);
+	trace_free(&t);
+}
+
 /* NVIDIA's libnccl without a GPU: the id is made, the init fails; both traced, results too. */
 static void test_nccl_real_library(void **state)
 {
@@ -330,6 +440,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nccl_two_ranks_late_dlopen),
 		cmocka_unit_test(test_nccl_all_later_job),
+		cmocka_unit_test(test_nccl_pid_mapped_already),
+		cmocka_unit_test(test_nccl_sum_gpu_time),
 		cmocka_unit_test(test_nccl_real_library),
 	};
 
@@ -343,8 +455,10 @@ int main(void)
 	}
 	fakenccl = getenv("TS_FAKENCCL");
 	ncclapp = getenv("TS_NCCLAPP");
-	if (!fakenccl || !ncclapp) {
-		fprintf(stderr, "set TS_FAKENCCL and TS_NCCLAPP (make bpf-test does)\n");
+	fakecupti = getenv("TS_FAKECUPTI");
+	if (!fakenccl || !ncclapp || !fakecupti) {
+		fprintf(stderr,
+			"set TS_FAKENCCL, TS_NCCLAPP and TS_FAKECUPTI (make bpf-test does)\n");
 		return 1;
 	}
 	if (getenv("TS_TEST_FILTER"))

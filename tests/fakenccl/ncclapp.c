@@ -5,7 +5,9 @@
  * as PyTorch does from a wheel. `ranks N`: rank 0 makes the unique id, forks
  * ranks 1..N-1, and each rank runs nccl_workload.h's operations on its
  * communicator. `real`: NVIDIA's libnccl on a host without a GPU: an id, then
- * an init that fails.
+ * an init that fails. With `--wait-file F` it says "nccl loaded" on stderr
+ * once NCCL is mapped, then waits for F to exist before its first NCCL call
+ * (a tracer attached with -p in between finds NCCL mapped already).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "nccl_types.h"
 #include "nccl_workload.h"
@@ -91,13 +94,16 @@ static int mode_ranks(void *cuda, int nranks)
 	int r, st, ret = 0;
 
 	CHECK(p_ncclGetUniqueId(&id));
+	fflush(NULL);
 	for (r = 1; r < nranks; r++) {
 		pid_t pid = fork();
 
 		if (pid < 0)
 			return 1;
+		/* exit, not _exit: a rank ends as a program does, its atexit handlers run
+		 * (--gpu-time's CUPTI hands its last records over then) */
 		if (!pid)
-			_exit(rank_main(cuda, id, nranks, r));
+			exit(rank_main(cuda, id, nranks, r));
 	}
 	ret = rank_main(cuda, id, nranks, 0);
 	while (wait(&st) > 0)
@@ -118,9 +124,19 @@ static int mode_real(void)
 	return r == ncclSuccess;
 }
 
+/* Until f exists: a test's go signal (its condition, polled: nothing else to wait on) */
+static void wait_file(const char *f)
+{
+	const struct timespec tick = { 0, 10000000 };
+
+	fprintf(stderr, "nccl loaded\n");
+	while (access(f, F_OK))
+		nanosleep(&tick, NULL);
+}
+
 int main(int argc, char **argv)
 {
-	const char *cuda_path = NULL, *nccl_path = NULL;
+	const char *cuda_path = NULL, *nccl_path = NULL, *wait = NULL;
 	void *cuda = NULL;
 	int i;
 
@@ -129,9 +145,12 @@ int main(int argc, char **argv)
 			cuda_path = argv[++i];
 		else if (!strcmp(argv[i], "--nccl") && i + 1 < argc)
 			nccl_path = argv[++i];
+		else if (!strcmp(argv[i], "--wait-file") && i + 1 < argc)
+			wait = argv[++i];
 	}
 	if (i >= argc || !nccl_path) {
-		fprintf(stderr, "usage: ncclapp [--cuda LIBCUDA] --nccl LIBNCCL ranks N | real\n");
+		fprintf(stderr,
+			"usage: ncclapp [--cuda LIBCUDA] [--wait-file F] --nccl LIBNCCL ranks N | real\n");
 		return 2;
 	}
 	/* the driver first, global: the stand-in libnccl finds it by name */
@@ -141,6 +160,8 @@ int main(int argc, char **argv)
 	}
 	if (load_nccl(nccl_path))
 		return 1;
+	if (wait)
+		wait_file(wait);
 	if (!strcmp(argv[i], "ranks") && i + 1 < argc && cuda)
 		return mode_ranks(cuda, atoi(argv[i + 1]));
 	if (!strcmp(argv[i], "real"))

@@ -339,6 +339,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		.api = !r->o.driver_only,
 		.driver = !r->o.no_driver,
 		.watch_libs = !r->o.driver_only,
+		.opt_in_libs = r->o.runtime_api,
 		.gpu_lib = r->o.gpu_time ? r->gpu.lib : NULL,
 		.nvtx_lib = r->nvtx.path[0] ? r->nvtx.path : NULL,
 		.stacks = r->o.stacks,
@@ -357,6 +358,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 		ts_nvtx_cleanup(&r->nvtx);
 	}
 	r->libs.probes = &r->probes;
+	r->libs.opt_in = r->o.runtime_api;
 	r->live.on_lib_map = ts_libwatch_on_map;
 	r->live.lib_map_ctx = &r->libs;
 	/* what is mapped already: no mmap will say so (-- starts its command below) */

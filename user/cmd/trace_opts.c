@@ -74,6 +74,9 @@ static void usage(void)
 	       "                        the thread (CPython 3.11, 3.12)\n"
 	       "      --no-nvtx         leave the command's NVTX ranges out (by default a --\n"
 	       "                        command's NVTX ranges, marks and names are traced)\n"
+	       "      --runtime-api     also the CUDA runtime's calls (libcudart, from any\n"
+	       "                        folder), each holding the driver calls it makes; a\n"
+	       "                        second probe pair per call, so off by default\n"
 	       "  -v, --verbose         more messages (-vv: libbpf debug output)\n"
 	       "  -h, --help            this help\n"
 	       "\n"
@@ -239,6 +242,7 @@ int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o)
 		{ "gpu-time", no_argument, NULL, 'G' },
 		{ "cupti", required_argument, NULL, 'C' },
 		{ "no-nvtx", no_argument, NULL, 'Y' },
+		{ "runtime-api", no_argument, NULL, 'A' },
 		{ "stacks", no_argument, NULL, 'P' },
 		{ "start-at", required_argument, NULL, 'T' },
 		{ "metrics", required_argument, NULL, 'M' },
@@ -312,6 +316,9 @@ int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o)
 			break;
 		case 'Y':
 			o->no_nvtx = true;
+			break;
+		case 'A':
+			o->runtime_api = true;
 			break;
 		case 'T':
 			if (ts_parse_wall_time(optarg, &o->start_at)) {

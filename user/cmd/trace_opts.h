@@ -29,6 +29,7 @@ struct trace_opts {
 	const char *metrics; /* --metrics ADDR:PORT */
 	bool stacks;	     /* --stacks: each call's native caller and Python stack */
 	bool no_nvtx;	     /* --no-nvtx: leave the -- command's NVTX alone */
+	bool runtime_api;    /* --runtime-api: hook libcudart too (ts_libs' opt_in) */
 	enum ts_kill kill;
 	char **cmd;
 	bool flight;  /* --flight-recorder: in memory, written on a trigger */

@@ -46,6 +46,7 @@ struct ts_thr {
 	bool up_open, up_flowed;
 	uint32_t up_sym;
 	uint64_t up_ts, up_corr;
+	uint8_t up_lib;		   /* its library: enum ts_lib_id */
 	uint32_t nccl_group_depth; /* inside ncclGroupStart .. End */
 	uint64_t nccl_group;	   /* the group's id */
 };
@@ -110,10 +111,11 @@ struct ts_corr {
 	struct ts_hmap streams; /* (pid, stream key) -> struct ts_stream * */
 	struct ts_hmap fnames;	/* (pid, CUfunction or CUkernel) -> char * */
 	struct ts_hmap knames;	/* (pid, CUkernel) -> char * */
+	struct ts_hmap rtfuncs; /* (pid, host stub) -> char *: the runtime's registered kernels */
 	struct ts_hmap
 		recovered;     /* (pid, handle) -> 1: its fnames entry was read from its object */
 	struct ts_hmap allocs; /* (pid, device pointer) -> bytes */
-	struct ts_name_budget kernel_names; /* fnames and knames together */
+	struct ts_name_budget kernel_names; /* fnames, knames and rtfuncs together */
 	struct ts_name_budget cupti_names;  /* gnames */
 	struct ts_cuts cuts;		    /* what the memory budget turned away */
 	uint64_t graph_nodes;		    /* kept, all graphs (TS_CAP_GRAPH_NODES) */
@@ -356,5 +358,21 @@ bool ts_nccl_began(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_hdr 
 /* A driver call that submitted GPU work: tied to the NCCL call in flight on t, if any. */
 void ts_nccl_inner(struct ts_thr *t, const struct ts_rec_api *r, struct ts_slice *s);
 void ts_nccl_forget(struct ts_corr *c, uint32_t pid, bool all);
+
+/*
+ * runtime_track.c: the CUDA runtime (--runtime-api). Kernels registered by
+ * host stub (bounded with the kernel names), a launch's kernel and
+ * dimensions, and one correlation id for a runtime call, the driver submit
+ * inside it and the GPU work.
+ */
+void ts_rt_call(struct ts_corr *c, const struct ts_call *call, struct ts_thr *t,
+		struct ts_slice *s);
+/* What a runtime call defines (a registered kernel), from a call drawn or a context one. */
+void ts_rt_learn(struct ts_corr *c, const struct ts_call *call);
+/* The correlation id of a submit made on t now: its runtime call's (the first), or a new one. */
+uint64_t ts_rt_submit_corr(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_api *r);
+
+/* A malloc'd demangled copy of the len bytes of a kernel name at s (dispatch.c). */
+char *ts_dup_name(const char *s, size_t len);
 
 #endif

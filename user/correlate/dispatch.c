@@ -61,7 +61,7 @@ static void track_context(struct ts_corr *c, const struct ts_call *call)
 }
 
 /* A malloc'd demangled copy of the len bytes of a kernel name at s. */
-static char *dup_name(const char *s, size_t len)
+char *ts_dup_name(const char *s, size_t len)
 {
 	char *raw = strndup(s, len), *d;
 
@@ -86,7 +86,7 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 	case TS_SEM_NAME_KERNEL:
 		if (!call->str_len || !ts_call_val(call, ROLE_OUT_HANDLE, &handle))
 			return;
-		name = dup_name(call->str, call->str_len);
+		name = ts_dup_name(call->str, call->str_len);
 		if (!name)
 			return;
 		if (call->hook->sem == TS_SEM_NAME_KERNEL) {
@@ -116,7 +116,7 @@ static void track_names(struct ts_corr *c, const struct ts_call *call)
 			return;
 		if (!ts_hmap_get_ptr(&c->fnames, pid, handle))
 			ts_names_keep(c, &c->kernel_names, &c->fnames, pid, handle,
-				      dup_name(call->str, call->str_len));
+				      ts_dup_name(call->str, call->str_len));
 		return;
 	default:
 		return;
@@ -154,6 +154,19 @@ static void count_memory(struct ts_corr *c, const struct ts_call *call)
 			   p->dev_mem);
 }
 
+/* buf holds a result name the table lacks, for as long as the slice */
+static void add_result(struct ts_slice *s, const struct ts_call *call, char *buf, size_t buf_len)
+{
+	int ret = call->rec->ret;
+
+	ts_arg_i64(s, "result", ret);
+	if (ret) {
+		const char *n = ts_hook_result_name(call->hook, ret, buf, buf_len);
+
+		ts_arg_str(s, "result_name", n, strlen(n));
+	}
+}
+
 /* Args any call gets: its captured values, its string, its result. */
 /* buf holds a result name the table lacks, for as long as the slice */
 static void add_call_args(struct ts_slice *s, const struct ts_call *call, char *buf, size_t buf_len)
@@ -178,12 +191,9 @@ static void add_call_args(struct ts_slice *s, const struct ts_call *call, char *
 	}
 	if (call->str_len)
 		ts_arg_str(s, "name", call->str, call->str_len);
-	ts_arg_i64(s, "result", r->ret);
-	if (r->ret) {
-		const char *n = ts_hook_result_name(call->hook, r->ret, buf, buf_len);
-
-		ts_arg_str(s, "result_name", n, strlen(n));
-	}
+	/* void, or a pointer: no status to say */
+	if (!call->hook || !(call->hook->flags & TS_HF_NO_RESULT))
+		add_result(s, call, buf, buf_len);
 	if (r->hdr.flags & TS_API_F_STR_TRUNC)
 		ts_arg_u64(s, "name_truncated", 1);
 }
@@ -212,7 +222,11 @@ static uint8_t slice_kind(const struct ts_hook *h)
  */
 static void context_call(struct ts_corr *c, const struct ts_call *call)
 {
-	if (!call->hook || call->rec->ret)
+	if (!call->hook)
+		return;
+	if (call->hook->lib == TS_LIB_CUDART)
+		ts_rt_learn(c, call);
+	if (call->rec->ret)
 		return;
 	track_context(c, call);
 	track_names(c, call);
@@ -260,7 +274,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		} else if (ts_gpu_describe(c, &call, &sub)) {
 			/* GPU records will come for it (--gpu-time): held for them */
 			p = ts_proc_find(c, sub.pid);
-			sub.flow = corr = gpu_corr = c->next_corr++;
+			sub.flow = corr = gpu_corr = ts_rt_submit_corr(c, t, r);
 			sub.stack = ts_site_stack(c, r);
 			if (p && p->gpu_time)
 				ts_gpu_time_hold(c, &sub);
@@ -270,6 +284,8 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		}
 		if (call.hook->lib == TS_LIB_NCCL)
 			ts_nccl_call(c, &call, t, &s);
+		if (call.hook->lib == TS_LIB_CUDART)
+			ts_rt_call(c, &call, t, &s);
 	}
 	if (t->open && t->open_ts == r->hdr.ts)
 		t->open = false;
@@ -342,7 +358,7 @@ static void meta_name(struct ts_corr *c, const struct ts_rec_meta *m)
 
 	if (!len || ts_hmap_get(&c->fnames, m->hdr.pid, m->v[0]))
 		return;
-	name = dup_name(s, len);
+	name = ts_dup_name(s, len);
 	if (ts_names_keep(c, &c->kernel_names, &c->fnames, m->hdr.pid, m->v[0], name))
 		ts_hmap_put(&c->recovered, m->hdr.pid, m->v[0], 1);
 }
@@ -449,6 +465,7 @@ static void proc_exit(struct ts_corr *c, const struct ts_rec_hdr *h)
 	ts_state_free_threads(c, false, pid);
 	ts_names_forget(&c->kernel_names, &c->fnames, false, pid);
 	ts_names_forget(&c->kernel_names, &c->knames, false, pid);
+	ts_names_forget(&c->kernel_names, &c->rtfuncs, false, pid);
 	ts_hmap_del_all(&c->recovered, pid);
 	ts_hmap_del_all(&c->ctxdev, pid);
 	ts_hmap_del_all(&c->allocs, pid);
@@ -650,6 +667,7 @@ void ts_corr_free(struct ts_corr *c)
 	ts_hmap_free_owned(&c->streams, true, 0);
 	ts_names_forget(&c->kernel_names, &c->fnames, true, 0);
 	ts_names_forget(&c->kernel_names, &c->knames, true, 0);
+	ts_names_forget(&c->kernel_names, &c->rtfuncs, true, 0);
 	ts_hmap_free_owned(&c->gpending, true, 0);
 	ts_names_forget(&c->cupti_names, &c->gnames, true, 0);
 	ts_nvtx_forget(c, 0, true);

@@ -161,6 +161,7 @@ bool ts_nccl_began(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_hdr 
 		return false;
 	t->up_open = true;
 	t->up_sym = h->aux;
+	t->up_lib = hook->lib;
 	t->up_ts = h->ts;
 	t->up_corr = c->next_corr++;
 	t->up_flowed = false;
@@ -169,7 +170,8 @@ bool ts_nccl_began(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_hdr 
 
 void ts_nccl_inner(struct ts_thr *t, const struct ts_rec_api *r, struct ts_slice *s)
 {
-	if (!t->up_open || r->hdr.ts < t->up_ts)
+	/* a library whose calls share their submits' id (the runtime) says nothing more */
+	if (!t->up_open || r->hdr.ts < t->up_ts || ts_libs[t->up_lib].shares_corr)
 		return;
 	ts_arg_u64(s, "nccl_correlation_id", t->up_corr);
 	/* one flow per id: from the NCCL call to the first launch it made */

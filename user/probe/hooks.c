@@ -138,6 +138,43 @@
 /* (sendbuff, recvbuff, count, datatype, ...): every value is its argument */
 #define NCCL_BUFS A(0, ROLE_SENDBUF), A(1, ROLE_RECVBUF), A(2, ROLE_COUNT), A32(3, ROLE_DTYPE)
 
+/*
+ * The CUDA runtime (cuda_runtime_api.h of CUDA 13; x86-64 SysV). It calls
+ * the driver for each of these: its calls hold the driver's.
+ */
+#define RTF(nm, s, f, ...)                                                                         \
+	{                                                                                          \
+		.name = nm, .symbols = nm, .cat = TS_CAT_RUNTIME, .sem = s, .flags = f,            \
+		.lib = TS_LIB_CUDART, .nvals = NVALS(__VA_ARGS__), .vals = {                       \
+			__VA_ARGS__                                                                \
+		}                                                                                  \
+	}
+#define RT(nm, syms, s, ...)                                                                       \
+	{                                                                                          \
+		.name = nm, .symbols = syms, .cat = TS_CAT_RUNTIME, .sem = s,                      \
+		.lib = TS_LIB_CUDART, .nvals = NVALS(__VA_ARGS__), .vals = {                       \
+			__VA_ARGS__                                                                \
+		}                                                                                  \
+	}
+#define RT0(nm, syms)                                                                              \
+	{                                                                                          \
+		.name = nm, .symbols = syms, .cat = TS_CAT_RUNTIME, .lib = TS_LIB_CUDART           \
+	}
+/*
+ * (const void *func, dim3 gridDim, dim3 blockDim, void **args, size_t
+ * sharedMem, cudaStream_t stream): each dim3 by value takes two registers,
+ * x | y << 32 and z, so args is r9 and the last two are on the stack.
+ */
+#define RT_LAUNCH_ARGS                                                                             \
+	A(0, ROLE_HOST_FUNC), A32(1, ROLE_GRID_X), AT(1, ROLE_GRID_Y, TS_T_HI32),                  \
+		A32(2, ROLE_GRID_Z), A32(3, ROLE_BLOCK_X), AT(3, ROLE_BLOCK_Y, TS_T_HI32),         \
+		A32(4, ROLE_BLOCK_Z), A(6, ROLE_SHMEM), A(7, ROLE_STREAM)
+#define RT_COPY_ARGS A(0, ROLE_DST), A(1, ROLE_SRC), A(2, ROLE_BYTES), A32(3, ROLE_COPY_KIND)
+#define RT_COPY2D_ARGS                                                                             \
+	A(0, ROLE_DST), A(2, ROLE_SRC), A(4, ROLE_WIDTH), A(5, ROLE_HEIGHT), A32(6, ROLE_COPY_KIND)
+/* (dst, dstDevice, src, srcDevice, count[, stream]) */
+#define RT_PEER_ARGS A(0, ROLE_DST), A(2, ROLE_SRC), A(4, ROLE_BYTES)
+
 const struct ts_hook ts_hooks[] = {
 	/* start-up */
 	HOOK("cuInit", "cuInit", TS_CAT_INIT, TS_SEM_NONE, A32(0, ROLE_FLAGS)),
@@ -355,6 +392,69 @@ const struct ts_hook ts_hooks[] = {
 	     I32(3, ROLE_PEER), A(4, ROLE_COMM), A(5, ROLE_STREAM)),
 	NCCL0("ncclGroupStart", TS_SEM_NCCL_GROUP_START),
 	NCCL0("ncclGroupEnd", TS_SEM_NCCL_GROUP_END),
+
+	/* the CUDA runtime (--runtime-api): launches */
+	RT("cudaLaunchKernel", "cudaLaunchKernel cudaLaunchKernel_ptsz", TS_SEM_RT_LAUNCH,
+	   RT_LAUNCH_ARGS),
+	RT("cudaLaunchCooperativeKernel",
+	   "cudaLaunchCooperativeKernel cudaLaunchCooperativeKernel_ptsz", TS_SEM_RT_LAUNCH,
+	   RT_LAUNCH_ARGS),
+	/* cudaLaunchConfig_t: gridDim@0 blockDim@12 dynamicSmemBytes@24 stream@32 */
+	RT("cudaLaunchKernelExC", "cudaLaunchKernelExC cudaLaunchKernelExC_ptsz", TS_SEM_RT_LAUNCH,
+	   A(1, ROLE_HOST_FUNC), D32(0, 0, ROLE_GRID_X), D32(0, 4, ROLE_GRID_Y),
+	   D32(0, 8, ROLE_GRID_Z), D32(0, 12, ROLE_BLOCK_X), D32(0, 16, ROLE_BLOCK_Y),
+	   D32(0, 20, ROLE_BLOCK_Z), D64(0, 24, ROLE_SHMEM), D64(0, 32, ROLE_STREAM)),
+	RT("cudaGraphLaunch", "cudaGraphLaunch cudaGraphLaunch_ptsz", TS_SEM_NONE,
+	   A(0, ROLE_GRAPH_EXEC), A(1, ROLE_STREAM)),
+	/* copies and memsets: (dst, src, count, kind[, stream]) */
+	RT("cudaMemcpy", "cudaMemcpy cudaMemcpy_ptds", TS_SEM_NONE, RT_COPY_ARGS),
+	RT("cudaMemcpyAsync", "cudaMemcpyAsync cudaMemcpyAsync_ptsz", TS_SEM_NONE, RT_COPY_ARGS,
+	   A(4, ROLE_STREAM)),
+	/* (dst, dpitch, src, spitch, width, height, kind[, stream]) */
+	RT("cudaMemcpy2D", "cudaMemcpy2D cudaMemcpy2D_ptds", TS_SEM_NONE, RT_COPY2D_ARGS),
+	RT("cudaMemcpy2DAsync", "cudaMemcpy2DAsync cudaMemcpy2DAsync_ptsz", TS_SEM_NONE,
+	   RT_COPY2D_ARGS, A(7, ROLE_STREAM)),
+	RT("cudaMemcpyPeer", "cudaMemcpyPeer", TS_SEM_NONE, RT_PEER_ARGS),
+	RT("cudaMemcpyPeerAsync", "cudaMemcpyPeerAsync", TS_SEM_NONE, RT_PEER_ARGS,
+	   A(5, ROLE_STREAM)),
+	RT("cudaMemset", "cudaMemset cudaMemset_ptds", TS_SEM_NONE, A(0, ROLE_DST),
+	   A32(1, ROLE_VALUE), A(2, ROLE_COUNT)),
+	RT("cudaMemsetAsync", "cudaMemsetAsync cudaMemsetAsync_ptsz", TS_SEM_NONE, A(0, ROLE_DST),
+	   A32(1, ROLE_VALUE), A(2, ROLE_COUNT), A(3, ROLE_STREAM)),
+	/* memory: the driver calls inside count device memory, not these */
+	RT("cudaMalloc", "cudaMalloc", TS_SEM_NONE, OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE)),
+	RT("cudaMallocManaged", "cudaMallocManaged", TS_SEM_NONE, OUT(0, ROLE_OUT_PTR),
+	   A(1, ROLE_SIZE), A32(2, ROLE_FLAGS)),
+	RT("cudaMallocAsync", "cudaMallocAsync cudaMallocAsync_ptsz", TS_SEM_NONE,
+	   OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_STREAM)),
+	RT("cudaMallocFromPoolAsync", "cudaMallocFromPoolAsync cudaMallocFromPoolAsync_ptsz",
+	   TS_SEM_NONE, OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE), A(2, ROLE_POOL), A(3, ROLE_STREAM)),
+	RT("cudaMallocHost", "cudaMallocHost", TS_SEM_NONE, OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE)),
+	RT("cudaHostAlloc", "cudaHostAlloc", TS_SEM_NONE, OUT(0, ROLE_OUT_PTR), A(1, ROLE_SIZE),
+	   A32(2, ROLE_FLAGS)),
+	RT("cudaFree", "cudaFree", TS_SEM_NONE, A(0, ROLE_PTR)),
+	RT("cudaFreeHost", "cudaFreeHost", TS_SEM_NONE, A(0, ROLE_PTR)),
+	RT("cudaFreeAsync", "cudaFreeAsync cudaFreeAsync_ptsz", TS_SEM_NONE, A(0, ROLE_PTR),
+	   A(1, ROLE_STREAM)),
+	/* the device, synchronization, events */
+	RT("cudaSetDevice", "cudaSetDevice", TS_SEM_NONE, I32(0, ROLE_DEVICE)),
+	RT0("cudaDeviceSynchronize", "cudaDeviceSynchronize"),
+	RT("cudaStreamSynchronize", "cudaStreamSynchronize cudaStreamSynchronize_ptsz", TS_SEM_NONE,
+	   A(0, ROLE_STREAM)),
+	RT("cudaEventSynchronize", "cudaEventSynchronize", TS_SEM_NONE, A(0, ROLE_EVENT)),
+	RT("cudaEventRecord", "cudaEventRecord cudaEventRecord_ptsz", TS_SEM_NONE, A(0, ROLE_EVENT),
+	   A(1, ROLE_STREAM)),
+	RT("cudaEventRecordWithFlags", "cudaEventRecordWithFlags cudaEventRecordWithFlags_ptsz",
+	   TS_SEM_NONE, A(0, ROLE_EVENT), A(1, ROLE_STREAM), A32(2, ROLE_FLAGS)),
+	RT("cudaStreamWaitEvent", "cudaStreamWaitEvent cudaStreamWaitEvent_ptsz", TS_SEM_NONE,
+	   A(0, ROLE_STREAM), A(1, ROLE_EVENT), A32(2, ROLE_FLAGS)),
+	/* kernel registration (nvcc's constructors): host stubs named */
+	RTF("__cudaRegisterFatBinary", TS_SEM_NONE, TS_HF_NO_RESULT, A(0, ROLE_IMAGE)),
+	RTF("__cudaRegisterFatBinaryEnd", TS_SEM_NONE, TS_HF_NO_RESULT, A(0, ROLE_HANDLE)),
+	RTF("__cudaUnregisterFatBinary", TS_SEM_NONE, TS_HF_NO_RESULT, A(0, ROLE_HANDLE)),
+	/* (handle, hostFun, deviceFun: the mangled name, deviceName, ...) */
+	RTF("__cudaRegisterFunction", TS_SEM_RT_REGISTER, TS_HF_NO_RESULT, A(0, ROLE_HANDLE),
+	    A(1, ROLE_HOST_FUNC), STR(2)),
 };
 
 const unsigned int ts_nhooks = sizeof(ts_hooks) / sizeof(ts_hooks[0]);
@@ -428,6 +528,8 @@ const struct ts_role_info ts_roles[ROLE__COUNT] = {
 	[ROLE_COLOR] = { "color", TS_FMT_DEC },
 	[ROLE_KEY] = { "key", TS_FMT_DEC },
 	[ROLE_CONFIG] = { "config", TS_FMT_HIDDEN },
+	[ROLE_HOST_FUNC] = { "host_function", TS_FMT_HEX },
+	[ROLE_COPY_KIND] = { "copy_kind", TS_FMT_DEC },
 };
 
 static const char *const nccl_results[] = {
@@ -435,10 +537,31 @@ static const char *const nccl_results[] = {
 	"ncclInvalidArgument", "ncclInvalidUsage",	 "ncclRemoteError", "ncclInProgress",
 };
 
+/* cudaError_t: the values a runtime without a working driver or device returns, and the first */
+static const char *const cudart_results[] = {
+	[0] = "cudaSuccess",
+	[1] = "cudaErrorInvalidValue",
+	[2] = "cudaErrorMemoryAllocation",
+	[3] = "cudaErrorInitializationError",
+	[4] = "cudaErrorCudartUnloading",
+	[34] = "cudaErrorStubLibrary",
+	[35] = "cudaErrorInsufficientDriver",
+	[100] = "cudaErrorNoDevice",
+	[101] = "cudaErrorInvalidDevice",
+};
+
 const struct ts_lib_def ts_libs[TS_LIB__COUNT] = {
 	[TS_LIB_CUDA] = { "libcuda", "libcuda.so.1", false, NULL, 0 },
 	[TS_LIB_NCCL] = { "libnccl", "libnccl.so.2", true, nccl_results, ARRAY_SIZE(nccl_results) },
+	/* any version: the names hooked are the same in CUDA 12's and 13's */
+	[TS_LIB_CUDART] = { "libcudart", "libcudart.so", true, cudart_results,
+			    ARRAY_SIZE(cudart_results), .opt_in = true, .shares_corr = true },
 };
+
+bool ts_lib_watched(unsigned int lib, bool opt_in)
+{
+	return lib < TS_LIB__COUNT && ts_libs[lib].upper && (opt_in || !ts_libs[lib].opt_in);
+}
 
 const char *ts_hook_result_name(const struct ts_hook *h, int ret, char *buf, size_t len)
 {
@@ -446,7 +569,7 @@ const char *ts_hook_result_name(const struct ts_hook *h, int ret, char *buf, siz
 
 	if (!l || !l->results)
 		return ts_cu_result_name(ret, buf, len);
-	if (ret >= 0 && (unsigned int)ret < l->nresults)
+	if (ret >= 0 && (unsigned int)ret < l->nresults && l->results[ret])
 		return l->results[ret];
 	snprintf(buf, len, "%s result %d", l->name, ret);
 	return buf;
@@ -460,7 +583,7 @@ const char *ts_cat_name(enum ts_cat cat)
 		[TS_CAT_MEMORY] = "memory", [TS_CAT_SYNC] = "sync",
 		[TS_CAT_STREAM] = "stream", [TS_CAT_CONTEXT] = "context",
 		[TS_CAT_MODULE] = "module", [TS_CAT_GRAPH] = "graph",
-		[TS_CAT_NCCL] = "nccl",
+		[TS_CAT_NCCL] = "nccl",	    [TS_CAT_RUNTIME] = "cuda_runtime",
 	};
 	return (unsigned int)cat < TS_CAT__COUNT ? names[cat] : "unknown";
 }
@@ -530,6 +653,8 @@ uint64_t ts_ctype_value(enum ts_ctype type, uint64_t v)
 		return (uint16_t)v;
 	case TS_T_U8:
 		return (uint8_t)v;
+	case TS_T_HI32:
+		return v >> 32;
 	default:
 		return v;
 	}

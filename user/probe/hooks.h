@@ -24,6 +24,7 @@ enum ts_cat {
 	TS_CAT_MODULE,
 	TS_CAT_GRAPH,
 	TS_CAT_NCCL,
+	TS_CAT_RUNTIME, /* the CUDA runtime (libcudart), above the driver */
 	TS_CAT__COUNT,
 };
 
@@ -33,8 +34,9 @@ enum ts_cat {
  * ts_libs[], never renumbered.
  */
 enum ts_lib_id {
-	TS_LIB_CUDA = 0, /* the driver, libcuda.so.1 */
-	TS_LIB_NCCL = 1, /* libnccl.so.2 */
+	TS_LIB_CUDA = 0,   /* the driver, libcuda.so.1 */
+	TS_LIB_NCCL = 1,   /* libnccl.so.2 */
+	TS_LIB_CUDART = 2, /* the CUDA runtime, libcudart.so.12, .13, ... */
 	TS_LIB__COUNT,
 };
 
@@ -46,9 +48,20 @@ struct ts_lib_def {
 	/* its result codes' names, indexed by the return value (NULL: CUresult's) */
 	const char *const *results;
 	unsigned int nresults;
+	/* hooked only when asked (--runtime-api): it costs a second probe pair per call */
+	bool opt_in;
+	/*
+	 * Its call and the GPU work it submits share one correlation id (CUPTI's
+	 * runtime/driver model): the first submit made inside it takes the call's
+	 * id. Otherwise (NCCL) the submits keep their own and say the call's.
+	 */
+	bool shares_corr;
 };
 
 extern const struct ts_lib_def ts_libs[TS_LIB__COUNT];
+
+/* Is lib one found as it is mapped (above the driver), given whether opt-in ones were asked for? */
+bool ts_lib_watched(unsigned int lib, bool opt_in);
 
 /* What the correlator does with a call beyond drawing its slice. */
 enum ts_sem {
@@ -95,6 +108,9 @@ enum ts_sem {
 	TS_SEM_NCCL_P2P,       /* a send or receive with ROLE_PEER */
 	TS_SEM_NCCL_GROUP_START,
 	TS_SEM_NCCL_GROUP_END, /* the grouped operations launch here */
+	/* the CUDA runtime */
+	TS_SEM_RT_REGISTER, /* ROLE_HOST_FUNC (a host stub) names the kernel ROLE_NAME */
+	TS_SEM_RT_LAUNCH,   /* the kernel of ROLE_HOST_FUNC, ROLE_GRID_* x ROLE_BLOCK_* */
 };
 
 enum ts_dir {
@@ -176,6 +192,9 @@ enum ts_role {
 	ROLE_COLOR,
 	ROLE_KEY,
 	ROLE_CONFIG,
+	/* the CUDA runtime */
+	ROLE_HOST_FUNC, /* a kernel's host stub, as __cudaRegisterFunction named it */
+	ROLE_COPY_KIND, /* cudaMemcpyKind */
 	ROLE__COUNT,
 };
 
@@ -199,6 +218,12 @@ enum ts_ctype {
 	TS_T_I32, /* int: CUdevice, priorities, versions */
 	TS_T_U16, /* unsigned short: cuMemsetD16's value */
 	TS_T_U8,  /* unsigned char: cuMemsetD8's value */
+	/*
+	 * The upper half of a 64-bit slot: the second unsigned int of a small
+	 * struct passed by value. SysV classifies a dim3 (12 bytes) INTEGER,
+	 * INTEGER: x | y << 32 in one register, z in the low half of the next.
+	 */
+	TS_T_HI32,
 };
 
 struct ts_val_def {
@@ -213,6 +238,7 @@ struct ts_val_def {
 enum ts_hook_flag {
 	TS_HF_BLOCKS = 0x1,	 /* may block the thread on the GPU: its start is recorded too */
 	TS_HF_SYNCHRONIZE = 0x2, /* waits for work to finish (a synchronize call) */
+	TS_HF_NO_RESULT = 0x4,	 /* returns no status (void, or a pointer): no result arg */
 };
 
 struct ts_hook {

@@ -269,14 +269,14 @@ static void set_driver_autoload(struct tracesmith_bpf *skel, bool on)
 _Static_assert(TS_LIB__COUNT <= TS_MAX_WATCHED, "a watched library's slot is its ts_lib_id");
 
 /* The upper libraries' sonames, watched for in mmap (slot = enum ts_lib_id) */
-static void set_lib_names(struct tracesmith_bpf *skel)
+static void set_lib_names(struct tracesmith_bpf *skel, bool opt_in)
 {
 	unsigned int i;
 
 	for (i = 0; i < TS_LIB__COUNT; i++) {
 		struct ts_lib_name *n = (struct ts_lib_name *)&skel->rodata->lib_names[i];
 
-		if (!ts_libs[i].upper || strlen(ts_libs[i].soname) >= sizeof(n->name))
+		if (!ts_lib_watched(i, opt_in) || strlen(ts_libs[i].soname) >= sizeof(n->name))
 			continue;
 		snprintf(n->name, sizeof(n->name), "%s", ts_libs[i].soname);
 		n->len = strlen(n->name);
@@ -380,7 +380,7 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 	set_driver_autoload(p->skel, p->skel->rodata->trace_driver);
 	p->watching = o->watch_libs && tracepoints;
 	bpf_program__set_autoload(p->skel->progs.ts_lib_mmap, p->watching);
-	set_lib_names(p->skel);
+	set_lib_names(p->skel, o->opt_in_libs);
 	for (i = 0; i < ts_nhooks; i++)
 		ts_hook_spec(&ts_hooks[i], (struct ts_hook_spec *)&p->skel->rodata->hook_specs[i]);
 	err = bpf_map__set_max_entries(p->skel->maps.rb, o->rb_bytes);

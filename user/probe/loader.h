@@ -37,6 +37,7 @@ struct ts_probe_opts {
 	bool api;		 /* hook libcuda */
 	bool driver;		 /* trace syscalls on NVIDIA device files */
 	bool watch_libs;	 /* say when an upper library (NCCL) is mapped: TS_REC_LIB_MAP */
+	bool opt_in_libs;	 /* and the ones hooked only when asked (--runtime-api) */
 	bool stacks;		 /* --stacks: call sites (native caller, Python frames) */
 	const char *gpu_lib;	 /* --gpu-time: the injection library, its hand-off hooked */
 	const char *nvtx_lib;	 /* NVTX: the injection library, its hand-off hooked */

@@ -106,9 +106,11 @@ static bool defines(const struct ts_rec_api *r)
 {
 	const struct ts_hook *h = sym_hook(r->hdr.aux);
 
-	if (!h || r->ret)
+	/* a call without a status (void: __cudaRegisterFunction) leaves anything in rax */
+	if (!h || (r->ret && !(h->flags & TS_HF_NO_RESULT)))
 		return false;
 	switch (h->sem) {
+	case TS_SEM_RT_REGISTER:
 	case TS_SEM_NAME_FUNC:
 	case TS_SEM_NAME_KERNEL:
 	case TS_SEM_KERNEL_TO_FUNC:

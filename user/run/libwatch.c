@@ -64,7 +64,7 @@ static void scan_pid(struct ts_libwatch *w, pid_t pid)
 	int i, n;
 
 	for (lib = 0; lib < TS_LIB__COUNT; lib++) {
-		if (!ts_libs[lib].upper)
+		if (!ts_lib_watched(lib, w->opt_in))
 			continue;
 		n = ts_lib_maps(pid, ts_libs[lib].soname, paths, ARRAY_SIZE(paths));
 		for (i = 0; i < n; i++)
@@ -99,7 +99,7 @@ void ts_libwatch_on_map(void *ctx, const struct ts_rec_lib_map *r)
 	snprintf(path, sizeof(path), "/proc/%u/fd/%d", r->hdr.pid, r->fd);
 	n = readlink(path, where, sizeof(where) - 1);
 	where[n > 0 ? n : 0] = '\0';
-	if (r->hdr.aux < TS_LIB__COUNT && ts_libs[r->hdr.aux].upper)
+	if (ts_lib_watched(r->hdr.aux, w->opt_in))
 		hook_file(w, r->hdr.aux, path, n > 0 ? where : path, r->hdr.pid);
 	/* always, hooked or not: a process we stopped must never stay stopped */
 	if ((r->hdr.flags & TS_LIBMAP_F_STOPPED) && kill(r->hdr.pid, SIGCONT) && errno != ESRCH)

@@ -20,6 +20,7 @@ struct ts_libwatch {
 	} hooked[TS_MAX_LIBS]; /* files hooked: each once, whoever maps it */
 	unsigned int n;
 	uint64_t cut; /* files not hooked: TS_MAX_LIBS reached */
+	bool opt_in;  /* the libraries hooked only when asked are (--runtime-api) */
 };
 
 /* Hook the upper libraries pid has mapped now (every process's with pid < 0). */
