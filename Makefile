@@ -286,7 +286,14 @@ $(OUT)/floor: bench/floor.c $(OUT)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) bench/floor.c -o $@ -lbpf -lelf -lz
 
-bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture
+# NVTX push/pop cost: built with the CUDA toolkit's own NVTX v3 headers, where installed
+NVTX3_INC ?= /usr/local/cuda/include
+NVTXSTORM := $(if $(wildcard $(NVTX3_INC)/nvtx3/nvToolsExt.h),$(OUT)/nvtxstorm)
+$(OUT)/nvtxstorm: bench/nvtxstorm.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -I$(NVTX3_INC) $< -o $@ -ldl
+
+bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(OUT)/floor $(OUT)/gen_capture $(NVTX_LIB) $(NVTXSTORM)
 	scripts/bench.sh
 
 unit: $(UNIT_TESTS)

@@ -326,8 +326,8 @@ struct ts_rec_gpu_name {
  * the correlator bounds what they make it keep). hdr.tid is the thread whose
  * events they are, hdr.ts when the batch was handed over.
  */
-#define TS_NVTX_DATA	 4096 /* event bytes per batch */
-#define TS_NVTX_MSG_MAX	 256  /* longest message or name carried; longer ones are cut */
+#define TS_NVTX_DATA	 16384 /* event bytes per batch: one uprobe trap per ~300 events */
+#define TS_NVTX_MSG_MAX	 256   /* longest message or name carried; longer ones are cut */
 #define TS_NVTX_FLUSH_NS 100000000ull
 
 /* ts_nvtx_ev.type */
