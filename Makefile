@@ -29,13 +29,13 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
 CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget.c) \
 	     $(addprefix encode/,outfile.c outbuf.c jsonw.c pbenc.c utf8.c) \
-	     $(addprefix probe/,hooks.c curesult.c names.c) \
+	     $(addprefix probe/,hooks.c curesult.c names.c pylayout.c) \
 	     $(addprefix record/,decode.c capture.c hostid.c validate.c) \
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c sqlite_stacks.c \
 		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
 		driver_track.c gpu_time.c kept_names.c nvtx_track.c nvdecode.c nvnames.c demangle.c \
-		nccl_track.c runtime_track.c callsite.c stacks.c) \
+		nccl_track.c runtime_track.c callsite.c stacks.c pyline310.c) \
 	     $(addprefix run/,live.c outputs.c recq.c flight.c outname.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c elfsyms.c pyfind.c) \
@@ -65,7 +65,7 @@ UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_p
 	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_correlate_stacks \
 	      test_recq test_write_json \
 	      test_write_stats test_write_golden test_write_metrics test_write_budget \
-	      test_sql_query
+	      test_sql_query test_probe_pylayout
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
@@ -317,7 +317,14 @@ $(OUT)/floor: bench/floor.c $(OUT)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) bench/floor.c -o $@ -lbpf -lelf -lz
 
-bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(FAKECUDART) $(RTAPP) $(OUT)/floor $(OUT)/gen_capture
+# NVTX push/pop cost: built with the CUDA toolkit's own NVTX v3 headers, where installed
+NVTX3_INC ?= /usr/local/cuda/include
+NVTXSTORM := $(if $(wildcard $(NVTX3_INC)/nvtx3/nvToolsExt.h),$(OUT)/nvtxstorm)
+$(OUT)/nvtxstorm: bench/nvtxstorm.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -I$(NVTX3_INC) $< -o $@ -ldl
+
+bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(FAKECUDART) $(RTAPP) $(OUT)/floor $(OUT)/gen_capture $(NVTX_LIB) $(NVTXSTORM)
 	scripts/bench.sh
 
 unit: $(UNIT_TESTS)

@@ -24,8 +24,6 @@ const volatile bool py_stacks = false;	/* walk the Python stack at TS_SPEC_F_STA
 #define TS_PY_MAX_THREADS 256
 #define TS_PY_MISS_EVERY  64 /* a power of two */
 #define TS_PY_CODES	  65536
-#define TS_PY_FRAME_WIN	  80  /* bytes of a frame read: every field used is inside */
-#define TS_PY_CODE_WIN	  160 /* bytes of a code object read at each frame */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -167,9 +165,10 @@ static __noinline long py_frame(__u64 i, void *ctx)
 	}
 	w->frame = WIN_U64(s->fw, TS_PY_FRAME_WIN, w->o.fr_previous);
 	owner = w->o.fr_owner < TS_PY_FRAME_WIN ? s->fw[w->o.fr_owner & 0x7f] : 0;
-	if (owner == w->o.owner_cstack)
+	if (owner >= w->o.owner_cstack)
 		return 0; /* a shim the interpreter pushes for C callers: no Python code */
-	code = WIN_U64(s->fw, TS_PY_FRAME_WIN, w->o.fr_code);
+	/* 3.14's f_executable is a _PyStackRef: a pointer with tag bits below 8 */
+	code = WIN_U64(s->fw, TS_PY_FRAME_WIN, w->o.fr_code) & ~7ull;
 	if (!code || bpf_probe_read_user(s->cw, TS_PY_CODE_WIN, (void *)code) ||
 	    *(__u64 *)(s->cw + 8) != w->code_type) {
 		w->flags |= TS_STACK_F_BAD;
@@ -268,10 +267,13 @@ static __always_inline __u32 py_walk(struct ts_thread *t, struct py_scratch *s, 
 	tstate = py_tstate(t, &w, pp->runtime);
 	if (!tstate)
 		return 0;
-	/* 3.11/3.12: tstate->cframe->current_frame */
+	/* 3.11/3.12: tstate->cframe->current_frame; 3.10 tstate->frame, 3.13+ current_frame */
 	if (bpf_probe_read_user(&cframe, sizeof(cframe), (void *)(tstate + w.o.ts_cframe)) ||
-	    !cframe ||
-	    bpf_probe_read_user(&w.frame, sizeof(w.frame), (void *)(cframe + w.o.cf_current)))
+	    !cframe)
+		return 0;
+	if (w.o.flags & TS_PY_F_TSTATE_FRAME)
+		w.frame = cframe;
+	else if (bpf_probe_read_user(&w.frame, sizeof(w.frame), (void *)(cframe + w.o.cf_current)))
 		return 0;
 	s->st.hdr.flags |= TS_STACK_F_PY;
 	for (i = 0; i < TS_PY_MAX_FRAMES + 1; i++)

@@ -326,8 +326,8 @@ struct ts_rec_gpu_name {
  * the correlator bounds what they make it keep). hdr.tid is the thread whose
  * events they are, hdr.ts when the batch was handed over.
  */
-#define TS_NVTX_DATA	 4096 /* event bytes per batch */
-#define TS_NVTX_MSG_MAX	 256  /* longest message or name carried; longer ones are cut */
+#define TS_NVTX_DATA	 16384 /* event bytes per batch: one uprobe trap per ~300 events */
+#define TS_NVTX_MSG_MAX	 256   /* longest message or name carried; longer ones are cut */
 #define TS_NVTX_FLUSH_NS 100000000ull
 
 /* ts_nvtx_ev.type */
@@ -443,31 +443,40 @@ struct ts_rec_pycode {
 };
 
 /*
- * Where to find things in one interpreter (pyfind.c fills it per process,
- * from its table of versions). All offsets in bytes.
+ * Where to find things in one interpreter (pyfind.c fills it per process:
+ * user/probe/pylayout.c's table for 3.10-3.12, the interpreter's own
+ * _Py_DebugOffsets for 3.13 and later). All offsets in bytes.
  */
 struct ts_py_offsets {
 	__u16 rt_interp_head; /* _PyRuntime.interpreters.head */
-	__u16 interp_threads; /* PyInterpreterState.threads.head */
+	__u16 interp_threads; /* PyInterpreterState.threads.head (3.10: tstate_head) */
 	__u16 ts_next;	      /* PyThreadState.next */
 	__u16 ts_thread_id;   /* PyThreadState.thread_id: pthread_self(), the TCB */
-	__u16 ts_cframe;      /* PyThreadState.cframe */
+	__u16 ts_cframe;      /* PyThreadState.cframe; with TS_PY_F_TSTATE_FRAME the frame */
 	__u16 cf_current;     /* _PyCFrame.current_frame */
-	__u16 fr_code;	      /* _PyInterpreterFrame.f_code */
-	__u16 fr_previous;    /* _PyInterpreterFrame.previous */
-	__u16 fr_instr;	      /* _PyInterpreterFrame.prev_instr */
-	__u16 fr_owner;	      /* _PyInterpreterFrame.owner (a char) */
+	__u16 fr_code;	      /* _PyInterpreterFrame.f_code / f_executable; 3.10 f_code */
+	__u16 fr_previous;    /* _PyInterpreterFrame.previous; 3.10 PyFrameObject.f_back */
+	__u16 fr_instr;	      /* prev_instr / instr_ptr; 3.10 f_lasti (an int: an index) */
+	__u16 fr_owner;	      /* _PyInterpreterFrame.owner (a char); 0xff: none */
 	__u16 co_firstlineno; /* PyCodeObject */
 	__u16 co_filename;
-	__u16 co_qualname;
+	__u16 co_qualname; /* 3.10: co_name (no qualified name in its code objects) */
 	__u16 co_linetable;
-	__u16 co_code;	   /* co_code_adaptive */
+	__u16 co_code;	   /* co_code_adaptive; 3.10: 0 */
 	__u16 str_ascii;   /* sizeof(PyASCIIObject): a compact ASCII string's data */
 	__u16 str_compact; /* sizeof(PyCompactUnicodeObject): other compact strings' */
-	__u8 owner_cstack; /* FRAME_OWNED_BY_CSTACK (a shim frame to skip); 0xff: none */
-	__u8 minor;	   /* 11, 12, ... */
-	__u32 pad;
+	__u8 owner_cstack; /* owners from this up are not Python code (shims); 0xff: none */
+	__u8 minor;	   /* 10, 11, ... */
+	__u8 flags;	   /* TS_PY_F_* */
+	__u8 pad[3];
 };
+
+/* bytes BPF reads of a frame and of a code object: every field it uses must be inside */
+#define TS_PY_FRAME_WIN 104
+#define TS_PY_CODE_WIN	160
+
+/* PyThreadState holds the current frame itself (3.10 frame, 3.13+ current_frame), no cframe */
+#define TS_PY_F_TSTATE_FRAME 0x1
 
 struct ts_py_proc {
 	__u64 runtime;	 /* &_PyRuntime in the process */

@@ -257,3 +257,26 @@ done
 sysctl -qw kernel.bpf_stats_enabled="$old_stats"
 echo "| BPF ns per cudaLaunchKernel (bpf_stats), the driver only | $(stat3 <"$tmp/rsb" | fmt) |"
 echo "| BPF ns per cudaLaunchKernel (bpf_stats), --runtime-api | $(stat3 <"$tmp/rsc" | fmt) |"
+# NVTX: what one push or pop costs the program making it (bench/nvtxstorm.c,
+# built with the CUDA toolkit's nvtx3 headers): without an injection library
+# (NVTX's own no-op), with ours but not traced (its uprobe not attached), and
+# traced (--: batches handed over through one uprobe). cpu is the process's
+# own user+system time per call, wall the loop's elapsed time (which also
+# holds whatever else ran on the machine's CPUs, the tracer included).
+if [ -x build/nvtxstorm ]; then
+	echo
+	echo "## 8. NVTX push/pop, $N pairs"
+	: >"$tmp/n0"; : >"$tmp/n1"; : >"$tmp/n2"
+	for _ in $(seq "$RUNS"); do
+		env -u NVTX_INJECTION64_PATH build/nvtxstorm "$N" >>"$tmp/n0"
+		NVTX_INJECTION64_PATH=$PWD/build/libtracesmith-nvtx.so build/nvtxstorm "$N" >>"$tmp/n1"
+		$TS --lib "$LIB" -o "$tmp/n.tsbpf" -- build/nvtxstorm "$N" 2>/dev/null >>"$tmp/n2"
+	done
+	wall() { grep -o '^ns_per_op=[0-9.]*' "$1" | cut -d= -f2 | stat3 | fmt; }
+	cpu() { grep -o 'cpu_ns_per_op=[0-9.]*' "$1" | cut -d= -f2 | stat3 | fmt; }
+	echo "| case | wall ns per call | CPU ns per call |"
+	echo "|---|---|---|"
+	echo "| no injection library | $(wall "$tmp/n0") | $(cpu "$tmp/n0") |"
+	echo "| ours, not traced | $(wall "$tmp/n1") | $(cpu "$tmp/n1") |"
+	echo "| ours, traced (--) | $(wall "$tmp/n2") | $(cpu "$tmp/n2") |"
+fi

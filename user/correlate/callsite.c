@@ -6,14 +6,16 @@
  * first, " <- " between) and "caller" (library!symbol+0xoff). Everything is
  * read from the records, so a replay says what the live run said.
  *
- * Lines come from the code object's line table (CPython 3.11/3.12's format,
- * Objects/locations.md): the entry holding the frame's last instruction.
+ * Lines come from the code object's line table (CPython 3.11+'s format,
+ * Objects/locations.md): the entry holding the frame's last instruction;
+ * 3.10's older format in pyline310.c.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "correlate/corr_int.h"
+#include "correlate/pyline310.h"
 #include "lib/util.h"
 
 /*
@@ -24,6 +26,7 @@
 
 struct pycode {
 	int32_t firstlineno;
+	uint8_t minor; /* CPython 3.minor: 3.10's frames and line tables differ */
 	uint32_t table_len, table_full;
 	uint64_t code_start;
 	char *qual, *file; /* UTF-8, NUL-ended, inside this block */
@@ -114,6 +117,7 @@ static void pycode_record(struct ts_corr *c, const struct ts_rec_pycode *r)
 	if (!p)
 		return;
 	p->firstlineno = r->firstlineno;
+	p->minor = r->hdr.aux;
 	p->code_start = r->code_start;
 	p->table_len = r->table_len;
 	p->table_full = r->table_full;
@@ -226,9 +230,13 @@ static bool put_frame(struct ts_corr *c, uint32_t pid, const struct ts_py_frame 
 		*out = ts_stack_frame(c, "?", "", -1, false);
 	} else {
 		/* a frame not started yet (its last instruction before its first) is not shown */
-		if (f->instr < pc->code_start)
+		if (pc->minor == 10 ? (int32_t)f->instr < 0 : f->instr < pc->code_start)
 			return false;
-		l = addr2line(pc, (f->instr - pc->code_start) / 2);
+		if (pc->minor == 10) /* f_lasti: an index of 2-byte code units, an int */
+			l = ts_py310_line(pc->table, pc->table_len, pc->firstlineno,
+					  (uint64_t)(int32_t)f->instr * 2);
+		else
+			l = addr2line(pc, (f->instr - pc->code_start) / 2);
 		if (l >= 0)
 			snprintf(line, sizeof(line), "%" PRId64, l);
 		else

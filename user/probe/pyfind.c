@@ -9,73 +9,9 @@
 #include "lib/util.h"
 #include "probe/elfsyms.h"
 #include "probe/pyfind.h"
+#include "probe/pylayout.h"
 
-/*
- * x86-64, from each version's Include/cpython and Include/internal headers.
- * 3.11: offsetof() compiled against Debian's python3.11-dev headers, and
- * checked live (the BPF test walks 3.11's frames with it). 3.12: counted
- * from the v3.12 headers (PyThreadState lost four ints, _PyCFrame its
- * use_tracing, _PyInterpreterFrame starts with f_code, PyASCIIObject its
- * wstr), checked live with pyenv's 3.12.1 (libpython3.12.so: the BPF test
- * passes with TS_PYTHON set to it); _PyRuntime.interpreters.head is also
- * checked in each process against two candidates (see verify()).
- */
-static const struct ts_py_offsets py_table[] = {
-	{
-		.minor = 11,
-		.rt_interp_head = 40,
-		.interp_threads = 16,
-		.ts_next = 8,
-		.ts_thread_id = 152,
-		.ts_cframe = 56,
-		.cf_current = 8,
-		.fr_code = 32,
-		.fr_previous = 48,
-		.fr_instr = 56,
-		.fr_owner = 69,
-		.co_firstlineno = 72,
-		.co_filename = 112,
-		.co_qualname = 128,
-		.co_linetable = 136,
-		.co_code = 184,
-		.str_ascii = 48,
-		.str_compact = 72,
-		.owner_cstack = 0xff, /* 3.11 has no shim frames */
-	},
-	{
-		.minor = 12,
-		.rt_interp_head = 48, /* after 3.12's _finalizing_id */
-		.interp_threads = 72,
-		.ts_next = 8,
-		.ts_thread_id = 136,
-		.ts_cframe = 56,
-		.cf_current = 0,
-		.fr_code = 0,
-		.fr_previous = 8,
-		.fr_instr = 56,
-		.fr_owner = 70,
-		.co_firstlineno = 68,
-		.co_filename = 112,
-		.co_qualname = 128,
-		.co_linetable = 136,
-		.co_code = 192,
-		.str_ascii = 40,
-		.str_compact = 56,
-		.owner_cstack = 3, /* FRAME_OWNED_BY_CSTACK */
-	},
-};
-
-#define TSTATE_INTERP 16 /* PyThreadState.interp, 3.11 and 3.12 */
-
-const struct ts_py_offsets *ts_py_offsets(unsigned int minor)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(py_table) / sizeof(py_table[0]); i++)
-		if (py_table[i].minor == minor)
-			return &py_table[i];
-	return NULL;
-}
+#define TSTATE_INTERP 16 /* PyThreadState.interp, 3.10 to 3.14 */
 
 static int peek_u64(uint32_t pid, uint64_t addr, uint64_t *v)
 {
@@ -112,6 +48,18 @@ static int verify(uint32_t pid, struct ts_py_proc *p)
 	return -EAGAIN;
 }
 
+/* 3.13+: the offsets from _Py_DebugOffsets; -ENOENT where there is none (before 3.13). */
+static int debug_offsets(uint32_t pid, struct ts_py_proc *p, unsigned int *minor)
+{
+	uint8_t buf[TS_PY_DEBUG_BYTES];
+	struct iovec local = { buf, sizeof(buf) },
+		     remote = { (void *)(uintptr_t)p->runtime, sizeof(buf) };
+
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(buf))
+		return -EAGAIN;
+	return ts_py_debug_offsets(buf, sizeof(buf), &p->o, minor);
+}
+
 /* Is this mapped file worth opening? Those named like an interpreter. */
 static int python_named(const char *path)
 {
@@ -143,15 +91,23 @@ static int try_file(uint32_t pid, const char *mapped, uint64_t start, uint64_t o
 	if (!rt || !ct || vaddr == UINT64_MAX)
 		goto cleanup;
 	bias = start - vaddr;
+	out->runtime = bias + rt->addr;
+	out->code_type = bias + ct->addr;
+	/* 3.13 and later: _PyRuntime starts with the interpreter's own offsets */
+	err = debug_offsets(pid, out, minor);
+	if (err != -ENOENT)
+		goto verify;
 	if (!ver) {
-		err = -ENOTSUP; /* 3.10 or older: no Py_Version */
-		goto cleanup;
-	}
-	/*
-	 * Unreadable, or not a 3.x version: ld.so is still mapping the library
-	 * (this runs as the program starts): looked at again later.
-	 */
-	if (peek_u64(pid, bias + ver->addr, &v) || (v >> 24) != 3) {
+		/* 3.10 (PyModule_AddObjectRef is new in it) or older: no Py_Version */
+		err = -ENOTSUP;
+		if (!ts_elfsyms_find(&s, "PyModule_AddObjectRef"))
+			goto cleanup;
+		v = 0x030a0000;
+	} else if (peek_u64(pid, bias + ver->addr, &v) || (v >> 24) != 3) {
+		/*
+		 * Unreadable, or not a 3.x version: ld.so is still mapping the
+		 * library (this runs as the program starts): looked at again later.
+		 */
 		err = -EAGAIN;
 		goto cleanup;
 	}
@@ -161,10 +117,11 @@ static int try_file(uint32_t pid, const char *mapped, uint64_t start, uint64_t o
 		err = -ENOTSUP;
 		goto cleanup;
 	}
-	out->runtime = bias + rt->addr;
-	out->code_type = bias + ct->addr;
 	out->o = *o;
-	err = verify(pid, out);
+	err = 0;
+verify:
+	if (!err)
+		err = verify(pid, out);
 cleanup:
 	ts_elfsyms_free(&s);
 	return err;

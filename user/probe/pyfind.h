@@ -2,8 +2,8 @@
 /*
  * Finding the CPython interpreter of a traced process, for --stacks: the
  * executable or libpython mapped in it that defines _PyRuntime, its version
- * (Py_Version, read from the process), and where things are in that version
- * (a table derived from each version's headers). What BPF needs goes into
+ * (_Py_DebugOffsets or Py_Version, read from the process), and where things
+ * are in that version (pylayout.h). What BPF needs goes into
  * struct ts_py_proc.
  */
 #ifndef TS_PYFIND_H
@@ -20,8 +20,5 @@
  */
 int ts_py_find(uint32_t pid, struct ts_py_proc *out, unsigned int *minor, char *path,
 	       size_t path_len);
-
-/* The offsets of CPython 3.minor, or NULL when the table lacks it. */
-const struct ts_py_offsets *ts_py_offsets(unsigned int minor);
 
 #endif
