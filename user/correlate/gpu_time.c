@@ -216,6 +216,33 @@ static const struct ts_gpu_limits *dev_limits(struct ts_corr *c, uint32_t pid, u
 	return NULL;
 }
 
+/* The trace's list of devices (TARGET_INFO_GPU): each device id once, the first few. */
+static void meta_gpu(struct ts_corr *c, const struct ts_rec_gpu_info *r,
+		     const struct ts_gpu_limits *l)
+{
+	struct ts_trace_meta *m = &c->meta;
+	struct ts_meta_gpu *g;
+	unsigned int i;
+
+	for (i = 0; i < m->ngpus; i++)
+		if (m->gpus[i].id == r->hdr.aux)
+			return;
+	if (m->ngpus == TS_META_GPUS)
+		return;
+	g = &m->gpus[m->ngpus++];
+	*g = (struct ts_meta_gpu){ .id = r->hdr.aux,
+				   .sms = l->sms,
+				   .max_warps = l->max_warps,
+				   .max_blocks = l->max_blocks,
+				   .max_regs = l->max_regs,
+				   .max_shmem = l->max_shmem,
+				   .cc = l->cc };
+	/* the process wrote it: NUL-terminated here, whatever it sent */
+	memcpy(g->name, r->msg,
+	       sizeof(g->name) - 1 < sizeof(r->msg) ? sizeof(g->name) - 1 : sizeof(r->msg));
+	g->name[sizeof(g->name) - 1] = 0;
+}
+
 /* CUPTI's device record: kept (a bounded few) for its kernels' occupancy. */
 static void dev_noted(struct ts_corr *c, const struct ts_rec_gpu_info *r)
 {
@@ -233,6 +260,7 @@ static void dev_noted(struct ts_corr *c, const struct ts_rec_gpu_info *r)
 	l->max_shmem = r->v[1] >> 32;
 	l->max_blocks = (uint32_t)r->v[2];
 	l->cc = r->v[2] >> 32;
+	meta_gpu(c, r, l);
 }
 
 /* A kernel's registers, shared and local memory as CUPTI said them; its occupancy. */
