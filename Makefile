@@ -65,7 +65,7 @@ UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_p
 	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_correlate_stacks \
 	      test_write_json \
 	      test_write_stats test_write_golden test_write_metrics test_write_budget \
-	      test_sql_query
+	      test_sql_query test_sql_nsys
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
