@@ -32,8 +32,9 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget
 	     $(addprefix probe/,hooks.c curesult.c names.c pylayout.c) \
 	     $(addprefix record/,decode.c capture.c hostid.c validate.c) \
 	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c sqlite_stacks.c \
+		sqlite_nsys.c \
 		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
-	     $(addprefix correlate/,dispatch.c state.c gpu_track.c graph_track.c ops.c \
+	     $(addprefix correlate/,dispatch.c state.c gpu_track.c gpu_facts.c graph_track.c ops.c \
 		driver_track.c gpu_time.c kept_names.c nvtx_track.c nvdecode.c nvnames.c demangle.c \
 		nccl_track.c runtime_track.c callsite.c stacks.c pyline310.c) \
 	     $(addprefix run/,live.c outputs.c recq.c flight.c outname.c)
@@ -65,7 +66,7 @@ UNIT_NAMES := test_lib test_encode test_encode_harden test_encode_outfile test_p
 	      test_correlate_lanes test_correlate_join test_correlate_nvdecode test_correlate_stacks \
 	      test_recq test_write_json \
 	      test_write_stats test_write_golden test_write_metrics test_write_budget \
-	      test_sql_query test_probe_pylayout
+	      test_sql_query test_sql_nsys test_probe_pylayout
 UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \

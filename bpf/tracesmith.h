@@ -269,15 +269,29 @@ struct ts_rec_gpu {
 	struct ts_rec_hdr hdr;
 	__u64 end;
 	__u64 api_ts;
-	__u64 bytes;	  /* copies and memsets */
+	/*
+	 * Fields a kernel does not use carry its CUPTI facts (added later in
+	 * the same slot: a capture from before has 0 there, "not said").
+	 */
+	union {
+		__u64 bytes; /* copies and memsets */
+		struct {
+			__u32 dyn_shmem; /* kernels: of shmem, the dynamic part */
+			__u32 local_mem; /* kernels: localMemoryPerThread, bytes */
+		};
+	};
 	__u64 name_id;	  /* kernels: the id of a TS_REC_GPU_NAME (0: none) */
 	__u64 graph_node; /* CUPTI graphNodeId (0: not from a graph) */
 	__u32 device, context, stream, graph_id;
 	__u32 grid[3], block[3];
 	__u32 shmem; /* kernels: static + dynamic shared memory bytes */
 	__u8 copy_kind, src_kind, dst_kind, pad;
-	__u32 value; /* memsets */
-	__u32 pad2;
+	union {
+		__u32 value;	       /* memsets */
+		__u32 local_mem_total; /* kernels: localMemoryTotal, bytes */
+	};
+	__u16 regs; /* kernels: registersPerThread (0: not said) */
+	__u16 pad2;
 };
 
 /* TS_REC_GPU_INFO hdr.flags */
@@ -287,6 +301,13 @@ enum ts_gpu_info {
 	TS_GPUI_DROPPED = 3, /* v[0] activity records CUPTI dropped (a full buffer) */
 	TS_GPUI_FAILED = 4,  /* aux: enum ts_gpu_fail, v[0] CUptiResult; msg: detail */
 	TS_GPUI_FLUSHED = 5, /* the process is exiting: every record was handed over */
+	/*
+	 * A CUPTI device record (CUpti_ActivityDevice5): aux its device id;
+	 * v[0] multiprocessors | max warps per SM << 32, v[1] max registers per
+	 * SM | max shared memory per SM << 32, v[2] max blocks per SM |
+	 * compute capability (major << 8 | minor) << 32; msg its name.
+	 */
+	TS_GPUI_DEVICE = 6,
 };
 
 enum ts_gpu_fail {

@@ -6,9 +6,9 @@
 -- attached) is one row with no Stack Id. Frames of a stack: SELECT * FROM callstack_frames
 -- WHERE stackId = N ORDER BY depth (0 innermost).
 WITH w AS (
-  SELECT correlationId, end - start AS dur, timing FROM CUPTI_ACTIVITY_KIND_KERNEL
-  UNION ALL SELECT correlationId, end - start, timing FROM CUPTI_ACTIVITY_KIND_MEMCPY
-  UNION ALL SELECT correlationId, end - start, timing FROM CUPTI_ACTIVITY_KIND_MEMSET
+  SELECT correlationId, dur, timing FROM kernels
+  UNION ALL SELECT correlationId, dur, timing FROM copies
+  UNION ALL SELECT correlationId, dur, timing FROM memsets
 ),
 ws AS (
   SELECT w.correlationId, w.dur, w.timing, c.stackId

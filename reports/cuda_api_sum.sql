@@ -1,7 +1,8 @@
 -- cuda_api_sum: the CUDA driver API calls, by function, as `nsys stats` reports them.
 -- A function's exported variants (cuLaunchKernel, cuLaunchKernel_ptsz, ...) are one row,
--- split in Variants. Times in ns; Med is the lower median (a value that occurred),
--- StdDev the sample standard deviation. Copy and adapt: tracesmith-bpf query FILE "$(cat THIS)".
+-- split in Variants. Times in ns; Med is the median as nsys computes it (for an even count,
+-- the mean of the middle two), StdDev the sample standard deviation.
+-- Copy and adapt: tracesmith-bpf query FILE "$(cat THIS)".
 WITH calls AS (
   SELECT COALESCE(api, name) AS fn, name AS variant, dur FROM api_calls
 ),
@@ -15,7 +16,8 @@ ranked AS (
          COUNT(*) OVER (PARTITION BY fn) AS n
   FROM calls
 ),
-med AS (SELECT fn, dur AS med FROM ranked WHERE rn = (n + 1) / 2),
+med AS (SELECT fn, AVG(dur) AS med FROM ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+  GROUP BY fn),
 sd AS (
   SELECT c.fn, CASE WHEN a.num > 1
          THEN sqrt(SUM((c.dur - a.mean) * (c.dur - a.mean)) / (a.num - 1)) ELSE 0 END AS sd
@@ -29,7 +31,7 @@ var AS (
 )
 SELECT ROUND(100.0 * a.total / (SELECT SUM(total) FROM agg), 1) AS "Time (%)",
        a.total AS "Total Time (ns)", a.num AS "Num Calls", ROUND(a.mean, 1) AS "Avg (ns)",
-       m.med AS "Med (ns)", a.lo AS "Min (ns)", a.hi AS "Max (ns)",
+       ROUND(m.med, 1) AS "Med (ns)", a.lo AS "Min (ns)", a.hi AS "Max (ns)",
        ROUND(s.sd, 1) AS "StdDev (ns)", v.variants AS "Variants", a.fn AS "Name"
 FROM agg a JOIN med m USING (fn) JOIN sd s USING (fn) JOIN var v USING (fn)
 ORDER BY a.total DESC, a.fn;

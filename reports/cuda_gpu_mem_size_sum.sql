@@ -17,14 +17,15 @@ ranked AS (
          COUNT(*) OVER (PARTITION BY op) AS n
   FROM ops
 ),
-med AS (SELECT op, bytes AS med FROM ranked WHERE rn = (n + 1) / 2),
+med AS (SELECT op, AVG(bytes) AS med FROM ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+  GROUP BY op),
 sd AS (
   SELECT o.op, CASE WHEN a.num > 1
          THEN sqrt(SUM((o.bytes - a.mean) * (o.bytes - a.mean)) / (a.num - 1)) ELSE 0 END AS sd
   FROM ops o JOIN agg a USING (op) GROUP BY o.op
 )
 SELECT a.total AS "Total (bytes)", a.num AS "Count", ROUND(a.mean, 1) AS "Avg (bytes)",
-       m.med AS "Med (bytes)", a.lo AS "Min (bytes)", a.hi AS "Max (bytes)",
+       ROUND(m.med, 1) AS "Med (bytes)", a.lo AS "Min (bytes)", a.hi AS "Max (bytes)",
        ROUND(s.sd, 1) AS "StdDev (bytes)", a.op AS "Operation"
 FROM agg a JOIN med m USING (op) JOIN sd s USING (op)
 ORDER BY a.total DESC, a.op;

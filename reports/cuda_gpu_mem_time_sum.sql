@@ -18,7 +18,8 @@ ranked AS (
          COUNT(*) OVER (PARTITION BY op) AS n
   FROM ops
 ),
-med AS (SELECT op, dur AS med FROM ranked WHERE rn = (n + 1) / 2),
+med AS (SELECT op, AVG(dur) AS med FROM ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+  GROUP BY op),
 sd AS (
   SELECT o.op, CASE WHEN a.num > 1
          THEN sqrt(SUM((o.dur - a.mean) * (o.dur - a.mean)) / (a.num - 1)) ELSE 0 END AS sd
@@ -26,7 +27,7 @@ sd AS (
 )
 SELECT ROUND(100.0 * a.total / (SELECT SUM(total) FROM agg), 1) AS "Time (%)",
        a.total AS "Total Time (ns)", a.num AS "Count", ROUND(a.mean, 1) AS "Avg (ns)",
-       m.med AS "Med (ns)", a.lo AS "Min (ns)", a.hi AS "Max (ns)",
+       ROUND(m.med, 1) AS "Med (ns)", a.lo AS "Min (ns)", a.hi AS "Max (ns)",
        ROUND(s.sd, 1) AS "StdDev (ns)", a.timing AS "Timing", a.op AS "Operation"
 FROM agg a JOIN med m USING (op) JOIN sd s USING (op)
 ORDER BY a.total DESC, a.op;

@@ -1,9 +1,9 @@
 -- gpu_stream_sum: each GPU track (a stream; "(submitted)" when its times are the
 -- submitting calls'): operations, busy time and how much of its active span it was busy.
 WITH ops AS (
-  SELECT deviceId, trackId, start, end FROM CUPTI_ACTIVITY_KIND_KERNEL
-  UNION ALL SELECT deviceId, trackId, start, end FROM CUPTI_ACTIVITY_KIND_MEMCPY
-  UNION ALL SELECT deviceId, trackId, start, end FROM CUPTI_ACTIVITY_KIND_MEMSET
+  SELECT deviceId, trackId, start, end FROM kernels
+  UNION ALL SELECT deviceId, trackId, start, end FROM copies
+  UNION ALL SELECT deviceId, trackId, start, end FROM memsets
 )
 SELECT o.deviceId AS "Device", COUNT(*) AS "Ops", SUM(o.end - o.start) AS "Busy (ns)",
        MAX(o.end) - MIN(o.start) AS "Span (ns)",

@@ -10,7 +10,7 @@ WITH procs AS (
 calls AS (SELECT pid, COUNT(*) AS n, SUM(dur) AS ns FROM api_calls GROUP BY pid),
 gpu AS (
   SELECT a.pid, COUNT(*) AS n, SUM(k.end - k.start) AS ns
-  FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN CUPTI_ACTIVITY_KIND_RUNTIME a USING (correlationId)
+  FROM kernels k JOIN CUPTI_ACTIVITY_KIND_RUNTIME a USING (correlationId)
   GROUP BY a.pid
 ),
 mem AS (SELECT pid, MAX(value) AS peak FROM COUNTERS GROUP BY pid)

@@ -8,7 +8,7 @@
 WITH k AS (
   SELECT l.ncclCorrelationId AS corr, SUM(kk.end - kk.start) AS ns,
          MIN(kk.timing = 'gpu') AS measured
-  FROM NCCL_LAUNCHES l JOIN CUPTI_ACTIVITY_KIND_KERNEL kk USING (correlationId)
+  FROM NCCL_LAUNCHES l JOIN kernels kk USING (correlationId)
   GROUP BY l.ncclCorrelationId
 ),
 ops AS (

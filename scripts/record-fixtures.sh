@@ -27,6 +27,8 @@ record frameworks torch triton launchex fail
 record threads threads
 # --gpu-time with the stand-in libcupti: measured GPU records, graph nodes
 TOPTS="--gpu-time --cupti build/fakecupti/libcupti.so" record gputime graphs threads
+# --gpu-time with CUPTI's kernel facts and device record (the Nsight Systems SQL tests)
+TOPTS="--gpu-time --cupti build/fakecupti/libcupti.so" record nsys runtime
 # the driver layer, through stand-in devices: copies of /dev/zero (character
 # devices of major 1, which the stand-in libcuda requires), never over real ones
 made=()

@@ -233,6 +233,18 @@ static void test_gpu_time_runtime(void **state)
 	assert_int_equal(check_measured(&t, RT_EMPTY_DEMANGLED, FAKE_KERNEL_NS(1, 1), e), RT_ITERS);
 	assert_int_equal(check_measured(&t, "Memcpy HtoD", FAKE_COPY_NS(RT_BYTES), e), 2);
 	assert_int_equal(check_measured(&t, "Memset", FAKE_MEMSET_NS(RT_BYTES), e), 1);
+	/* CUPTI's kernel facts on each measured kernel, and the occupancy they imply on
+	 * the stand-in's H100: 40 registers, 6 blocks of 256 threads an SM: 75% */
+	{
+		json_object *k = trace_find(&t, "X", RT_VEC_ADD_DEMANGLED, GPU, 0);
+
+		assert_int_equal(ev_arg_int(k, "registers_per_thread"), FAKE_KERNEL_REGS);
+		assert_int_equal(ev_arg_int(k, "static_shared_memory"), FAKE_KERNEL_STATIC_SHMEM);
+		assert_int_equal(ev_arg_int(k, "dynamic_shared_memory"), 0);
+		assert_int_equal(ev_arg_int(k, "local_memory_per_thread"), FAKE_KERNEL_LOCAL_MEM);
+		assert_int_equal(ev_arg_int(k, "local_memory_total"), FAKE_KERNEL_LOCAL_MEM_TOTAL);
+		assert_int_equal(ev_arg_int(k, "est_achieved_occupancy_pct"), 75);
+	}
 	/* measured slices are on the stream's own track, not the "(submitted)" one */
 	assert_null(strstr(
 		trace_thread_name(&t,

@@ -93,7 +93,7 @@ static void test_sql_exact(void **state)
 	struct ts_writer *w;
 	struct ts_corr *corr;
 	struct canned c;
-	char row[12][64];
+	char row[16][64];
 	unsigned int i;
 	sqlite3 *db;
 	int n;
@@ -107,6 +107,10 @@ static void test_sql_exact(void **state)
 		canned_api(&c, 7, 7, 100000 * (i + 1), durs[i], 0, "cuStreamSynchronize", &stream,
 			   1, NULL);
 	canned_api(&c, 7, 7, 900000, 500, 0, "cuStreamSynchronize_ptsz", &stream, 1, NULL);
+	/* an even count: nsys's median is the mean of the middle two */
+	for (i = 0; i < 4; i++)
+		canned_api(&c, 7, 7, 1000000 + 100000 * i, 1000u << i, 0, "cuCtxSynchronize", NULL,
+			   0, NULL);
 	canned_end(&c);
 	assert_int_equal(ts_corr_finish(corr, false), 0);
 	canned_free(&c);
@@ -116,15 +120,18 @@ static void test_sql_exact(void **state)
 	db = open_db(test_path("exact.sqlite"));
 	assert_true(report_row(db, "cuda_api_sum", "cuStreamSynchronize", row, &n));
 	/* Time (%), Total, Num Calls, Avg, Med, Min, Max, StdDev, Variants, Name */
-	assert_string_equal(row[0], "100.0");
+	assert_string_equal(row[0], "52.4"); /* of 16500 + 15000 ns */
 	assert_string_equal(row[1], "16500");
 	assert_string_equal(row[2], "5");
 	assert_string_equal(row[3], "3300.0");
-	assert_string_equal(row[4], "2000"); /* the lower median: a value that occurred */
+	assert_string_equal(row[4], "2000.0"); /* odd: the middle value */
 	assert_string_equal(row[5], "500");
 	assert_string_equal(row[6], "10000");
 	assert_string_equal(row[7], "3866.5"); /* sample standard deviation */
 	assert_string_equal(row[8], "cuStreamSynchronize 4, cuStreamSynchronize_ptsz 1");
+	/* 1000, 2000, 4000, 8000: (2000 + 4000) / 2, as nsys's median() */
+	assert_true(report_row(db, "cuda_api_sum", "cuCtxSynchronize", row, &n));
+	assert_string_equal(row[4], "3000.0");
 	sqlite3_close(db);
 }
 
@@ -145,10 +152,35 @@ static long long num(json_object *o, const char *key)
 	return json_object_get_int64(v);
 }
 
+/*
+ * The median of fn's call durations, by LIMIT/OFFSET (not as the report computes it):
+ * the middle one (lower: the lower median), or for an even count, unless lower, the
+ * mean of the middle two.
+ */
+static double median_of(sqlite3 *db, const char *fn, bool lower)
+{
+	static const char sql[] =
+		"WITH c AS (SELECT dur FROM api_calls WHERE COALESCE(api, name) = ?1),"
+		" n AS (SELECT COUNT(*) AS n FROM c)"
+		" SELECT AVG(dur) FROM (SELECT dur FROM c ORDER BY dur"
+		" LIMIT CASE WHEN ?2 THEN 1 ELSE 2 - (SELECT n FROM n) % 2 END"
+		" OFFSET ((SELECT n FROM n) - 1) / 2)";
+	sqlite3_stmt *st;
+	double v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, fn, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, lower);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 /* Every API row of every fixture: the SQL report and the streaming stats agree. */
 static void test_sql_matches_stats(void **state)
 {
-	char db_path[256], st_path[300], row[12][64];
+	char db_path[256], st_path[300], row[16][64];
 	json_object *st, *apis, *a;
 	unsigned int f;
 	size_t i;
@@ -175,7 +207,17 @@ static void test_sql_matches_stats(void **state)
 				json_object_get_string(json_object_object_get(a, "name")), row,
 				&n));
 			assert_int_equal(atoll(row[2]), num(a, "calls"));
-			assert_int_equal(atoll(row[4]), num(a, "p50_ns"));
+			/* ours keeps the lower median; the nsys-named report nsys's */
+			assert_int_equal(
+				median_of(db,
+					  json_object_get_string(json_object_object_get(a, "name")),
+					  true),
+				num(a, "p50_ns"));
+			assert_true(fabs(atof(row[4]) -
+					 median_of(db,
+						   json_object_get_string(
+							   json_object_object_get(a, "name")),
+						   false)) < 0.051);
 			assert_int_equal(atoll(row[5]), num(a, "min_ns"));
 			assert_int_equal(atoll(row[6]), num(a, "max_ns"));
 			assert_true(fabs(atof(row[7]) - num(a, "stddev_ns")) <= 1.0);
@@ -190,7 +232,7 @@ static void test_sql_matches_stats(void **state)
 /* Kernels, copies and memsets of a fixture: counts and bytes by direction. */
 static void test_sql_fixture_numbers(void **state)
 {
-	char row[12][64], *db_path = test_path("rt.sqlite");
+	char row[16][64], *db_path = test_path("rt.sqlite");
 	sqlite3 *db;
 	int n;
 
@@ -288,7 +330,8 @@ static void test_sql_cli(void **state)
 			     out),
 			 0);
 	assert_true(file_has(out, "Time (%),Total Time (ns),Instances,Avg (ns),Med (ns),"
-				  "Min (ns),Max (ns),StdDev (ns),Timing,Name\n"));
+				  "Min (ns),Max (ns),StdDev (ns),Timing,Regs,Static SMem (bytes),"
+				  "Dyn SMem (bytes),Local Mem (bytes),Occupancy (%),Name\n"));
 	assert_true(file_has(out, ",100,"));
 	assert_int_equal(run("stats tests/fixtures/runtime.tsbpf --report all --format json", out),
 			 0);

@@ -41,8 +41,8 @@ static bool have_protoc(void)
 /* Replay a fixture to .json and .pftrace; the checker script validates the latter. */
 static void test_pftrace_fixtures(void **state)
 {
-	static const char *const names[] = { "runtime", "frameworks", "threads", "driver",
-					     "gputime" };
+	static const char *const names[] = { "runtime", "frameworks", "threads",
+					     "driver",	"gputime",    "nsys" };
 	char cmd[1024];
 	struct stat js, ps;
 	unsigned int i;

@@ -41,4 +41,21 @@ typedef void (*fake_prof_fn)(const struct fake_call *call);
 #define FAKE_MEMSET_NS(bytes)	   (500ull + (bytes) / 64)
 #define FAKE_CUPTI_CLOCK_OFFSET_NS 1000000000000ull /* CUPTI's clock: CLOCK_MONOTONIC + this */
 
+/*
+ * The kernel facts the stand-in CUPTI reports for every kernel (the launch's
+ * shared memory is its dynamic part), and its one kind of device: an H100
+ * SXM's limits (132 SMs, 64 warps, 32 blocks, 64 Ki registers and 228 KiB
+ * shared memory per SM, compute capability 9.0).
+ */
+#define FAKE_KERNEL_REGS	    40
+#define FAKE_KERNEL_STATIC_SHMEM    1024
+#define FAKE_KERNEL_LOCAL_MEM	    16
+#define FAKE_KERNEL_LOCAL_MEM_TOTAL (16u * 2048 * 132)
+#define FAKE_DEVICE_NAME	    "Stand-in H100"
+#define FAKE_DEVICE_SMS		    132
+#define FAKE_DEVICE_MAX_WARPS	    64
+#define FAKE_DEVICE_MAX_BLOCKS	    32
+#define FAKE_DEVICE_MAX_SHMEM	    233472
+#define FAKE_DEVICE_MAX_REGS	    65536
+
 #endif

@@ -5,7 +5,8 @@
  * stand-in libcuda (fake_prof.h). Each kernel, copy and memset a call
  * submits gives a driver-API callback at the call's entry (with a fresh
  * correlation id) and an activity record laid out as CUDA 13's
- * (CUpti_ActivityKernel10, Memcpy6, Memset4: 216, 96 and 88 bytes), with a
+ * (CUpti_ActivityKernel10, Memcpy6, Memset4: 216, 96 and 88 bytes; a
+ * CUpti_ActivityDevice5, 184 bytes, before a device's first record), with a
  * GPU start at least FAKE_GPU_DELAY_NS after the call, in order on its
  * stream, and a known duration. Its clock is CLOCK_MONOTONIC +
  * FAKE_CUPTI_CLOCK_OFFSET_NS, so the tracer's calibration is exercised.
@@ -35,6 +36,7 @@
 #define KERNEL_REC  216
 #define MEMCPY_REC  96
 #define MEMSET_REC  88
+#define DEVICE_REC  184
 #define MAX_STREAMS 64
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -179,6 +181,7 @@ static size_t rec_size(const uint8_t *r)
 	memcpy(&kind, r, sizeof(kind));
 	return kind == CUPTI_ACTIVITY_KIND_MEMCPY   ? MEMCPY_REC
 	       : kind == CUPTI_ACTIVITY_KIND_MEMSET ? MEMSET_REC
+	       : kind == CUPTI_ACTIVITY_KIND_DEVICE ? DEVICE_REC
 						    : KERNEL_REC;
 }
 
@@ -323,7 +326,11 @@ static void kernel_rec(uint8_t *r, const struct fake_op *op)
 		WR(r, CUPTI_KERNEL_GRID + 4 * i, (int32_t)op->grid[i]);
 		WR(r, CUPTI_KERNEL_GRID + 12 + 4 * i, (int32_t)op->block[i]);
 	}
+	WR(r, CUPTI_KERNEL_REGISTERS, (uint16_t)FAKE_KERNEL_REGS);
+	WR(r, CUPTI_KERNEL_STATIC_SHMEM, (int32_t)FAKE_KERNEL_STATIC_SHMEM);
 	WR(r, CUPTI_KERNEL_STATIC_SHMEM + 4, (int32_t)op->shmem);
+	WR(r, CUPTI_KERNEL_LOCAL_MEM, (uint32_t)FAKE_KERNEL_LOCAL_MEM);
+	WR(r, CUPTI_KERNEL_LOCAL_MEM + 4, (uint32_t)FAKE_KERNEL_LOCAL_MEM_TOTAL);
 	WR(r, CUPTI_KERNEL_NAME, op->name);
 	WR(r, CUPTI_KERNEL_GRAPH_NODE, op->graph_node);
 }
@@ -339,6 +346,31 @@ static void mem_rec(uint8_t *r, const struct fake_op *op)
 	}
 	WR(r, CUPTI_MEMCPY_BYTES, op->bytes);
 	WR(r, CUPTI_MEMCPY_GRAPH_NODE, op->graph_node);
+}
+
+/* A device's record, once, before its first kernel's (CUPTI sends them when enabled). */
+static void device_rec(int device)
+{
+	static uint64_t seen;
+	uint8_t *r;
+
+	if (!(kinds_on & (1u << CUPTI_ACTIVITY_KIND_DEVICE)) || device < 0 || device > 63 ||
+	    seen & (1ull << device))
+		return;
+	r = reserve(DEVICE_REC);
+	if (!r)
+		return;
+	seen |= 1ull << device;
+	WR(r, 0, (uint32_t)CUPTI_ACTIVITY_KIND_DEVICE);
+	WR(r, CUPTI_DEVICE_NUM_SMS, (uint32_t)FAKE_DEVICE_SMS);
+	WR(r, CUPTI_DEVICE_MAX_WARPS, (uint32_t)FAKE_DEVICE_MAX_WARPS);
+	WR(r, CUPTI_DEVICE_MAX_WARPS + 4, (uint32_t)FAKE_DEVICE_MAX_BLOCKS);
+	WR(r, CUPTI_DEVICE_MAX_SHMEM, (uint32_t)FAKE_DEVICE_MAX_SHMEM);
+	WR(r, CUPTI_DEVICE_MAX_SHMEM + 4, (uint32_t)FAKE_DEVICE_MAX_REGS);
+	WR(r, CUPTI_DEVICE_CC, (uint32_t)9);
+	WR(r, CUPTI_DEVICE_CC + 4, (uint32_t)0);
+	WR(r, CUPTI_DEVICE_ID, (uint32_t)device);
+	WR(r, CUPTI_DEVICE_NAME, (const char *)FAKE_DEVICE_NAME);
 }
 
 static void add_record(const struct fake_call *call, const struct fake_op *op, uint32_t corr,
@@ -366,6 +398,7 @@ static void add_record(const struct fake_call *call, const struct fake_op *op, u
 		dropped++;
 		return;
 	}
+	device_rec(call->device);
 	r = reserve(size);
 	if (!r)
 		return;

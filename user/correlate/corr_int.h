@@ -12,6 +12,7 @@
 #include "lib/hashmap.h"
 #include "lib/budget.h"
 #include "lib/strmap.h"
+#include "correlate/gpu_facts.h"
 
 #define TS_MAX_DEVICES	 256 /* slots: TS_MERGE_MAX_HOSTS hosts of TS_DEVS_PER_HOST */
 #define TS_DEVS_PER_HOST 8
@@ -90,6 +91,7 @@ struct ts_stacks {
 	struct ts_frame *over_frame; /* the shared stack past the budget, made when needed */
 	struct ts_stack *over;
 };
+#define TS_GPU_DEVS_MAX 64 /* devices' limits kept, all processes together */
 
 struct ts_corr {
 	struct ts_writer *w;
@@ -132,6 +134,12 @@ struct ts_corr {
 	uint64_t npending;	 /* submits held in all gpending rings */
 	uint64_t gpu_time_failed; /* processes whose CUPTI injection said it failed */
 	uint64_t clock_err_ns;	  /* the largest CUPTI clock calibration error seen */
+	/* devices' limits from CUPTI (occupancy); a bounded few, more are not kept */
+	struct ts_gpu_dev {
+		uint32_t pid, dev;
+		struct ts_gpu_limits lim;
+	} gdevs[TS_GPU_DEVS_MAX];
+	unsigned int ngdevs;
 	/* NVTX (nvtx_track.c), each keyed (pid, ...), malloc'd values */
 	struct ts_hmap nvtx_procs;  /* (pid, 0): what the process holds, against the bounds */
 	struct ts_hmap nvtx_names;  /* (pid, kind | domain | id): domain, string, category names */

@@ -206,6 +206,85 @@ static void join_args(struct ts_slice *s, const struct ts_rec_gpu *r, struct ts_
 		ts_arg_u64(s, "graph_node_id", r->graph_node);
 }
 
+static const struct ts_gpu_limits *dev_limits(struct ts_corr *c, uint32_t pid, uint32_t dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ngdevs; i++)
+		if (c->gdevs[i].pid == pid && c->gdevs[i].dev == dev)
+			return &c->gdevs[i].lim;
+	return NULL;
+}
+
+/* The trace's list of devices (TARGET_INFO_GPU): each device id once, the first few. */
+static void meta_gpu(struct ts_corr *c, const struct ts_rec_gpu_info *r,
+		     const struct ts_gpu_limits *l)
+{
+	struct ts_trace_meta *m = &c->meta;
+	struct ts_meta_gpu *g;
+	unsigned int i;
+
+	for (i = 0; i < m->ngpus; i++)
+		if (m->gpus[i].id == r->hdr.aux)
+			return;
+	if (m->ngpus == TS_META_GPUS)
+		return;
+	g = &m->gpus[m->ngpus++];
+	*g = (struct ts_meta_gpu){ .id = r->hdr.aux,
+				   .sms = l->sms,
+				   .max_warps = l->max_warps,
+				   .max_blocks = l->max_blocks,
+				   .max_regs = l->max_regs,
+				   .max_shmem = l->max_shmem,
+				   .cc = l->cc };
+	/* the process wrote it: NUL-terminated here, whatever it sent */
+	memcpy(g->name, r->msg,
+	       sizeof(g->name) - 1 < sizeof(r->msg) ? sizeof(g->name) - 1 : sizeof(r->msg));
+	g->name[sizeof(g->name) - 1] = 0;
+}
+
+/* CUPTI's device record: kept (a bounded few) for its kernels' occupancy. */
+static void dev_noted(struct ts_corr *c, const struct ts_rec_gpu_info *r)
+{
+	struct ts_gpu_limits *l = (struct ts_gpu_limits *)dev_limits(c, r->hdr.pid, r->hdr.aux);
+
+	if (!l && c->ngdevs == TS_GPU_DEVS_MAX)
+		return;
+	if (!l) {
+		c->gdevs[c->ngdevs] = (struct ts_gpu_dev){ .pid = r->hdr.pid, .dev = r->hdr.aux };
+		l = &c->gdevs[c->ngdevs++].lim;
+	}
+	l->sms = (uint32_t)r->v[0];
+	l->max_warps = r->v[0] >> 32;
+	l->max_regs = (uint32_t)r->v[1];
+	l->max_shmem = r->v[1] >> 32;
+	l->max_blocks = (uint32_t)r->v[2];
+	l->cc = r->v[2] >> 32;
+	meta_gpu(c, r, l);
+}
+
+/* A kernel's registers, shared and local memory as CUPTI said them; its occupancy. */
+static void kernel_facts(struct ts_corr *c, struct ts_slice *s, const struct ts_rec_gpu *r)
+{
+	struct ts_kernel_use k = { .regs = r->regs, .dyn_shmem = r->dyn_shmem };
+	int occ;
+
+	/* a capture from before CUPTI's facts were handed over says none */
+	if (r->hdr.flags != TS_GPU_KERNEL || !r->regs || r->dyn_shmem > r->shmem)
+		return;
+	k.static_shmem = r->shmem - r->dyn_shmem;
+	memcpy(k.grid, r->grid, sizeof(k.grid));
+	memcpy(k.block, r->block, sizeof(k.block));
+	ts_arg_u64(s, "registers_per_thread", r->regs);
+	ts_arg_u64(s, "static_shared_memory", k.static_shmem);
+	ts_arg_u64(s, "dynamic_shared_memory", k.dyn_shmem);
+	ts_arg_u64(s, "local_memory_per_thread", r->local_mem);
+	ts_arg_u64(s, "local_memory_total", r->local_mem_total);
+	occ = ts_occupancy_pct(dev_limits(c, r->hdr.pid, r->device), &k);
+	if (occ >= 0)
+		ts_arg_u64(s, "est_achieved_occupancy_pct", (uint64_t)occ);
+}
+
 void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r)
 {
 	struct ts_pring *ring;
@@ -241,6 +320,7 @@ void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r)
 	s.pid = TS_GPU_PID_BASE + st->dev;
 	s.tid = ts_gpu_lane(c, st, TS_TIMING_GPU, s.ts, s.ts + s.dur);
 	join_args(&s, r, sub, st->dev);
+	kernel_facts(c, &s, r);
 	c->w->ops->slice(c->w, &s);
 	c->stats.gpu_ops++;
 	c->stats.gpu_measured++;
@@ -285,6 +365,9 @@ void ts_gpu_time_info(struct ts_corr *c, const struct ts_rec_gpu_info *r)
 	case TS_GPUI_FAILED:
 		c->gpu_time_failed++;
 		break;
+	case TS_GPUI_DEVICE:
+		dev_noted(c, r);
+		break;
 	default:
 		break;
 	}
@@ -293,6 +376,7 @@ void ts_gpu_time_info(struct ts_corr *c, const struct ts_rec_gpu_info *r)
 void ts_gpu_time_forget(struct ts_corr *c, uint32_t pid, bool all)
 {
 	struct ts_hent *e;
+	unsigned int i;
 
 	ts_hmap_for_each (&c->gpending, e) {
 		struct ts_pring *r = (struct ts_pring *)(uintptr_t)e->val;
@@ -302,5 +386,8 @@ void ts_gpu_time_forget(struct ts_corr *c, uint32_t pid, bool all)
 				evict(c, r);
 	}
 	ts_hmap_free_owned(&c->gpending, all, pid);
+	for (i = c->ngdevs; i-- > 0;)
+		if (all || c->gdevs[i].pid == pid)
+			c->gdevs[i] = c->gdevs[--c->ngdevs];
 	ts_names_forget(&c->cupti_names, &c->gnames, all, pid);
 }

@@ -28,6 +28,7 @@ typedef void *CUpti_SubscriberHandle;
 #define CUPTI_ACTIVITY_KIND_MEMCPY	      1
 #define CUPTI_ACTIVITY_KIND_MEMSET	      2
 #define CUPTI_ACTIVITY_KIND_KERNEL	      3
+#define CUPTI_ACTIVITY_KIND_DEVICE	      8
 #define CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL 10
 
 /* CUpti_CallbackDomain, CUpti_ApiCallbackSite */
@@ -46,15 +47,25 @@ typedef void *CUpti_SubscriberHandle;
 
 /* Every activity record starts with its kind (uint32_t CUpti_ActivityKind). */
 /* CUpti_ActivityKernel4..10 (KERNEL, CONCURRENT_KERNEL) */
+#define CUPTI_KERNEL_REGISTERS	    6	/* uint16_t registersPerThread */
 #define CUPTI_KERNEL_START	    16	/* uint64_t start, end */
 #define CUPTI_KERNEL_DEVICE	    40	/* uint32_t deviceId, contextId, streamId */
 #define CUPTI_KERNEL_GRID	    52	/* int32_t gridX..Z, blockX..Z */
 #define CUPTI_KERNEL_STATIC_SHMEM   76	/* int32_t staticSharedMemory, dynamicSharedMemory */
+#define CUPTI_KERNEL_LOCAL_MEM	    84	/* uint32_t localMemoryPerThread, localMemoryTotal */
 #define CUPTI_KERNEL_CORRELATION_ID 92	/* uint32_t */
 #define CUPTI_KERNEL_NAME	    104 /* const char *name */
 #define CUPTI_KERNEL_GRAPH_NODE	    144 /* uint64_t graphNodeId */
 #define CUPTI_KERNEL_GRAPH_ID	    156 /* uint32_t graphId */
 #define CUPTI_KERNEL_MIN_SIZE	    160
+/* CUpti_ActivityDevice4/5 (DEVICE): the same offsets in both */
+#define CUPTI_DEVICE_NUM_SMS   44  /* uint32_t numMultiprocessors */
+#define CUPTI_DEVICE_MAX_WARPS 52  /* uint32_t maxWarpsPerMultiprocessor, maxBlocksPer.. */
+#define CUPTI_DEVICE_MAX_SHMEM 60  /* uint32_t maxSharedMemoryPer.., maxRegistersPer.. */
+#define CUPTI_DEVICE_CC	       104 /* uint32_t computeCapabilityMajor, ..Minor */
+#define CUPTI_DEVICE_ID	       112 /* uint32_t id */
+#define CUPTI_DEVICE_NAME      136 /* const char *name */
+#define CUPTI_DEVICE_MIN_SIZE  176
 /* CUpti_ActivityMemcpy5/6 */
 #define CUPTI_MEMCPY_COPY_KIND	4  /* uint8_t copyKind, srcKind, dstKind */
 #define CUPTI_MEMCPY_BYTES	8  /* uint64_t bytes, start, end */

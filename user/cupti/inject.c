@@ -228,6 +228,10 @@ static void kernel_slot(const uint8_t *r, struct ts_rec_gpu *g, uint32_t *corr)
 	}
 	RD(shm, r, CUPTI_KERNEL_STATIC_SHMEM);
 	g->shmem = (uint32_t)shm[0] + (uint32_t)shm[1];
+	g->dyn_shmem = (uint32_t)shm[1];
+	RD(g->regs, r, CUPTI_KERNEL_REGISTERS);
+	RD(g->local_mem, r, CUPTI_KERNEL_LOCAL_MEM);
+	RD(g->local_mem_total, r, CUPTI_KERNEL_LOCAL_MEM + 4);
 	RD(*corr, r, CUPTI_KERNEL_CORRELATION_ID);
 	RD(g->graph_node, r, CUPTI_KERNEL_GRAPH_NODE);
 	RD(g->graph_id, r, CUPTI_KERNEL_GRAPH_ID);
@@ -253,6 +257,28 @@ static void mem_slot(const uint8_t *r, uint32_t kind, struct ts_rec_gpu *g, uint
 	RD(g->graph_id, r, CUPTI_MEMCPY_GRAPH_ID);
 }
 
+/* A device's limits, for the occupancy its kernels imply (TS_GPUI_DEVICE). */
+static void device_locked(const uint8_t *r)
+{
+	uint32_t v[8];
+	const char *name = NULL;
+	char msg[TS_GPU_MSG] = "";
+
+	RD(v[0], r, CUPTI_DEVICE_NUM_SMS);
+	RD(v[1], r, CUPTI_DEVICE_MAX_WARPS);
+	RD(v[2], r, CUPTI_DEVICE_MAX_WARPS + 4); /* blocks */
+	RD(v[3], r, CUPTI_DEVICE_MAX_SHMEM);
+	RD(v[4], r, CUPTI_DEVICE_MAX_SHMEM + 4); /* registers */
+	RD(v[5], r, CUPTI_DEVICE_CC);
+	RD(v[6], r, CUPTI_DEVICE_CC + 4);
+	RD(v[7], r, CUPTI_DEVICE_ID);
+	RD(name, r, CUPTI_DEVICE_NAME);
+	if (name)
+		snprintf(msg, sizeof(msg), "%s", name);
+	info_locked(TS_GPUI_DEVICE, v[7], v[0] | (uint64_t)v[1] << 32, v[4] | (uint64_t)v[3] << 32,
+		    v[2] | (uint64_t)((v[5] & 0xff) << 8 | (v[6] & 0xff)) << 32, msg);
+}
+
 static void record_locked(const uint8_t *r)
 {
 	struct ts_rec_gpu *g;
@@ -261,6 +287,10 @@ static void record_locked(const uint8_t *r)
 	uint32_t kind, corr = 0;
 
 	RD(kind, r, 0);
+	if (kind == CUPTI_ACTIVITY_KIND_DEVICE) {
+		device_locked(r);
+		return;
+	}
 	if (kind != CUPTI_ACTIVITY_KIND_KERNEL && kind != CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL &&
 	    kind != CUPTI_ACTIVITY_KIND_MEMCPY && kind != CUPTI_ACTIVITY_KIND_MEMSET)
 		return;
@@ -425,6 +455,9 @@ static CUptiResult enable(void)
 	r = cu.cuptiActivityRegisterCallbacks(buf_requested, buf_completed);
 	for (i = 0; !r && i < 3; i++)
 		r = cu.cuptiActivityEnable(kinds[i]);
+	/* the devices' limits (occupancy): optional, a CUPTI without them times kernels still */
+	if (!r)
+		cu.cuptiActivityEnable(CUPTI_ACTIVITY_KIND_DEVICE);
 	return r;
 }
 

@@ -79,6 +79,13 @@ static enum ts_rec_err check_driver(const struct ts_rec_driver *r)
 }
 
 _Static_assert(sizeof(struct ts_rec_gpu) == TS_GPU_SLOT_SIZE, "GPU record = one hand-off slot");
+/* the kernel facts sit where older captures had a kernel's unused (zero) fields */
+_Static_assert(__builtin_offsetof(struct ts_rec_gpu, bytes) == 40 &&
+		       __builtin_offsetof(struct ts_rec_gpu, local_mem) == 44 &&
+		       __builtin_offsetof(struct ts_rec_gpu, value) == 112 &&
+		       __builtin_offsetof(struct ts_rec_gpu, local_mem_total) == 112 &&
+		       __builtin_offsetof(struct ts_rec_gpu, regs) == 116,
+	       "capture format: GPU record fields");
 _Static_assert(sizeof(struct ts_rec_gpu_info) == TS_GPU_SLOT_SIZE, "GPU info = one slot");
 _Static_assert(offsetof(struct ts_rec_gpu_name, name) == TS_GPU_NAME_BASE_SIZE, "GPU name");
 

@@ -4,7 +4,7 @@
 #define TS_SQLITE_SCHEMA_H
 
 /* Raised when a table or column changes meaning; stored in META. */
-#define TS_SQLITE_SCHEMA_VERSION 1
+#define TS_SQLITE_SCHEMA_VERSION 2
 
 /* The tables, empty: run before the first row. */
 extern const char ts_sqlite_schema_sql[];

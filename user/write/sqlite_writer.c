@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "encode/outfile.h"
+#include "write/sqlite_nsys.h"
 #include "write/sqlite_schema.h"
 #include "write/sqlite_stacks.h"
 #include "lib/strmap.h"
@@ -30,6 +31,12 @@ enum sq_stmt {
 	SQ_KERNEL,
 	SQ_MEMCPY,
 	SQ_MEMSET,
+	SQ_KERNEL_HOST,
+	SQ_MEMCPY_HOST,
+	SQ_MEMSET_HOST,
+	SQ_THREAD_NAME,
+	SQ_SYNC,
+	SQ_GPU_INFO,
 	SQ_GRAPH,
 	SQ_PROCESS,
 	SQ_THREAD,
@@ -42,24 +49,46 @@ enum sq_stmt {
 	SQ__COUNT,
 };
 
+/* The GPU tables' columns we fill, the same for nsys's tables and our HOST_TIMED_* ones */
+#define GPU_COLS                                                                                   \
+	"start, end, deviceId, trackId, stream, correlationId, context, contextId, streamId"
+#define KERNEL_INSERT(table)                                                                       \
+	"INSERT INTO " table " (" GPU_COLS ", demangledName, shortName, gridX, gridY, gridZ,"      \
+	" blockX, blockY, blockZ, sharedMemoryBytes, graphNodeId, cuptiCorrelationId, timing,"     \
+	" registersPerThread, staticSharedMemory, dynamicSharedMemory, localMemoryPerThread,"      \
+	" localMemoryTotal, gridId, occupancyPct) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"     \
+	"?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)"
+#define MEMCPY_INSERT(table)                                                                       \
+	"INSERT INTO " table " (" GPU_COLS ", bytes, copyKind, graphNodeId, cuptiCorrelationId,"   \
+	" timing) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+#define MEMSET_INSERT(table)                                                                       \
+	"INSERT INTO " table " (" GPU_COLS ", bytes, value, graphNodeId, cuptiCorrelationId,"      \
+	" timing) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+
 static const char *const insert_sql[SQ__COUNT] = {
 	[SQ_STRING] = "INSERT INTO StringIds VALUES (?1, ?2)",
-	[SQ_API] = "INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-	[SQ_DRIVER] = "INSERT INTO NVIDIA_DRIVER_CALLS VALUES (?1,?2,?3,?4,?5,?6,?7)",
-	[SQ_KERNEL] = "INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES "
-		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
-	[SQ_MEMCPY] = "INSERT INTO CUPTI_ACTIVITY_KIND_MEMCPY VALUES "
-		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-	[SQ_MEMSET] = "INSERT INTO CUPTI_ACTIVITY_KIND_MEMSET VALUES "
-		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[SQ_API] = "INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES "
+		   "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,NULL)",
+	[SQ_DRIVER] = "INSERT INTO NVIDIA_DRIVER_CALLS VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	[SQ_KERNEL] = KERNEL_INSERT("CUPTI_ACTIVITY_KIND_KERNEL"),
+	[SQ_MEMCPY] = MEMCPY_INSERT("CUPTI_ACTIVITY_KIND_MEMCPY"),
+	[SQ_MEMSET] = MEMSET_INSERT("CUPTI_ACTIVITY_KIND_MEMSET"),
+	[SQ_KERNEL_HOST] = KERNEL_INSERT("HOST_TIMED_KERNEL"),
+	[SQ_MEMCPY_HOST] = MEMCPY_INSERT("HOST_TIMED_MEMCPY"),
+	[SQ_MEMSET_HOST] = MEMSET_INSERT("HOST_TIMED_MEMSET"),
+	[SQ_THREAD_NAME] = "INSERT INTO ThreadNames VALUES (?1, NULL, ?2)",
+	[SQ_SYNC] = "INSERT INTO CUPTI_ACTIVITY_KIND_SYNCHRONIZATION (start, end, deviceId,"
+		    " contextId, streamId, correlationId, globalPid, syncType, eventId)"
+		    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	[SQ_GPU_INFO] = "INSERT INTO TARGET_INFO_GPU (vmId, id, name) VALUES (0, ?1, ?2)",
 	[SQ_GRAPH] = "INSERT INTO GRAPH_LAUNCHES VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-	[SQ_PROCESS] = "INSERT OR REPLACE INTO PROCESSES VALUES (?1, ?2, ?3)",
+	[SQ_PROCESS] = "INSERT OR REPLACE INTO PROCESSES VALUES (?1, ?2, ?3, ?4)",
 	[SQ_THREAD] = "INSERT OR REPLACE INTO THREADS VALUES (?1, ?2, ?3)",
 	[SQ_TRACK] = "INSERT OR REPLACE INTO GPU_TRACKS VALUES (?1, ?2, ?3)",
 	[SQ_COUNTER] = "INSERT INTO COUNTERS VALUES (?1, ?2, ?3, ?4)",
 	[SQ_META] = "INSERT OR REPLACE INTO META VALUES (?1, ?2)",
 	[SQ_NVTX] = "INSERT INTO NVTX_EVENTS VALUES "
-		    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+		    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,NULL)",
 	[SQ_NCCL] = "INSERT INTO NCCL_CALLS VALUES "
 		    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
 	[SQ_NCCL_LAUNCH] = "INSERT INTO NCCL_LAUNCHES VALUES (?1, ?2)",
@@ -73,6 +102,8 @@ struct sq_writer {
 	struct ts_strmap names;	    /* string -> StringIds id */
 	struct ts_sq_stacks stacks; /* --stacks' tables (sqlite_stacks.c) */
 	uint64_t next_id;
+	struct ts_nsys_ids ids;	  /* small stream, context and event ids */
+	uint64_t own_corr, grids; /* correlationIds of calls that submit nothing; gridIds */
 	int err; /* the first failure: -errno, or -EIO with the SQLite message said */
 };
 
@@ -161,6 +192,17 @@ static void bind_dim3(sqlite3_stmt *st, int col, const struct ts_slice *s, const
 		sqlite3_bind_int64(st, col + i, a && a->type == TS_ARG_DIM3 ? a->dim[i] : 0);
 }
 
+/* An integer arg as a column, NULL when the call has none. */
+static void bind_int_arg(sqlite3_stmt *st, int col, const struct ts_slice *s, const char *key)
+{
+	const struct ts_arg *a = ts_slice_arg(s, key);
+
+	if (a && a->type != TS_ARG_STR && a->type != TS_ARG_DIM3)
+		sqlite3_bind_int64(st, col, arg_i(s, key, 0));
+	else
+		sqlite3_bind_null(st, col);
+}
+
 /* start, end, deviceId, trackId, stream, correlationId: the first six columns of GPU rows */
 static void bind_gpu(sqlite3_stmt *st, const struct ts_slice *s)
 {
@@ -172,20 +214,50 @@ static void bind_gpu(sqlite3_stmt *st, const struct ts_slice *s)
 	sqlite3_bind_int64(st, 6, arg_i(s, "correlation_id", 0));
 }
 
+/* The rest of GPU_COLS: the context handle, and the handles' small ids as nsys has them */
+static void bind_handles(struct sq_writer *q, sqlite3_stmt *st, const struct ts_slice *s)
+{
+	bind_gpu(st, s);
+	sqlite3_bind_int64(st, 7, arg_i(s, "context", 0));
+	sqlite3_bind_int64(st, 8, ts_nsys_id(&q->ids, TS_NSYS_CONTEXT, 0, arg_i(s, "context", 0)));
+	sqlite3_bind_int64(st, 9, ts_nsys_id(&q->ids, TS_NSYS_STREAM, 0, arg_i(s, "stream", 0)));
+}
+
+/* Measured work goes to nsys's tables; host-timed work to ours (HOST_TIMED_*). */
+static bool measured(const struct ts_slice *s)
+{
+	const struct ts_arg *a = ts_slice_arg(s, "timing");
+
+	return a && a->type == TS_ARG_STR && a->str.len == 3 && !memcmp(a->str.s, "gpu", 3);
+}
+
 static void kernel_row(struct sq_writer *q, const struct ts_slice *s)
 {
-	sqlite3_stmt *st = q->st[SQ_KERNEL];
+	enum sq_stmt k = measured(s) ? SQ_KERNEL : SQ_KERNEL_HOST;
+	sqlite3_stmt *st = q->st[k];
+	const char *base;
+	size_t len;
 
-	bind_gpu(st, s);
-	sqlite3_bind_int64(st, 7, sq_string(q, s->name, s->name_len));
-	bind_dim3(st, 8, s, "grid_dim");
-	bind_dim3(st, 11, s, "block_dim");
-	sqlite3_bind_int64(st, 14, arg_i(s, "shared_memory_bytes", 0));
-	sqlite3_bind_int64(st, 15, arg_i(s, "graph_node_id", arg_i(s, "graph_node", -1)));
-	sqlite3_bind_int64(st, 16, arg_i(s, "cupti_correlation_id", 0));
-	bind_str_arg(st, 17, s, "timing");
-	sqlite3_bind_int64(st, 18, arg_i(s, "context", 0));
-	sq_step(q, SQ_KERNEL);
+	bind_handles(q, st, s);
+	sqlite3_bind_int64(st, 10, sq_string(q, s->name, s->name_len));
+	ts_nsys_short_name(s->name, s->name_len, &base, &len);
+	sqlite3_bind_int64(st, 11, sq_string(q, base, len));
+	bind_dim3(st, 12, s, "grid_dim");
+	bind_dim3(st, 15, s, "block_dim");
+	sqlite3_bind_int64(st, 18, arg_i(s, "shared_memory_bytes", 0));
+	sqlite3_bind_int64(st, 19, arg_i(s, "graph_node_id", arg_i(s, "graph_node", -1)));
+	sqlite3_bind_int64(st, 20, arg_i(s, "cupti_correlation_id", 0));
+	bind_str_arg(st, 21, s, "timing");
+	/* CUPTI's facts (--gpu-time), NULL where it did not say */
+	bind_int_arg(st, 22, s, "registers_per_thread");
+	bind_int_arg(st, 23, s, "static_shared_memory");
+	bind_int_arg(st, 24, s, "dynamic_shared_memory");
+	bind_int_arg(st, 25, s, "local_memory_per_thread");
+	bind_int_arg(st, 26, s, "local_memory_total");
+	/* each launch's own number (not CUPTI's gridId, which the capture does not hold) */
+	sqlite3_bind_int64(st, 27, (int64_t)++q->grids);
+	bind_int_arg(st, 28, s, "est_achieved_occupancy_pct");
+	sq_step(q, k);
 }
 
 /* CUpti_ActivityMemcpyKind of our direction names */
@@ -204,18 +276,20 @@ static int copy_kind(const struct ts_slice *s)
 
 static void mem_row(struct sq_writer *q, const struct ts_slice *s, bool copy)
 {
-	sqlite3_stmt *st = q->st[copy ? SQ_MEMCPY : SQ_MEMSET];
+	enum sq_stmt k = copy ? (measured(s) ? SQ_MEMCPY : SQ_MEMCPY_HOST)
+			      : (measured(s) ? SQ_MEMSET : SQ_MEMSET_HOST);
+	sqlite3_stmt *st = q->st[k];
 
-	bind_gpu(st, s);
-	sqlite3_bind_int64(st, 7, arg_i(s, "size_bytes", 0));
+	bind_handles(q, st, s);
+	sqlite3_bind_int64(st, 10, arg_i(s, "size_bytes", 0));
 	if (copy)
-		sqlite3_bind_int64(st, 8, copy_kind(s));
+		sqlite3_bind_int64(st, 11, copy_kind(s));
 	else
-		sqlite3_bind_int64(st, 8, arg_i(s, "value", 0));
-	sqlite3_bind_int64(st, 9, arg_i(s, "graph_node_id", arg_i(s, "graph_node", -1)));
-	sqlite3_bind_int64(st, 10, arg_i(s, "cupti_correlation_id", 0));
-	bind_str_arg(st, 11, s, "timing");
-	sq_step(q, copy ? SQ_MEMCPY : SQ_MEMSET);
+		sqlite3_bind_int64(st, 11, arg_i(s, "value", 0));
+	sqlite3_bind_int64(st, 12, arg_i(s, "graph_node_id", arg_i(s, "graph_node", -1)));
+	sqlite3_bind_int64(st, 13, arg_i(s, "cupti_correlation_id", 0));
+	bind_str_arg(st, 14, s, "timing");
+	sq_step(q, k);
 }
 
 static void graph_row(struct sq_writer *q, const struct ts_slice *s)
@@ -227,17 +301,6 @@ static void graph_row(struct sq_writer *q, const struct ts_slice *s)
 	sqlite3_bind_int64(st, 8, arg_i(s, "nodes", 0));
 	bind_str_arg(st, 9, s, "timing");
 	sq_step(q, SQ_GRAPH);
-}
-
-/* An integer arg as a column, NULL when the call has none. */
-static void bind_int_arg(sqlite3_stmt *st, int col, const struct ts_slice *s, const char *key)
-{
-	const struct ts_arg *a = ts_slice_arg(s, key);
-
-	if (a && a->type != TS_ARG_STR && a->type != TS_ARG_DIM3)
-		sqlite3_bind_int64(st, col, arg_i(s, key, 0));
-	else
-		sqlite3_bind_null(st, col);
 }
 
 /* The columns a call's row starts with: start, end, pid, tid, name, correlationId, result. */
@@ -278,6 +341,52 @@ static void nccl_row(struct sq_writer *q, const struct ts_slice *s)
 	sq_step(q, SQ_NCCL);
 }
 
+/* A synchronize call, as nsys's CUPTI_ACTIVITY_KIND_SYNCHRONIZATION row (host times). */
+static void sync_row(struct sq_writer *q, const struct ts_slice *s, int type, int64_t corr)
+{
+	sqlite3_stmt *st = q->st[SQ_SYNC];
+
+	sqlite3_bind_int64(st, 1, s->ts);
+	sqlite3_bind_int64(st, 2, s->ts + s->dur);
+	sqlite3_bind_int64(st, 3, arg_i(s, "device", 0));
+	sqlite3_bind_int64(st, 4, ts_nsys_id(&q->ids, TS_NSYS_CONTEXT, 0, arg_i(s, "context", 0)));
+	sqlite3_bind_int64(st, 5, ts_nsys_id(&q->ids, TS_NSYS_STREAM, 0, arg_i(s, "stream", 0)));
+	sqlite3_bind_int64(st, 6, corr);
+	sqlite3_bind_int64(st, 7, ts_nsys_gpid(s->pid));
+	sqlite3_bind_int64(st, 8, type);
+	sqlite3_bind_int64(st, 9, ts_nsys_id(&q->ids, TS_NSYS_EVENT, 0, arg_i(s, "event", 0)));
+	sq_step(q, SQ_SYNC);
+}
+
+/* The columns nsys's call tables add to ours: its event class, global thread id, ... */
+static void api_nsys_cols(struct sq_writer *q, sqlite3_stmt *st, const struct ts_slice *s)
+{
+	int sync = ts_nsys_sync_type(s->api);
+	int64_t corr = arg_i(s, "correlation_id", 0);
+
+	/* every call a correlationId of its own, as nsys's: above any our correlator gives */
+	if (!ts_slice_arg(s, "correlation_id")) {
+		corr = (int64_t)((1ull << 32) + ++q->own_corr);
+		sqlite3_bind_int64(st, 6, corr);
+	}
+	sqlite3_bind_int64(st, 8, sq_string(q, s->api, s->api ? strlen(s->api) : 0));
+	sqlite3_bind_int64(st, 9, s->kind);
+	sqlite3_bind_int64(st, 10, TS_NSYS_CLASS_CUDA_DRIVER);
+	sqlite3_bind_int64(st, 11, ts_nsys_gtid(s->pid, s->tid));
+	if (sync)
+		sync_row(q, s, sync, corr);
+}
+
+static void driver_nsys_cols(struct sq_writer *q, sqlite3_stmt *st, const struct ts_slice *s)
+{
+	const char *name;
+	size_t len;
+
+	sqlite3_bind_int64(st, 8, ts_nsys_gtid(s->pid, s->tid));
+	ts_nsys_osrt_name(s, &name, &len);
+	sqlite3_bind_int64(st, 9, sq_string(q, name, len));
+}
+
 static void host_row(struct sq_writer *q, const struct ts_slice *s)
 {
 	bool drv = s->cat && !strcmp(s->cat, "driver");
@@ -294,10 +403,10 @@ static void host_row(struct sq_writer *q, const struct ts_slice *s)
 		sq_step(q, SQ_NCCL_LAUNCH);
 	}
 	bind_call(q, st, s, drv ? "syscall_ret" : "result");
-	if (!drv) {
-		sqlite3_bind_int64(st, 8, sq_string(q, s->api, s->api ? strlen(s->api) : 0));
-		sqlite3_bind_int64(st, 9, s->kind);
-	}
+	if (drv)
+		driver_nsys_cols(q, st, s);
+	else
+		api_nsys_cols(q, st, s);
 	sq_step(q, drv ? SQ_DRIVER : SQ_API);
 }
 
@@ -339,6 +448,13 @@ static void nvtx_row(struct sq_writer *q, const struct ts_slice *s)
 	else if (pl && pl->type == TS_ARG_STR)
 		sqlite3_bind_double(st, 14, strtod(pl->str.s, NULL));
 	bind_str_arg(st, 15, s, "category_name");
+	/* nsys's columns: the message as text too, the threads as global ids */
+	sqlite3_bind_text(st, 16, s->name, s->name_len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 17, ts_nsys_gtid(s->pid, start_end ? arg_i(s, "tid", 0) : s->tid));
+	if (start_end)
+		sqlite3_bind_int64(st, 18, ts_nsys_gtid(s->pid, arg_i(s, "end_tid", 0)));
+	else
+		sqlite3_bind_null(st, 18);
 	sq_step(q, SQ_NVTX);
 }
 
@@ -373,7 +489,17 @@ static void sq_process(struct ts_writer *w, uint32_t pid, const char *name, enum
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, k == TS_TRACK_GPU ? "gpu" : "host", -1, SQLITE_STATIC);
+	if (k == TS_TRACK_GPU)
+		sqlite3_bind_null(st, 4);
+	else
+		sqlite3_bind_int64(st, 4, ts_nsys_gpid(pid));
 	sq_step(q, SQ_PROCESS);
+	if (k == TS_TRACK_GPU && pid >= TS_GPU_PID_BASE) {
+		/* nsys's list of devices; CUPTI's limits are added at the end (ts_nsys_meta) */
+		sqlite3_bind_int64(q->st[SQ_GPU_INFO], 1, pid - TS_GPU_PID_BASE);
+		sqlite3_bind_text(q->st[SQ_GPU_INFO], 2, name, -1, SQLITE_TRANSIENT);
+		sq_step(q, SQ_GPU_INFO);
+	}
 }
 
 static void sq_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const char *name, size_t len)
@@ -386,6 +512,11 @@ static void sq_thread(struct ts_writer *w, uint32_t pid, uint32_t tid, const cha
 	sqlite3_bind_int64(st, 2, tid);
 	sqlite3_bind_text(st, 3, name, len, SQLITE_TRANSIENT);
 	sq_step(q, k);
+	if (k == SQ_THREAD) {
+		sqlite3_bind_int64(q->st[SQ_THREAD_NAME], 1, sq_string(q, name, len));
+		sqlite3_bind_int64(q->st[SQ_THREAD_NAME], 2, ts_nsys_gtid(pid, tid));
+		sq_step(q, SQ_THREAD_NAME);
+	}
 }
 
 static void sq_counter(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
@@ -505,6 +636,10 @@ static int sq_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 	if (!q->err)
 		sq_exec(q, ts_sq_stacks_finish_sql);
 	if (!q->err)
+		sq_exec(q, ts_nsys_finish_sql);
+	if (!q->err && ts_nsys_meta(q->db, m))
+		sq_fail(q, "nsys tables");
+	if (!q->err)
 		sq_exec(q, "COMMIT");
 	ts_sq_stacks_free(&q->stacks);
 	for (i = 0; i < SQ__COUNT; i++)
@@ -536,6 +671,7 @@ static void sq_destroy(struct ts_writer *w)
 	sqlite3_close(q->db);
 	ts_outfile_discard(&q->file);
 	ts_strmap_free(&q->names);
+	ts_nsys_ids_free(&q->ids);
 	free(q);
 }
 
@@ -562,6 +698,8 @@ static int sq_prepare(struct sq_writer *q)
 		err = sq_exec(q, ts_sqlite_schema_sql);
 	if (!err)
 		err = sq_exec(q, ts_sq_stacks_schema_sql);
+	if (!err)
+		err = sq_exec(q, ts_nsys_schema_sql);
 	if (!err)
 		err = sq_exec(q, "BEGIN");
 	for (i = 0; !err && i < SQ__COUNT; i++)

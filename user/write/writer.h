@@ -38,6 +38,7 @@ struct ts_arg {
 
 #define TS_MAX_ARGS  24
 #define TS_MAX_HOSTS 64 /* machines named in one (merged) trace */
+#define TS_META_GPUS 16 /* devices whose CUPTI limits the trace keeps */
 
 /* GPU devices are drawn as processes with these pids: above PID_MAX_LIMIT (4M), never real. */
 #define TS_GPU_PID_BASE 0x7fff0000u
@@ -116,6 +117,13 @@ struct ts_trace_meta {
 	/* the machines the trace comes from (META_HOST): one, or several when merged */
 	const char *hosts[TS_MAX_HOSTS];
 	unsigned int nhosts;
+	/* --gpu-time: each device's limits as CUPTI said them (the first TS_META_GPUS) */
+	struct ts_meta_gpu {
+		uint32_t id, sms, max_warps, max_blocks, max_regs, max_shmem;
+		uint32_t cc; /* compute capability, major << 8 | minor */
+		char name[72];
+	} gpus[TS_META_GPUS];
+	unsigned int ngpus;
 	const char *host_identity; /* the first host's identity lines */
 	/*
 	 * A flight-recorder snapshot (META_SNAP; snapshot 0: not one): its
