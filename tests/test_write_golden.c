@@ -38,6 +38,28 @@ static bool have_protoc(void)
 	return !system("protoc --version >/dev/null 2>&1");
 }
 
+/*
+ * The golden JSON traces as Holistic Trace Analysis needs them (Kineto's
+ * fields, categories, flows and trace keys; tests/check_kineto.py says which):
+ * gputime's copies and memsets are measured, so each has its bandwidth.
+ */
+static void test_kineto_fixtures(void **state)
+{
+	static const char *const names[] = { "runtime", "frameworks", "threads", "driver",
+					     "gputime" };
+	char cmd[1024];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "tests/check_kineto.py tests/fixtures/%s.json %s >/dev/null", names[i],
+			 strcmp(names[i], "gputime") ? "" : "--measured --min-gpu 139");
+		if (system(cmd))
+			fail_msg("%s: %s", names[i], cmd);
+	}
+}
+
 /* Replay a fixture to .json and .pftrace; the checker script validates the latter. */
 static void test_pftrace_fixtures(void **state)
 {
@@ -267,7 +289,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_runtime),	 cmocka_unit_test(test_fixture_frameworks),
 		cmocka_unit_test(test_fixture_gputime),	 cmocka_unit_test(test_fixture_threads),
 		cmocka_unit_test(test_fixture_driver),	 cmocka_unit_test(test_replay_cli),
-		cmocka_unit_test(test_pftrace_fixtures),
+		cmocka_unit_test(test_pftrace_fixtures), cmocka_unit_test(test_kineto_fixtures),
 	};
 
 	if (test_dir_init("ts-write-golden"))

@@ -67,6 +67,16 @@ struct ts_slice {
 	uint8_t kind;	   /* enum ts_slice_kind bits; 0 for GPU and driver slices */
 	uint64_t flow_out; /* a flow starts here (0: none) */
 	uint64_t flow_in;  /* a flow ends here (0: none) */
+	/*
+	 * Kineto's view, for the JSON writer (the other formats keep cat): the
+	 * category Kineto gives this slice (cuda_driver, kernel, gpu_memcpy, ...;
+	 * NULL: not one of Kineto's events), and on GPU work its stream's small
+	 * integer id (CUPTI's when measured) and the process whose work it is.
+	 */
+	const char *kineto_cat;
+	bool has_stream_id;
+	uint32_t stream_id;
+	uint32_t owner_pid;
 	unsigned int nargs;
 	struct ts_arg args[TS_MAX_ARGS];
 };
@@ -124,6 +134,8 @@ struct ts_writer_ops {
 	void (*slice)(struct ts_writer *w, const struct ts_slice *s);
 	void (*counter)(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
 			uint64_t ts, int64_t value);
+	/* Optional: process pid is rank `rank` of an NCCL job of nranks (its widest communicator). */
+	void (*rank)(struct ts_writer *w, uint32_t pid, int64_t rank, int64_t nranks);
 	/*
 	 * Optional: what was written so far ends whole events (the correlator
 	 * calls it after each record); write them out when due, now with force.
