@@ -549,3 +549,15 @@ int ts_json_writer_open(const char *path, struct ts_writer **out)
 	*out = &j->base;
 	return 0;
 }
+
+int ts_json_writer_retarget(struct ts_writer *w, const char *path)
+{
+	struct json_writer *j = (struct json_writer *)w;
+	char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	free(j->out.file.path);
+	j->out.file.path = p;
+	return 0;
+}

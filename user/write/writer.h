@@ -168,6 +168,10 @@ static inline void ts_writer_destroy(struct ts_writer *w)
 }
 
 int ts_json_writer_open(const char *path, struct ts_writer **out);
+/* A JSON writer not finished yet is put in place at path instead (same folder); 0 or -ENOMEM. */
+int ts_json_writer_retarget(struct ts_writer *w, const char *path);
+/* "%r" in a .json name: one JSON file per NCCL rank (rank_split.c); -EINVAL said if misplaced. */
+int ts_rank_split_open(const char *pattern, struct ts_writer **out);
 int ts_pftrace_writer_open(const char *path, struct ts_writer **out);
 int ts_sqlite_writer_open(const char *path, struct ts_writer **out);
 
