@@ -78,6 +78,7 @@ static struct part *part_of(struct split *s, uint32_t pid)
 		snprintf(what, sizeof(what), "p%u", pid);
 	else
 		snprintf(what, sizeof(what), "others");
+	path[0] = '\0';
 	err = name_for(s, what, path, sizeof(path));
 	if (!err)
 		err = ts_json_writer_open(path, &w);
@@ -222,7 +223,7 @@ static bool rank_taken(struct split *s, const struct part *me)
 
 static int finish_part(struct split *s, struct part *p, const struct ts_trace_meta *m)
 {
-	char what[48], path[4096];
+	char what[48], path[4096] = "";
 	int err;
 
 	if (!p->pid)
