@@ -31,8 +31,8 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget
 	     $(addprefix encode/,outfile.c outbuf.c jsonw.c pbenc.c utf8.c) \
 	     $(addprefix probe/,hooks.c curesult.c names.c pylayout.c) \
 	     $(addprefix record/,decode.c capture.c hostid.c validate.c) \
-	     $(addprefix write/,json_writer.c pftrace_writer.c sqlite_writer.c sqlite_schema.c sqlite_stacks.c \
-		sqlite_nsys.c \
+	     $(addprefix write/,json_writer.c rank_split.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
+		sqlite_stacks.c sqlite_nsys.c \
 		stats_writer.c stats_print.c metrics_writer.c prom_text.c) \
 	     $(addprefix correlate/,dispatch.c state.c gpu_track.c gpu_facts.c graph_track.c ops.c \
 		driver_track.c gpu_time.c kept_names.c nvtx_track.c nvdecode.c nvnames.c demangle.c \

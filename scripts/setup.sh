@@ -12,6 +12,7 @@ PKGS=(
 	libiberty-dev libsqlite3-dev sqlite3 libmicrohttpd-dev
 	libjson-c-dev libcmocka-dev protobuf-compiler pkg-config clang-format cppcheck
 	python3 python3-yaml bpftrace linux-perf time procps util-linux
+	python3-pandas python3-numpy python3-plotly python3-networkx python3-psutil
 )
 
 SUDO=""

@@ -321,6 +321,53 @@ static void test_nccl_sum_gpu_time(void **state)
 	check_nccl_sum_gpu(cap);
 }
 
+/*
+ * %r: the job's capture replayed to one file per rank (Kineto's layout), each
+ * with only its rank's process and GPU work, and its distributedInfo, as
+ * Holistic Trace Analysis reads a folder (tests/check_kineto.py); the file
+ * of both ranks names no rank.
+ */
+static void check_rank_files(const struct trace *whole, const char *cap)
+{
+	char cmd[8192], name[64], *folder = path_in("ranks");
+	json_object *info;
+	struct trace t;
+	int r, nfiles;
+	size_t i;
+	FILE *f;
+
+	assert_false(json_object_object_get_ex(whole->root, "distributedInfo", &info));
+	assert_int_equal(mkdir(folder, 0755), 0);
+	snprintf(cmd, sizeof(cmd), "'%s' replay '%s' -o '%s/trace-%%r.json' 2>/dev/null", bin, cap,
+		 folder);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "ls '%s' | wc -l", folder);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &nfiles), 1);
+	pclose(f);
+	assert_int_equal(nfiles, 2); /* trace-0.json, trace-1.json: no other file left */
+	for (r = 0; r < 2; r++) {
+		snprintf(name, sizeof(name), "ranks/trace-%d.json", r);
+		snprintf(cmd, sizeof(cmd), "tests/check_kineto.py '%s' --rank %d --world-size 2",
+			 path_in(name), r);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(trace_load(&t, path_in(name)), 0);
+		for (i = 0; i < t.n; i++) {
+			long long pid = ev_int(trace_event(&t, i), "pid");
+
+			if (pid < GPU_PID_BASE)
+				assert_int_equal(pid, pid_of_rank(whole, r));
+		}
+		assert_int_equal(count_in(&t, "cuLaunchKernel", 0), NW_KERNELS);
+		assert_int_equal(
+			trace_count(&t, "X", "ncclDevKernel_AllReduce_Sum_f32_RING_LL", GPU),
+			NW_ALLREDUCE_N);
+		assert_int_equal(trace_unmatched_flows(&t), 0);
+		trace_free(&t);
+	}
+}
+
 static void test_nccl_two_ranks_late_dlopen(void **state)
 {
 	char *out = path_in("nccl.json"), *cap = path_in("nccl.tsbpf"), *lib = wheel("two");
@@ -344,6 +391,7 @@ static void test_nccl_two_ranks_late_dlopen(void **state)
 	assert_int_equal(trace_load(&t, out), 0);
 	check_job(&t, 1);
 	check_nccl_sum(cap, ev_arg_str(find_in(&t, "ncclGetUniqueId", 0, 0), "unique_id_hash"));
+	check_rank_files(&t, cap);
 	trace_free(&t);
 }
 

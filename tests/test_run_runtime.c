@@ -257,6 +257,33 @@ static void check_run(const struct trace *t, const char *timing)
 	assert_int_equal(trace_unmatched_flows(t), 0);
 }
 
+/*
+ * As Kineto writes it: the runtime calls are cuda_runtime and each launch's
+ * correlation is its own; the driver launch made inside one keeps the id as
+ * correlation_id but gives no "correlation" (Kineto's is one host call's), and
+ * Holistic Trace Analysis' checks pass (tests/check_kineto.py).
+ */
+static void check_kineto_view(const struct trace *t, const char *path)
+{
+	json_object *e;
+	char cmd[8192];
+	int i;
+
+	for (i = 0; (e = trace_find(t, "X", "cudaLaunchKernel", HOST, i)); i++) {
+		assert_string_equal(ev_str(e, "cat"), "cuda_runtime");
+		assert_true(ev_arg_int(e, "correlation") > 0);
+	}
+	assert_int_equal(i, RW_LAUNCHES);
+	for (i = 0; (e = trace_find(t, "X", "cuLaunchKernel", HOST, i)); i++) {
+		assert_string_equal(ev_str(e, "cat"), "cuda_driver");
+		assert_true(ev_arg_int(e, "correlation_id") > 0);
+		assert_null(ev_arg(e, "correlation"));
+	}
+	assert_int_equal(i, RW_LAUNCHES);
+	snprintf(cmd, sizeof(cmd), "tests/check_kineto.py %s --measured >/dev/null", path);
+	assert_int_equal(system(cmd), 0);
+}
+
 static long long sql_int(sqlite3 *db, const char *q)
 {
 	sqlite3_stmt *st;
@@ -354,6 +381,7 @@ static void test_runtime_gpu_time(void **state)
 	assert_int_equal(run_tracer(argv, err, sizeof(err)), 0);
 	assert_int_equal(trace_load(&t, out), 0);
 	check_run(&t, "gpu");
+	check_kineto_view(&t, out);
 	trace_free(&t);
 }
 

@@ -329,7 +329,8 @@ static void test_cmd_launchex(void **state)
 
 		assert_true(ev_arg_dim3(e, "cluster_dim", 2, 1, 1));
 		assert_int_equal(ev_arg_int(e, "shared_memory_bytes"), LAUNCHEX_SHMEM);
-		assert_non_null(strstr(ev_arg_str(e, "stream"), "0x"));
+		assert_non_null(strstr(ev_arg_str(e, "stream_handle"), "0x"));
+		assert_true(ev_arg_int(e, "stream") > 0);
 	}
 	assert_int_equal(trace_count(&t, "X", "cuLaunchKernelEx", HOST), LAUNCHEX_N);
 	trace_free(&t);

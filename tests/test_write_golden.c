@@ -38,6 +38,28 @@ static bool have_protoc(void)
 	return !system("protoc --version >/dev/null 2>&1");
 }
 
+/*
+ * The golden JSON traces as Holistic Trace Analysis needs them (Kineto's
+ * fields, categories, flows and trace keys; tests/check_kineto.py says which):
+ * gputime's copies and memsets are measured, so each has its bandwidth.
+ */
+static void test_kineto_fixtures(void **state)
+{
+	static const char *const names[] = { "runtime", "frameworks", "threads", "driver",
+					     "gputime" };
+	char cmd[1024];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "tests/check_kineto.py tests/fixtures/%s.json %s >/dev/null", names[i],
+			 strcmp(names[i], "gputime") ? "" : "--measured --min-gpu 139");
+		if (system(cmd))
+			fail_msg("%s: %s", names[i], cmd);
+	}
+}
+
 /* Replay a fixture to .json and .pftrace; the checker script validates the latter. */
 static void test_pftrace_fixtures(void **state)
 {
@@ -261,13 +283,47 @@ static void test_replay_cli(void **state)
 	assert_non_null(strstr(out, "unknown output format"));
 }
 
+/*
+ * %r without NCCL: each process is a file of its own, named norank-p<pid>,
+ * with no distributedInfo; %r in a folder's name, or for another format, is
+ * refused with a message and nothing is written.
+ */
+static void test_rank_split_cli(void **state)
+{
+	char args[1024], out[8192];
+	json_object *info;
+	struct trace t;
+
+	if (!getenv("TS_BIN"))
+		skip();
+	snprintf(args, sizeof(args), "replay tests/fixtures/gputime.tsbpf -o %s",
+		 test_path("g-%r.json"));
+	assert_int_equal(run_cli(args, out, sizeof(out)), 0);
+	assert_int_equal(trace_load(&t, test_path("g-norank-p5406.json")), 0);
+	assert_false(json_object_object_get_ex(t.root, "distributedInfo", &info));
+	assert_int_equal(trace_count(&t, "X", NULL, GPU), 139);
+	assert_int_equal(trace_unmatched_flows(&t), 0);
+	trace_free(&t);
+	assert_int_equal(access(test_path("g-%r.json"), F_OK), -1);
+	snprintf(args, sizeof(args), "replay tests/fixtures/gputime.tsbpf -o %s",
+		 test_path("%r/g.json"));
+	assert_int_equal(run_cli(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "%r goes once in the file name"));
+	snprintf(args, sizeof(args), "replay tests/fixtures/gputime.tsbpf -o %s",
+		 test_path("g-%r.sqlite"));
+	assert_int_equal(run_cli(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "is for .json outputs"));
+	assert_int_equal(access(test_path("g-%r.sqlite"), F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture_runtime),	 cmocka_unit_test(test_fixture_frameworks),
 		cmocka_unit_test(test_fixture_gputime),	 cmocka_unit_test(test_fixture_threads),
 		cmocka_unit_test(test_fixture_driver),	 cmocka_unit_test(test_replay_cli),
-		cmocka_unit_test(test_pftrace_fixtures),
+		cmocka_unit_test(test_pftrace_fixtures), cmocka_unit_test(test_kineto_fixtures),
+		cmocka_unit_test(test_rank_split_cli),
 	};
 
 	if (test_dir_init("ts-write-golden"))

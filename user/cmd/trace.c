@@ -133,8 +133,8 @@ static int expand_outputs(struct trace_run *r)
 			continue;
 		if (ts_outname_expand(r->o.out[i], r->out_names[i], sizeof(r->out_names[i]),
 				      r->o.pid ? r->o.pid : getpid(), t0, 0)) {
-			warn("-o %s: %%h, %%p, %%t or %%%% only, within %d bytes\n", r->o.out[i],
-			     TS_PATH_MAX);
+			warn("-o %s: %%h, %%p, %%t, %%r or %%%% only, within %d bytes\n",
+			     r->o.out[i], TS_PATH_MAX);
 			return -EINVAL;
 		}
 		r->o.out[i] = r->out_names[i];

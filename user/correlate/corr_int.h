@@ -67,6 +67,8 @@ enum ts_timing { TS_TIMING_HOST, TS_TIMING_GPU };
 
 struct ts_stream {
 	uint32_t dev;
+	/* its small id in Kineto's JSON: ours (1, 2, ...), CUPTI's once a measured record names it */
+	uint32_t id;
 	struct ts_lanes sub, gpu; /* host-submit tracks, measured tracks */
 	char name[80];
 };
@@ -107,6 +109,7 @@ struct ts_corr {
 	uint64_t stop_ts;	   /* when the tracer stopped (META_END), 0 if unknown */
 	unsigned int driver_major; /* NVIDIA driver version at capture, 0 if unknown */
 	uint64_t next_corr;
+	uint32_t next_stream_id;
 	struct ts_hmap procs;	/* (pid, 0) -> struct ts_proc * */
 	struct ts_hmap threads; /* (pid, tid) -> struct ts_thr * */
 	struct ts_hmap ctxdev;	/* (pid, context) -> device */
@@ -274,6 +277,8 @@ struct ts_stream *ts_gpu_stream_by_key(struct ts_corr *c, uint32_t pid, uint64_t
 uint32_t ts_gpu_lane(struct ts_corr *c, struct ts_stream *s, enum ts_timing timing, uint64_t ts,
 		     uint64_t end);
 void ts_gpu_common_args(struct ts_slice *s, const struct ts_submit *sub, uint32_t dev);
+/* A GPU slice's stream id (Kineto's integer stream) and the process whose work it is. */
+void ts_gpu_stream_id(struct ts_slice *s, const struct ts_stream *st, uint32_t owner);
 
 /*
  * gpu_time.c: --gpu-time. A submit of a process whose CUPTI injection runs
@@ -378,7 +383,8 @@ void ts_rt_call(struct ts_corr *c, const struct ts_call *call, struct ts_thr *t,
 /* What a runtime call defines (a registered kernel), from a call drawn or a context one. */
 void ts_rt_learn(struct ts_corr *c, const struct ts_call *call);
 /* The correlation id of a submit made on t now: its runtime call's (the first), or a new one. */
-uint64_t ts_rt_submit_corr(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_api *r);
+uint64_t ts_rt_submit_corr(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_api *r,
+			   bool *callers);
 
 /* A malloc'd demangled copy of the len bytes of a kernel name at s (dispatch.c). */
 char *ts_dup_name(const char *s, size_t len);

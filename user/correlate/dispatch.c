@@ -198,6 +198,20 @@ static void add_call_args(struct ts_slice *s, const struct ts_call *call, char *
 		ts_arg_u64(s, "name_truncated", 1);
 }
 
+/*
+ * Kineto's category for a library's calls (the JSON writer's; NULL: none of
+ * Kineto's). NCCL's own calls have none: Kineto sees collectives as PyTorch ops.
+ */
+static const char *kineto_cat(const struct ts_hook *h)
+{
+	static const char *const cats[TS_LIB__COUNT] = {
+		[TS_LIB_CUDA] = "cuda_driver",
+		[TS_LIB_CUDART] = "cuda_runtime",
+	};
+
+	return h && h->lib < TS_LIB__COUNT ? cats[h->lib] : NULL;
+}
+
 /* The hook table's facts about the call, for the writers that act on them. */
 static uint8_t slice_kind(const struct ts_hook *h)
 {
@@ -274,7 +288,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 		} else if (ts_gpu_describe(c, &call, &sub)) {
 			/* GPU records will come for it (--gpu-time): held for them */
 			p = ts_proc_find(c, sub.pid);
-			sub.flow = corr = gpu_corr = ts_rt_submit_corr(c, t, r);
+			sub.flow = corr = gpu_corr = ts_rt_submit_corr(c, t, r, &s.corr_is_callers);
 			sub.stack = ts_site_stack(c, r);
 			if (p && p->gpu_time)
 				ts_gpu_time_hold(c, &sub);
@@ -304,6 +318,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	s.cat = call.hook ? ts_cat_name(call.hook->cat) : "cuda";
 	s.kind = slice_kind(call.hook);
 	s.api = call.hook ? call.hook->name : NULL;
+	s.kineto_cat = kineto_cat(call.hook);
 	s.flow_out = gpu_corr;
 	if (corr)
 		ts_arg_u64(&s, "correlation_id", corr);
@@ -413,6 +428,7 @@ static void close_open_call(struct ts_corr *c, uint32_t pid, uint32_t tid, struc
 	s.name = c->syms.names[t->open_sym];
 	s.name_len = strlen(s.name);
 	s.cat = c->syms.hooks[t->open_sym] ? ts_cat_name(c->syms.hooks[t->open_sym]->cat) : "cuda";
+	s.kineto_cat = kineto_cat(c->syms.hooks[t->open_sym]);
 	ts_arg_u64(&s, "unfinished", 1);
 	c->w->ops->slice(c->w, &s);
 }

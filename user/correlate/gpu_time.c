@@ -304,6 +304,8 @@ void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r)
 	st = record_stream(c, r, sub);
 	if (!st)
 		return;
+	/* CUPTI names the stream: its id from now on, for host-timed work on it too */
+	st->id = r->stream;
 	ts_gpu_op_slice(c, r->hdr.pid, &op, &s, buf, sizeof(buf));
 	if (cupti_name && op.kind == TS_OP_KIND_KERNEL) {
 		s.name = cupti_name; /* CUPTI's, not one recovered */
@@ -321,6 +323,7 @@ void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r)
 	s.tid = ts_gpu_lane(c, st, TS_TIMING_GPU, s.ts, s.ts + s.dur);
 	join_args(&s, r, sub, st->dev);
 	kernel_facts(c, &s, r);
+	ts_gpu_stream_id(&s, st, r->hdr.pid);
 	c->w->ops->slice(c->w, &s);
 	c->stats.gpu_ops++;
 	c->stats.gpu_measured++;

@@ -48,6 +48,7 @@ static struct ts_stream *stream_new(struct ts_corr *c, uint32_t pid, uint64_t ke
 	if (!s)
 		return NULL;
 	s->dev = dev;
+	s->id = ++c->next_stream_id;
 	if (c->meta.system_wide)
 		snprintf(s->name, sizeof(s->name), "%s (pid %u)", label, pid);
 	else
@@ -199,6 +200,9 @@ static void graph_nodes(struct ts_corr *c, uint32_t pid, const struct ts_graph *
 		s.ts = launch->ts + i * share;
 		s.dur = share;
 		ts_arg_u64(&s, "correlation_id", corr);
+		s.has_stream_id = launch->has_stream_id;
+		s.stream_id = launch->stream_id;
+		s.owner_pid = launch->owner_pid;
 		ts_arg_hex(&s, "graph_exec", exec);
 		ts_arg_u64(&s, "graph_node", i);
 		c->w->ops->slice(c->w, &s);
@@ -243,6 +247,13 @@ void ts_gpu_common_args(struct ts_slice *s, const struct ts_submit *sub, uint32_
 	ts_arg_u64(s, "device", dev);
 }
 
+void ts_gpu_stream_id(struct ts_slice *s, const struct ts_stream *st, uint32_t owner)
+{
+	s->has_stream_id = true;
+	s->stream_id = st->id;
+	s->owner_pid = owner;
+}
+
 void ts_gpu_draw_host(struct ts_corr *c, const struct ts_submit *sub)
 {
 	const struct ts_graph *g = NULL;
@@ -273,6 +284,7 @@ void ts_gpu_draw_host(struct ts_corr *c, const struct ts_submit *sub)
 	s.tid = ts_gpu_lane(c, st, TS_TIMING_HOST, s.ts, s.ts + s.dur);
 	s.flow_in = sub->flow;
 	ts_gpu_common_args(&s, sub, st->dev);
+	ts_gpu_stream_id(&s, st, sub->pid);
 	c->w->ops->slice(c->w, &s);
 	c->stats.gpu_ops++;
 	c->stats.gpu_host_timed++;

@@ -55,6 +55,8 @@ static void comm_made(struct ts_corr *c, const struct ts_call *call, uint64_t co
 	if (nranks <= p->label_nranks)
 		return;
 	p->label_nranks = nranks;
+	if (c->w->ops->rank)
+		c->w->ops->rank(c->w, pid, rank, nranks);
 	snprintf(label, sizeof(label), "%s [rank %lld of %lld]", p->name[0] ? p->name : "?",
 		 (long long)rank, (long long)nranks);
 	c->w->ops->process(c->w, pid, label, TS_TRACK_HOST);

@@ -138,6 +138,7 @@ static void kernel_slice(struct ts_corr *c, uint32_t pid, const struct ts_launch
 	}
 	s->name = name;
 	s->cat = "kernel";
+	s->kineto_cat = "kernel";
 	ts_arg_str(s, "track_name", "GPU Compute", strlen("GPU Compute"));
 	ts_arg_dim3(s, "grid_dim", l->grid);
 	ts_arg_dim3(s, "block_dim", l->block);
@@ -162,6 +163,7 @@ static void copy_slice(const struct ts_gpu_op *op, struct ts_slice *s)
 
 	s->name = names[dir];
 	s->cat = "memcpy";
+	s->kineto_cat = "gpu_memcpy";
 	ts_arg_str(s, "track_name", tn, strlen(tn));
 	ts_arg_str(s, "direction", ts_dir_name(dir), strlen(ts_dir_name(dir)));
 	ts_arg_u64(s, "size_bytes", op->bytes);
@@ -182,6 +184,7 @@ void ts_gpu_op_slice(struct ts_corr *c, uint32_t pid, const struct ts_gpu_op *op
 	case TS_OP_KIND_MEMSET:
 		s->name = "Memset";
 		s->cat = "memset";
+		s->kineto_cat = "gpu_memset";
 		ts_arg_str(s, "track_name", "GPU Memory Ops", strlen("GPU Memory Ops"));
 		ts_arg_u64(s, "size_bytes", op->bytes);
 		ts_arg_hex(s, "dst_address", op->dst);

@@ -57,12 +57,15 @@ void ts_rt_call(struct ts_corr *c, const struct ts_call *call, struct ts_thr *t,
 		launched(c, call, s);
 }
 
-uint64_t ts_rt_submit_corr(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_api *r)
+uint64_t ts_rt_submit_corr(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_api *r,
+			   bool *callers)
 {
+	*callers = false;
 	if (t->up_open && r->hdr.ts >= t->up_ts && ts_libs[t->up_lib].shares_corr &&
 	    !t->up_flowed) {
 		/* one submit per id: a second one inside the same call gets its own */
 		t->up_flowed = true;
+		*callers = true;
 		return t->up_corr;
 	}
 	return c->next_corr++;

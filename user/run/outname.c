@@ -46,6 +46,9 @@ int ts_outname_expand(const char *in, char *out, size_t len, pid_t pid, time_t s
 			snprintf(piece, sizeof(piece), "%u", snap);
 		} else if (*in == '%') {
 			strcpy(piece, "%");
+		} else if (*in == 'r') {
+			strcpy(piece,
+			       "%r"); /* the NCCL rank: the writer names each file (rank_split.c) */
 		} else {
 			return -EINVAL;
 		}

@@ -2,7 +2,8 @@
 /*
  * Output names for many nodes (trace-%h-%t.tsbpf): %h the host name, %p the
  * traced pid (-p; the tracer's own otherwise), %t the start time (UTC,
- * 20261127T083000Z), %% a percent sign; %n a flight-recorder snapshot's number.
+ * 20261127T083000Z), %% a percent sign; %n a flight-recorder snapshot's number;
+ * %r is kept as it is: a JSON writer makes one file per NCCL rank of it.
  * And --start-at's time.
  */
 #ifndef TS_OUTNAME_H

@@ -44,6 +44,8 @@ static int writer_open(const char *path, struct ts_writer **out)
 		err = ts_stats_writer_open(path, false, out);
 	else if (has_ext(path, ".stats.json"))
 		err = ts_stats_writer_open(path, true, out);
+	else if (has_ext(path, ".json") && strstr(path, "%r"))
+		err = ts_rank_split_open(path, out);
 	else if (has_ext(path, ".json") || !strcmp(path, "-"))
 		err = ts_json_writer_open(path, out);
 	else if (has_ext(path, ".pftrace") || has_ext(path, ".perfetto-trace"))
@@ -52,6 +54,7 @@ static int writer_open(const char *path, struct ts_writer **out)
 		err = ts_sqlite_writer_open(path, out);
 	else
 		warn("%s: unknown output format; use .json, .pftrace, .sqlite or .tsbpf\n", path);
+
 	return err;
 }
 
@@ -60,6 +63,11 @@ static int output_open(struct ts_output *out, const char *path)
 	int err;
 
 	out->path = path;
+	/* only the JSON writer splits by rank: elsewhere %r would be a literal file name */
+	if (strstr(path, "%r") && !has_ext(path, ".json")) {
+		warn("%s: %%r (one file per NCCL rank) is for .json outputs\n", path);
+		return -EINVAL;
+	}
 	if (ts_capture_path(path)) {
 		err = ts_capture_create(path, &out->cap);
 		if (err)

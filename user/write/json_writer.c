@@ -17,10 +17,18 @@
 #include "encode/utf8.h"
 #include "write/writer.h"
 
+/* The correlator's device slots (corr_int.h TS_MAX_DEVICES): GPU pids base + 0..255 */
+#define JSON_MAX_DEVICES 256
+
 struct json_writer {
 	struct ts_writer base;
 	struct ts_out out;
 	struct ts_jw jw;
+	uint64_t devices[JSON_MAX_DEVICES / 64]; /* the GPU devices drawn: deviceProperties */
+	/* NCCL: the rank of the traced process(es), distributedInfo when there is one */
+	int64_t rank, world_size;
+	uint32_t rank_pid;   /* the process it is of */
+	unsigned int nranks; /* processes with a rank (2: more than one) */
 };
 
 static struct ts_jw *jw_of(struct ts_writer *w)
@@ -65,7 +73,12 @@ static void meta_begin(struct ts_jw *jw, const char *what, uint32_t pid)
 
 static void json_process(struct ts_writer *w, uint32_t pid, const char *name, enum ts_track_kind k)
 {
+	struct json_writer *j = (struct json_writer *)w;
 	struct ts_jw *jw = jw_of(w);
+	uint32_t dev = pid - TS_GPU_PID_BASE;
+
+	if (k == TS_TRACK_GPU && pid >= TS_GPU_PID_BASE && dev < JSON_MAX_DEVICES)
+		j->devices[dev / 64] |= 1ull << (dev % 64);
 
 	meta_begin(jw, "process_name", pid);
 	TS_JW_KEY(jw, "args");
@@ -124,15 +137,68 @@ static void put_arg(struct ts_jw *jw, const struct ts_arg *a)
 	}
 }
 
+/*
+ * Kineto's names beside ours, on the slices that are Kineto's events: the
+ * stream handle of GPU work as "stream_handle" (its integer id is "stream",
+ * written before the args), and "correlation" beside "correlation_id".
+ * Host calls keep "stream" as the handle, a string: HTA takes an event with
+ * an integer stream for GPU work. False: an arg like any other.
+ */
+static bool put_kineto_arg(struct ts_jw *jw, const struct ts_slice *s, const struct ts_arg *a)
+{
+	if (!s->kineto_cat)
+		return false;
+	if (s->has_stream_id && a->type == TS_ARG_HEX && !strcmp(a->key, "stream")) {
+		ts_jw_key(jw, "stream_handle");
+		ts_jw_hex(jw, a->u);
+		return true;
+	}
+	if (a->type == TS_ARG_U64 && !strcmp(a->key, "correlation_id")) {
+		put_arg(jw, a);
+		if (!s->corr_is_callers)
+			ts_jw_u64_field(jw, "correlation", a->u);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * What Kineto puts on a copy or memset: "bytes", and with measured times
+ * "memory bandwidth (GB/s)" (bytes per ns are GB/s); host-submit times say
+ * nothing of the copy's speed, so those have none.
+ */
+static void put_kineto_bytes(struct ts_jw *jw, const struct ts_slice *s)
+{
+	const struct ts_arg *b = ts_slice_arg(s, "size_bytes"), *t = ts_slice_arg(s, "timing");
+	char bw[48];
+
+	if (!b || b->type != TS_ARG_U64)
+		return;
+	ts_jw_u64_field(jw, "bytes", b->u);
+	if (!t || t->type != TS_ARG_STR || t->str.len != 3 || memcmp(t->str.s, "gpu", 3) || !s->dur)
+		return;
+	snprintf(bw, sizeof(bw), "%.3f", (double)b->u / (double)s->dur);
+	ts_jw_key(jw, "memory bandwidth (GB/s)");
+	ts_jw_raw(jw, bw);
+}
+
 static void put_track(struct ts_jw *jw, uint32_t pid, uint32_t tid)
 {
 	TS_JW_U64(jw, "pid", pid);
 	TS_JW_U64(jw, "tid", tid);
 }
 
-/* A v1 flow event at the slice's midpoint, which binds it to that slice. */
+/*
+ * A v1 flow event at the slice's midpoint, which binds it to that slice.
+ * From a call to the GPU work it submitted it is Kineto's "ac2g" (Perfetto
+ * pairs the two ends by id, cat and name, so both ends say the same): it
+ * starts at a Kineto host call, ends on a GPU track. Others (an NCCL call to
+ * the launch it made) are "submit" flows.
+ */
 static void put_flow(struct ts_jw *jw, const struct ts_slice *s, bool start, uint64_t id)
 {
+	bool ac2g = start ? s->kineto_cat && s->pid < TS_GPU_PID_BASE : s->pid >= TS_GPU_PID_BASE;
+
 	ts_jw_obj_open(jw);
 	if (start)
 		TS_JW_LIT(jw, "ph", "s");
@@ -140,8 +206,13 @@ static void put_flow(struct ts_jw *jw, const struct ts_slice *s, bool start, uin
 		TS_JW_LIT(jw, "ph", "f");
 	if (!start)
 		TS_JW_LIT(jw, "bp", "e");
-	TS_JW_LIT(jw, "cat", "flow");
-	TS_JW_LIT(jw, "name", "submit");
+	if (ac2g) {
+		TS_JW_LIT(jw, "cat", "ac2g");
+		TS_JW_LIT(jw, "name", "ac2g");
+	} else {
+		TS_JW_LIT(jw, "cat", "flow");
+		TS_JW_LIT(jw, "name", "submit");
+	}
 	TS_JW_U64(jw, "id", id);
 	put_track(jw, s->pid, s->tid);
 	TS_JW_KEY(jw, "ts");
@@ -158,7 +229,8 @@ static void json_slice(struct ts_writer *w, const struct ts_slice *s)
 	ts_jw_obj_open(jw);
 	TS_JW_LIT(jw, "ph", "X");
 	TS_JW_KEY(jw, "cat");
-	ts_jw_ident(jw, s->cat);
+	/* Kineto's category where it has one (HTA reads it); ours is then an arg of host calls */
+	ts_jw_ident(jw, s->kineto_cat ? s->kineto_cat : s->cat);
 	TS_JW_KEY(jw, "name");
 	name_ok = ts_jw_str(jw, s->name, s->name_len);
 	put_track(jw, s->pid, s->tid);
@@ -166,11 +238,18 @@ static void json_slice(struct ts_writer *w, const struct ts_slice *s)
 	ts_jw_usec(jw, s->ts);
 	TS_JW_KEY(jw, "dur");
 	ts_jw_usec(jw, s->dur);
-	if (s->nargs || !name_ok) {
+	if (s->nargs || !name_ok || s->kineto_cat) {
 		TS_JW_KEY(jw, "args");
 		ts_jw_obj_open(jw);
+		if (s->kineto_cat && s->has_stream_id)
+			ts_jw_u64_field(jw, "stream", s->stream_id);
+		if (s->kineto_cat && s->pid < TS_GPU_PID_BASE)
+			ts_jw_cstr_field(jw, "call_category", s->cat);
 		for (i = 0; i < s->nargs; i++)
-			put_arg(jw, &s->args[i]);
+			if (!put_kineto_arg(jw, s, &s->args[i]))
+				put_arg(jw, &s->args[i]);
+		if (s->kineto_cat && s->pid >= TS_GPU_PID_BASE)
+			put_kineto_bytes(jw, s);
 		/* the original bytes of a name that was not UTF-8 */
 		if (!name_ok)
 			put_bytes(jw, "name", s->name, s->name_len);
@@ -331,12 +410,97 @@ static void put_other_data(struct ts_jw *jw, const struct ts_trace_meta *m)
 	ts_jw_obj_close(jw);
 }
 
+/* A process's rank (again when a wider communicator names it anew). */
+static void json_rank(struct ts_writer *w, uint32_t pid, int64_t rank, int64_t nranks)
+{
+	struct json_writer *j = (struct json_writer *)w;
+
+	if (j->nranks && j->rank_pid != pid) {
+		j->nranks = 2; /* several ranks in one file: none is the file's */
+		return;
+	}
+	j->nranks = 1;
+	j->rank_pid = pid;
+	j->rank = rank;
+	j->world_size = nranks;
+}
+
+/*
+ * The model of the host's GPUs when they are all one model ("NVIDIA H200
+ * 0000:19:00.0; NVIDIA H200 0000:1a:00.0": each a model and its bus id).
+ * CUDA's device order need not be /proc's, so a mixed host names none.
+ */
+static bool one_model(const char *gpus, char *model, size_t len)
+{
+	const char *e = gpus;
+	size_t n = 0;
+
+	model[0] = '\0';
+	while (*e) {
+		size_t elen = strcspn(e, ";"), mlen = elen;
+
+		while (mlen && e[mlen - 1] != ' ')
+			mlen--; /* the bus id goes */
+		mlen = mlen ? mlen - 1 : 0;
+		if (!mlen || mlen >= len ||
+		    (n && (strlen(model) != mlen || memcmp(model, e, mlen))))
+			return false;
+		memcpy(model, e, mlen);
+		model[mlen] = '\0';
+		n++;
+		e += elen;
+		e += strspn(e, "; ");
+	}
+	return n > 0;
+}
+
+/*
+ * Kineto's trace-level keys, which HTA reads: schemaVersion,
+ * baseTimeNanoseconds (the Unix time of ts 0), deviceProperties (the devices
+ * drawn; their model when the host has one), and distributedInfo when the
+ * trace is one NCCL rank's. "rank": N is written with a space after the
+ * colon, as Kineto does: HTA finds a folder's ranks by that text.
+ */
+static void put_kineto_meta(struct json_writer *j, const struct ts_trace_meta *m)
+{
+	char model[128] = "", gpus[512] = "", line[96];
+	struct ts_jw *jw = &j->jw;
+	unsigned int d;
+
+	TS_JW_U64(jw, "schemaVersion", 1);
+	TS_JW_U64(jw, "baseTimeNanoseconds", m->clock_real_ns);
+	if (m->nhosts == 1 && m->host_identity)
+		ts_host_value(m->host_identity, strlen(m->host_identity), "gpus", gpus,
+			      sizeof(gpus));
+	one_model(gpus, model, sizeof(model));
+	TS_JW_KEY(jw, "deviceProperties");
+	ts_jw_arr_open(jw);
+	for (d = 0; d < JSON_MAX_DEVICES; d++) {
+		if (!(j->devices[d / 64] & (1ull << (d % 64))))
+			continue;
+		ts_jw_obj_open(jw);
+		TS_JW_U64(jw, "id", d);
+		if (model[0])
+			ts_jw_cstr_field(jw, "name", model);
+		ts_jw_obj_close(jw);
+	}
+	ts_jw_arr_close(jw);
+	if (j->nranks != 1)
+		return;
+	TS_JW_KEY(jw, "distributedInfo");
+	snprintf(line, sizeof(line),
+		 "{\"backend\": \"nccl\", \"rank\": %lld, \"world_size\": %lld}",
+		 (long long)j->rank, (long long)j->world_size);
+	ts_jw_raw(jw, line);
+}
+
 static int json_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 {
 	struct json_writer *j = (struct json_writer *)w;
 
 	ts_jw_arr_close(&j->jw); /* traceEvents */
 	ts_jw_cstr_field(&j->jw, "displayTimeUnit", "ns");
+	put_kineto_meta(j, m);
 	put_other_data(&j->jw, m);
 	ts_jw_obj_close(&j->jw);
 	ts_out_putc(&j->out, '\n');
@@ -359,6 +523,7 @@ static const struct ts_writer_ops json_ops = {
 	.thread = json_thread,
 	.slice = json_slice,
 	.counter = json_counter,
+	.rank = json_rank,
 	.sync = json_sync,
 	.finish = json_finish,
 	.destroy = json_destroy,
@@ -383,5 +548,17 @@ int ts_json_writer_open(const char *path, struct ts_writer **out)
 	ts_jw_key(&j->jw, "traceEvents");
 	ts_jw_arr_open_lines(&j->jw);
 	*out = &j->base;
+	return 0;
+}
+
+int ts_json_writer_retarget(struct ts_writer *w, const char *path)
+{
+	struct json_writer *j = (struct json_writer *)w;
+	char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	free(j->out.file.path);
+	j->out.file.path = p;
 	return 0;
 }

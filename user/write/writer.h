@@ -89,6 +89,21 @@ struct ts_slice {
 	uint64_t flow_out; /* a flow starts here (0: none) */
 	uint64_t flow_in;  /* a flow ends here (0: none) */
 	const struct ts_stack *stack; /* host calls with --stacks: who made it (NULL: not known) */
+	/*
+	 * Kineto's view, for the JSON writer (the other formats keep cat): the
+	 * category Kineto gives this slice (cuda_driver, kernel, gpu_memcpy, ...;
+	 * NULL: not one of Kineto's events), and on GPU work its stream's small
+	 * integer id (CUPTI's when measured) and the process whose work it is.
+	 */
+	const char *kineto_cat;
+	/*
+	 * Its correlation id is the runtime call's it was made in (--runtime-api):
+	 * Kineto's "correlation" is that call's alone, one host call per id.
+	 */
+	bool corr_is_callers;
+	bool has_stream_id;
+	uint32_t stream_id;
+	uint32_t owner_pid;
 	unsigned int nargs;
 	struct ts_arg args[TS_MAX_ARGS];
 };
@@ -153,6 +168,8 @@ struct ts_writer_ops {
 	void (*slice)(struct ts_writer *w, const struct ts_slice *s);
 	void (*counter)(struct ts_writer *w, uint32_t pid, const struct ts_counter_def *c,
 			uint64_t ts, int64_t value);
+	/* Optional: process pid is rank `rank` of an NCCL job of nranks (its widest communicator). */
+	void (*rank)(struct ts_writer *w, uint32_t pid, int64_t rank, int64_t nranks);
 	/*
 	 * Optional: what was written so far ends whole events (the correlator
 	 * calls it after each record); write them out when due, now with force.
@@ -185,6 +202,10 @@ static inline void ts_writer_destroy(struct ts_writer *w)
 }
 
 int ts_json_writer_open(const char *path, struct ts_writer **out);
+/* A JSON writer not finished yet is put in place at path instead (same folder); 0 or -ENOMEM. */
+int ts_json_writer_retarget(struct ts_writer *w, const char *path);
+/* "%r" in a .json name: one JSON file per NCCL rank (rank_split.c); -EINVAL said if misplaced. */
+int ts_rank_split_open(const char *pattern, struct ts_writer **out);
 int ts_pftrace_writer_open(const char *path, struct ts_writer **out);
 int ts_sqlite_writer_open(const char *path, struct ts_writer **out);
 
