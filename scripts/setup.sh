@@ -12,6 +12,8 @@ PKGS=(
 	libiberty-dev libsqlite3-dev sqlite3 libmicrohttpd-dev
 	libjson-c-dev libcmocka-dev protobuf-compiler pkg-config clang-format cppcheck
 	python3 python3-yaml bpftrace linux-perf time procps util-linux
+	# make ARCH=arm64 and its test under qemu (scripts/test-arm64.sh)
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio
 )
 
 SUDO=""
