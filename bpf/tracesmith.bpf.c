@@ -347,6 +347,12 @@ static __always_inline __u32 read_str(struct ts_thread *t, __u32 nvals, __u64 us
 
 	if (nvals > TS_MAX_VALS)
 		return 0;
+	/*
+	 * And bounded in the register the offset is made from: 6.1's verifier does
+	 * not carry a bound checked on one copy to the copy clang reloads from
+	 * the stack (newer ones do), and refused the program.
+	 */
+	asm volatile("if %0 <= %1 goto +1; %0 = 0" : "+r"(nvals) : "i"(TS_MAX_VALS));
 	dst = (char *)t->rec.vals + nvals * 8;
 	n = bpf_probe_read_user_str(dst, TS_MAX_STR, (void *)ustr);
 	if (n <= 0) {
