@@ -55,10 +55,11 @@ static __always_inline __u64 ts_arch_byval_addr(const __u64 *args, __u64 sp, __u
  * pthread_self() of the thread (--stacks' Python thread match). glibc on
  * arm64 keeps struct pthread just below the thread pointer (TPIDR_EL0), so
  * pthread_self() is the thread pointer less sizeof(struct pthread), which
- * varies with glibc: TS_ARM64_PTHREAD_SIZE is glibc 2.36's (Debian 12).
+ * varies with glibc: TS_ARM64_PTHREAD_SIZE is glibc 2.36's (Debian 12), measured
+ * there (__builtin_thread_pointer() - pthread_self(), main thread and others).
  */
 #ifndef TS_ARM64_PTHREAD_SIZE
-#define TS_ARM64_PTHREAD_SIZE 0x6f0
+#define TS_ARM64_PTHREAD_SIZE 0x740
 #endif
 static __always_inline __u64 ts_arch_thread_self(struct task_struct *task)
 {
