@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# tracesmith-bpf: make [all|static|test|unit|bpf-test|lint|format|bench|clean] [ARCH=arm64]
+# tracesmith-bpf: make [all|static|test|unit|bpf-test|test-arm64|lint|format|bench|clean] [ARCH=arm64]
 
 OUT      := build
 ARCH     := x86
@@ -89,7 +89,7 @@ BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs 
 	      test_run_trust test_run_metrics test_run_flight test_run_budget \
 	      test_run_nvtx test_run_nccl test_run_stacks)
 
-.PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
+.PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize test-arm64
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
 
 tracesmith-bpf: $(BIN)
@@ -325,6 +325,11 @@ bpf-test: $(BIN) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) $(FAKENCCL) $(NC
 	done
 
 test: all unit bpf-test sanitize fuzz lint
+
+# arm64 (make ARCH=arm64) traced under qemu on Debian's arm64 6.1 kernel (root): scripts/test.sh
+# runs it after `make test`
+test-arm64:
+	scripts/test-arm64.sh
 
 # Re-record tests/fixtures from the stand-in driver (root); review the golden diffs.
 fixtures: $(BIN) $(FAKECUDA) $(FAKEAPP)
