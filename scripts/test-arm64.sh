@@ -26,9 +26,9 @@ for t in aarch64-linux-gnu-gcc qemu-system-aarch64; do
 done
 t0=$(date +%s)
 make -s ARCH=arm64 -j"$(nproc)" static $out/fakecuda/libcuda.so.1 $out/fakeapp \
-	$out/fakecupti/libcupti.so
+	$out/fakecupti/libcupti.so $out/fakenccl/libnccl.so.2 $out/fakenccl/ncclapp
 make -s -j"$(nproc)" build/tracesmith-bpf build/fakecuda/libcuda.so.1 build/fakeapp \
-	build/fakecupti/libcupti.so
+	build/fakecupti/libcupti.so build/fakenccl/libnccl.so.2 build/fakenccl/ncclapp
 
 # The same workloads traced here on x86-64 by this build: what the arm64 counts must equal
 ref=$out/x86
@@ -51,7 +51,8 @@ for d in /dev/nvidiactl /dev/nvidia-uvm; do
 	if [ ! -e "$d" ]; then mknod -m 600 "$d" c 1 5 && made+=("$d"); fi
 done
 [ "$(stat -c %t /dev/nvidiactl)" = 1 ] || { echo "test-arm64: real NVIDIA devices here" >&2; exit 1; }
-FAKECUDA_DEVDIR=/dev x86 mix -- $app runtime torch triton launchex fail threads
+FAKECUDA_DEVDIR=/dev x86 mix -- sh -c "$app runtime torch triton launchex fail threads >/dev/null &&
+	build/fakenccl/ncclapp --cuda build/fakecuda/libcuda.so.1 --nccl build/fakenccl/libnccl.so.2 ranks 2"
 x86 runtime -- $app runtime
 x86 gputime --gpu-time --cupti build/fakecupti/libcupti.so -- $app graphs threads
 
@@ -63,7 +64,9 @@ cp $out/busybox/bin/busybox "$root/bin/"
 ln -s busybox "$root/bin/sh"
 cp tests/arm64/init.sh "$root/init"
 cp $out/tracesmith-bpf-static "$root/ts/tracesmith-bpf"
-cp $out/fakecuda/libcuda.so.1 $out/fakeapp $out/fakecupti/libcupti.so "$root/ts/"
+cp $out/fakecuda/libcuda.so.1 $out/fakeapp $out/fakecupti/libcupti.so $out/fakenccl/ncclapp "$root/ts/"
+mkdir -p "$root/ts/nccl"
+cp $out/fakenccl/libnccl.so.2 "$root/ts/nccl/"
 for l in ld-linux-aarch64.so.1 libc.so.6; do
 	cp -L /usr/aarch64-linux-gnu/lib/$l "$root/lib/"
 done

@@ -16,7 +16,7 @@ import sys
 
 # arm64 capture -> the x86-64 capture of the same workload
 SAME_AS = {
-    "mix": "mix",  # --: runtime torch triton launchex fail threads, with the driver layer
+    "mix": "mix",  # --: runtime torch triton launchex fail threads (driver layer), NCCL ranks 2
     "pid": "runtime",  # -p on the runtime workload
     "gputime": "gputime",  # --gpu-time: graphs threads
 }
@@ -44,6 +44,8 @@ def stats(tracer, path):
     # which thread or call site blocked is an id; how many there are and their calls are counts
     for k in ("sync_threads", "sync_sites", "streams", "processes"):
         d[k] = sorted(v.get("calls", v.get("ops", v.get("api_calls"))) for v in d.get(k, []))
+    # a process that made no call is the shell that ran the workloads: dash and busybox differ
+    d["processes"] = [n for n in d["processes"] if n]
     return counts(d)
 
 
@@ -60,11 +62,15 @@ def diff(a, b, path=""):
     return [] if a == b else ["%s: %s on arm64, %s on x86-64" % (path, json.dumps(a), json.dumps(b))]
 
 
-def other_data(tracer, path):
+def replay(tracer, path):
     json_path = path + ".json"
     subprocess.run([tracer, "replay", path, "-o", json_path], check=True, capture_output=True)
     with open(json_path) as f:
-        return json.load(f)["otherData"]
+        return json.load(f)
+
+
+def other_data(tracer, path):
+    return replay(tracer, path)["otherData"]
 
 
 def main():
@@ -80,6 +86,16 @@ def main():
         for line in d[:20]:
             print("    " + (line if len(line) < 400 else line[:400] + "..."))
         bad += bool(d)
+    # NCCL: the id each rank joins with is the one ncclGetUniqueId made (passed by value)
+    o = replay(tracer, res + "/mix.tsbpf")
+    made = [e["args"].get("unique_id_hash") for e in o["traceEvents"]
+            if e.get("ph") == "X" and e.get("name") == "ncclGetUniqueId"]
+    joined = [e["args"].get("unique_id_hash") for e in o["traceEvents"]
+              if e.get("ph") == "X" and e.get("name") == "ncclCommInitRank"]
+    ok = len(made) == 1 and made[0] and joined == made * 2
+    print("%-10s ncclGetUniqueId made %s, ncclCommInitRank joined %s%s"
+          % ("nccl", made, joined, "" if ok else ": WRONG (want the same id twice)"))
+    bad += not ok
     # -a: two processes started after the tracer, triton's launches in each (tests/workloads.h)
     s = json.loads(subprocess.run([tracer, "stats", res + "/all.tsbpf", "--json"], check=True,
                                   capture_output=True).stdout)

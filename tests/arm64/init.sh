@@ -45,15 +45,19 @@ wait_in() {
 }
 
 step "kernel $(uname -r) $(uname -m)"
-# Every tracer run on 6.1 costs ~15 s under emulation (its perf-event probes detach one by one,
+# Every tracer run on 6.1 costs ~20 s under emulation (its perf-event probes detach one by one,
 # and the next attach waits on that): one -- run holds the x86-64 tests' workloads together.
 # The driver layer goes through stand-in devices (major 1, as the stand-in requires).
+# Then two NCCL ranks (the stand-in libnccl, dlopened): the ncclUniqueId passed by value, on
+# arm64 as a pointer to a copy, hashed into the same communicator id by both.
 WORKLOADS="runtime torch triton launchex fail threads"
-step "-- $WORKLOADS, the driver layer (and the one -v line on what this kernel lacks)"
+NCCL="/ts/ncclapp --cuda $L --nccl /ts/nccl/libnccl.so.2 ranks 2"
+step "-- $WORKLOADS, the driver layer, NCCL (and the one -v line on what this kernel lacks)"
 mknod -m 600 /dev/nvidiactl c 1 5
 mknod -m 600 /dev/nvidia-uvm c 1 5
 # the first run says whether the programs load at all: if not, nothing else is tried
-if FAKECUDA_DEVDIR=/dev run mix -v --lib $L -o $O/mix.tsbpf -- $A --lib $L $WORKLOADS; then
+if FAKECUDA_DEVDIR=/dev run mix -v --lib $L -o $O/mix.tsbpf -- \
+	sh -c "$A --lib $L $WORKLOADS >/dev/null && $NCCL"; then
 	grep -m1 "uprobe" $O/mix.err
 	ok=1
 fi
