@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# tracesmith-bpf: make [all|static|test|unit|bpf-test|lint|format|bench|clean]
+# tracesmith-bpf: make [all|static|test|unit|bpf-test|test-arm64|lint|format|bench|clean] [ARCH=arm64]
 
 OUT      := build
 ARCH     := x86
@@ -7,6 +7,23 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= gcc
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+# `make ARCH=arm64 [static]`: build/arm64/tracesmith-bpf-static for arm64 (Grace nodes), built
+# with Debian's cross compiler (gcc-aarch64-linux-gnu) against Debian's arm64 libraries, which
+# scripts/arm64-sysroot.sh fetches into build/arm64/sysroot (no foreign architecture installed).
+ifeq ($(ARCH),arm64)
+OUT      := build/arm64
+CROSS    ?= aarch64-linux-gnu-
+CC       := $(CROSS)gcc
+ARCH_CFLAGS  := -I$(OUT)/sysroot/usr/include
+ARCH_LDFLAGS := -L$(OUT)/sysroot/usr/lib/aarch64-linux-gnu
+.DEFAULT_GOAL := static
+ifeq ($(filter clean,$(MAKECMDGOALS))$(shell command -v $(CC)),)
+$(error ARCH=arm64 needs $(CC): scripts/setup.sh --deps-only installs gcc-aarch64-linux-gnu)
+endif
+else ifneq ($(ARCH),x86)
+$(error ARCH=$(ARCH): the architectures are x86 (the default) and arm64)
+endif
 
 # Quiet by default (libbpf-bootstrap's habit); `make V=1` prints every command.
 ifeq ($(V),1)
@@ -20,7 +37,7 @@ endif
 CFLAGS   ?= -O2 -g
 # What every build needs, apart from CFLAGS: `make CFLAGS+=-fsanitize=...` adds, never drops these.
 TS_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-             -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
+             -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"' $(ARCH_CFLAGS)
 ALL_CFLAGS = $(TS_CFLAGS) $(CFLAGS)
 LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
@@ -29,7 +46,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 # The pipeline past the ring buffer: no BPF, no root; the unit tests link it.
 CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget.c) \
 	     $(addprefix encode/,outfile.c outbuf.c jsonw.c pbenc.c utf8.c) \
-	     $(addprefix probe/,hooks.c curesult.c names.c pylayout.c) \
+	     $(addprefix probe/,hooks.c abi_$(ARCH).c curesult.c names.c pylayout.c) \
 	     $(addprefix record/,decode.c capture.c hostid.c validate.c) \
 	     $(addprefix write/,json_writer.c rank_split.c pftrace_writer.c sqlite_writer.c sqlite_schema.c \
 		sqlite_stacks.c sqlite_nsys.c \
@@ -40,7 +57,7 @@ CORE_SRCS := $(addprefix lib/,util.c hashmap.c strmap.c hist.c safepath.c budget
 	     $(addprefix run/,live.c outputs.c recq.c flight.c outname.c)
 # The tool: the core, plus what needs BPF, ptrace or a command line.
 TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c elfsyms.c pyfind.c) \
-	     $(addprefix cupti/,gputime.c ptrace_call.c) lib/injlib.c nvtx/nvtxlib.c \
+	     $(addprefix cupti/,gputime.c ptrace_call.c ptrace_$(ARCH).c) lib/injlib.c nvtx/nvtxlib.c \
 	     $(addprefix run/,child.c \
 		metrics_http.c libwatch.c sites.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
@@ -73,7 +90,8 @@ BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs 
 	      test_run_trust test_run_metrics test_run_flight test_run_budget \
 	      test_run_nvtx test_run_nccl test_run_stacks test_run_runtime)
 
-.PHONY: test-build all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
+.PHONY: test-build all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize \
+	test-arm64
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
 
 tracesmith-bpf: $(BIN)
@@ -82,9 +100,16 @@ tracesmith-bpf: $(BIN)
 $(OUT):
 	$(Q)mkdir -p $(OUT) $(OUT)/fakecuda $(OUT)/fakecupti
 
+ifeq ($(ARCH),arm64)
+$(OUT): | $(OUT)/sysroot.stamp
+$(OUT)/sysroot.stamp:
+	$(call msg,FETCH,$(OUT)/sysroot)
+	$(Q)scripts/arm64-sysroot.sh $(OUT)
+endif
+
 $(OUT)/tracesmith.bpf.o: bpf/tracesmith.bpf.c bpf/gpu_handoff.bpf.h bpf/nvtx_handoff.bpf.h \
 			 bpf/driver.bpf.h bpf/libwatch.bpf.h bpf/pystack.bpf.h \
-			  bpf/tracesmith.h | $(OUT)
+			  bpf/arch_x86.h bpf/arch_arm64.h bpf/tracesmith.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -143,7 +168,7 @@ $(OUT)/sql/reports_blob.o: user/sql/reports_blob.S $(wildcard reports/*.sql) | $
 
 $(BIN): $(TOOL_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(ARCH_LDFLAGS) $(LDLIBS)
 
 # One file to copy to a GPU node: libbpf, libelf, zlib and libstdc++ linked in.
 # Without --metrics' HTTP server: libmicrohttpd.a needs gnutls, and gnutls needs
@@ -156,7 +181,7 @@ $(OUT)/run/metrics_http_none.o: user/run/metrics_http.c | $(OUT)
 
 static: $(STATIC_OBJS)
 	$(call msg,BINARY,$(OUT)/tracesmith-bpf-static)
-	$(Q)$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static \
+	$(Q)$(CC) $(ALL_CFLAGS) -static $^ -o $(OUT)/tracesmith-bpf-static $(ARCH_LDFLAGS) \
 		$(filter-out -lmicrohttpd,$(LDLIBS)) -lzstd -lpthread -ldl
 
 # --- tests -----------------------------------------------------------------
@@ -166,6 +191,7 @@ TEST_LIBS   := -lcmocka -ljson-c
 $(FAKECUDA): tests/fakecuda/libcuda.c tests/fakecuda/cuda_types.h tests/fakecupti/fake_prof.h \
 	     tests/workloads.h | $(OUT)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fPIC -shared -Wall -Itests -Itests/fakecuda -Wl,-soname,libcuda.so.1 $< -o $@ \
 		-lpthread -ldl
 
@@ -347,6 +373,11 @@ test: all unit bpf-test sanitize fuzz lint
 test-build: all $(UNIT_TESTS) $(BPF_TESTS) $(FAKECUDA) $(FAKECUPTI) $(FAKEAPP) $(PLANTED) \
 	$(FAKENCCL) $(NCCLAPP) $(FAKECUDART) $(RTAPP) $(addprefix $(OUT)/san/,$(SAN_TESTS)) \
 	$(FUZZ_TARGETS)
+
+# arm64 (make ARCH=arm64) traced under qemu on Debian's arm64 6.1 kernel (root): scripts/test.sh
+# runs it after `make test`
+test-arm64:
+	scripts/test-arm64.sh
 
 # Re-record tests/fixtures from the stand-in driver (root); review the golden diffs.
 fixtures: $(BIN) $(FAKECUDA) $(FAKEAPP)

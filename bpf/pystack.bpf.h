@@ -2,7 +2,7 @@
 /*
  * --stacks: the call site of each hooked call (included by tracesmith.bpf.c).
  *
- * The native caller is one 8-byte read at entry: the return address at [rsp].
+ * The native caller is the return address at entry (arch_*.h: [rsp] on x86-64, x30 on arm64).
  * The Python stack is read at return, for the calls the hook table marks
  * (TS_SPEC_F_STACK), only in processes whose interpreter user space found
  * (py_procs, filled by user/probe/pyfind.c). The thread's PyThreadState is
@@ -217,7 +217,7 @@ static __noinline long py_thread(__u64 i, void *ctx)
 static __always_inline __u64 py_tstate(struct ts_thread *t, struct py_walk *w, __u64 runtime)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 tcb = BPF_CORE_READ(task, thread.fsbase), id = 0, interp = 0;
+	__u64 tcb = ts_arch_thread_self(task), id = 0, interp = 0;
 	__u32 i;
 
 	if (t->py_tstate &&

@@ -12,6 +12,12 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "tracesmith.h"
+/* registers and stack at a function's entry and return: one header per architecture */
+#if defined(__TARGET_ARCH_arm64)
+#include "arch_arm64.h"
+#else
+#include "arch_x86.h"
+#endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -42,7 +48,7 @@ struct {
 
 /* A hooked call in flight on a thread, and the record being built. */
 struct ts_thread {
-	__u64 sp; /* entry rsp of the outermost hooked call; 0 when none */
+	__u64 sp; /* entry sp of the outermost hooked call; 0 when none */
 	__u8 hook;
 	__u8 nvals;  /* of its spec, from the attach cookie */
 	__u8 sflags; /* TS_SPEC_F_* */
@@ -180,7 +186,7 @@ static __always_inline void emit_enter(const struct ts_rec_hdr *api)
 
 static __always_inline __u64 read_arg(const __u64 *args, __u32 arg)
 {
-	return arg < 6 + TS_MAX_STACK_ARGS ? args[arg] : 0;
+	return arg < TS_ARG_REGS + TS_MAX_STACK_ARGS ? args[arg] : 0;
 }
 
 /*
@@ -208,7 +214,7 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ts_task *tk;
 	struct ts_thread *t;
-	__u64 args[6 + TS_MAX_STACK_ARGS];
+	__u64 args[TS_ARG_REGS + TS_MAX_STACK_ARGS];
 	__u32 hook, i, nstack, nvals, sflags;
 
 	/* a thread seen before carries its verdict: no pid lookup per call */
@@ -247,18 +253,14 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 	if (hook >= TS_MAX_HOOKS || nvals > TS_MAX_VALS)
 		return 0;
 	/* copied out first: the verifier refuses ctx reads at a computed offset */
-	args[0] = PT_REGS_PARM1(ctx);
-	args[1] = PT_REGS_PARM2(ctx);
-	args[2] = PT_REGS_PARM3(ctx);
-	args[3] = PT_REGS_PARM4(ctx);
-	args[4] = PT_REGS_PARM5(ctx);
-	args[5] = ctx->r9; /* libbpf 1.1 has no PT_REGS_PARM6 */
-	/* [rsp] is the return address; the stack arguments follow, in one read */
+	ts_arch_reg_args(ctx, args);
+	/* the stack arguments, in one read */
 	nstack = TS_COOKIE_NSTACK(cookie);
 	if (nstack > TS_MAX_STACK_ARGS)
 		nstack = TS_MAX_STACK_ARGS;
-	if (nstack && bpf_probe_read_user(&args[6], nstack * 8, (void *)(sp + 8)))
-		__builtin_memset(&args[6], 0, sizeof(args) - 6 * 8);
+	if (nstack &&
+	    bpf_probe_read_user(&args[TS_ARG_REGS], nstack * 8, (void *)ts_arch_stack_args(sp)))
+		__builtin_memset(&args[TS_ARG_REGS], 0, sizeof(args) - TS_ARG_REGS * 8);
 	/* a plain argument is its value: written into the record now, nothing left at return */
 	if (sflags & TS_SPEC_F_ARGS) {
 		for (i = 0; i < TS_MAX_VALS && i < nvals; i++)
@@ -271,14 +273,15 @@ static __always_inline int api_entry(struct pt_regs *ctx)
 			if (op == TS_OP_ARG)
 				t->rec.vals[i] = read_arg(args, spec->vals[i].arg);
 			else if (op == TS_OP_HASH_ARG)
-				t->rec.vals[i] = hash_id(sp + 8 + (spec->vals[i].arg - 6) * 8);
+				t->rec.vals[i] =
+					hash_id(ts_arch_byval_addr(args, sp, spec->vals[i].arg));
 			else if (op != TS_OP_NONE)
 				t->raw[i] = read_arg(args, spec->vals[i].arg);
 		}
 	}
-	/* --stacks: who called, from the return address at [rsp] (one read) */
-	if (call_sites && bpf_probe_read_user(&t->caller, sizeof(t->caller), (void *)sp))
-		t->caller = 0;
+	/* --stacks: who called, from the return address */
+	if (call_sites)
+		t->caller = ts_arch_caller(ctx, sp);
 	t->sp = sp;
 	t->hook = hook;
 	t->nvals = nvals;
@@ -344,6 +347,12 @@ static __always_inline __u32 read_str(struct ts_thread *t, __u32 nvals, __u64 us
 
 	if (nvals > TS_MAX_VALS)
 		return 0;
+	/*
+	 * And bounded in the register the offset is made from: 6.1's verifier does
+	 * not carry a bound checked on one copy to the copy clang reloads from
+	 * the stack (newer ones do), and refused the program.
+	 */
+	asm volatile("if %0 <= %1 goto +1; %0 = 0" : "+r"(nvals) : "i"(TS_MAX_VALS));
 	dst = (char *)t->rec.vals + nvals * 8;
 	n = bpf_probe_read_user_str(dst, TS_MAX_STR, (void *)ustr);
 	if (n <= 0) {
@@ -422,8 +431,8 @@ static __always_inline int api_return(struct pt_regs *ctx)
 	t = &tk->call[!!(TS_COOKIE_FLAGS(bpf_get_attach_cookie(ctx)) & TS_SPEC_F_UPPER)];
 	if (!t->sp)
 		return 0;
-	/* ret popped the return address: the outer call returns at its entry rsp + 8 */
-	if (PT_REGS_SP(ctx) != t->sp + 8)
+	/* the outer call's return: its sp is where the call left it (x86's ret popped 8) */
+	if (PT_REGS_SP(ctx) != ts_arch_return_sp(t->sp))
 		return 0;
 	t->sp = 0;
 	nvals = t->nvals;

@@ -186,8 +186,9 @@ struct ts_rec_driver {
 #define TS_DRV_BASE_SIZE 96 /* offsetof(struct ts_rec_driver, data) */
 
 /*
- * How a value is captured. An argument index 0..5 is a register (SysV rdi,
- * rsi, rdx, rcx, r8, r9); 6 and up are stack slots (arg 7 at [rsp+8]).
+ * How a value is captured. An argument index is a slot: the registers first
+ * (x86-64 rdi, rsi, rdx, rcx, r8, r9: 0..5; arm64 x0-x7: 0..7), then the
+ * stack slots (bpf/arch_*.h, user/probe/abi_*.c).
  * Pointer reads happen at return, from the argument saved at entry: the
  * argument registers are gone by then, the memory is not.
  */
@@ -220,7 +221,7 @@ struct ts_val_spec {
 	__u16 off;
 };
 
-#define TS_MAX_STACK_ARGS 4 /* stack arguments captured: 7th to 10th */
+#define TS_MAX_STACK_ARGS 4 /* stack slots captured: the first four (x86-64: args 7th to 10th) */
 
 /* ts_hook_spec.flags */
 #define TS_SPEC_F_ENTER 0x1 /* may block: also say when it began */

@@ -13,6 +13,8 @@ PKGS=(
 	libjson-c-dev libcmocka-dev protobuf-compiler pkg-config clang-format cppcheck
 	python3 python3-yaml bpftrace linux-perf time procps util-linux
 	python3-pandas python3-numpy python3-plotly python3-networkx python3-psutil
+	# make ARCH=arm64 and its test under qemu (scripts/test-arm64.sh)
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio
 )
 
 SUDO=""

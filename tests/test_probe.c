@@ -191,11 +191,62 @@ static void test_runtime_rows(void **state)
 	assert_int_equal(ts_ctype_value(TS_T_HI32, 0x0000000500000007ull), 5);
 }
 
+static const struct ts_hook *hook_named(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ts_nhooks; i++)
+		if (!strcmp(ts_hooks[i].name, name))
+			return &ts_hooks[i];
+	fail_msg("no hook %s", name);
+	return NULL;
+}
+
+/*
+ * The x86-64 slots the BPF spec gets from the table's C parameter positions
+ * (probe/abi_x86.c): the ones the table spelled before it named parameters.
+ * An ncclUniqueId by value takes the first stack slot and moves the integer
+ * parameters after it down a register.
+ */
+static void test_hook_slots_x86(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned int nslots, nstack;
+		unsigned char slots[TS_MAX_VALS];
+	} want[] = {
+		{ "ncclCommInitRank", 4, 1, { 0, 1, 2, 6 } },
+		{ "ncclCommInitRankConfig", 5, 1, { 0, 1, 2, 3, 6 } },
+		{ "cuLaunchKernel", 9, 3, { 0, 1, 2, 3, 4, 5, 6, 7, 8 } },
+	};
+	struct ts_hook_spec spec;
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ts_hook_spec(hook_named(want[i].name), &spec);
+		assert_int_equal(spec.nvals, want[i].nslots);
+		assert_int_equal(spec.nstack, want[i].nstack);
+		for (j = 0; j < want[i].nslots; j++)
+			assert_int_equal(spec.vals[j].arg, want[i].slots[j]);
+	}
+	/* no by-value struct: every parameter is its own slot */
+	for (i = 0; i < ts_nhooks; i++) {
+		bool byval = false;
+
+		for (j = 0; j < ts_hooks[i].nvals; j++)
+			byval |= ts_hooks[i].vals[j].op == TS_OP_HASH_ARG;
+		ts_hook_spec(&ts_hooks[i], &spec);
+		for (j = 0; !byval && j < ts_hooks[i].nvals; j++)
+			assert_int_equal(spec.vals[j].arg, ts_hooks[i].vals[j].arg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hook_table),
 		cmocka_unit_test(test_runtime_rows),
+		cmocka_unit_test(test_hook_slots_x86),
 	};
 
 	if (test_dir_init("ts-probe"))

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Calling a function inside another process (x86-64), as debuggers and
- * wprof do: stop one of its threads with ptrace, point it at the function
- * with the arguments in registers and a return address of 0, let it run
- * until it faults on that return, read the result, put every register and
- * every byte we wrote back.
+ * Calling a function inside another process, as debuggers and wprof do:
+ * stop one of its threads with ptrace, point it at the function with the
+ * arguments in registers and a return address of 0, let it run until it
+ * faults on that return, read the result, put every register and every byte
+ * we wrote back. The registers are the architecture's (ptrace_x86.c,
+ * ptrace_arm64.c).
  *
  * The thread chosen is one blocked in a system call (the main thread first):
  * such a thread holds no allocator or loader lock, so dlopen() cannot
@@ -26,12 +27,12 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "probe/libfind.h"
 #include "cupti/ptrace_call.h"
+#include "cupti/ptrace_arch.h"
 #include "lib/util.h"
 
 /* How long a call runs before we say what we wait for */
@@ -227,9 +228,9 @@ static bool own_fault(pid_t tid, int sig)
 /* Has the call returned: stopped on the fault of jumping to our return address 0? */
 static bool returned(pid_t tid, int sig)
 {
-	struct user_regs_struct r;
+	struct ts_arch_regs r;
 
-	return sig == SIGSEGV && !ptrace(PTRACE_GETREGS, tid, NULL, &r) && r.rip == 0;
+	return sig == SIGSEGV && !ts_arch_regs_get(tid, &r) && ts_arch_regs_returned(&r);
 }
 
 /* One stop during the call: the thread let go on as it should. 1: the call returned. */
@@ -309,53 +310,48 @@ int ts_ptrace_call(struct ts_ptrace *p, uint64_t func, const uint64_t *args, uns
 		   const void *data, size_t len, uint64_t *ret)
 {
 	static unsigned char below[TS_PTRACE_SPAN];
-	struct user_regs_struct saved, r;
-	struct user_fpregs_struct fp;
-	uint64_t zero = 0, data_at, low;
+	static struct ts_arch_regs saved, r;
+	uint64_t zero = 0, data_at, low, sp, ret_slot, argv[4];
+	unsigned int i;
 	size_t span;
 	int err, back;
 
 	if (nargs > 4 || len > TS_PTRACE_MAX_DATA)
 		return -EINVAL;
-	if (ptrace(PTRACE_GETREGS, p->tid, NULL, &saved) ||
-	    ptrace(PTRACE_GETFPREGS, p->tid, NULL, &fp))
-		return -errno;
+	err = ts_arch_regs_get(p->tid, &saved);
+	if (err)
+		return err;
 	r = saved;
 	/* below the red zone: the data, then a stack aligned as the ABI wants, return address 0 */
-	data_at = (saved.rsp - 128 - len - 64) & ~0xfull;
-	r.rsp = (data_at - 256) & ~0xfull;
-	r.rsp -= 8;
+	data_at = (ts_arch_regs_sp(&saved) - 128 - len - 64) & ~0xfull;
+	sp = (data_at - 256) & ~0xfull;
+	/* an argument equal to TS_PTRACE_DATA is the address of the data */
+	for (i = 0; i < nargs; i++)
+		argv[i] = args[i] == TS_PTRACE_DATA ? data_at : args[i];
+	ret_slot = ts_arch_regs_call(&r, func, sp, argv, nargs);
 	/* what was there goes back after the call (the stack below it is free by the ABI) */
-	low = r.rsp;
+	low = ret_slot ? ret_slot : sp;
 	span = data_at + len - low;
 	err = proc_mem(p->tid, below, low, span, false);
 	if (!err && len)
 		err = proc_mem(p->tid, (void *)data, data_at, len, true);
-	if (!err)
-		err = proc_mem(p->tid, &zero, r.rsp, 8, true);
+	if (!err && ret_slot)
+		err = proc_mem(p->tid, &zero, ret_slot, 8, true);
 	if (err)
 		return err;
-	/* an argument equal to TS_PTRACE_DATA is the address of the data */
-	r.rdi = nargs > 0 ? (args[0] == TS_PTRACE_DATA ? data_at : args[0]) : 0;
-	r.rsi = nargs > 1 ? (args[1] == TS_PTRACE_DATA ? data_at : args[1]) : 0;
-	r.rdx = nargs > 2 ? args[2] : 0;
-	r.rcx = nargs > 3 ? args[3] : 0;
-	r.rax = 0;
-	r.rip = func;
-	r.orig_rax = -1; /* not in a syscall: no restart logic on our way in */
-	if (ptrace(PTRACE_SETREGS, p->tid, NULL, &r) || ptrace(PTRACE_CONT, p->tid, NULL, NULL))
+	err = ts_arch_regs_set(p->tid, &r);
+	if (!err && ptrace(PTRACE_CONT, p->tid, NULL, NULL))
 		err = -errno;
-	else
+	if (!err)
 		err = wait_return(p);
 	if (p->ended)
 		return err;
-	if (!err && !ptrace(PTRACE_GETREGS, p->tid, NULL, &r))
-		*ret = r.rax;
+	if (!err && !ts_arch_regs_get(p->tid, &r))
+		*ret = ts_arch_regs_ret(&r);
 	/* as it was: an interrupted syscall restarts */
 	back = proc_mem(p->tid, below, low, span, true);
-	if (!back && (ptrace(PTRACE_SETREGS, p->tid, NULL, &saved) ||
-		      ptrace(PTRACE_SETFPREGS, p->tid, NULL, &fp)))
-		back = -errno;
+	if (!back)
+		back = ts_arch_regs_set(p->tid, &saved);
 	return err ? err : back;
 }
 

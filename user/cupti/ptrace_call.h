@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Calling a function inside another process with ptrace (x86-64); see ptrace_call.c. */
+/* Calling a function inside another process with ptrace (x86-64, arm64); see ptrace_call.c. */
 #ifndef TS_PTRACE_CALL_H
 #define TS_PTRACE_CALL_H
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The hooked CUDA driver API. Argument positions follow the CUDA 13 headers
- * (cuda.h) and the x86-64 SysV calling convention: 0..5 are registers, 6 is
- * the first stack argument.
+ * The hooked CUDA driver API. Argument positions are the C parameter
+ * positions of the CUDA 13 headers (cuda.h), from 0; where each is on an
+ * architecture (a register, a stack slot) is user/probe/abi_<arch>.c's.
  *
  * Only versioned names are hooked where a versioned one exists: the bare
  * cuMemAlloc, cuMemcpyHtoD, ... are the CUDA 2.x ABI with 32-bit sizes.
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <stdio.h>
 #include "probe/hooks.h"
+#include "probe/abi.h"
 #include "probe/curesult.h"
 #include "lib/util.h"
 
@@ -111,10 +112,11 @@
 	      AT(1, ROLE_VALUE, t), A(2, ROLE_COUNT), A(3, ROLE_STREAM))
 
 /*
- * NCCL (nccl.h of NCCL 2.28; x86-64 SysV). The ncclUniqueId (128 bytes) is
- * passed by value in memory: it takes the stack slots from the first one on
- * (arg 6), and the int after it goes in the next free register. Only the
- * nccl* names are hooked: the pnccl* profiling names are the same functions.
+ * NCCL (nccl.h of NCCL 2.28). The ncclUniqueId (128 bytes) is passed by
+ * value: on x86-64 in memory (the stack slots from the first one on, the int
+ * after it in the next free register), on arm64 as a pointer to a copy
+ * (abi_<arch>.c). Only the nccl* names are hooked: the pnccl* profiling names
+ * are the same functions.
  */
 #define NCCL(nm, s, ...)                                                                           \
 	{                                                                                          \
@@ -364,9 +366,9 @@ const struct ts_hook ts_hooks[] = {
 	/* NCCL: communicators */
 	NCCL("ncclGetUniqueId", TS_SEM_NCCL_UNIQUE_ID, OUT_HASH(0)),
 	NCCL("ncclCommInitRank", TS_SEM_NCCL_INIT, OUT(0, ROLE_OUT_COMM), I32(1, ROLE_NRANKS),
-	     I32(2, ROLE_RANK), HASH_ARG(6)),
+	     I32(3, ROLE_RANK), HASH_ARG(2)),
 	NCCL("ncclCommInitRankConfig", TS_SEM_NCCL_INIT, OUT(0, ROLE_OUT_COMM), I32(1, ROLE_NRANKS),
-	     I32(2, ROLE_RANK), A(3, ROLE_CONFIG), HASH_ARG(6)),
+	     I32(3, ROLE_RANK), A(4, ROLE_CONFIG), HASH_ARG(2)),
 	NCCL("ncclCommInitAll", TS_SEM_NCCL_INIT_ALL, OUT(0, ROLE_OUT_COMM), I32(1, ROLE_NRANKS),
 	     A(2, ROLE_PTR)),
 	NCCL("ncclCommSplit", TS_SEM_NCCL_SPLIT, A(0, ROLE_COMM), I32(1, ROLE_COLOR),
@@ -627,18 +629,21 @@ void ts_hook_spec(const struct ts_hook *h, struct ts_hook_spec *spec)
 		spec->flags |= TS_SPEC_F_STACK;
 	spec->flags |= TS_SPEC_F_ARGS;
 	for (i = 0; i < h->nvals; i++) {
-		if (h->vals[i].op != TS_OP_ARG || h->vals[i].arg != i)
+		unsigned int slot = ts_abi_slot(h, i);
+
+		if (h->vals[i].op != TS_OP_ARG || slot != i)
 			spec->flags &= ~TS_SPEC_F_ARGS;
 		spec->vals[i].op = h->vals[i].op;
-		spec->vals[i].arg = h->vals[i].arg;
+		spec->vals[i].arg = slot;
 		spec->vals[i].off = h->vals[i].off;
 		if (h->vals[i].op == TS_OP_STR || h->vals[i].op == TS_OP_OUT_STR)
 			spec->flags |= TS_SPEC_F_STR;
 		if (h->vals[i].op != TS_OP_NONE && h->vals[i].op != TS_OP_ARG)
 			spec->flags |= TS_SPEC_F_READS;
-		if (h->vals[i].op != TS_OP_NONE && h->vals[i].arg >= 6 &&
-		    h->vals[i].arg - 5 > spec->nstack)
-			spec->nstack = h->vals[i].arg - 5;
+		/* the stack slots up to the last one a value is in, read at entry in one read */
+		if (h->vals[i].op != TS_OP_NONE && slot >= ts_abi_arg_regs &&
+		    slot - ts_abi_arg_regs + 1 > spec->nstack)
+			spec->nstack = slot - ts_abi_arg_regs + 1;
 	}
 }
 

@@ -12,12 +12,13 @@
 #include <unistd.h>
 #include "probe/hooks.h"
 #include "probe/libfind.h"
+#include "probe/abi.h"
 #include "lib/util.h"
 
 #define LIBCUDA "libcuda.so.1"
 
 static const char *const std_dirs[] = {
-	"/usr/lib/x86_64-linux-gnu",
+	ts_abi_libdir,
 	"/usr/lib64",
 	"/usr/lib",
 	"/usr/local/nvidia/lib64",
@@ -102,7 +103,7 @@ static int from_ldcache(char *path, size_t len)
 	while (fgets(line, sizeof(line), f)) {
 		char *arrow = strstr(line, "=> "), *nl;
 
-		if (!arrow || !strstr(line, LIBCUDA " ") || !strstr(line, "x86-64"))
+		if (!arrow || !strstr(line, LIBCUDA " ") || !strstr(line, ts_abi_ldconfig))
 			continue;
 		nl = strchr(arrow, '\n');
 		if (nl)

@@ -331,6 +331,18 @@ static int attach_nvtx(struct ts_probes *p, const char *lib)
 	return attach_handoffs(p, lib, hooks, ARRAY_SIZE(hooks));
 }
 
+/* -v: in one line, what this kernel lacks that the tracer would use, and what that costs */
+static void say_fallbacks(const struct ts_probes *p)
+{
+	if (!p->multi)
+		debug("this kernel has no uprobe_multi (6.6+) nor uprobe sessions (6.13+): one "
+		      "perf-event uprobe and uretprobe per function instead (the same records; "
+		      "slower to attach and detach, a return probe run on every call)\n");
+	else if (!p->session)
+		debug("this kernel has no uprobe sessions (6.13+): separate entry and return "
+		      "probes (the same records; a return probe run on calls not followed)\n");
+}
+
 int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 {
 	struct btf *btf;
@@ -353,6 +365,7 @@ int ts_probes_open(struct ts_probes *p, const struct ts_probe_opts *o)
 	p->session =
 		p->multi && have_uprobe_session(btf) && !getenv("TRACESMITH_NO_UPROBE_SESSION");
 	btf__free(btf);
+	say_fallbacks(p);
 	bpf_program__set_autoload(p->skel->progs.ts_api_entry, !p->multi);
 	bpf_program__set_autoload(p->skel->progs.ts_api_return, !p->multi);
 	bpf_program__set_autoload(p->skel->progs.ts_api_entry_multi, p->multi && !p->session);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Fetch Debian's arm64 packages that the arm64 build and its qemu test need,
+# into build/arm64/ (cached): the static libraries the tracer links
+# (libbpf, libelf, zlib, zstd, SQLite, libiberty) unpacked into
+# build/arm64/sysroot, and the kernel and busybox the qemu test boots.
+# apt runs with its own lists and cache under build/arm64/apt and the host's
+# sources: nothing is installed on the host, no foreign architecture is added.
+#
+#   scripts/arm64-sysroot.sh [outdir]     (default build/arm64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-build/arm64}
+apt_dir=$out/apt
+sysroot=$out/sysroot
+debs=$out/debs
+stamp=$out/sysroot.stamp
+
+# the libraries' -dev packages and what their .a files are built from
+PKGS=(libbpf-dev libelf-dev zlib1g-dev libzstd-dev libsqlite3-dev libiberty-dev
+	linux-image-6.1.0-*-arm64 busybox-static)
+
+[ -f "$stamp" ] && exit 0
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$debs" "$sysroot"
+: >"$apt_dir/status"
+APT=(apt-get -qq -o APT::Architecture=arm64 -o APT::Architectures::=arm64
+	-o Dir::State::Lists="$(realpath "$apt_dir/lists")"
+	-o Dir::State::status="$(realpath "$apt_dir/status")"
+	-o Dir::Cache="$(realpath "$apt_dir/cache")"
+	-o Debug::NoLocking=1)
+"${APT[@]}" update
+# the newest 6.1 kernel image the lists name (its ABI number changes with each point release)
+kernel=$(apt-cache -o APT::Architecture=arm64 -o Dir::State::Lists="$(realpath "$apt_dir/lists")" \
+	-o Dir::State::status="$(realpath "$apt_dir/status")" -o Dir::Cache="$(realpath "$apt_dir/cache")" \
+	depends linux-image-arm64 | sed -n 's/.*Depends: \(linux-image-6\.1[^ ]*-arm64\)$/\1/p' | head -1)
+[ -n "$kernel" ] || { echo "arm64-sysroot: no linux-image-6.1 arm64 package in the lists" >&2; exit 1; }
+pkgs=("${PKGS[@]/linux-image-6.1.0-\*-arm64/$kernel}")
+(cd "$debs" && "${APT[@]}" download "${pkgs[@]/%/:arm64}")
+for d in "$debs"/*.deb; do
+	case "$d" in
+	*linux-image*) dpkg-deb -x "$d" "$out/kernel" ;;
+	*busybox*) dpkg-deb -x "$d" "$out/busybox" ;;
+	*) dpkg-deb -x "$d" "$sysroot" ;;
+	esac
+done
+touch "$stamp"
+echo "arm64-sysroot: $kernel and ${#PKGS[@]} packages in $out"
