@@ -151,10 +151,11 @@ $(OUT)/cupti/cupti_blob.o: user/cupti/cupti_blob.S $(CUPTI_LIB)
 	$(Q)$(CC) -c -Wa,-I$(OUT) $< -o $@
 
 # The same for NVTX's: inside every -- command that uses NVTX.
-$(NVTX_LIB): user/nvtx/inject.c user/nvtx/nvtx_abi.h bpf/tracesmith.h | $(OUT)
+$(NVTX_LIB): user/nvtx/inject.c user/nvtx/nvtx_abi.h user/encode/utf8.c user/encode/utf8.h \
+	     bpf/tracesmith.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter \
-		-std=gnu11 -Ibpf -Iuser $< -o $@ -lpthread
+		-std=gnu11 -Ibpf -Iuser $< user/encode/utf8.c -o $@ -lpthread
 
 $(OUT)/nvtx/nvtx_blob.o: user/nvtx/nvtx_blob.S $(NVTX_LIB)
 	$(call msg,AS,$@)

@@ -237,6 +237,34 @@ static void test_utf8_strict(void **state)
 			fail_msg("case %u: expected %s", i, cases[i].ok ? "valid" : "invalid");
 }
 
+/* One code point as UTF-8 (Python names, NVTX's wide strings): never an invalid sequence. */
+static void test_utf8_put(void **state)
+{
+	static const struct {
+		uint32_t cp;
+		const char *want;
+	} cases[] = {
+		{ 0x41, "A" },
+		{ 0xe9, "\xc3\xa9" },
+		{ 0x20ac, "\xe2\x82\xac" },
+		{ 0x1f600, "\xf0\x9f\x98\x80" },
+		{ 0xd800, "\xef\xbf\xbd" },
+		{ 0xdfff, "\xef\xbf\xbd" },
+		{ 0x110000, "\xef\xbf\xbd" },
+		{ 0xffffffff, "\xef\xbf\xbd" },
+	};
+	char out[4];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = ts_utf8_put(cases[i].cp, out);
+		assert_int_equal(n, strlen(cases[i].want));
+		assert_memory_equal(out, cases[i].want, n);
+		assert_true(ts_utf8_valid(out, n));
+	}
+}
+
 static void test_utf8_fix_escape(void **state)
 {
 	char out[64];
@@ -344,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_out_whole_events),
 		cmocka_unit_test(test_utf8_strict),
 		cmocka_unit_test(test_utf8_fix_escape),
+		cmocka_unit_test(test_utf8_put),
 		cmocka_unit_test(test_demangle_bounded),
 		cmocka_unit_test(test_parse_ranges),
 		cmocka_unit_test(test_cu_result_names),

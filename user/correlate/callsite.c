@@ -16,6 +16,7 @@
 #include <string.h>
 #include "correlate/corr_int.h"
 #include "correlate/pyline310.h"
+#include "encode/utf8.h"
 #include "lib/util.h"
 
 /*
@@ -44,37 +45,6 @@ struct pending {
 	char py[];
 };
 
-/* One code point as UTF-8; lone surrogates as U+FFFD. Returns bytes written (<= 4). */
-static size_t put_utf8(uint32_t cp, char *out)
-{
-	if (cp >= 0xd800 && cp < 0xe000)
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		out[0] = cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = 0xc0 | cp >> 6;
-		out[1] = 0x80 | (cp & 0x3f);
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = 0xe0 | cp >> 12;
-		out[1] = 0x80 | ((cp >> 6) & 0x3f);
-		out[2] = 0x80 | (cp & 0x3f);
-		return 3;
-	}
-	if (cp > 0x10ffff)
-		cp = 0xfffd;
-	if (cp == 0xfffd)
-		return put_utf8(cp, out);
-	out[0] = 0xf0 | cp >> 18;
-	out[1] = 0x80 | ((cp >> 12) & 0x3f);
-	out[2] = 0x80 | ((cp >> 6) & 0x3f);
-	out[3] = 0x80 | (cp & 0x3f);
-	return 4;
-}
-
 /* A str's characters (1, 2 or 4 bytes each, as CPython keeps them) as UTF-8 into out. */
 static size_t str_utf8(const char *raw, size_t len, uint8_t kind, char *out)
 {
@@ -90,7 +60,7 @@ static size_t str_utf8(const char *raw, size_t len, uint8_t kind, char *out)
 		/* an "ASCII" string with a byte over 0x7f is not what it says: not shown as is */
 		if ((kind & TS_PY_STR_ASCII) && cp > 0x7f)
 			cp = 0xfffd;
-		n += put_utf8(cp, out + n);
+		n += ts_utf8_put(cp, out + n);
 	}
 	out[n] = '\0';
 	return n;

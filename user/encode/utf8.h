@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The length of the valid sequence at s[0..n) that starts with a byte >= 0x80, or 0. */
 size_t ts_utf8_seq(const unsigned char *s, size_t n);
@@ -23,5 +24,11 @@ size_t ts_utf8_fix(const char *s, size_t n, char *out);
  * \\; out needs 4 * n bytes. Returns the length written.
  */
 size_t ts_utf8_escape(const char *s, size_t n, char *out);
+/*
+ * Code point cp as UTF-8 into out (4 bytes at most); a surrogate or a value
+ * past U+10FFFF as U+FFFD. Returns the length written. (Also compiled into
+ * the NVTX injection library: nothing here may need more than libc.)
+ */
+size_t ts_utf8_put(uint32_t cp, char *out);
 
 #endif

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "tracesmith.h"
+#include "encode/utf8.h"
 #include "nvtx/nvtx_abi.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -175,32 +176,6 @@ static struct tbuf *thread_buf(void)
 
 /* ---- messages: bounded copies, wide strings made UTF-8 ---------------------- */
 
-static size_t put_utf8(char *out, uint32_t c)
-{
-	if (c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
-		c = 0xfffd;
-	if (c < 0x80) {
-		out[0] = c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = 0xc0 | c >> 6;
-		out[1] = 0x80 | (c & 0x3f);
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = 0xe0 | c >> 12;
-		out[1] = 0x80 | ((c >> 6) & 0x3f);
-		out[2] = 0x80 | (c & 0x3f);
-		return 3;
-	}
-	out[0] = 0xf0 | c >> 18;
-	out[1] = 0x80 | ((c >> 12) & 0x3f);
-	out[2] = 0x80 | ((c >> 6) & 0x3f);
-	out[3] = 0x80 | (c & 0x3f);
-	return 4;
-}
-
 /* The message's bytes into out (TS_NVTX_MSG_MAX): its length; flags say cut or wide. */
 static uint16_t copy_msg(char *out, const char *a, const wchar_t *w, uint8_t *flags)
 {
@@ -220,7 +195,7 @@ static uint16_t copy_msg(char *out, const char *a, const wchar_t *w, uint8_t *fl
 		return 0;
 	*flags |= TS_NVTX_F_WIDE;
 	for (i = 0; w[i]; i++) {
-		size_t k = put_utf8(tmp, (uint32_t)w[i]);
+		size_t k = ts_utf8_put((uint32_t)w[i], tmp);
 
 		if (n + k > TS_NVTX_MSG_MAX) {
 			*flags |= TS_NVTX_F_CUT;
