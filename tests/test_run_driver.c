@@ -192,14 +192,7 @@ int main(void)
 		cmocka_unit_test(test_driver_layer),
 	};
 
-	if (geteuid() != 0) {
-		/* CI runs as root: there, a skip would hide a broken tracer */
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_driver: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_driver: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_driver"))
+		return getenv("CI") != NULL;
 	return cmocka_run_group_tests_name("driver", tests, tracer_setup, teardown);
 }

@@ -346,14 +346,8 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_flight: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_flight: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_flight"))
+		return getenv("CI") != NULL;
 	if (getenv("TS_TEST_FILTER")) /* run some: TS_TEST_FILTER='test_hang*' */
 		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
 	return cmocka_run_group_tests_name("flight", tests, tracer_setup, NULL);

@@ -889,14 +889,8 @@ int main(void)
 		cmocka_unit_test(test_gpu_time_options),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_gputime: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_gputime: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_gputime"))
+		return getenv("CI") != NULL;
 	fakecupti = getenv("TS_FAKECUPTI");
 	if (!fakecupti) {
 		fprintf(stderr, "set TS_FAKECUPTI (make bpf-test does)\n");

@@ -206,14 +206,8 @@ int main(void)
 		cmocka_unit_test(test_merge_recipes),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_merge: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_merge: not root, skipping\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_merge"))
+		return getenv("CI") != NULL;
 	if (getenv("TS_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
 	return cmocka_run_group_tests_name("merge", tests, setup, NULL);

@@ -326,14 +326,8 @@ int main(void)
 		cmocka_unit_test(test_metrics_bad_address),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_metrics: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_metrics: not root, skipping (run: sudo make bpf-test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_metrics"))
+		return getenv("CI") != NULL;
 	if (getenv("TS_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
 	return cmocka_run_group_tests_name("metrics", tests, tracer_setup, NULL);

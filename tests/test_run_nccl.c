@@ -493,14 +493,8 @@ int main(void)
 		cmocka_unit_test(test_nccl_real_library),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_nccl: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_nccl: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_nccl"))
+		return getenv("CI") != NULL;
 	fakenccl = getenv("TS_FAKENCCL");
 	ncclapp = getenv("TS_NCCLAPP");
 	fakecupti = getenv("TS_FAKECUPTI");

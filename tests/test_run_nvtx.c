@@ -317,14 +317,8 @@ int main(void)
 		cmocka_unit_test(test_nvtx_handoff_nop),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_nvtx: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_nvtx: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_nvtx"))
+		return getenv("CI") != NULL;
 	if (getenv("TS_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
 	return cmocka_run_group_tests_name("nvtx", tests, tracer_setup, NULL);

@@ -499,14 +499,8 @@ int main(void)
 		cmocka_unit_test(test_names_state_symlink),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_procs: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_procs: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_procs"))
+		return getenv("CI") != NULL;
 	if (getenv("TS_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
 	return cmocka_run_group_tests_name("procs", tests, tracer_setup, NULL);

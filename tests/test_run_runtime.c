@@ -452,14 +452,8 @@ int main(void)
 		cmocka_unit_test(test_runtime_real_library),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_runtime: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_runtime: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_runtime"))
+		return getenv("CI") != NULL;
 	fakecudart = getenv("TS_FAKECUDART");
 	rtapp = getenv("TS_RTAPP");
 	fakecupti = getenv("TS_FAKECUPTI");

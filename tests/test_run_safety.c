@@ -471,14 +471,8 @@ int main(void)
 		cmocka_unit_test(test_capabilities_only),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_safety: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_safety: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_safety"))
+		return getenv("CI") != NULL;
 	if (getenv("TS_TEST_FILTER")) /* run some: TS_TEST_FILTER='test_sig*' */
 		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
 	return cmocka_run_group_tests_name("safety", tests, tracer_setup, NULL);

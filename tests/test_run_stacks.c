@@ -468,14 +468,8 @@ int main(void)
 		cmocka_unit_test(test_stacks_versions),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_stacks: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_stacks: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_stacks"))
+		return getenv("CI") != NULL;
 	if (getenv("TS_PYTHON"))
 		python = getenv("TS_PYTHON");
 	if (access(python, X_OK)) {

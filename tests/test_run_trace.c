@@ -698,16 +698,8 @@ int main(void)
 		cmocka_unit_test(test_cmd_cluster),	cmocka_unit_test(test_cmd_getname),
 	};
 
-	if (geteuid() != 0) {
-		/* CI runs as root: there, a skip would hide a broken tracer */
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_trace: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr,
-			"test_run_trace: not root, skipping the BPF tests (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_trace"))
+		return getenv("CI") != NULL;
 	if (getenv("TS_TEST_FILTER")) /* run some: TS_TEST_FILTER='test_cmd*' */
 		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
 	return cmocka_run_group_tests_name("bpf", tests, tracer_setup, NULL);

@@ -154,14 +154,8 @@ int main(void)
 		cmocka_unit_test(test_failed_injection_said_once),
 	};
 
-	if (geteuid() != 0) {
-		if (getenv("CI")) {
-			fprintf(stderr, "test_run_trust: CI must run these as root\n");
-			return 1;
-		}
-		fprintf(stderr, "test_run_trust: not root, skipping (run: sudo make test)\n");
-		return 0;
-	}
+	if (!tracer_root("test_run_trust"))
+		return getenv("CI") != NULL;
 	fakecupti = getenv("TS_FAKECUPTI");
 	planted = getenv("TS_PLANTED");
 	if (!fakecupti || !planted) {

@@ -314,3 +314,14 @@ char *find_partial(const char *prefix)
 		closedir(d);
 	return hits == 1 ? found : NULL;
 }
+
+bool tracer_root(const char *suite)
+{
+	if (geteuid() == 0)
+		return true;
+	if (getenv("CI"))
+		fprintf(stderr, "%s: CI must run these as root\n", suite);
+	else
+		fprintf(stderr, "%s: not root, skipping (run: sudo make bpf-test)\n", suite);
+	return false;
+}

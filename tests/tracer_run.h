@@ -50,5 +50,11 @@ int check_json(const char *path, bool cut, const char *extra);
 char *find_partial(const char *prefix);
 
 int tracer_setup(void **state);
+/*
+ * Whether these run as root (the BPF tests need it); if not, says so for
+ * suite: a skip, or under CI (which runs as root: a skip there would hide a
+ * broken tracer) a failure, main's status being getenv("CI") != NULL.
+ */
+bool tracer_root(const char *suite);
 
 #endif
