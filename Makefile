@@ -22,7 +22,7 @@ CFLAGS   ?= -O2 -g
 TS_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
              -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"'
 ALL_CFLAGS = $(TS_CFLAGS) $(CFLAGS)
-LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm -lmicrohttpd
+LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm -lmicrohttpd -lncursesw -ltinfo
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
               -Wall -Wno-unused-function
 
@@ -43,7 +43,7 @@ TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c elfsyms.c pyfind
 	     $(addprefix run/,child.c outname.c \
 		metrics_http.c flight.c libwatch.c sites.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
-	     $(addprefix cmd/,trace.c trace_opts.c replay.c stats.c query.c merge.c) main.c
+	     $(addprefix cmd/,trace.c trace_opts.c top.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
 TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti/cupti_blob.o \
 	     $(OUT)/nvtx/nvtx_blob.o $(OUT)/sql/reports_blob.o
