@@ -70,7 +70,7 @@ UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
 	      test_run_trust test_run_metrics test_run_flight test_run_budget \
-	      test_run_nvtx test_run_nccl test_run_stacks)
+	      test_run_nvtx test_run_nccl test_run_stacks test_run_top)
 
 .PHONY: all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize
 all: $(BIN) tracesmith-bpf $(CUPTI_LIB) $(NVTX_LIB)
@@ -144,7 +144,8 @@ $(BIN): $(TOOL_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
-# One file to copy to a GPU node: libbpf, libelf, zlib and libstdc++ linked in.
+# One file to copy to a GPU node: libbpf, libelf, zlib, ncurses (top: Debian's libncursesw.a and
+# libtinfo.a; it reads the node's terminfo, /usr/share/terminfo, at run time) linked in.
 # Without --metrics' HTTP server: libmicrohttpd.a needs gnutls, and gnutls needs
 # p11-kit, which Debian ships no static library of (--metrics says so there).
 STATIC_OBJS := $(filter-out $(OUT)/run/metrics_http.o,$(TOOL_OBJS)) $(OUT)/run/metrics_http_none.o

@@ -465,16 +465,17 @@ static bool keys(struct top *t, bool *redraw)
 static bool top_tick(void *ctx, uint64_t now, bool gone)
 {
 	struct top *t = ctx;
-	bool redraw = gone != t->gone;
+	bool redraw = false;
 
-	t->gone = gone;
 	if (keys(t, &redraw))
 		return true;
-	if (now >= t->next_draw) {
+	/* the target's end: its last counts now, not a second later */
+	if (now >= t->next_draw || gone != t->gone) {
 		take_view(t, now);
 		t->next_draw = now + REFRESH_NS;
 		redraw = true;
 	}
+	t->gone = gone;
 	if (redraw)
 		draw(t);
 	return false;

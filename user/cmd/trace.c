@@ -184,6 +184,7 @@ static int run_loop(struct trace_run *r)
 	uint64_t deadline = r->o.duration > 0 ? from + (uint64_t)(r->o.duration * 1e9) : 0;
 	struct ring_buffer *rb = r->probes.rb;
 	uint64_t fill, size;
+	bool gone, was_gone = false;
 	int err;
 
 	while (!stop_signal) {
@@ -196,8 +197,13 @@ static int run_loop(struct trace_run *r)
 		if (err < 0 && err != -EINTR)
 			return r->live.err ? r->live.err : err;
 		/* top shows the totals of a target that has ended until it is told to quit */
-		if (target_gone(r) && !r->view)
+		gone = target_gone(r);
+		if (gone && !r->view)
 			break;
+		/* its last records came after the drain: in before the view's last look */
+		if (gone && !was_gone)
+			ring_buffer__consume(rb);
+		was_gone = gone;
 		now = ts_now_ns(CLOCK_MONOTONIC);
 		if (deadline && now >= deadline) {
 			r->timed_out = true;
@@ -205,7 +211,7 @@ static int run_loop(struct trace_run *r)
 		}
 		if (r->o.flight)
 			flight_tick(r, now);
-		if (r->view && r->view->tick(r->view->ctx, now, target_gone(r))) {
+		if (r->view && r->view->tick(r->view->ctx, now, gone)) {
 			r->quit = true;
 			break;
 		}
