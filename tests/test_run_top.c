@@ -24,6 +24,8 @@
 #include "fakenccl/nccl_workload.h"
 
 #define SCREEN_MAX 16384
+/* the end of tmux()'s arguments: a pointer, as a variadic list needs */
+#define END ((char *)NULL)
 
 /* The tmux server a test has going, ended by the teardown whatever happened. */
 static struct tmux_run {
@@ -72,7 +74,7 @@ static int tmux(char *out, size_t len, ...)
 
 static void screen(char *buf, size_t len)
 {
-	assert_int_equal(tmux(buf, len, "capture-pane", "-p", NULL), 0);
+	assert_int_equal(tmux(buf, len, "capture-pane", "-p", END), 0);
 }
 
 /* Read the screen until needle is on it (the run's own pace, bounded for a failure only). */
@@ -133,9 +135,9 @@ static void top_start(int cols, int lines, const char *args)
 	snprintf(c, sizeof(c), "%d", cols);
 	snprintf(l, sizeof(l), "%d", lines);
 	assert_int_equal(tmux(NULL, 0, "new-session", "-d", "-x", c, "-y", l, "env", "TERM=xterm",
-			      "sh", "-c", cmd, NULL),
+			      "sh", "-c", cmd, END),
 			 0);
-	assert_int_equal(tmux(pid, sizeof(pid), "display-message", "-p", "#{pid}", NULL), 0);
+	assert_int_equal(tmux(pid, sizeof(pid), "display-message", "-p", "#{pid}", END), 0);
 	the_run.server = atoi(pid);
 	assert_true(the_run.server > 0);
 }
@@ -158,7 +160,7 @@ static void expect_exit(int status, const char *said)
 	assert_non_null(strstr(buf, " icanon"));
 	assert_non_null(strstr(buf, " echo "));
 	assert_int_equal(tmux(flags, sizeof(flags), "display-message", "-p",
-			      "#{alternate_on} #{cursor_flag}", NULL),
+			      "#{alternate_on} #{cursor_flag}", END),
 			 0);
 	assert_string_equal(flags, "0 1\n");
 	/* what the tracer said while the screen was up, said after it */
@@ -206,7 +208,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	if (the_run.server > 0) {
-		tmux(NULL, 0, "kill-server", NULL);
+		tmux(NULL, 0, "kill-server", END);
 		kill(the_run.server, SIGKILL);
 		the_run.server = 0;
 	}
@@ -237,7 +239,7 @@ static void test_top_totals_and_quit(void **state)
 	/* the screen fits 80 columns */
 	for (char *l = strtok(scr, "\n"); l; l = strtok(NULL, "\n"))
 		assert_true(strlen(l) <= 80);
-	assert_int_equal(tmux(NULL, 0, "send-keys", "q", NULL), 0);
+	assert_int_equal(tmux(NULL, 0, "send-keys", "q", END), 0);
 	expect_exit(0, "events traced (top, no file)");
 }
 
@@ -251,10 +253,10 @@ static void test_top_too_small(void **state)
 		 path_in("go"));
 	top_start(60, 20, args);
 	wait_screen("terminal too small: top needs 80x24, this one is 60x20", scr, sizeof(scr));
-	assert_int_equal(tmux(NULL, 0, "resize-window", "-x", "80", "-y", "24", NULL), 0);
+	assert_int_equal(tmux(NULL, 0, "resize-window", "-x", "80", "-y", "24", END), 0);
 	wait_screen("KERNEL", scr, sizeof(scr));
 	assert_null(strstr(scr, "too small"));
-	assert_int_equal(tmux(NULL, 0, "send-keys", "q", NULL), 0);
+	assert_int_equal(tmux(NULL, 0, "send-keys", "q", END), 0);
 	expect_exit(0, "q pressed in top; stopped");
 }
 
@@ -269,7 +271,7 @@ static void test_top_sigterm(void **state)
 		 path_in("go"));
 	top_start(80, 24, args);
 	wait_screen(RT_VEC_ADD_DEMANGLED, scr, sizeof(scr));
-	assert_int_equal(tmux(pane, sizeof(pane), "display-message", "-p", "#{pane_pid}", NULL), 0);
+	assert_int_equal(tmux(pane, sizeof(pane), "display-message", "-p", "#{pane_pid}", END), 0);
 	sh = atoi(pane);
 	tracer = child_of(sh);
 	assert_true(tracer > 0);
@@ -295,7 +297,7 @@ static void test_top_nccl_ranks(void **state)
 	assert_int_equal(launches, NW_KERNELS);
 	proc_row(scr, "ncclapp", "1/2", &launches, &errors);
 	assert_int_equal(launches, NW_KERNELS);
-	assert_int_equal(tmux(NULL, 0, "send-keys", "q", NULL), 0);
+	assert_int_equal(tmux(NULL, 0, "send-keys", "q", END), 0);
 	expect_exit(0, "events traced (top, no file)");
 }
 
@@ -331,5 +333,5 @@ int main(void)
 	}
 	if (getenv("TS_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
-	return cmocka_run_group_tests_name("top", tests, tracer_setup, NULL);
+	return cmocka_run_group_tests_name("top", tests, tracer_setup, END);
 }

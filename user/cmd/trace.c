@@ -511,7 +511,7 @@ static int finish(struct trace_run *r, bool failed)
 /* top: the view drawn over the run, once the probes are live */
 static int view_start(struct trace_run *r)
 {
-	char what[64];
+	char what[64] = "";
 
 	if (r->o.pid)
 		snprintf(what, sizeof(what), "pid %d", r->o.pid);
