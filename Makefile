@@ -39,7 +39,7 @@ CFLAGS   ?= -O2 -g
 TS_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
              -std=gnu11 -I$(OUT) -Ibpf -Iuser -DTS_VERSION='"$(VERSION)"' $(ARCH_CFLAGS)
 ALL_CFLAGS = $(TS_CFLAGS) $(CFLAGS)
-LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm -lmicrohttpd
+LDLIBS   := -lbpf -lelf -lz -liberty -lsqlite3 -lm -lmicrohttpd -lncursesw -ltinfo
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
               -Wall -Wno-unused-function
 
@@ -61,7 +61,7 @@ TOOL_SRCS := $(CORE_SRCS) $(addprefix probe/,libfind.c loader.c elfsyms.c pyfind
 	     $(addprefix run/,child.c \
 		metrics_http.c libwatch.c sites.c) \
 	     $(addprefix sql/,sqlquery.c guard.c tempcap.c reports.c) \
-	     $(addprefix cmd/,trace.c trace_opts.c replay.c stats.c query.c merge.c) main.c
+	     $(addprefix cmd/,trace.c trace_opts.c top.c replay.c stats.c query.c merge.c) main.c
 CORE_OBJS := $(addprefix $(OUT)/,$(CORE_SRCS:.c=.o))
 TOOL_OBJS := $(addprefix $(OUT)/,$(TOOL_SRCS:.c=.o)) $(OUT)/cupti/cupti_blob.o \
 	     $(OUT)/nvtx/nvtx_blob.o $(OUT)/sql/reports_blob.o
@@ -88,7 +88,7 @@ UNIT_TESTS := $(addprefix $(OUT)/,$(UNIT_NAMES))
 BPF_TESTS  := $(addprefix $(OUT)/,test_run_trace test_run_safety test_run_procs test_run_graphs \
 	      test_run_driver test_run_gputime test_run_merge test_run_probes test_run_untrusted \
 	      test_run_trust test_run_metrics test_run_flight test_run_budget \
-	      test_run_nvtx test_run_nccl test_run_stacks test_run_runtime)
+	      test_run_nvtx test_run_nccl test_run_stacks test_run_runtime test_run_top)
 
 .PHONY: test-build all static test unit bpf-test lint format bench clean demo fuzz fixtures sanitize \
 	test-arm64
@@ -171,7 +171,8 @@ $(BIN): $(TOOL_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(ARCH_LDFLAGS) $(LDLIBS)
 
-# One file to copy to a GPU node: libbpf, libelf, zlib and libstdc++ linked in.
+# One file to copy to a GPU node: libbpf, libelf, zlib, ncurses (top: Debian's libncursesw.a and
+# libtinfo.a; it reads the node's terminfo, /usr/share/terminfo, at run time) linked in.
 # Without --metrics' HTTP server: libmicrohttpd.a needs gnutls, and gnutls needs
 # p11-kit, which Debian ships no static library of (--metrics says so there).
 STATIC_OBJS := $(filter-out $(OUT)/run/metrics_http.o,$(TOOL_OBJS)) $(OUT)/run/metrics_http_none.o

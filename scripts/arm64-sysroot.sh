@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetch Debian's arm64 packages that the arm64 build and its qemu test need,
 # into build/arm64/ (cached): the static libraries the tracer links
-# (libbpf, libelf, zlib, zstd, SQLite, libiberty) unpacked into
+# (libbpf, libelf, zlib, zstd, SQLite, libiberty, ncurses) unpacked into
 # build/arm64/sysroot, and the kernel and busybox the qemu test boots.
 # apt runs with its own lists and cache under build/arm64/apt and the host's
 # sources: nothing is installed on the host, no foreign architecture is added.
@@ -16,10 +16,11 @@ debs=$out/debs
 stamp=$out/sysroot.stamp
 
 # the libraries' -dev packages and what their .a files are built from
-PKGS=(libbpf-dev libelf-dev zlib1g-dev libzstd-dev libsqlite3-dev libiberty-dev
+PKGS=(libbpf-dev libelf-dev zlib1g-dev libzstd-dev libsqlite3-dev libiberty-dev libncurses-dev
 	linux-image-6.1.0-*-arm64 busybox-static)
 
-[ -f "$stamp" ] && exit 0
+# the stamp names the packages: a list that grew fetches again
+[ -f "$stamp" ] && [ "$(cat "$stamp")" = "${PKGS[*]}" ] && exit 0
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$debs" "$sysroot"
 : >"$apt_dir/status"
 APT=(apt-get -qq -o APT::Architecture=arm64 -o APT::Architectures::=arm64
@@ -42,5 +43,5 @@ for d in "$debs"/*.deb; do
 	*) dpkg-deb -x "$d" "$sysroot" ;;
 	esac
 done
-touch "$stamp"
+echo "${PKGS[*]}" >"$stamp"
 echo "arm64-sysroot: $kernel and ${#PKGS[@]} packages in $out"

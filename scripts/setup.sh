@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(
 	make gcc clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
-	libiberty-dev libsqlite3-dev sqlite3 libmicrohttpd-dev
+	libiberty-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libncurses-dev ncurses-base tmux
 	libjson-c-dev libcmocka-dev protobuf-compiler pkg-config clang-format cppcheck
 	python3 python3-yaml bpftrace linux-perf time procps util-linux
 	python3-pandas python3-numpy python3-plotly python3-networkx python3-psutil

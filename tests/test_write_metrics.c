@@ -180,6 +180,79 @@ static void test_counts(void **state)
 	ts_writer_destroy(w);
 }
 
+/* An NCCL call of a communicator: comm_rank and comm_nranks, as nccl_track.c gives them. */
+static void nccl_call(struct ts_writer *w, uint32_t pid, int64_t rank, int64_t nranks)
+{
+	struct ts_slice s = { .pid = pid, .tid = pid, .dur = 5, .name = "ncclAllReduce" };
+
+	s.name_len = strlen(s.name);
+	s.api = s.name;
+	s.cat = "nccl";
+	ts_arg_i64(&s, "result", 0);
+	ts_arg_i64(&s, "comm_rank", rank);
+	ts_arg_i64(&s, "comm_nranks", nranks);
+	w->ops->slice(w, &s);
+}
+
+/* top's view: the same counts, the slowest synchronizations in order, ranks. */
+static void test_view(void **state)
+{
+	static const uint64_t durs[] = { 30, 10, 70, 50, 20, 60, 40, 5 };
+	struct ts_metrics_view *v = calloc(1, sizeof(*v));
+	struct ts_writer *w;
+	unsigned int i;
+
+	assert_non_null(v);
+	assert_int_equal(ts_metrics_writer_open(&w), 0);
+	w->ops->process(w, 7, "/bin/trainer --rank 1", TS_TRACK_HOST);
+	w->ops->process(w, 8, "/bin/other", TS_TRACK_HOST);
+	for (i = 0; i < sizeof(durs) / sizeof(durs[0]); i++)
+		host(w, 7 + i % 2, "cuStreamSynchronize", 0, TS_SK_SYNCHRONIZE, durs[i]);
+	host(w, 7, "cuLaunchKernel", 0, 0, 1);
+	host(w, 7, "cuLaunchKernel", 1, 0, 1);
+	/* the widest communicator names the rank, whatever the order */
+	nccl_call(w, 7, 0, 2);
+	nccl_call(w, 7, 3, 8);
+	nccl_call(w, 7, 1, 4);
+	kernel(w, "k1", 2, "host", 300);
+	kernel(w, "k2", 2, "gpu", 100);
+	kernel(w, "k2", 2, "host", 100);
+	ts_metrics_ring(w, 99, 3, 10, 100);
+	ts_metrics_view(w, v);
+
+	assert_int_equal(v->nprocs, 2);
+	assert_int_equal(v->procs[0].pid, 7);
+	assert_string_equal(v->procs[0].comm, "trainer");
+	assert_int_equal(v->procs[0].rank, 3);
+	assert_int_equal(v->procs[0].nranks, 8);
+	assert_int_equal(v->procs[0].calls, 4 + 2 + 3);
+	assert_int_equal(v->procs[0].launches, 1);
+	assert_int_equal(v->procs[0].errors, 1);
+	assert_int_equal(v->procs[0].sync_ns, 30 + 70 + 20 + 40);
+	assert_int_equal(v->procs[1].nranks, 0);
+	assert_int_equal(v->calls, 8 + 2 + 3);
+	assert_int_equal(v->errors, 1);
+	/* the TS_METRICS_SLOW longest, longest first */
+	assert_int_equal(v->nslow, TS_METRICS_SLOW);
+	for (i = 0; i < TS_METRICS_SLOW; i++) {
+		assert_int_equal(v->slowest[i].dur, 70 - 10 * i);
+		assert_string_equal(v->slowest[i].call, "cuStreamSynchronize");
+	}
+	assert_int_equal(v->slowest[0].pid, 7);
+	assert_int_equal(v->slowest[1].pid, 8);
+	assert_int_equal(v->nkernels, 2);
+	assert_string_equal(v->kernels[0].name, "k1");
+	assert_int_equal(v->kernels[0].n, 1);
+	assert_false(v->kernels[0].gpu);
+	assert_int_equal(v->kernels[1].n, 2);
+	assert_int_equal(v->kernels[1].ns, 200);
+	assert_true(v->kernels[1].gpu);
+	assert_int_equal(v->records, 99);
+	assert_int_equal(v->drops, 3);
+	ts_writer_destroy(w);
+	free(v);
+}
+
 /* More kernels than rows: the first ones named, the rest in "other", exactly. */
 static void test_kernel_bound(void **state)
 {
@@ -310,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_label_escape),  cmocka_unit_test(test_label_bound),
 		cmocka_unit_test(test_counts),	      cmocka_unit_test(test_kernel_bound),
 		cmocka_unit_test(test_process_bound), cmocka_unit_test(test_page_bound),
+		cmocka_unit_test(test_view),
 	};
 
 	return cmocka_run_group_tests_name("write_metrics", tests, NULL, NULL);

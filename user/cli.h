@@ -8,5 +8,6 @@ int cmd_replay(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif

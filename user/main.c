@@ -20,6 +20,7 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "trace", cmd_trace, "trace a command, a process or the system (the default)" },
+	{ "top", cmd_top, "a live view: calls, launches, kernels, per process, every second" },
 	{ "replay", cmd_replay, "turn a .tsbpf capture into a trace" },
 	{ "stats", cmd_stats, "summary tables of a .tsbpf capture (--report: nsys's reports)" },
 	{ "query", cmd_query, "SQL over a .sqlite export or a .tsbpf capture" },

@@ -15,6 +15,7 @@
 #include "run/child.h"
 #include "cli.h"
 #include "cmd/trace_opts.h"
+#include "cmd/trace_run.h"
 #include "correlate/correlate.h"
 #include "record/decode.h"
 #include "probe/hooks.h"
@@ -106,6 +107,9 @@ struct trace_run {
 	char out_names[TS_MAX_OUTPUTS][TS_PATH_MAX]; /* -o with %h, %p, %t expanded */
 	uint64_t start_mono;			     /* --start-at, CLOCK_MONOTONIC; 0: now */
 	uint64_t t0;				     /* when the tracer started, CLOCK_MONOTONIC */
+	const struct ts_trace_view *view;	     /* `top`: NULL for `trace` */
+	bool view_on;				     /* drawn: to be ended */
+	bool quit;				     /* the view ended the run (q) */
 	bool started;		/* the probes are live: the outputs hold a trace */
 	sig_atomic_t snap_seen; /* SIGUSR2s taken */
 	bool timed_out;
@@ -180,6 +184,7 @@ static int run_loop(struct trace_run *r)
 	uint64_t deadline = r->o.duration > 0 ? from + (uint64_t)(r->o.duration * 1e9) : 0;
 	struct ring_buffer *rb = r->probes.rb;
 	uint64_t fill, size;
+	bool gone, was_gone = false;
 	int err;
 
 	while (!stop_signal) {
@@ -191,8 +196,14 @@ static int run_loop(struct trace_run *r)
 		metrics_ring(r, fill);
 		if (err < 0 && err != -EINTR)
 			return r->live.err ? r->live.err : err;
-		if (target_gone(r))
+		/* top shows the totals of a target that has ended until it is told to quit */
+		gone = target_gone(r);
+		if (gone && !r->view)
 			break;
+		/* its last records came after the drain: in before the view's last look */
+		if (gone && !was_gone)
+			ring_buffer__consume(rb);
+		was_gone = gone;
 		now = ts_now_ns(CLOCK_MONOTONIC);
 		if (deadline && now >= deadline) {
 			r->timed_out = true;
@@ -200,6 +211,10 @@ static int run_loop(struct trace_run *r)
 		}
 		if (r->o.flight)
 			flight_tick(r, now);
+		if (r->view && r->view->tick(r->view->ctx, now, gone)) {
+			r->quit = true;
+			break;
+		}
 		/* a kill -9 or a power cut loses at most this much of every output */
 		if (now >= next_sync) {
 			ts_outputs_sync(&r->outs);
@@ -289,7 +304,9 @@ static void report(const struct trace_run *r, uint64_t drops)
 	int n;
 
 	n = snprintf(line, sizeof(line), "%llu events %s", (unsigned long long)r->live.records,
-		     r->o.nout ? "written to" : "traced (--metrics only, no file)");
+		     r->o.nout	    ? "written to"
+		     : r->o.metrics ? "traced (--metrics only, no file)"
+				    : "traced (top, no file)");
 	for (i = 0; i < r->o.nout && n < (int)sizeof(line); i++)
 		n += snprintf(line + n, sizeof(line) - n, " %s", r->o.out[i]);
 	if (drops && n < (int)sizeof(line))
@@ -308,9 +325,9 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	if (err)
 		return err;
 	/* the port first: one in use stops the run before any file or probe */
-	if (r->o.metrics) {
+	if (r->o.metrics || r->view) {
 		err = ts_metrics_writer_open(&r->metrics_own);
-		if (!err)
+		if (!err && r->o.metrics)
 			err = ts_metrics_http_start(r->o.metrics, r->metrics_own, &r->http);
 		if (err)
 			return err;
@@ -401,7 +418,7 @@ static int setup(struct trace_run *r, int argc, char **argv)
 	if (err)
 		return err;
 	if (r->o.cmd) {
-		err = ts_child_spawn(&r->child, r->o.cmd);
+		err = ts_child_spawn(&r->child, r->o.cmd, r->view != NULL);
 		if (err) {
 			warn("cannot start %s: %s\n", r->o.cmd[0], strerror(-err));
 			return err;
@@ -450,6 +467,8 @@ static int go(struct trace_run *r)
 	if (r->start_mono)
 		warn("attached; recording from --start-at on (%.1f s from now)\n",
 		     (r->start_mono - ts_now_ns(CLOCK_MONOTONIC)) / 1e9);
+	if (r->view)
+		return 0;
 	if (r->o.pid)
 		warn("tracing pid %d; Ctrl-C to stop\n", r->o.pid);
 	else
@@ -491,7 +510,29 @@ static int finish(struct trace_run *r, bool failed)
 	return ret;
 }
 
-int cmd_trace(int argc, char **argv)
+/* top: the view drawn over the run, once the probes are live */
+static int view_start(struct trace_run *r)
+{
+	char what[64] = "";
+
+	if (r->o.pid)
+		snprintf(what, sizeof(what), "pid %d", r->o.pid);
+	else if (r->o.all)
+		snprintf(what, sizeof(what), "all processes");
+	if (r->view->start(r->view->ctx, r->metrics, r->o.cmd ? r->cmdline : what))
+		return -EIO;
+	r->view_on = true;
+	return 0;
+}
+
+static void view_end(struct trace_run *r)
+{
+	if (r->view_on)
+		r->view->end(r->view->ctx);
+	r->view_on = false;
+}
+
+int ts_trace_run(int argc, char **argv, const struct ts_trace_view *view)
 {
 	struct trace_run *r = calloc(1, sizeof(*r));
 	int err, ret = 1;
@@ -501,12 +542,15 @@ int cmd_trace(int argc, char **argv)
 		return 1;
 	}
 	r->t0 = ts_now_ns(CLOCK_MONOTONIC);
+	r->view = view;
 	catch_signals();
-	err = ts_trace_parse_opts(argc, argv, &r->o);
+	err = view ? ts_top_parse_opts(argc, argv, &r->o) : ts_trace_parse_opts(argc, argv, &r->o);
 	if (err) {
 		ret = err > 0 ? 0 : 1;
 		goto cleanup;
 	}
+	if (view && view->check(view->ctx))
+		goto cleanup;
 	join_cmdline(argc, argv, r->cmdline, sizeof(r->cmdline));
 	if (expand_outputs(r))
 		goto cleanup;
@@ -519,6 +563,8 @@ int cmd_trace(int argc, char **argv)
 		goto cleanup;
 	if (setup(r, argc, argv))
 		goto cleanup;
+	if (view && view_start(r))
+		goto cleanup;
 	err = go(r);
 	if (err) {
 		/* nothing ran: every path stays as it was; 127/126 as a shell says */
@@ -527,6 +573,7 @@ int cmd_trace(int argc, char **argv)
 	}
 	r->started = true;
 	err = run_loop(r);
+	view_end(r);
 	if (err)
 		warn("stopped early: %s (the trace is kept, as far as it got)\n", strerror(-err));
 	/* --gpu-time: CUPTI off in a process that outlives the trace, its last records in */
@@ -538,6 +585,8 @@ int cmd_trace(int argc, char **argv)
 		ts_child_stop(&r->child, r->o.kill, "-d reached");
 	else if (stop_signal)
 		ts_child_stop(&r->child, TS_KILL_TERM, stop_reason());
+	else if (r->quit)
+		ts_child_stop(&r->child, TS_KILL_TERM, "q pressed in top");
 	ret = finish(r, err != 0);
 	if (!ret && err)
 		ret = 1;
@@ -547,6 +596,7 @@ int cmd_trace(int argc, char **argv)
 	if (!ret && r->gpu.failed)
 		ret = 1;
 cleanup:
+	view_end(r);
 	ts_metrics_http_stop(r->http);
 	ts_writer_destroy(r->metrics_own);
 	if (!r->started) {
@@ -563,4 +613,9 @@ cleanup:
 	free(r->offsets);
 	free(r);
 	return ret;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	return ts_trace_run(argc, argv, NULL);
 }

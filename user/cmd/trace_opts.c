@@ -86,6 +86,23 @@ static void usage(void)
 	       MAX_DURATION_S, TS_FLIGHT_DEFAULT_MB);
 }
 
+static void top_usage(void)
+{
+	printf("Usage: tracesmith-bpf top [OPTIONS] -- COMMAND [ARGS...]\n"
+	       "       tracesmith-bpf top [OPTIONS] -p PID\n"
+	       "       tracesmith-bpf top [OPTIONS] -a\n"
+	       "\n"
+	       "A live view of what is traced, redrawn every second: per process (with its\n"
+	       "NCCL rank) and per kernel, calls and launches per second, time shares, the\n"
+	       "slowest synchronizations, errors and drops. Needs a terminal of 80x24 or more.\n"
+	       "Keys: c calls/s, l launches/s, t totals, g time, e errors, n name (sort);\n"
+	       "q quit. A command's output to the terminal goes to /dev/null while it runs.\n"
+	       "\n"
+	       "Takes `trace`'s options (see `tracesmith-bpf trace --help`) except those\n"
+	       "that write files: -o, --stats, --flight-recorder. The exit status is the\n"
+	       "command's; 0 after q.\n");
+}
+
 static int parse_kill(const char *s, enum ts_kill *k)
 {
 	if (!strcmp(s, "term"))
@@ -225,7 +242,7 @@ static int check_flight(struct trace_opts *o)
 	return check_gpu_time(o);
 }
 
-int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o)
+static int parse_opts(int argc, char **argv, struct trace_opts *o, bool top)
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
@@ -259,6 +276,7 @@ int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->top = top;
 	o->rb_mb = 16;
 	o->fl.mb = TS_FLIGHT_DEFAULT_MB;
 	o->fl.interval_ns = 10 * 1000000000ull;
@@ -341,17 +359,24 @@ int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o)
 			ts_verbose++;
 			break;
 		case 'h':
-			usage();
+			if (top)
+				top_usage();
+			else
+				usage();
 			return 1;
 		default:
-			ts_usage_error("trace", argv);
+			ts_usage_error(top ? "top" : "trace", argv);
 			return -EINVAL;
 		}
 	}
 	if (optind < argc)
 		o->cmd = &argv[optind];
+	if (top && (o->nout || stats || o->flight || o->fl_opts)) {
+		warn("top: -o, --stats and --flight-recorder write files: they go with `trace`\n");
+		return -EINVAL;
+	}
 	/* --metrics alone writes no file */
-	if (!o->nout && (!o->metrics || o->flight))
+	if (!o->nout && !top && (!o->metrics || o->flight))
 		o->out[o->nout++] = "trace.json";
 	if (o->fl_opts && !o->flight) {
 		warn("--flight-recorder-mb, --snapshot-on, --snapshot-interval and --snapshot-max "
@@ -386,4 +411,14 @@ int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o)
 		return -EINVAL;
 	}
 	return o->flight ? check_flight(o) : check_gpu_time(o);
+}
+
+int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o)
+{
+	return parse_opts(argc, argv, o, false);
+}
+
+int ts_top_parse_opts(int argc, char **argv, struct trace_opts *o)
+{
+	return parse_opts(argc, argv, o, true);
 }

@@ -32,6 +32,7 @@ struct trace_opts {
 	bool runtime_api;    /* --runtime-api: hook libcudart too (ts_libs' opt_in) */
 	enum ts_kill kill;
 	char **cmd;
+	bool top;     /* `top`: the live view, no files */
 	bool flight;  /* --flight-recorder: in memory, written on a trigger */
 	bool fl_opts; /* one of the options that go with it */
 	struct ts_flight_opts fl;
@@ -42,5 +43,7 @@ struct trace_opts {
  * with the reason said.
  */
 int ts_trace_parse_opts(int argc, char **argv, struct trace_opts *o);
+/* The same for `top`: what to trace and how, but no files (-o, --stats, --flight-recorder). */
+int ts_top_parse_opts(int argc, char **argv, struct trace_opts *o);
 
 #endif

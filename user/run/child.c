@@ -18,7 +18,28 @@ const int ts_stop_signals[] = { SIGHUP,	 SIGINT,  SIGQUIT, SIGTERM, SIGPIPE,
 				SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU, SIGXFSZ };
 const unsigned int ts_nstop_signals = sizeof(ts_stop_signals) / sizeof(ts_stop_signals[0]);
 
-static void child_main(int go, int ex, char **cmd)
+/*
+ * `top` draws on the terminal: what the command would read from it or write
+ * to it goes to /dev/null instead (a file or pipe it was given stays).
+ */
+static void off_tty(void)
+{
+	int fd, i;
+
+	for (i = 0; i <= 2; i++) {
+		if (!isatty(i))
+			continue;
+		fd = open("/dev/null", i ? O_WRONLY : O_RDONLY);
+		if (fd < 0)
+			_exit(127);
+		if (fd != i) {
+			dup2(fd, i);
+			close(fd);
+		}
+	}
+}
+
+static void child_main(int go, int ex, char **cmd, bool quiet)
 {
 	unsigned int i;
 	int err;
@@ -29,6 +50,8 @@ static void child_main(int go, int ex, char **cmd)
 		signal(ts_stop_signals[i], SIG_DFL);
 	if (read(go, &c, 1) != 1)
 		_exit(127); /* the tracer gave up */
+	if (quiet)
+		off_tty();
 	execvp(cmd[0], cmd);
 	err = errno;
 	if (write(ex, &err, sizeof(err)) != sizeof(err))
@@ -36,7 +59,7 @@ static void child_main(int go, int ex, char **cmd)
 	_exit(127);
 }
 
-int ts_child_spawn(struct ts_child *c, char **cmd)
+int ts_child_spawn(struct ts_child *c, char **cmd, bool off_terminal)
 {
 	int go[2], ex[2];
 
@@ -52,7 +75,7 @@ int ts_child_spawn(struct ts_child *c, char **cmd)
 	}
 	c->pid = fork();
 	if (c->pid == 0)
-		child_main(go[0], ex[1], cmd);
+		child_main(go[0], ex[1], cmd, off_terminal);
 	close(go[0]);
 	close(ex[1]);
 	c->go_fd = go[1];

@@ -27,8 +27,11 @@ struct ts_child {
 	const char *name; /* argv[0], for messages */
 };
 
-/* Fork cmd, held before exec; 0 or -errno. */
-int ts_child_spawn(struct ts_child *c, char **cmd);
+/*
+ * Fork cmd, held before exec; 0 or -errno. off_terminal: its standard input
+ * and outputs that are the terminal become /dev/null (`top` draws there).
+ */
+int ts_child_spawn(struct ts_child *c, char **cmd, bool off_terminal);
 /*
  * Let it exec; 0 once it runs the command, or -errno when it could not
  * (said on stderr; the child has exited 127 and is reaped).

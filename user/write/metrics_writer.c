@@ -29,6 +29,7 @@ struct m_proc {
 	bool used, exited;
 	uint64_t exit_seq; /* exited ones make room in this order */
 	char comm[3 * COMM_LEN + 4];
+	int64_t rank, nranks; /* NCCL: its rank in its widest communicator (nranks 0: none) */
 	uint64_t calls, launches, errors, sync_ns;
 };
 
@@ -70,6 +71,9 @@ struct metrics_writer {
 	struct m_dir dirs[NDIRS];
 	unsigned int ndirs;
 	uint64_t gpu_ns[T_N], gpu_ops[T_N];
+	struct ts_metrics_sync_row slow[TS_METRICS_SLOW]; /* longest first */
+	unsigned int nslow;
+	uint64_t calls, errors;
 	uint64_t records, drops, ring_fill, ring_size;
 };
 
@@ -192,6 +196,35 @@ static void copy_add(struct metrics_writer *mw, const struct ts_arg *dir, uint64
 	mw->dirs[i].bytes += bytes;
 }
 
+/* Keep the TS_METRICS_SLOW longest synchronize calls, longest first. */
+static void slow_add(struct metrics_writer *mw, const struct ts_slice *s)
+{
+	const char *name = s->api ? s->api : s->name;
+	size_t len = s->api ? strlen(s->api) : s->name_len;
+	unsigned int i;
+
+	if (mw->nslow == TS_METRICS_SLOW && mw->slow[TS_METRICS_SLOW - 1].dur >= s->dur)
+		return;
+	i = mw->nslow < TS_METRICS_SLOW ? mw->nslow++ : TS_METRICS_SLOW - 1;
+	for (; i > 0 && mw->slow[i - 1].dur < s->dur; i--)
+		mw->slow[i] = mw->slow[i - 1];
+	mw->slow[i].pid = s->pid;
+	mw->slow[i].dur = s->dur;
+	ts_prom_label(name, len < 40 ? len : 40, mw->slow[i].call);
+}
+
+/* NCCL calls say their communicator: the widest one names the process's rank. */
+static void rank_note(struct m_proc *p, const struct ts_slice *s)
+{
+	const struct ts_arg *rank = ts_slice_arg(s, "comm_rank");
+	const struct ts_arg *nranks = ts_slice_arg(s, "comm_nranks");
+
+	if (!rank || !nranks || nranks->i <= p->nranks)
+		return;
+	p->rank = rank->i;
+	p->nranks = nranks->i;
+}
+
 /* ---- the writer: count what the correlator reports ------------------- */
 
 static bool arg_is(const struct ts_arg *a, const char *s)
@@ -230,18 +263,23 @@ static void host_slice(struct metrics_writer *mw, const struct ts_slice *s)
 	struct m_func *f =
 		s->api ? func_get(mw, s->api, strlen(s->api)) : func_get(mw, s->name, s->name_len);
 
+	mw->calls++;
 	p->calls++;
 	f->calls++;
+	rank_note(p, s);
 	f->ns += s->dur;
 	if (r) {
+		mw->errors++;
 		p->errors++;
 		f->errors++;
 		code_add(mw, (int)r);
 	} else if (!strcmp(s->cat, ts_cat_name(TS_CAT_LAUNCH))) {
 		p->launches++;
 	}
-	if (s->kind & TS_SK_SYNCHRONIZE)
+	if (s->kind & TS_SK_SYNCHRONIZE) {
 		p->sync_ns += s->dur;
+		slow_add(mw, s);
+	}
 }
 
 static void mw_slice(struct ts_writer *w, const struct ts_slice *s)
@@ -584,4 +622,57 @@ int ts_metrics_render(struct ts_writer *w, char **page, size_t *len)
 	*page = pg.buf;
 	*len = pg.len;
 	return 0;
+}
+
+/* ---- top's view ------------------------------------------------------- */
+
+static void view_proc(const struct m_proc *p, bool other, struct ts_metrics_proc_row *r)
+{
+	*r = (struct ts_metrics_proc_row){ .pid = p->pid,
+					   .other = other,
+					   .exited = p->exited,
+					   .rank = p->rank,
+					   .nranks = p->nranks,
+					   .calls = p->calls,
+					   .launches = p->launches,
+					   .errors = p->errors,
+					   .sync_ns = p->sync_ns };
+	snprintf(r->comm, sizeof(r->comm), "%s", p->comm);
+}
+
+static void view_kernel(const struct m_kernel *k, bool other, struct ts_metrics_kernel_row *r)
+{
+	r->other = other;
+	r->gpu = k->n[T_GPU] > 0;
+	r->n = k->n[T_HOST] + k->n[T_GPU];
+	r->ns = k->ns[T_HOST] + k->ns[T_GPU];
+	memcpy(r->name, k->label, sizeof(r->name));
+}
+
+void ts_metrics_view(struct ts_writer *w, struct ts_metrics_view *v)
+{
+	struct metrics_writer *mw = MW(w);
+	const struct m_proc *p;
+	unsigned int i;
+
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_lock(&mw->lock);
+	for (i = 0; i <= TS_METRICS_PROCS; i++) {
+		p = proc_row(mw, i);
+		if (p)
+			view_proc(p, i == TS_METRICS_PROCS, &v->procs[v->nprocs++]);
+	}
+	for (i = 0; i < mw->nkernels; i++)
+		view_kernel(&mw->kernels[i], false, &v->kernels[v->nkernels++]);
+	if (mw->other_kernel.n[T_HOST] || mw->other_kernel.n[T_GPU])
+		view_kernel(&mw->other_kernel, true, &v->kernels[v->nkernels++]);
+	memcpy(v->slowest, mw->slow, sizeof(v->slowest));
+	v->nslow = mw->nslow;
+	v->calls = mw->calls;
+	v->errors = mw->errors;
+	v->records = mw->records;
+	v->drops = mw->drops;
+	v->ring_fill = mw->ring_fill;
+	v->ring_size = mw->ring_size;
+	pthread_mutex_unlock(&mw->lock);
 }
