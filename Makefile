@@ -353,7 +353,7 @@ $(OUT)/nvtxstorm: bench/nvtxstorm.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -Wall -I$(NVTX3_INC) $< -o $@ -ldl
 
-bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(FAKECUDART) $(RTAPP) $(OUT)/floor $(OUT)/gen_capture $(NVTX_LIB) $(NVTXSTORM)
+bench: $(BIN) $(FAKECUDA) $(FAKEAPP) $(FAKECUDART) $(RTAPP) $(FAKENCCL) $(NCCLAPP) $(OUT)/floor $(OUT)/gen_capture $(NVTX_LIB) $(NVTXSTORM)
 	scripts/bench.sh
 
 unit: $(UNIT_TESTS)

@@ -15,6 +15,13 @@ trap 'rm -rf "$tmp" "${shm:-}"' EXIT
 stat3() { sort -n | awk '{a[NR]=$1} END {if (!NR) {print "- - -"; exit} m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f %.1f %.1f\n", m, a[1], a[NR]}'; }
 nsper() { grep -o 'ns_per_launch=[0-9.]*' | cut -d= -f2; }
 fmt() { read -r m lo hi; printf "%s [%s..%s]" "$m" "$lo" "$hi"; }
+# BPF ns per call of the $N-call program $2 traced with options $1, by the kernel's own count
+# (bpf_stats on: all ts_api_ programs' run time, read before the tracer unloads them)
+bpf_ns_per_call() {
+	$TS $1 --lib "$LIB" -o "$tmp/bs.tsbpf" -- sh -c "$2 >/dev/null; bpftool prog show" 2>/dev/null |
+		awk -v n="$N" '/ts_api_/ {for (i = 1; i <= NF; i++) {if ($i == "run_time_ns") t += $(i + 1)}}
+		END {printf "%.0f\n", t / n}'
+}
 
 echo "## 1. Probe overhead per traced call (cuLaunchKernel, $N calls, $RUNS runs)"
 : >"$tmp/a"; : >"$tmp/b"; : >"$tmp/c"; : >"$tmp/d"; drops=0
@@ -249,9 +256,7 @@ sysctl -qw kernel.bpf_stats_enabled=1
 for _ in $(seq "$RUNS"); do
 	for o in b c; do
 		opt=; [ $o = c ] && opt=--runtime-api
-		$TS $opt --lib "$LIB" -o "$tmp/r.tsbpf" -- sh -c "$RTAPP >/dev/null; bpftool prog show" \
-			2>/dev/null | awk -v n="$N" '/ts_api_/ {for (i = 1; i <= NF; i++) {if ($i == "run_time_ns") t += $(i + 1)}}
-			END {printf "%.0f\n", t / n}' >>"$tmp/rs$o"
+		bpf_ns_per_call "$opt" "$RTAPP" >>"$tmp/rs$o"
 	done
 done
 sysctl -qw kernel.bpf_stats_enabled="$old_stats"
@@ -280,3 +285,25 @@ if [ -x build/nvtxstorm ]; then
 	echo "| ours, not traced | $(wall "$tmp/n1") | $(cpu "$tmp/n1") |"
 	echo "| ours, traced (--) | $(wall "$tmp/n2") | $(cpu "$tmp/n2") |"
 fi
+
+echo
+echo "## 9. NCCL: ncclAllReduce through the stand-in libnccl ($N calls, $RUNS runs)"
+# each call is NCCL's probe pair around the driver's cuLaunchKernel pair (the stand-in launches
+# one kernel per collective, as NCCL does); the BPF figure is both pairs' work
+NCCLAPP="build/fakenccl/ncclapp --cuda $LIB --nccl build/fakenccl/libnccl.so.2 storm $N"
+: >"$tmp/ca"; : >"$tmp/cb"; : >"$tmp/cs"
+for _ in $(seq "$RUNS"); do
+	$NCCLAPP | nsper >>"$tmp/ca"
+	$TS --lib "$LIB" -o "$tmp/c.tsbpf" -- $NCCLAPP 2>/dev/null | nsper >>"$tmp/cb"
+done
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+for _ in $(seq "$RUNS"); do
+	bpf_ns_per_call "" "$NCCLAPP" >>"$tmp/cs"
+done
+sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+echo "| case | ns per ncclAllReduce, median [min..max] |"
+echo "|---|---|"
+echo "| untraced | $(stat3 <"$tmp/ca" | fmt) |"
+echo "| traced (NCCL and the driver) | $(stat3 <"$tmp/cb" | fmt) |"
+echo "| BPF ns per ncclAllReduce (bpf_stats) | $(stat3 <"$tmp/cs" | fmt) |"

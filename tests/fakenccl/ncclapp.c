@@ -8,6 +8,7 @@
  * an init that fails. With `--wait-file F` it says "nccl loaded" on stderr
  * once NCCL is mapped, then waits for F to exist before its first NCCL call
  * (a tracer attached with -p in between finds NCCL mapped already).
+ * `storm N` (make bench): one rank, N ncclAllReduce calls, timed.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -111,6 +112,38 @@ static int mode_ranks(void *cuda, int nranks)
 	return ret;
 }
 
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* One rank, n all-reduces of 1 KiB: what each costs, as the benchmark reads it */
+static int mode_storm(void *cuda, long n)
+{
+	static char buf[1024];
+	cudaStream_t s = cuda_setup(cuda);
+	ncclUniqueId id;
+	ncclComm_t comm;
+	double t0;
+	long i;
+
+	if (!s)
+		return 1;
+	CHECK(p_ncclGetUniqueId(&id));
+	CHECK(p_ncclCommInitRank(&comm, 1, id, 0));
+	/* the first one sets up the communicator's channels: not part of the figure */
+	CHECK(p_ncclAllReduce(buf, buf, 256, ncclFloat32, ncclSum, comm, s));
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		CHECK(p_ncclAllReduce(buf, buf, 256, ncclFloat32, ncclSum, comm, s));
+	printf("storm calls=%ld ns_per_launch=%.1f\n", n, (now_ns() - t0) / (n ? n : 1));
+	CHECK(p_ncclCommDestroy(comm));
+	return 0;
+}
+
 /* NVIDIA's library with no driver: the id is made, the init fails (its result is traced) */
 static int mode_real(void)
 {
@@ -149,8 +182,8 @@ int main(int argc, char **argv)
 			wait = argv[++i];
 	}
 	if (i >= argc || !nccl_path) {
-		fprintf(stderr,
-			"usage: ncclapp [--cuda LIBCUDA] [--wait-file F] --nccl LIBNCCL ranks N | real\n");
+		fprintf(stderr, "usage: ncclapp [--cuda LIBCUDA] [--wait-file F] --nccl LIBNCCL "
+				"ranks N | storm N | real\n");
 		return 2;
 	}
 	/* the driver first, global: the stand-in libnccl finds it by name */
@@ -164,6 +197,8 @@ int main(int argc, char **argv)
 		wait_file(wait);
 	if (!strcmp(argv[i], "ranks") && i + 1 < argc && cuda)
 		return mode_ranks(cuda, atoi(argv[i + 1]));
+	if (!strcmp(argv[i], "storm") && i + 1 < argc && cuda)
+		return mode_storm(cuda, atol(argv[i + 1]));
 	if (!strcmp(argv[i], "real"))
 		return mode_real();
 	return 2;
