@@ -386,7 +386,4 @@ void ts_rt_learn(struct ts_corr *c, const struct ts_call *call);
 uint64_t ts_rt_submit_corr(struct ts_corr *c, struct ts_thr *t, const struct ts_rec_api *r,
 			   bool *callers);
 
-/* A malloc'd demangled copy of the len bytes of a kernel name at s (dispatch.c). */
-char *ts_dup_name(const char *s, size_t len);
-
 #endif

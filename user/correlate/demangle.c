@@ -54,3 +54,14 @@ char *ts_demangle(const char *name)
 	free(o);
 	return d;
 }
+
+char *ts_dup_name(const char *s, size_t len)
+{
+	char *raw = strndup(s, len), *d;
+
+	if (!raw)
+		return NULL;
+	d = ts_demangle(raw);
+	free(raw);
+	return d;
+}

@@ -18,5 +18,7 @@
  * Time and memory are bounded by the bound: nothing larger is ever built.
  */
 char *ts_demangle(const char *name);
+/* A malloc'd demangled copy of the len bytes of a kernel name at s (not 0-terminated). */
+char *ts_dup_name(const char *s, size_t len);
 
 #endif

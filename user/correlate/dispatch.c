@@ -60,18 +60,6 @@ static void track_context(struct ts_corr *c, const struct ts_call *call)
 	}
 }
 
-/* A malloc'd demangled copy of the len bytes of a kernel name at s. */
-char *ts_dup_name(const char *s, size_t len)
-{
-	char *raw = strndup(s, len), *d;
-
-	if (!raw)
-		return NULL;
-	d = ts_demangle(raw);
-	free(raw);
-	return d;
-}
-
 static void track_names(struct ts_corr *c, const struct ts_call *call)
 {
 	uint32_t pid = call->rec->hdr.pid;

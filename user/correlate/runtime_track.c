@@ -8,6 +8,7 @@
  */
 #include <string.h>
 #include "correlate/corr_int.h"
+#include "correlate/demangle.h"
 
 /* A registered kernel: its host stub names it from now on (bounded with the kernel names). */
 void ts_rt_learn(struct ts_corr *c, const struct ts_call *call)
