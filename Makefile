@@ -268,7 +268,11 @@ $(OUT)/test_run_gputime: tests/fakecupti/fake_prof.h
 $(OUT)/test_run_metrics: RUN_EXTRA := tests/prom_parse.c
 $(OUT)/test_run_metrics: tests/prom_parse.c tests/prom_parse.h
 $(OUT)/test_run_nvtx: RUN_LIBS := -lsqlite3
+$(OUT)/test_run_nvtx: RUN_EXTRA := tests/sql_int.c
+$(OUT)/test_run_nvtx: tests/sql_int.c tests/sql_int.h
 $(OUT)/test_run_runtime: RUN_LIBS := -lsqlite3 -lm
+$(OUT)/test_run_runtime: RUN_EXTRA := tests/sql_int.c
+$(OUT)/test_run_runtime: tests/sql_int.c tests/sql_int.h
 $(BPF_TESTS): $(OUT)/test_run_%: tests/test_run_%.c $(RUN_SRCS) $(RUN_HDRS) | $(OUT)
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(RUN_SRCS) $(RUN_EXTRA) -o $@ $(TEST_LIBS) $(RUN_LIBS)

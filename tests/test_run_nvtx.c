@@ -21,6 +21,7 @@
 #include <dlfcn.h>
 #include <libgen.h>
 #include <sqlite3.h>
+#include "sql_int.h"
 #include "tracer_run.h"
 #include "workloads.h"
 
@@ -160,18 +161,6 @@ static void check_bounds(const struct trace *t)
 	assert_int_equal(nvtx_other(t, "events_cut"), NVTX_STORM_DEPTH - NVTX_STORM_KEPT);
 	assert_int_equal(nvtx_other(t, "unmatched"), NVTX_STORM_UNMATCHED);
 	assert_int_equal(nvtx_other(t, "unclosed"), NVTX_STORM_STARTS);
-}
-
-static long long sql_int(sqlite3 *db, const char *q)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 static void check_sqlite(const char *path)

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 #include "trace_json.h"
+#include "sql_int.h"
 #include "tracer_run.h"
 #include "fakecudart/rt_workload.h"
 
@@ -282,18 +283,6 @@ static void check_kineto_view(const struct trace *t, const char *path)
 	assert_int_equal(i, RW_LAUNCHES);
 	snprintf(cmd, sizeof(cmd), "tests/check_kineto.py %s --measured >/dev/null", path);
 	assert_int_equal(system(cmd), 0);
-}
-
-static long long sql_int(sqlite3 *db, const char *q)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 /* SQLite: runtime calls in the API table under their own names, joined to their kernels. */
