@@ -195,6 +195,21 @@ static void check_job(const struct trace *t, int nuniq)
 	assert_int_equal(trace_unmatched_flows(t), 0);
 }
 
+/* The capture's nccl_sum report as CSV, into out (len bytes, ended by a 0). */
+static void nccl_sum_csv(const char *cap, char *out, size_t len)
+{
+	char cmd[8192];
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "'%s' stats '%s' --report nccl_sum --format csv", bin, cap);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	assert_int_equal(pclose(f), 0);
+}
+
 /*
  * nccl_sum on the capture: one row per operation of the communicator, both
  * ranks' calls and bytes; host-timed kernels give a GPU time but no bandwidth.
@@ -215,17 +230,11 @@ static void check_nccl_sum(const char *cap, const char *comm)
 		{ "ncclSend", 2, 2 * NW_P2P_COUNT, 0 }, /* grouped: the group's end launched */
 		{ "ncclRecv", 2, 2 * NW_P2P_COUNT, 0 },
 	};
-	char cmd[8192], out[8192] = "", line[512];
+	char out[8192], line[512];
 	unsigned int i, rows = 0;
 	size_t n;
-	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "'%s' stats '%s' --report nccl_sum --format csv", bin, cap);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	assert_int_equal(pclose(f), 0);
+	nccl_sum_csv(cap, out, sizeof(out));
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		char *row, *end;
 
@@ -267,17 +276,10 @@ static void check_nccl_sum_gpu(const char *cap)
 		{ "ncclSend,", "2,2,200,|,,," },
 		{ "ncclRecv,", "2,2,200,|,,," },
 	};
-	char cmd[8192], out[8192] = "";
+	char out[8192];
 	unsigned int i;
-	size_t n;
-	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "'%s' stats '%s' --report nccl_sum --format csv", bin, cap);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	assert_int_equal(pclose(f), 0);
+	nccl_sum_csv(cap, out, sizeof(out));
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		char head[128], *row, *host, *end;
 		size_t hl = strchr(want[i].tail, '|') - want[i].tail;
