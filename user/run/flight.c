@@ -140,7 +140,7 @@ static uint64_t def_hash(const struct ts_rec_api *r)
 /* A process that exited before the window began: nothing in a snapshot needs its names. */
 static bool gone_before_window(const struct ts_flight *f, uint64_t exited)
 {
-	return exited + f->o.window_ns < f->newest;
+	return exited < f->newest && f->newest - exited > f->o.window_ns; /* UINT64_MAX: never */
 }
 
 /* Names kept unless they are of a process gone before the window (and not of a later one). */
@@ -157,15 +157,22 @@ static bool name_needed(void *ctx, const void *rec)
 static int dead_keep_recent(struct ts_flight *f)
 {
 	struct ts_hmap recent = { 0 };
+	uint64_t first = UINT64_MAX;
 	struct ts_hent *e;
 
-	ts_hmap_for_each (&f->dead, e)
-		if (!gone_before_window(f, e->val) && ts_hmap_put(&recent, e->key.a, 0, e->val)) {
+	ts_hmap_for_each (&f->dead, e) {
+		if (gone_before_window(f, e->val))
+			continue;
+		if (ts_hmap_put(&recent, e->key.a, 0, e->val)) {
 			ts_hmap_free(&recent);
 			return -ENOMEM;
 		}
+		if (e->val < first)
+			first = e->val;
+	}
 	ts_hmap_free(&f->dead);
 	f->dead = recent;
+	f->dead_first = first;
 	return 0;
 }
 
@@ -177,17 +184,11 @@ static int dead_keep_recent(struct ts_flight *f)
  */
 static int meta_push(struct ts_flight *f, const void *rec)
 {
-	struct ts_hent *e;
-	bool any = false;
-
-	if (ts_recq_full(&f->meta) && f->dead.count) {
-		ts_hmap_for_each (&f->dead, e)
-			any |= gone_before_window(f, e->val);
-		if (any) {
-			f->pruned += ts_recq_sweep(&f->meta, name_needed, f);
-			if (dead_keep_recent(f))
-				return -ENOMEM;
-		}
+	/* the earliest exit decides whether any is prunable: no walk of dead per record */
+	if (ts_recq_full(&f->meta) && f->dead.count && gone_before_window(f, f->dead_first)) {
+		f->pruned += ts_recq_sweep(&f->meta, name_needed, f);
+		if (dead_keep_recent(f))
+			return -ENOMEM;
 	}
 	return ts_recq_push(&f->meta, rec);
 }
@@ -256,8 +257,10 @@ static void exit_seen(struct ts_flight *f, const struct ts_rec_hdr *h)
 	}
 	ts_hmap_free_owned(&f->open, false, h->pid);
 	ts_hmap_del_all(&f->defs, h->pid);
-	if (f->dead.count < TS_DEF_MAX) /* bounded: past it, names go oldest first as before */
-		ts_hmap_put(&f->dead, h->pid, 0, h->ts);
+	/* bounded: past it, names go oldest first as before */
+	if (f->dead.count < TS_DEF_MAX && !ts_hmap_put(&f->dead, h->pid, 0, h->ts) &&
+	    h->ts < f->dead_first)
+		f->dead_first = h->ts;
 	/* aux: the kernel's exit_code, a wait status */
 	if (!(f->o.on & TS_SNAP_EXIT) || !h->aux)
 		return;
@@ -415,6 +418,7 @@ int ts_flight_init(struct ts_flight *f, const struct ts_flight_opts *o)
 	f->o = *o;
 	if (meta < TS_RECQ_CHUNK)
 		meta = TS_RECQ_CHUNK;
+	f->dead_first = UINT64_MAX;
 	/* the bound holds all three: the opening, the names, the window */
 	ts_recq_init(&f->head, HEAD_BYTES);
 	ts_recq_init(&f->meta, meta);

@@ -57,6 +57,7 @@ struct ts_flight {
 	struct ts_hmap open; /* (pid, tid) -> struct ts_open_call *: blocking calls under way */
 	struct ts_hmap defs; /* (pid, definition) of the calls kept with the names */
 	struct ts_hmap dead; /* (pid, 0) -> when it exited: its names go first when room is short */
+	uint64_t dead_first; /* the earliest exit in dead (UINT64_MAX: none) */
 	uint64_t pruned;     /* names of processes gone let go that way */
 	uint64_t newest;     /* the latest time a record ends at */
 	uint64_t drops, bad; /* the last META_DROPS */
