@@ -209,7 +209,12 @@ struct ts_thr *ts_thread_find_or_announce(struct ts_corr *c, uint32_t pid, uint3
  * tracks' pids and above every merged pid (TS_MERGE_MAX_HOSTS spans).
  */
 #define TS_PID_OVERFLOW 0x7ffefffeu
-const void *ts_thread_bound(struct ts_corr *c, const void *rec);
+/*
+ * rec as the memory budget draws it: as it is, moved to its process's
+ * overflow thread or to the overflow process (a copy, valid until the next
+ * call), or NULL when it only names or ends what the budget turned away.
+ */
+const void *ts_rec_bound(struct ts_corr *c, const void *rec);
 /* The device slot (a GPU track process) of device ordinal dev in pid's host. */
 uint32_t ts_dev_slot(const struct ts_corr *c, uint32_t pid, uint64_t dev);
 /* The device of the thread's current context; 0 if it was made current before we looked. */

@@ -506,8 +506,8 @@ int ts_corr_feed(struct ts_corr *c, const void *rec)
 		c->base = h->ts;
 		c->have_base = true;
 	}
-	/* past the threads' memory budget, a new thread is drawn as its process's overflow */
-	rec = ts_thread_bound(c, rec);
+	/* past the threads' or processes' memory budget, drawn on an overflow thread or process */
+	rec = ts_rec_bound(c, rec);
 	if (!rec)
 		return 0;
 	h = rec;

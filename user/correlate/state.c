@@ -160,7 +160,7 @@ static bool names_or_ends(const struct ts_rec_hdr *h)
 	return h->kind == TS_REC_THREAD || h->kind == TS_REC_EXIT || h->kind == TS_REC_META_PROC;
 }
 
-const void *ts_thread_bound(struct ts_corr *c, const void *rec)
+const void *ts_rec_bound(struct ts_corr *c, const void *rec)
 {
 	const struct ts_rec_hdr *h = rec;
 
