@@ -118,9 +118,15 @@ static int read_int_file(const char *path)
  */
 static void top_start(int cols, int lines, const char *args)
 {
+	static int runs;
 	char cmd[4096], c[16], l[16], pid[32];
 
-	snprintf(the_run.sock, sizeof(the_run.sock), "ts-top-test-%d", getpid());
+	/*
+	 * A socket of its own for each test: kill-server and SIGKILL in the last
+	 * teardown do not wait for that server to be gone, and a client that
+	 * reached it while it was going says "server exited unexpectedly".
+	 */
+	snprintf(the_run.sock, sizeof(the_run.sock), "ts-top-test-%d-%d", getpid(), ++runs);
 	snprintf(the_run.status, sizeof(the_run.status), "%s", path_in("status"));
 	snprintf(the_run.stty, sizeof(the_run.stty), "%s", path_in("stty"));
 	snprintf(the_run.go, sizeof(the_run.go), "%s", path_in("go"));
@@ -208,9 +214,14 @@ static int teardown(void **state)
 {
 	(void)state;
 	if (the_run.server > 0) {
+		char sock[128];
+
 		tmux(NULL, 0, "kill-server", END);
 		kill(the_run.server, SIGKILL);
 		the_run.server = 0;
+		/* a server killed before it could remove its socket leaves it behind */
+		snprintf(sock, sizeof(sock), "/tmp/tmux-%u/%s", (unsigned)geteuid(), the_run.sock);
+		unlink(sock);
 	}
 	return 0;
 }
