@@ -3,7 +3,8 @@
  * --gpu-time's join (correlate/gpu_time.c), on canned records: a GPU record
  * joins the call on the record's thread whose [entry, return] holds the
  * record's api_ts; never an earlier call still held on that thread, never a
- * call of another thread, and no call when none holds it.
+ * call of another thread, and no call when none holds it. A record that
+ * comes before its call returned still joins it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,10 +102,44 @@ static void test_join_later_held_call(void **state)
 	pipe_free(&p);
 }
 
+/*
+ * A launch preempted while CUPTI's flush ran: its kernel's record comes
+ * before the call's own record (it returned later). The record waits and
+ * joins it; one of a call from before the trace (api_ts 50) joins none, and
+ * is drawn once a later call shows that no call of the trace holds it.
+ */
+static void test_join_record_before_call(void **state)
+{
+	uint64_t v[3] = { 0x42, 0x1, 0x2 };
+	struct pipe p;
+	json_object *e;
+
+	pipe_open(&p, test_path("early.json"), 0);
+	canned_gpu_started(&p.c, 100);
+	canned_api(&p.c, 100, 100, 10, 5, 0, "cuModuleGetFunction", v, 3, "k");
+	canned_gpu_kernel(&p.c, 100, 100, 3000, 3100, 50, 8);
+	canned_gpu_kernel(&p.c, 100, 100, 1000, 1100, 110, 7);
+	launch(&p, 100, 100, 9000);
+	launch(&p, 100, 9200, 20);
+	canned_gpu_kernel(&p.c, 100, 100, 9500, 9600, 9210, 9);
+	pipe_close(&p);
+	expect_joined(&p.t, 1000, corr_of_call(&p.t, 100, 100),
+		      "its record came before the call [100,9100] returned; api_ts 110 is in it");
+	expect_joined(&p.t, 9500, corr_of_call(&p.t, 100, 9200), "api_ts 9210 is in [9200,9220]");
+	e = measured(&p.t, 3000);
+	assert_null(ev_arg(e, "correlation_id"));
+	assert_non_null(ev_arg_str(e, "submitted_by"));
+	assert_int_equal(trace_count(&p.t, "X", NULL, GPU), 3);
+	assert_int_equal(json_object_get_int64(trace_other(&p.t, "gpu_slices_not_joined")), 1);
+	assert_int_equal(json_object_get_int64(trace_other(&p.t, "gpu_slices_host_timed")), 0);
+	pipe_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_later_held_call),
+		cmocka_unit_test(test_join_record_before_call),
 	};
 
 	if (test_dir_init("ts-join"))

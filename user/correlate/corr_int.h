@@ -135,6 +135,8 @@ struct ts_corr {
 	struct ts_hmap gpending; /* (pid, tid) -> struct ts_pring *: submits awaiting GPU records */
 	struct ts_hmap gnames;	 /* (pid, CUPTI name id) -> demangled kernel name */
 	uint64_t npending;	 /* submits held in all gpending rings */
+	struct ts_hmap gearly;	 /* (pid, tid) -> struct ts_early *: records before their call */
+	uint64_t nearly;	 /* records held in all gearly lists */
 	uint64_t gpu_time_failed; /* processes whose CUPTI injection said it failed */
 	uint64_t clock_err_ns;	  /* the largest CUPTI clock calibration error seen */
 	/* devices' limits from CUPTI (occupancy); a bounded few, more are not kept */

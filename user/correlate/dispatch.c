@@ -673,6 +673,7 @@ void ts_corr_free(struct ts_corr *c)
 	ts_names_forget(&c->kernel_names, &c->knames, true, 0);
 	ts_names_forget(&c->kernel_names, &c->rtfuncs, true, 0);
 	ts_hmap_free_owned(&c->gpending, true, 0);
+	ts_hmap_free_owned(&c->gearly, true, 0);
 	ts_names_forget(&c->cupti_names, &c->gnames, true, 0);
 	ts_nvtx_forget(c, 0, true);
 	/* the maps of plain values; those above are emptied by their free_owned */

@@ -14,6 +14,12 @@
  * PRING_MAX submits and all threads PENDING_MAX; a submit pushed out, or
  * still waiting when its process exits or the trace ends, is drawn with its
  * call's times on the "(submitted)" track, and the trace says how many.
+ *
+ * A record can also come before its call returns: a launch preempted for a
+ * few milliseconds while CUPTI's flush runs on another thread hands over the
+ * kernel it just queued. Such a record (its call time past the thread's last
+ * held call) waits, a bounded few per thread, until a later call on the
+ * thread shows its call has returned, or the process ends.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,8 +28,10 @@
 #include "correlate/corr_int.h"
 #include "correlate/demangle.h"
 
-#define PRING_MAX   131072 /* submits held per thread */
-#define PENDING_MAX 262144 /* submits held in all (~48 MiB) */
+#define PRING_MAX	 131072 /* submits held per thread */
+#define PENDING_MAX	 262144 /* submits held in all (~48 MiB) */
+#define EARLY_PER_THREAD 16	/* records of one thread that came before their call returned */
+#define EARLY_MAX	 4096	/* such records held in all (480 KiB) */
 
 /* A GPU record's kind and our op kinds are compared directly */
 _Static_assert((int)TS_GPU_KERNEL == (int)TS_OP_KIND_KERNEL &&
@@ -37,7 +45,14 @@ _Static_assert((int)TS_GPU_KERNEL == (int)TS_OP_KIND_KERNEL &&
 /* One thread's held submits, oldest first; one allocation, freed whole. */
 struct ts_pring {
 	uint32_t cap, head, n;
+	uint64_t last_end; /* when the latest call held here returned */
 	struct ts_submit v[];
+};
+
+/* A thread's records that came before their call returned, in the order they came. */
+struct ts_early {
+	uint32_t n;
+	struct ts_rec_gpu v[EARLY_PER_THREAD];
 };
 
 static struct ts_submit *at(struct ts_pring *r, uint32_t i)
@@ -84,10 +99,53 @@ static struct ts_pring *ring_for(struct ts_corr *c, uint32_t pid, uint32_t tid)
 	nr->cap = cap;
 	nr->head = 0;
 	nr->n = r ? r->n : 0;
+	nr->last_end = r ? r->last_end : 0;
 	for (i = 0; i < nr->n; i++)
 		nr->v[i] = *at(r, i);
 	/* the old ring is freed by the map */
 	return ts_hmap_put_owned(&c->gpending, pid, tid, nr) ? NULL : nr;
+}
+
+static void draw_record(struct ts_corr *c, const struct ts_rec_gpu *r);
+
+/* Draw the thread's early records whose call has returned by upto (all: every one). */
+static void unpark(struct ts_corr *c, uint32_t pid, uint32_t tid, uint64_t upto, bool all)
+{
+	struct ts_early *e = ts_hmap_get_ptr(&c->gearly, pid, tid);
+	struct ts_rec_gpu r;
+	uint32_t i = 0;
+
+	while (e && i < e->n) {
+		if (!all && e->v[i].api_ts > upto) {
+			i++;
+			continue;
+		}
+		r = e->v[i];
+		memmove(&e->v[i], &e->v[i + 1], (e->n - i - 1) * sizeof(r));
+		e->n--;
+		c->nearly--;
+		draw_record(c, &r);
+	}
+}
+
+/* Hold a record whose call may not have returned yet; false: draw it now. */
+static bool park(struct ts_corr *c, const struct ts_rec_gpu *r, const struct ts_pring *ring)
+{
+	struct ts_early *e;
+
+	if (!r->api_ts || (ring && ring->last_end >= r->api_ts) || c->nearly >= EARLY_MAX)
+		return false;
+	e = ts_hmap_get_ptr(&c->gearly, r->hdr.pid, r->hdr.tid);
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e || ts_hmap_put_owned(&c->gearly, r->hdr.pid, r->hdr.tid, e))
+			return false;
+	}
+	if (e->n == EARLY_PER_THREAD)
+		return false;
+	e->v[e->n++] = *r;
+	c->nearly++;
+	return true;
 }
 
 void ts_gpu_time_hold(struct ts_corr *c, const struct ts_submit *sub)
@@ -111,6 +169,10 @@ void ts_gpu_time_hold(struct ts_corr *c, const struct ts_submit *sub)
 	}
 	r->n++;
 	c->npending++;
+	if (sub->ts + sub->dur > r->last_end)
+		r->last_end = sub->ts + sub->dur;
+	/* records that came early: their call, if it is this one, is held now */
+	unpark(c, sub->pid, sub->tid, r->last_end, false);
 }
 
 /* The held submit on tid whose call holds api_ts, or NULL. */
@@ -288,6 +350,16 @@ static void kernel_facts(struct ts_corr *c, struct ts_slice *s, const struct ts_
 void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r)
 {
 	struct ts_pring *ring;
+
+	if (!find_submit(c, r->hdr.pid, r->hdr.tid, r->api_ts, &ring) && park(c, r, ring))
+		return;
+	draw_record(c, r);
+}
+
+/* A GPU record drawn with CUPTI's times, joined to its call when that is held. */
+static void draw_record(struct ts_corr *c, const struct ts_rec_gpu *r)
+{
+	struct ts_pring *ring;
 	struct ts_submit *sub = find_submit(c, r->hdr.pid, r->hdr.tid, r->api_ts, &ring);
 	const char *cupti_name =
 		r->name_id ? ts_hmap_get_ptr(&c->gnames, r->hdr.pid, r->name_id) : NULL;
@@ -381,6 +453,11 @@ void ts_gpu_time_forget(struct ts_corr *c, uint32_t pid, bool all)
 	struct ts_hent *e;
 	unsigned int i;
 
+	/* records still early: their call never came; drawn before the held calls go */
+	ts_hmap_for_each (&c->gearly, e)
+		if (all || e->key.a == pid)
+			unpark(c, e->key.a, e->key.b, 0, true);
+	ts_hmap_free_owned(&c->gearly, all, pid);
 	ts_hmap_for_each (&c->gpending, e) {
 		struct ts_pring *r = (struct ts_pring *)(uintptr_t)e->val;
 
