@@ -208,6 +208,41 @@ static const struct ts_hook *hook_named(const char *name)
  * An ncclUniqueId by value takes the first stack slot and moves the integer
  * parameters after it down a register.
  */
+/*
+ * What a failure is, from each library's data: not success, not its "not
+ * yet" (a query's CUDA_ERROR_NOT_READY, cudaErrorNotReady, ncclInProgress),
+ * never a void call's stray register.
+ */
+static void test_hook_failed(void **state)
+{
+	const struct ts_hook *sync = ts_hook_by_name("cuCtxSynchronize");
+	const struct ts_hook *group = ts_hook_by_name("ncclGroupEnd");
+	const struct ts_hook *rt = ts_hook_by_name("cudaStreamSynchronize");
+	const struct ts_hook *reg = ts_hook_by_name("__cudaRegisterFunction");
+	char buf[48];
+
+	(void)state;
+	assert_non_null(sync);
+	assert_non_null(group);
+	assert_non_null(rt);
+	assert_non_null(reg);
+	assert_false(ts_hook_failed(sync, 0));
+	assert_false(ts_hook_failed(sync, 600));
+	assert_true(ts_hook_failed(sync, 1));
+	assert_true(ts_hook_failed(sync, 7));
+	assert_false(ts_hook_failed(group, 7));
+	assert_true(ts_hook_failed(group, 5));
+	assert_true(ts_hook_failed(group, 600));
+	assert_false(ts_hook_failed(rt, 600));
+	assert_true(ts_hook_failed(rt, 2));
+	assert_false(ts_hook_failed(reg, 0x12345678));
+	assert_false(ts_hook_failed(NULL, 600));
+	assert_true(ts_hook_failed(NULL, 2));
+	assert_string_equal(ts_hook_result_name(group, 5, buf, sizeof(buf)), "ncclInvalidUsage");
+	assert_string_equal(ts_hook_result_name(sync, 600, buf, sizeof(buf)),
+			    "CUDA_ERROR_NOT_READY");
+}
+
 static void test_hook_slots_x86(void **state)
 {
 	static const struct {
@@ -246,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hook_table),
 		cmocka_unit_test(test_runtime_rows),
+		cmocka_unit_test(test_hook_failed),
 		cmocka_unit_test(test_hook_slots_x86),
 	};
 

@@ -28,6 +28,7 @@
 #include "trace_json.h"
 #include "tracer_run.h"
 #include "workloads.h"
+#include "fakenccl/nccl_workload.h"
 
 #define MAX_ARGS 48
 
@@ -316,6 +317,76 @@ static void test_unwritable_folder(void **state)
 	free(sub);
 }
 
+/* `tracesmith-bpf --lib FAKE TRACER_ARGS -- ncclapp ... flight` to its end: status, stderr. */
+static int run_nccl_flight(char *err, size_t len, const char *tracer_args)
+{
+	const char *nccl = getenv("TS_FAKENCCL"), *app = getenv("TS_NCCLAPP");
+	static char line[2048];
+	static char *argv[MAX_ARGS];
+	int fd;
+	pid_t pid;
+
+	if (!nccl || !app)
+		fail_msg("set TS_FAKENCCL and TS_NCCLAPP (make bpf-test does)");
+	snprintf(line, sizeof(line), "%s --lib %s %s -- %s --cuda %s --nccl %s flight", bin,
+		 fakecuda, tracer_args, app, fakecuda, nccl);
+	split(line, argv);
+	pid = start(argv, &fd);
+	err[0] = '\0';
+	return collect(pid, fd, err, len);
+}
+
+/*
+ * An NCCL call that fails is a trigger, said in NCCL's words (ncclInvalidUsage,
+ * not the CUresult of the same number); the all-reduces before it are in the
+ * snapshot; nothing else triggered.
+ */
+static void test_nccl_error_trigger(void **state)
+{
+	char err[8192], args[512];
+	struct trace t;
+
+	(void)state;
+	snprintf(args, sizeof(args), "--flight-recorder 30 --snapshot-on error -o %s",
+		 path_in("ne.json"));
+	assert_int_equal(run_nccl_flight(err, sizeof(err), args), 0);
+	assert_non_null(
+		strstr(err, "snapshot 1 (error: ncclGroupEnd returned ncclInvalidUsage (5)"));
+	assert_int_equal(trace_load(&t, path_in("ne.1.json")), 0);
+	assert_string_equal(flight_str(&t, "trigger"), "error");
+	assert_int_equal(trace_count(&t, "X", "ncclAllReduce", HOST), NW_FLIGHT_ALLREDUCE);
+	trace_free(&t);
+	assert_false(exists(path_in("ne.2.json")));
+	assert_non_null(strstr(err, "1 snapshots written"));
+}
+
+/* An NCCL group end that hangs (a peer never comes): taken while it waits, drawn unfinished. */
+static void test_nccl_hang_trigger(void **state)
+{
+	char err[8192], args[512];
+	json_object *end;
+	struct trace t;
+	int i, unfinished = 0;
+
+	(void)state;
+	setenv("FAKENCCL_GROUP_END_US", "4000000", 1);
+	snprintf(args, sizeof(args), "--flight-recorder 30 --snapshot-on hang=1 -o %s",
+		 path_in("nh.json"));
+	assert_int_equal(run_nccl_flight(err, sizeof(err), args), 0);
+	unsetenv("FAKENCCL_GROUP_END_US");
+	assert_non_null(strstr(err, "(hang: ncclGroupEnd has waited"));
+	assert_int_equal(trace_load(&t, path_in("nh.1.json")), 0);
+	assert_string_equal(flight_str(&t, "trigger"), "hang");
+	assert_int_equal(trace_count(&t, "X", "ncclAllReduce", HOST), NW_FLIGHT_ALLREDUCE);
+	/* the failed one returned; the group's end still waits */
+	for (i = 0; (end = trace_find(&t, "X", "ncclGroupEnd", HOST, i)); i++)
+		unfinished += ev_arg_int(end, "unfinished") == 1;
+	assert_int_equal(i, 2);
+	assert_int_equal(unfinished, 1);
+	trace_free(&t);
+	assert_false(exists(path_in("nh.2.json")));
+}
+
 /* Bad options: one line each, exit 1. */
 static void test_bad_options(void **state)
 {
@@ -340,6 +411,8 @@ int main(void)
 		cmocka_unit_test(test_sigusr2_snapshot),
 		cmocka_unit_test(test_exit_trigger),
 		cmocka_unit_test(test_hang_trigger),
+		cmocka_unit_test(test_nccl_error_trigger),
+		cmocka_unit_test(test_nccl_hang_trigger),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_memory_bound),
 		cmocka_unit_test(test_unwritable_folder),

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "encode/utf8.h"
+#include "probe/hooks.h"
 #include "prom_parse.h"
 #include "write/metrics_writer.h"
 #include "write/prom_text.h"
@@ -70,11 +71,22 @@ static void host(struct ts_writer *w, uint32_t pid, const char *api, int64_t res
 	struct ts_slice s = { .pid = pid, .tid = pid, .dur = dur, .name = api, .cat = "launch" };
 
 	s.name_len = strlen(api);
+	const struct ts_hook *h = ts_hook_by_name(api);
+	char buf[48];
+
 	s.api = api;
 	s.kind = kind;
 	if (strcmp(api, "cuLaunchKernel"))
 		s.cat = "sync";
+	/* the result as the correlator gives it: failed or not by its library, named by it */
 	ts_arg_i64(&s, "result", res);
+	if (res) {
+		const char *n = ts_hook_result_name(h, (int)res, buf, sizeof(buf));
+
+		ts_arg_str(&s, "result_name", n, strlen(n));
+	}
+	if (ts_hook_failed(h, (int)res))
+		s.kind |= TS_SK_FAILED;
 	w->ops->slice(w, &s);
 }
 
@@ -116,6 +128,36 @@ static void page_of(struct ts_writer *w, struct prom_page *p)
 	if (prom_parse(text, p))
 		fail_msg("not Prometheus text: %s", p->err);
 	free(text);
+}
+
+/*
+ * Failures by library: NCCL's codes by NCCL's names; the "not yet" of each
+ * library (ncclInProgress, CUDA_ERROR_NOT_READY) is no failure.
+ */
+static void test_failed_by_library(void **state)
+{
+	struct ts_writer *w;
+	struct prom_page p;
+
+	(void)state;
+	assert_int_equal(ts_metrics_writer_open(&w), 0);
+	w->ops->process(w, 42, "ncclapp", TS_TRACK_HOST);
+	host(w, 42, "ncclGroupEnd", 5, 0, 10);
+	host(w, 42, "ncclGroupEnd", 7, 0, 10);
+	host(w, 42, "cuCtxSynchronize", 600, TS_SK_SYNCHRONIZE, 10);
+	host(w, 42, "cuCtxSynchronize", 2, TS_SK_SYNCHRONIZE, 10);
+	page_of(w, &p);
+	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
+			     PROM_LABELS("pid", "42", "comm", "ncclapp")) == 4);
+	assert_true(prom_get(&p, "tracesmith_process_api_errors_total",
+			     PROM_LABELS("pid", "42", "comm", "ncclapp")) == 2);
+	assert_true(prom_get(&p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "ncclInvalidUsage")) == 1);
+	assert_true(prom_get(&p, "tracesmith_api_errors_by_code_total",
+			     PROM_LABELS("code", "CUDA_ERROR_OUT_OF_MEMORY")) == 1);
+	assert_int_equal(prom_count(&p, "tracesmith_api_errors_by_code_total"), 2);
+	prom_free(&p);
+	ts_writer_destroy(w);
 }
 
 static void test_counts(void **state)
@@ -380,10 +422,10 @@ static void test_page_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_label_escape),  cmocka_unit_test(test_label_bound),
-		cmocka_unit_test(test_counts),	      cmocka_unit_test(test_kernel_bound),
-		cmocka_unit_test(test_process_bound), cmocka_unit_test(test_page_bound),
-		cmocka_unit_test(test_view),
+		cmocka_unit_test(test_label_escape), cmocka_unit_test(test_label_bound),
+		cmocka_unit_test(test_counts),	     cmocka_unit_test(test_failed_by_library),
+		cmocka_unit_test(test_kernel_bound), cmocka_unit_test(test_process_bound),
+		cmocka_unit_test(test_page_bound),   cmocka_unit_test(test_view),
 	};
 
 	return cmocka_run_group_tests_name("write_metrics", tests, NULL, NULL);

@@ -214,6 +214,14 @@ API ncclResult_t ncclGroupEnd(void)
 	if (--group_depth || !group_ops)
 		return ncclSuccess;
 	group_ops = 0;
+	/* FAKENCCL_GROUP_END_US: a group that hangs (a peer that never comes), as long as a test needs */
+	if (getenv("FAKENCCL_GROUP_END_US")) {
+		long us = atol(getenv("FAKENCCL_GROUP_END_US"));
+		struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+		while (nanosleep(&ts, &ts))
+			;
+	}
 	/* the group's operations run as one kernel, launched here */
 	return launch("ncclDevKernel_SendRecv", group_stream);
 }

@@ -12,5 +12,7 @@
 #define NW_P2P_COUNT	   100	/* uint8, to rank + 1 and from rank - 1, in one group */
 /* kernels per rank: one per collective, one for the send/recv group */
 #define NW_KERNELS (NW_ALLREDUCE_N + 4 + 1)
+/* `flight`: all-reduces before the failing ncclGroupEnd */
+#define NW_FLIGHT_ALLREDUCE 4
 
 #endif

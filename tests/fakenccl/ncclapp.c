@@ -9,6 +9,9 @@
  * once NCCL is mapped, then waits for F to exist before its first NCCL call
  * (a tracer attached with -p in between finds NCCL mapped already).
  * `storm N` (make bench): one rank, N ncclAllReduce calls, timed.
+ * `flight` (the flight recorder's NCCL triggers): one rank, NW_FLIGHT_ALLREDUCE
+ * all-reduces, an ncclGroupEnd with no group (ncclInvalidUsage: a failure),
+ * then a send/recv group (whose end the stand-in can make hang).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -144,6 +147,30 @@ static int mode_storm(void *cuda, long n)
 	return 0;
 }
 
+static int mode_flight(void *cuda)
+{
+	static char buf[4096];
+	cudaStream_t s = cuda_setup(cuda);
+	ncclUniqueId id;
+	ncclComm_t comm;
+	int i;
+
+	if (!s)
+		return 1;
+	CHECK(p_ncclGetUniqueId(&id));
+	CHECK(p_ncclCommInitRank(&comm, 1, id, 0));
+	for (i = 0; i < NW_FLIGHT_ALLREDUCE; i++)
+		CHECK(p_ncclAllReduce(buf, buf, NW_ALLREDUCE_COUNT, ncclFloat32, ncclSum, comm, s));
+	if (p_ncclGroupEnd() != ncclInvalidUsage)
+		return 1;
+	CHECK(p_ncclGroupStart());
+	CHECK(p_ncclSend(buf, NW_P2P_COUNT, ncclUint8, 0, comm, s));
+	CHECK(p_ncclRecv(buf, NW_P2P_COUNT, ncclUint8, 0, comm, s));
+	CHECK(p_ncclGroupEnd());
+	CHECK(p_ncclCommDestroy(comm));
+	return 0;
+}
+
 /* NVIDIA's library with no driver: the id is made, the init fails (its result is traced) */
 static int mode_real(void)
 {
@@ -183,7 +210,7 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc || !nccl_path) {
 		fprintf(stderr, "usage: ncclapp [--cuda LIBCUDA] [--wait-file F] --nccl LIBNCCL "
-				"ranks N | storm N | real\n");
+				"ranks N | storm N | flight | real\n");
 		return 2;
 	}
 	/* the driver first, global: the stand-in libnccl finds it by name */
@@ -199,6 +226,8 @@ int main(int argc, char **argv)
 		return mode_ranks(cuda, atoi(argv[i + 1]));
 	if (!strcmp(argv[i], "storm") && i + 1 < argc && cuda)
 		return mode_storm(cuda, atol(argv[i + 1]));
+	if (!strcmp(argv[i], "flight") && cuda)
+		return mode_flight(cuda);
 	if (!strcmp(argv[i], "real"))
 		return mode_real();
 	return 2;

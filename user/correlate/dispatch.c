@@ -200,13 +200,13 @@ static const char *kineto_cat(const struct ts_hook *h)
 	return h && h->lib < TS_LIB__COUNT ? cats[h->lib] : NULL;
 }
 
-/* The hook table's facts about the call, for the writers that act on them. */
-static uint8_t slice_kind(const struct ts_hook *h)
+/* The hook table's facts about the call and its result, for the writers that act on them. */
+static uint8_t slice_kind(const struct ts_hook *h, int ret)
 {
-	uint8_t k = 0;
+	uint8_t k = ts_hook_failed(h, ret) ? TS_SK_FAILED : 0;
 
 	if (!h)
-		return 0;
+		return k;
 	if (h->flags & TS_HF_BLOCKS)
 		k |= TS_SK_BLOCKS;
 	if (h->flags & TS_HF_SYNCHRONIZE)
@@ -304,7 +304,7 @@ static void api_call(struct ts_corr *c, const struct ts_rec_api *r)
 	s.name = call.sym;
 	s.name_len = strlen(call.sym);
 	s.cat = call.hook ? ts_cat_name(call.hook->cat) : "cuda";
-	s.kind = slice_kind(call.hook);
+	s.kind = slice_kind(call.hook, r->ret);
 	s.api = call.hook ? call.hook->name : NULL;
 	s.kineto_cat = kineto_cat(call.hook);
 	s.flow_out = gpu_corr;
@@ -398,27 +398,39 @@ static void meta_proc(struct ts_corr *c, const struct ts_rec_meta *m)
 	c->w->ops->process(c->w, m->hdr.pid, name[0] ? name : "?", TS_TRACK_HOST);
 }
 
-/* A call that began and never returned: drawn up to end, marked unfinished. */
-static void close_open_call(struct ts_corr *c, uint32_t pid, uint32_t tid, struct ts_thr *t,
-			    uint64_t end)
+/* A call that began at ts and never returned: drawn up to end, marked unfinished. */
+static void draw_unfinished(struct ts_corr *c, uint32_t pid, uint32_t tid, uint32_t sym,
+			    uint64_t ts, uint64_t end)
 {
 	struct ts_slice s = { 0 };
 
-	if (!t->open)
-		return;
-	t->open = false;
-	if (t->open_sym >= c->syms.n || !c->syms.names[t->open_sym])
+	if (sym >= c->syms.n || !c->syms.names[sym])
 		return;
 	s.pid = pid;
 	s.tid = tid;
-	s.ts = ts_rel(c, t->open_ts);
-	s.dur = end > t->open_ts ? end - t->open_ts : 0;
-	s.name = c->syms.names[t->open_sym];
+	s.ts = ts_rel(c, ts);
+	s.dur = end > ts ? end - ts : 0;
+	s.name = c->syms.names[sym];
 	s.name_len = strlen(s.name);
-	s.cat = c->syms.hooks[t->open_sym] ? ts_cat_name(c->syms.hooks[t->open_sym]->cat) : "cuda";
-	s.kineto_cat = kineto_cat(c->syms.hooks[t->open_sym]);
+	s.cat = c->syms.hooks[sym] ? ts_cat_name(c->syms.hooks[sym]->cat) : "cuda";
+	s.kineto_cat = kineto_cat(c->syms.hooks[sym]);
 	ts_arg_u64(&s, "unfinished", 1);
 	c->w->ops->slice(c->w, &s);
+}
+
+/*
+ * The calls a thread is in that never returned: an NCCL or runtime call (an
+ * all-reduce waiting for a peer), and the driver call that blocks inside it.
+ */
+static void close_open_call(struct ts_corr *c, uint32_t pid, uint32_t tid, struct ts_thr *t,
+			    uint64_t end)
+{
+	if (t->up_open)
+		draw_unfinished(c, pid, tid, t->up_sym, t->up_ts, end);
+	if (t->open)
+		draw_unfinished(c, pid, tid, t->open_sym, t->open_ts, end);
+	t->up_open = false;
+	t->open = false;
 }
 
 static void close_open_calls(struct ts_corr *c, uint32_t pid, bool all, uint64_t end)

@@ -553,11 +553,14 @@ static const char *const cudart_results[] = {
 };
 
 const struct ts_lib_def ts_libs[TS_LIB__COUNT] = {
-	[TS_LIB_CUDA] = { "libcuda", "libcuda.so.1", false, NULL, 0 },
-	[TS_LIB_NCCL] = { "libnccl", "libnccl.so.2", true, nccl_results, ARRAY_SIZE(nccl_results) },
+	[TS_LIB_CUDA] = { "libcuda", "libcuda.so.1", false, NULL, 0,
+			  .not_ready = TS_CUDA_ERROR_NOT_READY },
+	[TS_LIB_NCCL] = { "libnccl", "libnccl.so.2", true, nccl_results, ARRAY_SIZE(nccl_results),
+			  .not_ready = 7 /* ncclInProgress */ },
 	/* any version: the names hooked are the same in CUDA 12's and 13's */
 	[TS_LIB_CUDART] = { "libcudart", "libcudart.so", true, cudart_results,
-			    ARRAY_SIZE(cudart_results), .opt_in = true, .shares_corr = true },
+			    ARRAY_SIZE(cudart_results), .opt_in = true, .shares_corr = true,
+			    .not_ready = 600 /* cudaErrorNotReady */ },
 };
 
 bool ts_lib_watched(unsigned int lib, bool opt_in)
@@ -575,6 +578,16 @@ const char *ts_hook_result_name(const struct ts_hook *h, int ret, char *buf, siz
 		return l->results[ret];
 	snprintf(buf, len, "%s result %d", l->name, ret);
 	return buf;
+}
+
+bool ts_hook_failed(const struct ts_hook *h, int ret)
+{
+	unsigned int lib = h && h->lib < TS_LIB__COUNT ? h->lib : TS_LIB_CUDA;
+
+	/* a void call leaves whatever was in the result register */
+	if (h && (h->flags & TS_HF_NO_RESULT))
+		return false;
+	return ret && ret != ts_libs[lib].not_ready;
 }
 
 const char *ts_cat_name(enum ts_cat cat)

@@ -56,6 +56,13 @@ struct ts_lib_def {
 	 * id. Otherwise (NCCL) the submits keep their own and say the call's.
 	 */
 	bool shares_corr;
+	/*
+	 * The result that says "not yet", not "failed": CUDA_ERROR_NOT_READY of a
+	 * query, ncclInProgress of a non-blocking communicator. Polled in loops
+	 * (PyTorch queries its events), so counted as an error it would drown
+	 * the real ones and fire --snapshot-on error at every poll.
+	 */
+	int not_ready;
 };
 
 extern const struct ts_lib_def ts_libs[TS_LIB__COUNT];
@@ -261,6 +268,8 @@ extern const struct ts_role_info ts_roles[ROLE__COUNT];
 const char *ts_cat_name(enum ts_cat cat);
 /* The name of a call's result: CUresult's, or its library's (buf for one without a name). */
 const char *ts_hook_result_name(const struct ts_hook *h, int ret, char *buf, size_t len);
+/* Did the call fail: a status other than success and its library's "not yet" (void: never). */
+bool ts_hook_failed(const struct ts_hook *h, int ret);
 
 const char *ts_dir_name(enum ts_dir dir);
 

@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "lib/util.h"
-#include "probe/curesult.h"
 #include "probe/hooks.h"
 #include "record/decode.h"
 #include "run/flight.h"
@@ -229,9 +228,10 @@ static void api_seen(struct ts_flight *f, const struct ts_rec_api *r)
 	/* the blocking call on this thread returned */
 	if (ts_hmap_del(&f->open, r->hdr.pid, r->hdr.tid, &v))
 		free((void *)(uintptr_t)v);
-	if ((f->o.on & TS_SNAP_ERROR) && r->ret && r->ret != TS_CUDA_ERROR_NOT_READY)
+	if ((f->o.on & TS_SNAP_ERROR) && ts_hook_failed(sym_hook(r->hdr.aux), r->ret))
 		trigger(f, "error", false, "%s returned %s (%d) in pid %u thread %u",
-			sym_name(r->hdr.aux), ts_cu_result_name(r->ret, buf, sizeof(buf)), r->ret,
+			sym_name(r->hdr.aux),
+			ts_hook_result_name(sym_hook(r->hdr.aux), r->ret, buf, sizeof(buf)), r->ret,
 			r->hdr.pid, r->hdr.tid);
 }
 

@@ -29,7 +29,7 @@
 
 /* --snapshot-on */
 enum ts_snap_on {
-	TS_SNAP_ERROR = 0x1, /* a CUDA call returned an error (not CUDA_ERROR_NOT_READY) */
+	TS_SNAP_ERROR = 0x1, /* a CUDA or NCCL call failed (ts_hook_failed: not "not ready") */
 	TS_SNAP_EXIT = 0x2,  /* a traced process ended with a non-zero status or a signal */
 	TS_SNAP_STOP = 0x4,  /* the run ends */
 	TS_SNAP_HANG = 0x8,  /* a call that may block has waited hang_ns */

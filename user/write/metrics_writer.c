@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/strmap.h"
-#include "probe/curesult.h"
 #include "probe/hooks.h"
 #include "write/metrics_writer.h"
 #include "write/prom_text.h"
@@ -43,8 +42,9 @@ struct m_func {
 	uint64_t calls, errors, ns;
 };
 
+/* a result's name (its library's: CUDA_ERROR_..., ncclInvalidUsage), escaped */
 struct m_code {
-	int code;
+	char label[64];
 	uint64_t n;
 };
 
@@ -161,20 +161,31 @@ static struct m_func *func_get(struct metrics_writer *mw, const char *name, size
 	return i < 0 ? &mw->other_func : &mw->funcs[i];
 }
 
-static void code_add(struct metrics_writer *mw, int code)
+/* A failed call's result, by the name the correlator gave it (result_name). */
+static void code_add(struct metrics_writer *mw, const struct ts_slice *s)
 {
+	const struct ts_arg *name = ts_slice_arg(s, "result_name");
+	const struct ts_arg *res = ts_slice_arg(s, "result");
+	char label[TS_PROM_LABEL_MAX], num[32];
 	unsigned int i;
 
+	if (name && name->type == TS_ARG_STR) {
+		ts_prom_label(name->str.s, name->str.len, label);
+	} else {
+		snprintf(num, sizeof(num), "result %lld", res ? (long long)res->i : 0ll);
+		ts_prom_label(num, strlen(num), label);
+	}
 	for (i = 0; i < mw->ncodes; i++)
-		if (mw->codes[i].code == code) {
+		if (!strcmp(mw->codes[i].label, label)) {
 			mw->codes[i].n++;
 			return;
 		}
-	if (mw->ncodes == TS_METRICS_CODES) {
+	if (mw->ncodes == TS_METRICS_CODES || strlen(label) >= sizeof(mw->codes[0].label)) {
 		mw->other_codes++;
 		return;
 	}
-	mw->codes[mw->ncodes++] = (struct m_code){ code, 1 };
+	snprintf(mw->codes[mw->ncodes].label, sizeof(mw->codes[0].label), "%s", label);
+	mw->codes[mw->ncodes++].n = 1;
 }
 
 static void copy_add(struct metrics_writer *mw, const struct ts_arg *dir, uint64_t bytes)
@@ -257,8 +268,6 @@ static void gpu_slice(struct metrics_writer *mw, const struct ts_slice *s)
 
 static void host_slice(struct metrics_writer *mw, const struct ts_slice *s)
 {
-	const struct ts_arg *res = ts_slice_arg(s, "result");
-	int64_t r = res ? res->i : 0;
 	struct m_proc *p = proc_get(mw, s->pid);
 	struct m_func *f =
 		s->api ? func_get(mw, s->api, strlen(s->api)) : func_get(mw, s->name, s->name_len);
@@ -268,11 +277,11 @@ static void host_slice(struct metrics_writer *mw, const struct ts_slice *s)
 	f->calls++;
 	rank_note(p, s);
 	f->ns += s->dur;
-	if (r) {
+	if (s->kind & TS_SK_FAILED) {
 		mw->errors++;
 		p->errors++;
 		f->errors++;
-		code_add(mw, (int)r);
+		code_add(mw, s);
 	} else if (!strcmp(s->cat, ts_cat_name(TS_CAT_LAUNCH))) {
 		p->launches++;
 	}
@@ -505,13 +514,14 @@ static void render_funcs(const struct metrics_writer *mw, struct ts_prom_page *p
 static void render_codes(const struct metrics_writer *mw, struct ts_prom_page *pg)
 {
 	const char *name = "tracesmith_api_errors_by_code_total";
-	char l[LABELS], buf[32];
+	char l[LABELS];
 	unsigned int i;
 
-	ts_prom_family(pg, name, "counter", "API calls that returned an error, by CUresult");
+	ts_prom_family(pg, name, "counter",
+		       "API calls that failed, by result (CUresult, ncclResult_t, cudaError_t); "
+		       "not-ready results of queries are not failures");
 	for (i = 0; i < mw->ncodes; i++) {
-		snprintf(l, sizeof(l), "code=\"%s\"",
-			 ts_cu_result_name(mw->codes[i].code, buf, sizeof(buf)));
+		snprintf(l, sizeof(l), "code=\"%s\"", mw->codes[i].label);
 		ts_prom_u64(pg, name, l, mw->codes[i].n);
 	}
 	if (mw->other_codes)

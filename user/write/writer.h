@@ -49,6 +49,7 @@ enum ts_slice_kind {
 	TS_SK_SYNCHRONIZE = 0x2, /* a synchronize call */
 	TS_SK_DEV_ALLOC = 0x4,	 /* allocates device memory: args ptr, size_bytes */
 	TS_SK_DEV_FREE = 0x8,	 /* frees device memory: arg ptr */
+	TS_SK_FAILED = 0x10, /* returned an error (not its library's "not ready"): ts_hook_failed */
 };
 
 /* A counter track: its name, and the unit of its values. */
