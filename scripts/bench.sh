@@ -307,3 +307,24 @@ echo "|---|---|"
 echo "| untraced | $(stat3 <"$tmp/ca" | fmt) |"
 echo "| traced (NCCL and the driver) | $(stat3 <"$tmp/cb" | fmt) |"
 echo "| BPF ns per ncclAllReduce (bpf_stats) | $(stat3 <"$tmp/cs" | fmt) |"
+
+echo
+echo "## 10. Flight recorder: the same storm recorded to a .tsbpf and kept in memory ($N calls, $RUNS runs)"
+# the BPF side is the same programs; what differs is the drain: a capture file's write against a
+# copy into the recorder's chunks. Per call as the app sees it, CPU (tracer and app) and peak RSS.
+: >"$tmp/fa"; : >"$tmp/fb"; : >"$tmp/fc"; : >"$tmp/fd"; fdrops=0
+for _ in $(seq "$RUNS"); do
+	/usr/bin/time -f "%U %S %M" -o "$tmp/ft" \
+		$TS --lib "$LIB" -o "$tmp/f.tsbpf" -- $APP storm "$N" 2>>"$tmp/f.err" | nsper >>"$tmp/fa"
+	awk '{printf "%.2f %d\n", $1 + $2, $3 / 1024}' "$tmp/ft" >>"$tmp/fc"
+	/usr/bin/time -f "%U %S %M" -o "$tmp/ft" \
+		$TS --lib "$LIB" --flight-recorder 60 --snapshot-on hang=30 -o "$tmp/f.json" -- $APP storm "$N" 2>>"$tmp/f.err" |
+		nsper >>"$tmp/fb"
+	awk '{printf "%.2f %d\n", $1 + $2, $3 / 1024}' "$tmp/ft" >>"$tmp/fd"
+done
+fdrops=$(grep -c DROPPED "$tmp/f.err" || true)
+echo "| case | ns per call, median [min..max] | CPU s, tracer and app | peak RSS MiB (tracer) |"
+echo "|---|---|---|---|"
+echo "| recording to a .tsbpf | $(stat3 <"$tmp/fa" | fmt) | $(cut -d' ' -f1 "$tmp/fc" | stat3 | fmt) | $(cut -d' ' -f2 "$tmp/fc" | stat3 | fmt) |"
+echo "| --flight-recorder 60 --snapshot-on hang=30 (no trigger) | $(stat3 <"$tmp/fb" | fmt) | $(cut -d' ' -f1 "$tmp/fd" | stat3 | fmt) | $(cut -d' ' -f2 "$tmp/fd" | stat3 | fmt) |"
+echo "runs with drops: $fdrops of $((2 * RUNS))"
