@@ -867,6 +867,18 @@ static void test_gpu_time_options(void **state)
 	assert_int_equal(access(path_in("o.json"), F_OK), -1);
 }
 
+/* CUPTI's hand-offs are `nop; ret` on x86-64: no second trap per batch or name (lib/handoff.h). */
+static void test_cupti_handoff_nop(void **state)
+{
+	(void)state;
+#if defined(__x86_64__)
+	assert_int_equal(handoff_first_byte("libtracesmith-cupti.so", "ts_cupti_deliver"), 0x90);
+	assert_int_equal(handoff_first_byte("libtracesmith-cupti.so", "ts_cupti_name"), 0x90);
+#else
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -877,6 +889,7 @@ int main(void)
 		cmocka_unit_test(test_gpu_time_dropped),
 		cmocka_unit_test(test_gpu_time_crash),
 		cmocka_unit_test(test_gpu_time_attach),
+		cmocka_unit_test(test_cupti_handoff_nop),
 		cmocka_unit_test(test_gpu_time_attach_detach),
 		cmocka_unit_test(test_gpu_time_duration),
 		cmocka_unit_test(test_gpu_time_library_file),

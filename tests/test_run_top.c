@@ -344,5 +344,5 @@ int main(void)
 	}
 	if (getenv("TS_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TS_TEST_FILTER"));
-	return cmocka_run_group_tests_name("top", tests, tracer_setup, END);
+	return cmocka_run_group_tests_name("top", tests, tracer_setup, NULL);
 }

@@ -2,6 +2,8 @@
 /* Running the tracer and the test programs from the BPF tests: see tracer_run.h. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
+#include <libgen.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <errno.h>
@@ -324,4 +326,25 @@ bool tracer_root(const char *suite)
 	else
 		fprintf(stderr, "%s: not root, skipping (run: sudo make bpf-test)\n", suite);
 	return false;
+}
+
+int handoff_first_byte(const char *lib, const char *sym)
+{
+	char path[4096], *copy = strdup(bin);
+	const unsigned char *fn;
+	void *h;
+	int b;
+
+	assert_non_null(copy);
+	snprintf(path, sizeof(path), "%s/%s", dirname(copy), lib);
+	free(copy);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		fail_msg("%s: %s", path, dlerror());
+	fn = dlsym(h, sym);
+	if (!fn)
+		fail_msg("%s: no %s", path, sym);
+	b = fn[0];
+	dlclose(h);
+	return b;
 }

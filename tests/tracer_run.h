@@ -56,5 +56,11 @@ int tracer_setup(void **state);
  * broken tracer) a failure, main's status being getenv("CI") != NULL.
  */
 bool tracer_root(const char *suite);
+/*
+ * The first byte of an injected library's hand-off (lib beside the tracer,
+ * e.g. libtracesmith-nvtx.so): 0x90, a nop the kernel emulates under a
+ * uprobe, on x86-64 (lib/handoff.h). The test fails if it cannot be read.
+ */
+int handoff_first_byte(const char *lib, const char *sym);
 
 #endif

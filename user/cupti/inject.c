@@ -28,10 +28,9 @@
 #include "tracesmith.h"
 #include "cupti/cupti_abi.h"
 #include "cupti/driver_cbids.h"
+#include "lib/handoff.h"
 
 #define EXPORT __attribute__((visibility("default")))
-/* noipa: no clone or specialised copy may take the calls the uprobes watch */
-#define HANDOFF __attribute__((visibility("default"), noipa, used))
 
 #define BUF_SIZE   (1u << 20) /* one activity buffer: ~4000 kernel records */
 #define FLUSH_MS   100	      /* CUPTI hands over completed buffers at least this often */
@@ -46,15 +45,22 @@ static struct {
 
 /* ---- the hand-off: the tracer's uprobes read these functions' arguments --- */
 
-HANDOFF void ts_cupti_deliver(const void *slots, uint32_t n)
+#if defined(__x86_64__)
+TS_HANDOFF_NOP_RET(ts_cupti_deliver)
+TS_HANDOFF_NOP_RET(ts_cupti_name)
+EXPORT void ts_cupti_deliver(const void *slots, uint32_t n);
+EXPORT void ts_cupti_name(uint64_t id, const char *name);
+#else
+TS_HANDOFF_C void ts_cupti_deliver(const void *slots, uint32_t n)
 {
 	__asm__ volatile("" : : "r"(slots), "r"(n) : "memory");
 }
 
-HANDOFF void ts_cupti_name(uint64_t id, const char *name)
+TS_HANDOFF_C void ts_cupti_name(uint64_t id, const char *name)
 {
 	__asm__ volatile("" : : "r"(id), "r"(name) : "memory");
 }
+#endif
 
 static uint64_t mono_now(void)
 {

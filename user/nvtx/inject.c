@@ -27,33 +27,17 @@
 #include <unistd.h>
 #include "tracesmith.h"
 #include "encode/utf8.h"
+#include "lib/handoff.h"
 #include "nvtx/nvtx_abi.h"
 
 #define EXPORT __attribute__((visibility("default")))
-/* noipa: no clone or specialised copy may take the call the uprobe watches */
-#define HANDOFF __attribute__((visibility("default"), noipa, used))
 
-/*
- * ts_nvtx_deliver(rec, size): the hand-off the uprobe watches. Its first
- * instruction is a one-byte nop, written in assembly so that no compiler
- * flag (-fcf-protection's endbr64, a frame) puts anything before it: the
- * kernel emulates a nop under a uprobe, while any other instruction there
- * (the plain `ret` the C version compiled to) is single-stepped out of line,
- * a second trap (#DB) that costs more than the breakpoint itself in a
- * virtual machine: 35-48 us per batch against 17 us here (BENCHMARKS.md).
- */
+/* ts_nvtx_deliver(rec, size): the hand-off the uprobe watches (lib/handoff.h). */
 #if defined(__x86_64__)
-__asm__(".pushsection .text\n"
-	".globl ts_nvtx_deliver\n"
-	".type ts_nvtx_deliver, @function\n"
-	"ts_nvtx_deliver:\n"
-	"\tnop\n"
-	"\tret\n"
-	".size ts_nvtx_deliver, .-ts_nvtx_deliver\n"
-	".popsection\n");
+TS_HANDOFF_NOP_RET(ts_nvtx_deliver)
 EXPORT void ts_nvtx_deliver(const struct ts_rec_nvtx *rec, uint32_t size);
 #else
-HANDOFF void ts_nvtx_deliver(const struct ts_rec_nvtx *rec, uint32_t size)
+TS_HANDOFF_C void ts_nvtx_deliver(const struct ts_rec_nvtx *rec, uint32_t size)
 {
 	__asm__ volatile("" : : "r"(rec), "r"(size) : "memory");
 }
