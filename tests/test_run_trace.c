@@ -578,7 +578,7 @@ static void test_sigint(void **state)
 /* Stopped while a synchronize hangs: the call is in the trace, up to the stop. */
 static void test_unfinished_call(void **state)
 {
-	char *out = path_in("hang.json");
+	char *out = path_in("hang.json"), *mark = path_in("hang.mark");
 	char *argv[] = { (char *)bin,	  "--lib", (char *)fakecuda, "-o",     out, "--",
 			 (char *)fakeapp, "--lib", (char *)fakecuda, "triton", NULL };
 	struct trace t;
@@ -587,9 +587,15 @@ static void test_unfinished_call(void **state)
 	int fd;
 
 	setenv("FAKECUDA_SYNC_US", "60000000", 1);
+	setenv("FAKECUDA_SYNC_MARK", mark, 1);
 	tr = start(argv, &fd);
 	unsetenv("FAKECUDA_SYNC_US");
-	usleep(1500000);
+	unsetenv("FAKECUDA_SYNC_MARK");
+	/* the synchronize has begun (its mark made inside it); then over a second more */
+	for (int i = 0; i < 6000 && access(mark, F_OK); i++)
+		usleep(10000);
+	assert_int_equal(access(mark, F_OK), 0);
+	usleep(1200000);
 	interrupt_and_load(tr, fd, out, &t);
 	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);
 	e = trace_find(&t, "X", "cuStreamSynchronize", HOST, 0);

@@ -67,14 +67,21 @@ static __thread CUcontext cur_ctx;
 static int initialized;
 static volatile unsigned long nested_calls;
 
-/* FAKECUDA_SYNC_US makes synchronize calls hang as long as a test needs. */
+/*
+ * FAKECUDA_SYNC_US makes synchronize calls hang as long as a test needs;
+ * FAKECUDA_SYNC_MARK names a file made as one begins to (the test's sign
+ * that the call is under way, whatever the machine's load).
+ */
 static void block_us(long us)
 {
-	const char *env = getenv("FAKECUDA_SYNC_US");
+	const char *env = getenv("FAKECUDA_SYNC_US"), *mark = getenv("FAKECUDA_SYNC_MARK");
 	struct timespec ts;
+	int fd;
 
 	if (env)
 		us = atol(env);
+	if (mark && (fd = open(mark, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) >= 0)
+		close(fd);
 	ts.tv_sec = us / 1000000;
 	ts.tv_nsec = (us % 1000000) * 1000;
 
