@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -283,6 +284,7 @@ static void *exec_from_thread(void *arg)
 }
 
 static void wait_file(const char *f);
+static void wait_file_said(const char *f);
 
 static void mode_triton(void)
 {
@@ -300,12 +302,12 @@ static void mode_triton(void)
 	if (poison_names) { /* the object is wrecked: it waits to be read, and launches nothing */
 		memcpy((void *)f, TRITON_KERNEL, sizeof(TRITON_KERNEL));
 		if (wait_after_names)
-			wait_file(wait_after_names);
+			wait_file_said(wait_after_names);
 		return;
 	}
 	CK(D(cuFuncGetName)(&name, f));
 	if (wait_after_names)
-		wait_file(wait_after_names);
+		wait_file_said(wait_after_names);
 	for (i = 0; i < TRITON_N; i++)
 		CK(D(cuLaunchKernel)(f, TRITON_GRID, 1, 1, TRITON_BLOCK, 1, 1, 0, s, NULL, NULL));
 	CK(D(cuStreamSynchronize)(s));
@@ -324,7 +326,7 @@ static void mode_cudart(void)
 	CK(D(cuLibraryLoadData)(&l, "fatbin", NULL, NULL, 0, NULL, NULL, 0));
 	CK(D(cuLibraryGetKernel)(&k, l, CUDART_KERNEL));
 	if (wait_after_names)
-		wait_file(wait_after_names);
+		wait_file_said(wait_after_names);
 	for (i = 0; i < CUDART_N; i++) {
 		CK(D(cuKernelGetFunction)(&f, k));
 		CK(D(cuLaunchKernel)(f, 8, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL));
@@ -965,6 +967,16 @@ static void wait_file(const char *f)
 		usleep(10000);
 }
 
+/* The same, having made F.ready.PID first: a test sees the program has come this far. */
+static void wait_file_said(const char *f)
+{
+	char ready[4096];
+
+	snprintf(ready, sizeof(ready), "%s.ready.%d", f, (int)getpid());
+	close(open(ready, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	wait_file(f);
+}
+
 /* --seccomp: openat kills the process (how "kill") or fails with EPERM, as a sandbox's filter may */
 static void seccomp_openat(const char *how)
 {
@@ -1082,7 +1094,7 @@ done:
 	}
 	if (linger) {
 		fflush(stdout);
-		wait_file(linger);
+		wait_file_said(linger);
 	}
 	if (exec_mode) {
 		fflush(stdout);

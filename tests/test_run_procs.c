@@ -194,6 +194,24 @@ static void test_proc_all_short(void **state)
 	trace_free(&t);
 }
 
+/* Until n programs wait for file f (each made f.ready.PID: fakeapp's --wait-after-names, --linger). */
+static void wait_ready(const char *f, size_t n)
+{
+	char pattern[512];
+	size_t got = 0;
+	glob_t g;
+	int tries;
+
+	snprintf(pattern, sizeof(pattern), "%s.ready.*", f);
+	for (tries = 0; tries < 6000 && got < n; tries++) {
+		got = glob(pattern, 0, NULL, &g) ? 0 : g.gl_pathc;
+		globfree(&g);
+		if (got < n)
+			usleep(10000);
+	}
+	assert_int_equal(got, n);
+}
+
 /*
  * The tracer learns where the driver keeps names from those it sees
  * resolved, and trusts what it learned only once names from two processes
@@ -218,7 +236,9 @@ static void learn_names(const char *tag, int nproc, bool poison, char *err, size
 			      poison ? "--poison-names" : "", go);
 	snprintf(p, script + sizeof(script) - p, "wait");
 	tr = start(argv, &fd);
-	usleep(1000000); /* resolved, drained, learned while the processes wait */
+	/* resolved, then drained and learned while the processes wait */
+	wait_ready(go, (size_t)nproc);
+	usleep(1000000);
 	close(creat(go, 0644));
 	err[0] = '\0';
 	assert_int_equal(collect(tr, fd, err, len), 0);
@@ -295,12 +315,13 @@ static int attach_late_mode(const char *tag, const char *mode, const char *kerne
 	snprintf(out, sizeof(out), "%s/late-%s.json", dir, tag);
 	a = start(app, NULL);
 	snprintf(pidarg, sizeof(pidarg), "%d", a);
-	usleep(300000); /* its names are resolved: it waits for go */
+	wait_ready(go, 1); /* its names are resolved: it waits for go */
 	tr = start(argv, &fd);
 	err[0] = '\0';
 	assert_true(wait_for(fd, "tracing pid", err, len, 30000));
 	close(creat(go, 0644));
-	usleep(1000000); /* launched, drained and named while it lingers */
+	wait_ready(end, 1); /* launched; then drained and named while it lingers */
+	usleep(1000000);
 	close(creat(end, 0644));
 	assert_int_equal(wait_status(a), 0);
 	assert_int_equal(collect(tr, fd, err, len), 0);
