@@ -317,6 +317,101 @@ static void test_unwritable_folder(void **state)
 	free(sub);
 }
 
+/*
+ * -p: a running program attached to, then a failing call: the snapshot is
+ * taken while it still runs, holds its launches, and names it.
+ */
+static void test_attach_pid(void **state)
+{
+	char err[8192] = "", go[256], end[256], pidarg[16], want[1024];
+	char *app[] = { (char *)fakeapp,
+			"--lib",
+			(char *)fakecuda,
+			"--wait-file",
+			go,
+			"--linger",
+			end,
+			"flight",
+			"0",
+			"0",
+			"6",
+			"fail",
+			NULL };
+	char *argv[] = { (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--flight-recorder",
+			 "30",
+			 "--snapshot-on",
+			 "error",
+			 "-p",
+			 pidarg,
+			 "-o",
+			 path_in("p.json"),
+			 NULL };
+	struct trace t;
+	pid_t a, tr;
+	int fd, n;
+
+	(void)state;
+	snprintf(go, sizeof(go), "%s", path_in("p.go"));
+	snprintf(end, sizeof(end), "%s", path_in("p.end"));
+	a = start(app, NULL);
+	snprintf(pidarg, sizeof(pidarg), "%d", a);
+	snprintf(want, sizeof(want), "%s --lib %s --wait-file %s --linger %s flight 0 0 6 fail",
+		 fakeapp, fakecuda, go, end);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
+	close(creat(go, 0644));
+	assert_true(wait_for(fd, "snapshot 1 (error: cuMemAlloc_v2", err, sizeof(err), 60000));
+	assert_true(pid_alive(a));
+	close(creat(end, 0644));
+	assert_int_equal(wait_status(a), 0);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, path_in("p.1.json")), 0);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 6);
+	assert_string_equal(trace_last_process_name(&t, a, &n), want);
+	trace_free(&t);
+	assert_false(exists(path_in("p.2.json")));
+}
+
+/* -a: a program started after the tracer exits with status 3: its snapshot; the tracer goes on. */
+static void test_all_exit(void **state)
+{
+	char err[8192] = "";
+	char *app[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "flight", "0", "0", "5",
+			"exit",		 NULL };
+	char *argv[] = { (char *)bin,
+			 "--lib",
+			 (char *)fakecuda,
+			 "--flight-recorder",
+			 "30",
+			 "--snapshot-on",
+			 "exit",
+			 "-a",
+			 "-o",
+			 path_in("a.json"),
+			 NULL };
+	struct trace t;
+	pid_t a, tr;
+	int fd;
+
+	(void)state;
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing every process", err, sizeof(err), 30000));
+	a = start(app, NULL);
+	assert_int_equal(wait_status(a), FLIGHT_EXIT_STATUS);
+	assert_true(wait_for(fd, "snapshot 1 (exit: pid", err, sizeof(err), 60000));
+	assert_true(pid_alive(tr));
+	assert_int_equal(kill(tr, SIGINT), 0);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, path_in("a.1.json")), 0);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 5);
+	assert_string_equal(flight_str(&t, "trigger"), "exit");
+	trace_free(&t);
+	assert_false(exists(path_in("a.2.json")));
+}
+
 /* `tracesmith-bpf --lib FAKE TRACER_ARGS -- ncclapp ... flight` to its end: status, stderr. */
 static int run_nccl_flight(char *err, size_t len, const char *tracer_args)
 {
@@ -412,6 +507,8 @@ int main(void)
 		cmocka_unit_test(test_exit_trigger),
 		cmocka_unit_test(test_hang_trigger),
 		cmocka_unit_test(test_nccl_error_trigger),
+		cmocka_unit_test(test_attach_pid),
+		cmocka_unit_test(test_all_exit),
 		cmocka_unit_test(test_nccl_hang_trigger),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_memory_bound),
