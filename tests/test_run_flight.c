@@ -412,8 +412,8 @@ static void test_all_exit(void **state)
 	assert_false(exists(path_in("a.2.json")));
 }
 
-/* `tracesmith-bpf --lib FAKE TRACER_ARGS -- ncclapp ... flight` to its end: status, stderr. */
-static int run_nccl_flight(char *err, size_t len, const char *tracer_args)
+/* `tracesmith-bpf --lib FAKE TRACER_ARGS -- ncclapp ... MODE` to its end: status, stderr. */
+static int run_nccl_flight(char *err, size_t len, const char *tracer_args, const char *mode)
 {
 	const char *nccl = getenv("TS_FAKENCCL"), *app = getenv("TS_NCCLAPP");
 	static char line[2048];
@@ -423,8 +423,8 @@ static int run_nccl_flight(char *err, size_t len, const char *tracer_args)
 
 	if (!nccl || !app)
 		fail_msg("set TS_FAKENCCL and TS_NCCLAPP (make bpf-test does)");
-	snprintf(line, sizeof(line), "%s --lib %s %s -- %s --cuda %s --nccl %s flight", bin,
-		 fakecuda, tracer_args, app, fakecuda, nccl);
+	snprintf(line, sizeof(line), "%s --lib %s %s -- %s --cuda %s --nccl %s %s", bin, fakecuda,
+		 tracer_args, app, fakecuda, nccl, mode);
 	split(line, argv);
 	pid = start(argv, &fd);
 	err[0] = '\0';
@@ -444,7 +444,7 @@ static void test_nccl_error_trigger(void **state)
 	(void)state;
 	snprintf(args, sizeof(args), "--flight-recorder 30 --snapshot-on error -o %s",
 		 path_in("ne.json"));
-	assert_int_equal(run_nccl_flight(err, sizeof(err), args), 0);
+	assert_int_equal(run_nccl_flight(err, sizeof(err), args, "flight"), 0);
 	assert_non_null(
 		strstr(err, "snapshot 1 (error: ncclGroupEnd returned ncclInvalidUsage (5)"));
 	assert_int_equal(trace_load(&t, path_in("ne.1.json")), 0);
@@ -467,7 +467,7 @@ static void test_nccl_hang_trigger(void **state)
 	setenv("FAKENCCL_GROUP_END_US", "4000000", 1);
 	snprintf(args, sizeof(args), "--flight-recorder 30 --snapshot-on hang=1 -o %s",
 		 path_in("nh.json"));
-	assert_int_equal(run_nccl_flight(err, sizeof(err), args), 0);
+	assert_int_equal(run_nccl_flight(err, sizeof(err), args, "flight"), 0);
 	unsetenv("FAKENCCL_GROUP_END_US");
 	assert_non_null(strstr(err, "(hang: ncclGroupEnd has waited"));
 	assert_int_equal(trace_load(&t, path_in("nh.1.json")), 0);
@@ -480,6 +480,28 @@ static void test_nccl_hang_trigger(void **state)
 	assert_int_equal(unfinished, 1);
 	trace_free(&t);
 	assert_false(exists(path_in("nh.2.json")));
+}
+
+/* -o with %r: each snapshot is one file per NCCL rank, each with its rank's work. */
+static void test_nccl_rank_files(void **state)
+{
+	char err[8192], args[512], name[64];
+	struct trace t;
+	int r;
+
+	(void)state;
+	snprintf(args, sizeof(args), "--flight-recorder 30 --snapshot-on stop -o %s",
+		 path_in("nr-%r.json"));
+	assert_int_equal(run_nccl_flight(err, sizeof(err), args, "ranks 2"), 0);
+	for (r = 0; r < 2; r++) {
+		snprintf(name, sizeof(name), "nr-%d.1.json", r);
+		assert_int_equal(trace_load(&t, path_in(name)), 0);
+		assert_int_equal(trace_count(&t, "X", "ncclAllReduce", HOST), NW_ALLREDUCE_N);
+		assert_int_equal(ev_int(trace_other(&t, "flight_recorder"), "snapshot"), 1);
+		trace_free(&t);
+	}
+	assert_false(exists(path_in("nr-2.1.json")));
+	assert_false(exists(path_in("nr-0.2.json")));
 }
 
 /* Bad options: one line each, exit 1. */
@@ -507,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_exit_trigger),
 		cmocka_unit_test(test_hang_trigger),
 		cmocka_unit_test(test_nccl_error_trigger),
+		cmocka_unit_test(test_nccl_rank_files),
 		cmocka_unit_test(test_attach_pid),
 		cmocka_unit_test(test_all_exit),
 		cmocka_unit_test(test_nccl_hang_trigger),
