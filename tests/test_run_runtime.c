@@ -301,6 +301,14 @@ static void check_sqlite(const char *path)
 				     "k.correlationId = a.correlationId WHERE a.name = "
 				     "'cudaLaunchKernel' AND k.gridY = " DIM(RW_GRID_Y)),
 			 RW_LAUNCHES);
+	/* nsys's classes: the runtime's calls 0 (TRACE_PROCESS_EVENT_CUDA_RUNTIME), the driver's 1 */
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN "
+				     "StringIds s ON s.id = r.nameId WHERE r.eventClass = 0"),
+			 N_CALLS);
+	assert_int_equal(sql_int(db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN "
+				     "StringIds s ON s.id = r.nameId WHERE r.eventClass = 1 AND "
+				     "s.value LIKE 'cuda%'"),
+			 0);
 	sqlite3_close(db);
 }
 

@@ -16,8 +16,9 @@
 /* The nsys export schema whose names and meanings we follow (META_DATA_EXPORT). */
 #define TS_NSYS_EXPORT_SCHEMA "3.16.1"
 /* OSRT_API's eventClass (TRACE_PROCESS_EVENT_OS_RUNTIME), the runtime table's for driver calls */
-#define TS_NSYS_CLASS_OSRT	  27
-#define TS_NSYS_CLASS_CUDA_DRIVER 1
+#define TS_NSYS_CLASS_OSRT	   27
+#define TS_NSYS_CLASS_CUDA_DRIVER  1
+#define TS_NSYS_CLASS_CUDA_RUNTIME 0
 
 /* nsys's tables beyond ours, and its ENUM_* tables filled: run before the first row. */
 extern const char ts_nsys_schema_sql[];

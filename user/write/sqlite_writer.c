@@ -22,6 +22,7 @@
 #include "write/sqlite_stacks.h"
 #include "lib/strmap.h"
 #include "lib/util.h"
+#include "probe/hooks.h"
 #include "write/writer.h"
 
 enum sq_stmt {
@@ -371,7 +372,11 @@ static void api_nsys_cols(struct sq_writer *q, sqlite3_stmt *st, const struct ts
 	}
 	sqlite3_bind_int64(st, 8, sq_string(q, s->api, s->api ? strlen(s->api) : 0));
 	sqlite3_bind_int64(st, 9, s->kind);
-	sqlite3_bind_int64(st, 10, TS_NSYS_CLASS_CUDA_DRIVER);
+	/* every runtime call (--runtime-api) has the runtime's category */
+	sqlite3_bind_int64(st, 10,
+			   s->cat && !strcmp(s->cat, ts_cat_name(TS_CAT_RUNTIME))
+				   ? TS_NSYS_CLASS_CUDA_RUNTIME
+				   : TS_NSYS_CLASS_CUDA_DRIVER);
 	sqlite3_bind_int64(st, 11, ts_nsys_gtid(s->pid, s->tid));
 	if (sync)
 		sync_row(q, s, sync, corr);
