@@ -439,7 +439,7 @@ void ts_metrics_ring(struct ts_writer *w, uint64_t records, uint64_t drops, uint
 
 /* ---- the page ---------------------------------------------------------- */
 
-#define LABELS 1024 /* the labels of one sample: two escaped values and their names */
+#define LABELS 1024 /* the labels of one sample: its escaped values (two at most) and names */
 
 /* A process's labels, and its timing label after them unless timing is NULL. */
 static void proc_labels(const struct m_proc *p, bool other, const char *timing, char *l)
