@@ -23,6 +23,7 @@
 #include "tracer_run.h"
 #include "workloads.h"
 #include "fakecuda/cuda_types.h"
+#include "fakecupti/fake_prof.h"
 
 struct metrics_run {
 	pid_t tracer;
@@ -40,42 +41,45 @@ static struct metrics_run the_run, *running;
 
 /*
  * The tracer serving metrics on a free port, tracing fakeapp's modes (up to 3), which pause;
- * with flight, as a flight recorder too (snapshots to fr.json, none asked for).
+ * with flight, as a flight recorder too (snapshots to fr.json, none asked for); with gpu,
+ * --gpu-time with the stand-in CUPTI.
  */
-static void metrics_start_as(struct metrics_run *m, bool flight, const char *m1, const char *m2,
-			     const char *m3)
+static void metrics_start_as(struct metrics_run *m, bool flight, bool gpu, const char *m1,
+			     const char *m2, const char *m3)
 {
 	char addr[64];
-	char *argv[] = { (char *)bin,
-			 "--lib",
-			 (char *)fakecuda,
-			 "--metrics",
-			 addr,
-			 "--",
-			 (char *)fakeapp,
-			 "--lib",
-			 (char *)fakecuda,
-			 "--pause",
-			 m->go,
-			 (char *)m1,
-			 (char *)m2,
-			 (char *)m3,
-			 NULL,
-			 NULL,
-			 NULL,
-			 NULL,
-			 NULL,
-			 NULL };
-	char *fr[] = { "--flight-recorder", "60", "-o", path_in("fr.json") };
-	unsigned int i;
+	char *argv[32];
+	unsigned int n = 0;
 
 	memset(m, 0, sizeof(*m));
 	m->flight = flight;
+	argv[n++] = (char *)bin;
+	argv[n++] = "--lib";
+	argv[n++] = (char *)fakecuda;
+	argv[n++] = "--metrics";
+	argv[n++] = addr;
 	if (flight) {
-		memmove(&argv[5 + 4], &argv[5], 10 * sizeof(argv[0]));
-		for (i = 0; i < 4; i++)
-			argv[5 + i] = fr[i];
+		argv[n++] = "--flight-recorder";
+		argv[n++] = "60";
+		argv[n++] = "-o";
+		argv[n++] = path_in("fr.json");
 	}
+	if (gpu) {
+		assert_non_null(getenv("TS_FAKECUPTI"));
+		argv[n++] = "--gpu-time";
+		argv[n++] = "--cupti";
+		argv[n++] = getenv("TS_FAKECUPTI");
+	}
+	argv[n++] = "--";
+	argv[n++] = (char *)fakeapp;
+	argv[n++] = "--lib";
+	argv[n++] = (char *)fakecuda;
+	argv[n++] = "--pause";
+	argv[n++] = m->go;
+	argv[n++] = (char *)m1; /* the modes given: a NULL ends argv */
+	argv[n++] = (char *)m2;
+	argv[n++] = (char *)m3;
+	argv[n] = NULL;
 	m->port = free_port();
 	assert_true(m->port > 0);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", m->port);
@@ -88,7 +92,22 @@ static void metrics_start_as(struct metrics_run *m, bool flight, const char *m1,
 
 static void metrics_start(struct metrics_run *m, const char *m1, const char *m2, const char *m3)
 {
-	metrics_start_as(m, false, m1, m2, m3);
+	metrics_start_as(m, false, false, m1, m2, m3);
+}
+
+/* One scrape into m->page, parsed strictly: false if the page was not served. */
+static bool metrics_scrape(struct metrics_run *m)
+{
+	char *body = NULL;
+	bool ok = http_request(m->port, "GET", "/metrics", &body) == 200;
+
+	if (ok) {
+		prom_free(&m->page);
+		if (prom_parse(body, &m->page))
+			fail_msg("not Prometheus text: %s", m->page.err);
+	}
+	free(body);
+	return ok;
 }
 
 /*
@@ -97,23 +116,12 @@ static void metrics_start(struct metrics_run *m, const char *m1, const char *m2,
  */
 static void metrics_wait(struct metrics_run *m)
 {
-	char *body = NULL;
-	int tries, st;
+	int tries;
 
 	for (tries = 0; tries < 1200; tries++) {
-		st = http_request(m->port, "GET", "/metrics", &body);
-		if (st == 200) {
-			if (prom_parse(body, &m->page))
-				fail_msg("not Prometheus text: %s", m->page.err);
-			if (prom_get(&m->page, "tracesmith_api_calls_total",
-				     PROM_LABELS("function", PAUSE_MARK)) == 1) {
-				free(body);
-				return;
-			}
-			prom_free(&m->page);
-		}
-		free(body);
-		body = NULL;
+		if (metrics_scrape(m) && prom_get(&m->page, "tracesmith_api_calls_total",
+						  PROM_LABELS("function", PAUSE_MARK)) == 1)
+			return;
 		usleep(50000);
 	}
 	fail_msg("the mark call never showed in /metrics");
@@ -140,6 +148,15 @@ static double get_proc(const struct prom_page *p, const char *name, pid_t pid)
 
 	snprintf(ps, sizeof(ps), "%d", pid);
 	return prom_get(p, name, PROM_LABELS("pid", ps, "comm", "fakeapp"));
+}
+
+static double get_proc_timed(const struct prom_page *p, const char *name, pid_t pid,
+			     const char *timing)
+{
+	char ps[16];
+
+	snprintf(ps, sizeof(ps), "%d", pid);
+	return prom_get(p, name, PROM_LABELS("pid", ps, "comm", "fakeapp", "timing", timing));
 }
 
 /* The runtime, fail and labels workloads: every count exactly theirs. */
@@ -199,6 +216,10 @@ static void test_metrics_counts(void **state)
 	assert_true(get_proc(p, "tracesmith_process_sync_wait_seconds_total", app) >=
 		    FAKE_SYNC_US / 1e6);
 	assert_int_equal(prom_count(p, "tracesmith_process_api_calls_total"), 1);
+	/* all the GPU time there is, host-timed (no --gpu-time), is this process's work */
+	assert_true(get_proc_timed(p, "tracesmith_process_gpu_seconds_total", app, "host") > 0);
+	assert_true(get_proc_timed(p, "tracesmith_process_gpu_seconds_total", app, "host") ==
+		    prom_get(p, "tracesmith_gpu_seconds_total", PROM_LABELS("timing", "host")));
 
 	assert_true(prom_get(p, "tracesmith_dropped_records_total", NULL) == 0);
 	assert_true(prom_get(p, "tracesmith_ringbuf_size_bytes", NULL) == 16 << 20);
@@ -213,6 +234,41 @@ static void test_metrics_counts(void **state)
 	free(body);
 	assert_int_equal(http_request(m->port, "DELETE", "/metrics", &body), 405);
 	free(body);
+	metrics_end(m);
+}
+
+/*
+ * --gpu-time: the process's GPU time is the stand-in CUPTI's durations of
+ * the runtime workload's kernels, copies and memsets, exactly; and all the
+ * GPU time there is (one process), in the same scrape. The empty graphs'
+ * launches ran nothing: no host-timed GPU time.
+ */
+static void test_metrics_process_gpu_time(void **state)
+{
+	const double want =
+		(RT_ITERS * (FAKE_KERNEL_NS(RT_VEC_GRID, RT_VEC_BLOCK) + FAKE_KERNEL_NS(1, 1)) +
+		 5 * FAKE_COPY_NS(RT_BYTES) + FAKE_MEMSET_NS(RT_BYTES)) /
+		1e9;
+	const char *name = "tracesmith_process_gpu_seconds_total";
+	struct metrics_run *m = &the_run;
+	const struct prom_page *p = &m->page;
+	int tries;
+	pid_t app;
+
+	metrics_start_as(m, false, true, "runtime", NULL, NULL);
+	metrics_wait(m);
+	app = child_of(m->tracer);
+	assert_true(app > 0);
+	/* the records come with CUPTI's periodic flush, after the calls: until they all did */
+	for (tries = 0; tries < 1200 && get_proc_timed(p, name, app, "gpu") < want; tries++) {
+		usleep(50000);
+		metrics_scrape(m);
+	}
+	assert_true(get_proc_timed(p, name, app, "gpu") == want);
+	assert_true(get_proc_timed(p, name, app, "gpu") ==
+		    prom_get(p, "tracesmith_gpu_seconds_total", PROM_LABELS("timing", "gpu")));
+	assert_true(get_proc_timed(p, name, app, "host") == -1);
+	assert_int_equal(prom_count(p, name), 1);
 	metrics_end(m);
 }
 
@@ -247,7 +303,7 @@ static void test_metrics_flight(void **state)
 	struct metrics_run *m = &the_run;
 
 	unlink(path_in("fr.json"));
-	metrics_start_as(m, true, "runtime", NULL, NULL);
+	metrics_start_as(m, true, false, "runtime", NULL, NULL);
 	metrics_wait(m);
 	assert_true(prom_get(&m->page, "tracesmith_kernel_launches_total",
 			     PROM_LABELS("kernel", RT_VEC_ADD_DEMANGLED)) == RT_ITERS);
@@ -322,6 +378,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_metrics_counts, teardown),
 		cmocka_unit_test_teardown(test_metrics_kernel_bound, teardown),
 		cmocka_unit_test_teardown(test_metrics_flight, teardown),
+		cmocka_unit_test_teardown(test_metrics_process_gpu_time, teardown),
 		cmocka_unit_test(test_metrics_port_in_use),
 		cmocka_unit_test(test_metrics_bad_address),
 	};

@@ -189,12 +189,17 @@ static unsigned long long row_value(const char *scr, const char *start, int col)
 	return v;
 }
 
-/* The process row of comm (of rank, if it has one): its values by column (pid rank comm calls calls/s launches ...). */
+/*
+ * The process row of comm (of rank, if it has one): its values by column
+ * (pid rank comm calls calls/s launches launches/s errors sync-s gpu% timed);
+ * timed (16 bytes) as drawn: gpu, host, or - for no GPU work.
+ */
 static void proc_row(const char *scr, const char *comm, const char *rank, unsigned long long *l,
-		     unsigned long long *e)
+		     unsigned long long *e, char *timed)
 {
 	char r[16], cm[32], cs[16], ls[16], word[64];
 	unsigned long long pid, calls;
+	double sync, gpu_pct;
 	const char *line, *p;
 
 	/* the column, not the command line in the title; a rank's row by its rank */
@@ -203,9 +208,10 @@ static void proc_row(const char *scr, const char *comm, const char *rank, unsign
 	assert_non_null(p);
 	for (line = p; line > scr && line[-1] != '\n'; line--)
 		;
-	assert_int_equal(sscanf(line, "%llu %15s %31s %llu %15s %llu %15s %llu", &pid, r, cm,
-				&calls, cs, l, ls, e),
-			 8);
+	assert_int_equal(sscanf(line, "%llu %15s %31s %llu %15s %llu %15s %llu %lf %lf %15s", &pid,
+				r, cm, &calls, cs, l, ls, e, &sync, &gpu_pct, timed),
+			 11);
+	assert_true(gpu_pct >= 0);
 	assert_string_equal(cm, comm);
 	assert_string_equal(r, rank);
 }
@@ -229,7 +235,7 @@ static int teardown(void **state)
 /* The runtime and fail workloads to their end: every total exact; q exits 0. */
 static void test_top_totals_and_quit(void **state)
 {
-	char scr[SCREEN_MAX], args[2048];
+	char scr[SCREEN_MAX], args[2048], timed[16];
 	unsigned long long launches, errors;
 
 	(void)state;
@@ -239,9 +245,12 @@ static void test_top_totals_and_quit(void **state)
 	/* the kernels, each with its launches; the column after the 38 of the name */
 	assert_int_equal(row_value(scr, RT_VEC_ADD_DEMANGLED, 38), RT_ITERS);
 	assert_int_equal(row_value(scr, RT_EMPTY_DEMANGLED, 38), RT_ITERS);
-	proc_row(scr, "fakeapp", "-", &launches, &errors);
+	proc_row(scr, "fakeapp", "-", &launches, &errors, timed);
 	assert_int_equal(launches, 2 * RT_ITERS + RT_GRAPH_LAUNCHES);
 	assert_int_equal(errors, 2);
+	/* its GPU share from the submitting calls' times: no --gpu-time */
+	assert_non_null(strstr(scr, "GPU% TIMED"));
+	assert_string_equal(timed, "host");
 	assert_non_null(strstr(scr, "errors 2 "));
 	assert_non_null(strstr(scr, "drops 0 "));
 	/* the synchronize calls the runtime workload makes, the slowest first */
@@ -271,17 +280,27 @@ static void test_top_too_small(void **state)
 	expect_exit(0, "q pressed in top; stopped");
 }
 
-/* SIGTERM to top while it draws: the run ends cleanly, the terminal given back. */
+/*
+ * SIGTERM to top while it draws: the run ends cleanly, the terminal given
+ * back. With --gpu-time (the stand-in CUPTI): the process's GPU time measured.
+ */
 static void test_top_sigterm(void **state)
 {
-	char scr[SCREEN_MAX], args[2048], pane[32];
+	const char *cupti = getenv("TS_FAKECUPTI");
+	char scr[SCREEN_MAX], args[2048], pane[32], timed[16];
+	unsigned long long launches, errors;
 	pid_t sh, tracer;
 
 	(void)state;
-	snprintf(args, sizeof(args), "-- '%s' --lib '%s' --pause '%s' runtime", fakeapp, fakecuda,
-		 path_in("go"));
+	assert_non_null(cupti);
+	snprintf(args, sizeof(args),
+		 "--gpu-time --cupti '%s' -- '%s' --lib '%s' --pause '%s' runtime", cupti, fakeapp,
+		 fakecuda, path_in("go"));
 	top_start(80, 24, args);
-	wait_screen(RT_VEC_ADD_DEMANGLED, scr, sizeof(scr));
+	/* the kernels' measured times came (CUPTI's periodic flush): the processes' in the same view */
+	wait_screen("% gpu", scr, sizeof(scr));
+	proc_row(scr, "fakeapp", "-", &launches, &errors, timed);
+	assert_string_equal(timed, "gpu");
 	assert_int_equal(tmux(pane, sizeof(pane), "display-message", "-p", "#{pane_pid}", END), 0);
 	sh = atoi(pane);
 	tracer = child_of(sh);
@@ -294,7 +313,7 @@ static void test_top_sigterm(void **state)
 static void test_top_nccl_ranks(void **state)
 {
 	const char *nccl = getenv("TS_FAKENCCL"), *app = getenv("TS_NCCLAPP");
-	char scr[SCREEN_MAX], args[2048];
+	char scr[SCREEN_MAX], args[2048], timed[16];
 	unsigned long long launches, errors;
 
 	(void)state;
@@ -304,10 +323,12 @@ static void test_top_nccl_ranks(void **state)
 		 nccl);
 	top_start(80, 24, args);
 	wait_screen("target ended", scr, sizeof(scr));
-	proc_row(scr, "ncclapp", "0/2", &launches, &errors);
+	proc_row(scr, "ncclapp", "0/2", &launches, &errors, timed);
 	assert_int_equal(launches, NW_KERNELS);
-	proc_row(scr, "ncclapp", "1/2", &launches, &errors);
+	assert_string_equal(timed, "host");
+	proc_row(scr, "ncclapp", "1/2", &launches, &errors, timed);
 	assert_int_equal(launches, NW_KERNELS);
+	assert_string_equal(timed, "host");
 	assert_int_equal(tmux(NULL, 0, "send-keys", "q", END), 0);
 	expect_exit(0, "events traced (top, no file)");
 }

@@ -113,6 +113,18 @@ static void copy(struct ts_writer *w, const char *dir, uint64_t bytes)
 	w->ops->slice(w, &s);
 }
 
+/* GPU work of cat (kernel, memcpy, memset, graph) that owner submitted, as the correlator gives it. */
+static void gpu_op(struct ts_writer *w, uint32_t owner, const char *cat, const char *timing,
+		   uint64_t dur)
+{
+	struct ts_slice s = { .pid = TS_GPU_PID_BASE + 1, .dur = dur, .name = cat, .cat = cat };
+
+	s.name_len = strlen(cat);
+	s.owner_pid = owner;
+	ts_arg_str(&s, "timing", timing, strlen(timing));
+	w->ops->slice(w, &s);
+}
+
 /* Render and parse strictly: a page that does not parse fails the test. */
 static void page_of(struct ts_writer *w, struct prom_page *p)
 {
@@ -220,6 +232,71 @@ static void test_counts(void **state)
 			assert_true(strlen(p.s[i].val[0]) <= TS_PROM_LABEL_IN + 3);
 	prom_free(&p);
 	ts_writer_destroy(w);
+}
+
+static double proc_gpu(const struct prom_page *p, const char *pid, const char *comm,
+		       const char *timing)
+{
+	return prom_get(p, "tracesmith_process_gpu_seconds_total",
+			PROM_LABELS("pid", pid, "comm", comm, "timing", timing));
+}
+
+/*
+ * GPU time by the process that submitted it: two processes' kernels, copies
+ * and memsets, each timing its own series, exact; a graph's own slice not
+ * counted (its nodes are); work of no known process in the total only; of a
+ * process without a row, in "other".
+ */
+static void test_process_gpu_time(void **state)
+{
+	struct ts_metrics_view *v = calloc(1, sizeof(*v));
+	struct ts_writer *w;
+	struct prom_page p;
+
+	assert_non_null(v);
+	assert_int_equal(ts_metrics_writer_open(&w), 0);
+	w->ops->process(w, 10, "/bin/trainer", TS_TRACK_HOST);
+	w->ops->process(w, 11, "/bin/eval --x", TS_TRACK_HOST);
+	host(w, 10, "cuLaunchKernel", 0, 0, 1);
+	host(w, 11, "cuLaunchKernel", 0, 0, 1);
+	gpu_op(w, 10, "kernel", "gpu", 1000000001);
+	gpu_op(w, 10, "memcpy", "gpu", 2000);
+	gpu_op(w, 10, "memset", "gpu", 30);
+	gpu_op(w, 10, "kernel", "host", 400);
+	gpu_op(w, 10, "graph", "host", 5000000); /* spans its nodes */
+	gpu_op(w, 11, "kernel", "host", 700);
+	gpu_op(w, 11, "memcpy", "host", 50);
+	gpu_op(w, 0, "kernel", "host", 9);
+	gpu_op(w, 999, "kernel", "gpu", 3);
+	page_of(w, &p);
+
+	assert_true(proc_gpu(&p, "10", "trainer", "gpu") == 1.000002031);
+	assert_true(proc_gpu(&p, "10", "trainer", "host") == 400e-9);
+	assert_true(proc_gpu(&p, "11", "eval", "host") == 750e-9);
+	assert_true(proc_gpu(&p, "11", "eval", "gpu") == -1); /* none measured: no series */
+	assert_true(proc_gpu(&p, "other", "other", "gpu") == 3e-9);
+	assert_int_equal(prom_count(&p, "tracesmith_process_gpu_seconds_total"), 4);
+	assert_true(prom_get(&p, "tracesmith_gpu_seconds_total", PROM_LABELS("timing", "gpu")) ==
+		    1.000002034);
+	assert_true(prom_get(&p, "tracesmith_gpu_seconds_total", PROM_LABELS("timing", "host")) ==
+		    1159e-9);
+	prom_free(&p);
+
+	/* top's view: each process's GPU time, all timings, and whether some was measured */
+	ts_metrics_view(w, v);
+	assert_int_equal(v->nprocs, 3);
+	assert_int_equal(v->procs[0].pid, 10);
+	assert_int_equal(v->procs[0].gpu_ops, 4);
+	assert_int_equal(v->procs[0].gpu_ns, 1000002431);
+	assert_true(v->procs[0].gpu);
+	assert_int_equal(v->procs[1].pid, 11);
+	assert_int_equal(v->procs[1].gpu_ops, 2);
+	assert_int_equal(v->procs[1].gpu_ns, 750);
+	assert_false(v->procs[1].gpu);
+	assert_true(v->procs[2].other);
+	assert_int_equal(v->procs[2].gpu_ns, 3);
+	ts_writer_destroy(w);
+	free(v);
 }
 
 /* An NCCL call of a communicator: comm_rank and comm_nranks, as nccl_track.c gives them. */
@@ -354,6 +431,7 @@ static void test_process_bound(void **state)
 	/* full: one more live process goes to "other" */
 	host(w, 1000, "cuInit", 0, 0, 1);
 	host(w, 1000, "cuInit", 0, 0, 1);
+	gpu_op(w, 1, "kernel", "host", 77);
 	/* pids 1 and 2 exit: the next two take their rows, their counts go to "other" */
 	w->ops->process_exit(w, 2);
 	w->ops->process_exit(w, 1);
@@ -370,6 +448,8 @@ static void test_process_bound(void **state)
 			     PROM_LABELS("pid", "other", "comm", "other")) == 2 + 2 + 1);
 	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
 			     PROM_LABELS("pid", "1", "comm", "app")) == -1);
+	assert_true(proc_gpu(&p, "other", "other", "host") == 77e-9);
+	assert_int_equal(prom_count(&p, "tracesmith_process_gpu_seconds_total"), 1);
 	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
 			     PROM_LABELS("pid", "2001", "comm", "")) == 1);
 	assert_true(prom_get(&p, "tracesmith_process_api_calls_total",
@@ -422,10 +502,11 @@ static void test_page_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_label_escape), cmocka_unit_test(test_label_bound),
-		cmocka_unit_test(test_counts),	     cmocka_unit_test(test_failed_by_library),
-		cmocka_unit_test(test_kernel_bound), cmocka_unit_test(test_process_bound),
-		cmocka_unit_test(test_page_bound),   cmocka_unit_test(test_view),
+		cmocka_unit_test(test_label_escape),	 cmocka_unit_test(test_label_bound),
+		cmocka_unit_test(test_counts),		 cmocka_unit_test(test_failed_by_library),
+		cmocka_unit_test(test_kernel_bound),	 cmocka_unit_test(test_process_bound),
+		cmocka_unit_test(test_page_bound),	 cmocka_unit_test(test_view),
+		cmocka_unit_test(test_process_gpu_time),
 	};
 
 	return cmocka_run_group_tests_name("write_metrics", tests, NULL, NULL);

@@ -50,6 +50,7 @@ struct row {
 	const struct ts_metrics_proc_row *p;
 	const struct ts_metrics_kernel_row *k;
 	double calls_s, launches_s;
+	double gpu_pct; /* processes: the GPU time of its work, a share of the interval's wall time */
 };
 
 struct top {
@@ -82,6 +83,15 @@ static const char *num(char *buf, size_t len, int width, double v)
 	}
 	snprintf(buf, len, "%.1f%c", v, suffix[i]);
 	return buf;
+}
+
+/* v with the most decimals (up to prec) that fit in width; past that, as num() has it. */
+static const char *fit(char *buf, size_t len, int width, int prec, double v)
+{
+	for (; prec >= 0; prec--)
+		if (snprintf(buf, len, "%.*f", prec, v) <= width)
+			return buf;
+	return num(buf, len, width, v);
 }
 
 /* How many bytes of s fit in max without cutting a UTF-8 character. */
@@ -140,7 +150,11 @@ static int cmp_proc(const void *a, const void *b)
 		c = cmp_double(x->launches_s, y->launches_s);
 		break;
 	case SORT_TIME:
-		c = cmp_u64(x->p->sync_ns, y->p->sync_ns);
+		c = cmp_double(x->gpu_pct, y->gpu_pct);
+		if (!c)
+			c = cmp_u64(x->p->gpu_ns, y->p->gpu_ns);
+		if (!c)
+			c = cmp_u64(x->p->sync_ns, y->p->sync_ns);
 		break;
 	case SORT_ERRORS:
 		c = cmp_u64(x->p->errors, y->p->errors);
@@ -190,10 +204,13 @@ static unsigned int proc_rows(struct top *t, struct row *rows, double secs)
 	for (i = 0; i < t->cur->nprocs; i++) {
 		p = &t->cur->procs[i];
 		b = prev_proc(t, p);
-		rows[i] =
-			(struct row){ .p = p,
-				      .calls_s = b ? rate(p->calls, b->calls, secs) : 0,
-				      .launches_s = b ? rate(p->launches, b->launches, secs) : 0 };
+		rows[i] = (struct row){
+			.p = p,
+			.calls_s = b ? rate(p->calls, b->calls, secs) : 0,
+			.launches_s = b ? rate(p->launches, b->launches, secs) : 0,
+			/* GPU ns per wall ns, as nvidia-smi's and nvtop's per-process GPU% */
+			.gpu_pct = b ? rate(p->gpu_ns, b->gpu_ns, secs) / 1e7 : 0,
+		};
 	}
 	sort_now = t->sort;
 	qsort(rows, i, sizeof(rows[0]), cmp_proc);
@@ -244,11 +261,12 @@ static void draw_procs(struct top *t, int y, int max, double secs)
 {
 	struct row *rows = t->rows;
 	unsigned int n = proc_rows(t, rows, secs), i;
-	char b[6][32], rank[16];
+	char b[8][32], rank[16];
 
+	/* 80 columns exactly: the test reads the columns by position */
 	attron(A_REVERSE);
-	mvprintw(y, 0, "%7s %-5s %-14s %9s %7s %9s %7s %5s %8s ", "PID", "RANK", "COMMAND", "CALLS",
-		 "CALLS/s", "LAUNCHES", "LNCH/s", "ERR", "SYNC s");
+	mvprintw(y, 0, "%7s %-5s %-12s %7s %6s %7s %6s %4s %6s %5s %-5s", "PID", "RANK", "COMMAND",
+		 "CALLS", "CALL/s", "LAUNCH", "LNCH/s", "ERR", "SYNC s", "GPU%", "TIMED");
 	attroff(A_REVERSE);
 	for (i = 0; i < n && (int)i < max; i++) {
 		const struct ts_metrics_proc_row *p = rows[i].p;
@@ -261,11 +279,15 @@ static void draw_procs(struct top *t, int y, int max, double secs)
 		snprintf(b[0], sizeof(b[0]), "%u", p->pid);
 		if (p->exited)
 			attron(A_DIM);
-		mvprintw(y + 1 + i, 0, "%7s %-5.5s %-14.*s %9s %7s %9s %7s %5s %8.3f",
-			 p->other ? "other" : b[0], rank, utf8_cut(p->comm, 14), p->comm,
-			 num(b[1], 32, 9, p->calls), num(b[2], 32, 7, rows[i].calls_s),
-			 num(b[3], 32, 9, p->launches), num(b[4], 32, 7, rows[i].launches_s),
-			 num(b[5], 32, 5, p->errors), p->sync_ns / 1e9);
+		mvprintw(y + 1 + i, 0, "%7s %-5.5s %-12.*s %7s %6s %7s %6s %4s %6s %5s %-5s",
+			 p->other ? "other" : b[0], rank, utf8_cut(p->comm, 12), p->comm,
+			 num(b[1], 32, 7, p->calls), num(b[2], 32, 6, rows[i].calls_s),
+			 num(b[3], 32, 7, p->launches), num(b[4], 32, 6, rows[i].launches_s),
+			 num(b[5], 32, 4, p->errors), fit(b[6], 32, 6, 2, p->sync_ns / 1e9),
+			 fit(b[7], 32, 5, 1, rows[i].gpu_pct),
+			 !p->gpu_ops ? "-"
+			 : p->gpu    ? "gpu"
+				     : "host");
 		attroff(A_DIM);
 	}
 }

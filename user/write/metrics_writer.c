@@ -30,6 +30,7 @@ struct m_proc {
 	char comm[3 * COMM_LEN + 4];
 	int64_t rank, nranks; /* NCCL: its rank in its widest communicator (nranks 0: none) */
 	uint64_t calls, launches, errors, sync_ns;
+	uint64_t gpu_n[T_N], gpu_ns[T_N]; /* the GPU work it submitted, by timing */
 };
 
 struct m_kernel {
@@ -84,12 +85,32 @@ struct metrics_writer {
 static void proc_fold(struct metrics_writer *mw, struct m_proc *p)
 {
 	struct m_proc *o = &mw->other_proc;
+	int t;
 
 	o->calls += p->calls;
 	o->launches += p->launches;
 	o->errors += p->errors;
 	o->sync_ns += p->sync_ns;
+	for (t = 0; t < T_N; t++) {
+		o->gpu_n[t] += p->gpu_n[t];
+		o->gpu_ns[t] += p->gpu_ns[t];
+	}
 	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * The row GPU work of owner's counts in: its own, or "other" (its row went
+ * to another process after it exited, or it never had one). Never a new
+ * row: a late record of a process gone must not take one from a live one.
+ */
+static struct m_proc *proc_owner(struct metrics_writer *mw, uint32_t owner)
+{
+	unsigned int i;
+
+	for (i = 0; i < TS_METRICS_PROCS; i++)
+		if (mw->procs[i].used && mw->procs[i].pid == owner)
+			return &mw->procs[i];
+	return &mw->other_proc;
 }
 
 /* The row of pid: its own, a free one, the longest-exited one's, or "other". */
@@ -249,12 +270,19 @@ static void gpu_slice(struct metrics_writer *mw, const struct ts_slice *s)
 {
 	int t = arg_is(ts_slice_arg(s, "timing"), "gpu") ? T_GPU : T_HOST;
 	const struct ts_arg *dir = ts_slice_arg(s, "direction"), *size;
+	struct m_proc *p;
 
 	/* a graph's own slice spans its nodes, which come as slices too */
 	if (!strcmp(s->cat, "graph"))
 		return;
 	mw->gpu_ns[t] += s->dur;
 	mw->gpu_ops[t]++;
+	/* the correlator names the submitting process of every GPU slice (0: none known) */
+	if (s->owner_pid) {
+		p = proc_owner(mw, s->owner_pid);
+		p->gpu_n[t]++;
+		p->gpu_ns[t] += s->dur;
+	}
 	if (!strcmp(s->cat, "kernel")) {
 		struct m_kernel *k = kernel_get(mw, s->name, s->name_len);
 
@@ -420,21 +448,28 @@ void ts_metrics_ring(struct ts_writer *w, uint64_t records, uint64_t drops, uint
 
 /* ---- the page ---------------------------------------------------------- */
 
-#define LABELS 1024 /* the labels of one sample: two escaped values and their names */
+#define LABELS 1024 /* the labels of one sample: its escaped values (two at most) and names */
 
-static void proc_labels(const struct m_proc *p, bool other, char *l)
+/* A process's labels, and its timing label after them unless timing is NULL. */
+static void proc_labels(const struct m_proc *p, bool other, const char *timing, char *l)
 {
+	int n;
+
 	if (other)
-		snprintf(l, LABELS, "pid=\"other\",comm=\"other\"");
+		n = snprintf(l, LABELS, "pid=\"other\",comm=\"other\"");
 	else
-		snprintf(l, LABELS, "pid=\"%u\",comm=\"%s\"", p->pid, p->comm);
+		n = snprintf(l, LABELS, "pid=\"%u\",comm=\"%s\"", p->pid, p->comm);
+	if (timing && n > 0 && n < LABELS)
+		snprintf(l + n, LABELS - n, ",timing=\"%s\"", timing);
 }
 
 /* Process row i (TS_METRICS_PROCS: "other"), or NULL when it holds nothing. */
 static const struct m_proc *proc_row(const struct metrics_writer *mw, unsigned int i)
 {
+	const struct m_proc *o = &mw->other_proc;
+
 	if (i == TS_METRICS_PROCS)
-		return mw->other_proc.calls ? &mw->other_proc : NULL;
+		return o->calls || o->gpu_n[T_HOST] || o->gpu_n[T_GPU] ? o : NULL;
 	return mw->procs[i].used ? &mw->procs[i] : NULL;
 }
 
@@ -470,11 +505,35 @@ static void render_procs(const struct metrics_writer *mw, struct ts_prom_page *p
 			if (!p)
 				continue;
 			v = *(const uint64_t *)((const char *)p + fams[f].off);
-			proc_labels(p, i == TS_METRICS_PROCS, l);
+			proc_labels(p, i == TS_METRICS_PROCS, NULL, l);
 			if (fams[f].ns)
 				ts_prom_seconds(pg, fams[f].name, l, v);
 			else
 				ts_prom_u64(pg, fams[f].name, l, v);
+		}
+	}
+}
+
+static void render_proc_gpu(const struct metrics_writer *mw, struct ts_prom_page *pg)
+{
+	const char *name = "tracesmith_process_gpu_seconds_total";
+	const struct m_proc *p;
+	char l[LABELS];
+	unsigned int i, t;
+
+	ts_prom_family(pg, name, "counter",
+		       "GPU time of kernels, copies and memsets, by the process that submitted "
+		       "them; timing=\"gpu\": measured (--gpu-time), \"host\": the submitting "
+		       "call's time");
+	for (i = 0; i <= TS_METRICS_PROCS; i++) {
+		p = proc_row(mw, i);
+		if (!p)
+			continue;
+		for (t = 0; t < T_N; t++) {
+			if (!p->gpu_n[t])
+				continue;
+			proc_labels(p, i == TS_METRICS_PROCS, timing_name[t], l);
+			ts_prom_seconds(pg, name, l, p->gpu_ns[t]);
 		}
 	}
 }
@@ -619,6 +678,7 @@ int ts_metrics_render(struct ts_writer *w, char **page, size_t *len)
 		return err;
 	pthread_mutex_lock(&mw->lock);
 	render_procs(mw, &pg);
+	render_proc_gpu(mw, &pg);
 	render_funcs(mw, &pg);
 	render_codes(mw, &pg);
 	render_kernels(mw, &pg);
@@ -646,7 +706,10 @@ static void view_proc(const struct m_proc *p, bool other, struct ts_metrics_proc
 					   .calls = p->calls,
 					   .launches = p->launches,
 					   .errors = p->errors,
-					   .sync_ns = p->sync_ns };
+					   .sync_ns = p->sync_ns,
+					   .gpu = p->gpu_n[T_GPU] > 0,
+					   .gpu_ops = p->gpu_n[T_HOST] + p->gpu_n[T_GPU],
+					   .gpu_ns = p->gpu_ns[T_HOST] + p->gpu_ns[T_GPU] };
 	snprintf(r->comm, sizeof(r->comm), "%s", p->comm);
 }
 

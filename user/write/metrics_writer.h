@@ -53,6 +53,9 @@ struct ts_metrics_proc_row {
 	int64_t rank, nranks; /* NCCL: the widest communicator's; nranks 0: none known */
 	char comm[64];
 	uint64_t calls, launches, errors, sync_ns;
+	/* the GPU work it submitted: ops, their time; gpu: some of it measured (--gpu-time) */
+	bool gpu;
+	uint64_t gpu_ops, gpu_ns;
 };
 
 struct ts_metrics_kernel_row {
