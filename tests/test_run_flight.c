@@ -44,16 +44,26 @@ static void split(char *line, char **argv)
 	argv[n] = NULL;
 }
 
-/* Start `tracesmith-bpf --lib FAKE TRACER_ARGS -- fakeapp --lib FAKE APP_ARGS`; stderr on *fd. */
-static pid_t start_flight(int *fd, const char *tracer_args, const char *app_args)
+/* Start the command line fmt makes (its stderr on *fd, if fd is not NULL). */
+static pid_t start_fmt(int *fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static pid_t start_fmt(int *fd, const char *fmt, ...)
 {
 	static char line[2048];
 	static char *argv[MAX_ARGS];
+	va_list ap;
 
-	snprintf(line, sizeof(line), "%s --lib %s %s -- %s --lib %s %s", bin, fakecuda, tracer_args,
-		 fakeapp, fakecuda, app_args);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
 	split(line, argv);
 	return start(argv, fd);
+}
+
+/* Start `tracesmith-bpf --lib FAKE TRACER_ARGS -- fakeapp --lib FAKE APP_ARGS`; stderr on *fd. */
+static pid_t start_flight(int *fd, const char *tracer_args, const char *app_args)
+{
+	return start_fmt(fd, "%s --lib %s %s -- %s --lib %s %s", bin, fakecuda, tracer_args,
+			 fakeapp, fakecuda, app_args);
 }
 
 /* Run it to the end: its exit status, its stderr in err. */
@@ -323,44 +333,18 @@ static void test_unwritable_folder(void **state)
  */
 static void test_attach_pid(void **state)
 {
-	char err[8192] = "", go[256], end[256], pidarg[16], want[1024];
-	char *app[] = { (char *)fakeapp,
-			"--lib",
-			(char *)fakecuda,
-			"--wait-file",
-			go,
-			"--linger",
-			end,
-			"flight",
-			"0",
-			"0",
-			"6",
-			"fail",
-			NULL };
-	char *argv[] = { (char *)bin,
-			 "--lib",
-			 (char *)fakecuda,
-			 "--flight-recorder",
-			 "30",
-			 "--snapshot-on",
-			 "error",
-			 "-p",
-			 pidarg,
-			 "-o",
-			 path_in("p.json"),
-			 NULL };
+	char err[8192] = "", want[1024], *go = strdup(path_in("p.go")),
+	     *end = strdup(path_in("p.end"));
 	struct trace t;
 	pid_t a, tr;
 	int fd, n;
 
 	(void)state;
-	snprintf(go, sizeof(go), "%s", path_in("p.go"));
-	snprintf(end, sizeof(end), "%s", path_in("p.end"));
-	a = start(app, NULL);
-	snprintf(pidarg, sizeof(pidarg), "%d", a);
 	snprintf(want, sizeof(want), "%s --lib %s --wait-file %s --linger %s flight 0 0 6 fail",
 		 fakeapp, fakecuda, go, end);
-	tr = start(argv, &fd);
+	a = start_fmt(NULL, "%s", want);
+	tr = start_fmt(&fd, "%s --lib %s --flight-recorder 30 --snapshot-on error -p %d -o %s", bin,
+		       fakecuda, a, path_in("p.json"));
 	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
 	close(creat(go, 0644));
 	assert_true(wait_for(fd, "snapshot 1 (error: cuMemAlloc_v2", err, sizeof(err), 60000));
@@ -373,33 +357,23 @@ static void test_attach_pid(void **state)
 	assert_string_equal(trace_last_process_name(&t, a, &n), want);
 	trace_free(&t);
 	assert_false(exists(path_in("p.2.json")));
+	free(go);
+	free(end);
 }
 
 /* -a: a program started after the tracer exits with status 3: its snapshot; the tracer goes on. */
 static void test_all_exit(void **state)
 {
 	char err[8192] = "";
-	char *app[] = { (char *)fakeapp, "--lib", (char *)fakecuda, "flight", "0", "0", "5",
-			"exit",		 NULL };
-	char *argv[] = { (char *)bin,
-			 "--lib",
-			 (char *)fakecuda,
-			 "--flight-recorder",
-			 "30",
-			 "--snapshot-on",
-			 "exit",
-			 "-a",
-			 "-o",
-			 path_in("a.json"),
-			 NULL };
 	struct trace t;
 	pid_t a, tr;
 	int fd;
 
 	(void)state;
-	tr = start(argv, &fd);
+	tr = start_fmt(&fd, "%s --lib %s --flight-recorder 30 --snapshot-on exit -a -o %s", bin,
+		       fakecuda, path_in("a.json"));
 	assert_true(wait_for(fd, "tracing every process", err, sizeof(err), 30000));
-	a = start(app, NULL);
+	a = start_fmt(NULL, "%s --lib %s flight 0 0 5 exit", fakeapp, fakecuda);
 	assert_int_equal(wait_status(a), FLIGHT_EXIT_STATUS);
 	assert_true(wait_for(fd, "snapshot 1 (exit: pid", err, sizeof(err), 60000));
 	assert_true(pid_alive(tr));
@@ -416,17 +390,13 @@ static void test_all_exit(void **state)
 static int run_nccl_flight(char *err, size_t len, const char *tracer_args, const char *mode)
 {
 	const char *nccl = getenv("TS_FAKENCCL"), *app = getenv("TS_NCCLAPP");
-	static char line[2048];
-	static char *argv[MAX_ARGS];
 	int fd;
 	pid_t pid;
 
 	if (!nccl || !app)
 		fail_msg("set TS_FAKENCCL and TS_NCCLAPP (make bpf-test does)");
-	snprintf(line, sizeof(line), "%s --lib %s %s -- %s --cuda %s --nccl %s %s", bin, fakecuda,
-		 tracer_args, app, fakecuda, nccl, mode);
-	split(line, argv);
-	pid = start(argv, &fd);
+	pid = start_fmt(&fd, "%s --lib %s %s -- %s --cuda %s --nccl %s %s", bin, fakecuda,
+			tracer_args, app, fakecuda, nccl, mode);
 	err[0] = '\0';
 	return collect(pid, fd, err, len);
 }

@@ -123,20 +123,30 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* The driver set up, and a communicator of one rank: 0, or 1 with what failed said. */
+static int one_rank(void *cuda, cudaStream_t *s, ncclComm_t *comm)
+{
+	ncclUniqueId id;
+
+	*s = cuda_setup(cuda);
+	if (!*s)
+		return 1;
+	CHECK(p_ncclGetUniqueId(&id));
+	CHECK(p_ncclCommInitRank(comm, 1, id, 0));
+	return 0;
+}
+
 /* One rank, n all-reduces of 1 KiB: what each costs, as the benchmark reads it */
 static int mode_storm(void *cuda, long n)
 {
 	static char buf[1024];
-	cudaStream_t s = cuda_setup(cuda);
-	ncclUniqueId id;
+	cudaStream_t s;
 	ncclComm_t comm;
 	double t0;
 	long i;
 
-	if (!s)
+	if (one_rank(cuda, &s, &comm))
 		return 1;
-	CHECK(p_ncclGetUniqueId(&id));
-	CHECK(p_ncclCommInitRank(&comm, 1, id, 0));
 	/* the first one sets up the communicator's channels: not part of the figure */
 	CHECK(p_ncclAllReduce(buf, buf, 256, ncclFloat32, ncclSum, comm, s));
 	t0 = now_ns();
@@ -150,15 +160,12 @@ static int mode_storm(void *cuda, long n)
 static int mode_flight(void *cuda)
 {
 	static char buf[4096];
-	cudaStream_t s = cuda_setup(cuda);
-	ncclUniqueId id;
+	cudaStream_t s;
 	ncclComm_t comm;
 	int i;
 
-	if (!s)
+	if (one_rank(cuda, &s, &comm))
 		return 1;
-	CHECK(p_ncclGetUniqueId(&id));
-	CHECK(p_ncclCommInitRank(&comm, 1, id, 0));
 	for (i = 0; i < NW_FLIGHT_ALLREDUCE; i++)
 		CHECK(p_ncclAllReduce(buf, buf, NW_ALLREDUCE_COUNT, ncclFloat32, ncclSum, comm, s));
 	if (p_ncclGroupEnd() != ncclInvalidUsage)
