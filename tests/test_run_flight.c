@@ -5,7 +5,8 @@
  * snapshot holds phase B's launches, none of A's, and names the kernel from
  * before the window), each trigger (SIGUSR2, error, exit, hang), the rate
  * limit, the memory bound under a storm (peak RSS of the tracer), a
- * snapshot to an unwritable folder or a full disk. The workload itself gives the trigger
+ * snapshot to an unwritable folder or a full disk, and SIGUSR2 while a
+ * snapshot is being written. The workload itself gives the trigger
  * (workloads.h: flight), so the window is the workload's, not a timer's.
  * Root, like the other BPF tests.
  */
@@ -323,6 +324,7 @@ static void test_unwritable_folder(void **state)
 /* What a test below left if it failed: the tracer (and its command), the file system it mounted. */
 static pid_t running;
 static char *small_fs;
+static int fifo_fd = -1; /* its reader gone, a snapshot's writer blocked on it ends */
 
 static int stop_running(void **state)
 {
@@ -335,6 +337,9 @@ static int stop_running(void **state)
 		waitpid(running, NULL, 0);
 	}
 	running = 0;
+	if (fifo_fd >= 0)
+		close(fifo_fd);
+	fifo_fd = -1;
 	if (small_fs) {
 		umount2(small_fs, MNT_DETACH);
 		free(small_fs);
@@ -425,6 +430,71 @@ static void test_full_disk(void **state)
 	assert_int_equal(files_with(small_fs, "f."), 2);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig; /* only to cut a blocking open or read short */
+}
+
+/*
+ * SIGUSR2 while snapshot 1 is being written queues snapshot 2. Snapshot 1
+ * goes into a FIFO: its writer blocks until this test reads, so the second
+ * SIGUSR2 surely comes while it is under way (the open returns once the
+ * writer has opened the FIFO; the trigger was taken before that). Both
+ * snapshots whole, with exact counts; no third.
+ */
+static void test_sigusr2_during_snapshot(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART: a hang fails */
+	char err[8192] = "", args[512], app[256], buf[65536], *fifo = strdup(path_in("q.1.json"));
+	struct trace t;
+	ssize_t n, total = 0;
+	int fd, out;
+	pid_t tr;
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	snprintf(args, sizeof(args), "--flight-recorder 60 -o %s", path_in("q.json"));
+	snprintf(app, sizeof(app), "--linger %s flight 600 0 400 signal", path_in("q.end"));
+	running = tr = start_flight(&fd, args, app);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(120);
+	fifo_fd = open(fifo, O_RDONLY | O_CLOEXEC);
+	assert_true(fifo_fd >= 0);
+	/* a small pipe: the writer cannot finish before it is read (EBUSY if it holds more) */
+	fcntl(fifo_fd, F_SETPIPE_SZ, 4096);
+	kill(tr, SIGUSR2);
+	out = open(path_in("q1.json"), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(out >= 0);
+	while ((n = read(fifo_fd, buf, sizeof(buf))) > 0) {
+		assert_int_equal(write(out, buf, n), n);
+		total += n;
+	}
+	assert_int_equal(n, 0);
+	alarm(0);
+	close(fifo_fd);
+	fifo_fd = -1;
+	close(out);
+	/* more than the pipe held at most (64 KiB unless shrunk): the writer waited for us */
+	assert_true(total > 65536);
+	assert_true(wait_for(fd, "snapshot 2 (signal", err, sizeof(err), 60000));
+	close(open(path_in("q.end"), O_CREAT | O_WRONLY, 0644));
+	running = 0;
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "flight recorder: 2 snapshots written\n"));
+	assert_int_equal(trace_load(&t, path_in("q1.json")), 0);
+	assert_int_equal(flight_num(&t, "snapshot"), 1);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_A, GPU), 600);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 400);
+	trace_free(&t);
+	assert_int_equal(trace_load(&t, path_in("q.2.json")), 0);
+	assert_int_equal(flight_num(&t, "snapshot"), 2);
+	assert_string_equal(flight_str(&t, "trigger"), "signal");
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_A, GPU), 600);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 400);
+	trace_free(&t);
+	assert_false(exists(path_in("q.3.json")));
+	free(fifo);
+}
+
 /* Bad options: one line each, exit 1. */
 static void test_bad_options(void **state)
 {
@@ -453,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_memory_bound),
 		cmocka_unit_test(test_unwritable_folder),
 		cmocka_unit_test_teardown(test_full_disk, stop_running),
+		cmocka_unit_test_teardown(test_sigusr2_during_snapshot, stop_running),
 		cmocka_unit_test(test_bad_options),
 	};
 
