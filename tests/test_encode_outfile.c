@@ -2,7 +2,9 @@
 /*
  * Output files (outfile.c): what was at FILE is kept as FILE.old, whatever
  * it held. An empty FILE is a file too: a run cut short, a placeholder the
- * user made; it is kept, never dropped (README "Output files").
+ * user made; it is kept, never dropped (README "Output files"). A file
+ * whose writing failed is kept beside its target, or, whole or nothing (the
+ * flight recorder's snapshots), removed.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -58,10 +60,33 @@ static void test_empty_file_kept_as_old(void **state)
 			 (unsigned long long)after.st_ino, (unsigned long long)before.st_ino);
 }
 
+/* A write failed: the new file is kept (data is sacred) or, whole or nothing, removed. */
+static void test_failed_file_kept_or_removed(void **state)
+{
+	const char *out = test_path("failed.json");
+	struct ts_outfile f;
+	char tmp[512];
+
+	write_via_outfile(out, "the earlier trace");
+	assert_int_equal(ts_outfile_create(&f, out), 0);
+	snprintf(tmp, sizeof(tmp), "%s", f.tmp);
+	assert_int_equal(ts_outfile_keep(&f), 0);
+	expect_size(tmp, 0, "what was written, kept");
+	unlink(tmp);
+	assert_false(ts_outfile_set_whole(true));
+	assert_int_equal(ts_outfile_create(&f, out), 0);
+	snprintf(tmp, sizeof(tmp), "%s", f.tmp);
+	assert_int_equal(ts_outfile_keep(&f), 0);
+	assert_true(ts_outfile_set_whole(false));
+	assert_int_equal(access(tmp, F_OK), -1);
+	expect_size(out, strlen("the earlier trace"), "the file at the path, untouched");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_file_kept_as_old),
+		cmocka_unit_test(test_failed_file_kept_or_removed),
 	};
 
 	if (test_dir_init("ts-outfile"))

@@ -4,8 +4,9 @@
  * windows (phase A, a pause longer than the window, phase B, a trigger: the
  * snapshot holds phase B's launches, none of A's, and names the kernel from
  * before the window), each trigger (SIGUSR2, error, exit, hang), the rate
- * limit, the memory bound under a storm (peak RSS of the tracer), and a
- * snapshot to an unwritable folder. The workload itself gives the trigger
+ * limit, the memory bound under a storm (peak RSS of the tracer), a
+ * snapshot to an unwritable folder or a full disk, and SIGUSR2 while a
+ * snapshot is being written. The workload itself gives the trigger
  * (workloads.h: flight), so the window is the workload's, not a timer's.
  * Root, like the other BPF tests.
  */
@@ -20,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -312,14 +315,16 @@ static void test_unwritable_folder(void **state)
 	assert_int_equal(rmdir(sub), 0);
 	close(open(sub, O_CREAT | O_WRONLY, 0644));
 	close(open(path_in("u.go"), O_CREAT | O_WRONLY, 0644));
-	assert_true(wait_for(fd, "snapshot 1 was not written; recording goes on", err, sizeof(err),
-			     60000));
+	assert_true(wait_for(fd, "recording goes on", err, sizeof(err), 60000));
+	snprintf(args, sizeof(args), "snapshot 1 not written: %s/u.1.json: Not a directory;", sub);
+	assert_non_null(strstr(err, args));
 	assert_int_equal(unlink(sub), 0);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	kill(tr, SIGUSR2);
 	assert_true(wait_for(fd, "snapshot 2 (signal", err, sizeof(err), 60000));
 	close(open(path_in("u.end"), O_CREAT | O_WRONLY, 0644));
 	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(occurrences(err, "snapshot 1 "), 1);
 	snprintf(args, sizeof(args), "%s/u.2.json", sub);
 	assert_int_equal(trace_load(&t, args), 0);
 	assert_int_equal(trace_count(&t, "X", "cuLaunchKernel", HOST), 7);
@@ -474,6 +479,180 @@ static void test_nccl_rank_files(void **state)
 	assert_false(exists(path_in("nr-0.2.json")));
 }
 
+/* What a test below left if it failed: the tracer (and its command), the file system it mounted. */
+static pid_t running;
+static char *small_fs;
+static int fifo_fd = -1; /* its reader gone, a snapshot's writer blocked on it ends */
+
+static int stop_running(void **state)
+{
+	pid_t app = running > 0 ? child_of(running) : 0;
+
+	if (app > 0)
+		kill(app, SIGKILL);
+	if (running > 0) {
+		kill(running, SIGKILL);
+		waitpid(running, NULL, 0);
+	}
+	running = 0;
+	if (fifo_fd >= 0)
+		close(fifo_fd);
+	fifo_fd = -1;
+	if (small_fs) {
+		umount2(small_fs, MNT_DETACH);
+		free(small_fs);
+		small_fs = NULL;
+	}
+	return 0;
+}
+
+/* Fill the file system path is on: write until it is full (ENOSPC). */
+static void fill_up(const char *path)
+{
+	static char block[4096];
+	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	assert_int_equal(errno, ENOSPC);
+	close(fd);
+}
+
+/* Files in folder whose name holds part. */
+static int files_with(const char *folder, const char *part)
+{
+	DIR *d = opendir(folder);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strstr(e->d_name, part) != NULL;
+	closedir(d);
+	return n;
+}
+
+/*
+ * A snapshot to a full disk (a 1 MiB tmpfs, filled): one line says which
+ * snapshot, which file and why, no partial file is left to keep the disk
+ * full, and recording goes on; once there is room, the next snapshot is
+ * written whole, with every launch of the window.
+ */
+static void test_full_disk(void **state)
+{
+	char err[16384] = "", args[512], app[256], fill[512], line[768];
+	struct trace t;
+	pid_t tr;
+	int fd;
+
+	small_fs = strdup(path_in("full"));
+	assert_int_equal(mkdir(small_fs, 0755), 0);
+	assert_int_equal(mount("tmpfs", small_fs, "tmpfs", 0, "size=1m"), 0);
+	snprintf(fill, sizeof(fill), "%s/filler", small_fs);
+	fill_up(fill);
+	snprintf(args, sizeof(args), "--flight-recorder 60 -o %s/f.json -o %s/f.pftrace", small_fs,
+		 small_fs);
+	snprintf(app, sizeof(app), "--linger %s flight 3 0 4 signal", path_in("f.end"));
+	running = tr = start_flight(&fd, args, app);
+	assert_true(wait_for(fd, "recording goes on", err, sizeof(err), 60000));
+	snprintf(line, sizeof(line),
+		 "flight recorder: snapshot 1 not written: %s/f.1.json: No space left on device; "
+		 "recording goes on (free space and send SIGUSR2 for another)\n",
+		 small_fs);
+	assert_non_null(strstr(err, line));
+	assert_int_equal(files_with(small_fs, ".partial."), 0);
+	assert_int_equal(files_with(small_fs, "f."), 0);
+	assert_true(pid_alive(tr));
+	assert_int_equal(unlink(fill), 0);
+	kill(tr, SIGUSR2);
+	assert_true(wait_for(fd, "snapshot 2 (signal", err, sizeof(err), 60000));
+	close(open(path_in("f.end"), O_CREAT | O_WRONLY, 0644));
+	running = 0;
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	/* that one line only: nothing from the writers, nothing more from the recorder */
+	assert_int_equal(occurrences(err, "snapshot 1 "), 1);
+	assert_int_equal(occurrences(err, "f.1."), 1);
+	assert_int_equal(occurrences(err, "partial"), 0);
+	assert_non_null(strstr(err, "1 snapshots written"));
+	assert_int_equal(files_with(small_fs, ".partial."), 0);
+	snprintf(line, sizeof(line), "%s/f.2.json", small_fs);
+	assert_int_equal(trace_load(&t, line), 0);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_A, GPU), 3);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 4);
+	assert_int_equal(trace_count(&t, "X", "cuLaunchKernel", HOST), 7);
+	assert_int_equal(flight_num(&t, "snapshot"), 2);
+	trace_free(&t);
+	snprintf(line, sizeof(line), "%s/f.2.pftrace", small_fs);
+	assert_true(exists(line));
+	assert_int_equal(files_with(small_fs, "f."), 2);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig; /* only to cut a blocking open or read short */
+}
+
+/*
+ * SIGUSR2 while snapshot 1 is being written queues snapshot 2. Snapshot 1
+ * goes into a FIFO: its writer blocks until this test reads, so the second
+ * SIGUSR2 surely comes while it is under way (the open returns once the
+ * writer has opened the FIFO; the trigger was taken before that). Both
+ * snapshots whole, with exact counts; no third.
+ */
+static void test_sigusr2_during_snapshot(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART: a hang fails */
+	char err[8192] = "", args[512], app[256], buf[65536], *fifo = strdup(path_in("q.1.json"));
+	struct trace t;
+	ssize_t n, total = 0;
+	int fd, out;
+	pid_t tr;
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	snprintf(args, sizeof(args), "--flight-recorder 60 -o %s", path_in("q.json"));
+	snprintf(app, sizeof(app), "--linger %s flight 600 0 400 signal", path_in("q.end"));
+	running = tr = start_flight(&fd, args, app);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(120);
+	fifo_fd = open(fifo, O_RDONLY | O_CLOEXEC);
+	assert_true(fifo_fd >= 0);
+	/* a small pipe: the writer cannot finish before it is read (EBUSY if it holds more) */
+	fcntl(fifo_fd, F_SETPIPE_SZ, 4096);
+	kill(tr, SIGUSR2);
+	out = open(path_in("q1.json"), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(out >= 0);
+	while ((n = read(fifo_fd, buf, sizeof(buf))) > 0) {
+		assert_int_equal(write(out, buf, n), n);
+		total += n;
+	}
+	assert_int_equal(n, 0);
+	alarm(0);
+	close(fifo_fd);
+	fifo_fd = -1;
+	close(out);
+	/* more than the pipe held at most (64 KiB unless shrunk): the writer waited for us */
+	assert_true(total > 65536);
+	assert_true(wait_for(fd, "snapshot 2 (signal", err, sizeof(err), 60000));
+	close(open(path_in("q.end"), O_CREAT | O_WRONLY, 0644));
+	running = 0;
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "flight recorder: 2 snapshots written\n"));
+	assert_int_equal(trace_load(&t, path_in("q1.json")), 0);
+	assert_int_equal(flight_num(&t, "snapshot"), 1);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_A, GPU), 600);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 400);
+	trace_free(&t);
+	assert_int_equal(trace_load(&t, path_in("q.2.json")), 0);
+	assert_int_equal(flight_num(&t, "snapshot"), 2);
+	assert_string_equal(flight_str(&t, "trigger"), "signal");
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_A, GPU), 600);
+	assert_int_equal(trace_count(&t, "X", FLIGHT_KERNEL_B, GPU), 400);
+	trace_free(&t);
+	assert_false(exists(path_in("q.3.json")));
+	free(fifo);
+}
+
 /* Bad options: one line each, exit 1. */
 static void test_bad_options(void **state)
 {
@@ -506,6 +685,8 @@ int main(void)
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_memory_bound),
 		cmocka_unit_test(test_unwritable_folder),
+		cmocka_unit_test_teardown(test_full_disk, stop_running),
+		cmocka_unit_test_teardown(test_sigusr2_during_snapshot, stop_running),
 		cmocka_unit_test(test_bad_options),
 	};
 

@@ -15,6 +15,29 @@
 
 #define TMP_TRIES 64
 
+static bool whole_only; /* ts_outfile_set_whole */
+
+bool ts_outfile_set_whole(bool on)
+{
+	bool was = whole_only;
+
+	whole_only = on;
+	return was;
+}
+
+bool ts_outfile_whole(void)
+{
+	return whole_only;
+}
+
+/* A new file whose writing failed: removed when whole or nothing (true), else kept. */
+static bool drop_tmp(const struct ts_outfile *f)
+{
+	if (whole_only)
+		unlink(f->tmp);
+	return whole_only;
+}
+
 static void outfile_reset(struct ts_outfile *f)
 {
 	free(f->path);
@@ -150,7 +173,7 @@ int ts_outfile_commit(struct ts_outfile *f)
 	if (rename(f->tmp, f->path))
 		err = -errno;
 cleanup:
-	if (err && f->tmp)
+	if (err && f->tmp && !drop_tmp(f))
 		warn("%s: %s; what was written is in %s\n", f->path, strerror(-err), f->tmp);
 	free(old);
 	outfile_reset(f);
@@ -163,7 +186,7 @@ int ts_outfile_keep(struct ts_outfile *f)
 
 	if (f->fd >= 0 && close(f->fd))
 		err = -errno;
-	if (f->tmp)
+	if (f->tmp && !drop_tmp(f))
 		warn("%s was left as it was; what was written is in %s\n", f->path, f->tmp);
 	outfile_reset(f);
 	return err;

@@ -28,10 +28,24 @@ int ts_outfile_create(struct ts_outfile *f, const char *path);
  * Closes f either way; 0 or -errno (the new file is then left as f->tmp was).
  */
 int ts_outfile_commit(struct ts_outfile *f);
-/* Close, leaving the new file where it is (said on stderr): a write failed. */
+/*
+ * Close, leaving the new file where it is (said on stderr): a write failed.
+ * Whole or nothing (ts_outfile_set_whole): the new file is removed, unsaid.
+ */
 int ts_outfile_keep(struct ts_outfile *f);
 /* Close and remove the new file: nothing at path changes. NULL-safe, idempotent. */
 void ts_outfile_discard(struct ts_outfile *f);
+/*
+ * Whole or nothing, in this process until set back: a file whose writing
+ * failed (ts_outfile_keep, a failed ts_outfile_commit) is removed, not kept
+ * beside its target, and nothing is said here: the caller says it once. For
+ * the flight recorder's snapshots, whose records are still in memory (a later
+ * snapshot can be asked for) and whose partial files would only keep a full
+ * disk full; a run's own outputs keep what was written. Returns the mode it
+ * replaces.
+ */
+bool ts_outfile_set_whole(bool on);
+bool ts_outfile_whole(void);
 
 /*
  * Check a run's outputs before any is opened: none is a directory, none names

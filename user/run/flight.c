@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "encode/outfile.h"
 #include "lib/util.h"
 #include "probe/hooks.h"
 #include "record/decode.h"
@@ -509,26 +510,45 @@ static int snapshot_feed(const struct ts_flight *f, struct ts_sink *out, unsigne
 	return err;
 }
 
-/* Write snapshot n now; 0, or 1 with what went wrong said. */
+/* Snapshot n failed (its file is gone, or was never made): one line, and how to get another. */
+static void not_written(unsigned int n, const struct ts_outputs *outs, int err)
+{
+	const char *path = outs->failed ? outs->failed : "";
+	bool full;
+
+	if (outs->failed)
+		err = outs->failed_err;
+	full = err == -ENOSPC || err == -EDQUOT;
+	warn("flight recorder: snapshot %u not written: %s%s%s; recording goes on "
+	     "(%s and send SIGUSR2 for another)\n",
+	     n, path, *path ? ": " : "", strerror(-err), full ? "free space" : "fix that");
+}
+
+/*
+ * Write snapshot n now; 0, or 1 with what went wrong said in one line. Whole
+ * or nothing: a file that cannot be finished is removed (the window is still
+ * in memory, and a full disk is not kept full by partial snapshots).
+ */
 static int snapshot_write(struct ts_flight *f, unsigned int n, uint64_t now)
 {
 	char names[TS_MAX_OUTPUTS][NAME_LEN], *paths[TS_MAX_OUTPUTS], list[TS_MAX_OUTPUTS * 260];
 	struct ts_outputs outs = { 0 };
+	bool was = ts_outfile_set_whole(true);
 	unsigned int i;
 	size_t len = 0;
 	int err, ret = 1;
 
 	if (snapshot_names(&f->o, n, time(NULL), names, paths))
 		goto cleanup;
-	if (ts_outputs_open(&outs, paths, f->o.nout, NULL))
-		goto cleanup;
-	err = snapshot_feed(f, &outs.base, n, now);
+	err = ts_outputs_open(&outs, paths, f->o.nout, NULL);
+	if (!err)
+		err = snapshot_feed(f, &outs.base, n, now);
+	if (!err)
+		err = ts_outputs_close(&outs, false);
 	if (err) {
-		warn("flight recorder: snapshot %u: %s\n", n, strerror(-err));
+		not_written(n, &outs, err);
 		goto cleanup;
 	}
-	if (ts_outputs_close(&outs, false))
-		goto cleanup;
 	for (i = 0; i < f->o.nout; i++)
 		len += snprintf(list + len, sizeof(list) - len, " %s", names[i]);
 	warn("flight recorder: snapshot %u (%s: %s) written to%s\n", n, f->trigger, f->detail,
@@ -536,6 +556,7 @@ static int snapshot_write(struct ts_flight *f, unsigned int n, uint64_t now)
 	ret = 0;
 cleanup:
 	ts_outputs_discard(&outs);
+	ts_outfile_set_whole(was);
 	return ret;
 }
 
@@ -583,11 +604,12 @@ static void take(struct ts_flight *f, uint64_t now, bool here)
 		     f->taken, strerror(errno));
 	if (!snapshot_write(f, f->taken, now))
 		f->written++;
-	else
-		warn("flight recorder: snapshot %u was not written\n", f->taken);
 }
 
-/* The writer's end: its status says whether the files are in place. */
+/*
+ * The writer's end: its status says whether the files are in place. Exit 1:
+ * it said why not; killed (or any other end): said here.
+ */
 static void reap(struct ts_flight *f, bool block)
 {
 	int st;
@@ -596,9 +618,14 @@ static void reap(struct ts_flight *f, bool block)
 		return;
 	if (WIFEXITED(st) && !WEXITSTATUS(st))
 		f->written++;
-	else
-		warn("flight recorder: snapshot %u was not written; recording goes on\n",
-		     f->writing);
+	else if (WIFSIGNALED(st))
+		warn("flight recorder: snapshot %u not written: its writer was killed by signal "
+		     "%d; recording goes on\n",
+		     f->writing, WTERMSIG(st));
+	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 1)
+		warn("flight recorder: snapshot %u not written (its writer exited with %d); "
+		     "recording goes on\n",
+		     f->writing, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	f->writer = 0;
 }
 

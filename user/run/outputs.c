@@ -6,6 +6,16 @@
 #include "lib/util.h"
 #include "write/stats_writer.h"
 
+/* The first failure, kept for the caller; err passed on. */
+static int failed(struct ts_outputs *outs, const char *path, int err)
+{
+	if (err && !outs->failed) {
+		outs->failed = path;
+		outs->failed_err = err;
+	}
+	return err;
+}
+
 static int tee_put(struct ts_sink *s, const void *rec)
 {
 	struct ts_outputs *outs = (struct ts_outputs *)s;
@@ -15,7 +25,7 @@ static int tee_put(struct ts_sink *s, const void *rec)
 	for (i = 0; i < outs->n; i++) {
 		err = outs->o[i].sink->put(outs->o[i].sink, rec);
 		if (err)
-			return err;
+			return failed(outs, outs->o[i].path, err);
 	}
 	return 0;
 }
@@ -96,7 +106,7 @@ static int output_close(struct ts_output *out, bool incomplete)
 		err = ts_capture_close(out->cap);
 	if (err == -EPIPE && !strcmp(out->path, "-"))
 		warn("the reader of stdout went away: the trace streamed there is cut short\n");
-	else if (err)
+	else if (err && !ts_outfile_whole()) /* whole or nothing: the caller says it */
 		warn("writing %s failed: %s; the file is incomplete\n", out->path, strerror(-err));
 	ts_corr_free(out->corr);
 	ts_writer_destroy(out->w);
@@ -134,8 +144,9 @@ int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n,
 	for (i = 0; i < n; i++) {
 		err = output_open(&outs->o[i], paths[i]);
 		outs->n = i + 1;
-		if (err) {
-			warn("cannot write %s: %s\n", paths[i], strerror(-err));
+		if (failed(outs, paths[i], err)) {
+			if (!ts_outfile_whole())
+				warn("cannot write %s: %s\n", paths[i], strerror(-err));
 			ts_outputs_discard(outs);
 			return err;
 		}
@@ -198,7 +209,9 @@ int ts_outputs_close(struct ts_outputs *outs, bool incomplete)
 	if (!outs)
 		return 0;
 	for (i = 0; i < outs->n; i++) {
-		e = output_close(&outs->o[i], incomplete);
+		const char *path = outs->o[i].path; /* output_close clears it */
+
+		e = failed(outs, path, output_close(&outs->o[i], incomplete));
 		if (e && !err)
 			err = e;
 	}

@@ -26,6 +26,8 @@ struct ts_output {
 struct ts_outputs {
 	struct ts_sink base; /* feeds every output */
 	unsigned int n;
+	const char *failed; /* the first output that failed (its path as given), and how */
+	int failed_err;
 	struct ts_output o[TS_MAX_OUTPUTS + 1]; /* the -o files, and --metrics' writer */
 };
 
@@ -33,7 +35,9 @@ struct ts_outputs {
  * Open every path (the extension picks the format), each a new file beside
  * its target (outfile.h); input, if not NULL, is the file the run reads, which
  * no output may overwrite. -errno, with a message, if one fails: nothing at
- * any path has changed then.
+ * any path has changed then. Whole or nothing (ts_outfile_set_whole), an
+ * output that cannot be opened, written or closed is not said here: it is in
+ * outs->failed for the caller's one line.
  */
 int ts_outputs_open(struct ts_outputs *outs, char *const *paths, unsigned int n, const char *input);
 /*

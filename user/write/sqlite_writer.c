@@ -112,7 +112,9 @@ static int sq_fail(struct sq_writer *q, const char *what)
 {
 	if (!q->err) {
 		q->err = sqlite3_errcode(q->db) == SQLITE_FULL ? -ENOSPC : -EIO;
-		warn("%s: %s: %s\n", q->file.path, what, sqlite3_errmsg(q->db));
+		/* whole or nothing (a snapshot): a full disk is said once, by the caller */
+		if (q->err == -EIO || !ts_outfile_whole())
+			warn("%s: %s: %s\n", q->file.path, what, sqlite3_errmsg(q->db));
 	}
 	return q->err;
 }
@@ -658,7 +660,7 @@ static int sq_finish(struct ts_writer *w, const struct ts_trace_meta *m)
 		return q->err;
 	}
 	err = ts_outfile_commit(&q->file);
-	if (err)
+	if (err && !ts_outfile_whole())
 		warn("%s: %s\n", q->file.path, strerror(-err));
 	return err;
 }
@@ -733,7 +735,8 @@ int ts_sqlite_writer_open(const char *path, struct ts_writer **out)
 	}
 	err = ts_outfile_create(&q->file, path);
 	if (err) {
-		warn("%s: %s\n", path, strerror(-err));
+		if (!ts_outfile_whole())
+			warn("%s: %s\n", path, strerror(-err));
 		free(q);
 		return err;
 	}
