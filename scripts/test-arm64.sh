@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# arm64 on an older kernel, in CI: build the arm64 tracer (make ARCH=arm64)
-# and the stand-in driver and workloads for arm64, boot Debian's arm64 6.1
-# kernel under qemu (software emulation) with them in an initramfs, trace
+# arm64 on an older kernel and a newer one, in CI: build the arm64 tracer
+# (make ARCH=arm64) and the stand-in driver and workloads for arm64, boot
+# Debian's arm64 6.1 kernel (perf-event uprobes) and its backports' newest
+# (6.12: uprobe_multi) under qemu (software emulation) with them in an initramfs, trace
 # the workloads there for real (tests/arm64/init.sh: --, -p, -a, stack
 # arguments, graphs, the driver layer, --gpu-time with ptrace), then replay
 # what was recorded on the host and check that every count equals the
@@ -72,29 +73,41 @@ for l in ld-linux-aarch64.so.1 libc.so.6; do
 done
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >$out/initramfs.cpio.gz
 
+# guest KERNEL_DIR NAME PROBES: boot the kernel in KERNEL_DIR under qemu with the initramfs,
+# check that the tracer's -v line there says PROBES (which uprobe interface it used), take the
+# captures out of its console into $out/NAME, and check every count against the x86-64 runs.
 # -cpu max with the cheap pointer-authentication algorithm: the architected one is slow to emulate
-kernel=$(ls $out/kernel/boot/vmlinuz-*)
-echo "test-arm64: booting $(basename "$kernel") under qemu-system-aarch64"
-timeout "$QEMU_TIMEOUT" qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -smp 2 -m 1G \
-	-nographic -nic none -no-reboot -kernel "$kernel" -initrd $out/initramfs.cpio.gz \
-	-append "console=ttyAMA0 quiet loglevel=3 panic=-1 rdinit=/init" </dev/null |
-	tr -d '\r' >$out/console.log || true
-grep -E '^TS-(STEP|FAIL)|uprobe' $out/console.log || true
-grep -q '^TS-STEP .*: done$' $out/console.log || {
-	echo "test-arm64: the guest did not finish (see $out/console.log)" >&2
-	exit 1
+guest() {
+	local kernel log=$out/console-$2.log res=$out/$2 fails
+	kernel=$(ls "$1"/boot/vmlinuz-*)
+	echo "test-arm64: booting $(basename "$kernel") under qemu-system-aarch64"
+	timeout "$QEMU_TIMEOUT" qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -smp 2 -m 1G \
+		-nographic -nic none -no-reboot -kernel "$kernel" -initrd $out/initramfs.cpio.gz \
+		-append "console=ttyAMA0 quiet loglevel=3 panic=-1 rdinit=/init" </dev/null |
+		tr -d '\r' >"$log" || true
+	grep -E '^TS-(STEP|FAIL)|uprobe' "$log" || true
+	grep -q '^TS-STEP .*: done$' "$log" || {
+		echo "test-arm64: the guest did not finish (see $log)" >&2
+		return 1
+	}
+	grep -q "$3" "$log" || {
+		echo "test-arm64: the tracer on $(basename "$kernel") did not say '$3'" >&2
+		return 1
+	}
+	# the captures, out of the console
+	rm -rf "$res"
+	mkdir -p "$res"
+	awk -v dir="$res" '/^TS-FILE /{f=dir "/" $2 ".b64"; next} /^TS-END$/{f=""; next} f{print > f}' \
+		"$log"
+	for f in "$res"/*.b64; do base64 -d "$f" >"${f%.b64}" && rm "$f"; done
+	fails=$(grep -c '^TS-FAIL' "$log" || true)
+	python3 tests/arm64/check_counts.py build/tracesmith-bpf "$res" "$ref" || return 1
+	[ "$fails" = 0 ] || { echo "test-arm64: $fails step(s) failed in the guest" >&2; return 1; }
 }
 
-# the captures, out of the console
-res=$out/results
-rm -rf "$res"
-mkdir -p "$res"
-awk -v dir="$res" '/^TS-FILE /{f=dir "/" $2 ".b64"; next} /^TS-END$/{f=""; next} f{print > f}' \
-	$out/console.log
-for f in "$res"/*.b64; do base64 -d "$f" >"${f%.b64}" && rm "$f"; done
-fails=$(grep -c '^TS-FAIL' $out/console.log || true)
+# the release's 6.1 (perf-event uprobes, no sessions), then the backports' newest (uprobe_multi)
 st=0
-python3 tests/arm64/check_counts.py build/tracesmith-bpf "$res" "$ref" || st=1
-[ "$fails" = 0 ] || { echo "test-arm64: $fails step(s) failed in the guest" >&2; st=1; }
+guest $out/kernel results "has no uprobe_multi (6.6+) nor uprobe sessions" || st=1
+guest $out/kernel-new results-new "has no uprobe sessions (6.13+): separate entry and return" || st=1
 echo "test-arm64: $([ $st = 0 ] && echo passed || echo FAILED) in $(($(date +%s) - t0)) s"
 exit $st

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # PID 1 of the arm64 qemu guest that scripts/test-arm64.sh boots: real traces
 # of the stand-in driver by the arm64 tracer, on Debian's arm64 6.1 kernel
-# (perf-event uprobes: no uprobe_multi, no sessions). Each capture goes back
+# (perf-event uprobes: no uprobe_multi, no sessions) and on its backports'
+# newest (6.12: uprobe_multi, no sessions). Each capture goes back
 # to the host over the console, base64 between TS-FILE and TS-END lines; the
 # host replays them and checks the counts. Every wait is for a condition,
 # bounded; the host bounds the whole run.
