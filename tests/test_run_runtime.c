@@ -11,6 +11,7 @@
  * Root, like the other BPF tests; each test stops what it started, by pid.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -352,6 +353,54 @@ static void test_runtime_late_dlopen(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* -p on a program that loads the runtime after the tracer attached: every call, exact. */
+static void test_runtime_attach_pid(void **state)
+{
+	char *out = path_in("rt-pid.json"), *go = path_in("rt-pid.go"), *lib = wheel("pid");
+	char err[8192] = "", pidarg[16];
+	char *app[] = { (char *)rtapp, "--cuda", (char *)fakecuda, "--wait-file", go, "--cudart",
+			lib,	       NULL };
+	char *argv[] = { (char *)bin, "--runtime-api", "--lib", (char *)fakecuda,
+			 "-p",	      pidarg,	       "-o",	out,
+			 NULL };
+	struct trace t;
+	pid_t a, tr;
+	int afd, fd;
+
+	(void)state;
+	a = start(app, &afd);
+	assert_true(wait_for(afd, "driver loaded", err, sizeof(err), 30000));
+	snprintf(pidarg, sizeof(pidarg), "%d", a);
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
+	close(creat(go, 0644));
+	assert_int_equal(collect(a, afd, err, sizeof(err)), 0);
+	assert_int_equal(collect(tr, fd, err, sizeof(err)), 0);
+	assert_int_equal(trace_load(&t, out), 0);
+	check_run(&t, "host");
+	trace_free(&t);
+}
+
+/* -a: a program started after the tracer, its runtime from a folder no one named: every call. */
+static void test_runtime_all(void **state)
+{
+	char *out = path_in("rt-all.json"), *lib = wheel("all"), err[8192] = "";
+	char *app[] = { (char *)rtapp, "--cuda", (char *)fakecuda, "--cudart", lib, NULL };
+	char *argv[] = { (char *)bin, "--runtime-api", "--lib", (char *)fakecuda, "-a", "-o", out,
+			 NULL };
+	struct trace t;
+	pid_t tr;
+	int fd;
+
+	(void)state;
+	tr = start(argv, &fd);
+	assert_true(wait_for(fd, "tracing every process", err, sizeof(err), 30000));
+	assert_int_equal(wait_status(start(app, NULL)), 0);
+	interrupt_and_load(tr, fd, out, &t);
+	check_run(&t, "host");
+	trace_free(&t);
+}
+
 /* --gpu-time: the measured kernel carries the runtime call's id. */
 static void test_runtime_gpu_time(void **state)
 {
@@ -444,6 +493,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runtime_late_dlopen),
+		cmocka_unit_test(test_runtime_attach_pid),
+		cmocka_unit_test(test_runtime_all),
 		cmocka_unit_test(test_runtime_gpu_time),
 		cmocka_unit_test(test_runtime_off_by_default),
 		cmocka_unit_test(test_runtime_real_library),

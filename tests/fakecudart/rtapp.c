@@ -6,7 +6,9 @@
  * constructors do, then makes rt_workload.h's calls, each once unless it
  * says otherwise. `storm N` (make bench): N cudaLaunchKernel calls, timed.
  * Without --cuda: NVIDIA's runtime on a host without a driver, three calls
- * that fail (their results printed).
+ * that fail (their results printed). With --wait-file F it loads the driver,
+ * says "driver loaded" on stderr, and waits for F to exist before loading the
+ * runtime (a tracer attached with -p in between sees the runtime come later).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cudart_types.h"
 #include "rt_workload.h"
 
@@ -155,7 +158,8 @@ static int no_driver(void)
 
 int main(int argc, char **argv)
 {
-	const char *cuda_path = NULL, *rt_path = NULL;
+	const char *cuda_path = NULL, *rt_path = NULL, *wait = NULL;
+	const struct timespec tick = { 0, 10000000 };
 	long n = -1;
 	int i;
 
@@ -166,17 +170,25 @@ int main(int argc, char **argv)
 			cuda_path = argv[i + 1];
 		else if (!strcmp(argv[i], "--cudart"))
 			rt_path = argv[i + 1];
+		else if (!strcmp(argv[i], "--wait-file"))
+			wait = argv[i + 1];
 	}
 	if (rt_path && !cuda_path)
 		return load(rt_path) ? 1 : no_driver();
 	if (!rt_path) {
-		fprintf(stderr, "usage: rtapp [--cuda LIBCUDA] --cudart LIBCUDART [storm N]\n");
+		fprintf(stderr, "usage: rtapp [--cuda LIBCUDA] [--wait-file F] --cudart LIBCUDART "
+				"[storm N]\n");
 		return 2;
 	}
 	/* the driver first, global: the stand-in runtime finds it by name */
 	if (!dlopen(cuda_path, RTLD_NOW | RTLD_GLOBAL)) {
 		fprintf(stderr, "rtapp: %s\n", dlerror());
 		return 1;
+	}
+	if (wait) {
+		fprintf(stderr, "driver loaded\n");
+		while (access(wait, F_OK))
+			nanosleep(&tick, NULL);
 	}
 	if (load(rt_path))
 		return 1;
