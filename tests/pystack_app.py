@@ -3,7 +3,7 @@
 # "# @NAME" is where the test expects a frame to point (it reads the marks
 # from this file: edit freely). ctypes releases the GIL for every foreign
 # call, as PyTorch's C++ does around its launches.
-#   pystack_app.py LIBCUDA [GO_FILE]: after cuInit, wait for GO_FILE to exist
+#   pystack_app.py LIBCUDA [GO_FILE]: after cuInit, make GO_FILE.ready and wait for GO_FILE to exist
 import ctypes
 import os
 import sys
@@ -34,6 +34,8 @@ def main():
     m, f = ctypes.c_void_p(), ctypes.c_void_p()
     cu.cuModuleLoadData(ctypes.byref(m), b"x")
     cu.cuModuleGetFunction(ctypes.byref(f), m, b"py_kernel")
+    if len(sys.argv) > 2:
+        open(sys.argv[2] + ".ready", "w").close()  # the test: it waits now
     while len(sys.argv) > 2 and not os.path.exists(sys.argv[2]):
         time.sleep(0.01)
     Model().step(cu, f)  # @main_step

@@ -275,8 +275,11 @@ static int find_python(unsigned int minor, char *out, size_t len)
  * The same program under every other CPython from 3.10 to 3.14 found here
  * (CI has only Debian's 3.11: the others are skipped, said on stderr; the
  * layouts are checked without them by test_probe_pylayout): frame by frame,
- * and the tracer says which version it read.
+ * and the tracer says which version it read; under -- and under -p, the
+ * process gone before its records are drained.
  */
+static void pid_gone_before_drain(const char *tag);
+
 static void test_stacks_versions(void **state)
 {
 	const char *saved = python;
@@ -299,6 +302,8 @@ static void test_stacks_versions(void **state)
 		assert_int_equal(threading_file(), 0);
 		snprintf(says, sizeof(says), "runs CPython 3.%u", minor);
 		run_command(says);
+		snprintf(says, sizeof(says), "go-pid-3.%u", minor);
+		pid_gone_before_drain(says);
 	}
 	python = saved;
 	qualified = true;
@@ -307,11 +312,12 @@ static void test_stacks_versions(void **state)
 /*
  * -p on a running interpreter, and a process that exits before its records
  * are drained: the tracer is stopped while the program runs and ends; the
- * code objects were read by BPF, its mappings when it was attached.
+ * code objects were read by BPF, its mappings when it was attached. tag
+ * names its files (one run per interpreter).
  */
-static void test_stacks_pid_gone_before_drain(void **state)
+static void pid_gone_before_drain(const char *tag)
 {
-	char *go = path_in("go-pid"), *out = path_in("pid.json"), err[16384] = "";
+	char go[256], ready[300], out[256], err[16384] = "";
 	char *prog[] = { (char *)python, app, (char *)fakecuda, go, NULL };
 	char pidarg[16], *argv[] = { (char *)bin, "--stacks", "-v", "--lib", (char *)fakecuda,
 				     "-p",	  pidarg,     "-o", out,     NULL };
@@ -319,10 +325,15 @@ static void test_stacks_pid_gone_before_drain(void **state)
 	pid_t a, tr;
 	int fd;
 
+	snprintf(go, sizeof(go), "%s", path_in(tag));
+	snprintf(ready, sizeof(ready), "%s.ready", go);
+	snprintf(out, sizeof(out), "%s.json", go);
 	a = start(prog, NULL);
 	snprintf(pidarg, sizeof(pidarg), "%d", a);
 	/* it has called cuInit and waits for go; the tracer finds its interpreter at attach */
-	usleep(500000);
+	for (int i = 0; i < 6000 && access(ready, F_OK); i++)
+		usleep(10000);
+	assert_int_equal(access(ready, F_OK), 0);
 	tr = start(argv, &fd);
 	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
 	assert_non_null(strstr(err, "runs CPython 3."));
@@ -334,6 +345,12 @@ static void test_stacks_pid_gone_before_drain(void **state)
 	assert_int_equal(trace_load(&t, out), 0);
 	check_app(&t, false, 0);
 	trace_free(&t);
+}
+
+static void test_stacks_pid_gone_before_drain(void **state)
+{
+	(void)state;
+	pid_gone_before_drain("go-pid");
 }
 
 /* Read what fd says until needle comes after marker (30 s at most for each read). */
