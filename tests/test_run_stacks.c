@@ -317,7 +317,7 @@ static void test_stacks_versions(void **state)
  */
 static void pid_gone_before_drain(const char *tag)
 {
-	char go[256], ready[300], out[256], err[16384] = "";
+	char go[256], ready[300], out[300], err[16384] = "";
 	char *prog[] = { (char *)python, app, (char *)fakecuda, go, NULL };
 	char pidarg[16], *argv[] = { (char *)bin, "--stacks", "-v", "--lib", (char *)fakecuda,
 				     "-p",	  pidarg,     "-o", out,     NULL };
