@@ -106,17 +106,45 @@ static struct ts_pring *ring_for(struct ts_corr *c, uint32_t pid, uint32_t tid)
 	return ts_hmap_put_owned(&c->gpending, pid, tid, nr) ? NULL : nr;
 }
 
-static void draw_record(struct ts_corr *c, const struct ts_rec_gpu *r);
+/* The held submit on tid whose call holds api_ts, or NULL. */
+static struct ts_submit *find_submit(struct ts_corr *c, uint32_t pid, uint32_t tid, uint64_t api_ts,
+				     struct ts_pring **ring)
+{
+	struct ts_pring *r = ts_hmap_get_ptr(&c->gpending, pid, tid);
+	uint32_t lo = 0, hi, mid;
+	struct ts_submit *s;
 
-/* Draw the thread's early records whose call has returned by upto (all: every one). */
-static void unpark(struct ts_corr *c, uint32_t pid, uint32_t tid, uint64_t upto, bool all)
+	*ring = r;
+	if (!r || !r->n || !api_ts)
+		return NULL;
+	/* the last call that began at or before api_ts */
+	hi = r->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (at(r, mid)->ts <= api_ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	s = at(r, lo - 1);
+	return api_ts <= s->ts + s->dur ? s : NULL;
+}
+
+static void draw_record(struct ts_corr *c, const struct ts_rec_gpu *r, struct ts_submit *sub,
+			struct ts_pring *ring);
+
+/* Draw the thread's early records whose call has returned by upto (UINT64_MAX: every one). */
+static void unpark(struct ts_corr *c, uint32_t pid, uint32_t tid, uint64_t upto)
 {
 	struct ts_early *e = ts_hmap_get_ptr(&c->gearly, pid, tid);
+	struct ts_pring *ring;
 	struct ts_rec_gpu r;
 	uint32_t i = 0;
 
 	while (e && i < e->n) {
-		if (!all && e->v[i].api_ts > upto) {
+		if (e->v[i].api_ts > upto) {
 			i++;
 			continue;
 		}
@@ -124,7 +152,7 @@ static void unpark(struct ts_corr *c, uint32_t pid, uint32_t tid, uint64_t upto,
 		memmove(&e->v[i], &e->v[i + 1], (e->n - i - 1) * sizeof(r));
 		e->n--;
 		c->nearly--;
-		draw_record(c, &r);
+		draw_record(c, &r, find_submit(c, pid, tid, r.api_ts, &ring), ring);
 	}
 }
 
@@ -172,33 +200,7 @@ void ts_gpu_time_hold(struct ts_corr *c, const struct ts_submit *sub)
 	if (sub->ts + sub->dur > r->last_end)
 		r->last_end = sub->ts + sub->dur;
 	/* records that came early: their call, if it is this one, is held now */
-	unpark(c, sub->pid, sub->tid, r->last_end, false);
-}
-
-/* The held submit on tid whose call holds api_ts, or NULL. */
-static struct ts_submit *find_submit(struct ts_corr *c, uint32_t pid, uint32_t tid, uint64_t api_ts,
-				     struct ts_pring **ring)
-{
-	struct ts_pring *r = ts_hmap_get_ptr(&c->gpending, pid, tid);
-	uint32_t lo = 0, hi, mid;
-	struct ts_submit *s;
-
-	*ring = r;
-	if (!r || !r->n || !api_ts)
-		return NULL;
-	/* the last call that began at or before api_ts */
-	hi = r->n;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (at(r, mid)->ts <= api_ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	s = at(r, lo - 1);
-	return api_ts <= s->ts + s->dur ? s : NULL;
+	unpark(c, sub->pid, sub->tid, r->last_end);
 }
 
 /* CUpti_ActivityMemcpyKind -> our direction */
@@ -350,17 +352,17 @@ static void kernel_facts(struct ts_corr *c, struct ts_slice *s, const struct ts_
 void ts_gpu_time_record(struct ts_corr *c, const struct ts_rec_gpu *r)
 {
 	struct ts_pring *ring;
+	struct ts_submit *sub = find_submit(c, r->hdr.pid, r->hdr.tid, r->api_ts, &ring);
 
-	if (!find_submit(c, r->hdr.pid, r->hdr.tid, r->api_ts, &ring) && park(c, r, ring))
+	if (!sub && park(c, r, ring))
 		return;
-	draw_record(c, r);
+	draw_record(c, r, sub, ring);
 }
 
-/* A GPU record drawn with CUPTI's times, joined to its call when that is held. */
-static void draw_record(struct ts_corr *c, const struct ts_rec_gpu *r)
+/* A GPU record drawn with CUPTI's times, joined to sub (its held call, found in ring) if any. */
+static void draw_record(struct ts_corr *c, const struct ts_rec_gpu *r, struct ts_submit *sub,
+			struct ts_pring *ring)
 {
-	struct ts_pring *ring;
-	struct ts_submit *sub = find_submit(c, r->hdr.pid, r->hdr.tid, r->api_ts, &ring);
 	const char *cupti_name =
 		r->name_id ? ts_hmap_get_ptr(&c->gnames, r->hdr.pid, r->name_id) : NULL;
 	struct ts_slice s = { 0 };
@@ -456,7 +458,7 @@ void ts_gpu_time_forget(struct ts_corr *c, uint32_t pid, bool all)
 	/* records still early: their call never came; drawn before the held calls go */
 	ts_hmap_for_each (&c->gearly, e)
 		if (all || e->key.a == pid)
-			unpark(c, e->key.a, e->key.b, 0, true);
+			unpark(c, e->key.a, e->key.b, UINT64_MAX);
 	ts_hmap_free_owned(&c->gearly, all, pid);
 	ts_hmap_for_each (&c->gpending, e) {
 		struct ts_pring *r = (struct ts_pring *)(uintptr_t)e->val;

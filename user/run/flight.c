@@ -223,17 +223,17 @@ static int keep_definition(struct ts_flight *f, const struct ts_rec_api *r)
 
 static void api_seen(struct ts_flight *f, const struct ts_rec_api *r)
 {
+	const struct ts_hook *h = sym_hook(r->hdr.aux);
 	char buf[32];
 	uint64_t v;
 
 	/* the blocking call on this thread returned */
 	if (ts_hmap_del(&f->open, r->hdr.pid, r->hdr.tid, &v))
 		free((void *)(uintptr_t)v);
-	if ((f->o.on & TS_SNAP_ERROR) && ts_hook_failed(sym_hook(r->hdr.aux), r->ret))
+	if ((f->o.on & TS_SNAP_ERROR) && ts_hook_failed(h, r->ret))
 		trigger(f, "error", false, "%s returned %s (%d) in pid %u thread %u",
-			sym_name(r->hdr.aux),
-			ts_hook_result_name(sym_hook(r->hdr.aux), r->ret, buf, sizeof(buf)), r->ret,
-			r->hdr.pid, r->hdr.tid);
+			sym_name(r->hdr.aux), ts_hook_result_name(h, r->ret, buf, sizeof(buf)),
+			r->ret, r->hdr.pid, r->hdr.tid);
 }
 
 static void call_began(struct ts_flight *f, const struct ts_rec_hdr *h)

@@ -181,6 +181,7 @@ static void count_variant(struct st_api *a, const char *name, size_t len)
 
 static void host_slice(struct stats_writer *st, const struct ts_slice *s)
 {
+	const struct ts_arg *res = ts_slice_arg(s, "result");
 	/* a function's variants (_v2, _ptsz, _ptds) are one row, split by variant */
 	const char *fn = s->api ? s->api : s->name;
 	size_t fn_len = s->api ? strlen(s->api) : s->name_len;
@@ -204,7 +205,7 @@ static void host_slice(struct stats_writer *st, const struct ts_slice *s)
 	st->last_copy = NULL;
 	if (s->kind & TS_SK_SYNCHRONIZE)
 		st_sync_add(st, s);
-	st_memory_add(st, s, ts_slice_arg(s, "result") ? ts_slice_arg(s, "result")->i : 0);
+	st_memory_add(st, s, res ? res->i : 0);
 }
 
 static void driver_slice(struct stats_writer *st, const struct ts_slice *s)
