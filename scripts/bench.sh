@@ -312,15 +312,18 @@ echo
 echo "## 10. Flight recorder: the same storm recorded to a .tsbpf and kept in memory ($N calls, $RUNS runs)"
 # the BPF side is the same programs; what differs is the drain: a capture file's write against a
 # copy into the recorder's chunks. Per call as the app sees it, CPU (tracer and app) and peak RSS.
-: >"$tmp/fa"; : >"$tmp/fb"; : >"$tmp/fc"; : >"$tmp/fd"; fdrops=0
+: >"$tmp/fa"; : >"$tmp/fb"; : >"$tmp/fc"; : >"$tmp/fd"
+# storm_timed NS USE OPTIONS...: the storm traced with OPTIONS; ns per call to NS, "CPU-s RSS-MiB" to USE
+storm_timed() {
+	local ns=$1 use=$2
+	shift 2
+	/usr/bin/time -f "%U %S %M" -o "$tmp/ft" $TS --lib "$LIB" "$@" -- $APP storm "$N" \
+		2>>"$tmp/f.err" | nsper >>"$ns"
+	awk '{printf "%.2f %d\n", $1 + $2, $3 / 1024}' "$tmp/ft" >>"$use"
+}
 for _ in $(seq "$RUNS"); do
-	/usr/bin/time -f "%U %S %M" -o "$tmp/ft" \
-		$TS --lib "$LIB" -o "$tmp/f.tsbpf" -- $APP storm "$N" 2>>"$tmp/f.err" | nsper >>"$tmp/fa"
-	awk '{printf "%.2f %d\n", $1 + $2, $3 / 1024}' "$tmp/ft" >>"$tmp/fc"
-	/usr/bin/time -f "%U %S %M" -o "$tmp/ft" \
-		$TS --lib "$LIB" --flight-recorder 60 --snapshot-on hang=30 -o "$tmp/f.json" -- $APP storm "$N" 2>>"$tmp/f.err" |
-		nsper >>"$tmp/fb"
-	awk '{printf "%.2f %d\n", $1 + $2, $3 / 1024}' "$tmp/ft" >>"$tmp/fd"
+	storm_timed "$tmp/fa" "$tmp/fc" -o "$tmp/f.tsbpf"
+	storm_timed "$tmp/fb" "$tmp/fd" --flight-recorder 60 --snapshot-on hang=30 -o "$tmp/f.json"
 done
 fdrops=$(grep -c DROPPED "$tmp/f.err" || true)
 echo "| case | ns per call, median [min..max] | CPU s, tracer and app | peak RSS MiB (tracer) |"

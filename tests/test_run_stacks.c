@@ -331,9 +331,7 @@ static void pid_gone_before_drain(const char *tag)
 	a = start(prog, NULL);
 	snprintf(pidarg, sizeof(pidarg), "%d", a);
 	/* it has called cuInit and waits for go; the tracer finds its interpreter at attach */
-	for (int i = 0; i < 6000 && access(ready, F_OK); i++)
-		usleep(10000);
-	assert_int_equal(access(ready, F_OK), 0);
+	wait_path(ready, 60000);
 	tr = start(argv, &fd);
 	assert_true(wait_for(fd, "tracing pid", err, sizeof(err), 30000));
 	assert_non_null(strstr(err, "runs CPython 3."));

@@ -91,16 +91,6 @@ static void wait_screen(const char *needle, char *buf, size_t len)
 	fail_msg("'%s' never showed on the screen:\n%s", needle, buf);
 }
 
-/* Wait for a file the pane's shell writes when top has exited. */
-static void wait_file(const char *path)
-{
-	int tries;
-
-	for (tries = 0; tries < 600 && access(path, F_OK); tries++)
-		usleep(50000);
-	assert_int_equal(access(path, F_OK), 0);
-}
-
 static int read_int_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -154,7 +144,7 @@ static void expect_exit(int status, const char *said)
 	char buf[SCREEN_MAX], flags[64];
 	FILE *f;
 
-	wait_file(the_run.status);
+	wait_path(the_run.status, 30000); /* the pane's shell writes it when top has exited */
 	assert_int_equal(read_int_file(the_run.status), status);
 	f = fopen(the_run.stty, "r");
 	assert_non_null(f);

@@ -592,9 +592,7 @@ static void test_unfinished_call(void **state)
 	unsetenv("FAKECUDA_SYNC_US");
 	unsetenv("FAKECUDA_SYNC_MARK");
 	/* the synchronize has begun (its mark made inside it); then over a second more */
-	for (int i = 0; i < 6000 && access(mark, F_OK); i++)
-		usleep(10000);
-	assert_int_equal(access(mark, F_OK), 0);
+	wait_path(mark, 60000);
 	usleep(1200000);
 	interrupt_and_load(tr, fd, out, &t);
 	assert_int_equal(trace_count(&t, "X", TRITON_KERNEL, GPU), TRITON_N);

@@ -348,3 +348,13 @@ int handoff_first_byte(const char *lib, const char *sym)
 	dlclose(h);
 	return b;
 }
+
+void wait_path(const char *path, int timeout_ms)
+{
+	int waited;
+
+	for (waited = 0; waited < timeout_ms && access(path, F_OK); waited += 10)
+		usleep(10000);
+	if (access(path, F_OK))
+		fail_msg("%s never came (%d ms)", path, timeout_ms);
+}

@@ -62,5 +62,7 @@ bool tracer_root(const char *suite);
  * uprobe, on x86-64 (lib/handoff.h). The test fails if it cannot be read.
  */
 int handoff_first_byte(const char *lib, const char *sym);
+/* Until path exists (a program's sign that it has come so far); fails after timeout_ms. */
+void wait_path(const char *path, int timeout_ms);
 
 #endif
